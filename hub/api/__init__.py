@@ -1,0 +1,1 @@
+"""The main REST API (``/api``): products, versions, uploads, tokens, integration."""

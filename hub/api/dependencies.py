@@ -1,0 +1,40 @@
+"""What the API's handlers are given: the hub context and the caller."""
+
+from __future__ import annotations
+
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import Provide
+
+from hub.context import Hub
+from hub.errors import Invalid
+from hub.services.accounts import Principal, authenticate
+
+
+def provide_hub(state: State) -> Hub:
+    return state.hub
+
+
+async def provide_principal(request: Request) -> Principal:
+    """The API key's principal; 401 without a valid ``Authorization`` header.
+
+    Reading needs any key; every write needs at least the ``member`` role
+    (handlers ask for ``admin`` where they need it).
+    """
+    principal = await authenticate(request.headers.get("authorization"))
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        principal.require("member")
+    return principal
+
+
+API_DEPENDENCIES = {
+    "hub": Provide(provide_hub, sync_to_thread=False),
+    "principal": Provide(provide_principal),
+}
+
+
+def page_bounds(limit: int, offset: int, default_max: int = 100) -> tuple[int, int]:
+    """Clamp ``limit`` to 1..``default_max``; a negative offset is an error."""
+    if offset < 0:
+        raise Invalid("offset must be 0 or more", field="offset")
+    return max(1, min(limit, default_max)), offset

@@ -1,0 +1,81 @@
+"""Every error, in the envelope of the surface it happened on.
+
+One handler for the whole app: it turns the core's :class:`HubError`,
+Litestar's own HTTP exceptions, and anything unexpected into the answer of
+the surface the request was for. The main API answers
+``{"success": false, "error": "<message>"}``; the download pages answer HTML
+or JSON (by ``Accept``). Unexpected errors are logged with their traceback
+and answered with a plain 500 that reveals nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+from hub.errors import HubError
+
+log = logging.getLogger("hub")
+
+ErrorRenderer = Callable[[Request, int, str, list[dict[str, Any]]], Response]
+"""(request, status, message, field problems) → the surface's response."""
+
+def main_api_error(request: Request, status: int, message: str, problems: list[dict[str, Any]]) -> Response:
+    return Response({"success": False, "error": message}, status_code=status)
+
+
+def _validation_problems(exc: ValidationException) -> list[dict[str, Any]]:
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    return [p for p in extra if isinstance(p, dict)]
+
+
+def _describe(exc: Exception) -> tuple[int, str, list[dict[str, Any]]]:
+    if isinstance(exc, HubError):
+        problems = [{"key": exc.field, "message": exc.message}] if exc.field else []
+        return exc.status_code, exc.message, problems
+    if isinstance(exc, ValidationException):
+        problems = _validation_problems(exc)
+        if problems:
+            text = "; ".join(
+                f"{p.get('key')}: {p.get('message')}" if p.get("key") else str(p.get("message")) for p in problems
+            )
+            return 422, f"Invalid request: {text}", problems
+        detail = exc.detail if exc.detail and not exc.detail.startswith("Validation failed") else ""
+        return 400, detail or "The request body is not valid JSON", []
+    if isinstance(exc, HTTPException):
+        status = exc.status_code
+        if status == 404:
+            return 404, "Not found", []
+        if status == 405:
+            return 405, "Method not allowed", []
+        if status >= 500:
+            log.error("HTTP %s raised", status, exc_info=exc)
+            return status, "Internal server error", []
+        return status, exc.detail or "Bad request", []
+    log.exception("Unhandled error", exc_info=exc)
+    return 500, "Internal server error", []
+
+
+def error_handler(renderers: dict[str, ErrorRenderer]) -> Callable[[Request, Exception], Response]:
+    """The app's exception handler: each surface answers errors under its
+    path prefix; the longest matching prefix wins, so ``/api/v1`` can answer
+    differently from ``/api``. Other paths get the main API's envelope."""
+    ordered = sorted(renderers.items(), key=lambda item: len(item[0]), reverse=True)
+
+    def handle_error(request: Request, exc: Exception) -> Response:
+        status, message, problems = _describe(exc)
+        path = request.scope.get("path", "")
+        renderer = next(
+            (r for prefix, r in ordered if path == prefix or path.startswith(prefix.rstrip("/") + "/")),
+            main_api_error,
+        )
+        response = renderer(request, status, message, problems)
+        if isinstance(exc, HTTPException) and exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    return handle_error

@@ -1,0 +1,192 @@
+"""``/api/products``: products, their versions, and their download tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+import msgspec
+from litestar import Controller, delete, get, patch, post
+from litestar.params import Parameter
+
+from hub.api import shapes
+from hub.api.dependencies import page_bounds
+from hub.context import Hub
+from hub.services import products as product_service
+from hub.services import tokens as token_service
+from hub.services import versions as version_service
+from hub.services.accounts import Principal
+from hub.tables import Version
+
+UNSET = msgspec.UNSET
+Unset = msgspec.UnsetType
+
+
+class ProductCreate(msgspec.Struct, rename="camel"):
+    name: str
+    slug: str | None = None
+    description: str | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class ProductUpdate(msgspec.Struct, rename="camel"):
+    """Only the fields present change; ``activeVersion`` takes a version string."""
+
+    name: str | Unset = UNSET
+    description: str | None | Unset = UNSET
+    metadata: dict[str, Any] | None | Unset = UNSET
+    status: Literal["draft", "published", "archived"] | Unset = UNSET
+    active_version: str | None | Unset = UNSET
+
+
+class ManifestFile(msgspec.Struct):
+    path: str
+    size: int
+    sha256: str
+
+
+class VersionCreate(msgspec.Struct, rename="camel"):
+    version: str
+    files: list[ManifestFile]
+    changelog: str | None = None
+
+
+class TokenCreate(msgspec.Struct, rename="camel"):
+    customer_email: str | None = None
+    expires_at: datetime | None = None
+    max_downloads: int | None = None
+    metadata: dict[str, Any] | None = None
+    version: str | None = None
+
+
+async def _shape_product(row: dict) -> dict:
+    active = await product_service.active_versions([row["active_version"]])
+    return shapes.product(row, active.get(row["active_version"]))
+
+
+class ProductController(Controller):
+    path = "/api/products"
+    tags = ["Products"]
+
+    @get("/", summary="List products")
+    async def list_products(
+        self,
+        principal: Principal,
+        status: Literal["draft", "published", "archived"] | None = None,
+        search: str | None = None,
+        limit: int = Parameter(default=50, description="Results per page (max 100)"),
+        offset: int = Parameter(default=0, description="Pagination offset"),
+    ) -> dict:
+        limit, offset = page_bounds(limit, offset)
+        rows, total = await product_service.list_products(
+            principal.org, status=status, search=search, limit=limit, offset=offset
+        )
+        active = await product_service.active_versions([r["active_version"] for r in rows])
+        return {
+            "success": True,
+            "data": {
+                "products": [shapes.product(r, active.get(r["active_version"])) for r in rows],
+                "pagination": shapes.pagination(total, limit, offset),
+            },
+        }
+
+    @post("/", summary="Create a product (status draft)")
+    async def create_product(self, principal: Principal, data: ProductCreate) -> dict:
+        row = await product_service.create_product(
+            principal.org, name=data.name, slug=data.slug, description=data.description, metadata=data.metadata
+        )
+        return {"success": True, "data": {"product": await _shape_product(row)}}
+
+    @get("/{product_id:str}", summary="Get a product")
+    async def get_product(self, principal: Principal, product_id: str) -> dict:
+        row = await product_service.find_product(principal.org, product_id)
+        return {"success": True, "data": {"product": await _shape_product(row)}}
+
+    @patch("/{product_id:str}", summary="Update a product, publish it, or change its active version")
+    async def update_product(self, principal: Principal, product_id: str, data: ProductUpdate) -> dict:
+        changes = {
+            key: value
+            for key, value in msgspec.structs.asdict(data).items()
+            if value is not UNSET
+        }
+        row = await product_service.update_product(principal.org, product_id, changes)
+        return {"success": True, "data": {"product": await _shape_product(row)}}
+
+    @delete("/{product_id:str}", summary="Delete a product that is not published (admin)", status_code=200)
+    async def delete_product(self, hub: Hub, principal: Principal, product_id: str) -> dict:
+        principal.require("admin")
+        keys = await product_service.delete_product(principal.org, product_id)
+        for key in keys:
+            await hub.blobs.delete(key)
+        return {"success": True, "data": {"deleted": product_id}}
+
+    # --- versions ------------------------------------------------------------
+
+    @get("/{product_id:str}/versions", summary="List a product's versions")
+    async def list_versions(self, principal: Principal, product_id: str) -> dict:
+        rows = await version_service.list_versions(principal.org, product_id)
+        return {"success": True, "data": {"versions": [shapes.version(r) for r in rows]}}
+
+    @post("/{product_id:str}/versions", summary="Create a version from a file manifest (status pending)")
+    async def create_version(self, hub: Hub, principal: Principal, product_id: str, data: VersionCreate) -> dict:
+        row = await version_service.create_version(
+            hub,
+            principal.org,
+            product_id,
+            version=data.version,
+            changelog=data.changelog,
+            files=[msgspec.structs.asdict(f) for f in data.files],
+        )
+        return {
+            "success": True,
+            "data": {"version": shapes.version(row), "upload": {"partSize": hub.settings.upload_part_size}},
+        }
+
+    @get("/{product_id:str}/versions/{version:str}", summary="Get a version with its files")
+    async def get_version(self, principal: Principal, product_id: str, version: str) -> dict:
+        product = await product_service.find_product(principal.org, product_id)
+        row = await version_service.version_detail(product, version)
+        return {"success": True, "data": {"version": shapes.version(row)}}
+
+    # --- tokens --------------------------------------------------------------
+
+    @post("/{product_id:str}/tokens", summary="Mint a download token")
+    async def create_token(self, hub: Hub, principal: Principal, product_id: str, data: TokenCreate) -> dict:
+        secret, token, product, version = await token_service.mint_token(
+            principal.org,
+            product_id,
+            version=data.version,
+            customer_email=data.customer_email,
+            expires_at=data.expires_at,
+            ttl=timedelta(days=hub.settings.token_ttl_days),
+            max_downloads=data.max_downloads,
+            metadata=data.metadata,
+        )
+        return {"success": True, "data": {"token": shapes.token(hub, token, product, version["version"], secret)}}
+
+    @get("/{product_id:str}/tokens", summary="List a product's tokens (secrets are never shown again)")
+    async def list_tokens(
+        self,
+        hub: Hub,
+        principal: Principal,
+        product_id: str,
+        limit: int = Parameter(default=50, description="Results per page (max 100)"),
+        offset: int = Parameter(default=0, description="Pagination offset"),
+    ) -> dict:
+        limit, offset = page_bounds(limit, offset)
+        rows, total, product = await token_service.list_tokens(principal.org, product_id, limit=limit, offset=offset)
+        return {
+            "success": True,
+            "data": {
+                "tokens": [shapes.token(hub, r, product, r["version_name"]) for r in rows],
+                "pagination": shapes.pagination(total, limit, offset),
+            },
+        }
+
+    @delete("/{product_id:str}/tokens/{token_id:str}", summary="Revoke a token (admin)", status_code=200)
+    async def revoke_token(self, hub: Hub, principal: Principal, product_id: str, token_id: str) -> dict:
+        principal.require("admin")
+        row = await token_service.revoke_token(principal.org, product_id, token_id)
+        product = await product_service.find_product(principal.org, product_id)
+        version = await Version.select(Version.version).where(Version.id == row["version"]).first()
+        return {"success": True, "data": {"token": shapes.token(hub, row, product, version["version"])}}

@@ -1,0 +1,93 @@
+"""Multipart uploads of a version's files (see README, "Uploading products").
+
+Parts go through the hub (``PUT /api/uploads/{id}/parts/{n}``) on every
+storage; with S3 a client may instead ask for presigned part URLs and send
+the parts straight to the bucket, then report their ETags on completion.
+"""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Controller, Request, delete, get, post, put
+
+from hub.api import shapes
+from hub.context import Hub
+from hub.services import versions as version_service
+from hub.services.accounts import Principal
+
+
+class UploadStart(msgspec.Struct, rename="camel"):
+    path: str
+    presign: bool = False
+
+
+class CompletedPart(msgspec.Struct, rename="camel"):
+    part_number: int
+    etag: str
+
+
+class UploadComplete(msgspec.Struct, rename="camel"):
+    parts: list[CompletedPart] | None = None
+
+
+class UploadController(Controller):
+    tags = ["Uploads"]
+
+    @post("/api/products/{product_id:str}/versions/{version:str}/uploads", summary="Initiate (or resume) a file's upload")
+    async def start_upload(
+        self, hub: Hub, principal: Principal, product_id: str, version: str, data: UploadStart
+    ) -> dict:
+        upload = await version_service.start_upload(
+            hub, principal.org, product_id, version, data.path, presign=data.presign
+        )
+        return {"success": True, "data": {"upload": upload}}
+
+    @get("/api/uploads/{upload_id:str}", summary="An upload's parts and which were received")
+    async def get_upload(self, hub: Hub, principal: Principal, upload_id: str, presign: bool = False) -> dict:
+        upload = await version_service.describe_upload(hub, principal.org, upload_id, presign=presign)
+        return {"success": True, "data": {"upload": upload}}
+
+    @put(
+        "/api/uploads/{upload_id:str}/parts/{part_number:int}",
+        summary="Upload one part (raw bytes, application/octet-stream)",
+        request_max_body_size=None,
+    )
+    async def upload_part(
+        self, hub: Hub, principal: Principal, request: Request, upload_id: str, part_number: int
+    ) -> dict:
+        data = await _read_part(request, hub.settings.upload_part_size)
+        part = await version_service.upload_part(hub, principal.org, upload_id, part_number, data)
+        return {"success": True, "data": {"part": part}}
+
+    @post("/api/uploads/{upload_id:str}/complete", summary="Assemble the parts and verify size and sha256", status_code=200)
+    async def complete_upload(
+        self, hub: Hub, principal: Principal, upload_id: str, data: UploadComplete | None = None
+    ) -> dict:
+        parts = None
+        if data is not None and data.parts is not None:
+            parts = [{"partNumber": p.part_number, "etag": p.etag} for p in data.parts]
+        result = await version_service.complete_upload(hub, principal.org, upload_id, parts)
+        return {
+            "success": True,
+            "data": {"file": shapes.version_file(result["file"]), "version": shapes.version(result["version"])},
+        }
+
+    @delete("/api/uploads/{upload_id:str}", summary="Abort an upload and drop its parts", status_code=200)
+    async def abort_upload(self, hub: Hub, principal: Principal, upload_id: str) -> dict:
+        await version_service.abort_upload(hub, principal.org, upload_id)
+        return {"success": True, "data": {"aborted": upload_id}}
+
+
+async def _read_part(request: Request, part_size: int) -> bytes:
+    """Read a part's body, refusing early anything larger than a part."""
+    from hub.errors import PayloadTooLarge
+
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > part_size:
+        raise PayloadTooLarge(f"A part is at most {part_size} bytes; this one declares {declared}")
+    chunks = bytearray()
+    async for chunk in request.stream():
+        chunks += chunk
+        if len(chunks) > part_size:
+            raise PayloadTooLarge(f"A part is at most {part_size} bytes")
+    return bytes(chunks)

@@ -1,0 +1,104 @@
+"""The application factory.
+
+``create_app`` wires the API surfaces, the download pages, the error
+envelopes and the OpenAPI schema, and opens the resources (database engine,
+blob store) once in the lifespan.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar, get
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+
+from hub import __version__
+from hub.api.dependencies import API_DEPENDENCIES
+from hub.api.errors import error_handler, main_api_error
+from hub.api.integration import IntegrationController
+from hub.api.products import ProductController
+from hub.api.uploads import UploadController
+from hub.context import Hub
+from hub.db import connected, engine_from_url, migrate
+from hub.pages import template_environment
+from hub.settings import Settings
+from hub.storage import S3Config, create_blob_store
+from hub.web.downloads import DownloadController, download_error
+
+log = logging.getLogger("hub")
+
+
+@get("/healthz", include_in_schema=False)
+async def healthz() -> dict:
+    return {"status": "ok"}
+
+
+@get("/", include_in_schema=False)
+async def index() -> dict:
+    return {"name": "Continuata Hub", "version": __version__, "openapi": "/schema/openapi.json"}
+
+
+def build_hub(settings: Settings) -> Hub:
+    """The hub context for ``settings``; resources are opened by the lifespan."""
+    s3 = None
+    if settings.storage == "s3":
+        s3 = S3Config(
+            bucket=settings.s3_bucket,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            access_key_id=settings.s3_access_key_id,
+            secret_access_key=settings.s3_secret_access_key,
+            prefix=settings.s3_prefix,
+        )
+    return Hub(
+        settings=settings,
+        engine=engine_from_url(settings.database_url),
+        blobs=create_blob_store(settings.storage, data_dir=settings.data_dir, s3=s3),
+        templates=template_environment(settings.templates_dir),
+    )
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    hub = build_hub(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with connected(hub.engine):
+            await migrate(hub.engine)
+            await hub.blobs.start()
+            try:
+                yield
+            finally:
+                await hub.blobs.close()
+
+    return Litestar(
+        route_handlers=[
+            index,
+            healthz,
+            ProductController,
+            UploadController,
+            IntegrationController,
+            DownloadController,
+        ],
+        dependencies=API_DEPENDENCIES,
+        exception_handlers={
+            Exception: error_handler({"/api": main_api_error, "/download": download_error}),
+        },
+        lifespan=[lifespan],
+        state=State({"hub": hub}),
+        openapi_config=OpenAPIConfig(
+            title="Continuata Hub",
+            version=__version__,
+            path="/schema",
+            components=Components(
+                security_schemes={"apiKey": SecurityScheme(type="http", scheme="bearer", description="An API key")}
+            ),
+            security=[{"apiKey": []}],
+        ),
+        debug=False,
+    )

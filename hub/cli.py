@@ -1,0 +1,167 @@
+"""``continuata-hub``: set up, run, and feed the hub from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from hub.errors import HubError
+from hub.settings import Settings, SettingsError
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as problem:
+        sys.exit(f"continuata-hub: {problem}")
+
+
+async def _with_database(settings: Settings, work):
+    from hub.db import connected, engine_from_url, migrate
+
+    engine = engine_from_url(settings.database_url)
+    async with connected(engine):
+        await migrate(engine)
+        return await work()
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Create the database (migrated), the organization, and an admin key."""
+    from hub.services.accounts import create_api_key, create_organization
+
+    settings = _settings()
+
+    async def work():
+        await create_organization(args.org, args.name)
+        return await create_api_key(args.org, "admin", label="created by init")
+
+    try:
+        secret, _ = asyncio.run(_with_database(settings, work))
+    except HubError as problem:
+        print(f"continuata-hub: {problem.message}", file=sys.stderr)
+        if "already exists" in problem.message:
+            print(f"Make another key with: continuata-hub keys create --org {args.org} --role admin", file=sys.stderr)
+        return 1
+    print(f"Database ready: {settings.database_url}")
+    print(f"Organization {args.org} created. Its admin API key (shown once, keep it safe):")
+    print(secret)
+    return 0
+
+
+def cmd_keys_create(args: argparse.Namespace) -> int:
+    from hub.services.accounts import create_api_key
+
+    settings = _settings()
+    try:
+        secret, key = asyncio.run(
+            _with_database(settings, lambda: create_api_key(args.org, args.role, label=args.label or ""))
+        )
+    except HubError as problem:
+        print(f"continuata-hub: {problem.message}", file=sys.stderr)
+        return 1
+    print(f"API key {key['id']} for {args.org}, role {args.role} (shown once, keep it safe):")
+    print(secret)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    settings = _settings()
+
+    async def nothing():
+        return None
+
+    asyncio.run(_with_database(settings, nothing))
+    print(f"Database migrated: {settings.database_url}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from hub.app import create_app
+
+    settings = _settings()
+    host = args.host or settings.host
+    port = args.port if args.port is not None else settings.port
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level=settings.log_level,
+        proxy_headers=True,
+        server_header=False,
+    )
+    return 0
+
+
+def cmd_upload(args: argparse.Namespace) -> int:
+    from hub.upload_client import UploadError, upload_folder
+
+    api_url = args.api_url or os.environ.get("HUB_API_URL") or _settings().public_url
+    api_key = args.api_key or os.environ.get("HUB_API_KEY")
+    if not api_key:
+        print("continuata-hub: an API key is needed: --api-key or HUB_API_KEY", file=sys.stderr)
+        return 2
+    try:
+        upload_folder(
+            api_url=api_url,
+            api_key=api_key,
+            product_id=args.product_id,
+            version=args.version,
+            folder=Path(args.folder),
+            changelog=args.changelog,
+            activate=args.activate,
+        )
+    except UploadError as problem:
+        print(f"continuata-hub: {problem}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="continuata-hub", description="Continuata Hub: deliver digital products.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    init = commands.add_parser("init", help="create the database, an organization and its admin API key")
+    init.add_argument("--org", required=True, help="organization id, e.g. audio-company")
+    init.add_argument("--name", help="display name (defaults to the id)")
+    init.set_defaults(run=cmd_init)
+
+    serve = commands.add_parser("serve", help="start the HTTP server")
+    serve.add_argument("--host", help="address to listen on (HUB_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (HUB_PORT, default 8000)")
+    serve.set_defaults(run=cmd_serve)
+
+    migrate = commands.add_parser("migrate", help="apply database migrations and exit")
+    migrate.set_defaults(run=cmd_migrate)
+
+    keys = commands.add_parser("keys", help="manage API keys")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True)
+    create = key_commands.add_parser("create", help="create an API key (printed as the last line)")
+    create.add_argument("--org", required=True)
+    create.add_argument("--role", choices=["viewer", "member", "admin"], default="member")
+    create.add_argument("--label", help="a note saying what the key is for")
+    create.set_defaults(run=cmd_keys_create)
+
+    upload = commands.add_parser("upload", help="upload a folder as a new product version")
+    upload.add_argument("product_id")
+    upload.add_argument("version")
+    upload.add_argument("folder")
+    upload.add_argument("--changelog", default="")
+    upload.add_argument("--activate", action="store_true", help="make it the product's active version when done")
+    upload.add_argument("--api-url", help="the hub's URL (HUB_API_URL, default HUB_PUBLIC_URL)")
+    upload.add_argument("--api-key", help="an API key (HUB_API_KEY)")
+    upload.set_defaults(run=cmd_upload)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

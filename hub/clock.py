@@ -1,0 +1,31 @@
+"""Time, in one place: aware UTC datetimes and their wire format."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+__all__ = ["UTC", "as_aware", "iso", "iso_millis", "utcnow"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime | None) -> str | None:
+    """``2025-01-01T00:00:00Z``: the timestamp format of the products API."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iso_millis(moment: datetime) -> str:
+    """``2026-04-02T00:00:00.000Z``: the format of the integration API."""
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def as_aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they are UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,120 @@
+"""Database engines: built from a URL, bound to the tables, migrated.
+
+piccolo finds its engine through a configuration module; the hub instead
+builds one from ``HUB_DATABASE_URL`` and binds it explicitly to every table
+(and to piccolo's own migration table), so that one process, or one test
+session, can switch between SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+os.environ.setdefault("PICCOLO_CONF", "hub.piccolo_conf")
+
+from piccolo.engine.base import Engine  # noqa: E402
+from piccolo.engine.postgres import PostgresEngine  # noqa: E402
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType  # noqa: E402
+
+
+class DatabaseUrlError(ValueError):
+    """``HUB_DATABASE_URL`` names no database the hub can use."""
+
+
+def engine_from_url(url: str) -> Engine:
+    """Build a piccolo engine for ``sqlite:///path`` or ``postgresql://…``."""
+    scheme = urlsplit(url).scheme
+    if scheme == "sqlite":
+        # sqlite:///relative/path or sqlite:////absolute/path, as SQLAlchemy.
+        path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
+        if not path:
+            raise DatabaseUrlError(f"SQLite URL {url!r} names no file: use sqlite:///path/to/hub.sqlite3")
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # A busy timeout makes concurrent writers wait for the lock instead
+        # of failing at once with "database is locked".
+        return SQLiteEngine(path=path, timeout=30)
+    if scheme in {"postgres", "postgresql"}:
+        return PostgresEngine(config={"dsn": url})
+    raise DatabaseUrlError(
+        f"Unsupported database URL {url!r}: use sqlite:///path/to/file.sqlite3 "
+        "or postgresql://user@host:5432/dbname"
+    )
+
+
+def use_engine(engine: Engine) -> None:
+    """Bind every hub table, and piccolo's migration bookkeeping, to ``engine``."""
+    from piccolo.apps.migrations.tables import Migration
+
+    from hub import piccolo_conf
+    from hub.tables import ALL_TABLES
+
+    piccolo_conf.DB = engine
+    for table in [*ALL_TABLES, Migration]:
+        table._meta.db = engine
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.engine_type == "sqlite"
+
+
+def write_transaction(engine: Engine):
+    """A transaction that takes the write lock up front.
+
+    On SQLite a deferred transaction that reads and then writes can fail
+    with "database is locked" when another writer got in between; an
+    immediate one queues for the lock instead. PostgreSQL needs nothing
+    special: row locks taken by ``UPDATE`` order concurrent writers.
+    """
+    if is_sqlite(engine):
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()
+
+
+async def prepare_sqlite(engine: Engine) -> None:
+    """Switch a SQLite file to WAL so readers never wait for a writer."""
+    if is_sqlite(engine):
+        await engine.run_ddl("PRAGMA journal_mode=WAL")
+
+
+async def migrate(engine: Engine) -> None:
+    """Apply every pending piccolo migration of the hub to ``engine``."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    use_engine(engine)
+    await prepare_sqlite(engine)
+    # piccolo reports progress on stdout; the CLI's last line must stay
+    # the API key, so the report is kept and shown only on failure.
+    report = io.StringIO()
+    with contextlib.redirect_stdout(report):
+        result = await run_forwards(app_name="hub")
+    if not result.success:
+        raise RuntimeError(f"Database migration failed: {result.message}\n{report.getvalue()}")
+
+
+@contextlib.asynccontextmanager
+async def connected(engine: Engine):
+    """Open (and finally close) the engine's connection pool, if it has one."""
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(min_size=2, max_size=20)
+        try:
+            yield engine
+        finally:
+            await engine.close_connection_pool()
+    else:
+        yield engine
+
+
+def _unique_violation_types() -> tuple[type[BaseException], ...]:
+    import sqlite3
+
+    import asyncpg
+
+    return (sqlite3.IntegrityError, asyncpg.exceptions.UniqueViolationError)
+
+
+UNIQUE_VIOLATIONS = _unique_violation_types()
+"""What an ``INSERT`` raises when a unique index refuses it, on either database."""

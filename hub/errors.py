@@ -1,0 +1,55 @@
+"""The core's errors: values with a home.
+
+Services raise these; each API surface translates them into its own
+envelope with one exception handler. ``field`` names the offending input so
+that validation errors can point at it.
+"""
+
+from __future__ import annotations
+
+
+class HubError(Exception):
+    """Base of every error the hub answers to a client on purpose."""
+
+    status_code = 400
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class BadRequest(HubError):
+    status_code = 400
+
+
+class Unauthorized(HubError):
+    status_code = 401
+
+
+class Forbidden(HubError):
+    status_code = 403
+
+
+class NotFound(HubError):
+    status_code = 404
+
+
+class Conflict(HubError):
+    status_code = 409
+
+
+class Gone(HubError):
+    """The thing existed but may no longer be used (an expired link)."""
+
+    status_code = 410
+
+
+class PayloadTooLarge(HubError):
+    status_code = 413
+
+
+class Invalid(HubError):
+    """Input that parses but breaks a rule; ``field`` says which input."""
+
+    status_code = 422

@@ -1,0 +1,1 @@
+"""The hub's business rules as plain async functions, callable without HTTP."""

@@ -1,0 +1,86 @@
+"""Organizations and their API keys."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from hub.clock import utcnow
+from hub.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from hub.secrets import API_KEY_PREFIX, hash_secret, new_id, new_secret
+from hub.tables import ApiKey, Organization
+
+ROLES = ("viewer", "member", "admin")  # in increasing power
+DEFAULT_SCOPES = ["products"]
+ORG_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: an API key's organization, role and scopes."""
+
+    org: str
+    role: str
+    scopes: tuple[str, ...]
+    key_id: str
+
+    def require(self, role: str) -> None:
+        """Raise :class:`Forbidden` unless the key's role is at least ``role``."""
+        if ROLES.index(self.role) < ROLES.index(role):
+            article = "an" if role[0] in "aeiou" else "a"
+            raise Forbidden(f"This action needs {article} {role} API key; this key's role is {self.role}")
+
+    def require_scope(self, scope: str) -> None:
+        if scope not in self.scopes:
+            raise Forbidden(f"This action needs an API key with the '{scope}' scope")
+
+
+async def create_organization(org_id: str, name: str | None = None) -> dict:
+    if not ORG_ID.match(org_id or ""):
+        raise Invalid(
+            "Organization id must be 1-63 lower-case letters, digits or hyphens, starting with a letter or digit",
+            field="org",
+        )
+    if await Organization.exists().where(Organization.id == org_id):
+        raise Conflict(f"Organization {org_id} already exists")
+    await Organization.insert(Organization(id=org_id, name=name or org_id, created_at=utcnow()))
+    return {"id": org_id, "name": name or org_id}
+
+
+async def create_api_key(org_id: str, role: str, *, label: str = "", scopes: list[str] | None = None) -> tuple[str, dict]:
+    """Mint a key; the secret is returned once and stored only as a hash."""
+    if role not in ROLES:
+        raise Invalid(f"role must be one of {', '.join(ROLES)}", field="role")
+    if not await Organization.exists().where(Organization.id == org_id):
+        raise NotFound(f"Organization {org_id} not found; create it with `continuata-hub init --org {org_id}`")
+    secret = new_secret(API_KEY_PREFIX)
+    key = ApiKey(
+        id=new_id("key"),
+        org=org_id,
+        key_hash=hash_secret(secret),
+        role=role,
+        scopes=list(scopes or DEFAULT_SCOPES),
+        label=label,
+        created_at=utcnow(),
+    )
+    await ApiKey.insert(key)
+    return secret, {"id": key.id, "org": org_id, "role": role, "scopes": key.scopes, "label": label}
+
+
+async def authenticate(authorization: str | None) -> Principal:
+    """Resolve an ``Authorization: Bearer <key>`` header to a principal."""
+    if not authorization:
+        raise Unauthorized("Missing API key: send 'Authorization: Bearer <key>'")
+    scheme, _, secret = authorization.partition(" ")
+    secret = secret.strip()
+    if scheme.lower() != "bearer" or not secret:
+        raise Unauthorized("Malformed Authorization header: expected 'Bearer <key>'")
+    row = (
+        await ApiKey.select(ApiKey.id, ApiKey.org, ApiKey.role, ApiKey.scopes)
+        .where(ApiKey.key_hash == hash_secret(secret), ApiKey.revoked_at.is_null())
+        .output(load_json=True)
+        .first()
+    )
+    if row is None:
+        raise Unauthorized("Invalid API key")
+    return Principal(org=row["org"], role=row["role"], scopes=tuple(row["scopes"]), key_id=row["id"])

@@ -1,0 +1,165 @@
+"""Spending downloads: sessions, the atomic counter, and transfer records.
+
+A *download session* is one spent download. It is identified by the
+session cookie the download page sets or, for clients without cookies
+(curl, wget, download managers), by the client's IP address and User-Agent,
+and it lasts ``HUB_DOWNLOAD_SESSION_HOURS`` from its first transfer. Every
+file, Range request and resume inside a session is free; the first transfer
+of a new session spends one download.
+
+Spending is one conditional ``UPDATE … SET used_count = used_count + 1 WHERE
+used_count < max_downloads RETURNING``: the database, not Python, decides
+who gets the last download, so ``maxDownloads = N`` lets exactly N sessions
+through however many requests race.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+
+from hub.clock import utcnow
+from hub.context import Hub
+from hub.db import write_transaction
+from hub.errors import Forbidden
+from hub.secrets import new_id
+from hub.services.tokens import Grant
+from hub.tables import DownloadSession, DownloadToken, FileTransfer
+
+SESSION_COOKIE = "ct_dl"
+
+
+def session_key(token_id: str, *, cookie: str | None, ip: str, user_agent: str) -> str:
+    """The stable key of a client's session for one token."""
+    identity = f"cookie:{cookie}" if cookie else f"client:{ip}\n{user_agent}"
+    return hashlib.sha256(f"{token_id}\n{identity}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+async def open_session(hub: Hub, token_id: str, key: str) -> dict | None:
+    """The client's current session for this token, if it has one."""
+    since = utcnow() - timedelta(hours=hub.settings.download_session_hours)
+    return (
+        await DownloadSession.select(DownloadSession.id)
+        .where(
+            DownloadSession.token == token_id,
+            DownloadSession.session_key == key,
+            DownloadSession.started_at > since,
+        )
+        .first()
+    )
+
+
+async def _spend_one(token_id: str) -> bool:
+    now = utcnow()
+    spent = (
+        await DownloadToken.update({DownloadToken.used_count: DownloadToken.used_count + 1})
+        .where(
+            DownloadToken.id == token_id,
+            DownloadToken.revoked_at.is_null(),
+            DownloadToken.expires_at > now,
+            DownloadToken.max_downloads.is_null() | (DownloadToken.used_count < DownloadToken.max_downloads),
+        )
+        .returning(DownloadToken.used_count)
+    )
+    return bool(spent)
+
+
+async def enter_session(hub: Hub, grant: Grant, key: str, *, ip: str, user_agent: str) -> str:
+    """Return the client's session id, spending a download if it is new.
+
+    Raises :class:`Forbidden` when the token has no download left.
+    """
+    token_id = grant.token["id"]
+    existing = await open_session(hub, token_id, key)
+    if existing:
+        return existing["id"]
+    async with write_transaction(hub.engine) as transaction:
+        # The UPDATE locks the token row (PostgreSQL) or the database
+        # (SQLite), so every would-be spender of this token queues here, and
+        # the re-check below sees the sessions committed by those before it.
+        if await _spend_one(token_id):
+            existing = await open_session(hub, token_id, key)
+            if existing:  # the same client raced itself: give the download back
+                await transaction.rollback()
+                return existing["id"]
+            now = utcnow()
+            session_id = new_id("dls")
+            await DownloadSession.insert(
+                DownloadSession(
+                    id=session_id,
+                    org=grant.token["org"],
+                    token=token_id,
+                    session_key=key,
+                    started_at=now,
+                    last_activity_at=now,
+                    ip=ip[:64],
+                    user_agent=user_agent[:500],
+                    status="started",
+                )
+            )
+            return session_id
+    # Nothing left to spend, unless this client's own session appeared meanwhile.
+    existing = await open_session(hub, token_id, key)
+    if existing:
+        return existing["id"]
+    raise Forbidden(
+        f"This download link has been used the maximum number of times ({grant.token['max_downloads']}). "
+        "Ask the shop for a fresh link."
+    )
+
+
+@dataclass(slots=True)
+class Transfer:
+    """A file response in progress; :func:`finish_transfer` records its end."""
+
+    id: str
+    session_id: str
+    file_id: str
+
+
+async def begin_transfer(session_id: str, file_id: str, start: int, end: int) -> Transfer:
+    transfer = Transfer(id=new_id("xfer"), session_id=session_id, file_id=file_id)
+    await FileTransfer.insert(
+        FileTransfer(
+            id=transfer.id,
+            session=session_id,
+            file=file_id,
+            range_start=start,
+            range_end=end,
+            bytes_sent=0,
+            status="started",
+            started_at=utcnow(),
+        )
+    )
+    return transfer
+
+
+async def finish_transfer(transfer: Transfer, bytes_sent: int, completed: bool, redirected: bool = False) -> None:
+    """Record how the transfer ended and roll it up into its session.
+
+    A transfer handed to S3 by a presigned redirect is ``redirected``: the
+    hub counts the bytes it granted, not bytes it saw go out.
+    """
+    now = utcnow()
+    status = "redirected" if redirected else "completed" if completed else "interrupted"
+    await FileTransfer.update(
+        {FileTransfer.bytes_sent: bytes_sent, FileTransfer.status: status, FileTransfer.finished_at: now}
+    ).where(FileTransfer.id == transfer.id)
+    await DownloadSession.update(
+        {
+            DownloadSession.bytes_sent: DownloadSession.bytes_sent + bytes_sent,
+            DownloadSession.files: DownloadSession.files + (1 if completed else 0),
+            DownloadSession.last_activity_at: now,
+            DownloadSession.status: status,
+        }
+    ).where(DownloadSession.id == transfer.session_id)
+
+
+def refuse_if_used_up(grant: Grant, has_session: bool) -> None:
+    """A used-up token still serves the session that used it."""
+    if grant.downloads_left == 0 and not has_session:
+        raise Forbidden(
+            f"This download link has been used the maximum number of times ({grant.token['max_downloads']}). "
+            "Ask the shop for a fresh link."
+        )

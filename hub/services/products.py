@@ -1,0 +1,173 @@
+"""Products: the catalog of an organization."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from hub.clock import utcnow
+from hub.db import UNIQUE_VIOLATIONS
+from hub.errors import Conflict, Invalid, NotFound
+from hub.secrets import new_id
+from hub.tables import Product, Version, VersionFile
+
+STATUSES = ("draft", "published", "archived")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+
+
+def slugify(name: str) -> str:
+    """``Epic Drum Kit Vol. 2`` → ``epic-drum-kit-vol-2``."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug[:100].rstrip("-") or new_id("product").replace("_", "-")
+
+
+def check_name(name: Any, field: str = "name") -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise Invalid(f"{field} is required", field=field)
+    if len(name) > 300:
+        raise Invalid(f"{field} must be at most 300 characters", field=field)
+    return name.strip()
+
+
+def check_status(status: Any, allowed: tuple[str, ...] = STATUSES, field: str = "status") -> str:
+    if status not in allowed:
+        raise Invalid(f"{field} must be one of {', '.join(allowed)}", field=field)
+    return status
+
+
+async def find_product(org: str, product_id: str) -> dict:
+    """The product with public id ``product_id`` in ``org``, or :class:`NotFound`.
+
+    Another organization's product is "not found" too: tenants never learn
+    of each other.
+    """
+    row = (
+        await Product.select()
+        .where(Product.org == org, Product.slug == product_id)
+        .output(load_json=True)
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"Product {product_id} not found")
+    return row
+
+
+async def active_versions(version_ids: list[str]) -> dict[str, dict]:
+    """Summaries of the given versions, keyed by id (one query for a page)."""
+    ids = [v for v in version_ids if v]
+    if not ids:
+        return {}
+    rows = await Version.select(
+        Version.id, Version.version, Version.size, Version.file_count, Version.status
+    ).where(Version.id.is_in(ids))
+    return {row["id"]: row for row in rows}
+
+
+async def list_products(
+    org: str, *, status: str | None, search: str | None, limit: int, offset: int
+) -> tuple[list[dict], int]:
+    """A page of products, newest first, and the total matching count."""
+    conditions = [Product.org == org]
+    if status is not None:
+        conditions.append(Product.status == check_status(status))
+    if search:
+        pattern = f"%{search}%"
+        conditions.append((Product.name.ilike(pattern)) | (Product.description.ilike(pattern)))
+    query = Product.select().where(*conditions).output(load_json=True)
+    rows = await query.order_by(Product.created_at, ascending=False).order_by(Product.id).limit(limit).offset(offset)
+    total = await Product.count().where(*conditions)
+    return rows, total
+
+
+async def create_product(
+    org: str, *, name: Any, slug: Any = None, description: Any = None, metadata: Any = None
+) -> dict:
+    name = check_name(name)
+    if slug is None:
+        slug = slugify(name)
+    elif not isinstance(slug, str) or not SLUG.match(slug):
+        raise Invalid(
+            "slug must be 1-100 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit",
+            field="slug",
+        )
+    if description is not None and not isinstance(description, str):
+        raise Invalid("description must be a string", field="description")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise Invalid("metadata must be an object", field="metadata")
+    now = utcnow()
+    product = Product(
+        id=new_id("prod"),
+        org=org,
+        slug=slug,
+        name=name,
+        description=description or "",
+        status="draft",
+        metadata=metadata or {},
+        active_version=None,
+        created_at=now,
+        updated_at=now,
+    )
+    if await Product.exists().where(Product.org == org, Product.slug == slug):
+        raise Conflict(f"A product with id {slug} already exists", field="slug")
+    try:
+        await Product.insert(product)
+    except UNIQUE_VIOLATIONS as exc:  # lost a race with another insert of the same slug
+        raise Conflict(f"A product with id {slug} already exists", field="slug") from exc
+    return await find_product(org, slug)
+
+
+async def find_version(product: dict, version: str) -> dict:
+    row = await Version.select().where(Version.product == product["id"], Version.version == version).first()
+    if row is None:
+        raise NotFound(f"Version {version} of product {product['slug']} not found")
+    return row
+
+
+async def update_product(org: str, product_id: str, changes: dict[str, Any]) -> dict:
+    """Apply a partial update; only the keys present in ``changes`` change."""
+    product = await find_product(org, product_id)
+    values: dict[Any, Any] = {}
+    if "name" in changes:
+        values[Product.name] = check_name(changes["name"])
+    if "description" in changes:
+        if not isinstance(changes["description"], str | None):
+            raise Invalid("description must be a string", field="description")
+        values[Product.description] = changes["description"] or ""
+    if "metadata" in changes:
+        if not isinstance(changes["metadata"], dict | None):
+            raise Invalid("metadata must be an object", field="metadata")
+        values[Product.metadata] = changes["metadata"] or {}
+    if "status" in changes:
+        values[Product.status] = check_status(changes["status"])
+    if "active_version" in changes:
+        wanted = changes["active_version"]
+        if wanted is None:
+            values[Product.active_version] = None
+        else:
+            if not isinstance(wanted, str):
+                raise Invalid("activeVersion must be a version string such as 1.0.0", field="activeVersion")
+            version = await find_version(product, wanted)
+            if version["status"] != "ready":
+                raise Conflict(
+                    f"Version {wanted} is {version['status']}, not ready: upload every file before activating it",
+                    field="activeVersion",
+                )
+            values[Product.active_version] = version["id"]
+    if values:
+        values[Product.updated_at] = utcnow()
+        await Product.update(values).where(Product.id == product["id"])
+    return await find_product(org, product_id)
+
+
+async def delete_product(org: str, product_id: str) -> list[str]:
+    """Delete a product that is not published; returns the blob keys to remove."""
+    product = await find_product(org, product_id)
+    if product["status"] == "published":
+        raise Conflict(f"Product {product_id} is published and cannot be deleted; archive it first")
+    keys = await VersionFile.select(VersionFile.storage_key).where(
+        VersionFile.version.product == product["id"]
+    ).output(as_list=True)
+    await Product.delete().where(Product.id == product["id"])
+    return keys

@@ -1,0 +1,176 @@
+"""Download tokens: minted for a buyer, resolved when the buyer comes.
+
+The secret (``ct_download_…``) is returned once by :func:`mint_token` and
+stored only as its SHA-256; resolving a token hashes what the buyer brings
+and looks the hash up.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from hub.clock import as_aware, utcnow
+from hub.errors import Conflict, Gone, Invalid, NotFound
+from hub.secrets import DOWNLOAD_TOKEN_PREFIX, hash_secret, new_id, new_secret
+from hub.services.products import find_product, find_version
+from hub.tables import DownloadToken, Product, Version, VersionFile
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def check_email(email: Any, field: str = "customerEmail") -> str:
+    if not isinstance(email, str) or len(email) > 320 or not EMAIL.match(email):
+        raise Invalid(f"{field} must be an email address", field=field)
+    # Stored lower-case so that filters and the buyer's page find every
+    # purchase whatever case the shop sent.
+    return email.strip().lower()
+
+
+async def deliverable_version(product: dict, version: str | None) -> dict:
+    """The ready version a token will deliver: the named one or the active one."""
+    if version is None:
+        if product["active_version"] is None:
+            raise Conflict(f"Product {product['slug']} has no active version to deliver yet", field="version")
+        return await Version.select().where(Version.id == product["active_version"]).first()
+    row = await find_version(product, version)
+    if row["status"] != "ready":
+        raise Conflict(f"Version {version} is {row['status']}, not ready to deliver", field="version")
+    return row
+
+
+async def mint_token(
+    org: str,
+    product_id: str,
+    *,
+    version: str | None = None,
+    customer_email: Any = None,
+    expires_at: datetime | None = None,
+    ttl: timedelta = timedelta(days=30),
+    max_downloads: Any = None,
+    metadata: Any = None,
+    purchase: str | None = None,
+) -> tuple[str, dict, dict, dict]:
+    """Mint a token; returns ``(secret, token, product, version)``."""
+    product = await find_product(org, product_id)
+    version_row = await deliverable_version(product, version)
+    return await mint_for_version(
+        org,
+        product,
+        version_row,
+        customer_email=customer_email,
+        expires_at=expires_at,
+        ttl=ttl,
+        max_downloads=max_downloads,
+        metadata=metadata,
+        purchase=purchase,
+    )
+
+
+async def mint_for_version(
+    org: str,
+    product: dict,
+    version: dict,
+    *,
+    customer_email: Any = None,
+    expires_at: datetime | None = None,
+    ttl: timedelta = timedelta(days=30),
+    max_downloads: Any = None,
+    metadata: Any = None,
+    purchase: str | None = None,
+) -> tuple[str, dict, dict, dict]:
+    now = utcnow()
+    if customer_email is not None:
+        customer_email = check_email(customer_email)
+    if expires_at is None:
+        expires_at = now + ttl
+    elif as_aware(expires_at) <= now:
+        raise Invalid("expiresAt must be in the future", field="expiresAt")
+    if max_downloads is not None and (
+        not isinstance(max_downloads, int) or isinstance(max_downloads, bool) or not 1 <= max_downloads <= 1_000_000
+    ):
+        raise Invalid("maxDownloads must be null (unlimited) or a whole number from 1 to 1000000", field="maxDownloads")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise Invalid("metadata must be an object", field="metadata")
+    secret = new_secret(DOWNLOAD_TOKEN_PREFIX)
+    token = DownloadToken(
+        id=new_id("token"),
+        org=org,
+        product=product["id"],
+        version=version["id"],
+        token_hash=hash_secret(secret),
+        customer_email=customer_email or "",
+        expires_at=as_aware(expires_at),
+        max_downloads=max_downloads,
+        used_count=0,
+        metadata=metadata or {},
+        purchase=purchase,
+        created_at=now,
+    )
+    await DownloadToken.insert(token)
+    row = await DownloadToken.select().where(DownloadToken.id == token.id).output(load_json=True).first()
+    return secret, row, product, version
+
+
+async def list_tokens(org: str, product_id: str, *, limit: int, offset: int) -> tuple[list[dict], int, dict]:
+    product = await find_product(org, product_id)
+    condition = (DownloadToken.org == org) & (DownloadToken.product == product["id"])
+    rows = (
+        await DownloadToken.select(*DownloadToken.all_columns(), DownloadToken.version.version.as_alias("version_name"))
+        .where(condition)
+        .order_by(DownloadToken.created_at, ascending=False)
+        .limit(limit)
+        .offset(offset)
+        .output(load_json=True)
+    )
+    total = await DownloadToken.count().where(condition)
+    return rows, total, product
+
+
+async def revoke_token(org: str, product_id: str, token_id: str) -> dict:
+    product = await find_product(org, product_id)
+    condition = (DownloadToken.id == token_id) & (DownloadToken.org == org) & (DownloadToken.product == product["id"])
+    if not await DownloadToken.exists().where(condition):
+        raise NotFound(f"Token {token_id} not found")
+    await DownloadToken.update({DownloadToken.revoked_at: utcnow()}).where(condition, DownloadToken.revoked_at.is_null())
+    return await DownloadToken.select().where(DownloadToken.id == token_id).output(load_json=True).first()
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """What a valid token lets its bearer download."""
+
+    token: dict
+    product: dict
+    version: dict
+    files: list[dict]
+
+    @property
+    def downloads_left(self) -> int | None:
+        limit = self.token["max_downloads"]
+        return None if limit is None else max(0, limit - self.token["used_count"])
+
+
+async def resolve_token(secret: str | None) -> Grant:
+    """The grant behind a token secret, or the reason it no longer works.
+
+    Resolving spends nothing: it backs the download page, which mail
+    scanners and link previews open freely.
+    """
+    if not secret or not secret.startswith(DOWNLOAD_TOKEN_PREFIX) or len(secret) > 200:
+        raise NotFound("This download link is not valid. Check that you copied the whole link.")
+    token = (
+        await DownloadToken.select().where(DownloadToken.token_hash == hash_secret(secret)).output(load_json=True).first()
+    )
+    if token is None:
+        raise NotFound("This download link is not valid. Check that you copied the whole link.")
+    if token["revoked_at"] is not None:
+        raise Gone("This download link has been revoked.")
+    if as_aware(token["expires_at"]) <= utcnow():
+        raise Gone("This download link has expired.")
+    product = await Product.select().where(Product.id == token["product"]).output(load_json=True).first()
+    version = await Version.select().where(Version.id == token["version"]).first()
+    files = await VersionFile.select().where(VersionFile.version == token["version"]).order_by(VersionFile.path)
+    return Grant(token=token, product=product, version=version, files=files)

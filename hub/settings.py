@@ -1,0 +1,105 @@
+"""Settings, read from ``HUB_*`` environment variables and an optional ``.env``.
+
+Every setting has an embedded default, so a fresh machine runs the hub on a
+SQLite file and a blob folder under ``HUB_DATA_DIR`` with no other service.
+The README's "Settings" table lists them all; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+
+class SettingsError(ValueError):
+    """A setting has a value the hub cannot use; the message names it."""
+
+
+def _bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise SettingsError(f"{name} must be true or false, not {raw!r}")
+
+
+def _int(name: str, raw: str, minimum: int = 0) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The hub's configuration; build it with :meth:`from_env`."""
+
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    public_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    storage: str = "local"
+    s3_bucket: str = ""
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    s3_prefix: str = ""
+    download_redirect: bool = False
+    presign_expires: int = 300
+    upload_part_size: int = 8 * 1024 * 1024
+    token_ttl_days: int = 30
+    integration_token_hours: int = 24
+    download_session_hours: int = 24
+    templates_dir: Path | None = None
+    log_level: str = "info"
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.database_url:
+            object.__setattr__(self, "database_url", f"sqlite:///{self.data_dir / 'hub.sqlite3'}")
+        if self.storage not in {"local", "s3"}:
+            raise SettingsError(f"HUB_STORAGE must be 'local' or 's3', not {self.storage!r}")
+        if self.storage == "s3" and not self.s3_bucket:
+            raise SettingsError("HUB_STORAGE=s3 needs HUB_S3_BUCKET")
+        if self.upload_part_size < 5 * 1024 * 1024:
+            raise SettingsError("HUB_UPLOAD_PART_SIZE must be at least 5 MiB (S3's smallest part)")
+        object.__setattr__(self, "public_url", self.public_url.rstrip("/"))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, env_file: str | None = ".env") -> Settings:
+        """Read ``HUB_*`` variables; a ``.env`` file fills in what is unset."""
+        values: dict[str, str] = {}
+        if env_file and Path(env_file).is_file():
+            values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        values.update(os.environ if environ is None else environ)
+        env = {k[4:].lower(): v for k, v in values.items() if k.startswith("HUB_")}
+
+        kwargs: dict[str, object] = {}
+        names = {f.name: f for f in dataclasses.fields(cls)}
+        for key, raw in env.items():
+            if key not in names or key == "extra":
+                continue
+            default = names[key].default
+            setting = f"HUB_{key.upper()}"
+            if isinstance(default, bool):
+                kwargs[key] = _bool(setting, raw)
+            elif isinstance(default, int):
+                kwargs[key] = _int(setting, raw, minimum=1 if key != "port" else 0)
+            elif key in {"data_dir", "templates_dir"}:
+                kwargs[key] = Path(raw)
+            else:
+                kwargs[key] = raw or default
+        # Settings no core field claims (a plugin's, say) stay readable.
+        kwargs["extra"] = {f"HUB_{k.upper()}": v for k, v in env.items() if k not in names}
+        return cls(**kwargs)  # type: ignore[arg-type]

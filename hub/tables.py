@@ -1,0 +1,183 @@
+"""The hub's database schema, as piccolo tables.
+
+Every row that belongs to a tenant carries ``org`` so that each query can be
+scoped to one organization. Public identifiers are prefixed random strings
+(``version_…``, ``token_…``) chosen by the services; a product's public id is
+its slug, unique inside its organization. Secrets (API keys, download tokens)
+are stored only as SHA-256 hashes.
+
+Uniqueness across several columns is enforced by unique indexes created in
+the migration ``hub_unique_indexes`` (piccolo's ``Unique`` constraint is added
+with ``ALTER TABLE … ADD CONSTRAINT``, which SQLite does not support); each
+table's docstring names its index.
+"""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    JSON,
+    BigInt,
+    Boolean,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+
+class Organization(Table, tablename="hub_organization"):
+    """A tenant: a shop selling through this hub."""
+
+    id = Varchar(length=64, primary_key=True)
+    name = Varchar(length=200)
+    created_at = Timestamptz()
+
+
+class ApiKey(Table, tablename="hub_api_key"):
+    """A bearer key for the REST API, scoped to one organization and a role."""
+
+    id = Varchar(length=40, primary_key=True)
+    org = Varchar(length=64, index=True)
+    key_hash = Varchar(length=64, unique=True)
+    role = Varchar(length=20)
+    scopes = JSON(default=[])
+    label = Varchar(length=200, default="")
+    created_at = Timestamptz()
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class Product(Table, tablename="hub_product"):
+    """Something a shop sells. ``slug`` is the public id inside the org."""
+
+    id = Varchar(length=40, primary_key=True)
+    org = Varchar(length=64)
+    slug = Varchar(length=100)
+    name = Varchar(length=300)
+    description = Text(default="")
+    status = Varchar(length=20, default="draft")
+    metadata = JSON(default={})
+    active_version = Varchar(length=40, null=True, default=None)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class Version(Table, tablename="hub_version"):
+    """One release of a product: a manifest of files, immutable once ready."""
+
+    id = Varchar(length=40, primary_key=True)
+    org = Varchar(length=64, index=True)
+    product = ForeignKey(Product, on_delete=OnDelete.cascade)
+    version = Varchar(length=100)
+    changelog = Text(default="")
+    status = Varchar(length=20, default="pending")
+    size = BigInt(default=0)
+    file_count = Integer(default=0)
+    created_at = Timestamptz()
+    ready_at = Timestamptz(null=True, default=None)
+
+
+class VersionFile(Table, tablename="hub_version_file"):
+    """A file of a version's manifest and where its bytes live."""
+
+    id = Varchar(length=40, primary_key=True)
+    version = ForeignKey(Version, on_delete=OnDelete.cascade)
+    path = Varchar(length=1024)
+    size = BigInt()
+    sha256 = Varchar(length=64)
+    storage_key = Varchar(length=300)
+    status = Varchar(length=20, default="pending")
+    upload_id = Varchar(length=40, null=True, default=None, unique=True)
+    storage_upload_id = Varchar(length=1024, null=True, default=None)
+
+
+class UploadPart(Table, tablename="hub_upload_part"):
+    """A part received for a multipart upload (its ETag completes the upload)."""
+
+    file = ForeignKey(VersionFile, on_delete=OnDelete.cascade)
+    upload_id = Varchar(length=40)
+    part_number = Integer()
+    size = BigInt()
+    etag = Varchar(length=200)
+
+
+class Purchase(Table, tablename="hub_purchase"):
+    """A paid order, recorded once per provider and provider reference."""
+
+    id = Varchar(length=40, primary_key=True)
+    org = Varchar(length=64, index=True)
+    provider = Varchar(length=40)
+    provider_ref = Varchar(length=255)
+    customer_email = Varchar(length=320, default="", index=True)
+    customer_name = Varchar(length=300, default="")
+    items = JSON(default=[])
+    amount = BigInt(null=True, default=None)
+    currency = Varchar(length=10, default="")
+    status = Varchar(length=20, default="paid")
+    problem = Text(default="")
+    metadata = JSON(default={})
+    created_at = Timestamptz()
+
+
+class DownloadToken(Table, tablename="hub_download_token"):
+    """A secret granting downloads of one product version (hash stored only)."""
+
+    id = Varchar(length=40, primary_key=True)
+    org = Varchar(length=64, index=True)
+    product = ForeignKey(Product, on_delete=OnDelete.cascade)
+    version = ForeignKey(Version, on_delete=OnDelete.cascade)
+    token_hash = Varchar(length=64, unique=True)
+    customer_email = Varchar(length=320, default="", index=True)
+    expires_at = Timestamptz()
+    max_downloads = Integer(null=True, default=None)
+    used_count = Integer(default=0)
+    metadata = JSON(default={})
+    purchase = Varchar(length=40, null=True, default=None, index=True)
+    created_at = Timestamptz()
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class DownloadSession(Table, tablename="hub_download_session"):
+    """One spent download: every transfer of the same client inside it is free."""
+
+    id = Varchar(length=40, primary_key=True)
+    org = Varchar(length=64, index=True)
+    token = ForeignKey(DownloadToken, on_delete=OnDelete.cascade)
+    session_key = Varchar(length=64)
+    started_at = Timestamptz(index=True)
+    last_activity_at = Timestamptz()
+    bytes_sent = BigInt(default=0)
+    files = Integer(default=0)
+    ip = Varchar(length=64, default="")
+    user_agent = Varchar(length=500, default="")
+    status = Varchar(length=20, default="started")
+
+
+class FileTransfer(Table, tablename="hub_file_transfer"):
+    """One response carrying file bytes inside a download session."""
+
+    id = Varchar(length=40, primary_key=True)
+    session = ForeignKey(DownloadSession, on_delete=OnDelete.cascade)
+    file = ForeignKey(VersionFile, on_delete=OnDelete.cascade)
+    range_start = BigInt()
+    range_end = BigInt()
+    bytes_sent = BigInt(default=0)
+    status = Varchar(length=20, default="started")
+    started_at = Timestamptz()
+    finished_at = Timestamptz(null=True, default=None)
+
+
+ALL_TABLES: list[type[Table]] = [
+    Organization,
+    ApiKey,
+    Product,
+    Version,
+    VersionFile,
+    UploadPart,
+    Purchase,
+    DownloadToken,
+    DownloadSession,
+    FileTransfer,
+]

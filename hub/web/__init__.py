@@ -1,0 +1,1 @@
+"""What buyers see: download pages and the file downloads themselves."""

@@ -1,0 +1,227 @@
+"""``/download``: the buyer's page for a token, and the file downloads.
+
+Opening the page, a ``HEAD``, and link-preview bots never spend a download;
+the first file transfer of a new download session does (see
+:mod:`hub.services.downloads`).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from urllib.parse import quote
+
+from litestar import Controller, Request, Response, get, route
+from litestar.enums import HttpMethod
+from litestar.response import Redirect
+from litestar.types import ASGIApp
+
+from hub.clock import as_aware, iso
+from hub.context import Hub
+from hub.errors import NotFound
+from hub.http_range import RangeNotSatisfiable, etag_for, if_range_allows_partial, parse_range
+from hub.services import downloads as download_service
+from hub.services.tokens import Grant, resolve_token
+from hub.storage.base import content_disposition_attachment
+from hub.web.file_response import BlobResponse
+
+# Link unfurlers and mail scanners fetch links to preview them; a file link
+# opened by one is sent to the page instead, which spends nothing.
+PREVIEW_BOTS = re.compile(
+    r"facebookexternalhit|Slackbot|Twitterbot|Discordbot|WhatsApp|TelegramBot|LinkedInBot|"
+    r"SkypeUriPreview|Iframely|Embedly|redditbot|Applebot|Googlebot|bingbot|Google-PageRenderer|"
+    r"Mattermost|Teams|Pinterestbot|vkShare|Snapchat|Viber|LINE/|ZoominfoBot",
+    re.IGNORECASE,
+)
+
+
+def wants_json(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def file_url(hub: Hub, secret: str, file: dict) -> str:
+    name = file["path"].rsplit("/", 1)[-1]
+    return f"{hub.settings.public_url}/download/files/{file['id']}/{quote(name)}?token={quote(secret)}"
+
+
+def client_ip(request: Request) -> str:
+    client = request.client
+    return client.host if client else ""
+
+
+def _asgi(request: Request, response: Response) -> ASGIApp:
+    """A Litestar response as the ASGI app this handler returns."""
+    return response.to_asgi_response(app=None, request=request)
+
+
+def _session_key(request: Request, grant: Grant) -> str:
+    return download_service.session_key(
+        grant.token["id"],
+        cookie=request.cookies.get(download_service.SESSION_COOKIE),
+        ip=client_ip(request),
+        user_agent=request.headers.get("user-agent", ""),
+    )
+
+
+ERROR_HEADINGS = {
+    404: "This download link is not valid",
+    410: "This download link no longer works",
+    403: "No downloads left on this link",
+    416: "That part of the file does not exist",
+}
+
+
+def download_error(request: Request, status: int, message: str, problems: list) -> Response:
+    """Errors on download pages: a clear page for people, JSON for programs."""
+    if wants_json(request) or "/download/files/" in request.scope.get("path", "") and "text/html" not in request.headers.get("accept", ""):
+        return Response({"success": False, "error": message}, status_code=status)
+    hub: Hub = request.app.state.hub
+    html = hub.templates.get_template("download_error.html").render(
+        heading=ERROR_HEADINGS.get(status, "Something went wrong"), message=message
+    )
+    return Response(html, status_code=status, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"})
+
+
+class DownloadController(Controller):
+    path = "/download"
+    tags = ["Downloads"]
+
+    @get("/", summary="The download page of a token (HTML, or JSON for Accept: application/json)")
+    async def download_page(self, hub: Hub, request: Request, token: str | None = None) -> Response:
+        grant = await resolve_token(token)
+        session = await download_service.open_session(hub, grant.token["id"], _session_key(request, grant))
+        download_service.refuse_if_used_up(grant, has_session=session is not None)
+        files = [{**f, "url": file_url(hub, token, f), "name": f["path"]} for f in grant.files]
+        if wants_json(request):
+            response = Response(
+                {
+                    "success": True,
+                    "data": {
+                        "product": {
+                            "id": grant.product["slug"],
+                            "name": grant.product["name"],
+                            "version": grant.version["version"],
+                        },
+                        "expiresAt": iso(grant.token["expires_at"]),
+                        "maxDownloads": grant.token["max_downloads"],
+                        "usedCount": grant.token["used_count"],
+                        "downloadsLeft": grant.downloads_left,
+                        "files": [
+                            {"id": f["id"], "path": f["path"], "size": f["size"], "sha256": f["sha256"], "url": f["url"]}
+                            for f in files
+                        ],
+                    },
+                }
+            )
+        else:
+            html = hub.templates.get_template("download.html").render(
+                product=grant.product,
+                version=grant.version,
+                token=grant.token,
+                downloads_left=grant.downloads_left,
+                expires_at=as_aware(grant.token["expires_at"]),
+                files=files,
+                total_size=sum(f["size"] for f in files),
+                session_hours=hub.settings.download_session_hours,
+            )
+            response = Response(html, media_type="text/html; charset=utf-8")
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Robots-Tag"] = "noindex"
+        if download_service.SESSION_COOKIE not in request.cookies:
+            response.set_cookie(
+                download_service.SESSION_COOKIE,
+                secrets.token_urlsafe(18),
+                path="/download",
+                max_age=hub.settings.download_session_hours * 3600,
+                httponly=True,
+                samesite="lax",
+                secure=hub.settings.public_url.startswith("https://"),
+            )
+        return response
+
+    @route(
+        "/files/{file_id:str}/{name:str}",
+        http_method=[HttpMethod.GET, HttpMethod.HEAD],
+        summary="Download one file (HTTP Range supported; HEAD spends nothing)",
+    )
+    async def download_file(self, hub: Hub, request: Request, file_id: str, name: str, token: str | None = None) -> ASGIApp:
+        grant = await resolve_token(token)
+        file = next((f for f in grant.files if f["id"] == file_id), None)
+        if file is None or file["status"] != "ready":
+            raise NotFound("This file is not part of this download.")
+        if PREVIEW_BOTS.search(request.headers.get("user-agent", "")):
+            return _asgi(request, Redirect(f"/download?token={quote(token or '')}", status_code=303))
+
+        total = file["size"]
+        etag = etag_for(file["sha256"])
+        last_modified = as_aware(grant.version["ready_at"] or grant.version["created_at"])
+        byte_range = None
+        if if_range_allows_partial(request.headers.get("if-range"), etag, last_modified):
+            try:
+                byte_range = parse_range(request.headers.get("range"), total)
+            except RangeNotSatisfiable as unsatisfiable:
+                return _asgi(
+                    request,
+                    Response(
+                        {"success": False, "error": f"Range not satisfiable: the file is {total} bytes"},
+                        status_code=416,
+                        headers={"Content-Range": unsatisfiable.content_range, "Accept-Ranges": "bytes"},
+                    ),
+                )
+        start, end = (byte_range.start, byte_range.end) if byte_range else (0, total - 1)
+        headers = [
+            (b"content-type", b"application/octet-stream"),
+            (b"content-length", str(end - start + 1 if total else 0).encode()),
+            (b"content-disposition", content_disposition_attachment(file["path"].rsplit("/", 1)[-1]).encode()),
+            (b"accept-ranges", b"bytes"),
+            (b"etag", etag.encode()),
+            (b"last-modified", _http_date(last_modified).encode()),
+            (b"cache-control", b"private, no-transform"),
+        ]
+        if byte_range:
+            headers.append((b"content-range", byte_range.content_range(total).encode()))
+        status = 206 if byte_range else 200
+        if request.method == "HEAD":
+            return BlobResponse(
+                blobs=hub.blobs, key=file["storage_key"], start=0, end=-1, status=status,
+                headers=headers, whole_file=False, on_finish=None,
+            )
+
+        session_id = await download_service.enter_session(
+            hub,
+            grant,
+            _session_key(request, grant),
+            ip=client_ip(request),
+            user_agent=request.headers.get("user-agent", ""),
+        )
+        transfer = await download_service.begin_transfer(session_id, file["id"], start, end)
+
+        if hub.settings.download_redirect:
+            url = await hub.blobs.presign_get(
+                file["storage_key"], hub.settings.presign_expires, filename=file["path"].rsplit("/", 1)[-1]
+            )
+            if url:
+                await download_service.finish_transfer(transfer, end - start + 1, completed=True, redirected=True)
+                return _asgi(request, Redirect(url, status_code=302))
+
+        async def on_finish(sent: int, completed: bool) -> None:
+            await download_service.finish_transfer(transfer, sent, completed)
+
+        return BlobResponse(
+            blobs=hub.blobs,
+            key=file["storage_key"],
+            start=start,
+            end=end,
+            status=status,
+            headers=headers,
+            whole_file=byte_range is None,
+            on_finish=on_finish,
+        )
+
+
+def _http_date(moment: datetime) -> str:
+    return format_datetime(moment.astimezone(UTC), usegmt=True)
