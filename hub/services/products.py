@@ -74,7 +74,12 @@ async def list_products(
         conditions.append(Product.status == check_status(status))
     if search:
         pattern = f"%{search}%"
-        conditions.append((Product.name.ilike(pattern)) | (Product.description.ilike(pattern)))
+        # SQLite's LIKE is already case-insensitive (ASCII); piccolo warns
+        # on every ILIKE there, so each database gets its own operator.
+        if Product._meta.db.engine_type == "sqlite":
+            conditions.append(Product.name.like(pattern) | Product.description.like(pattern))
+        else:
+            conditions.append(Product.name.ilike(pattern) | Product.description.ilike(pattern))
     query = Product.select().where(*conditions).output(load_json=True)
     rows = await query.order_by(Product.created_at, ascending=False).order_by(Product.id).limit(limit).offset(offset)
     total = await Product.count().where(*conditions)

@@ -1,0 +1,179 @@
+"""Fixtures: a hub on a real database (SQLite always, PostgreSQL when
+``HUB_TEST_POSTGRES_URL`` is set), on local or S3 storage (a moto S3 server
+on loopback), driven through httpx's ASGI transport in the test's own event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from litestar import Litestar
+
+from hub.app import create_app
+from hub.services.accounts import create_api_key, create_organization
+from hub.settings import Settings
+from hub.tables import ALL_TABLES
+from tests.support.s3 import moto_s3_server
+
+POSTGRES_URL = os.environ.get("HUB_TEST_POSTGRES_URL")
+PUBLIC_URL = "http://hub.test"
+
+DATABASES = [
+    "sqlite",
+    pytest.param(
+        "postgres",
+        marks=pytest.mark.skipif(
+            not POSTGRES_URL,
+            reason="PostgreSQL tests need HUB_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)",
+        ),
+    ),
+]
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    with moto_s3_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'hub.sqlite3'}"
+    return POSTGRES_URL  # type: ignore[return-value]
+
+
+@pytest.fixture
+def storage() -> str:
+    """Override (or parametrize) in a test module to run on ``"s3"``."""
+    return "local"
+
+
+@pytest.fixture
+def settings(database_url: str, storage: str, tmp_path, request: pytest.FixtureRequest) -> Settings:
+    extra: dict[str, object] = {}
+    if storage == "s3":
+        endpoint = request.getfixturevalue("s3_endpoint")
+        extra = dict(
+            storage="s3",
+            s3_bucket=f"hub-{secrets.token_hex(6)}",
+            s3_endpoint_url=endpoint,
+            s3_access_key_id="testing",
+            s3_secret_access_key="testing",
+        )
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        public_url=PUBLIC_URL,
+        upload_part_size=5 * 1024 * 1024,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+async def _empty_postgres(app: Litestar) -> None:
+    engine = app.state.hub.engine
+    if engine.engine_type == "postgres":
+        tables = ", ".join(t._meta.tablename for t in ALL_TABLES)
+        await engine.run_ddl(f"TRUNCATE {tables} CASCADE")
+
+
+@pytest.fixture
+async def app(settings: Settings) -> Litestar:
+    return create_app(settings)
+
+
+@contextlib.asynccontextmanager
+async def running(app: Litestar) -> AsyncIterator[Litestar]:
+    """Run the app's lifespan in a task of its own: its task group must be
+    entered and exited by the same task, and pytest-asyncio sets fixtures up
+    and tears them down in different ones."""
+    started, stop = asyncio.Event(), asyncio.Event()
+    failure: list[BaseException] = []
+
+    async def lifespan() -> None:
+        try:
+            async with app.lifespan():
+                started.set()
+                await stop.wait()
+        except BaseException as exc:  # reported to the fixture below
+            failure.append(exc)
+            started.set()
+
+    task = asyncio.create_task(lifespan())
+    await started.wait()
+    if failure:
+        raise failure[0]
+    try:
+        yield app
+    finally:
+        stop.set()
+        await task
+        if failure:
+            raise failure[0]
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of the app, in the test's own event loop.
+
+    The app's lifespan runs in this loop too (Litestar's AsyncTestClient
+    would run it in a portal thread, whose loop the PostgreSQL pool would
+    then belong to).
+    """
+    async with running(app):
+        await _empty_postgres(app)
+        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as test_client:
+            yield test_client
+
+
+@dataclass
+class Org:
+    id: str
+    admin: dict[str, str]
+    member: dict[str, str]
+    viewer: dict[str, str]
+
+
+async def make_org(org_id: str) -> Org:
+    await create_organization(org_id)
+    keys = {}
+    for role in ("admin", "member", "viewer"):
+        secret, _ = await create_api_key(org_id, role)
+        keys[role] = {"Authorization": f"Bearer {secret}"}
+    return Org(org_id, keys["admin"], keys["member"], keys["viewer"])
+
+
+@pytest.fixture
+async def org(client: httpx.AsyncClient) -> Org:
+    return await make_org("audio-company")
+
+
+@pytest.fixture
+async def other_org(client: httpx.AsyncClient) -> Org:
+    return await make_org("other-shop")
+
+
+def ok(response: httpx.Response, status: int = 200) -> dict:
+    """The ``data`` of a successful main-API response, with a clear failure."""
+    assert response.status_code == status, f"{response.status_code}: {response.text}"
+    body = response.json()
+    assert body["success"] is True, body
+    return body.get("data", body)
+
+
+def fails(response: httpx.Response, status: int, *fragments: str) -> str:
+    """Assert the main API's error envelope; returns the error message."""
+    assert response.status_code == status, f"{response.status_code}: {response.text}"
+    body = response.json()
+    assert body["success"] is False and isinstance(body["error"], str), body
+    for fragment in fragments:
+        assert fragment in body["error"], f"{fragment!r} not in {body['error']!r}"
+    return body["error"]
