@@ -24,6 +24,7 @@ from hub.api.products import ProductController
 from hub.api.uploads import UploadController
 from hub.context import Hub
 from hub.db import connected, engine_from_url, migrate
+from hub.logs import guard_server_logs
 from hub.pages import template_environment
 from hub.settings import Settings
 from hub.storage import S3Config, create_blob_store
@@ -65,6 +66,7 @@ def build_hub(settings: Settings) -> Hub:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     hub = build_hub(settings)
+    guard_server_logs()
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

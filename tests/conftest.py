@@ -43,11 +43,28 @@ def s3_endpoint() -> Iterator[str]:
         yield endpoint
 
 
+@pytest.fixture(scope="session")
+def fresh_postgres() -> str:
+    """The PostgreSQL test database, emptied once per session: whatever an
+    earlier run (or an older schema) left there must not matter."""
+    import asyncpg
+
+    async def reset() -> None:
+        connection = await asyncpg.connect(POSTGRES_URL)
+        try:
+            await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        finally:
+            await connection.close()
+
+    asyncio.run(reset())
+    return POSTGRES_URL  # type: ignore[return-value]
+
+
 @pytest.fixture(params=DATABASES)
 def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'hub.sqlite3'}"
-    return POSTGRES_URL  # type: ignore[return-value]
+    return request.getfixturevalue("fresh_postgres")
 
 
 @pytest.fixture
