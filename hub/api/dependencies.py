@@ -7,7 +7,6 @@ from litestar.datastructures import State
 from litestar.di import Provide
 
 from hub.context import Hub
-from hub.errors import Invalid
 from hub.services.accounts import Principal, authenticate
 
 
@@ -31,10 +30,3 @@ API_DEPENDENCIES = {
     "hub": Provide(provide_hub, sync_to_thread=False),
     "principal": Provide(provide_principal),
 }
-
-
-def page_bounds(limit: int, offset: int, default_max: int = 100) -> tuple[int, int]:
-    """Clamp ``limit`` to 1..``default_max``; a negative offset is an error."""
-    if offset < 0:
-        raise Invalid("offset must be 0 or more", field="offset")
-    return max(1, min(limit, default_max)), offset

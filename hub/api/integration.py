@@ -10,7 +10,7 @@ from litestar.params import Parameter
 from litestar.response import Stream
 
 from hub.api import shapes
-from hub.api.dependencies import page_bounds
+from hub.inputs import page_bounds
 from hub.clock import iso_millis
 from hub.context import Hub
 from hub.errors import Conflict, NotFound

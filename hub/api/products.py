@@ -10,7 +10,7 @@ from litestar import Controller, delete, get, patch, post
 from litestar.params import Parameter
 
 from hub.api import shapes
-from hub.api.dependencies import page_bounds
+from hub.inputs import page_bounds
 from hub.context import Hub
 from hub.services import products as product_service
 from hub.services import tokens as token_service

@@ -9,6 +9,7 @@ from typing import Any
 from hub.clock import utcnow
 from hub.db import UNIQUE_VIOLATIONS
 from hub.errors import Conflict, Invalid, NotFound
+from hub.inputs import check_text
 from hub.secrets import new_id
 from hub.tables import Product, Version, VersionFile
 
@@ -24,11 +25,11 @@ def slugify(name: str) -> str:
 
 
 def check_name(name: Any, field: str = "name") -> str:
-    if not isinstance(name, str) or not name.strip():
-        raise Invalid(f"{field} is required", field=field)
-    if len(name) > 300:
-        raise Invalid(f"{field} must be at most 300 characters", field=field)
-    return name.strip()
+    return check_text(name, field, max_length=300, required=True).strip()
+
+
+def check_description(description: Any, field: str = "description") -> str:
+    return check_text(description, field, max_length=100_000) or ""
 
 
 def check_status(status: Any, allowed: tuple[str, ...] = STATUSES, field: str = "status") -> str:
@@ -73,6 +74,7 @@ async def list_products(
     if status is not None:
         conditions.append(Product.status == check_status(status))
     if search:
+        check_text(search, "search", max_length=200)
         pattern = f"%{search}%"
         # SQLite's LIKE is already case-insensitive (ASCII); piccolo warns
         # on every ILIKE there, so each database gets its own operator.
@@ -97,8 +99,7 @@ async def create_product(
             "slug must be 1-100 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit",
             field="slug",
         )
-    if description is not None and not isinstance(description, str):
-        raise Invalid("description must be a string", field="description")
+    description = check_description(description)
     if metadata is not None and not isinstance(metadata, dict):
         raise Invalid("metadata must be an object", field="metadata")
     now = utcnow()
@@ -107,7 +108,7 @@ async def create_product(
         org=org,
         slug=slug,
         name=name,
-        description=description or "",
+        description=description,
         status="draft",
         metadata=metadata or {},
         active_version=None,
@@ -137,9 +138,7 @@ async def update_product(org: str, product_id: str, changes: dict[str, Any]) -> 
     if "name" in changes:
         values[Product.name] = check_name(changes["name"])
     if "description" in changes:
-        if not isinstance(changes["description"], str | None):
-            raise Invalid("description must be a string", field="description")
-        values[Product.description] = changes["description"] or ""
+        values[Product.description] = check_description(changes["description"])
     if "metadata" in changes:
         if not isinstance(changes["metadata"], dict | None):
             raise Invalid("metadata must be an object", field="metadata")

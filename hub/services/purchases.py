@@ -16,6 +16,7 @@ from hub.clock import utcnow
 from hub.context import Hub
 from hub.db import UNIQUE_VIOLATIONS, write_transaction
 from hub.errors import HubError
+from hub.inputs import check_text
 from hub.secrets import new_id
 from hub.services.products import find_product
 from hub.services.tokens import deliverable_version, mint_for_version
@@ -127,6 +128,7 @@ async def list_purchases(
 ) -> tuple[list[dict], int]:
     conditions = [Purchase.org == org]
     if customer_email:
+        check_text(customer_email, "customerEmail", max_length=320)
         conditions.append(Purchase.customer_email == customer_email.strip().lower())
     rows = (
         await Purchase.select()

@@ -22,7 +22,7 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def check_email(email: Any, field: str = "customerEmail") -> str:
-    if not isinstance(email, str) or len(email) > 320 or not EMAIL.match(email):
+    if not isinstance(email, str) or len(email) > 320 or "\x00" in email or not EMAIL.match(email):
         raise Invalid(f"{field} must be an email address", field=field)
     # Stored lower-case so that filters and the buyer's page find every
     # purchase whatever case the shop sent.

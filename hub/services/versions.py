@@ -16,6 +16,7 @@ from hub.clock import utcnow
 from hub.context import Hub
 from hub.db import UNIQUE_VIOLATIONS, write_transaction
 from hub.errors import Conflict, Invalid, NotFound
+from hub.inputs import check_text
 from hub.manifest import check_sha256, check_version_string, normalize_path
 from hub.secrets import new_id
 from hub.services.products import find_product, find_version
@@ -52,8 +53,7 @@ async def create_version(hub: Hub, org: str, product_id: str, *, version: Any, c
     """Create a ``pending`` version with its manifest; bytes come later."""
     product = await find_product(org, product_id)
     version = check_version_string(version)
-    if changelog is not None and not isinstance(changelog, str):
-        raise Invalid("changelog must be a string", field="changelog")
+    changelog = check_text(changelog, "changelog", max_length=100_000)
     manifest = _check_manifest(files)
     if await Version.exists().where(Version.product == product["id"], Version.version == version):
         raise Conflict(f"Version {version} of product {product_id} already exists", field="version")
