@@ -7,9 +7,13 @@ blob store) once in the lifespan.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pluggy
 
 from litestar import Litestar, get
 from litestar.datastructures import State
@@ -26,6 +30,9 @@ from hub.context import Hub
 from hub.db import connected, engine_from_url, migrate
 from hub.logs import guard_server_logs
 from hub.pages import template_environment
+from hub.plugins import first_result, load_plugins, notify
+from hub.sealing import Sealer, secret_key
+from hub.services.outbox import run_worker
 from hub.settings import Settings
 from hub.storage import S3Config, create_blob_store
 from hub.web.downloads import DownloadController, download_error
@@ -43,8 +50,10 @@ async def index() -> dict:
     return {"name": "Continuata Hub", "version": __version__, "openapi": "/schema/openapi.json"}
 
 
-def build_hub(settings: Settings) -> Hub:
+def build_hub(settings: Settings, plugins: pluggy.PluginManager | None = None) -> Hub:
     """The hub context for ``settings``; resources are opened by the lifespan."""
+    plugins = plugins or load_plugins(settings.plugins)
+    template_dirs = [Path(d) for dirs in plugins.hook.hub_template_dirs() for d in (dirs or [])]
     s3 = None
     if settings.storage == "s3":
         s3 = S3Config(
@@ -59,23 +68,39 @@ def build_hub(settings: Settings) -> Hub:
         settings=settings,
         engine=engine_from_url(settings.database_url),
         blobs=create_blob_store(settings.storage, data_dir=settings.data_dir, s3=s3),
-        templates=template_environment(settings.templates_dir),
+        templates=template_environment(settings.templates_dir, template_dirs),
+        plugins=plugins,
+        sealer=Sealer(secret_key(settings)),
     )
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
+def create_app(settings: Settings | None = None, *, plugins: pluggy.PluginManager | None = None) -> Litestar:
+    """The hub's ASGI app.
+
+    :param plugins: a plugin manager to use instead of the one ``HUB_PLUGINS``
+        selects (see :func:`hub.plugins.load_plugins`; tests pass chosen plugins).
+    """
     settings = settings or Settings.from_env()
-    hub = build_hub(settings)
+    hub = build_hub(settings, plugins)
     guard_server_logs()
+    plugin_routes = [route for routes in hub.plugins.hook.hub_routes(hub=hub) for route in (routes or [])]
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         async with connected(hub.engine):
             await migrate(hub.engine)
             await hub.blobs.start()
+            hub.mailer = await first_result(hub.plugins, "hub_mailer", hub=hub)
+            await notify(hub.plugins, "hub_startup", hub=hub)
+            stop = asyncio.Event()
+            worker = asyncio.create_task(run_worker(hub, stop)) if settings.worker == "inline" else None
             try:
                 yield
             finally:
+                stop.set()
+                if worker:
+                    await worker
+                await notify(hub.plugins, "hub_shutdown", hub=hub)
                 await hub.blobs.close()
 
     return Litestar(
@@ -86,6 +111,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             UploadController,
             IntegrationController,
             DownloadController,
+            *plugin_routes,
         ],
         dependencies=API_DEPENDENCIES,
         exception_handlers={

@@ -1,17 +1,21 @@
 """The one object every part of the hub is handed: settings and resources.
 
-Resources (the database engine, the blob store) are opened once in the
-application's lifespan, never per request.
+Resources (the database engine, the blob store, the mailer) are opened once
+in the application's lifespan, never per request. Nothing here is state
+that several hub processes would need to share.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
+import pluggy
 from jinja2 import Environment
 from piccolo.engine.base import Engine
 
+from hub.sealing import Sealer
 from hub.settings import Settings
 from hub.storage import BlobStore
 
@@ -22,8 +26,16 @@ class Hub:
     engine: Engine
     blobs: BlobStore
     templates: Environment
-    plugins: Any = field(default=None)
+    plugins: pluggy.PluginManager
+    sealer: Sealer
+    mailer: Any = None
+    outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 
     def download_url(self, token: str) -> str:
         """The buyer-facing link for a token secret."""
         return f"{self.settings.public_url}/download?token={token}"
+
+    @property
+    def my_url(self) -> str:
+        """The buyers' self-service page."""
+        return f"{self.settings.public_url}/my"

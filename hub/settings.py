@@ -62,6 +62,12 @@ class Settings:
     integration_token_hours: int = 24
     download_session_hours: int = 24
     templates_dir: Path | None = None
+    secret_key: str = ""
+    plugins: str = ""
+    worker: str = "inline"
+    outbox_max_attempts: int = 8
+    outbox_backoff_seconds: int = 30
+    sign_in_minutes: int = 30
     log_level: str = "info"
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -72,6 +78,8 @@ class Settings:
             raise SettingsError(f"HUB_STORAGE must be 'local' or 's3', not {self.storage!r}")
         if self.storage == "s3" and not self.s3_bucket:
             raise SettingsError("HUB_STORAGE=s3 needs HUB_S3_BUCKET")
+        if self.worker not in {"inline", "off"}:
+            raise SettingsError(f"HUB_WORKER must be 'inline' or 'off', not {self.worker!r}")
         if self.upload_part_size < 5 * 1024 * 1024:
             raise SettingsError("HUB_UPLOAD_PART_SIZE must be at least 5 MiB (S3's smallest part)")
         object.__setattr__(self, "public_url", self.public_url.rstrip("/"))

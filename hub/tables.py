@@ -116,6 +116,7 @@ class Purchase(Table, tablename="hub_purchase"):
     amount = BigInt(null=True, default=None)
     currency = Varchar(length=10, default="")
     status = Varchar(length=20, default="paid")
+    refunded_at = Timestamptz(null=True, default=None)
     problem = Text(default="")
     metadata = JSON(default={})
     created_at = Timestamptz()
@@ -169,6 +170,71 @@ class FileTransfer(Table, tablename="hub_file_transfer"):
     finished_at = Timestamptz(null=True, default=None)
 
 
+class TokenLink(Table, tablename="hub_token_link"):
+    """An extra, short-lived secret for a token (the buyer's ``/my`` page
+    hands these out): a fresh link that spends from the same counter."""
+
+    id = Varchar(length=40, primary_key=True)
+    token = ForeignKey(DownloadToken, on_delete=OnDelete.cascade)
+    link_hash = Varchar(length=64, unique=True)
+    expires_at = Timestamptz()
+    created_at = Timestamptz()
+
+
+class WebhookEvent(Table, tablename="hub_webhook_event"):
+    """Every webhook event received, once: a replay finds its row and does
+    nothing. Unique per provider and event id (index in the migration)."""
+
+    id = Varchar(length=40, primary_key=True)
+    provider = Varchar(length=40)
+    event_id = Varchar(length=255)
+    event_type = Varchar(length=100, default="")
+    org = Varchar(length=64, default="")
+    outcome = Text(default="")
+    received_at = Timestamptz()
+
+
+class OutboxMessage(Table, tablename="hub_outbox_message"):
+    """An email waiting to be sent, written in the same transaction as what
+    caused it. The body is encrypted (it holds download links)."""
+
+    id = Varchar(length=40, primary_key=True)
+    org = Varchar(length=64, default="", index=True)
+    kind = Varchar(length=40)
+    recipient = Varchar(length=320)
+    dedupe_key = Varchar(length=200, null=True, default=None, unique=True)
+    sealed_body = Text()
+    status = Varchar(length=20, default="pending", index=True)
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz(index=True)
+    claimed_until = Timestamptz(null=True, default=None)
+    last_error = Text(default="")
+    created_at = Timestamptz()
+    sent_at = Timestamptz(null=True, default=None)
+
+
+class BuyerSignIn(Table, tablename="hub_buyer_sign_in"):
+    """A one-time sign-in link requested on ``/my`` (hash only)."""
+
+    id = Varchar(length=40, primary_key=True)
+    email = Varchar(length=320, index=True)
+    link_hash = Varchar(length=64, unique=True)
+    ip = Varchar(length=64, default="", index=True)
+    created_at = Timestamptz(index=True)
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+
+
+class BuyerSession(Table, tablename="hub_buyer_session"):
+    """A signed-in buyer on ``/my``: the cookie's hash and the email it proved."""
+
+    id = Varchar(length=40, primary_key=True)
+    email = Varchar(length=320)
+    session_hash = Varchar(length=64, unique=True)
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+
+
 ALL_TABLES: list[type[Table]] = [
     Organization,
     ApiKey,
@@ -180,4 +246,9 @@ ALL_TABLES: list[type[Table]] = [
     DownloadToken,
     DownloadSession,
     FileTransfer,
+    TokenLink,
+    WebhookEvent,
+    OutboxMessage,
+    BuyerSignIn,
+    BuyerSession,
 ]

@@ -6,7 +6,6 @@ on loopback), driven through httpx's ASGI transport in the test's own event loop
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
@@ -17,6 +16,7 @@ import pytest
 from litestar import Litestar
 
 from hub.app import create_app
+from hub.testing.app import running, settings_for_tests
 from hub.services.accounts import create_api_key, create_organization
 from hub.settings import Settings
 from hub.tables import ALL_TABLES
@@ -85,13 +85,7 @@ def settings(database_url: str, storage: str, tmp_path, request: pytest.FixtureR
             s3_access_key_id="testing",
             s3_secret_access_key="testing",
         )
-    return Settings(
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        public_url=PUBLIC_URL,
-        upload_part_size=5 * 1024 * 1024,
-        **extra,  # type: ignore[arg-type]
-    )
+    return settings_for_tests(tmp_path / "data", database_url=database_url, **extra)
 
 
 async def _empty_postgres(app: Litestar) -> None:
@@ -104,36 +98,6 @@ async def _empty_postgres(app: Litestar) -> None:
 @pytest.fixture
 async def app(settings: Settings) -> Litestar:
     return create_app(settings)
-
-
-@contextlib.asynccontextmanager
-async def running(app: Litestar) -> AsyncIterator[Litestar]:
-    """Run the app's lifespan in a task of its own: its task group must be
-    entered and exited by the same task, and pytest-asyncio sets fixtures up
-    and tears them down in different ones."""
-    started, stop = asyncio.Event(), asyncio.Event()
-    failure: list[BaseException] = []
-
-    async def lifespan() -> None:
-        try:
-            async with app.lifespan():
-                started.set()
-                await stop.wait()
-        except BaseException as exc:  # reported to the fixture below
-            failure.append(exc)
-            started.set()
-
-    task = asyncio.create_task(lifespan())
-    await started.wait()
-    if failure:
-        raise failure[0]
-    try:
-        yield app
-    finally:
-        stop.set()
-        await task
-        if failure:
-            raise failure[0]
 
 
 @pytest.fixture

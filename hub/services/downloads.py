@@ -25,7 +25,7 @@ from hub.db import write_transaction
 from hub.errors import Forbidden
 from hub.secrets import new_id
 from hub.services.tokens import Grant
-from hub.tables import DownloadSession, DownloadToken, FileTransfer
+from hub.tables import DownloadSession, DownloadToken, FileTransfer, VersionFile
 
 SESSION_COOKIE = "ct_dl"
 
@@ -139,7 +139,10 @@ async def finish_transfer(transfer: Transfer, bytes_sent: int, completed: bool, 
     """Record how the transfer ended and roll it up into its session.
 
     A transfer handed to S3 by a presigned redirect is ``redirected``: the
-    hub counts the bytes it granted, not bytes it saw go out.
+    hub counts the bytes it granted, not bytes it saw go out. The session's
+    ``files`` counts distinct files delivered up to their last byte, so a
+    file fetched in several ranges (a resume, a download manager's
+    segments) counts once.
     """
     now = utcnow()
     status = "redirected" if redirected else "completed" if completed else "interrupted"
@@ -149,11 +152,25 @@ async def finish_transfer(transfer: Transfer, bytes_sent: int, completed: bool, 
     await DownloadSession.update(
         {
             DownloadSession.bytes_sent: DownloadSession.bytes_sent + bytes_sent,
-            DownloadSession.files: DownloadSession.files + (1 if completed else 0),
             DownloadSession.last_activity_at: now,
             DownloadSession.status: status,
         }
     ).where(DownloadSession.id == transfer.session_id)
+    if completed:
+        # Recounted in one statement rather than incremented: a resume or a
+        # download manager's parallel segments are several transfers of one
+        # file, and transfers of one session may finish concurrently.
+        await DownloadSession.raw(_COUNT_DELIVERED_FILES, transfer.session_id, transfer.session_id)
+
+
+_COUNT_DELIVERED_FILES = f"""
+UPDATE {DownloadSession._meta.tablename} SET files = (
+    SELECT COUNT(DISTINCT t.file) FROM {FileTransfer._meta.tablename} t
+    JOIN {VersionFile._meta.tablename} f ON f.id = t.file
+    WHERE t.session = {{}} AND t.status IN ('completed', 'redirected') AND t.range_end = f.size - 1
+) WHERE id = {{}}
+"""
+"""A session's ``files``: the distinct files it delivered up to their last byte."""
 
 
 def refuse_if_used_up(grant: Grant, has_session: bool) -> None:

@@ -1,9 +1,11 @@
-"""Purchases: a paid order, recorded once, turned into download tokens.
+"""Purchases: a paid order, recorded once, turned into download tokens and
+a delivery email.
 
-Payment plugins (and the API) hand :func:`record_purchase` a normalized
-:class:`PurchaseIn`; the purchase and one token per item are written in one
-transaction, so a crash leaves either all of it or none. The same provider
-reference recorded twice yields the first purchase again, unchanged.
+:func:`record_purchase` writes the purchase, one token per item and the
+delivery email (into the outbox) in one transaction, so a crash leaves all
+of it or none; the same provider reference recorded again yields the first
+purchase, unchanged, and no second email. Plugins are told after the
+commit.
 """
 
 from __future__ import annotations
@@ -17,10 +19,14 @@ from hub.context import Hub
 from hub.db import UNIQUE_VIOLATIONS, write_transaction
 from hub.errors import HubError
 from hub.inputs import check_text
+from hub.plugins import first_result, notify
 from hub.secrets import new_id
+from hub.services.outbox import queue_email
 from hub.services.products import find_product
 from hub.services.tokens import deliverable_version, mint_for_version
-from hub.tables import DownloadToken, Purchase
+from hub.tables import DownloadToken, Organization, Purchase
+
+ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -51,76 +57,161 @@ class RecordedPurchase:
     created: bool
 
 
-async def record_purchase(hub: Hub, order: PurchaseIn) -> RecordedPurchase:
-    """Record ``order`` once and mint its tokens, atomically.
-
-    An item naming an unknown product, or one with nothing to deliver, does
-    not lose the purchase: it is recorded with the problem in ``problem``.
-    """
-    existing = await _find(order)
-    if existing:
-        return RecordedPurchase(existing, [], created=False)
-    purchase_id = new_id("purchase")
-    problems: list[str] = []
-    minted: list[tuple[str, dict]] = []
-    try:
-        async with write_transaction(hub.engine):
-            await Purchase.insert(
-                Purchase(
-                    id=purchase_id,
-                    org=order.org,
-                    provider=order.provider,
-                    provider_ref=order.provider_ref,
-                    customer_email=order.customer_email.strip().lower(),
-                    customer_name=order.customer_name,
-                    items=[{"productId": i.product_id, "version": i.version} for i in order.items],
-                    amount=order.amount,
-                    currency=order.currency,
-                    status="paid",
-                    metadata=order.metadata,
-                    created_at=utcnow(),
-                )
-            )
-            for item in order.items:
-                try:
-                    product = await find_product(order.org, item.product_id)
-                    version = await deliverable_version(product, item.version)
-                except HubError as problem:
-                    problems.append(f"{item.product_id}: {problem.message}")
-                    continue
-                secret, token, _, _ = await mint_for_version(
-                    order.org,
-                    product,
-                    version,
-                    customer_email=order.customer_email or None,
-                    ttl=timedelta(days=hub.settings.token_ttl_days),
-                    metadata={"purchaseId": purchase_id, "provider": order.provider},
-                    purchase=purchase_id,
-                )
-                minted.append((secret, token))
-            if problems:
-                await Purchase.update({Purchase.problem: "; ".join(problems)}).where(Purchase.id == purchase_id)
-    except UNIQUE_VIOLATIONS:
-        # A concurrent delivery of the same order won the insert.
-        existing = await _find(order)
-        if existing is None:
-            raise
-        return RecordedPurchase(existing, [], created=False)
-    purchase = await Purchase.select().where(Purchase.id == purchase_id).output(load_json=True).first()
-    return RecordedPurchase(purchase, minted, created=True)
+def parse_items(spec: str) -> list[PurchaseItem]:
+    """``"drums-v1, pads@2.0.0"`` → items; the format shops put in provider
+    metadata (Stripe's ``continuata_products``, PayPal's ``custom_id``)."""
+    items = []
+    for part in spec.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        product_id, _, version = part.partition("@")
+        items.append(PurchaseItem(product_id.strip(), version.strip() or None))
+    return items
 
 
-async def _find(order: PurchaseIn) -> dict | None:
+async def find_purchase(org: str, provider: str, provider_ref: str) -> dict | None:
     return (
         await Purchase.select()
-        .where(
-            Purchase.org == order.org,
-            Purchase.provider == order.provider,
-            Purchase.provider_ref == order.provider_ref,
-        )
+        .where(Purchase.org == org, Purchase.provider == provider, Purchase.provider_ref == provider_ref)
         .output(load_json=True)
         .first()
     )
+
+
+async def record_purchase(hub: Hub, order: PurchaseIn) -> RecordedPurchase:
+    """Record ``order`` once, with its tokens and delivery email, atomically."""
+    for attempt in range(ATTEMPTS):
+        try:
+            async with write_transaction(hub.engine):
+                result = await record_in_transaction(hub, order)
+            break
+        except UNIQUE_VIOLATIONS:
+            # A concurrent delivery of the same order committed first; the
+            # next attempt finds it.
+            if attempt == ATTEMPTS - 1:
+                raise
+    await announce(hub, result)
+    return result
+
+
+async def record_in_transaction(hub: Hub, order: PurchaseIn) -> RecordedPurchase:
+    """The body of :func:`record_purchase`, inside the caller's transaction.
+
+    Raises a unique violation when a concurrent transaction recorded the
+    same order first; the caller retries, and then finds it.
+    """
+    existing = await find_purchase(order.org, order.provider, order.provider_ref)
+    if existing:
+        return RecordedPurchase(existing, [], created=False)
+    email = (order.customer_email or "").strip().lower()
+    check_text(email, "customerEmail", max_length=320)
+    purchase_id = new_id("purchase")
+    await Purchase.insert(
+        Purchase(
+            id=purchase_id,
+            org=order.org,
+            provider=order.provider,
+            provider_ref=order.provider_ref,
+            customer_email=email,
+            customer_name=order.customer_name,
+            items=[{"productId": i.product_id, "version": i.version} for i in order.items],
+            amount=order.amount,
+            currency=order.currency,
+            status="paid",
+            metadata=order.metadata,
+            created_at=utcnow(),
+        )
+    )
+    problems: list[str] = []
+    minted: list[tuple[str, dict]] = []
+    delivered: list[dict] = []
+    if not order.items:
+        problems.append("the order names no product")
+    for item in order.items:
+        try:
+            product = await find_product(order.org, item.product_id)
+            version = await deliverable_version(product, item.version)
+        except HubError as problem:
+            problems.append(f"{item.product_id}: {problem.message}")
+            continue
+        secret, token, _, _ = await mint_for_version(
+            order.org,
+            product,
+            version,
+            customer_email=email or None,
+            ttl=timedelta(days=hub.settings.token_ttl_days),
+            metadata={"purchaseId": purchase_id, "provider": order.provider},
+            purchase=purchase_id,
+        )
+        minted.append((secret, token))
+        delivered.append({"product": product, "version": version, "secret": secret, "token": token})
+    if not email and delivered:
+        problems.append("no customer email: the links were not sent")
+    if problems:
+        await Purchase.update({Purchase.problem: "; ".join(problems)}).where(Purchase.id == purchase_id)
+    purchase = await Purchase.select().where(Purchase.id == purchase_id).output(load_json=True).first()
+    if email and delivered:
+        await queue_delivery_email(hub, purchase, delivered)
+    return RecordedPurchase(purchase, minted, created=True)
+
+
+async def queue_delivery_email(hub: Hub, purchase: dict, delivered: list[dict]) -> None:
+    shop = await Organization.select(Organization.name).where(Organization.id == purchase["org"]).first()
+    context = {
+        "purchase": purchase,
+        "shop": shop["name"] if shop else purchase["org"],
+        "my_url": hub.my_url,
+        "items": [
+            {
+                "product": d["product"]["name"],
+                "version": d["version"]["version"],
+                "url": hub.download_url(d["secret"]),
+                "expires_at": d["token"]["expires_at"],
+                "max_downloads": d["token"]["max_downloads"],
+            }
+            for d in delivered
+        ],
+    }
+    rendered = await first_result(hub.plugins, "render_email", hub=hub, template="delivery", context=context)
+    if rendered is None:
+        return  # no plugin renders email: the shop delivers links itself
+    await queue_email(
+        hub,
+        org=purchase["org"],
+        kind="delivery",
+        recipient=purchase["customer_email"],
+        rendered=rendered,
+        dedupe_key=f"delivery:{purchase['id']}",
+    )
+
+
+async def announce(hub: Hub, result: RecordedPurchase) -> None:
+    """After the commit: wake the mail worker and tell the plugins."""
+    if not result.created:
+        return
+    hub.outbox_wakeup.set()
+    tokens = [token for _, token in result.tokens]
+    await notify(hub.plugins, "purchase_recorded", hub=hub, purchase=result.purchase, tokens=tokens)
+    if tokens:
+        await notify(hub.plugins, "tokens_minted", hub=hub, tokens=tokens)
+
+
+async def refund_in_transaction(org: str, provider: str, provider_ref: str) -> tuple[dict | None, list[dict]]:
+    """Mark the purchase refunded and revoke its tokens; returns the purchase
+    (None when unknown) and the tokens revoked now."""
+    purchase = await find_purchase(org, provider, provider_ref)
+    if purchase is None:
+        return None, []
+    now = utcnow()
+    await Purchase.update({Purchase.status: "refunded", Purchase.refunded_at: now}).where(
+        Purchase.id == purchase["id"], Purchase.status != "refunded"
+    )
+    revoked = await DownloadToken.update({DownloadToken.revoked_at: now}).where(
+        DownloadToken.purchase == purchase["id"], DownloadToken.revoked_at.is_null()
+    ).returning(*DownloadToken.all_columns())
+    purchase = await find_purchase(org, provider, provider_ref)
+    return purchase, revoked
 
 
 async def list_purchases(

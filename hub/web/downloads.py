@@ -186,6 +186,10 @@ class DownloadController(Controller):
             headers.append((b"content-range", byte_range.content_range(total).encode()))
         status = 206 if byte_range else 200
         if request.method == "HEAD":
+            # Spends nothing, but answers what a GET would: a download manager
+            # probing with HEAD must not be told 200 for a link it cannot use.
+            session = await download_service.open_session(hub, grant.token["id"], _session_key(request, grant))
+            download_service.refuse_if_used_up(grant, has_session=session is not None)
             return BlobResponse(
                 blobs=hub.blobs, key=file["storage_key"], start=0, end=-1, status=status,
                 headers=headers, whole_file=False, on_finish=None,

@@ -1,0 +1,160 @@
+"""The hooks a Continuata Hub plugin can implement: the plugin contract.
+
+A plugin is a module (or object) registered under the ``continuata_hub``
+entry-point group; it implements the hooks it needs, marked with
+:data:`hookimpl`, and nothing else::
+
+    from hub.hookspecs import hookimpl
+
+    @hookimpl
+    def purchase_recorded(hub, purchase, tokens):
+        ...
+
+Conventions every hook follows:
+
+- The core always calls hooks with keyword arguments; an implementation
+  may accept any subset of a hook's arguments, in any order.
+- An implementation may return a value, an awaitable, or (for event hooks)
+  nothing; the core awaits what needs awaiting (pluggy has no native async).
+- ``hub`` is the :class:`hub.context.Hub` of the running app: settings
+  (``hub.settings``, plugin settings in ``hub.settings.extra``), the blob
+  store, the template environment.
+- Event hooks run after the change they announce is committed. An
+  exception in one is logged and does not undo the change or stop the
+  other plugins.
+- Never give a hook implementation's argument a default value: pluggy's
+  treatment of defaults has changed between releases.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+PROJECT = "continuata_hub"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+# --- start-up: what a plugin contributes --------------------------------------
+
+
+@hookspec
+def hub_settings():
+    """Declare the settings the plugin reads.
+
+    Called once when the plugins are loaded, to document them
+    (``continuata-hub plugins``) and to check them at start-up.
+
+    :return: a list of :class:`hub.plugins.Setting` (name such as
+        ``HUB_STRIPE_WEBHOOK_SECRET``, description, whether required, whether
+        secret). Values are read from the environment like the core's, and
+        reach the plugin as ``hub.settings.extra[name]``.
+    """
+
+
+@hookspec
+def hub_routes(hub):
+    """Add HTTP routes, such as a payment provider's webhook endpoint.
+
+    Called once while the app is built. Put routes under
+    ``/plugins/<plugin name>/`` so they never collide with the core's.
+
+    :param hub: the :class:`hub.context.Hub` being built.
+    :return: a list of Litestar route handlers, controllers or routers.
+    """
+
+
+@hookspec
+def hub_template_dirs():
+    """Add folders of Jinja templates.
+
+    Called once while the app is built. A shop's ``HUB_TEMPLATES_DIR`` still
+    wins over every plugin's folders, and plugin folders win over the
+    built-in ``templates/``.
+
+    :return: a list of :class:`pathlib.Path`.
+    """
+
+
+@hookspec(firstresult=True)
+def hub_mailer(hub):
+    """Provide the mailer that delivers queued messages.
+
+    Called once at start-up. Stops at the first non-None result.
+
+    :return: an object with ``async def send(message: email.message.EmailMessage) -> None``
+        that raises on failure (the outbox then retries with backoff), or
+        None to leave mail to another plugin. With no mailer at all, messages
+        stay queued (and visible) until one is configured.
+    """
+
+
+@hookspec(firstresult=True)
+def render_email(hub, template, context):
+    """Render the email ``template`` with ``context``.
+
+    Called by the core when it queues a message: ``template`` is
+    ``"delivery"`` (a purchase's download links) or ``"signin"`` (a buyer's
+    one-time sign-in link for ``/my``). Stops at the first non-None result.
+
+    :param context: a dict; for ``delivery``: ``purchase``, ``shop``,
+        ``items`` (each with ``product``, ``version``, ``url``, ``expires_at``,
+        ``max_downloads``), ``my_url``; for ``signin``: ``email``, ``url``,
+        ``expires_minutes``.
+    :return: a :class:`hub.plugins.RenderedEmail` (subject, text, html) or None.
+    """
+
+
+@hookspec
+def hub_startup(hub):
+    """Called once when the app has started (database and storage open)."""
+
+
+@hookspec
+def hub_shutdown(hub):
+    """Called once when the app stops, before its resources close."""
+
+
+# --- events: what happened ---------------------------------------------------
+
+
+@hookspec
+def purchase_recorded(hub, purchase, tokens):
+    """A purchase was recorded for the first time (a replay does not call it).
+
+    :param purchase: the purchase row (dict): ``id``, ``org``, ``provider``,
+        ``provider_ref``, ``customer_email``, ``items``, ``amount``,
+        ``currency``, ``problem``...
+    :param tokens: the token rows (dicts, without secrets) minted for it.
+    """
+
+
+@hookspec
+def tokens_minted(hub, tokens):
+    """Download tokens were minted (by a purchase, the API, or ``/my``).
+
+    :param tokens: token rows (dicts, without secrets).
+    """
+
+
+@hookspec
+def purchase_refunded(hub, purchase, revoked_tokens):
+    """A purchase was refunded and its tokens revoked.
+
+    :param revoked_tokens: the token rows that were revoked now.
+    """
+
+
+@hookspec
+def download_started(hub, token, file, session_id, first_in_session):
+    """A file transfer started.
+
+    :param first_in_session: True when this transfer spent a download.
+    """
+
+
+@hookspec
+def download_finished(hub, token, file, bytes_sent, completed):
+    """A file transfer ended, ``completed`` or interrupted after
+    ``bytes_sent`` bytes."""

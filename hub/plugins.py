@@ -1,0 +1,163 @@
+"""Finding, loading and calling plugins.
+
+Plugins are found through the ``continuata_hub`` entry-point group; the
+built-in Stripe, PayPal and email plugins are registered through that same
+group, so the core imports none of them. ``HUB_PLUGINS`` chooses which load:
+unset or ``all`` loads every plugin found; a comma-separated list loads just
+those; a name prefixed with ``-`` leaves that one out (``all,-paypal``).
+
+A plugin that fails to import stops the start-up with a message naming it
+(and how to leave it out): a shop must not discover at the first sale that
+its payment plugin never loaded.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import inspect
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import pluggy
+
+from hub import hookspecs
+
+log = logging.getLogger("hub.plugins")
+ENTRY_POINT_GROUP = "continuata_hub"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A setting a plugin declares through ``hub_settings``."""
+
+    name: str
+    description: str
+    required: bool = False
+    secret: bool = False
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    """What ``render_email`` returns: one message, in text and HTML."""
+
+    subject: str
+    text: str
+    html: str | None = None
+
+
+class PluginLoadError(RuntimeError):
+    """A plugin could not be loaded; the message names it."""
+
+
+@dataclass(frozen=True)
+class LoadedPlugin:
+    name: str
+    version: str
+    hooks: tuple[str, ...]
+
+
+def selection(value: str | None) -> tuple[set[str] | None, set[str]]:
+    """Parse ``HUB_PLUGINS`` into (names to load or None for all, names left out)."""
+    wanted: set[str] = set()
+    excluded: set[str] = set()
+    load_all = not value or not value.strip()
+    for item in (value or "").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        if item == "all":
+            load_all = True
+        elif item.startswith("-"):
+            excluded.add(item[1:])
+        else:
+            wanted.add(item)
+    return (None if load_all else wanted), excluded
+
+
+def new_plugin_manager() -> pluggy.PluginManager:
+    manager = pluggy.PluginManager(hookspecs.PROJECT)
+    manager.add_hookspecs(hookspecs)
+    return manager
+
+
+def load_plugins(
+    choice: str | None = None, extra: Iterable[tuple[str, object]] = ()
+) -> pluggy.PluginManager:
+    """A plugin manager with the chosen entry-point plugins, plus ``extra``
+    ``(name, plugin)`` pairs (tests and embedding apps pass plugins directly)."""
+    manager = new_plugin_manager()
+    wanted, excluded = selection(choice)
+    found: set[str] = set()
+    for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if entry_point.name in found:
+            continue  # the same distribution seen twice on sys.path
+        found.add(entry_point.name)
+        if entry_point.name in excluded or (wanted is not None and entry_point.name not in wanted):
+            continue
+        try:
+            plugin = entry_point.load()
+        except Exception as problem:  # any import error must stop the start-up, with its name
+            raise PluginLoadError(
+                f"Plugin {entry_point.name!r} ({entry_point.value}) failed to load: "
+                f"{type(problem).__name__}: {problem}. Fix it, or leave it out with HUB_PLUGINS=all,-{entry_point.name}"
+            ) from problem
+        manager.register(plugin, name=entry_point.name)
+    if wanted:
+        missing = wanted - found
+        if missing:
+            raise PluginLoadError(
+                f"HUB_PLUGINS names plugins that are not installed: {', '.join(sorted(missing))} "
+                f"(installed: {', '.join(sorted(found)) or 'none'})"
+            )
+    for name, plugin in extra:
+        manager.register(plugin, name=name)
+    # A misspelt hook name fails here, loudly, instead of never being called.
+    manager.check_pending()
+    return manager
+
+
+def describe(manager: pluggy.PluginManager) -> list[LoadedPlugin]:
+    """Each loaded plugin with its distribution's version and its hooks."""
+    versions = {}
+    for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        dist = entry_point.dist
+        versions.setdefault(entry_point.name, dist.version if dist else "?")
+    loaded = []
+    for name, plugin in sorted(manager.list_name_plugin(), key=lambda item: item[0] or ""):
+        hooks = tuple(sorted(caller.name for caller in manager.get_hookcallers(plugin) or []))
+        loaded.append(LoadedPlugin(name=name or repr(plugin), version=versions.get(name, "-"), hooks=hooks))
+    return loaded
+
+
+async def await_me_maybe(value: Any) -> Any:
+    """A hook may answer with a value, a function to call, or an awaitable."""
+    if inspect.isfunction(value) or inspect.ismethod(value):
+        value = value()
+    if inspect.isawaitable(value):
+        value = await value
+    return value
+
+
+async def first_result(manager: pluggy.PluginManager, hook: str, **kwargs: Any) -> Any:
+    """Call a ``firstresult`` hook and resolve its answer."""
+    return await await_me_maybe(getattr(manager.hook, hook)(**kwargs))
+
+
+async def collect(manager: pluggy.PluginManager, hook: str, **kwargs: Any) -> list[Any]:
+    """Call a hook and resolve every implementation's answer."""
+    return [await await_me_maybe(answer) for answer in getattr(manager.hook, hook)(**kwargs)]
+
+
+async def notify(manager: pluggy.PluginManager, hook: str, **kwargs: Any) -> None:
+    """Call an event hook: every implementation runs, and one that fails is
+    logged without undoing what happened or stopping the others."""
+    caller = getattr(manager.hook, hook)
+    for impl in reversed(caller.get_hookimpls()):
+        try:
+            wanted = {name: kwargs[name] for name in impl.argnames}
+            await await_me_maybe(impl.function(**wanted))
+        except Exception:  # a plugin's bug must not undo a committed purchase
+            log.exception("Plugin %s failed in hook %s", impl.plugin_name, hook)

@@ -1,0 +1,163 @@
+"""The outbox: emails written with what caused them, delivered later.
+
+:func:`queue_email` runs inside the caller's transaction, so a purchase and
+its delivery email commit together or not at all. A worker (in-process by
+default, or ``continuata-hub worker``, several at once) claims due messages,
+hands them to the mailer plugin, and marks them sent; a failure is retried
+with exponential backoff and left visible as ``failed`` after the last try.
+
+Claiming is safe with several workers: on PostgreSQL with ``SELECT … FOR
+UPDATE SKIP LOCKED``, on SQLite inside an immediate (write-locked)
+transaction. A claim is a lease: a worker that dies mid-send leaves the
+message ``sending`` until the lease runs out, and then another takes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import logging
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from hub.clock import utcnow
+from hub.context import Hub
+from hub.db import is_sqlite, write_transaction
+from hub.plugins import RenderedEmail
+from hub.secrets import new_id
+from hub.tables import OutboxMessage
+
+log = logging.getLogger("hub.outbox")
+LEASE = timedelta(minutes=5)
+IDLE_POLL_SECONDS = 1.0
+
+
+def build_message(recipient: str, rendered: RenderedEmail) -> EmailMessage:
+    """A MIME message: plain text, and HTML as the alternative when given.
+
+    The default policy refuses CR or LF in header values, so a subject or
+    address can never inject a header.
+    """
+    message = EmailMessage(policy=email.policy.SMTP)
+    message["To"] = recipient
+    message["Subject"] = rendered.subject
+    message["Message-ID"] = make_msgid(domain="continuata-hub")
+    message.set_content(rendered.text)
+    if rendered.html:
+        message.add_alternative(rendered.html, subtype="html")
+    return message
+
+
+async def queue_email(
+    hub: Hub, *, org: str, kind: str, recipient: str, rendered: RenderedEmail, dedupe_key: str | None = None
+) -> str:
+    """Add a message to the outbox (in the caller's transaction, if any)."""
+    message = build_message(recipient, rendered)
+    message_id = new_id("msg")
+    now = utcnow()
+    await OutboxMessage.insert(
+        OutboxMessage(
+            id=message_id,
+            org=org,
+            kind=kind,
+            recipient=recipient,
+            dedupe_key=dedupe_key,
+            sealed_body=hub.sealer.seal(message.as_bytes()),
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
+    return message_id
+
+
+async def claim_due(hub: Hub, limit: int = 10) -> list[dict]:
+    """Claim up to ``limit`` due messages for this worker."""
+    now = utcnow()
+    due = (
+        OutboxMessage.select(OutboxMessage.id)
+        .where(
+            ((OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now))
+            | ((OutboxMessage.status == "sending") & (OutboxMessage.claimed_until < now))
+        )
+        .order_by(OutboxMessage.next_attempt_at)
+        .limit(limit)
+    )
+    if not is_sqlite(hub.engine):
+        # Rows another worker holds are skipped, not waited for.
+        due = due.lock_rows("UPDATE", skip_locked=True)
+    async with write_transaction(hub.engine):
+        ids = [row["id"] for row in await due]
+        if not ids:
+            return []
+        await OutboxMessage.update(
+            {OutboxMessage.status: "sending", OutboxMessage.claimed_until: now + LEASE}
+        ).where(OutboxMessage.id.is_in(ids))
+        return await OutboxMessage.select().where(OutboxMessage.id.is_in(ids))
+
+
+async def deliver(hub: Hub, row: dict) -> bool:
+    """Send one claimed message; record the outcome. True when sent."""
+    try:
+        message = email.message_from_bytes(hub.sealer.open(row["sealed_body"]), policy=email.policy.SMTP)
+        await hub.mailer.send(message)
+    except Exception as problem:  # any mailer failure is retried, never lost
+        attempts = row["attempts"] + 1
+        final = attempts >= hub.settings.outbox_max_attempts
+        delay = timedelta(seconds=hub.settings.outbox_backoff_seconds * 2 ** (attempts - 1))
+        await OutboxMessage.update(
+            {
+                OutboxMessage.status: "failed" if final else "pending",
+                OutboxMessage.attempts: attempts,
+                OutboxMessage.next_attempt_at: utcnow() + delay,
+                OutboxMessage.claimed_until: None,
+                OutboxMessage.last_error: f"{type(problem).__name__}: {problem}"[:2000],
+            }
+        ).where(OutboxMessage.id == row["id"])
+        log.warning(
+            "Email %s to %s failed (attempt %d%s): %s",
+            row["id"], row["recipient"], attempts, ", giving up" if final else "", problem,
+        )
+        return False
+    await OutboxMessage.update(
+        {
+            OutboxMessage.status: "sent",
+            OutboxMessage.attempts: row["attempts"] + 1,
+            OutboxMessage.sent_at: utcnow(),
+            OutboxMessage.claimed_until: None,
+            OutboxMessage.last_error: "",
+        }
+    ).where(OutboxMessage.id == row["id"])
+    return True
+
+
+async def deliver_due(hub: Hub) -> int:
+    """One pass: claim and send what is due; the number of messages tried."""
+    batch = await claim_due(hub)
+    for row in batch:
+        await deliver(hub, row)
+    return len(batch)
+
+
+async def run_worker(hub: Hub, stop: asyncio.Event) -> None:
+    """Deliver until ``stop`` is set; wakes at once when this process queues
+    mail, and polls for what other processes queue."""
+    if hub.mailer is None:
+        log.warning("No mailer plugin is loaded: emails stay queued in the outbox until one is")
+        return
+    while not stop.is_set():
+        try:
+            tried = await deliver_due(hub)
+        except Exception:  # a database hiccup must not end the worker
+            log.exception("Outbox pass failed; retrying")
+            tried = 0
+        if tried:
+            continue
+        hub.outbox_wakeup.clear()
+        waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(hub.outbox_wakeup.wait())]
+        await asyncio.wait(waiters, timeout=IDLE_POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in waiters:
+            waiter.cancel()

@@ -1,0 +1,92 @@
+"""An app with chosen plugins, its lifespan run in the test's own loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+
+import httpx
+from litestar import Litestar
+
+from hub.app import create_app
+from hub.plugins import load_plugins
+from hub.services.accounts import create_api_key, create_organization
+from hub.settings import Settings
+
+
+def settings_for_tests(data_dir: Path, **overrides) -> Settings:
+    """Settings for a test: SQLite and local blobs under ``data_dir``, the
+    worker inline, a fast outbox backoff, no ``.env`` read."""
+    values = dict(
+        data_dir=data_dir,
+        public_url="http://hub.test",
+        upload_part_size=5 * 1024 * 1024,
+        outbox_backoff_seconds=1,
+        secret_key="test-secret-key",
+    )
+    values.update(overrides)
+    return Settings(**values)
+
+
+def make_app(settings: Settings, *, plugins: Iterable[tuple[str, object]] = (), entry_points: str = "") -> Litestar:
+    """An app with the ``(name, plugin)`` pairs given, plus the entry-point
+    plugins that ``entry_points`` selects (``HUB_PLUGINS`` syntax; ``""``
+    loads every installed one, ``"none"`` none of them)."""
+    if entry_points == "none":
+        from hub.plugins import new_plugin_manager
+
+        manager = new_plugin_manager()
+        for name, plugin in plugins:
+            manager.register(plugin, name=name)
+        manager.check_pending()
+    else:
+        manager = load_plugins(entry_points, extra=plugins)
+    return create_app(settings, plugins=manager)
+
+
+@contextlib.asynccontextmanager
+async def running(app: Litestar) -> AsyncIterator[Litestar]:
+    """Run the app's lifespan in a task of its own: its task group must be
+    entered and exited by one task, and pytest-asyncio sets fixtures up and
+    tears them down in different ones."""
+    started, stop = asyncio.Event(), asyncio.Event()
+    failure: list[BaseException] = []
+
+    async def lifespan() -> None:
+        try:
+            async with app.lifespan():
+                started.set()
+                await stop.wait()
+        except BaseException as exc:  # handed to the caller below
+            failure.append(exc)
+            started.set()
+
+    task = asyncio.create_task(lifespan())
+    await started.wait()
+    if failure:
+        raise failure[0]
+    try:
+        yield app
+    finally:
+        stop.set()
+        await task
+        if failure:
+            raise failure[0]
+
+
+@contextlib.asynccontextmanager
+async def hub_client(app: Litestar, client_ip: str = "203.0.113.7") -> AsyncIterator[httpx.AsyncClient]:
+    """Start ``app`` and yield an HTTP client for it (no network involved)."""
+    async with running(app):
+        transport = httpx.ASGITransport(app=app, client=(client_ip, 50000))
+        async with httpx.AsyncClient(transport=transport, base_url=app.state.hub.settings.public_url) as client:
+            yield client
+
+
+async def make_org(org_id: str, role: str = "admin") -> dict[str, str]:
+    """Create an organization and return ``Authorization`` headers for a key."""
+    await create_organization(org_id)
+    secret, _ = await create_api_key(org_id, role)
+    return {"Authorization": f"Bearer {secret}"}

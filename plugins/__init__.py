@@ -1,0 +1,1 @@
+"""The hub's built-in plugins, loaded through the ``continuata_hub`` entry points."""

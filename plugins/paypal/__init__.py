@@ -1,0 +1,1 @@
+"""The paypal plugin (being written)."""

