@@ -36,6 +36,7 @@ from hub.services.outbox import run_worker
 from hub.settings import Settings
 from hub.storage import S3Config, create_blob_store
 from hub.web.downloads import DownloadController, download_error
+from hub.web.my import MyController, my_error
 
 log = logging.getLogger("hub")
 
@@ -111,11 +112,12 @@ def create_app(settings: Settings | None = None, *, plugins: pluggy.PluginManage
             UploadController,
             IntegrationController,
             DownloadController,
+            MyController,
             *plugin_routes,
         ],
         dependencies=API_DEPENDENCIES,
         exception_handlers={
-            Exception: error_handler({"/api": main_api_error, "/download": download_error}),
+            Exception: error_handler({"/api": main_api_error, "/download": download_error, "/my": my_error}),
         },
         lifespan=[lifespan],
         state=State({"hub": hub}),

@@ -53,3 +53,7 @@ class Invalid(HubError):
     """Input that parses but breaks a rule; ``field`` says which input."""
 
     status_code = 422
+
+
+class TooManyRequests(HubError):
+    status_code = 429

@@ -16,7 +16,7 @@ from hub.clock import as_aware, utcnow
 from hub.errors import Conflict, Gone, Invalid, NotFound
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, hash_secret, new_id, new_secret
 from hub.services.products import find_product, find_version
-from hub.tables import DownloadToken, Product, Version, VersionFile
+from hub.tables import DownloadToken, Product, TokenLink, Version, VersionFile
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -161,9 +161,15 @@ async def resolve_token(secret: str | None) -> Grant:
     """
     if not secret or not secret.startswith(DOWNLOAD_TOKEN_PREFIX) or len(secret) > 200:
         raise NotFound("This download link is not valid. Check that you copied the whole link.")
-    token = (
-        await DownloadToken.select().where(DownloadToken.token_hash == hash_secret(secret)).output(load_json=True).first()
-    )
+    digest = hash_secret(secret)
+    token = await DownloadToken.select().where(DownloadToken.token_hash == digest).output(load_json=True).first()
+    if token is None:
+        # An extra link minted on the buyer's /my page for the same token.
+        link = await TokenLink.select(TokenLink.token).where(
+            TokenLink.link_hash == digest, TokenLink.expires_at > utcnow()
+        ).first()
+        if link is not None:
+            token = await DownloadToken.select().where(DownloadToken.id == link["token"]).output(load_json=True).first()
     if token is None:
         raise NotFound("This download link is not valid. Check that you copied the whole link.")
     if token["revoked_at"] is not None:

@@ -1,0 +1,99 @@
+"""``/my``: the buyer's self-service page, one address for every shop."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, get, post
+from litestar.response import Redirect
+
+from hub.clock import as_aware, utcnow
+from hub.context import Hub
+from hub.errors import Invalid
+from hub.services import buyers
+from hub.web.csrf import check_csrf, csrf_token, set_csrf_cookie
+from hub.web.downloads import client_ip
+
+SESSION_COOKIE = "ct_my"
+
+
+def _page(hub: Hub, request: Request, template: str, status: int = 200, **context) -> Response:
+    token = csrf_token(request)
+    html = hub.templates.get_template(template).render(csrf=token, now=utcnow(), as_aware=as_aware, **context)
+    response = Response(html, status_code=status, media_type="text/html; charset=utf-8")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Frame-Options"] = "DENY"
+    set_csrf_cookie(response, token, secure=hub.settings.public_url.startswith("https://"))
+    return response
+
+
+def my_error(request: Request, status: int, message: str, problems: list) -> Response:
+    """Errors on ``/my`` are pages, with the sign-in form to try again."""
+    hub: Hub = request.app.state.hub
+    return _page(hub, request, "my.html", status=status, email=None, shops=None, error=message)
+
+
+async def _form(request: Request) -> dict:
+    form = await request.form()
+    return {key: form.get(key) for key in form.keys()}
+
+
+class MyController(Controller):
+    path = "/my"
+    include_in_schema = False
+
+    @get("/")
+    async def my_page(self, hub: Hub, request: Request) -> Response:
+        email = await buyers.signed_in_email(request.cookies.get(SESSION_COOKIE))
+        shops = await buyers.library(email) if email else None
+        return _page(hub, request, "my.html", email=email, shops=shops)
+
+    @post("/sign-in", status_code=200)
+    async def ask_for_link(self, hub: Hub, request: Request) -> Response:
+        form = await _form(request)
+        check_csrf(request, form.get("csrf"))
+        email = (form.get("email") or "").strip()
+        if not email:
+            raise Invalid("Enter the email address you bought with.", field="email")
+        await buyers.request_sign_in(hub, email, client_ip(request))
+        return _page(hub, request, "my_sent.html", email=email.lower(), minutes=hub.settings.sign_in_minutes)
+
+    @get("/sign-in")
+    async def confirm_page(self, hub: Hub, request: Request, token: str | None = None) -> Response:
+        # A page with a button, not an automatic sign-in: mail scanners open
+        # links, and must not spend the buyer's one-time link.
+        return _page(hub, request, "my_confirm.html", token=token or "")
+
+    @post("/sign-in/confirm", status_code=200)
+    async def confirm(self, hub: Hub, request: Request) -> Response:
+        form = await _form(request)
+        check_csrf(request, form.get("csrf"))
+        session = await buyers.confirm_sign_in(form.get("token"))
+        if session is None:
+            return _page(
+                hub, request, "my.html", status=410, email=None, shops=None,
+                error="This sign-in link has expired or was already used. Ask for a new one below.",
+            )
+        response = Redirect("/my", status_code=303)
+        response.set_cookie(
+            SESSION_COOKIE, session, path="/my", httponly=True, samesite="lax",
+            max_age=buyers.SESSION_HOURS * 3600, secure=hub.settings.public_url.startswith("https://"),
+        )
+        return response
+
+    @post("/links/{token_id:str}", status_code=303)
+    async def open_download(self, hub: Hub, request: Request, token_id: str) -> Response:
+        form = await _form(request)
+        check_csrf(request, form.get("csrf"))
+        email = await buyers.signed_in_email(request.cookies.get(SESSION_COOKIE))
+        if email is None:
+            return Redirect("/my", status_code=303)
+        return Redirect(await buyers.fresh_link(hub, email, token_id), status_code=303)
+
+    @post("/sign-out", status_code=303)
+    async def sign_out(self, hub: Hub, request: Request) -> Response:
+        form = await _form(request)
+        check_csrf(request, form.get("csrf"))
+        await buyers.sign_out(request.cookies.get(SESSION_COOKIE))
+        response = Redirect("/my", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/my")
+        return response

@@ -1,0 +1,141 @@
+"""``/my``: a buyer proves an email with a one-time link and gets every
+purchase, on every shop, with fresh download links."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from hub.hookspecs import hookimpl
+from hub.plugins import RenderedEmail
+from hub.services.purchases import PurchaseIn, PurchaseItem, record_purchase
+from hub.testing.app import hub_client, make_app, make_org
+from hub.testing.mailbox import CapturedMailbox
+from tests.test_tokens_api import ready_product
+
+
+class PlainEmails:
+    """Renders emails as their links only, so the test can follow them."""
+
+    @hookimpl
+    def render_email(self, hub, template, context):
+        if template == "signin":
+            return RenderedEmail(subject="Sign in", text=f"Sign in: {context['url']}")
+        return RenderedEmail(subject="Your downloads", text="\n".join(i["url"] for i in context["items"]))
+
+
+class Keys:
+    def __init__(self, admin):
+        self.member = self.viewer = self.admin = admin
+
+
+@pytest.fixture
+async def mailbox():
+    return CapturedMailbox()
+
+
+@pytest.fixture
+async def my_client(settings, mailbox):
+    app = make_app(settings, plugins=[("mailbox", mailbox), ("plain", PlainEmails())], entry_points="none")
+    async with hub_client(app) as client:
+        from tests.conftest import _empty_postgres
+
+        await _empty_postgres(app)
+        client.hub = app.state.hub
+        yield client
+
+
+async def shop_with_purchase(client, org_id: str, ref: str, email: str = "buyer@example.com") -> None:
+    keys = Keys(await make_org(org_id))
+    await ready_product(client, keys, slug="pack")
+    await record_purchase(
+        client.hub,
+        PurchaseIn(org=org_id, provider="api", provider_ref=ref, customer_email=email, items=[PurchaseItem("pack")]),
+    )
+
+
+def csrf_of(page: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+
+
+async def sign_in(client, mailbox, email: str = "buyer@example.com") -> None:
+    form = await client.get("/my")
+    sent = await client.post("/my/sign-in", data={"email": email, "csrf": csrf_of(form.text)})
+    assert sent.status_code == 200 and "Check your email" in sent.text
+    messages = await mailbox.wait_for(len(mailbox.messages) + 1)
+    link = re.search(r"(http://\S+/my/sign-in\?token=\S+)", messages[-1].get_content()).group(1)
+    confirm = await client.get(link.removeprefix("http://hub.test"))
+    assert "Continue" in confirm.text
+    token = re.search(r'name="token" value="([^"]+)"', confirm.text).group(1)
+    done = await client.post("/my/sign-in/confirm", data={"token": token, "csrf": csrf_of(confirm.text)})
+    assert done.status_code == 303 and done.headers["location"] == "/my"
+    return token
+
+
+async def test_buyer_sees_purchases_of_every_shop_and_downloads_again(my_client, mailbox):
+    await shop_with_purchase(my_client, "drum-shop", "order-1")
+    await shop_with_purchase(my_client, "synth-shop", "order-2")
+    await mailbox.wait_for(2)  # the two delivery emails
+    await sign_in(my_client, mailbox, "Buyer@Example.com")
+
+    page = (await my_client.get("/my")).text
+    assert "buyer@example.com" in page
+    assert "drum-shop" in page and "synth-shop" in page
+    token_ids = re.findall(r'action="/my/links/([^"]+)"', page)
+    assert len(token_ids) == 2
+
+    opened = await my_client.post(f"/my/links/{token_ids[0]}", data={"csrf": csrf_of(page)})
+    assert opened.status_code == 303
+    fresh = opened.headers["location"]
+    assert "/download?token=ct_download_" in fresh
+    listing = await my_client.get(fresh.removeprefix("http://hub.test"), headers={"Accept": "application/json"})
+    assert listing.status_code == 200
+    file_url = listing.json()["data"]["files"][0]["url"].removeprefix("http://hub.test")
+    assert (await my_client.get(file_url)).content == b"kick drum"
+
+
+async def test_sign_in_link_works_once(my_client, mailbox):
+    await shop_with_purchase(my_client, "drum-shop", "order-1")
+    token = await sign_in(my_client, mailbox)
+    page = await my_client.get("/my")
+    again = await my_client.post("/my/sign-in/confirm", data={"token": token, "csrf": csrf_of(page.text)})
+    assert again.status_code == 410
+    assert "expired or was already used" in again.text
+
+
+async def test_unknown_email_gets_the_same_answer_and_no_email(my_client, mailbox):
+    await shop_with_purchase(my_client, "drum-shop", "order-1")
+    await mailbox.wait_for(1)
+    form = await my_client.get("/my")
+    answer = await my_client.post("/my/sign-in", data={"email": "stranger@example.com", "csrf": csrf_of(form.text)})
+    assert answer.status_code == 200 and "Check your email" in answer.text
+    known = await my_client.post("/my/sign-in", data={"email": "buyer@example.com", "csrf": csrf_of(form.text)})
+    assert known.text.replace("buyer@example.com", "X") == answer.text.replace("stranger@example.com", "X")
+    await mailbox.wait_for(2)
+    assert [m["To"] for m in mailbox.messages] == ["buyer@example.com", "buyer@example.com"]
+
+
+async def test_sign_in_form_refuses_a_missing_or_wrong_csrf_token(my_client, mailbox):
+    await my_client.get("/my")
+    refused = await my_client.post("/my/sign-in", data={"email": "buyer@example.com"})
+    assert refused.status_code == 403 and "Reload the page" in refused.text
+    wrong = await my_client.post("/my/sign-in", data={"email": "buyer@example.com", "csrf": "forged"})
+    assert wrong.status_code == 403
+
+
+async def test_sign_in_requests_are_rate_limited(my_client, mailbox):
+    form = await my_client.get("/my")
+    csrf = csrf_of(form.text)
+    answers = [
+        (await my_client.post("/my/sign-in", data={"email": "flood@example.com", "csrf": csrf})).status_code
+        for _ in range(6)
+    ]
+    assert answers == [200] * 5 + [429]
+
+
+async def test_my_page_without_a_session_shows_the_form(my_client):
+    page = await my_client.get("/my")
+    assert page.status_code == 200
+    assert '<label for="email">' in page.text
+    assert page.cookies.get("ct_csrf") or "ct_csrf" in page.headers.get("set-cookie", "")
