@@ -75,6 +75,25 @@ def build_hub(settings: Settings, plugins: pluggy.PluginManager | None = None) -
     )
 
 
+@asynccontextmanager
+async def opened(hub: Hub) -> AsyncIterator[Hub]:
+    """Open the hub's resources (database, migrated; storage; the mailer),
+    tell the plugins, and close it all on the way out. The app's lifespan
+    and ``continuata-hub worker`` both run inside it."""
+    async with connected(hub.engine):
+        await migrate(hub.engine)
+        await hub.blobs.start()
+        try:
+            hub.mailer = await first_result(hub.plugins, "hub_mailer", hub=hub)
+            await notify(hub.plugins, "hub_startup", hub=hub)
+            try:
+                yield hub
+            finally:
+                await notify(hub.plugins, "hub_shutdown", hub=hub)
+        finally:
+            await hub.blobs.close()
+
+
 def create_app(settings: Settings | None = None, *, plugins: pluggy.PluginManager | None = None) -> Litestar:
     """The hub's ASGI app.
 
@@ -88,11 +107,7 @@ def create_app(settings: Settings | None = None, *, plugins: pluggy.PluginManage
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        async with connected(hub.engine):
-            await migrate(hub.engine)
-            await hub.blobs.start()
-            hub.mailer = await first_result(hub.plugins, "hub_mailer", hub=hub)
-            await notify(hub.plugins, "hub_startup", hub=hub)
+        async with opened(hub):
             stop = asyncio.Event()
             worker = asyncio.create_task(run_worker(hub, stop)) if settings.worker == "inline" else None
             try:
@@ -101,8 +116,6 @@ def create_app(settings: Settings | None = None, *, plugins: pluggy.PluginManage
                 stop.set()
                 if worker:
                     await worker
-                await notify(hub.plugins, "hub_shutdown", hub=hub)
-                await hub.blobs.close()
 
     return Litestar(
         route_handlers=[

@@ -121,6 +121,84 @@ def cmd_upload(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Deliver the outbox until stopped (SIGINT / SIGTERM)."""
+    import signal
+
+    from hub.app import build_hub, opened
+    from hub.services.outbox import run_worker
+
+    settings = _settings()
+
+    async def work() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        async with opened(build_hub(settings)) as hub:
+            if hub.mailer is None:
+                print("continuata-hub: no mailer plugin is configured (HUB_SMTP_URL?); nothing to do", file=sys.stderr)
+                return
+            print("Delivering queued email; Ctrl-C to stop.", flush=True)
+            await run_worker(hub, stop)
+
+    asyncio.run(work())
+    return 0
+
+
+def cmd_plugins(args: argparse.Namespace) -> int:
+    """List the loaded plugins, their versions and hooks, and their settings."""
+    from hub.plugins import PluginLoadError, describe, load_plugins
+
+    settings = _settings()
+    try:
+        manager = load_plugins(settings.plugins)
+    except PluginLoadError as problem:
+        print(f"continuata-hub: {problem}", file=sys.stderr)
+        return 1
+    loaded = describe(manager)
+    if not loaded:
+        print("No plugins loaded.")
+    for plugin in loaded:
+        print(f"{plugin.name} {plugin.version}")
+        print(f"  hooks: {', '.join(plugin.hooks) or '-'}")
+    declared = [s for group in manager.hook.hub_settings() for s in (group or [])]
+    if declared:
+        print("settings:")
+        for setting in declared:
+            value = settings.extra.get(setting.name)
+            state = "set" if value else ("MISSING" if setting.required else "unset")
+            shown = "" if setting.secret or not value else f" = {value}"
+            print(f"  {setting.name} [{state}]{shown}: {setting.description}")
+    return 0
+
+
+def cmd_email_preview(args: argparse.Namespace) -> int:
+    """Render an email template with sample data, as the plugins would."""
+    from hub.app import build_hub
+    from hub.email_samples import SAMPLES
+
+    settings = _settings()
+    if args.template not in SAMPLES:
+        print(f"continuata-hub: no sample for {args.template!r}; templates: {', '.join(SAMPLES)}", file=sys.stderr)
+        return 2
+    from hub.plugins import first_result
+
+    hub = build_hub(settings)
+    rendered = asyncio.run(
+        first_result(hub.plugins, "render_email", hub=hub, template=args.template, context=SAMPLES[args.template](settings))
+    )
+    if rendered is None:
+        print("continuata-hub: no plugin renders email (is the email plugin loaded?)", file=sys.stderr)
+        return 1
+    print(f"Subject: {rendered.subject}\n")
+    print(rendered.text)
+    if rendered.html and args.html:
+        Path(args.html).write_text(rendered.html)
+        print(f"\n(HTML written to {args.html})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="continuata-hub", description="Continuata Hub: deliver digital products.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -145,6 +223,19 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--role", choices=["viewer", "member", "admin"], default="member")
     create.add_argument("--label", help="a note saying what the key is for")
     create.set_defaults(run=cmd_keys_create)
+
+    worker = commands.add_parser("worker", help="deliver queued email (run several at once if you like)")
+    worker.set_defaults(run=cmd_worker)
+
+    plugins = commands.add_parser("plugins", help="list loaded plugins, their hooks and settings")
+    plugins.set_defaults(run=cmd_plugins)
+
+    email = commands.add_parser("email", help="email tools")
+    email_commands = email.add_subparsers(dest="email_command", required=True)
+    preview = email_commands.add_parser("preview", help="render an email template with sample data")
+    preview.add_argument("template", help="delivery or signin")
+    preview.add_argument("--html", metavar="FILE", help="also write the HTML version to FILE")
+    preview.set_defaults(run=cmd_email_preview)
 
     upload = commands.add_parser("upload", help="upload a folder as a new product version")
     upload.add_argument("product_id")
