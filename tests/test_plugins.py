@@ -1,0 +1,138 @@
+"""The plugin system: entry-point discovery, HUB_PLUGINS, loud failures,
+documented hooks, and event hooks that run after the commit."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pluggy
+import pytest
+
+from hub import hookspecs
+from hub.hookspecs import hookimpl
+from hub.plugins import PluginLoadError, describe, load_plugins, selection
+from hub.services.purchases import PurchaseIn, PurchaseItem, record_purchase
+from hub.testing.app import hub_client, make_app, make_org
+from tests.test_tokens_api import ready_product
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "sales-log-plugin"
+
+
+def install_entry_point(site: Path, dist: str, name: str, target: str) -> None:
+    """What ``pip install`` leaves behind for a plugin: a dist-info folder
+    declaring the entry point (importlib.metadata finds it on sys.path)."""
+    info = site / f"{dist.replace('-', '_')}-0.1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 0.1.0\n")
+    (info / "entry_points.txt").write_text(f"[continuata_hub]\n{name} = {target}\n")
+
+
+@pytest.fixture
+def example_installed(tmp_path, monkeypatch) -> Path:
+    site = tmp_path / "site"
+    install_entry_point(site, "hub-sales-log", "sales-log", "hub_sales_log")
+    monkeypatch.syspath_prepend(str(EXAMPLE))
+    monkeypatch.syspath_prepend(str(site))
+    return site
+
+
+def test_the_example_plugin_loads_through_its_entry_point(example_installed):
+    loaded = {p.name: p for p in describe(load_plugins())}
+    assert {"stripe", "paypal", "email", "sales-log"} <= set(loaded)
+    assert loaded["sales-log"].version == "0.1.0"
+    assert loaded["sales-log"].hooks == ("hub_routes", "hub_settings", "purchase_recorded")
+
+
+def test_hub_plugins_chooses_what_loads(example_installed):
+    assert {p.name for p in describe(load_plugins("sales-log"))} == {"sales-log"}
+    assert "sales-log" not in {p.name for p in describe(load_plugins("all,-sales-log"))}
+    with pytest.raises(PluginLoadError, match="not installed: nope"):
+        load_plugins("sales-log,nope")
+    assert selection(None) == (None, set())
+    assert selection("stripe, -paypal") == ({"stripe"}, {"paypal"})
+
+
+def test_a_plugin_that_fails_to_import_stops_the_start_with_its_name(tmp_path, monkeypatch):
+    site = tmp_path / "site"
+    install_entry_point(site, "broken-plugin", "broken", "broken_plugin_module")
+    (site / "broken_plugin_module.py").write_text("raise ImportError('needs a library that is missing')\n")
+    monkeypatch.syspath_prepend(str(site))
+    with pytest.raises(PluginLoadError) as failure:
+        load_plugins()
+    message = str(failure.value)
+    assert "'broken'" in message and "needs a library that is missing" in message
+    assert "HUB_PLUGINS=all,-broken" in message
+    assert {p.name for p in describe(load_plugins("all,-broken"))} >= {"stripe"}
+
+
+def test_a_misspelt_hook_fails_loudly():
+    class Misspelt:
+        @hookimpl
+        def purchase_recoded(self, hub, purchase):
+            pass
+
+    with pytest.raises(pluggy.PluginValidationError):
+        load_plugins("all", extra=[("misspelt", Misspelt())])
+
+
+def test_every_hook_is_documented_in_code_and_in_the_guide():
+    guide = (ROOT / "docs" / "plugins.md").read_text()
+    hooks = [name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction) if hasattr(fn, "continuata_hub_spec")]
+    assert len(hooks) >= 10
+    for name in hooks:
+        assert (getattr(hookspecs, name).__doc__ or "").strip(), f"hook {name} has no docstring"
+        assert f"`{name}" in guide, f"hook {name} is not in docs/plugins.md"
+
+
+async def test_event_hooks_run_after_the_commit_and_a_failing_plugin_undoes_nothing(settings, tmp_path, example_installed):
+    log = tmp_path / "sales.jsonl"
+    seen: list[str] = []
+
+    class Broken:
+        @hookimpl
+        def purchase_recorded(self, purchase):
+            raise RuntimeError("a bug in somebody's plugin")
+
+    class Watcher:
+        @hookimpl
+        async def tokens_minted(self, hub, tokens):
+            seen.extend(t["id"] for t in tokens)
+
+    settings = dataclasses.replace(settings, extra={"HUB_SALES_LOG_FILE": str(log)})
+    app = make_app(settings, plugins=[("broken", Broken()), ("watcher", Watcher())], entry_points="sales-log")
+    async with hub_client(app) as client:
+        from tests.conftest import _empty_postgres
+
+        await _empty_postgres(app)
+        keys = await make_org("shop")
+
+        class Keys:
+            member = viewer = admin = keys
+
+        await ready_product(client, Keys, slug="pack")
+        order = PurchaseIn(org="shop", provider="api", provider_ref="o-1", customer_email="a@example.com", items=[PurchaseItem("pack")], amount=500, currency="usd")
+        first = await record_purchase(app.state.hub, order)
+        await record_purchase(app.state.hub, order)  # a replay announces nothing
+
+        lines = [json.loads(line) for line in log.read_text().splitlines()]
+        assert lines == [{"purchase": first.purchase["id"], "shop": "shop", "provider": "api", "amount": 500, "currency": "usd", "tokens": 1}]
+        assert seen == [first.tokens[0][1]["id"]]
+        assert (await client.get("/plugins/sales-log/count")).json() == {"sales": 1}
+        listed = (await client.get("/api/purchases", headers=keys)).json()["data"]
+        assert listed["pagination"]["total"] == 1
+
+
+def test_plugins_command_lists_plugins_hooks_and_settings(example_installed, tmp_path):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(example_installed), str(EXAMPLE), str(ROOT)]), "HUB_DATA_DIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "hub", "plugins"], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "sales-log 0.1.0" in result.stdout
+    assert "hooks: hub_routes, hub_settings, purchase_recorded" in result.stdout
+    assert "HUB_SALES_LOG_FILE [unset]" in result.stdout
