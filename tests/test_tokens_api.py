@@ -174,3 +174,32 @@ async def test_purchases_are_recorded_once_and_listed_with_their_tokens(client, 
     assert "missing-product" in purchase["problem"]
     assert [t["productId"] for t in purchase["tokens"]] == ["epic-drums-v1"]
     assert await DownloadToken.count() == 2
+
+
+async def test_a_purchase_recorded_through_the_api_mints_links_once(client, org):
+    await ready_product(client, org)
+    body = {
+        "reference": "order-77",
+        "customerEmail": "Buyer@Example.com",
+        "customerName": "Ada",
+        "items": [{"productId": "epic-drums-v1"}, {"productId": "ghost"}],
+        "amount": 2900,
+        "currency": "EUR",
+    }
+    created = ok(await client.post("/api/purchases", json=body, headers=org.member), 201)
+    assert created["created"] is True
+    purchase = created["purchase"]
+    assert purchase["provider"] == "api" and purchase["providerRef"] == "order-77"
+    assert purchase["currency"] == "eur" and purchase["customerEmail"] == "buyer@example.com"
+    assert "ghost" in purchase["problem"]
+    [token] = purchase["tokens"]
+    assert token["downloadUrl"].startswith(f"{PUBLIC_URL}/download?token=ct_download_")
+    page = await client.get(token["downloadUrl"].removeprefix(PUBLIC_URL), headers={"Accept": "application/json"})
+    assert page.status_code == 200
+
+    replay = ok(await client.post("/api/purchases", json=body, headers=org.member), 200)
+    assert replay["created"] is False
+    assert replay["purchase"]["id"] == purchase["id"]
+    assert "token" not in replay["purchase"]["tokens"][0]
+    assert ok(await client.get("/api/purchases", headers=org.viewer))["pagination"]["total"] == 1
+    fails(await client.post("/api/purchases", json={**body, "reference": "x", "customerEmail": "nope"}, headers=org.member), 422, "customerEmail")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import msgspec
-from litestar import Controller, get, post
+from litestar import Controller, Response, get, post
 from litestar.params import Parameter
 from litestar.response import Stream
 
@@ -13,7 +14,8 @@ from hub.api import shapes
 from hub.inputs import page_bounds
 from hub.clock import iso_millis
 from hub.context import Hub
-from hub.errors import Conflict, NotFound
+from hub.errors import Conflict, Invalid, NotFound
+from hub.inputs import check_text
 from hub.services import purchases as purchase_service
 from hub.services import reports as report_service
 from hub.services import tokens as token_service
@@ -23,6 +25,23 @@ from hub.services.accounts import Principal
 class DownloadUrlRequest(msgspec.Struct, rename="camel"):
     product_id: str
     version: str | None = None
+
+
+class PurchaseItemIn(msgspec.Struct, rename="camel"):
+    product_id: str
+    version: str | None = None
+
+
+class PurchaseCreate(msgspec.Struct, rename="camel"):
+    """A purchase your own checkout recorded (provider ``api``)."""
+
+    reference: str
+    customer_email: str
+    items: list[PurchaseItemIn]
+    customer_name: str | None = None
+    amount: int | None = None
+    currency: str | None = None
+    metadata: dict[str, Any] | None = None
 
 
 class IntegrationController(Controller):
@@ -68,6 +87,40 @@ class IntegrationController(Controller):
                 "pagination": shapes.pagination(total, limit, offset),
             },
         }
+
+    @post("/purchases", summary="Record a purchase: tokens for its items and the delivery email")
+    async def create_purchase(self, hub: Hub, principal: Principal, data: PurchaseCreate) -> Response:
+        reference = check_text(data.reference, "reference", max_length=255, required=True)
+        if data.metadata is not None and not isinstance(data.metadata, dict):
+            raise Invalid("metadata must be an object", field="metadata")
+        result = await purchase_service.record_purchase(
+            hub,
+            purchase_service.PurchaseIn(
+                org=principal.org,
+                provider="api",
+                provider_ref=reference,
+                customer_email=token_service.check_email(data.customer_email),
+                customer_name=check_text(data.customer_name, "customerName", max_length=300) or "",
+                items=[purchase_service.PurchaseItem(i.product_id, i.version) for i in data.items],
+                amount=data.amount,
+                currency=(check_text(data.currency, "currency", max_length=10) or "").lower(),
+                metadata=data.metadata or {},
+            ),
+        )
+        rows, _ = await purchase_service.list_purchases(
+            principal.org, customer_email=None, limit=1, offset=0, purchase_id=result.purchase["id"]
+        )
+        shaped = shapes.purchase(rows[0])
+        if result.created:
+            # The links, shown this once (only hashes are stored).
+            links = {token["id"]: secret for secret, token in result.tokens}
+            for token in shaped["tokens"]:
+                secret = links.get(token["id"])
+                token["token"], token["downloadUrl"] = secret, hub.download_url(secret) if secret else None
+        return Response(
+            {"success": True, "data": {"purchase": shaped, "created": result.created}},
+            status_code=201 if result.created else 200,
+        )
 
     @get("/reports/downloads", summary="Download sessions report as CSV (admin)", media_type="text/csv")
     async def downloads_report(

@@ -215,9 +215,11 @@ async def refund_in_transaction(org: str, provider: str, provider_ref: str) -> t
 
 
 async def list_purchases(
-    org: str, *, customer_email: str | None, limit: int, offset: int
+    org: str, *, customer_email: str | None, limit: int, offset: int, purchase_id: str | None = None
 ) -> tuple[list[dict], int]:
     conditions = [Purchase.org == org]
+    if purchase_id:
+        conditions.append(Purchase.id == purchase_id)
     if customer_email:
         check_text(customer_email, "customerEmail", max_length=320)
         conditions.append(Purchase.customer_email == customer_email.strip().lower())
