@@ -60,6 +60,15 @@ class Product(Table, tablename="hub_product"):
     status = Varchar(length=20, default="draft")
     metadata = JSON(default={})
     active_version = Varchar(length=40, null=True, default=None)
+    # Release metadata (the JSON:API v1 surface): filterable fields have
+    # columns; the rest (credits, lines, dates...) lives in ``release``.
+    upc_code = Varchar(length=20, null=True, default=None, index=True)
+    label = Varchar(length=40, null=True, default=None, index=True)
+    language = Varchar(length=40, null=True, default=None)
+    product_type = Varchar(length=40, null=True, default=None)
+    release = JSON(default={})
+    cover_key = Varchar(length=300, null=True, default=None)
+    cover_md5 = Varchar(length=32, null=True, default=None)
     created_at = Timestamptz()
     updated_at = Timestamptz()
 
@@ -170,6 +179,92 @@ class FileTransfer(Table, tablename="hub_file_transfer"):
     finished_at = Timestamptz(null=True, default=None)
 
 
+class Label(Table, tablename="hub_label"):
+    """A record label a release belongs to (JSON:API v1 ``labels``)."""
+
+    id = Varchar(length=40, primary_key=True)
+    org = Varchar(length=64, index=True)
+    name = Varchar(length=300)
+    created_at = Timestamptz()
+
+
+class Language(Table, tablename="hub_language"):
+    """A language a release declares (JSON:API v1 ``languages``)."""
+
+    id = Varchar(length=40, primary_key=True)
+    org = Varchar(length=64, index=True)
+    code = Varchar(length=20)
+    name = Varchar(length=200)
+    created_at = Timestamptz()
+
+
+class ProductType(Table, tablename="hub_product_type"):
+    """Album, single, EP... (JSON:API v1 ``product-types``)."""
+
+    id = Varchar(length=40, primary_key=True)
+    org = Varchar(length=64, index=True)
+    name = Varchar(length=200)
+    created_at = Timestamptz()
+
+
+class Track(Table, tablename="hub_track"):
+    """A track of a release; ``file`` optionally names the version file
+    that carries its audio."""
+
+    id = Varchar(length=40, primary_key=True)
+    org = Varchar(length=64, index=True)
+    product = ForeignKey(Product, on_delete=OnDelete.cascade)
+    title = Varchar(length=300)
+    isrc = Varchar(length=12, null=True, default=None)
+    position = Integer()
+    duration = Integer(null=True, default=None)
+    artists = JSON(default=[])
+    file = Varchar(length=40, null=True, default=None)
+    created_at = Timestamptz()
+
+
+class Offer(Table, tablename="hub_offer"):
+    """A price of a release in some territories from a start date."""
+
+    id = Varchar(length=40, primary_key=True)
+    org = Varchar(length=64, index=True)
+    product = ForeignKey(Product, on_delete=OnDelete.cascade)
+    price = BigInt()
+    currency = Varchar(length=3)
+    territories = JSON(default=[])
+    start_date = Varchar(length=10)
+    created_at = Timestamptz()
+
+
+class Right(Table, tablename="hub_right"):
+    """Who holds which right to a release, where."""
+
+    id = Varchar(length=40, primary_key=True)
+    org = Varchar(length=64, index=True)
+    product = ForeignKey(Product, on_delete=OnDelete.cascade)
+    territory = Varchar(length=20)
+    holder = Varchar(length=300)
+    type = Varchar(length=40)
+    created_at = Timestamptz()
+
+
+class MediaFile(Table, tablename="hub_media_file"):
+    """A file in the organization's media library, attached to a product
+    (the v2 product downloads surface): delivered beside the version's files."""
+
+    id = Varchar(length=40, primary_key=True)
+    org = Varchar(length=64, index=True)
+    product = ForeignKey(Product, on_delete=OnDelete.cascade)
+    directory = Varchar(length=500)
+    filename = Varchar(length=255)
+    mime_type = Varchar(length=200)
+    size = BigInt()
+    md5 = Varchar(length=32)
+    sha256 = Varchar(length=64)
+    storage_key = Varchar(length=300)
+    created_at = Timestamptz()
+
+
 class TokenLink(Table, tablename="hub_token_link"):
     """An extra, short-lived secret for a token (the buyer's ``/my`` page
     hands these out): a fresh link that spends from the same counter."""
@@ -251,4 +346,11 @@ ALL_TABLES: list[type[Table]] = [
     OutboxMessage,
     BuyerSignIn,
     BuyerSession,
+    Label,
+    Language,
+    ProductType,
+    Track,
+    Offer,
+    Right,
+    MediaFile,
 ]
