@@ -26,6 +26,10 @@ from hub.api.errors import error_handler, main_api_error
 from hub.api.integration import IntegrationController
 from hub.api.products import ProductController
 from hub.api.uploads import UploadController
+from hub.api.v1 import ROUTES as V1_ROUTES
+from hub.api.v1 import jsonapi_error
+from hub.api.v2 import ROUTES as V2_ROUTES
+from hub.api.v2 import v2_error
 from hub.context import Hub
 from hub.db import connected, engine_from_url, migrate
 from hub.logs import guard_server_logs
@@ -126,11 +130,21 @@ def create_app(settings: Settings | None = None, *, plugins: pluggy.PluginManage
             IntegrationController,
             DownloadController,
             MyController,
+            *V1_ROUTES,
+            *V2_ROUTES,
             *plugin_routes,
         ],
         dependencies=API_DEPENDENCIES,
         exception_handlers={
-            Exception: error_handler({"/api": main_api_error, "/download": download_error, "/my": my_error}),
+            Exception: error_handler(
+                {
+                    "/api": main_api_error,
+                    "/api/v1": jsonapi_error,
+                    "/api/v2": v2_error,
+                    "/download": download_error,
+                    "/my": my_error,
+                }
+            ),
         },
         lifespan=[lifespan],
         state=State({"hub": hub}),

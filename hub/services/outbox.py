@@ -19,12 +19,15 @@ import email
 import email.policy
 import logging
 from datetime import timedelta
+from email.errors import HeaderParseError
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import make_msgid
 
 from hub.clock import utcnow
 from hub.context import Hub
 from hub.db import is_sqlite, write_transaction
+from hub.errors import Invalid
 from hub.plugins import RenderedEmail
 from hub.secrets import new_id
 from hub.tables import OutboxMessage
@@ -37,12 +40,20 @@ IDLE_POLL_SECONDS = 1.0
 def build_message(recipient: str, rendered: RenderedEmail) -> EmailMessage:
     """A MIME message: plain text, and HTML as the alternative when given.
 
-    The default policy refuses CR or LF in header values, so a subject or
-    address can never inject a header.
+    The policy refuses CR or LF in header values, so a subject or address
+    can never inject a header; the recipient must be exactly one address
+    (``a,b@example.com`` would otherwise be two). Either mistake raises
+    :class:`~hub.errors.Invalid`, and nothing is queued.
     """
     message = EmailMessage(policy=email.policy.SMTP)
-    message["To"] = recipient
-    message["Subject"] = rendered.subject
+    try:
+        message["To"] = Address(addr_spec=recipient)
+    except (ValueError, IndexError, HeaderParseError):
+        raise Invalid(f"Cannot send email to {recipient!r}: it is not one email address", field="recipient") from None
+    try:
+        message["Subject"] = rendered.subject
+    except ValueError:
+        raise Invalid("An email subject must be one line (no CR or LF)", field="subject") from None
     message["Message-ID"] = make_msgid(domain="continuata-hub")
     message.set_content(rendered.text)
     if rendered.html:
@@ -135,7 +146,13 @@ async def deliver(hub: Hub, row: dict) -> bool:
 
 
 async def deliver_due(hub: Hub) -> int:
-    """One pass: claim and send what is due; the number of messages tried."""
+    """One pass: claim and send what is due; the number of messages tried.
+
+    Without a mailer nothing is claimed: a message must not spend its
+    attempts (and end ``failed``) because no mailer was configured yet.
+    """
+    if hub.mailer is None:
+        return 0
     batch = await claim_due(hub)
     for row in batch:
         await deliver(hub, row)
@@ -149,6 +166,9 @@ async def run_worker(hub: Hub, stop: asyncio.Event) -> None:
         log.warning("No mailer plugin is loaded: emails stay queued in the outbox until one is")
         return
     while not stop.is_set():
+        # Cleared before the pass, not after: a message queued while the pass
+        # runs sets it again, and the wait below returns at once.
+        hub.outbox_wakeup.clear()
         try:
             tried = await deliver_due(hub)
         except Exception:  # a database hiccup must not end the worker
@@ -156,7 +176,6 @@ async def run_worker(hub: Hub, stop: asyncio.Event) -> None:
             tried = 0
         if tried:
             continue
-        hub.outbox_wakeup.clear()
         waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(hub.outbox_wakeup.wait())]
         await asyncio.wait(waiters, timeout=IDLE_POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
         for waiter in waiters:

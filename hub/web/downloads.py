@@ -28,11 +28,15 @@ from hub.storage.base import content_disposition_attachment
 from hub.web.file_response import BlobResponse
 
 # Link unfurlers and mail scanners fetch links to preview them; a file link
-# opened by one is sent to the page instead, which spends nothing.
+# opened by one is sent to the page instead, which spends nothing. Only the
+# bots' own tokens: the in-app browsers of LINE, Snapchat, Teams or Viber put
+# the app's name in a real buyer's User-Agent, and matching it would send
+# that buyer back to the page on every click, never to the file. (LINE's
+# previews come as facebookexternalhit, Teams' as SkypeUriPreview.)
 PREVIEW_BOTS = re.compile(
-    r"facebookexternalhit|Slackbot|Twitterbot|Discordbot|WhatsApp|TelegramBot|LinkedInBot|"
+    r"facebookexternalhit|Slackbot|Twitterbot|Discordbot|WhatsApp/|TelegramBot|LinkedInBot|"
     r"SkypeUriPreview|Iframely|Embedly|redditbot|Applebot|Googlebot|bingbot|Google-PageRenderer|"
-    r"Mattermost|Teams|Pinterestbot|vkShare|Snapchat|Viber|LINE/|ZoominfoBot",
+    r"Mattermost-Bot|Pinterestbot|vkShare|Snap URL Preview|ZoominfoBot",
     re.IGNORECASE,
 )
 
