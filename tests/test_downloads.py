@@ -1,11 +1,14 @@
 """The buyer's side of a token: the download page, file transfers, and what they spend.
 
-Covers the page (HTML and JSON), HEAD, link-preview bots, whole-file and
-ranged GETs (If-Range, 416, resume, empty files) on local and S3 storage,
-how downloads are counted (sessions by client, by the page cookie, and under
-a race of 100 concurrent clients), expired / revoked / unknown tokens, the
-CSV downloads report, and presigned S3 redirects. Everything goes through
-HTTP, on SQLite and PostgreSQL.
+Covers the page (HTML and JSON), HEAD, link-preview bots (and chat apps'
+in-app browsers, which are buyers, not bots), whole-file and ranged GETs
+(If-Range, 416, resume, empty files, non-ASCII names) on local and S3
+storage, how downloads are counted (sessions by client, by the page cookie,
+by the hours a session lasts, and under races of 100 concurrent requests),
+expired / revoked / unknown tokens, the CSV downloads report (rows, bytes,
+files, day filters, formula neutralizing), and presigned S3 redirects.
+Everything goes through HTTP, on SQLite and PostgreSQL; products are put on
+sale through the upload API by :mod:`tests.support.catalog`.
 """
 
 from __future__ import annotations
@@ -140,8 +143,9 @@ async def test_download_page_lists_each_file_with_its_size_and_a_link(client, or
         )
         assert row, f"no row for {path} ({size})"
         assert html.unescape(row.group(1)) == delivery.url(path)
-    assert delivery.url("Kicks/kick 01.wav") == (
-        f"{PUBLIC_URL}/download/files/{delivery.url('Kicks/kick 01.wav').split('/')[5]}/kick%2001.wav?token={delivery.secret}"
+    assert re.fullmatch(
+        rf"{PUBLIC_URL}/download/files/file_\w+/kick%2001\.wav\?token={re.escape(delivery.secret)}",
+        delivery.url("Kicks/kick 01.wav"),
     )
     # The page hands the browser a session cookie scoped to the download pages.
     cookie = page.headers["set-cookie"]
@@ -189,7 +193,19 @@ async def test_opening_the_page_and_head_requests_spend_nothing(client, org, vis
     assert await report(client, org) == []
 
 
-@pytest.mark.parametrize("bot", [SLACKBOT, "facebookexternalhit/1.1", "Mozilla/5.0 (compatible; Discordbot/2.0)"])
+@pytest.mark.parametrize(
+    "bot",
+    [
+        SLACKBOT,
+        "facebookexternalhit/1.1;line-poker/1.0",
+        "Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)",
+        "Mozilla/5.0 (Windows NT 6.1; WOW64) SkypeUriPreview Preview/0.5 skype-url-preview@microsoft.com",
+        "WhatsApp/2.23.20.0 A",
+        "TelegramBot (like TwitterBot)",
+        "Snap URL Preview Service; bot; snapchat_proxy/1.0",
+        "Mattermost-Bot/1.1",
+    ],
+)
 async def test_link_preview_bot_on_a_file_link_is_sent_to_the_page_and_spends_nothing(client, org, visitor, bot):
     delivery = await sell(client, org.member, PACK, max_downloads=1)
 
@@ -202,6 +218,27 @@ async def test_link_preview_bot_on_a_file_link_is_sent_to_the_page_and_spends_no
     assert await report(client, org) == []
     # The buyer's own click still gets the file.
     assert (await visitor().get(delivery.url("README.txt"))).content == README
+
+
+@pytest.mark.parametrize(
+    "in_app_browser",
+    [
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 16_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+        "Mobile/15E148 Safari Line/13.8.0",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 16_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+        "Mobile/15E148 Snapchat/12.12.0.33 (like Safari/8614.2.9.0.8, panda)",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Teams/1.6.00.4472 "
+        "Chrome/98.0.4758.141 Electron/17.4.7 Safari/537.36",
+    ],
+    ids=["line", "snapchat", "teams"],
+)
+async def test_a_buyer_in_a_chat_apps_own_browser_gets_the_file(client, org, visitor, in_app_browser):
+    delivery = await sell(client, org.member, PACK, max_downloads=1)
+
+    response = await visitor(user_agent=in_app_browser).get(delivery.url("README.txt"))
+
+    assert response.status_code == 200 and response.content == README
+    assert await used_count(client, org, delivery) == 1
 
 
 # --- file transfers -----------------------------------------------------------

@@ -239,14 +239,18 @@ def order(
     }
     if custom_id is not None:
         unit["custom_id"] = custom_id
-    payer: dict[str, Any] = {"name": {"given_name": given_name, "surname": surname}, "payer_id": "QYR5Z8XDVJNXQ", "address": {"country_code": "US"}}
+    payer: dict[str, Any] = {
+        "name": {"given_name": given_name, "surname": surname},
+        "payer_id": "QYR5Z8XDVJNXQ",
+        "address": {"country_code": "US"},
+    }
     if email is not None:
         payer["email_address"] = email
     return {
         "id": id,
         "intent": "CAPTURE",
         "status": status,
-        "payment_source": {"paypal": {"email_address": email, "account_id": "QYR5Z8XDVJNXQ"}},
+        "payment_source": {"paypal": {**{k: v for k, v in payer.items() if k != "payer_id"}, "account_id": "QYR5Z8XDVJNXQ"}},
         "payer": payer,
         "purchase_units": [unit],
         "create_time": _now(),
@@ -283,11 +287,13 @@ def capture_refunded(
     refund_id: str | None = None,
     amount: str = "19.99",
     currency: str = "USD",
+    total_refunded: str | None = None,
     custom_id: str | None = None,
     event_id: str | None = None,
 ) -> dict[str, Any]:
     """A ``PAYMENT.CAPTURE.REFUNDED`` event: the refund names its capture
-    only through its ``up`` link."""
+    only through its ``up`` link. ``total_refunded`` is what all refunds of
+    the capture add up to (``amount`` unless told: a full refund)."""
     refund_id = refund_id or _paypal_id(17)
     resource: dict[str, Any] = {
         "id": refund_id,
@@ -296,7 +302,7 @@ def capture_refunded(
         "seller_payable_breakdown": {
             "gross_amount": _money(amount, currency),
             "net_amount": _money(amount, currency),
-            "total_refunded_amount": _money(amount, currency),
+            "total_refunded_amount": _money(total_refunded or amount, currency),
         },
         "create_time": _now(),
         "update_time": _now(),

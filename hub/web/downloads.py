@@ -34,7 +34,7 @@ from hub.web.file_response import BlobResponse
 # that buyer back to the page on every click, never to the file. (LINE's
 # previews come as facebookexternalhit, Teams' as SkypeUriPreview.)
 PREVIEW_BOTS = re.compile(
-    r"facebookexternalhit|Slackbot|Twitterbot|Discordbot|WhatsApp/|TelegramBot|LinkedInBot|"
+    r"facebookexternalhit|Slackbot|Twitterbot|Discordbot|WhatsApp|TelegramBot|LinkedInBot|"
     r"SkypeUriPreview|Iframely|Embedly|redditbot|Applebot|Googlebot|bingbot|Google-PageRenderer|"
     r"Mattermost-Bot|Pinterestbot|vkShare|Snap URL Preview|ZoominfoBot",
     re.IGNORECASE,

@@ -1,0 +1,124 @@
+"""Stripe's objects in the hub's terms: a paid Checkout Session becomes a
+:class:`hub.services.purchases.PurchaseIn`, a refunded charge finds the
+session it paid for.
+
+Which hub products a session sells is metadata the shop sets:
+
+- ``continuata_products`` on the Checkout Session: comma-separated product
+  ids, each optionally ``id@version`` (``"drums, pads@2.0.0"``); or else
+- ``continuata_product_id`` on each line item's Price, or else its Product
+  (same format; a bundle may name several). Line items are not in webhook
+  payloads, so they are read from Stripe's API.
+
+A line item's quantity does not multiply tokens: one link per product
+serves any number of copies of a download.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from piccolo.columns.combination import WhereRaw
+
+from hub.context import Hub
+from hub.db import is_sqlite
+from hub.services.purchases import PurchaseIn, PurchaseItem, parse_items
+from hub.tables import Purchase
+from plugins.stripe.api import StripeApi
+
+PROVIDER = "stripe"
+SESSION_PRODUCTS = "continuata_products"
+LINE_ITEM_PRODUCT = "continuata_product_id"
+PAYMENT_INTENT_KEY = "stripePaymentIntent"
+"""Where the purchase's metadata keeps the session's PaymentIntent id, so a
+refunded charge (which names only its PaymentIntent) finds the purchase
+without asking Stripe."""
+
+
+def object_id(value: Any) -> str | None:
+    """An id field that may also arrive expanded into its object."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) and value else None
+
+
+def _metadata(obj: Any) -> dict[str, Any]:
+    metadata = obj.get("metadata") if isinstance(obj, dict) else None
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def items_from_session_metadata(session: dict[str, Any]) -> list[PurchaseItem]:
+    spec = _metadata(session).get(SESSION_PRODUCTS)
+    return parse_items(spec) if isinstance(spec, str) else []
+
+
+def items_from_line_items(line_items: list[dict[str, Any]]) -> list[PurchaseItem]:
+    """The products the line items' Price (or else Product) metadata names;
+    line items that name none (shipping, a physical good) are left out."""
+    items: list[PurchaseItem] = []
+    for line_item in line_items:
+        price = line_item.get("price") if isinstance(line_item.get("price"), dict) else {}
+        spec = _metadata(price).get(LINE_ITEM_PRODUCT) or _metadata(price.get("product")).get(LINE_ITEM_PRODUCT)
+        if isinstance(spec, str):
+            items.extend(parse_items(spec))
+    return items
+
+
+async def order_from_session(org: str, session: dict[str, Any], api: StripeApi) -> PurchaseIn:
+    """The paid order a Checkout Session reports. Asks Stripe for the line
+    items only when the session carries no ``continuata_products``."""
+    session_id = session["id"]
+    items = items_from_session_metadata(session)
+    if not items:
+        items = items_from_line_items(await api.line_items(session_id))
+    details = session.get("customer_details") if isinstance(session.get("customer_details"), dict) else {}
+    email = details.get("email") or session.get("customer_email") or ""
+    name = details.get("name") or ""
+    amount = session.get("amount_total")
+    currency = session.get("currency")
+    metadata: dict[str, Any] = {"stripeCheckoutSession": session_id}
+    payment_intent = object_id(session.get("payment_intent"))
+    if payment_intent:
+        metadata[PAYMENT_INTENT_KEY] = payment_intent
+    if isinstance(session.get("client_reference_id"), str):
+        metadata["stripeClientReferenceId"] = session["client_reference_id"]
+    return PurchaseIn(
+        org=org,
+        provider=PROVIDER,
+        provider_ref=session_id,
+        customer_email=email if isinstance(email, str) else "",
+        customer_name=name.replace("\x00", "")[:300] if isinstance(name, str) else "",
+        items=items,
+        amount=amount if isinstance(amount, int) and not isinstance(amount, bool) else None,
+        currency=currency.upper()[:10] if isinstance(currency, str) else "",
+        metadata=metadata,
+    )
+
+
+def is_full_refund(charge: dict[str, Any]) -> bool:
+    """Stripe sets ``refunded`` once the whole amount is back with the buyer."""
+    if charge.get("refunded") is True:
+        return True
+    amount, refunded = charge.get("amount"), charge.get("amount_refunded")
+    return isinstance(amount, int) and isinstance(refunded, int) and amount > 0 and refunded >= amount
+
+
+async def session_paid_by(hub: Hub, org: str, payment_intent: str, api: StripeApi) -> str | None:
+    """The Checkout Session (a purchase's provider reference) that
+    ``payment_intent`` paid: from the hub's own purchases when it recorded
+    one, else from Stripe's API."""
+    # JSON is queried differently by the two databases; both compare text.
+    if is_sqlite(hub.engine):
+        field = f"json_extract(metadata, '$.{PAYMENT_INTENT_KEY}')"
+    else:
+        field = f"metadata ->> '{PAYMENT_INTENT_KEY}'"
+    row = (
+        await Purchase.select(Purchase.provider_ref)
+        .where(Purchase.org == org, Purchase.provider == PROVIDER, WhereRaw(f"{field} = {{}}", payment_intent))
+        .first()
+    )
+    if row:
+        return row["provider_ref"]
+    if not api.configured:
+        return None  # without an API key, only the hub's own purchases are known
+    return await api.checkout_session_for_payment_intent(payment_intent)

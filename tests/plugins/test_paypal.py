@@ -1,0 +1,601 @@
+"""The PayPal plugin: signed webhooks become one purchase, one set of tokens
+and one email, whichever of the capture and order events arrives first, and
+however often or concurrently PayPal delivers them; refunds revoke the
+links; nothing with a bad signature or a foreign certificate URL changes
+anything, and no such certificate is ever fetched."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+import plugins.paypal as paypal_plugin
+from hub.hookspecs import hookimpl
+from hub.plugins import RenderedEmail, load_plugins
+from hub.settings import Settings, SettingsError
+from hub.tables import DownloadToken, OutboxMessage, Purchase, WebhookEvent
+from hub.testing import paypal
+from hub.testing.app import hub_client, make_app
+from hub.testing.mailbox import CapturedMailbox
+from tests.conftest import Org, _empty_postgres, fails, make_org, ok
+from tests.support.fake_paypal import FakePayPal, fake_paypal
+from tests.test_tokens_api import ready_product
+
+WEBHOOK = "/plugins/paypal/webhook"
+WEBHOOK_ID = "8PT597110X687430LKGECATA"
+ORG = "audio-company"
+PRODUCTS = "epic-drums-v1, synth-pads@1.0.0"
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+class PlainEmails:
+    """Renders a delivery email as its links, so a test can follow them."""
+
+    @hookimpl
+    def render_email(self, hub, template, context):
+        if template != "delivery":
+            return None
+        lines = [f"{item['product']} {item['version']}: {item['url']}" for item in context["items"]]
+        return RenderedEmail(subject=f"Your downloads from {context['shop']}", text="\n".join(lines))
+
+
+@dataclass
+class CertificateFetches:
+    """The certificate fetch the plugin is given: serves one identity's
+    certificate and remembers every URL asked for."""
+
+    identity: paypal.SigningIdentity
+    urls: list[str] = field(default_factory=list)
+
+    async def __call__(self, url: str) -> bytes:
+        self.urls.append(url)
+        await asyncio.sleep(0.01)  # a real fetch takes a while: let concurrent events pile up
+        return self.identity.certificate_pem
+
+
+@dataclass
+class Shop:
+    client: httpx.AsyncClient
+    org: Org
+    mailbox: CapturedMailbox
+    paypal: FakePayPal
+    certificates: CertificateFetches
+
+    async def deliver(self, event: dict, identity: paypal.SigningIdentity | None = None, **signing) -> httpx.Response:
+        body, headers = paypal.webhook_request(
+            event, webhook_id=WEBHOOK_ID, identity=identity or self.certificates.identity, **signing
+        )
+        return await self.client.post(WEBHOOK, content=body, headers=headers)
+
+    def sell(self, **order_fields) -> dict:
+        """A captured order PayPal's API knows; returns it."""
+        order = paypal.order(custom_id=PRODUCTS, **order_fields)
+        self.paypal.add_order(order)
+        return order
+
+
+@pytest.fixture(scope="session")
+def identity() -> paypal.SigningIdentity:
+    return paypal.make_signing_identity()
+
+
+@pytest.fixture
+def fake():
+    with fake_paypal() as server:
+        yield server
+
+
+@pytest.fixture
+def certificates(identity, monkeypatch) -> CertificateFetches:
+    fetches = CertificateFetches(identity)
+    monkeypatch.setattr(paypal_plugin, "certificate_fetcher", fetches)
+    return fetches
+
+
+@contextlib.asynccontextmanager
+async def paypal_shop(
+    settings: Settings, fake: FakePayPal, certificates: CertificateFetches, *, products: bool = True, **extra: str | None
+) -> AsyncIterator[Shop]:
+    """A hub with the PayPal plugin (from its entry point), a captured
+    mailbox, one organization and (unless told) two products ready to sell."""
+    extra = {
+        "HUB_PAYPAL_WEBHOOK_ID": WEBHOOK_ID,
+        "HUB_PAYPAL_CLIENT_ID": fake.client_id,
+        "HUB_PAYPAL_CLIENT_SECRET": fake.client_secret,
+        "HUB_PAYPAL_API_BASE": fake.url,
+        **extra,
+    }
+    mailbox = CapturedMailbox()
+    app = make_app(
+        replace(settings, extra={k: v for k, v in extra.items() if v is not None}),
+        plugins=[("mailbox", mailbox), ("plain-emails", PlainEmails())],
+        entry_points="paypal",
+    )
+    async with hub_client(app) as client:
+        await _empty_postgres(app)
+        org = await make_org(ORG)
+        if products:
+            await ready_product(client, org, slug="epic-drums-v1")
+            await ready_product(client, org, slug="synth-pads")
+        yield Shop(client, org, mailbox, fake, certificates)
+
+
+@pytest.fixture
+async def shop(settings, fake, certificates) -> AsyncIterator[Shop]:
+    async with paypal_shop(settings, fake, certificates) as running_shop:
+        yield running_shop
+
+
+@pytest.fixture
+async def bare_shop(settings, fake, certificates) -> AsyncIterator[Shop]:
+    """A shop with nothing on sale: for what is refused before any product matters."""
+    async with paypal_shop(settings, fake, certificates, products=False) as running_shop:
+        yield running_shop
+
+
+def links_in(message) -> list[str]:
+    return re.findall(r"http://hub\.test/download\?token=\S+", message.get_content())
+
+
+async def page(client: httpx.AsyncClient, link: str) -> httpx.Response:
+    return await client.get(link, headers={"Accept": "application/json"})
+
+
+async def purchases() -> list[dict]:
+    return await Purchase.select().output(load_json=True)
+
+
+async def nothing_stored() -> bool:
+    return await Purchase.count() == 0 and await WebhookEvent.count() == 0 and await OutboxMessage.count() == 0
+
+
+# --- a paid order ------------------------------------------------------------
+
+
+async def test_completed_capture_delivers_one_link_per_item_to_the_buyer_named_by_the_order(shop):
+    order = shop.sell(email="Ada@Example.com")
+    captured = order["purchase_units"][0]["payments"]["captures"][0]
+    event = paypal.capture_completed(capture_id=captured["id"], order_id=order["id"], custom_id=PRODUCTS)
+
+    response = await shop.deliver(event)
+
+    assert response.status_code == 200, response.text
+    assert response.json()["received"] is True and response.json()["duplicate"] is False
+    [purchase] = await purchases()
+    assert purchase["provider"] == "paypal"
+    assert purchase["provider_ref"] == order["id"]  # the ORDER, whichever event came first
+    assert purchase["customer_email"] == "ada@example.com"
+    assert purchase["customer_name"] == "Ada Lovelace"
+    assert (purchase["amount"], purchase["currency"]) == (1999, "USD")
+    assert purchase["metadata"]["captureIds"] == [captured["id"]]
+    assert purchase["items"] == [
+        {"productId": "epic-drums-v1", "version": None},
+        {"productId": "synth-pads", "version": "1.0.0"},
+    ]
+    assert not purchase["problem"]
+    assert await DownloadToken.count().where(DownloadToken.purchase == purchase["id"]) == 2
+    assert shop.paypal.calls("POST", "/v1/oauth2/token") == 1
+    assert shop.paypal.calls("GET", "/v2/checkout/orders/") == 1
+
+    [message] = await shop.mailbox.wait_for(1)
+    assert message["To"] == "ada@example.com"
+    links = links_in(message)
+    assert len(links) == 2
+    opened = ok(await page(shop.client, links[0]))
+    assert opened["product"]["id"] == "epic-drums-v1"
+    assert [f["path"] for f in opened["files"]] == ["kick.wav"]
+    assert ok(await page(shop.client, links[1]))["product"] == {"id": "synth-pads", "name": "Epic Drum Kit Vol. 1", "version": "1.0.0"}
+
+
+async def test_the_order_is_found_through_its_up_link_when_related_ids_are_missing(shop):
+    order = shop.sell()
+    event = paypal.capture_completed(order_id=order["id"], custom_id=PRODUCTS)
+    del event["resource"]["supplementary_data"]
+
+    assert (await shop.deliver(event)).status_code == 200
+    [purchase] = await purchases()
+    assert (purchase["provider_ref"], purchase["customer_email"]) == (order["id"], "buyer@example.com")
+
+
+async def test_a_capture_without_custom_id_takes_the_items_of_its_purchase_unit(shop):
+    order = shop.sell()
+    captured = order["purchase_units"][0]["payments"]["captures"][0]
+    event = paypal.capture_completed(capture_id=captured["id"], order_id=order["id"])  # no custom_id
+
+    assert (await shop.deliver(event)).status_code == 200
+    [purchase] = await purchases()
+    assert [item["productId"] for item in purchase["items"]] == ["epic-drums-v1", "synth-pads"]
+
+
+@pytest.mark.parametrize("first", ["order", "capture"])
+async def test_order_and_capture_events_make_one_purchase_and_one_email(shop, first):
+    order = shop.sell()
+    captured = order["purchase_units"][0]["payments"]["captures"][0]
+    events = {
+        "order": paypal.order_completed(**_order_fields(order)),
+        "capture": paypal.capture_completed(capture_id=captured["id"], order_id=order["id"], custom_id=PRODUCTS),
+    }
+    second = "capture" if first == "order" else "order"
+
+    assert (await shop.deliver(events[first])).json()["duplicate"] is False
+    answer = (await shop.deliver(events[second])).json()
+    assert answer["duplicate"] is False and "already recorded" in answer["note"]
+
+    [purchase] = await purchases()
+    assert purchase["provider_ref"] == order["id"]
+    assert purchase["customer_email"] == "buyer@example.com"
+    assert purchase["metadata"]["captureIds"] == [captured["id"]]
+    assert await DownloadToken.count() == 2
+    assert await WebhookEvent.count() == 2
+    assert len(await shop.mailbox.wait_for(1)) == 1
+    await asyncio.sleep(0.2)
+    assert len(shop.mailbox.messages) == 1 and await OutboxMessage.count() == 1
+    # The order event names the buyer: PayPal's API is asked only when the capture comes first.
+    assert shop.paypal.calls("GET", "/v2/checkout/orders/") == (1 if first == "capture" else 0)
+
+
+def _order_fields(order: dict) -> dict:
+    unit = order["purchase_units"][0]
+    return dict(id=order["id"], custom_id=unit["custom_id"], capture_id=unit["payments"]["captures"][0]["id"])
+
+
+@SQLITE_ONLY
+async def test_an_order_whose_capture_is_pending_waits_for_the_capture_event(bare_shop):
+    order_event = paypal.order_completed(custom_id=PRODUCTS, capture_status="PENDING")
+    response = await bare_shop.deliver(order_event)
+    assert response.status_code == 200 and "no completed capture" in response.json()["note"]
+    assert await Purchase.count() == 0 and await WebhookEvent.count() == 1
+
+
+@SQLITE_ONLY
+async def test_a_pending_capture_is_acknowledged_without_asking_paypal(bare_shop):
+    response = await bare_shop.deliver(paypal.capture_completed(order_id=paypal.new_order_id(), status="PENDING"))
+    assert response.status_code == 200 and "PENDING" in response.json()["note"]
+    assert await Purchase.count() == 0 and await WebhookEvent.count() == 1
+    assert bare_shop.paypal.requests == []
+
+
+@SQLITE_ONLY
+async def test_other_events_are_acknowledged_and_remembered(bare_shop):
+    event = paypal.order_completed()
+    event["event_type"] = "CHECKOUT.ORDER.APPROVED"
+    first, again = await bare_shop.deliver(event), await bare_shop.deliver(event)
+    assert first.status_code == again.status_code == 200
+    assert first.json()["duplicate"] is False and again.json()["duplicate"] is True
+    assert await Purchase.count() == 0
+    assert [row["event_type"] for row in await WebhookEvent.select()] == ["CHECKOUT.ORDER.APPROVED"]
+
+
+# --- signatures ----------------------------------------------------------------
+
+
+@SQLITE_ONLY
+async def test_a_forged_signature_is_refused_and_changes_nothing(bare_shop):
+    order = bare_shop.sell()
+    event = paypal.capture_completed(order_id=order["id"], custom_id=PRODUCTS)
+    impostor = paypal.make_signing_identity()  # PayPal's certificate does not verify its signature
+
+    fails(await bare_shop.deliver(event, identity=impostor), 400, "signature does not match")
+
+    body, headers = paypal.webhook_request(event, webhook_id=WEBHOOK_ID, identity=bare_shop.certificates.identity)
+    tampered = body.replace(b'"19.99"', b'"0.01"')
+    fails(await bare_shop.client.post(WEBHOOK, content=tampered, headers=headers), 400, "signature does not match")
+
+    _, other_webhook = paypal.webhook_request(event, webhook_id="ANOTHER-WEBHOOK", identity=bare_shop.certificates.identity)
+    fails(await bare_shop.client.post(WEBHOOK, content=body, headers=other_webhook), 400, "signature does not match")
+
+    assert await nothing_stored()
+    assert bare_shop.paypal.requests == []
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize(
+    "cert_url",
+    [
+        "https://evil.example.com/cert",
+        "http://api.paypal.com/v1/notifications/certs/CERT-test",
+        "https://api.paypal.com.evil.example.com/v1/notifications/certs/CERT-test",
+        "https://evil.example.com/api.paypal.com/v1/notifications/certs/CERT-test",
+        "https://api.paypal.com@evil.example.com/v1/notifications/certs/CERT-test",
+        "https://api.paypal.com:8443/v1/notifications/certs/CERT-test",
+        "file:///etc/ssl/cert.pem",
+        "not a url",
+    ],
+)
+async def test_a_certificate_url_off_paypals_hosts_is_refused_and_never_fetched(bare_shop, cert_url):
+    event = paypal.capture_completed(order_id=bare_shop.sell()["id"], custom_id=PRODUCTS)
+    fails(await bare_shop.deliver(event, cert_url=cert_url), 400, "PAYPAL-CERT-URL")
+    assert bare_shop.certificates.urls == []
+    assert await nothing_stored()
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize(
+    "cert_url",
+    [
+        "https://api.paypal.com/v1/notifications/certs/CERT-360caa42-fca2a594-a5cafa77",
+        "https://api-m.paypal.com/v1/notifications/certs/CERT-1",
+        "https://api.sandbox.paypal.com/v1/notifications/certs/CERT-2",
+        "https://API-M.SANDBOX.PAYPAL.COM/v1/notifications/certs/CERT-3",
+    ],
+)
+async def test_certificates_on_paypals_hosts_are_fetched(bare_shop, cert_url):
+    response = await bare_shop.deliver(paypal.order_completed(custom_id=PRODUCTS), cert_url=cert_url)
+    assert response.status_code == 200, response.text
+    assert bare_shop.certificates.urls == [cert_url]
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("header", sorted(paypal_plugin.signature.HEADERS.values()))
+async def test_a_delivery_without_a_signature_header_is_refused(bare_shop, header):
+    body, headers = paypal.webhook_request(paypal.order_completed(), webhook_id=WEBHOOK_ID, identity=bare_shop.certificates.identity)
+    del headers[header]
+    fails(await bare_shop.client.post(WEBHOOK, content=body, headers=headers), 400, header)
+    assert await nothing_stored()
+
+
+@SQLITE_ONLY
+async def test_a_signature_that_is_not_base64_or_another_algorithm_is_refused(bare_shop):
+    body, headers = paypal.webhook_request(paypal.order_completed(), webhook_id=WEBHOOK_ID, identity=bare_shop.certificates.identity)
+    fails(await bare_shop.client.post(WEBHOOK, content=body, headers={**headers, "PAYPAL-TRANSMISSION-SIG": "%%%"}), 400, "base64")
+    fails(await bare_shop.client.post(WEBHOOK, content=body, headers={**headers, "PAYPAL-AUTH-ALGO": "SHA1withRSA"}), 400, "PAYPAL-AUTH-ALGO")
+    fails(await bare_shop.client.post(WEBHOOK, content=b"[]", headers=headers), 400)
+    assert await nothing_stored()
+
+
+@SQLITE_ONLY
+async def test_the_certificate_is_fetched_once_for_many_events(bare_shop):
+    for _ in range(5):
+        assert (await bare_shop.deliver(paypal.order_completed(custom_id=PRODUCTS))).status_code == 200
+    answers = await asyncio.gather(*(bare_shop.deliver(paypal.order_completed(custom_id=PRODUCTS)) for _ in range(5)))
+    assert [a.status_code for a in answers] == [200] * 5
+    assert bare_shop.certificates.urls == [paypal.DEFAULT_CERT_URL]
+    assert await Purchase.count() == 10
+
+
+@SQLITE_ONLY
+async def test_an_expired_certificate_is_refused(settings, fake, certificates):
+    now = datetime.now(UTC)
+    certificates.identity = paypal.make_signing_identity(not_before=now - timedelta(days=400), not_after=now - timedelta(days=1))
+    async with paypal_shop(settings, fake, certificates, products=False) as shop:
+        fails(await shop.deliver(paypal.order_completed(custom_id=PRODUCTS)), 400, "expired")
+        assert await nothing_stored()
+
+
+# --- replays -------------------------------------------------------------------
+
+
+async def test_a_replayed_webhook_changes_nothing_and_never_asks_paypal_again(shop):
+    order = shop.sell()
+    body, headers = paypal.webhook_request(
+        paypal.capture_completed(order_id=order["id"], custom_id=PRODUCTS), webhook_id=WEBHOOK_ID, identity=shop.certificates.identity
+    )
+    first = await shop.client.post(WEBHOOK, content=body, headers=headers)
+    again = await shop.client.post(WEBHOOK, content=body, headers=headers)
+
+    assert first.status_code == again.status_code == 200
+    assert first.json()["duplicate"] is False and again.json() == {"received": True, "duplicate": True, "note": "already processed"}
+    assert await Purchase.count() == 1 and await DownloadToken.count() == 2 and await WebhookEvent.count() == 1
+    assert len(await shop.mailbox.wait_for(1)) == 1
+    assert shop.paypal.calls("GET", "/v2/checkout/orders/") == 1
+
+
+async def test_concurrent_deliveries_of_one_event_make_one_purchase_and_one_email(shop):
+    order = shop.sell()
+    body, headers = paypal.webhook_request(
+        paypal.capture_completed(order_id=order["id"], custom_id=PRODUCTS), webhook_id=WEBHOOK_ID, identity=shop.certificates.identity
+    )
+    answers = await asyncio.gather(*(shop.client.post(WEBHOOK, content=body, headers=headers) for _ in range(10)))
+
+    assert [a.status_code for a in answers] == [200] * 10, [a.text for a in answers]
+    assert sum(not a.json()["duplicate"] for a in answers) >= 1
+    assert await Purchase.count() == 1 and await DownloadToken.count() == 2 and await WebhookEvent.count() == 1
+    assert await OutboxMessage.count() == 1
+    assert len(await shop.mailbox.wait_for(1)) == 1
+    await asyncio.sleep(0.2)
+    assert len(shop.mailbox.messages) == 1
+    assert shop.certificates.urls == [paypal.DEFAULT_CERT_URL]
+
+
+async def test_order_and_capture_events_racing_make_one_purchase(shop):
+    order = shop.sell()
+    captured = order["purchase_units"][0]["payments"]["captures"][0]
+    deliveries = [
+        shop.deliver(paypal.order_completed(**_order_fields(order))),
+        shop.deliver(paypal.capture_completed(capture_id=captured["id"], order_id=order["id"], custom_id=PRODUCTS)),
+    ] * 3  # each event delivered three times over
+    answers = await asyncio.gather(*deliveries)
+
+    assert [a.status_code for a in answers] == [200] * 6, [a.text for a in answers]
+    assert await Purchase.count() == 1 and await DownloadToken.count() == 2
+    assert await OutboxMessage.count() == 1
+    assert len(await shop.mailbox.wait_for(1)) == 1
+
+
+# --- refunds -------------------------------------------------------------------
+
+
+async def test_a_refund_revokes_the_links(shop):
+    order = shop.sell()
+    captured = order["purchase_units"][0]["payments"]["captures"][0]
+    await shop.deliver(paypal.capture_completed(capture_id=captured["id"], order_id=order["id"], custom_id=PRODUCTS))
+    [message] = await shop.mailbox.wait_for(1)
+    link = links_in(message)[0]
+    assert (await page(shop.client, link)).status_code == 200
+
+    response = await shop.deliver(paypal.capture_refunded(capture_id=captured["id"]))
+
+    assert response.status_code == 200 and "revoked 2 token(s)" in response.json()["note"]
+    fails(await page(shop.client, link), 410, "revoked")
+    [purchase] = await purchases()
+    assert purchase["status"] == "refunded"
+    # The purchase's metadata named the capture: no need to ask PayPal.
+    assert shop.paypal.calls("GET", "/v2/payments/captures/") == 0
+
+
+async def test_a_refund_of_a_purchase_recorded_from_the_order_event_revokes_it(shop):
+    order = paypal.order(custom_id=PRODUCTS)
+    await shop.deliver(paypal.order_completed(**_order_fields(order)))
+    captured = order["purchase_units"][0]["payments"]["captures"][0]
+
+    response = await shop.deliver(paypal.capture_refunded(capture_id=captured["id"]))
+
+    assert response.status_code == 200, response.text
+    assert await DownloadToken.count().where(DownloadToken.revoked_at.is_null()) == 0
+    assert shop.paypal.requests == []
+
+
+async def test_a_refund_of_a_capture_the_hub_does_not_know_is_traced_through_paypal(shop):
+    order = shop.sell()
+    await shop.deliver(paypal.order_completed(**_order_fields(order)))
+    # A second capture of the same order, recorded nowhere in the hub.
+    later = paypal.capture(order_id=order["id"], status="REFUNDED")
+    shop.paypal.captures[later["id"]] = later
+
+    response = await shop.deliver(paypal.capture_refunded(capture_id=later["id"]))
+
+    assert response.status_code == 200, response.text
+    assert shop.paypal.calls("GET", f"/v2/payments/captures/{later['id']}") == 1
+    [purchase] = await purchases()
+    assert purchase["status"] == "refunded"
+
+
+async def test_a_partial_refund_keeps_the_links(shop):
+    order = shop.sell()
+    captured = order["purchase_units"][0]["payments"]["captures"][0]
+    await shop.deliver(paypal.capture_completed(capture_id=captured["id"], order_id=order["id"], custom_id=PRODUCTS))
+
+    response = await shop.deliver(paypal.capture_refunded(capture_id=captured["id"], amount="5.00", total_refunded="5.00"))
+
+    assert response.status_code == 200 and "partial refund" in response.json()["note"]
+    assert await DownloadToken.count().where(DownloadToken.revoked_at.is_null()) == 2
+    # A second partial refund that completes it does revoke.
+    response = await shop.deliver(paypal.capture_refunded(capture_id=captured["id"], amount="14.99", total_refunded="19.99"))
+    assert "revoked 2 token(s)" in response.json()["note"]
+
+
+async def test_a_refund_for_an_unknown_sale_is_acknowledged(shop):
+    stranger = paypal.capture(order_id=paypal.new_order_id(), status="REFUNDED")
+    shop.paypal.captures[stranger["id"]] = stranger
+    response = await shop.deliver(paypal.capture_refunded(capture_id=stranger["id"]))
+    assert response.status_code == 200 and "unknown purchase" in response.json()["note"]
+    assert await WebhookEvent.count() == 1
+
+
+# --- verification through PayPal's API -------------------------------------------
+
+
+@pytest.fixture
+async def api_verified_shop(settings, fake, certificates) -> AsyncIterator[Shop]:
+    fake.certificates[paypal.DEFAULT_CERT_URL] = certificates.identity
+    async with paypal_shop(settings, fake, certificates, products=False, HUB_PAYPAL_VERIFY="api") as running_shop:
+        yield running_shop
+
+
+async def test_api_verification_accepts_what_paypal_confirms(api_verified_shop):
+    shop = api_verified_shop
+    response = await shop.deliver(paypal.order_completed(custom_id=PRODUCTS))
+    assert response.status_code == 200, response.text
+    assert await Purchase.count() == 1
+    assert shop.paypal.calls("POST", "/v1/notifications/verify-webhook-signature") == 1
+    assert shop.certificates.urls == []  # PayPal checked the certificate, not the hub
+
+
+async def test_api_verification_refuses_what_paypal_does_not_confirm(api_verified_shop):
+    shop = api_verified_shop
+    fails(await shop.deliver(paypal.order_completed(custom_id=PRODUCTS), identity=paypal.make_signing_identity()), 400, "did not confirm")
+    shop.paypal.verification_status = "FAILURE"
+    fails(await shop.deliver(paypal.order_completed(custom_id=PRODUCTS)), 400, "did not confirm")
+    assert await nothing_stored()
+    assert shop.paypal.calls("POST", "/v1/notifications/verify-webhook-signature") == 2
+
+
+async def test_api_verification_still_refuses_foreign_certificate_urls_without_asking(api_verified_shop):
+    shop = api_verified_shop
+    fails(await shop.deliver(paypal.order_completed(), cert_url="https://evil.example.com/cert"), 400, "PAYPAL-CERT-URL")
+    assert shop.paypal.requests == []
+
+
+# --- settings and organizations ------------------------------------------------
+
+
+@SQLITE_ONLY
+async def test_without_a_webhook_id_the_route_is_not_served(settings, fake, certificates, caplog):
+    with caplog.at_level(logging.ERROR, logger="hub.plugins.paypal"):
+        async with paypal_shop(settings, fake, certificates, products=False, HUB_PAYPAL_WEBHOOK_ID=None) as shop:
+            response = await shop.deliver(paypal.order_completed(custom_id=PRODUCTS))
+            assert response.status_code in (404, 405)
+    assert "HUB_PAYPAL_WEBHOOK_ID is not set" in caplog.text
+
+
+@SQLITE_ONLY
+async def test_several_organizations_need_hub_paypal_org(settings, fake, certificates):
+    async with paypal_shop(settings, fake, certificates, products=False) as shop:
+        await make_org("other-shop")
+        fails(await shop.deliver(paypal.order_completed(custom_id=PRODUCTS)), 400, "HUB_PAYPAL_ORG")
+        assert await nothing_stored()
+
+
+@SQLITE_ONLY
+async def test_hub_paypal_org_chooses_the_organization(settings, fake, certificates):
+    async with paypal_shop(settings, fake, certificates, products=False, HUB_PAYPAL_ORG=ORG) as shop:
+        await make_org("other-shop")
+        assert (await shop.deliver(paypal.order_completed(custom_id=PRODUCTS))).status_code == 200
+        assert [p["org"] for p in await purchases()] == [ORG]
+
+
+@SQLITE_ONLY
+async def test_hub_paypal_org_must_name_an_existing_organization(settings, fake, certificates):
+    async with paypal_shop(settings, fake, certificates, products=False, HUB_PAYPAL_ORG="no-such-shop") as shop:
+        fails(await shop.deliver(paypal.order_completed(custom_id=PRODUCTS)), 400, "no-such-shop")
+        assert await nothing_stored()
+
+
+@SQLITE_ONLY
+async def test_without_api_credentials_a_capture_is_refused_until_they_are_set(settings, fake, certificates):
+    order = paypal.order(custom_id=PRODUCTS)
+    fake.add_order(order)
+    capture_event = paypal.capture_completed(order_id=order["id"], custom_id=PRODUCTS)
+    async with paypal_shop(settings, fake, certificates, products=False, HUB_PAYPAL_CLIENT_ID=None) as shop:
+        fails(await shop.deliver(capture_event), 400, "HUB_PAYPAL_CLIENT_ID")
+        assert await nothing_stored()
+        # The order event names the buyer itself.
+        assert (await shop.deliver(paypal.order_completed(custom_id=PRODUCTS))).status_code == 200
+
+
+@SQLITE_ONLY
+async def test_paypal_api_refusing_the_credentials_stores_nothing(settings, fake, certificates):
+    order = paypal.order(custom_id=PRODUCTS)
+    fake.add_order(order)
+    async with paypal_shop(settings, fake, certificates, products=False, HUB_PAYPAL_CLIENT_SECRET="wrong") as shop:
+        fails(await shop.deliver(paypal.capture_completed(order_id=order["id"], custom_id=PRODUCTS)), 400, "refused")
+        assert await nothing_stored()
+
+
+def test_the_plugin_declares_its_settings():
+    manager = load_plugins("paypal")
+    names = {s.name for group in manager.hook.hub_settings() for s in group or []}
+    assert names == {
+        "HUB_PAYPAL_WEBHOOK_ID",
+        "HUB_PAYPAL_CLIENT_ID",
+        "HUB_PAYPAL_CLIENT_SECRET",
+        "HUB_PAYPAL_API_BASE",
+        "HUB_PAYPAL_VERIFY",
+        "HUB_PAYPAL_ORG",
+    }
+
+
+def test_a_misspelt_verification_mode_stops_the_start_up(tmp_path):
+    from hub.testing.app import settings_for_tests
+
+    settings = settings_for_tests(tmp_path, extra={"HUB_PAYPAL_WEBHOOK_ID": WEBHOOK_ID, "HUB_PAYPAL_VERIFY": "cert"})
+    with pytest.raises(SettingsError, match="HUB_PAYPAL_VERIFY"):
+        make_app(settings, entry_points="paypal")
