@@ -120,8 +120,10 @@ UNIQUE_VIOLATIONS = _unique_violation_types()
 """What an ``INSERT`` raises when a unique index refuses it, on either database."""
 
 
-def unique_index_migration(migration_id: str, description: str, indexes: dict[str, tuple[str, tuple[str, ...]]]):
-    """A piccolo migration creating unique indexes over several columns.
+def index_migration(
+    migration_id: str, description: str, indexes: dict[str, tuple[str, tuple[str, ...]]], unique: bool = True
+):
+    """A piccolo migration creating (unique) indexes over several columns.
 
     piccolo adds its ``Unique`` constraints with ``ALTER TABLE … ADD
     CONSTRAINT``, which SQLite lacks; ``CREATE UNIQUE INDEX`` works on both
@@ -129,6 +131,7 @@ def unique_index_migration(migration_id: str, description: str, indexes: dict[st
 
     :param indexes: index name → (table name, column names).
     """
+    kind = "UNIQUE INDEX" if unique else "INDEX"
     from piccolo.apps.migrations.auto.migration_manager import MigrationManager
     from piccolo.engine import engine_finder
 
@@ -139,7 +142,7 @@ def unique_index_migration(migration_id: str, description: str, indexes: dict[st
             engine = engine_finder()
             for name, (table, columns) in indexes.items():
                 column_list = ", ".join(f'"{c}"' for c in columns)
-                await engine.run_ddl(f'CREATE UNIQUE INDEX IF NOT EXISTS "{name}" ON "{table}" ({column_list})')
+                await engine.run_ddl(f'CREATE {kind} IF NOT EXISTS "{name}" ON "{table}" ({column_list})')
 
         async def drop_indexes():
             engine = engine_finder()

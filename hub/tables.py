@@ -170,7 +170,7 @@ class FileTransfer(Table, tablename="hub_file_transfer"):
 
     id = Varchar(length=40, primary_key=True)
     session = ForeignKey(DownloadSession, on_delete=OnDelete.cascade)
-    file = ForeignKey(VersionFile, on_delete=OnDelete.cascade)
+    file = Varchar(length=40)  # a VersionFile's or a MediaFile's id
     range_start = BigInt()
     range_end = BigInt()
     bytes_sent = BigInt(default=0)

@@ -1,12 +1,12 @@
 """Unique indexes over several columns of the initial schema."""
 
-from hub.db import unique_index_migration
+from hub.db import index_migration
 
 ID = "2026-11-23T03:50:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "hub_unique_indexes"
 
-forwards = unique_index_migration(
+forwards = index_migration(
     ID,
     DESCRIPTION,
     {

@@ -1,12 +1,12 @@
 """Unique indexes of the catalog: one media file name per library folder."""
 
-from hub.db import unique_index_migration
+from hub.db import index_migration
 
 ID = "2026-11-23T04:20:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "hub_catalog_unique_indexes"
 
-forwards = unique_index_migration(
+forwards = index_migration(
     ID,
     DESCRIPTION,
     {

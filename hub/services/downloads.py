@@ -19,13 +19,13 @@ import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
-from hub.clock import utcnow
+from hub.clock import as_aware, utcnow
 from hub.context import Hub
 from hub.db import write_transaction
-from hub.errors import Forbidden
+from hub.errors import Forbidden, Gone
 from hub.secrets import new_id
 from hub.services.tokens import Grant
-from hub.tables import DownloadSession, DownloadToken, FileTransfer, VersionFile
+from hub.tables import DownloadSession, DownloadToken, FileTransfer, MediaFile, VersionFile
 
 SESSION_COOKIE = "ct_dl"
 
@@ -65,15 +65,22 @@ async def _spend_one(token_id: str) -> bool:
     return bool(spent)
 
 
-async def enter_session(hub: Hub, grant: Grant, key: str, *, ip: str, user_agent: str) -> str:
-    """Return the client's session id, spending a download if it is new.
+@dataclass(frozen=True, slots=True)
+class SessionEntry:
+    id: str
+    spent: bool  # this request started the session, and spent a download
 
-    Raises :class:`Forbidden` when the token has no download left.
+
+async def enter_session(hub: Hub, grant: Grant, key: str, *, ip: str, user_agent: str) -> SessionEntry:
+    """The client's session, spending a download if it is new.
+
+    Raises :class:`Forbidden` when the token has no download left, and
+    :class:`Gone` when it expired or was revoked meanwhile.
     """
     token_id = grant.token["id"]
     existing = await open_session(hub, token_id, key)
     if existing:
-        return existing["id"]
+        return SessionEntry(existing["id"], spent=False)
     async with write_transaction(hub.engine) as transaction:
         # The UPDATE locks the token row (PostgreSQL) or the database
         # (SQLite), so every would-be spender of this token queues here, and
@@ -82,7 +89,7 @@ async def enter_session(hub: Hub, grant: Grant, key: str, *, ip: str, user_agent
             existing = await open_session(hub, token_id, key)
             if existing:  # the same client raced itself: give the download back
                 await transaction.rollback()
-                return existing["id"]
+                return SessionEntry(existing["id"], spent=False)
             now = utcnow()
             session_id = new_id("dls")
             await DownloadSession.insert(
@@ -98,11 +105,18 @@ async def enter_session(hub: Hub, grant: Grant, key: str, *, ip: str, user_agent
                     status="started",
                 )
             )
-            return session_id
+            return SessionEntry(session_id, spent=True)
     # Nothing left to spend, unless this client's own session appeared meanwhile.
     existing = await open_session(hub, token_id, key)
     if existing:
-        return existing["id"]
+        return SessionEntry(existing["id"], spent=False)
+    token = await DownloadToken.select(DownloadToken.revoked_at, DownloadToken.expires_at).where(
+        DownloadToken.id == token_id
+    ).first()
+    if token is None or token["revoked_at"] is not None:
+        raise Gone("This download link has been revoked.")
+    if as_aware(token["expires_at"]) <= utcnow():
+        raise Gone("This download link has expired.")
     raise Forbidden(
         f"This download link has been used the maximum number of times ({grant.token['max_downloads']}). "
         "Ask the shop for a fresh link."
@@ -116,10 +130,11 @@ class Transfer:
     id: str
     session_id: str
     file_id: str
+    files_in_download: int
 
 
-async def begin_transfer(session_id: str, file_id: str, start: int, end: int) -> Transfer:
-    transfer = Transfer(id=new_id("xfer"), session_id=session_id, file_id=file_id)
+async def begin_transfer(session_id: str, file_id: str, start: int, end: int, files_in_download: int) -> Transfer:
+    transfer = Transfer(id=new_id("xfer"), session_id=session_id, file_id=file_id, files_in_download=files_in_download)
     await FileTransfer.insert(
         FileTransfer(
             id=transfer.id,
@@ -150,27 +165,38 @@ async def finish_transfer(transfer: Transfer, bytes_sent: int, completed: bool, 
         {FileTransfer.bytes_sent: bytes_sent, FileTransfer.status: status, FileTransfer.finished_at: now}
     ).where(FileTransfer.id == transfer.id)
     await DownloadSession.update(
-        {
-            DownloadSession.bytes_sent: DownloadSession.bytes_sent + bytes_sent,
-            DownloadSession.last_activity_at: now,
-            DownloadSession.status: status,
-        }
+        {DownloadSession.bytes_sent: DownloadSession.bytes_sent + bytes_sent, DownloadSession.last_activity_at: now}
     ).where(DownloadSession.id == transfer.session_id)
-    if completed:
-        # Recounted in one statement rather than incremented: a resume or a
-        # download manager's parallel segments are several transfers of one
-        # file, and transfers of one session may finish concurrently.
-        await DownloadSession.raw(_COUNT_DELIVERED_FILES, transfer.session_id, transfer.session_id)
+    # Recounted in one statement rather than incremented: a resume or a
+    # download manager's parallel segments are several transfers of one
+    # file, and transfers of one session may finish concurrently.
+    await DownloadSession.raw(
+        _ROLL_UP_SESSION,
+        transfer.session_id,
+        transfer.files_in_download,
+        transfer.session_id,
+        transfer.session_id,
+        transfer.session_id,
+    )
 
 
-_COUNT_DELIVERED_FILES = f"""
-UPDATE {DownloadSession._meta.tablename} SET files = (
+_DELIVERED_FILES = f"""(
     SELECT COUNT(DISTINCT t.file) FROM {FileTransfer._meta.tablename} t
-    JOIN {VersionFile._meta.tablename} f ON f.id = t.file
-    WHERE t.session = {{}} AND t.status IN ('completed', 'redirected') AND t.range_end = f.size - 1
-) WHERE id = {{}}
+    LEFT JOIN {VersionFile._meta.tablename} f ON f.id = t.file
+    LEFT JOIN {MediaFile._meta.tablename} m ON m.id = t.file
+    WHERE t.session = {{}} AND t.status IN ('completed', 'redirected') AND t.range_end = COALESCE(f.size, m.size) - 1
+)"""
+_ROLL_UP_SESSION = f"""
+UPDATE {DownloadSession._meta.tablename} SET
+    status = CASE WHEN {_DELIVERED_FILES} >= {{}} THEN 'completed'
+                  WHEN {_DELIVERED_FILES} > 0 THEN 'partial'
+                  ELSE 'interrupted' END,
+    files = {_DELIVERED_FILES}
+WHERE id = {{}}
 """
-"""A session's ``files``: the distinct files it delivered up to their last byte."""
+"""A session's ``files`` (distinct files delivered up to their last byte) and
+its ``status``: ``completed`` once every file of the download was delivered,
+``partial`` when some were, ``interrupted`` when none was yet."""
 
 
 def refuse_if_used_up(grant: Grant, has_session: bool) -> None:

@@ -22,6 +22,7 @@ from hub.clock import as_aware, iso
 from hub.context import Hub
 from hub.errors import NotFound
 from hub.http_range import RangeNotSatisfiable, etag_for, if_range_allows_partial, parse_range
+from hub.plugins import notify
 from hub.services import downloads as download_service
 from hub.services.tokens import Grant, resolve_token
 from hub.storage.base import content_disposition_attachment
@@ -199,25 +200,33 @@ class DownloadController(Controller):
                 headers=headers, whole_file=False, on_finish=None,
             )
 
-        session_id = await download_service.enter_session(
+        session = await download_service.enter_session(
             hub,
             grant,
             _session_key(request, grant),
             ip=client_ip(request),
             user_agent=request.headers.get("user-agent", ""),
         )
-        transfer = await download_service.begin_transfer(session_id, file["id"], start, end)
+        transfer = await download_service.begin_transfer(session.id, file["id"], start, end, len(grant.files))
+        await notify(
+            hub.plugins, "download_started", hub=hub, token=grant.token, file=file,
+            session_id=session.id, first_in_session=session.spent,
+        )
+
+        async def on_finish(sent: int, completed: bool, redirected: bool = False) -> None:
+            await download_service.finish_transfer(transfer, sent, completed, redirected=redirected)
+            await notify(
+                hub.plugins, "download_finished", hub=hub, token=grant.token, file=file,
+                bytes_sent=sent, completed=completed,
+            )
 
         if hub.settings.download_redirect:
             url = await hub.blobs.presign_get(
                 file["storage_key"], hub.settings.presign_expires, filename=file["path"].rsplit("/", 1)[-1]
             )
             if url:
-                await download_service.finish_transfer(transfer, end - start + 1, completed=True, redirected=True)
+                await on_finish(end - start + 1, True, redirected=True)
                 return _asgi(request, Redirect(url, status_code=302))
-
-        async def on_finish(sent: int, completed: bool) -> None:
-            await download_service.finish_transfer(transfer, sent, completed)
 
         return BlobResponse(
             blobs=hub.blobs,

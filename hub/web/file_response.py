@@ -11,11 +11,16 @@ it reports how many bytes were sent and whether the transfer completed.
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
+import os
 from collections.abc import Awaitable, Callable
 
 from litestar.types import Receive, Scope, Send
 
-from hub.storage import BlobStore
+from hub.storage import BlobStore, StorageError
+
+log = logging.getLogger("hub.downloads")
 
 PATHSEND = "http.response.pathsend"
 CHUNK = 1 << 20
@@ -47,25 +52,40 @@ class BlobResponse:
         self.on_finish = on_finish
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
         sent, completed = 0, False
         try:
-            if self.end < self.start:  # an empty file
+            if self.end < self.start:  # an empty file, or a HEAD
+                await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
                 completed = True
                 return
             local_path = self.blobs.local_path(self.key)
-            if self.whole_file and local_path and PATHSEND in scope.get("extensions", {}):
+            if self.whole_file and local_path and PATHSEND in scope.get("extensions", {}) and os.path.isfile(local_path):
+                await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
                 await send({"type": PATHSEND, "path": local_path})
                 sent, completed = self.end - self.start + 1, True
                 return
-            sent, completed = await self._stream(receive, send)
+            chunks = aiter(self.blobs.open_range(self.key, self.start, self.end, CHUNK))
+            try:
+                # The first chunk is read before the status line goes out, so
+                # a blob that cannot be read is an error response, not a 200
+                # cut short.
+                first = await anext(chunks)
+            except (StorageError, StopAsyncIteration) as problem:
+                log.error("Blob %s cannot be read: %s", self.key, problem)
+                await _send_json(send, 503, {"success": False, "error": "This file is temporarily unavailable. Try again later."})
+                return
+            await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
+            try:
+                sent, completed = await self._stream(first, chunks, receive, send)
+            finally:
+                await chunks.aclose()  # releases an S3 body at once
         finally:
             if self.on_finish is not None:
                 # Shielded: a cancelled request must still record what it sent.
                 await asyncio.shield(self.on_finish(sent, completed))
 
-    async def _stream(self, receive: Receive, send: Send) -> tuple[int, bool]:
+    async def _stream(self, first: bytes, chunks, receive: Receive, send: Send) -> tuple[int, bool]:
         gone = asyncio.Event()
 
         async def watch_for_disconnect() -> None:
@@ -76,7 +96,9 @@ class BlobResponse:
         watcher = asyncio.create_task(watch_for_disconnect())
         sent = 0
         try:
-            async for chunk in self.blobs.open_range(self.key, self.start, self.end, CHUNK):
+            await send({"type": "http.response.body", "body": first, "more_body": True})
+            sent += len(first)
+            async for chunk in chunks:
                 if gone.is_set():
                     return sent, False
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
@@ -87,3 +109,10 @@ class BlobResponse:
             return sent, True
         finally:
             watcher.cancel()
+
+
+async def _send_json(send: Send, status: int, body: dict) -> None:
+    payload = json.dumps(body).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload, "more_body": False})
