@@ -1,0 +1,204 @@
+"""``/api/v1/products``: releases, their relationships, and compound documents.
+
+The same products as ``/api/products``: a product's v1 id is its slug, v1's
+``active`` is the main API's ``published``, and release metadata lives on
+the product row (see :mod:`hub.services.catalog`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from litestar import Controller, Request, Response, delete, get, patch, post
+
+from hub.api.v1 import shapes
+from hub.api.v1.documents import MAX_BODY_BYTES, Query, document, paginate, read_document, read_query, read_resource
+from hub.api.v1.shapes import PRODUCT_LINK_TYPES, PRODUCT_RELATIONSHIPS, TO_MANY, Urls
+from hub.context import Hub
+from hub.errors import BadRequest, Invalid, NotFound
+from hub.services import catalog
+from hub.services.accounts import Principal
+from hub.services.products import find_product
+from hub.tables import Organization
+
+FILTERS = ("name", "status", "id", "label-id", "upc-code", "created-at-gte", "created-at-lte", "has-send-tasks")
+INCLUDES = tuple(PRODUCT_RELATIONSHIPS)
+SORTS = tuple(catalog.SORTABLE)
+TO_ONE_SHAPES = {"label": shapes.label, "language": shapes.language, "product-type": shapes.product_type}
+PART_KINDS = {"tracks": (catalog.TRACKS, shapes.track), "offers": (catalog.OFFERS, shapes.offer),
+              "rights": (catalog.RIGHTS, shapes.right)}
+
+
+def _day(key: str, value: str):
+    try:
+        return date.fromisoformat(catalog.check_date(value, key))
+    except Invalid as exc:
+        raise BadRequest(exc.message, field=key) from None
+
+
+def release_filters(query: Query) -> catalog.ReleaseFilters:
+    """``filter[...]`` parameters as the catalog's filters; a value that
+    cannot mean anything is a 400 naming the parameter."""
+    given = query.filters
+    filters = catalog.ReleaseFilters()
+    if given.get("name"):
+        filters.name = given["name"]
+    if "status" in given:
+        if given["status"] not in catalog.RELEASE_STATUSES:
+            raise BadRequest("filter[status] must be one of draft, active, archived", field="filter[status]")
+        filters.status = given["status"]
+    if "id" in given:
+        filters.ids = [i for i in given["id"].split(",") if i]
+    if "label-id" in given:
+        filters.label = given["label-id"]
+    if "upc-code" in given:
+        filters.upc_code = given["upc-code"]
+    if "created-at-gte" in given:
+        filters.created_from = _day("filter[created-at-gte]", given["created-at-gte"])
+    if "created-at-lte" in given:
+        filters.created_to = _day("filter[created-at-lte]", given["created-at-lte"])
+    if "has-send-tasks" in given:
+        flags = {"true": True, "1": True, "false": False, "0": False}
+        if given["has-send-tasks"] not in flags:
+            raise BadRequest("filter[has-send-tasks] must be true or false", field="filter[has-send-tasks]")
+        filters.has_send_tasks = flags[given["has-send-tasks"]]
+    return filters
+
+
+async def related(
+    urls: Urls, org: str, rows: list[dict], names: list[str]
+) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, str], dict]]:
+    """What the products of ``rows`` link to through ``names``: per product
+    id, each relationship's linkage; and every linked resource, once."""
+    linkage: dict[str, dict[str, Any]] = {row["slug"]: {} for row in rows}
+    resources: dict[tuple[str, str], dict] = {}
+
+    def keep(resource: dict) -> dict[str, str]:
+        resources.setdefault((resource["type"], resource["id"]), resource)
+        return shapes.identifier(resource)
+
+    for name in names:
+        if name == "company":
+            organization = await Organization.select().where(Organization.id == org).first()
+            for row in rows:
+                linkage[row["slug"]][name] = keep(shapes.company(urls, organization))
+        elif name in TO_ONE_SHAPES:
+            table, column, _find = catalog.LINKS[name]
+            found = await catalog.rows_by_id(table, org, [row[column] for row in rows])
+            for row in rows:
+                target = found.get(row[column] or "")
+                linkage[row["slug"]][name] = keep(TO_ONE_SHAPES[name](urls, target)) if target else None
+        else:
+            kind, shape = PART_KINDS[name]
+            by_product: dict[str, list[dict]] = defaultdict(list)
+            for part in await catalog.list_parts(kind, org, [row["id"] for row in rows]):
+                by_product[part["product"]].append(keep(shape(urls, part)))
+            for row in rows:
+                linkage[row["slug"]][name] = by_product[row["id"]]
+    return linkage, resources
+
+
+async def _product_document(urls: Urls, org: str, row: dict, query: Query, status_code: int = 200) -> Response:
+    linkage, resources = await related(urls, org, [row], query.include)
+    self_link = urls.resource("products", row["slug"])
+    return document(
+        shapes.product(urls, row, linkage[row["slug"]]),
+        included=list(resources.values()) if query.include else None,
+        links={"self": self_link},
+        query=query,
+        status_code=status_code,
+        headers={"Location": self_link} if status_code == 201 else None,
+    )
+
+
+def _relationship_name(name: str) -> str:
+    if name not in PRODUCT_RELATIONSHIPS:
+        raise NotFound(f"Products have no relationship {name}; they have {', '.join(PRODUCT_RELATIONSHIPS)}")
+    return name
+
+
+class ProductController(Controller):
+    path = "/products"
+    tags = ["v1 (JSON:API)"]
+
+    @get("/", summary="List products (filters, pagination, include)")
+    async def list_products(self, hub: Hub, principal: Principal, request: Request) -> Response:
+        query = read_query(request, filters=FILTERS, paginated=True, includes=INCLUDES, sorts=SORTS)
+        rows, total = await catalog.list_releases(
+            principal.org, release_filters(query), order=query.sort, limit=query.page.size, offset=query.page.offset
+        )
+        urls = Urls(hub.settings.public_url)
+        linkage, resources = await related(urls, principal.org, rows, query.include)
+        meta, links = paginate(urls.collection("products"), query, total, len(rows))
+        return document(
+            [shapes.product(urls, row, linkage[row["slug"]]) for row in rows],
+            included=list(resources.values()) if query.include else None,
+            meta=meta,
+            links=links,
+            query=query,
+        )
+
+    @post("/", summary="Create a product (status draft)", request_max_body_size=MAX_BODY_BYTES)
+    async def create_product(self, hub: Hub, principal: Principal, request: Request) -> Response:
+        query = read_query(request, includes=INCLUDES)
+        resource = read_resource(await read_document(request), "products", link_types=PRODUCT_LINK_TYPES)
+        changes = await catalog.check_release(
+            principal.org, resource.attributes, resource.links, creating=True, checks=resource.checks
+        )
+        row = await catalog.create_release(hub, principal.org, changes)
+        return await _product_document(Urls(hub.settings.public_url), principal.org, row, query, status_code=201)
+
+    @get("/{product_id:str}", summary="Get a product")
+    async def get_product(self, hub: Hub, principal: Principal, request: Request, product_id: str) -> Response:
+        query = read_query(request, includes=INCLUDES)
+        row = await find_product(principal.org, product_id)
+        return await _product_document(Urls(hub.settings.public_url), principal.org, row, query)
+
+    @patch("/{product_id:str}", summary="Update a product", request_max_body_size=MAX_BODY_BYTES)
+    async def update_product(self, hub: Hub, principal: Principal, request: Request, product_id: str) -> Response:
+        query = read_query(request, includes=INCLUDES)
+        await find_product(principal.org, product_id)
+        resource = read_resource(
+            await read_document(request), "products", link_types=PRODUCT_LINK_TYPES, resource_id=product_id
+        )
+        changes = await catalog.check_release(
+            principal.org, resource.attributes, resource.links, creating=False, checks=resource.checks
+        )
+        row = await catalog.update_release(hub, principal.org, product_id, changes)
+        return await _product_document(Urls(hub.settings.public_url), principal.org, row, query)
+
+    @delete("/{product_id:str}", summary="Delete a product that is not active (admin)", status_code=204)
+    async def delete_product(self, hub: Hub, principal: Principal, request: Request, product_id: str) -> None:
+        read_query(request)
+        principal.require("admin")
+        await catalog.delete_release(hub, principal.org, product_id)
+
+    @get("/{product_id:str}/{name:str}", summary="A product's related resources")
+    async def get_related(self, hub: Hub, principal: Principal, request: Request, product_id: str, name: str) -> Response:
+        name = _relationship_name(name)
+        query = read_query(request)
+        row = await find_product(principal.org, product_id)
+        urls = Urls(hub.settings.public_url)
+        linkage, resources = await related(urls, principal.org, [row], [name])
+        link = linkage[row["slug"]][name]
+        if name in TO_MANY:
+            data: Any = [resources[(i["type"], i["id"])] for i in link]
+        else:
+            data = resources[(link["type"], link["id"])] if link else None
+        return document(data, links={"self": urls.related(row["slug"], name)}, query=query)
+
+    @get("/{product_id:str}/relationships/{name:str}", summary="A product's relationship linkage")
+    async def get_relationship(
+        self, hub: Hub, principal: Principal, request: Request, product_id: str, name: str
+    ) -> Response:
+        name = _relationship_name(name)
+        read_query(request)
+        row = await find_product(principal.org, product_id)
+        urls = Urls(hub.settings.public_url)
+        linkage, _ = await related(urls, principal.org, [row], [name])
+        return document(
+            linkage[row["slug"]][name],
+            links={"self": urls.relationship(row["slug"], name), "related": urls.related(row["slug"], name)},
+        )

@@ -1,0 +1,115 @@
+"""``/api/v1/labels``, ``/languages``, ``/product-types`` and ``/companies``:
+what a product links to. Labels, languages and product types are listed,
+read and created; a company is the API key's own organization."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+
+from hub.api.v1 import shapes
+from hub.api.v1.documents import document, paginate, read_document, read_query, read_resource, refuse_links
+from hub.api.v1.shapes import Urls
+from hub.context import Hub
+from hub.errors import NotFound
+from hub.services import catalog
+from hub.services.accounts import Principal
+from hub.tables import Organization
+
+Shape = Callable[[Urls, dict], dict[str, Any]]
+
+
+async def _list(
+    hub: Hub, request: Request, resource_type: str, rows_page: Callable[..., Awaitable[tuple[list[dict], int]]], shape: Shape, org: str
+) -> Response:
+    query = read_query(request, paginated=True)
+    rows, total = await rows_page(org, limit=query.page.size, offset=query.page.offset)
+    urls = Urls(hub.settings.public_url)
+    meta, links = paginate(urls.collection(resource_type), query, total, len(rows))
+    return document([shape(urls, row) for row in rows], meta=meta, links=links, query=query)
+
+
+async def _get(hub: Hub, request: Request, row: dict, shape: Shape) -> Response:
+    query = read_query(request)
+    resource = shape(Urls(hub.settings.public_url), row)
+    return document(resource, links={"self": resource["links"]["self"]}, query=query)
+
+
+async def _create(
+    hub: Hub, request: Request, resource_type: str, noun: str, create: Callable[..., Awaitable[dict]], shape: Shape, org: str
+) -> Response:
+    read_query(request)
+    resource = read_resource(await read_document(request), resource_type, link_types={})
+    refuse_links(resource, noun)
+    row = await create(org, resource.attributes, checks=resource.checks)
+    created = shape(Urls(hub.settings.public_url), row)
+    self_link = created["links"]["self"]
+    return document(created, links={"self": self_link}, status_code=201, headers={"Location": self_link})
+
+
+class LabelController(Controller):
+    path = "/labels"
+    tags = ["v1 (JSON:API)"]
+
+    @get("/", summary="List labels")
+    async def list_labels(self, hub: Hub, principal: Principal, request: Request) -> Response:
+        return await _list(hub, request, "labels", catalog.list_labels, shapes.label, principal.org)
+
+    @post("/", summary="Create a label")
+    async def create_label(self, hub: Hub, principal: Principal, request: Request) -> Response:
+        return await _create(hub, request, "labels", "a label", catalog.create_label, shapes.label, principal.org)
+
+    @get("/{label_id:str}", summary="Get a label")
+    async def get_label(self, hub: Hub, principal: Principal, request: Request, label_id: str) -> Response:
+        return await _get(hub, request, await catalog.find_label(principal.org, label_id), shapes.label)
+
+
+class LanguageController(Controller):
+    path = "/languages"
+    tags = ["v1 (JSON:API)"]
+
+    @get("/", summary="List languages")
+    async def list_languages(self, hub: Hub, principal: Principal, request: Request) -> Response:
+        return await _list(hub, request, "languages", catalog.list_languages, shapes.language, principal.org)
+
+    @post("/", summary="Create a language")
+    async def create_language(self, hub: Hub, principal: Principal, request: Request) -> Response:
+        return await _create(
+            hub, request, "languages", "a language", catalog.create_language, shapes.language, principal.org
+        )
+
+    @get("/{language_id:str}", summary="Get a language")
+    async def get_language(self, hub: Hub, principal: Principal, request: Request, language_id: str) -> Response:
+        return await _get(hub, request, await catalog.find_language(principal.org, language_id), shapes.language)
+
+
+class ProductTypeController(Controller):
+    path = "/product-types"
+    tags = ["v1 (JSON:API)"]
+
+    @get("/", summary="List product types")
+    async def list_product_types(self, hub: Hub, principal: Principal, request: Request) -> Response:
+        return await _list(hub, request, "product-types", catalog.list_product_types, shapes.product_type, principal.org)
+
+    @post("/", summary="Create a product type")
+    async def create_product_type(self, hub: Hub, principal: Principal, request: Request) -> Response:
+        return await _create(
+            hub, request, "product-types", "a product type", catalog.create_product_type, shapes.product_type,
+            principal.org,
+        )
+
+    @get("/{product_type_id:str}", summary="Get a product type")
+    async def get_product_type(self, hub: Hub, principal: Principal, request: Request, product_type_id: str) -> Response:
+        row = await catalog.find_product_type(principal.org, product_type_id)
+        return await _get(hub, request, row, shapes.product_type)
+
+
+@get("/companies/{company_id:str}", summary="Get the API key's company", tags=["v1 (JSON:API)"])
+async def get_company(hub: Hub, principal: Principal, request: Request, company_id: str) -> Response:
+    """Only the caller's own organization exists here: another is not found."""
+    row = await Organization.select().where(Organization.id == principal.org).first()
+    if company_id != principal.org or row is None:
+        raise NotFound(f"Company {company_id} not found")
+    return await _get(hub, request, row, shapes.company)
