@@ -11,7 +11,7 @@ from hub.db import UNIQUE_VIOLATIONS
 from hub.errors import Conflict, Invalid, NotFound
 from hub.inputs import check_text
 from hub.secrets import new_id
-from hub.tables import Product, Version, VersionFile
+from hub.tables import MediaFile, Product, Version, VersionFile
 
 STATUSES = ("draft", "published", "archived")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
@@ -166,12 +166,15 @@ async def update_product(org: str, product_id: str, changes: dict[str, Any]) -> 
 
 
 async def delete_product(org: str, product_id: str) -> list[str]:
-    """Delete a product that is not published; returns the blob keys to remove."""
+    """Delete a product that is not published; returns the blob keys to
+    remove (its files, media and cover), which the caller deletes after the
+    rows are gone."""
     product = await find_product(org, product_id)
     if product["status"] == "published":
         raise Conflict(f"Product {product_id} is published and cannot be deleted; archive it first")
     keys = await VersionFile.select(VersionFile.storage_key).where(
         VersionFile.version.product == product["id"]
     ).output(as_list=True)
+    media = await MediaFile.select(MediaFile.storage_key).where(MediaFile.product == product["id"]).output(as_list=True)
     await Product.delete().where(Product.id == product["id"])
-    return keys
+    return [*keys, *media, *([product["cover_key"]] if product["cover_key"] else [])]
