@@ -179,4 +179,9 @@ async def resolve_token(secret: str | None) -> Grant:
     product = await Product.select().where(Product.id == token["product"]).output(load_json=True).first()
     version = await Version.select().where(Version.id == token["version"]).first()
     files = await VersionFile.select().where(VersionFile.version == token["version"]).order_by(VersionFile.path)
+    # The product's media library files (the v2 downloads surface) come
+    # with every version, listed after the version's own files.
+    from hub.services.media import deliverable_media_files
+
+    files += await deliverable_media_files(token["org"], token["product"])
     return Grant(token=token, product=product, version=version, files=files)

@@ -8,9 +8,10 @@
         [message] = await server.wait_for(1)
         assert message["Subject"] == "..."
 
-Messages are parsed as a mail client reads them (``policy.default``), so a
-test sees decoded headers and ``message.get_body(("plain",))``. The server
-can be stopped and started again on the same port, to play an outage.
+Messages are parsed as a mail client reads them (:func:`parse_received`),
+so a test sees decoded headers and plain lines in
+``message.get_body(("plain",)).get_content()``. The server can be stopped
+and started again on the same port, to play an outage.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from urllib.parse import quote
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -60,8 +62,6 @@ class SmtpServer:
     def url(self) -> str:
         """``HUB_SMTP_URL`` for this server (credentials included, percent-encoded)."""
         if self.credentials:
-            from urllib.parse import quote
-
             user, password = (quote(part, safe="") for part in self.credentials)
             return f"smtp://{user}:{password}@{HOST}:{self.port}"
         return f"smtp://{HOST}:{self.port}"
@@ -85,7 +85,9 @@ class SmtpServer:
         self.port = listener.getsockname()[1]
         options: dict = {}
         if self.credentials:
-            options = dict(authenticator=self._authenticate, auth_required=True, auth_require_tls=False)
+            # AUTH over plain text is fine on loopback; "required" is enforced
+            # by the handler (aiosmtpd's own flag warns on every connection).
+            options = dict(authenticator=self._authenticate, auth_require_tls=False)
         controller = _ListeningController(_Collector(self), listener, **options)
         controller.start()
         self._controller = controller
@@ -130,10 +132,17 @@ class SmtpServer:
         return AuthResult(success=given == self.credentials, handled=False, auth_data=auth_data)
 
     def _keep(self, content: bytes, envelope: Envelope) -> None:
-        message = email.message_from_bytes(content, policy=email.policy.default)
+        message = parse_received(content)
         with self._lock:
             self.messages.append(message)  # type: ignore[arg-type]
             self.envelopes.append(envelope)
+
+
+def parse_received(raw: bytes) -> EmailMessage:
+    """A message off the wire, read as a mail client reads it: headers
+    decoded (``policy.default``), line endings as a mail store keeps them
+    (the wire's CRLF becomes LF, so ``get_content()`` gives plain lines)."""
+    return email.message_from_bytes(raw.replace(b"\r\n", b"\n"), policy=email.policy.default)  # type: ignore[return-value]
 
 
 class _Collector:
@@ -141,6 +150,13 @@ class _Collector:
 
     def __init__(self, server: SmtpServer) -> None:
         self.server = server
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options) -> str:
+        if self.server.credentials and not session.authenticated:
+            return "530 5.7.0 Authentication required"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:
         auth = getattr(session, "auth_data", None)

@@ -1,0 +1,185 @@
+"""Sending the outbox's messages over SMTP (aiosmtplib).
+
+``HUB_SMTP_URL`` says where and how::
+
+    smtp://user:pass@smtp.example.com:587?starttls=1   STARTTLS required
+    smtps://user:pass@smtp.example.com:465             TLS from the first byte
+    smtp://localhost:25                                a local relay
+
+- ``smtp://`` defaults to port 25, or 587 with ``starttls=1``; ``smtps://``
+  to port 465.
+- ``starttls=1`` requires STARTTLS (a server that does not offer it fails
+  the send: credentials never travel in clear by accident); ``starttls=0``
+  never upgrades; without it, the connection upgrades when the server
+  offers STARTTLS.
+- ``timeout=<seconds>`` bounds connecting and each SMTP command (default 30).
+- The user name and password are percent-decoded (``%40`` for ``@``, ``%3A``
+  for ``:``, ``%2F`` for ``/``).
+
+Each send opens its own connection: the outbox sends a handful of messages
+at a time, and a connection per message has no idle state to go stale, so
+a relay restart or a network blip affects one attempt, which the outbox
+retries.
+"""
+
+from __future__ import annotations
+
+import email.utils
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import aiosmtplib
+
+from hub.clock import utcnow
+from hub.settings import SettingsError
+
+DEFAULT_TIMEOUT = 30.0
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """Where and how to reach the SMTP server; built by :func:`parse_smtp_url`."""
+
+    hostname: str
+    port: int
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    use_tls: bool = False
+    start_tls: bool | None = None  # None: upgrade when the server offers it
+    timeout: float = DEFAULT_TIMEOUT
+
+
+def redacted(url: str) -> str:
+    """``url`` with its password replaced, fit for an error message or a log."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rpartition("@")
+    user = netloc[0].partition(":")[0]
+    return parts._replace(netloc=f"{user}:***@{netloc[2]}").geturl()
+
+
+def parse_smtp_url(url: str) -> SmtpConfig:
+    """Read ``HUB_SMTP_URL``; raises :class:`~hub.settings.SettingsError`
+    naming what is wrong (never echoing the password)."""
+    shown = redacted(url)
+    parts = urlsplit(url.strip())
+    if parts.scheme not in {"smtp", "smtps"}:
+        raise SettingsError(f"HUB_SMTP_URL must start with smtp:// or smtps://, not {shown!r}")
+    if not parts.hostname:
+        raise SettingsError(f"HUB_SMTP_URL names no host: {shown!r}")
+    if parts.path not in {"", "/"} or parts.fragment:
+        raise SettingsError(f"HUB_SMTP_URL takes no path: {shown!r}")
+    try:
+        port = parts.port
+        query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
+    except ValueError as problem:
+        raise SettingsError(f"HUB_SMTP_URL is not a valid URL ({problem}): {shown!r}") from None
+    unknown = set(query) - {"starttls", "timeout"}
+    if unknown:
+        raise SettingsError(f"HUB_SMTP_URL has unknown options {sorted(unknown)}: use starttls and timeout")
+    options = {name: values[-1].strip().lower() for name, values in query.items()}
+
+    start_tls: bool | None = None
+    if "starttls" in options:
+        if options["starttls"] in TRUE:
+            start_tls = True
+        elif options["starttls"] in FALSE:
+            start_tls = False
+        else:
+            raise SettingsError(f"HUB_SMTP_URL's starttls must be 1 or 0, not {options['starttls']!r}")
+    use_tls = parts.scheme == "smtps"
+    if use_tls and start_tls:
+        raise SettingsError("HUB_SMTP_URL: smtps:// is TLS already; starttls=1 goes with smtp://")
+    if use_tls:
+        start_tls = False
+
+    timeout = DEFAULT_TIMEOUT
+    if "timeout" in options:
+        try:
+            timeout = float(options["timeout"])
+        except ValueError:
+            timeout = 0
+        if not 0 < timeout <= 600:
+            raise SettingsError(f"HUB_SMTP_URL's timeout must be seconds from 0 to 600, not {options['timeout']!r}")
+
+    if port is None:
+        port = 465 if use_tls else 587 if start_tls else 25
+    username = unquote(parts.username) if parts.username else None
+    password = unquote(parts.password) if parts.password is not None else None
+    if password is not None and not username:
+        raise SettingsError(f"HUB_SMTP_URL has a password but no user name: {shown!r}")
+    return SmtpConfig(
+        hostname=parts.hostname,
+        port=port,
+        username=username,
+        password=password,
+        use_tls=use_tls,
+        start_tls=start_tls,
+        timeout=timeout,
+    )
+
+
+def check_sender(mail_from: str) -> str:
+    """``HUB_MAIL_FROM`` (``shop@example.com`` or ``Shop <shop@example.com>``),
+    checked the way the message will use it."""
+    probe = EmailMessage()
+    try:
+        probe["From"] = mail_from
+        addresses = probe["From"].addresses
+    except (ValueError, IndexError) as problem:
+        raise SettingsError(f"HUB_MAIL_FROM is not an email address ({problem}): {mail_from!r}") from None
+    if len(addresses) != 1 or "@" not in addresses[0].addr_spec or probe["From"].defects:
+        raise SettingsError(f"HUB_MAIL_FROM must be one email address, like 'Shop <shop@example.com>', not {mail_from!r}")
+    return mail_from
+
+
+class SmtpMailer:
+    """The mailer the outbox sends through (see the ``hub_mailer`` hook)."""
+
+    def __init__(self, config: SmtpConfig, mail_from: str) -> None:
+        self.config = config
+        self.mail_from = mail_from
+
+    def __repr__(self) -> str:
+        return f"SmtpMailer({self.config.hostname}:{self.config.port}, from {self.mail_from!r})"
+
+    async def send(self, message: EmailMessage) -> None:
+        """Send ``message`` over a connection of its own; raises on any
+        failure (refused connection, timeout, rejected recipient, failed
+        login), which the outbox retries later.
+
+        Adds ``From`` (``HUB_MAIL_FROM``) and ``Date`` when the message has
+        none. The envelope's recipients are the ``To``/``Cc``/``Bcc``
+        headers; ``Bcc`` is not transmitted.
+        """
+        if message["From"] is None:
+            message["From"] = self.mail_from
+        if message["Date"] is None:
+            message["Date"] = email.utils.format_datetime(utcnow())
+        config = self.config
+        await aiosmtplib.send(
+            message,
+            hostname=config.hostname,
+            port=config.port,
+            username=config.username,
+            password=config.password,
+            use_tls=config.use_tls,
+            start_tls=config.start_tls,
+            timeout=config.timeout,
+        )
+
+
+def mailer_from_settings(extra: dict[str, str]) -> SmtpMailer | None:
+    """The SMTP mailer ``HUB_SMTP_URL`` and ``HUB_MAIL_FROM`` describe, or
+    None when ``HUB_SMTP_URL`` is unset."""
+    url = (extra.get("HUB_SMTP_URL") or "").strip()
+    if not url:
+        return None
+    mail_from = (extra.get("HUB_MAIL_FROM") or "").strip()
+    if not mail_from:
+        raise SettingsError("HUB_SMTP_URL is set but HUB_MAIL_FROM is not: say who the emails come from, e.g. 'Shop <shop@example.com>'")
+    return SmtpMailer(parse_smtp_url(url), check_sender(mail_from))

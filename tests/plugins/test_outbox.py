@@ -1,0 +1,257 @@
+"""The core outbox as a shop relies on it: an email survives an SMTP outage
+and a restart, is retried with backoff until it is sent or visibly fails,
+is sent once however many workers run, and is stored sealed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
+from email.message import EmailMessage
+
+import pytest
+from litestar import Litestar
+
+from hub.clock import as_aware, utcnow
+from hub.plugins import RenderedEmail
+from hub.services.outbox import claim_due, deliver_due, queue_email
+from hub.services.purchases import PurchaseIn, PurchaseItem, record_purchase
+from hub.tables import OutboxMessage
+from hub.testing.app import hub_client, make_app, settings_for_tests
+from hub.testing.mailbox import CapturedMailbox
+from hub.testing.smtp import smtp_server
+from tests.conftest import _empty_postgres, make_org
+from tests.test_tokens_api import ready_product
+
+SHOP_FROM = "Audio Company <shop@audio.example>"
+
+
+async def eventually(check: Callable[[], Awaitable], timeout: float = 10.0, what: str = "the condition"):
+    """Poll ``check`` until it returns something truthy; return that."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = await check()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"{what} did not happen in {timeout} s")
+        await asyncio.sleep(0.05)
+
+
+async def outbox_rows() -> list[dict]:
+    return await OutboxMessage.select().order_by(OutboxMessage.created_at)
+
+
+def order(org: str, number: int) -> PurchaseIn:
+    return PurchaseIn(
+        org=org,
+        provider="api",
+        provider_ref=f"order-{number}",
+        customer_email=f"buyer{number}@example.com",
+        items=[PurchaseItem("epic-drums-v1")],
+    )
+
+
+@contextlib.asynccontextmanager
+async def outbox_app(database_url: str, tmp_path, mailer: object, **settings) -> AsyncIterator[Litestar]:
+    """A running hub whose mailer is ``mailer`` and whose worker is off, so
+    that the test drives the outbox itself."""
+    app = make_app(
+        settings_for_tests(tmp_path / "data", database_url=database_url, worker="off", **settings),
+        plugins=[("mailbox", mailer)],
+        entry_points="none",
+    )
+    async with hub_client(app):
+        await _empty_postgres(app)
+        try:
+            yield app
+        finally:
+            # Leave no pending message in the shared PostgreSQL database: the
+            # next test's inline worker would send it before that test empties it.
+            await _empty_postgres(app)
+
+
+async def queue(hub, count: int) -> list[str]:
+    return [
+        await queue_email(
+            hub, org="shop", kind="test", recipient=f"buyer{n}@example.com", rendered=RenderedEmail(f"Message {n}", f"Body {n}")
+        )
+        for n in range(count)
+    ]
+
+
+# --- over SMTP, with the inline worker --------------------------------------------
+
+
+@pytest.fixture
+def smtp():
+    with smtp_server() as server:
+        yield server
+
+
+@pytest.fixture
+def settings(database_url, tmp_path, smtp):
+    return settings_for_tests(
+        tmp_path / "data", database_url=database_url, extra={"HUB_SMTP_URL": smtp.url, "HUB_MAIL_FROM": SHOP_FROM}
+    )
+
+
+@pytest.fixture
+async def app(settings):
+    return make_app(settings, entry_points="email")
+
+
+async def test_emails_wait_out_an_smtp_outage_and_then_arrive_once_each(client, org, app, smtp):
+    await ready_product(client, org)
+    smtp.stop()
+    for number in range(5):
+        await record_purchase(app.state.hub, order(org.id, number))
+
+    async def all_tried_and_waiting():
+        rows = await outbox_rows()
+        return len(rows) == 5 and all(r["status"] == "pending" and r["attempts"] >= 1 for r in rows) and rows
+
+    for row in await eventually(all_tried_and_waiting, what="a failed first attempt of every email"):
+        assert "SMTPConnectError" in row["last_error"] and str(smtp.port) in row["last_error"]
+        assert as_aware(row["next_attempt_at"]) > utcnow() - timedelta(seconds=1)
+    assert smtp.received() == []
+
+    smtp.start()
+    messages = await smtp.wait_for(5, timeout=20)
+    await asyncio.sleep(1.5)  # another pass or two of the worker: nothing more arrives
+    assert len(smtp.received()) == 5
+    assert sorted(m["To"] for m in messages) == [f"buyer{n}@example.com" for n in range(5)]
+    assert len({m["Message-ID"] for m in messages}) == 5
+    rows = await outbox_rows()
+    assert {r["status"] for r in rows} == {"sent"}
+    assert all(r["attempts"] >= 2 and r["last_error"] == "" and r["sent_at"] for r in rows)
+
+
+async def test_the_outbox_stores_no_download_link_in_clear(client, org, app, smtp):
+    await ready_product(client, org)
+    recorded = await record_purchase(app.state.hub, order(org.id, 1))
+    [(secret, _)] = recorded.tokens
+    await smtp.wait_for(1)
+    [row] = await outbox_rows()
+    assert secret not in repr(row)
+    assert "ct_download_" not in repr(row)
+    assert secret.encode() in app.state.hub.sealer.open(row["sealed_body"])
+    assert secret in smtp.received()[0].get_body(("plain",)).get_content()
+
+
+async def test_emails_queued_without_a_mailer_are_sent_after_a_restart_with_one(database_url, tmp_path, smtp):
+    data = tmp_path / "data"
+    without_smtp = make_app(settings_for_tests(data, database_url=database_url), entry_points="email")
+    async with hub_client(without_smtp) as client:
+        await _empty_postgres(without_smtp)
+        shop = await make_org("audio-company")
+        await ready_product(client, shop)
+        await record_purchase(without_smtp.state.hub, order(shop.id, 7))
+        await asyncio.sleep(0.3)
+        [row] = await outbox_rows()
+        assert row["status"] == "pending" and row["attempts"] == 0  # waiting, not failing
+
+    with_smtp = make_app(
+        settings_for_tests(data, database_url=database_url, extra={"HUB_SMTP_URL": smtp.url, "HUB_MAIL_FROM": SHOP_FROM}),
+        entry_points="email",
+    )
+    async with hub_client(with_smtp):
+        [message] = await smtp.wait_for(1)
+        assert message["To"] == "buyer7@example.com"
+        [row] = await eventually(outbox_rows)
+        await eventually(lambda: OutboxMessage.exists().where(OutboxMessage.status == "sent"), what="the row marked sent")
+
+
+# --- driven by hand, worker off ---------------------------------------------------------
+
+
+async def test_a_message_failing_every_attempt_ends_failed_with_its_error(database_url, tmp_path):
+    mailbox = CapturedMailbox()
+    mailbox.failing = True
+    async with outbox_app(database_url, tmp_path, mailbox, outbox_max_attempts=2, outbox_backoff_seconds=1) as app:
+        hub = app.state.hub
+        [message_id] = await queue(hub, 1)
+
+        assert await deliver_due(hub) == 1
+        [row] = await outbox_rows()
+        assert (row["status"], row["attempts"]) == ("pending", 1)
+        assert row["last_error"] == "ConnectionError: captured mailbox is failing on purpose"
+        wait = as_aware(row["next_attempt_at"]) - utcnow()
+        assert timedelta(seconds=0.5) < wait <= timedelta(seconds=1)  # backoff: 1 s, then 2 s, 4 s...
+        assert await deliver_due(hub) == 0  # not due yet
+
+        await asyncio.sleep(wait.total_seconds() + 0.05)
+        assert await deliver_due(hub) == 1
+        [row] = await outbox_rows()
+        assert (row["id"], row["status"], row["attempts"]) == (message_id, "failed", 2)
+        assert row["last_error"] == "ConnectionError: captured mailbox is failing on purpose"
+        assert row["claimed_until"] is None and row["sent_at"] is None
+
+        mailbox.failing = False
+        await OutboxMessage.update({OutboxMessage.next_attempt_at: utcnow() - timedelta(hours=1)}, force=True)
+        assert await deliver_due(hub) == 0  # failed is final: the shop decides what to do with it
+        assert mailbox.messages == []
+
+
+class SlowMailbox(CapturedMailbox):
+    """Takes a moment per message, like a real relay, and notes which worker sent it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.senders: list[str] = []
+
+    async def send(self, message: EmailMessage) -> None:
+        await asyncio.sleep(0.005)
+        self.senders.append(asyncio.current_task().get_name())
+        await super().send(message)
+
+
+async def test_concurrent_workers_never_send_one_message_twice(database_url, tmp_path):
+    mailbox = SlowMailbox()
+    async with outbox_app(database_url, tmp_path, mailbox) as app:
+        hub = app.state.hub
+        queued = await queue(hub, 60)
+
+        async def worker() -> None:
+            while await deliver_due(hub):
+                pass
+
+        await asyncio.gather(*(asyncio.create_task(worker(), name=f"worker-{n}") for n in range(3)))
+
+        assert len(mailbox.messages) == 60
+        assert sorted(m["Subject"] for m in mailbox.messages) == sorted(f"Message {n}" for n in range(60))
+        assert len(set(mailbox.senders)) > 1, "the workers did not overlap; the test proves nothing"
+        rows = await outbox_rows()
+        assert sorted(r["id"] for r in rows) == sorted(queued)
+        assert {(r["status"], r["attempts"]) for r in rows} == {("sent", 1)}
+
+
+async def test_a_claim_whose_lease_ran_out_is_taken_over(database_url, tmp_path):
+    mailbox = CapturedMailbox()
+    async with outbox_app(database_url, tmp_path, mailbox) as app:
+        hub = app.state.hub
+        await queue(hub, 1)
+        [claimed] = await claim_due(hub)  # a worker claims it, then dies before sending
+        assert claimed["status"] == "sending"
+        assert as_aware(claimed["claimed_until"]) > utcnow() + timedelta(minutes=4)
+
+        assert await deliver_due(hub) == 0  # the lease still holds: nobody else sends it
+        assert mailbox.messages == []
+
+        await OutboxMessage.update({OutboxMessage.claimed_until: utcnow() - timedelta(seconds=1)}, force=True)
+        assert await deliver_due(hub) == 1
+        assert [m["Subject"] for m in mailbox.messages] == ["Message 0"]
+        [row] = await outbox_rows()
+        assert (row["status"], row["attempts"], row["claimed_until"]) == ("sent", 1, None)
+        assert await deliver_due(hub) == 0
+
+
+async def test_without_a_mailer_messages_wait_without_spending_attempts(database_url, tmp_path):
+    async with outbox_app(database_url, tmp_path, object()) as app:  # a plugin that provides no mailer
+        hub = app.state.hub
+        assert hub.mailer is None
+        await queue(hub, 2)
+        assert await deliver_due(hub) == 0
+        rows = await outbox_rows()
+        assert {(r["status"], r["attempts"]) for r in rows} == {("pending", 0)}
