@@ -24,9 +24,11 @@ class DataUri:
     data: bytes
 
 
-def decoded_size_bound(encoded_length: int) -> int:
-    """The most bytes ``encoded_length`` base64 characters can decode to."""
-    return (encoded_length // 4 + 1) * 3
+def decoded_size_floor(encoded_length: int) -> int:
+    """The fewest bytes ``encoded_length`` base64 characters can decode to
+    (padding counted as absent data), so a payload above the limit by this
+    measure is too large without decoding it."""
+    return (encoded_length // 4) * 3 - 2
 
 
 def parse_data_uri(value: object, *, field: str, max_bytes: int) -> DataUri:
@@ -42,7 +44,7 @@ def parse_data_uri(value: object, *, field: str, max_bytes: int) -> DataUri:
         raise Invalid(f"{field} must be base64-encoded (data:<type>;base64,...)", field=field)
     if not MIME.match(mime_type):
         raise Invalid(f"{field} has an invalid MIME type {mime_type!r}", field=field)
-    if decoded_size_bound(len(payload)) - 3 > max_bytes:
+    if decoded_size_floor(len(payload)) > max_bytes:
         raise PayloadTooLarge(f"{field} is larger than the {max_bytes} bytes allowed", field=field)
     try:
         data = base64.b64decode(payload, validate=True)

@@ -68,6 +68,7 @@ class Settings:
     outbox_max_attempts: int = 8
     outbox_backoff_seconds: int = 30
     sign_in_minutes: int = 30
+    v2_max_file_bytes: int = 25 * 1024 * 1024
     log_level: str = "info"
     extra: Mapping[str, str] = field(default_factory=dict)
 

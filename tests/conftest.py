@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -43,21 +44,44 @@ def s3_endpoint() -> Iterator[str]:
         yield endpoint
 
 
+def _on_postgres(sql: str) -> None:
+    """Run ``sql`` on the test database from a thread of its own (its own
+    event loop), so that it never touches the tests' loop."""
+    import asyncpg
+
+    async def execute() -> None:
+        connection = await asyncpg.connect(POSTGRES_URL)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    worker = threading.Thread(target=asyncio.run, args=(execute(),))
+    worker.start()
+    worker.join()
+
+
 @pytest.fixture(scope="session")
 def fresh_postgres() -> str:
     """The PostgreSQL test database, emptied once per session: whatever an
     earlier run (or an older schema) left there must not matter."""
-    import asyncpg
-
-    async def reset() -> None:
-        connection = await asyncpg.connect(POSTGRES_URL)
-        try:
-            await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-        finally:
-            await connection.close()
-
-    asyncio.run(reset())
+    _on_postgres("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
     return POSTGRES_URL  # type: ignore[return-value]
+
+
+@pytest.fixture(autouse=True)
+def _postgres_left_empty(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a PostgreSQL test (and after its app stopped), empty every hub
+    table: a message one test left queued must not be delivered into the
+    next test's mailbox."""
+    yield
+    callspec = getattr(request.node, "callspec", None)
+    if POSTGRES_URL and callspec is not None and callspec.params.get("database_url") == "postgres":
+        tables = ", ".join(t._meta.tablename for t in ALL_TABLES)
+        _on_postgres(
+            "DO $$ BEGIN IF to_regclass('public.hub_product') IS NOT NULL THEN "
+            f"EXECUTE 'TRUNCATE {tables} CASCADE'; END IF; END $$;"
+        )
 
 
 @pytest.fixture(params=DATABASES)

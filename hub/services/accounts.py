@@ -59,7 +59,7 @@ async def create_api_key(org_id: str, role: str, *, label: str = "", scopes: lis
         org=org_id,
         key_hash=hash_secret(secret),
         role=role,
-        scopes=list(scopes or DEFAULT_SCOPES),
+        scopes=list(DEFAULT_SCOPES if scopes is None else scopes),
         label=label,
         created_at=utcnow(),
     )

@@ -28,11 +28,10 @@ from hub.db import UNIQUE_VIOLATIONS
 from hub.errors import Conflict, Invalid, PayloadTooLarge
 from hub.secrets import new_id
 from hub.services.products import find_product
-from hub.settings import SettingsError
+from hub.settings import Settings
 from hub.tables import MediaFile
 
-MAX_FILE_BYTES_SETTING = "HUB_V2_MAX_FILE_BYTES"
-DEFAULT_MAX_FILE_BYTES = 25 * 1024 * 1024
+DEFAULT_MAX_FILE_BYTES = Settings().v2_max_file_bytes
 
 CONTENT_ROOT = "~/content"
 # The seed's own example writes the tilde as U+02DC SMALL TILDE (a word
@@ -89,18 +88,8 @@ DOCUMENT_PREFIXES = ("text/", "application/vnd.openxmlformats-officedocument.", 
 
 
 def max_file_bytes(settings: Any) -> int:
-    """The largest decoded file the v2 surface accepts (``HUB_V2_MAX_FILE_BYTES``,
-    25 MiB by default)."""
-    raw = settings.extra.get(MAX_FILE_BYTES_SETTING)
-    if raw is None or str(raw).strip() == "":
-        return DEFAULT_MAX_FILE_BYTES
-    try:
-        value = int(str(raw).strip())
-    except ValueError:
-        raise SettingsError(f"{MAX_FILE_BYTES_SETTING} must be a whole number of bytes, not {raw!r}") from None
-    if value < 1:
-        raise SettingsError(f"{MAX_FILE_BYTES_SETTING} must be at least 1, not {value}")
-    return value
+    """The largest decoded file the v2 surface accepts (``HUB_V2_MAX_FILE_BYTES``)."""
+    return settings.v2_max_file_bytes
 
 
 def request_body_limit(max_bytes: int) -> int:
@@ -210,12 +199,7 @@ async def add_media_file(
         directory = check_directory(directory)
     if filename is not None:
         filename = check_filename(filename)
-    # parse_data_uri's early check (before decoding) counts base64 padding
-    # as data, so a file of exactly ``max_bytes`` could be refused: it gets
-    # the two bytes of padding as slack, and the exact limit is enforced here.
-    uri = parse_data_uri(src, field=src_field, max_bytes=max_bytes + 2)
-    if len(uri.data) > max_bytes:
-        raise PayloadTooLarge(f"{src_field} is larger than the {max_bytes} bytes allowed", field=src_field)
+    uri = parse_data_uri(src, field=src_field, max_bytes=max_bytes)
     if len(uri.mime_type) > MAX_MIME_LENGTH:
         raise Invalid(f"{src_field} has a MIME type longer than {MAX_MIME_LENGTH} characters", field=src_field)
     md5 = hashlib.md5(uri.data, usedforsecurity=False).hexdigest()

@@ -163,7 +163,7 @@ async def run_worker(hub: Hub, stop: asyncio.Event) -> None:
     """Deliver until ``stop`` is set; wakes at once when this process queues
     mail, and polls for what other processes queue."""
     if hub.mailer is None:
-        log.warning("No mailer plugin is loaded: emails stay queued in the outbox until one is")
+        log.warning("No mailer is configured (the email plugin needs HUB_SMTP_URL): emails stay queued in the outbox")
         return
     while not stop.is_set():
         # Cleared before the pass, not after: a message queued while the pass

@@ -17,13 +17,13 @@ from typing import Any
 from hub.clock import utcnow
 from hub.context import Hub
 from hub.db import UNIQUE_VIOLATIONS, write_transaction
-from hub.errors import HubError
+from hub.errors import HubError, Invalid
 from hub.inputs import check_text
 from hub.plugins import first_result, notify
 from hub.secrets import new_id
 from hub.services.outbox import queue_email
 from hub.services.products import find_product
-from hub.services.tokens import deliverable_version, mint_for_version
+from hub.services.tokens import check_email, deliverable_version, mint_for_version
 from hub.tables import DownloadToken, Organization, Purchase
 
 ATTEMPTS = 3
@@ -104,8 +104,16 @@ async def record_in_transaction(hub: Hub, order: PurchaseIn) -> RecordedPurchase
     existing = await find_purchase(order.org, order.provider, order.provider_ref)
     if existing:
         return RecordedPurchase(existing, [], created=False)
+    problems: list[str] = []
     email = (order.customer_email or "").strip().lower()
-    check_text(email, "customerEmail", max_length=320)
+    if email:
+        try:
+            email = check_email(email)
+        except Invalid:
+            # A provider's odd email must not lose the purchase: it is kept
+            # without delivery, and the problem shows in GET /api/purchases.
+            problems.append(f"the customer email {email[:100]!r} is not an address the hub can send to")
+            email = ""
     purchase_id = new_id("purchase")
     await Purchase.insert(
         Purchase(
@@ -123,7 +131,6 @@ async def record_in_transaction(hub: Hub, order: PurchaseIn) -> RecordedPurchase
             created_at=utcnow(),
         )
     )
-    problems: list[str] = []
     minted: list[tuple[str, dict]] = []
     delivered: list[dict] = []
     if not order.items:

@@ -15,6 +15,7 @@ from typing import Any
 from hub.clock import as_aware, utcnow
 from hub.errors import Conflict, Gone, Invalid, NotFound
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, hash_secret, new_id, new_secret
+from hub.services.media import deliverable_media_files
 from hub.services.products import find_product, find_version
 from hub.tables import DownloadToken, Product, TokenLink, Version, VersionFile
 
@@ -181,7 +182,6 @@ async def resolve_token(secret: str | None) -> Grant:
     files = await VersionFile.select().where(VersionFile.version == token["version"]).order_by(VersionFile.path)
     # The product's media library files (the v2 downloads surface) come
     # with every version, listed after the version's own files.
-    from hub.services.media import deliverable_media_files
 
     files += await deliverable_media_files(token["org"], token["product"])
     return Grant(token=token, product=product, version=version, files=files)
