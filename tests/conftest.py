@@ -76,7 +76,8 @@ def _postgres_left_empty(request: pytest.FixtureRequest) -> Iterator[None]:
     next test's mailbox."""
     yield
     callspec = getattr(request.node, "callspec", None)
-    if POSTGRES_URL and callspec is not None and callspec.params.get("database_url") == "postgres":
+    params = callspec.params if callspec is not None else {}
+    if POSTGRES_URL and "postgres" in (params.get("database_url"), params.get("database_settings")):
         tables = ", ".join(t._meta.tablename for t in ALL_TABLES)
         _on_postgres(
             "DO $$ BEGIN IF to_regclass('public.hub_product') IS NOT NULL THEN "

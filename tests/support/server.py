@@ -39,9 +39,10 @@ def hub_command(*args: str) -> list[str]:
 
 
 @contextmanager
-def hub_server(data_dir: Path, org: str = "shop", **settings: str) -> Iterator[HubServer]:
+def hub_server(data_dir: Path, org: str = "shop", init: bool = True, **settings: str) -> Iterator[HubServer]:
     """Start a hub with ``HUB_*`` ``settings`` (e.g. ``HUB_STORAGE="s3"``);
-    stop it on exit, whatever happened."""
+    stop it on exit, whatever happened. ``init=False`` restarts a hub on a
+    data directory (and database) a previous one set up."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
@@ -49,11 +50,14 @@ def hub_server(data_dir: Path, org: str = "shop", **settings: str) -> Iterator[H
         "HUB_DATA_DIR": str(data_dir),
         "HUB_PUBLIC_URL": url,
         "HUB_LOG_LEVEL": "warning",
+        "HUB_SECRET_KEY": "end-to-end-secret",
         **settings,
     }
-    init = subprocess.run(hub_command("init", "--org", org), env=env, capture_output=True, text=True, timeout=60)
-    assert init.returncode == 0, init.stderr
-    admin_key = init.stdout.strip().splitlines()[-1]
+    admin_key = ""
+    if init:
+        made = subprocess.run(hub_command("init", "--org", org), env=env, capture_output=True, text=True, timeout=60)
+        assert made.returncode == 0, made.stderr
+        admin_key = made.stdout.strip().splitlines()[-1]
     process = subprocess.Popen(
         hub_command("serve", "--host", "127.0.0.1", "--port", str(port)),
         env=env,
