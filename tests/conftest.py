@@ -77,12 +77,20 @@ def _postgres_left_empty(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     callspec = getattr(request.node, "callspec", None)
     params = callspec.params if callspec is not None else {}
-    if POSTGRES_URL and "postgres" in (params.get("database_url"), params.get("database_settings")):
-        tables = ", ".join(t._meta.tablename for t in ALL_TABLES)
-        _on_postgres(
-            "DO $$ BEGIN IF to_regclass('public.hub_product') IS NOT NULL THEN "
-            f"EXECUTE 'TRUNCATE {tables} CASCADE'; END IF; END $$;"
-        )
+    # The function-scoped parametrizations that may choose PostgreSQL (the
+    # fuzz test's module-scoped server keeps its data across its tests).
+    chosen = [params.get(name) for name in ("database_url", "database_settings", "hub")]
+    if POSTGRES_URL and any(c == "postgres" or (isinstance(c, tuple) and "postgres" in c) for c in chosen):
+        empty_postgres()
+
+
+def empty_postgres() -> None:
+    """Empty every hub table of the PostgreSQL test database (if migrated)."""
+    tables = ", ".join(t._meta.tablename for t in ALL_TABLES)
+    _on_postgres(
+        "DO $$ BEGIN IF to_regclass('public.hub_product') IS NOT NULL THEN "
+        f"EXECUTE 'TRUNCATE {tables} CASCADE'; END IF; END $$;"
+    )
 
 
 @pytest.fixture(params=DATABASES)

@@ -17,7 +17,7 @@ from schemathesis.checks import not_a_server_error
 
 from hub.app import create_app
 from hub.settings import Settings
-from tests.conftest import DATABASES
+from tests.conftest import DATABASES, empty_postgres
 from tests.support.server import HubServer, hub_server
 
 schema = schemathesis.openapi.from_dict(create_app(Settings()).openapi_schema.to_schema())
@@ -38,6 +38,8 @@ def server(request, tmp_path_factory) -> HubServer:
             api.put(f"/api/uploads/{upload['id']}/parts/1", content=data).raise_for_status()
             api.post(f"/api/uploads/{upload['id']}/complete").raise_for_status()
         yield running
+    if request.param == "postgres":
+        empty_postgres()  # the next module's servers start from nothing
 
 
 @schema.parametrize()

@@ -18,18 +18,17 @@ import io
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.conftest import POSTGRES_URL
+from tests.support.server import HubServer, hub_server
 
 CLI = shutil.which("continuata-hub", path=str(Path(sys.executable).parent)) or "continuata-hub"
 PART_SIZE = 5 * 1024 * 1024
@@ -49,102 +48,30 @@ VARIANTS = [
 ]
 
 
-@dataclass
-class Hub:
-    url: str
-    api_key: str
-    env: dict[str, str]
-    log: Path
-
-    @property
-    def admin(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.api_key}"}
-
-    def log_text(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def reset_postgres(url: str) -> None:
-    """Start from an empty schema: the server migrates it and ``init`` must find no ``shop`` yet."""
-    import asyncio
-
-    import asyncpg
-
-    async def reset() -> None:
-        connection = await asyncpg.connect(url)
-        try:
-            await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-        finally:
-            await connection.close()
-
-    asyncio.run(reset())
-
-
-def cli(env: dict[str, str], cwd: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    done = subprocess.run([CLI, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
-    assert done.returncode == 0, f"continuata-hub {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
-    return done
-
-
 @pytest.fixture(params=VARIANTS)
-def hub(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Hub]:
+def hub(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[HubServer]:
     """``init`` then ``serve`` on a free port; the server is stopped however the test ends."""
     database, storage = request.param
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    env.update(
-        HUB_DATA_DIR=str(tmp_path / "data"),
-        HUB_PUBLIC_URL=url,
-        HUB_UPLOAD_PART_SIZE=str(PART_SIZE),
-        HUB_LOG_LEVEL="info",
-    )
+    settings = {"HUB_UPLOAD_PART_SIZE": str(PART_SIZE)}
     if database == "postgres":
-        reset_postgres(POSTGRES_URL)  # type: ignore[arg-type]
-        env["HUB_DATABASE_URL"] = POSTGRES_URL  # type: ignore[assignment]
+        settings["HUB_DATABASE_URL"] = request.getfixturevalue("fresh_postgres")
     if storage == "s3":
-        env.update(
+        settings.update(
             HUB_STORAGE="s3",
             HUB_S3_BUCKET=f"e2e-{secrets.token_hex(6)}",
             HUB_S3_ENDPOINT_URL=request.getfixturevalue("s3_endpoint"),
             HUB_S3_ACCESS_KEY_ID="testing",
             HUB_S3_SECRET_ACCESS_KEY="testing",
         )
-    # The working directory is the test's own, so no developer's .env leaks in.
-    init = cli(env, tmp_path, "init", "--org", "shop")
-    api_key = init.stdout.strip().splitlines()[-1]
-    assert api_key.startswith("ct_key_"), init.stdout
+    with hub_server(tmp_path, **settings) as server:
+        yield server
 
-    log = tmp_path / "server.log"
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [CLI, "serve", "--port", str(port)], env=env, cwd=tmp_path, stdout=output, stderr=subprocess.STDOUT
-        )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            assert server.poll() is None, f"the server exited with {server.returncode}:\n{log.read_text()}"
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).json() == {"status": "ok"}:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, f"the server did not answer /healthz in 20 s:\n{log.read_text()}"
-            time.sleep(0.1)
-        yield Hub(url=url, api_key=api_key, env=env, log=log)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+
+def cli(env: dict[str, str], cwd: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    """The installed ``continuata-hub`` console command, as a user types it."""
+    done = subprocess.run([CLI, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, f"continuata-hub {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+    return done
 
 
 def make_folder(root: Path) -> dict[str, bytes]:
@@ -207,11 +134,11 @@ def test_shop_uploads_a_folder_and_a_buyer_downloads_and_resumes_every_file(hub:
     files = make_folder(folder)
     total = sum(len(data) for data in files.values())
 
-    with httpx.Client(base_url=hub.url, headers=hub.admin, timeout=30) as api:
+    with httpx.Client(base_url=hub.url, headers=hub.auth, timeout=30) as api:
         created = api.post("/api/products", json={"name": "Epic Drum Kit", "slug": "epic-drums"})
         assert created.status_code == 201, created.text
 
-        upload_env = {**hub.env, "HUB_API_URL": hub.url, "HUB_API_KEY": hub.api_key}
+        upload_env = {**hub.env, "HUB_API_URL": hub.url, "HUB_API_KEY": hub.admin_key}
         uploaded = cli(upload_env, tmp_path, "upload", "epic-drums", "1.0.0", str(folder), "--activate")
         assert "ready" in uploaded.stdout
 

@@ -1,5 +1,5 @@
 """The hub as a real server: ``continuata-hub init`` then ``serve`` in a
-subprocess on a free loopback port."""
+subprocess on a free loopback port, stopped whatever the test did."""
 
 from __future__ import annotations
 
@@ -22,10 +22,14 @@ class HubServer:
     admin_key: str
     process: subprocess.Popen
     env: dict[str, str]
+    log: Path
 
     @property
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.admin_key}"}
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
 
 
 def free_port() -> int:
@@ -38,50 +42,59 @@ def hub_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "hub", *args]
 
 
+def run_cli(env: dict[str, str], cwd: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    done = subprocess.run(hub_command(*args), env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, f"continuata-hub {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+    return done
+
+
 @contextmanager
 def hub_server(data_dir: Path, org: str = "shop", init: bool = True, **settings: str) -> Iterator[HubServer]:
-    """Start a hub with ``HUB_*`` ``settings`` (e.g. ``HUB_STORAGE="s3"``);
-    stop it on exit, whatever happened. ``init=False`` restarts a hub on a
-    data directory (and database) a previous one set up."""
+    """Start a hub on ``data_dir`` with ``HUB_*`` ``settings`` (e.g.
+    ``HUB_STORAGE="s3"``). ``init=False`` restarts a hub on what a previous
+    one set up. The caller's own ``HUB_*`` variables and any ``.env`` are
+    kept out: the server sees exactly the settings given here."""
+    data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "HUB_DATA_DIR": str(data_dir),
-        "HUB_PUBLIC_URL": url,
-        "HUB_LOG_LEVEL": "warning",
-        "HUB_SECRET_KEY": "end-to-end-secret",
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env.update(
+        HUB_DATA_DIR=str(data_dir / "data"),
+        HUB_PUBLIC_URL=url,
+        HUB_LOG_LEVEL="info",
+        HUB_SECRET_KEY="end-to-end-secret",
         **settings,
-    }
+    )
     admin_key = ""
     if init:
-        made = subprocess.run(hub_command("init", "--org", org), env=env, capture_output=True, text=True, timeout=60)
-        assert made.returncode == 0, made.stderr
-        admin_key = made.stdout.strip().splitlines()[-1]
-    process = subprocess.Popen(
-        hub_command("serve", "--host", "127.0.0.1", "--port", str(port)),
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+        admin_key = run_cli(env, data_dir, "init", "--org", org).stdout.strip().splitlines()[-1]
+        assert admin_key.startswith("ct_key_"), admin_key
+    log = data_dir / f"server-{port}.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            hub_command("serve", "--host", "127.0.0.1", "--port", str(port)),
+            env=env,
+            cwd=data_dir,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 30
         while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the hub exited at start:\n{process.stdout.read().decode()}")
+            assert process.poll() is None, f"the hub exited with {process.returncode}:\n{log.read_text()}"
             try:
                 if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the hub did not answer /healthz within 30 s")
+            assert time.monotonic() < deadline, f"the hub did not answer /healthz in 30 s:\n{log.read_text()}"
             time.sleep(0.1)
-        yield HubServer(url=url, admin_key=admin_key, process=process, env=env)
+        yield HubServer(url=url, admin_key=admin_key, process=process, env=env, log=log)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
