@@ -17,7 +17,6 @@ from __future__ import annotations
 from piccolo.columns import (
     JSON,
     BigInt,
-    Boolean,
     ForeignKey,
     Integer,
     OnDelete,

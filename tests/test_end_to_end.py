@@ -129,7 +129,7 @@ def report_rows(api: httpx.Client) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(response.text)))
 
 
-def test_shop_uploads_a_folder_and_a_buyer_downloads_and_resumes_every_file(hub: Hub, tmp_path: Path):
+def test_shop_uploads_a_folder_and_a_buyer_downloads_and_resumes_every_file(hub: HubServer, tmp_path: Path):
     folder = tmp_path / "Epic Drums 1.0"
     files = make_folder(folder)
     total = sum(len(data) for data in files.values())

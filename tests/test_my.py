@@ -7,22 +7,10 @@ import re
 
 import pytest
 
-from hub.hookspecs import hookimpl
-from hub.plugins import RenderedEmail
 from hub.services.purchases import PurchaseIn, PurchaseItem, record_purchase
 from hub.testing.app import hub_client, make_app, make_org
-from hub.testing.mailbox import CapturedMailbox
+from hub.testing.mailbox import CapturedMailbox, PlainEmails
 from tests.test_tokens_api import ready_product
-
-
-class PlainEmails:
-    """Renders emails as their links only, so the test can follow them."""
-
-    @hookimpl
-    def render_email(self, hub, template, context):
-        if template == "signin":
-            return RenderedEmail(subject="Sign in", text=f"Sign in: {context['url']}")
-        return RenderedEmail(subject="Your downloads", text="\n".join(i["url"] for i in context["items"]))
 
 
 class Keys:

@@ -25,7 +25,7 @@ from hub.clock import utcnow
 from hub.context import Hub
 from hub.datauri import parse_data_uri
 from hub.db import UNIQUE_VIOLATIONS
-from hub.errors import Conflict, Invalid, PayloadTooLarge
+from hub.errors import Conflict, Invalid
 from hub.secrets import new_id
 from hub.services.products import find_product
 from hub.settings import Settings

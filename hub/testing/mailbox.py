@@ -33,3 +33,20 @@ class CapturedMailbox:
         async with self._arrived:
             await asyncio.wait_for(self._arrived.wait_for(lambda: len(self.messages) >= count), timeout)
         return list(self.messages)
+
+
+class PlainEmails:
+    """A ``render_email`` plugin whose emails are just their links, one per
+    line (``<product> <version>: <url>``, or ``Sign in: <url>``), so a test
+    can follow them without depending on the email plugin's templates."""
+
+    @hookimpl
+    def render_email(self, hub, template, context):
+        from hub.plugins import RenderedEmail
+
+        if template == "signin":
+            return RenderedEmail(subject="Sign in", text=f"Sign in: {context['url']}")
+        if template == "delivery":
+            lines = [f"{item['product']} {item['version']}: {item['url']}" for item in context["items"]]
+            return RenderedEmail(subject=f"Your downloads from {context['shop']}", text="\n".join(lines))
+        return None

@@ -18,13 +18,12 @@ import httpx
 import pytest
 
 import plugins.paypal as paypal_plugin
-from hub.hookspecs import hookimpl
-from hub.plugins import RenderedEmail, load_plugins
+from hub.plugins import load_plugins
 from hub.settings import Settings, SettingsError
 from hub.tables import DownloadToken, OutboxMessage, Purchase, WebhookEvent
 from hub.testing import paypal
 from hub.testing.app import hub_client, make_app
-from hub.testing.mailbox import CapturedMailbox
+from hub.testing.mailbox import CapturedMailbox, PlainEmails
 from tests.conftest import Org, _empty_postgres, fails, make_org, ok
 from tests.support.fake_paypal import FakePayPal, fake_paypal
 from tests.test_tokens_api import ready_product
@@ -34,17 +33,6 @@ WEBHOOK_ID = "8PT597110X687430LKGECATA"
 ORG = "audio-company"
 PRODUCTS = "epic-drums-v1, synth-pads@1.0.0"
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
-
-class PlainEmails:
-    """Renders a delivery email as its links, so a test can follow them."""
-
-    @hookimpl
-    def render_email(self, hub, template, context):
-        if template != "delivery":
-            return None
-        lines = [f"{item['product']} {item['version']}: {item['url']}" for item in context["items"]]
-        return RenderedEmail(subject=f"Your downloads from {context['shop']}", text="\n".join(lines))
 
 
 @dataclass

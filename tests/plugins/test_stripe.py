@@ -16,12 +16,10 @@ import httpx
 import pytest
 
 import plugins.stripe as stripe_plugin
-from hub.hookspecs import hookimpl
-from hub.plugins import RenderedEmail
 from hub.settings import Settings
 from hub.tables import OutboxMessage, Purchase, WebhookEvent
 from hub.testing.app import hub_client, make_app
-from hub.testing.mailbox import CapturedMailbox
+from hub.testing.mailbox import CapturedMailbox, PlainEmails
 from hub.testing.stripe import (
     async_payment_succeeded,
     charge_refunded,
@@ -39,17 +37,6 @@ WEBHOOK = "/plugins/stripe/webhook"
 SECRET = "whsec_test_continuata"
 ORG = "audio-company"
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
-
-class PlainEmails:
-    """Renders a delivery email as its links, so a test can follow them."""
-
-    @hookimpl
-    def render_email(self, hub, template, context):
-        if template != "delivery":
-            return None
-        lines = [f"{item['product']} {item['version']}: {item['url']}" for item in context["items"]]
-        return RenderedEmail(subject=f"Your downloads from {context['shop']}", text="\n".join(lines))
 
 
 @dataclass
