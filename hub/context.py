@@ -30,6 +30,10 @@ class Hub:
     sealer: Sealer
     mailer: Any = None
     outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    plugin_state: dict[str, Any] = field(default_factory=dict)
+    """What a plugin keeps between its hooks for this app (an API client
+    opened at start-up, say), under the plugin's name. Per process, never
+    shared: it holds resources, not data other processes need."""
 
     def download_url(self, token: str) -> str:
         """The buyer-facing link for a token secret."""

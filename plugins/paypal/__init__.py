@@ -24,7 +24,6 @@ logged at start-up.
 from __future__ import annotations
 
 import logging
-import weakref
 
 from hub.context import Hub
 from hub.hookspecs import hookimpl
@@ -41,16 +40,12 @@ over HTTPS with the app's HTTP client; a test sets a function returning a
 test certificate (``monkeypatch.setattr(plugins.paypal, "certificate_fetcher", fetch)``)
 before it builds the app."""
 
-# The webhook of each app, found again by the start-up and shutdown hooks.
-# Keyed by id() because Hub is not hashable; the weak reference tells a live
-# hub from a dead one whose id was reused.
-_webhooks: dict[int, tuple[weakref.ref[Hub], PayPalWebhook]] = {}
+STATE = "paypal"  # the plugin's key in hub.plugin_state: its webhook
 
 
 def webhook_of(hub: Hub) -> PayPalWebhook | None:
     """The PayPal webhook built for ``hub``'s app, if it has one."""
-    entry = _webhooks.get(id(hub))
-    return entry[1] if entry and entry[0]() is hub else None
+    return hub.plugin_state.get(STATE)
 
 
 @hookimpl
@@ -60,9 +55,6 @@ def hub_settings():
 
 @hookimpl
 def hub_routes(hub):
-    for key, (ref, _) in list(_webhooks.items()):
-        if ref() is None:
-            del _webhooks[key]
     config = PayPalConfig.from_extra(hub.settings.extra)
     if not config.webhook_id:
         log.error(
@@ -83,7 +75,7 @@ def hub_routes(hub):
     if config.verify == "certificate":
         verifier = CertificateVerifier(certificate_fetcher or api.fetch_certificate)
     webhook = PayPalWebhook(config, api, verifier)
-    _webhooks[id(hub)] = (weakref.ref(hub), webhook)
+    hub.plugin_state[STATE] = webhook
     return [webhook_route(webhook)]
 
 

@@ -18,7 +18,6 @@ organization orders belong to.
 from __future__ import annotations
 
 import logging
-import weakref
 
 from hub.context import Hub
 from hub.hookspecs import hookimpl
@@ -27,12 +26,7 @@ from plugins.stripe.config import API_KEY, SETTINGS, WEBHOOK_SECRET, StripeConfi
 from plugins.stripe.webhook import WEBHOOK_PATH, StripeWebhook, webhook_route
 
 log = logging.getLogger("hub.plugins.stripe")
-
-# The Stripe API client of each app built, so that hub_shutdown closes the
-# one hub_routes opened (this module is one plugin shared by every app in
-# the process). Keyed by id() because Hub is not hashable; the weak
-# reference tells a live hub from a dead one whose id was reused.
-_apis: dict[int, tuple[weakref.ref[Hub], StripeApi]] = {}
+STATE = "stripe"  # the plugin's key in hub.plugin_state: its API client
 
 
 @hookimpl
@@ -58,13 +52,12 @@ def hub_routes(hub: Hub):
             API_KEY,
         )
     api = StripeApi(config)
-    _apis[id(hub)] = (weakref.ref(hub), api)
+    hub.plugin_state[STATE] = api
     return [webhook_route(hub, StripeWebhook(config, api))]
 
 
 @hookimpl
 async def hub_shutdown(hub: Hub):
-    entry = _apis.get(id(hub))
-    if entry and entry[0]() is hub:
-        del _apis[id(hub)]
-        await entry[1].close()
+    api = hub.plugin_state.pop(STATE, None)
+    if api is not None:
+        await api.close()
