@@ -57,7 +57,7 @@ def hub_settings():
 def hub_routes(hub):
     config = PayPalConfig.from_extra(hub.settings.extra)
     if not config.webhook_id:
-        log.error(
+        log.warning(
             "PayPal: HUB_PAYPAL_WEBHOOK_ID is not set, so %s is not served and PayPal payments are not "
             "delivered. Set it to the id PayPal's dashboard shows for the webhook, or leave the plugin "
             "out with HUB_PLUGINS=all,-paypal.",

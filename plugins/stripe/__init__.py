@@ -38,7 +38,7 @@ def hub_settings():
 def hub_routes(hub: Hub):
     config = StripeConfig.from_hub(hub)
     if not config.webhook_secrets:
-        log.error(
+        log.warning(
             "Stripe: %s is not set, so %s is not served and Stripe's events go unanswered. "
             "Set it to the endpoint's signing secret (whsec_...), or leave the plugin out with HUB_PLUGINS=all,-stripe.",
             WEBHOOK_SECRET,
