@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -86,6 +87,80 @@ def hwm_kb(pid: int) -> int:
     return sum(_status_kb(p, "VmHWM") for p in descendants(pid))
 
 
+def system_busy() -> tuple[float, float]:
+    """(busy, steal) CPU seconds of the whole machine so far, from /proc/stat."""
+    v = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    user, nice, system, idle, iowait, irq, softirq, steal = v[:8]
+    return (user + nice + system + irq + softirq + steal) / CLK_TCK, steal / CLK_TCK
+
+
+def _all_ticks() -> dict[int, int]:
+    """utime+stime of every user-space process (kernel threads left out)."""
+    out = {}
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == 2 or d.name == "2":  # ppid kthreadd: a kernel thread
+            continue
+        out[int(d.name)] = int(fields[11]) + int(fields[12])
+    return out
+
+
+class ForeignLoad:
+    """CPU used by processes that are not ours (other users' tests, say) during a phase.
+
+    ``ours`` are the root pids of our servers; this script and its children are
+    ours too. Processes that start and end inside the phase are missed.
+    """
+
+    def __init__(self, *ours: int) -> None:
+        self.ours = ours
+
+    def _mine(self) -> set[int]:
+        mine = set(descendants(os.getpid()))
+        for pid in self.ours:
+            mine.update(descendants(pid))
+        return mine
+
+    def __enter__(self) -> ForeignLoad:
+        self.t0, self.before = time.perf_counter(), _all_ticks()
+        self.mine = self._mine()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        after, mine = _all_ticks(), self.mine | self._mine()
+        ticks = sum(t - self.before.get(pid, 0) for pid, t in after.items() if pid not in mine)
+        self.seconds = time.perf_counter() - self.t0
+        self.cores = ticks / CLK_TCK / self.seconds if self.seconds else 0.0
+
+
+def wait_quiet(limit: float, ours: tuple[int, ...] = (), threshold: float = 0.15, window: float = 2.0) -> float:
+    """Wait (up to ``limit`` s) for a ``window`` in which foreign processes use < ``threshold`` cores.
+
+    Returns the foreign load of the last window.
+    """
+    deadline = time.monotonic() + limit
+    while True:
+        with ForeignLoad(*ours) as load:
+            time.sleep(window)
+        if load.cores < threshold or time.monotonic() >= deadline:
+            return load.cores
+
+
+def warm_page_cache(*paths: Path) -> float:
+    """Read ``paths`` so every server finds them in the page cache; returns seconds taken."""
+    t = time.perf_counter()
+    for path in paths:
+        with open(path, "rb", buffering=0) as fh:
+            while fh.read(16 * MiB):
+                pass
+    return time.perf_counter() - t
+
+
 def children_cpu() -> float:
     """CPU seconds of this script's finished children (the curl clients)."""
     r = os.times()
@@ -161,7 +236,7 @@ class ServerSpec:
     """How to run one ASGI app: the shipped CLI, uvicorn with options, or granian.
 
     ``kind``: ``cli`` (``continuata-hub serve``, the hub only), ``uvicorn`` or
-    ``granian``; ``opts`` are passed to bench/serve.py.
+    ``granian``; ``opts`` are passed to bench/servers/serve.py.
     """
 
     kind: str = "cli"
@@ -177,18 +252,33 @@ class ServerSpec:
         return cls(kind, opts)
 
     def label(self) -> str:
-        if self.kind == "cli":
-            return "serve"
-        extra = ",".join(f"{k}={v}" for k, v in self.opts.items())
-        return f"{self.kind}{'(' + extra + ')' if extra else ''}"
+        extra = ",".join(f"{k}={v}" for k, v in self.opts.items() if k != "pythonpath")
+        base = "serve" if self.kind == "cli" else f"{self.kind}{'(' + extra + ')' if extra else ''}"
+        if "pythonpath" in self.opts:
+            base += " [" + "+".join(Path(p).name for p in self.opts["pythonpath"].split(os.pathsep)) + "]"
+        return base
+
+    def env(self, env: dict[str, str]) -> dict[str, str]:
+        """``env`` with the spec's ``pythonpath`` (a folder of extra packages, or a copy of the hub) in front."""
+        if "pythonpath" not in self.opts:
+            return env
+        return {**env, "PYTHONPATH": os.pathsep.join(filter(None, [self.opts["pythonpath"], env.get("PYTHONPATH")]))}
 
     def command(self, app: str, port: int) -> list[str]:
         if self.kind == "cli":
-            if app != "hub":
-                raise ValueError("the cli server runs only the hub")
+            if app != "hub" or set(self.opts) - {"pythonpath"}:
+                raise ValueError("the cli server runs only the hub, and takes only pythonpath=")
             return [HUB_CLI, "serve", "--host", "127.0.0.1", "--port", str(port)]
-        opts = [f"--{k.replace('_', '-')}={v}" for k, v in self.opts.items()]
-        return [sys.executable, str(BENCH_DIR / "serve.py"), app, "--server", self.kind, "--port", str(port), *opts]
+        opts = [f"--{k.replace('_', '-')}={v}" for k, v in self.opts.items() if k != "pythonpath"]
+        return [sys.executable, str(BENCH_DIR / "servers" / "serve.py"), app, "--server", self.kind, "--port", str(port), *opts]
+
+
+def split_specs(text: str) -> list[str]:
+    """``"hub,hub@uvicorn:http=httptools,loop=uvloop,nginx"`` -> the three specs.
+
+    A comma starts a new spec only when an app name (hub, file, hello, nginx) follows it.
+    """
+    return [s.strip() for s in re.split(r",(?=\s*(?:hub|file|hello|nginx)(?:@|,|$))", text) if s.strip()]
 
 
 def python_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -271,7 +361,17 @@ class HubSetup:
     product: str
     token: str
     files: dict[str, dict]  # name -> {"url": path+query (no host), "blob": Path, "size": int}
-    env: dict[str, str]
+
+    def save(self, path: Path) -> None:
+        files = {n: {**f, "blob": str(f["blob"])} for n, f in self.files.items()}
+        path.write_text(json.dumps({**self.__dict__, "data_dir": str(self.data_dir), "files": files}, indent=1))
+
+    @classmethod
+    def load(cls, path: Path) -> HubSetup:
+        raw = json.loads(path.read_text())
+        raw["data_dir"] = Path(raw["data_dir"])
+        raw["files"] = {n: {**f, "blob": Path(f["blob"])} for n, f in raw["files"].items()}
+        return cls(**raw)
 
 
 def hub_env(data_dir: Path, database_url: str, port: int) -> dict[str, str]:
@@ -319,7 +419,9 @@ def setup_hub(work: Path, database_url: str, folder: Path, log: Path) -> HubSetu
         assert blob.stat().st_size == f["size"], (blob, f)
         url = f["url"].split(f"127.0.0.1:{port}", 1)[1]
         files[f["path"]] = {"url": url, "blob": blob, "size": f["size"]}
-    return HubSetup(data_dir, database_url, api_key, "bench", minted["token"], files, env)
+    setup = HubSetup(data_dir, database_url, api_key, "bench", minted["token"], files)
+    setup.save(work / "setup.json")
+    return setup
 
 
 # --------------------------------------------------------------------------

@@ -7,17 +7,19 @@ Every server serves the very same blob file (the one the hub stored when the
 CLI uploaded it), from the page cache, on 127.0.0.1. Measured per server:
 
 - throughput: ``--concurrency`` (4) parallel full downloads of the 1 GiB file
-  by ``curl -o /dev/null``, in rounds, until ``--seconds`` have passed;
+  by ``curl -o /dev/null``, in rounds, for at least ``--seconds`` per phase;
+  the servers take turns, ``--reps`` phases each, so that a change in the
+  machine's background load hits every server alike; the median phase counts;
 - server CPU seconds per GiB served: utime+stime of the server process and its
-  children (nginx workers, granian workers) from /proc, before/after;
+  children (nginx workers, granian workers) from /proc, before/after each phase;
 - memory: the server's RSS (sampled every 10 ms) above its idle RSS while one
   client streams the 2 GiB file at full speed, while a slow client
-  (``curl --limit-rate``) streams it, and at any time during the throughput phase.
+  (``curl --limit-rate``) streams it, and at any time during the throughput phases.
 
 Targets: ``hub`` is ``continuata-hub serve`` as shipped; ``file`` is the bare
 Litestar app on the same ``uvicorn.run`` settings; ``nginx`` is nginx with
 ``sendfile on``; ``APP@uvicorn:http=httptools,loop=uvloop,access_log=0`` or
-``APP@granian[:opt=value,...]`` run an app another way (see bench/serve.py).
+``APP@granian[:opt=value,...]`` run an app another way (see bench/servers/serve.py).
 Ratios are against nginx and against the first ``file`` target of the same run.
 """
 
@@ -26,6 +28,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,27 +43,31 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
     CACHE,
+    ForeignLoad,
     GiB,
     HubSetup,
-    MiB,
     Server,
     ServerSpec,
-    cpu_seconds,
     children_cpu,
+    cpu_seconds,
     ensure_file,
     free_port,
     hub_env,
-    hwm_kb,
     machine_line,
     need,
     python_env,
     rss_kb,
     server_versions,
     setup_hub,
+    split_specs,
+    system_busy,
     table,
+    wait_quiet,
+    warm_page_cache,
 )
 
 BIG, HUGE = "bench-1g.bin", "bench-2g.bin"
+SIZES = {BIG: GiB, HUGE: 2 * GiB}
 
 NGINX_CONF = """\
 worker_processes {workers};
@@ -88,36 +96,48 @@ http {{
 
 
 @dataclass
+class Phase:
+    bytes: int
+    seconds: float
+    server_cpu: float
+    client_cpu: float
+    machine_cpu: float
+    foreign_cores: float
+
+    @property
+    def mbps(self) -> float:
+        return self.bytes / self.seconds / 1e6 if self.seconds else 0.0
+
+    @property
+    def cpu_per_gib(self) -> float:
+        return self.server_cpu / (self.bytes / GiB) if self.bytes else float("nan")
+
+
+@dataclass
 class Target:
+    spec: str
     label: str
     app: str  # hub | file | nginx
     server: Server
     urls: dict[str, str] = field(default_factory=dict)  # file name -> URL
-
-
-@dataclass
-class Result:
-    label: str
-    app: str
-    mbps: float = 0.0
-    gib: float = 0.0
-    seconds: float = 0.0
-    cpu_per_gib: float = 0.0
-    client_cpu_per_gib: float = 0.0
+    blobs: dict[str, Path] = field(default_factory=dict)  # file name -> the file served
+    phases: list[Phase] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
     idle_rss_mb: float = 0.0
     grow_fast_mb: float = 0.0
     grow_slow_mb: float | None = None
     grow_load_mb: float = 0.0
-    hwm_grow_mb: float = 0.0
-    errors: list[str] = field(default_factory=list)
+
+    def median(self, attr: str) -> float:
+        return statistics.median(getattr(p, attr) for p in self.phases) if self.phases else float("nan")
 
 
 class RssSampler:
-    """Samples the server tree's RSS every ``interval`` s; ``peak`` since ``reset``."""
+    """Samples the server tree's RSS every ``interval`` s into ``peak``."""
 
     def __init__(self, pid: int, interval: float = 0.01) -> None:
         self.pid, self.interval = pid, interval
-        self.peak = 0
+        self.peak = rss_kb(pid)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -126,11 +146,7 @@ class RssSampler:
             self.peak = max(self.peak, rss_kb(self.pid))
             time.sleep(self.interval)
 
-    def reset(self) -> None:
-        self.peak = rss_kb(self.pid)
-
     def __enter__(self) -> RssSampler:
-        self.reset()
         self._thread.start()
         return self
 
@@ -155,63 +171,54 @@ def curl(url: str, expect: int, *extra: str) -> str | None:
     return None
 
 
-def throughput(target: Target, size: int, concurrency: int, seconds: float) -> tuple[int, float, float, float, list[str]]:
-    """Rounds of ``concurrency`` parallel downloads until ``seconds`` passed."""
-    url = target.urls[BIG]
-    errors: list[str] = []
-    done = 0
-    cpu0, client0, t0 = cpu_seconds(target.server.pid), children_cpu(), time.perf_counter()
-    with ThreadPoolExecutor(concurrency) as pool:
-        while True:
-            for err in pool.map(lambda _: curl(url, size), range(concurrency)):
-                if err:
-                    errors.append(err)
-                else:
-                    done += size
-            if time.perf_counter() - t0 >= seconds or errors:
-                break
-    elapsed = time.perf_counter() - t0
-    return done, elapsed, cpu_seconds(target.server.pid) - cpu0, children_cpu() - client0, errors
-
-
-def measure(target: Target, args: argparse.Namespace, sizes: dict[str, int]) -> Result:
-    res = Result(target.label, target.app)
+def measure_memory(target: Target, args: argparse.Namespace) -> None:
+    """On the fresh server: idle RSS, then RSS growth while streaming the 2 GiB file."""
     pid = target.server.pid
-    # A small request first, so lazily built routes and imports are not counted as streaming memory.
+    # One small request first, so lazily built routes and imports do not count as streaming memory.
     if target.app == "hub":
         subprocess.run(["curl", "-s", "-o", "/dev/null", "-r", "0-1023", target.urls[BIG]], check=True)
     else:
         subprocess.run(["curl", "-s", "-o", "/dev/null", target.server.url + "/"], check=True)
+    warm_page_cache(target.blobs[HUGE])
     time.sleep(0.3)
     idle = rss_kb(pid)
-    hwm0 = hwm_kb(pid)
-    res.idle_rss_mb = idle / 1024
+    target.idle_rss_mb = idle / 1024
     with RssSampler(pid) as sampler:
-        sampler.peak = idle
-        if err := curl(target.urls[HUGE], sizes[HUGE]):
-            res.errors.append(f"2 GiB fast: {err}")
-        res.grow_fast_mb = (sampler.peak - idle) / 1024
-        res.hwm_grow_mb = max(0, hwm_kb(pid) - max(hwm0, idle)) / 1024
+        if err := curl(target.urls[HUGE], SIZES[HUGE]):
+            target.errors.append(f"2 GiB fast: {err}")
+        target.grow_fast_mb = (sampler.peak - idle) / 1024
         if args.slow_rate:
+            warm_page_cache(target.blobs[HUGE])
             sampler.peak = rss_kb(pid)
-            base = sampler.peak
-            if err := curl(target.urls[HUGE], sizes[HUGE], "--limit-rate", args.slow_rate):
-                res.errors.append(f"2 GiB slow: {err}")
-            res.grow_slow_mb = (sampler.peak - min(base, idle)) / 1024
-        sampler.peak = rss_kb(pid)
-        done, elapsed, cpu, client_cpu, errors = throughput(target, sizes[BIG], args.concurrency, args.seconds)
-        res.errors += errors
-        res.grow_load_mb = (sampler.peak - idle) / 1024
-    res.gib, res.seconds = done / GiB, elapsed
-    res.mbps = done / elapsed / 1e6 if elapsed else 0
-    res.cpu_per_gib = cpu / res.gib if res.gib else float("nan")
-    res.client_cpu_per_gib = client_cpu / res.gib if res.gib else float("nan")
-    return res
+            if err := curl(target.urls[HUGE], SIZES[HUGE], "--limit-rate", args.slow_rate):
+                target.errors.append(f"2 GiB slow: {err}")
+            target.grow_slow_mb = (sampler.peak - idle) / 1024
+
+
+def throughput_phase(target: Target, concurrency: int, seconds: float) -> Phase:
+    """Rounds of ``concurrency`` parallel full downloads until ``seconds`` passed."""
+    url, size = target.urls[BIG], SIZES[BIG]
+    done = 0
+    pid = target.server.pid
+    with ForeignLoad(pid) as foreign, ThreadPoolExecutor(concurrency) as pool:
+        busy0, cpu0, client0, t0 = system_busy()[0], cpu_seconds(pid), children_cpu(), time.perf_counter()
+        while True:
+            for err in pool.map(lambda _: curl(url, size), range(concurrency)):
+                if err:
+                    target.errors.append(err)
+                else:
+                    done += size
+            if time.perf_counter() - t0 >= seconds or target.errors:
+                break
+        elapsed = time.perf_counter() - t0
+        cpu, client, busy = cpu_seconds(pid) - cpu0, children_cpu() - client0, system_busy()[0] - busy0
+    return Phase(done, elapsed, cpu, client, busy, foreign.cores)
 
 
 def start_target(spec: str, setup: HubSetup, work: Path, args: argparse.Namespace) -> Target:
     app, _, server = spec.partition("@")
     blob_dir = setup.files[BIG]["blob"].parent
+    blobs = {name: f["blob"] for name, f in setup.files.items()}
     port = free_port()
     log = work / "logs" / f"{spec.replace('/', '_')}.log"
     if app == "nginx":
@@ -220,21 +227,21 @@ def start_target(spec: str, setup: HubSetup, work: Path, args: argparse.Namespac
         conf = ndir / "nginx.conf"
         conf.write_text(NGINX_CONF.format(workers=args.nginx_workers, dir=ndir, port=port, root=blob_dir))
         cmd = [need("nginx", "apt-get install -y nginx-light"), "-p", str(ndir), "-c", str(conf), "-g", "daemon off;"]
-        srv = Server(f"nginx({args.nginx_workers}w)", cmd, dict(os.environ), port, log, health="/").start()
+        srv = Server(spec, cmd, dict(os.environ), port, log, health="/").start()
         urls = {name: f"{srv.url}/files/{f['blob'].name}" for name, f in setup.files.items()}
-        return Target(f"nginx sendfile ({args.nginx_workers} worker)", "nginx", srv, urls)
+        return Target(spec, f"nginx sendfile ({args.nginx_workers} worker)", "nginx", srv, urls, blobs)
     sspec = ServerSpec.parse(server or ("cli" if app == "hub" else "uvicorn"))
     if app == "hub":
-        env = hub_env(setup.data_dir, setup.database_url, port)
+        env = sspec.env(hub_env(setup.data_dir, setup.database_url, port))
         srv = Server(spec, sspec.command("hub", port), env, port, log, health="/healthz").start()
         urls = {name: f"{srv.url}{f['url']}" for name, f in setup.files.items()}
-        label = "hub: continuata-hub serve" if sspec.kind == "cli" else f"hub: {sspec.label()}"
-        return Target(label, "hub", srv, urls)
+        label = "hub: continuata-hub " + sspec.label() if sspec.kind == "cli" else f"hub: {sspec.label()}"
+        return Target(spec, label, "hub", srv, urls, blobs)
     if app == "file":
-        env = python_env({"BENCH_FILES_DIR": str(blob_dir)})
+        env = sspec.env(python_env({"BENCH_FILES_DIR": str(blob_dir)}))
         srv = Server(spec, sspec.command("file", port), env, port, log, health="/").start()
         urls = {name: f"{srv.url}/files/{f['blob'].name}" for name, f in setup.files.items()}
-        return Target(f"Litestar File: {sspec.label()}", "file", srv, urls)
+        return Target(spec, f"Litestar File: {sspec.label()}", "file", srv, urls, blobs)
     raise SystemExit(f"unknown target {spec!r}: hub, file or nginx, optionally APP@uvicorn:… / APP@granian:…")
 
 
@@ -242,107 +249,141 @@ def fmt(x: float | None, digits: int = 1) -> str:
     return "-" if x is None else f"{x:,.{digits}f}"
 
 
+def report(targets: list[Target], args: argparse.Namespace) -> None:
+    print()
+    print(f"Downloads: {args.concurrency} parallel `curl -o /dev/null` of a 1 GiB file, {args.reps} phases of "
+          f">= {args.seconds:g} s per server taken in turns (median phase; MB = 10^6 bytes). "
+          "Memory: RSS above idle (MiB) while streaming a 2 GiB file.")
+    rows = []
+    for t in targets:
+        if not t.phases:
+            continue
+        mbps = [p.mbps for p in t.phases]
+        gib = sum(p.bytes for p in t.phases) / GiB
+        rows.append([
+            t.label,
+            fmt(t.median("mbps"), 0),
+            f"{min(mbps):,.0f}-{max(mbps):,.0f}",
+            fmt(gib, 0),
+            fmt(t.median("cpu_per_gib"), 3),
+            fmt(statistics.median(p.client_cpu / (p.bytes / GiB) for p in t.phases if p.bytes), 3),
+            fmt(statistics.median(p.machine_cpu / p.seconds for p in t.phases), 2),
+            fmt(max(p.foreign_cores for p in t.phases), 2),
+            fmt(t.idle_rss_mb),
+            fmt(t.grow_fast_mb),
+            fmt(t.grow_slow_mb),
+            fmt(t.grow_load_mb),
+        ])
+    print(table(["server", "MB/s", "range", "GiB", "srv CPU s/GiB", "curl CPU s/GiB", "busy cores",
+                 "other procs", "idle RSS", "+RSS 2GiB", "+RSS slow", f"+RSS {args.concurrency}x"], rows))
+    for t in targets:
+        for e in t.errors[:3]:
+            print(f"  ERROR {t.label}: {e}")
+    if any(p.foreign_cores > 0.2 for t in targets for p in t.phases):
+        print("  NOTE: other processes on this machine used CPU during some phases ('other procs', cores): "
+              "throughput figures are then understated; CPU per GiB is less affected.")
+
+    nginx = next((t for t in targets if t.app == "nginx" and t.phases), None)
+    file_ref = next((t for t in targets if t.app == "file" and t.phases), None)
+    print()
+    ratio_rows = []
+    for t in targets:
+        if not t.phases:
+            continue
+        row = [t.label]
+        for ref in (nginx, file_ref):
+            if ref and ref is not t:
+                row += [f"{t.median('mbps') / ref.median('mbps'):.2f}x",
+                        f"{t.median('cpu_per_gib') / ref.median('cpu_per_gib'):.2f}x"]
+            else:
+                row += ["-", "-"]
+        ratio_rows.append(row)
+    print(table(["server", "MB/s vs nginx", "CPU/GiB vs nginx", "MB/s vs File", "CPU/GiB vs File"], ratio_rows))
+
+    if nginx:
+        for hub in (t for t in targets if t.app == "hub" and t.phases):
+            cpu = hub.median("cpu_per_gib") / nginx.median("cpu_per_gib")
+            tput = hub.median("mbps") / nginx.median("mbps")
+            grow = max(hub.grow_fast_mb, hub.grow_slow_mb or 0) * 1.048576
+            print()
+            print(f"Targets for {hub.label}:")
+            print(f"  {'MET ' if cpu <= 1.3 else 'MISS'}  server CPU per GiB <= 1.3x nginx: {cpu:.2f}x")
+            print(f"  {'MET ' if tput >= 0.8 else 'MISS'}  throughput >= 0.8x nginx: {tput:.2f}x")
+            print(f"  {'MET ' if grow < 50 else 'MISS'}  RSS growth streaming 2 GiB < 50 MB: {grow:.1f} MB")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--targets", default="hub,file,nginx", help="comma-separated (default: hub,file,nginx)")
     parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--seconds", type=float, default=6.0, help="least duration of each throughput phase")
+    parser.add_argument("--seconds", type=float, default=5.0, help="least duration of each throughput phase")
+    parser.add_argument("--reps", type=int, default=3, help="throughput phases per server, taken in turns")
     parser.add_argument("--slow-rate", default="400M", help="curl --limit-rate of the slow client ('' to skip)")
     parser.add_argument("--nginx-workers", type=int, default=1)
+    parser.add_argument("--wait-quiet", type=float, default=30.0,
+                        help="before each phase, wait up to this many seconds for other processes to go quiet")
     parser.add_argument("--database-url", default="", help="default: SQLite in the temporary hub data dir")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (logs, hub data)")
+    parser.add_argument("--reuse", type=Path, help="a directory kept by --keep: skip the setup, keep it afterwards")
     args = parser.parse_args()
     need("curl", "apt-get install -y curl")
 
     print(f"Machine: {machine_line()}")
     print(f"Stack:   {server_versions()}")
     files_dir = CACHE / "files"
-    sizes = {BIG: GiB, HUGE: 2 * GiB}
-    for name, size in sizes.items():
+    for name, size in SIZES.items():
         ensure_file(files_dir / name, size)
 
-    work = Path(tempfile.mkdtemp(prefix="hub-dl-bench-"))
+    if args.reuse:
+        args.keep = True
+    work = args.reuse.resolve() if args.reuse else Path(tempfile.mkdtemp(prefix="hub-dl-bench-"))
     targets: list[Target] = []
-    results: list[Result] = []
+    failed = True
     try:
         db = args.database_url or f"sqlite:///{work / 'hubdata' / 'hub.sqlite3'}"
         t = time.perf_counter()
-        print(f"Setting up a hub in {work} (init, product, CLI upload of {sum(sizes.values()) / GiB:.0f} GiB, token)...",
-              flush=True)
-        setup = setup_hub(work, db, files_dir, work / "logs" / "setup.log")
-        print(f"  done in {time.perf_counter() - t:.1f} s", flush=True)
-        for f in setup.files.values():  # into the page cache, for every server alike
-            with open(f["blob"], "rb") as fh:
-                while fh.read(16 * MiB):
-                    pass
-        for spec in args.targets.split(","):
-            target = start_target(spec.strip(), setup, work, args)
-            targets.append(target)
-            try:
-                print(f"Measuring {target.label} ...", flush=True)
-                results.append(measure(target, args, sizes))
-            finally:
-                target.server.stop()
+        if args.reuse:
+            setup = HubSetup.load(work / "setup.json")
+            print(f"Reusing the hub set up in {work}")
+        else:
+            print(f"Setting up a hub in {work} (init, product, CLI upload of {sum(SIZES.values()) / GiB:.0f} GiB, "
+                  "token)...", flush=True)
+            setup = setup_hub(work, db, files_dir, work / "logs" / "setup.log")
+            print(f"  done in {time.perf_counter() - t:.1f} s", flush=True)
+        for spec in split_specs(args.targets):
+            targets.append(start_target(spec.strip(), setup, work, args))
+        ours = tuple(t.server.pid for t in targets)
+        for target in targets:
+            print(f"Memory: {target.label} ...", flush=True)
+            measure_memory(target, args)
+        samplers = {t.spec: RssSampler(t.server.pid) for t in targets}
+        with contextlib.ExitStack() as stack:
+            for t, sampler in zip(targets, samplers.values()):
+                stack.enter_context(sampler)
+            for rep in range(args.reps):
+                for target in targets:
+                    foreign = wait_quiet(args.wait_quiet, ours) if args.wait_quiet else 0.0
+                    warm_page_cache(target.blobs[BIG])
+                    phase = throughput_phase(target, args.concurrency, args.seconds)
+                    if not phase.bytes:
+                        print(f"  {target.label}: no download completed: {target.errors[-1:]}", flush=True)
+                        continue
+                    target.phases.append(phase)
+                    print(f"Throughput {rep + 1}/{args.reps}: {target.label}: {phase.mbps:,.0f} MB/s, "
+                          f"{phase.cpu_per_gib:.3f} CPU s/GiB (other processes: {phase.foreign_cores:.2f} cores, "
+                          f"{foreign:.2f} before)", flush=True)
+        for t in targets:
+            t.grow_load_mb = (samplers[t.spec].peak * 1.0 - t.idle_rss_mb * 1024) / 1024
+        failed = False
     finally:
         for target in targets:
             target.server.stop()
-        if args.keep:
+        if args.keep or failed:
             print(f"Kept {work}")
         else:
-            import shutil
-
             shutil.rmtree(work, ignore_errors=True)
-
-    print()
-    print(f"Downloads: {args.concurrency} parallel `curl -o /dev/null` of a 1 GiB file for >= {args.seconds:g} s; "
-          f"memory while streaming a 2 GiB file (MB = 10^6 bytes; RSS in MiB)")
-    rows = [
-        [
-            r.label,
-            fmt(r.mbps, 0),
-            fmt(r.gib, 0),
-            fmt(r.cpu_per_gib, 3),
-            fmt(r.client_cpu_per_gib, 3),
-            fmt(r.idle_rss_mb),
-            fmt(r.grow_fast_mb),
-            fmt(r.grow_slow_mb),
-            fmt(r.grow_load_mb),
-        ]
-        for r in results
-    ]
-    print(table(["server", "MB/s", "GiB", "srv CPU s/GiB", "curl CPU s/GiB", "idle RSS",
-                 "+RSS 2GiB", f"+RSS slow", f"+RSS {args.concurrency}x"], rows))
-    for r in results:
-        for e in r.errors[:3]:
-            print(f"  ERROR {r.label}: {e}")
-
-    nginx = next((r for r in results if r.app == "nginx"), None)
-    file_ref = next((r for r in results if r.app == "file"), None)
-    print()
-    ratio_rows = []
-    for r in results:
-        row = [r.label]
-        for ref in (nginx, file_ref):
-            if ref and ref is not r and ref.mbps and ref.cpu_per_gib:
-                row += [f"{r.mbps / ref.mbps:.2f}x", f"{r.cpu_per_gib / ref.cpu_per_gib:.2f}x"]
-            else:
-                row += ["-", "-"]
-        ratio_rows.append(row)
-    print(table(["server", "MB/s vs nginx", "CPU/GiB vs nginx", "MB/s vs File", "CPU/GiB vs File"], ratio_rows))
-
-    hub = next((r for r in results if r.app == "hub"), None)
-    if hub and nginx:
-        print()
-        print(f"Targets for {hub.label}:")
-        checks = [
-            ("CPU per GiB <= 1.3x nginx", hub.cpu_per_gib / nginx.cpu_per_gib, hub.cpu_per_gib / nginx.cpu_per_gib <= 1.3),
-            ("throughput >= 0.8x nginx", hub.mbps / nginx.mbps, hub.mbps / nginx.mbps >= 0.8),
-            ("RSS growth streaming 2 GiB < 50 MB", max(hub.grow_fast_mb, hub.grow_slow_mb or 0) * 1.048576,
-             max(hub.grow_fast_mb, hub.grow_slow_mb or 0) * 1.048576 < 50),
-        ]
-        for what, value, ok in checks:
-            print(f"  {'MET ' if ok else 'MISS'}  {what}: {value:.2f}")
-    return 1 if any(r.errors for r in results) else 0
+    report(targets, args)
+    return 1 if any(t.errors for t in targets) else 0
 
 
 if __name__ == "__main__":

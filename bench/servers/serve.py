@@ -1,6 +1,6 @@
-"""Serve one of bench/apps.py with uvicorn or granian, for the benchmarks.
+"""Serve one of bench/servers/apps.py with uvicorn or granian, for the benchmarks.
 
-    python bench/serve.py {hub,file,hello} --port 8001 [--server uvicorn|granian] [--opt=value ...]
+    python bench/servers/serve.py {hub,file,hello} --port 8001 [--server uvicorn|granian] [--opt=value ...]
 
 With ``--server uvicorn`` (the default) the options default to exactly what
 ``continuata-hub serve`` passes to ``uvicorn.run`` (log level info, so the
@@ -11,6 +11,9 @@ which means httptools/uvloop only when installed). Override with
 With ``--server granian`` this execs ``granian --interface asgi --factory``
 on ``apps:<app>_app`` with one worker; any ``--opt=value`` is handed to
 granian as ``--opt value`` (e.g. ``--loop=uvloop``, ``--blocking-threads=2``).
+
+``--pythonpath=DIR`` (either server) puts DIR in front of the import path, to
+try packages such as uvloop and httptools without installing them in the venv.
 """
 
 from __future__ import annotations
@@ -37,6 +40,12 @@ def main() -> None:
             parser.error(f"options are --name=value, not {item!r}")
         name, value = item[2:].split("=", 1)
         opts[name.replace("-", "_")] = value
+
+    # Extra packages (uvloop, httptools...) from a folder, without installing them in the venv
+    # (where they would change what ``continuata-hub serve`` picks).
+    if extra_path := opts.pop("pythonpath", None):
+        sys.path.insert(0, extra_path)
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [extra_path, os.environ.get("PYTHONPATH")]))
 
     if args.server == "granian":
         granian = shutil.which("granian", path=str(Path(sys.executable).parent)) or shutil.which("granian")

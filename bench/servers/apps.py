@@ -6,7 +6,7 @@
   ``File`` response for ``$BENCH_FILES_DIR/<name>`` (no database, no Range).
 - ``hello_app()``: a bare Litestar app, ``@get("/")`` returning a small dict.
 
-All three are factories (``granian --factory``; bench/serve.py calls them).
+All three are factories (``granian --factory``; bench/servers/serve.py calls them).
 """
 
 from __future__ import annotations

@@ -1,0 +1,301 @@
+"""Request-rate benchmark: the hub's busiest small requests against a bare Litestar app.
+
+    /work/venv/bin/python bench/requests.py                      # SQLite and PostgreSQL
+    /work/venv/bin/python bench/requests.py --databases sqlite --hub hub,hub@granian
+
+With ``wrk -t2 -c32 -d<duration>s --latency`` on 127.0.0.1, for each database:
+
+- ``hello``: a bare Litestar app (``@get("/")`` returning a dict) on the same
+  ``uvicorn.run`` settings as ``continuata-hub serve`` (the reference);
+- ``healthz``: the hub's ``GET /healthz`` (the hub's app and middleware, no database);
+- ``redeem``: ``GET /download?token=…``, the buyer's download page (resolves the
+  token: four queries, looks up the download session: one more, renders HTML);
+- ``mint``: ``POST /api/products/bench/tokens`` with a JSON body and an API key
+  (authenticates the key, inserts a token, reads it back).
+
+The endpoints take turns, ``--reps`` runs each (median run counts), so that a
+change in the machine's background load hits all of them alike. Printed:
+requests/s, latency p50/p99 from wrk, the server's CPU per request (from
+/proc, less sensitive to other load than requests/s), the database's CPU per
+request (PostgreSQL backends of the benchmark database), and ratios to ``hello``.
+
+The PostgreSQL database (``hub_bench_requests`` by default) is dropped and
+created fresh for each run, and dropped again at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import (  # noqa: E402
+    CACHE,
+    CLK_TCK,
+    ForeignLoad,
+    Server,
+    ServerSpec,
+    cpu_seconds,
+    drop_postgres,
+    fresh_postgres,
+    free_port,
+    hub_env,
+    machine_line,
+    need,
+    python_env,
+    server_versions,
+    setup_hub,
+    split_specs,
+    table,
+    tail,
+    wait_quiet,
+)
+
+MINT_LUA = """\
+wrk.method = "POST"
+wrk.body = '{"customerEmail": "buyer@example.com", "maxDownloads": 5, "metadata": {"order": "bench"}}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer %s"
+"""
+
+
+@dataclass
+class Run:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    bad: int
+    server_us: float
+    db_us: float
+    foreign: float
+
+
+@dataclass
+class Endpoint:
+    name: str
+    label: str
+    server: Server
+    path: str
+    script: Path | None = None
+    runs: list[Run] = field(default_factory=list)
+
+    def median(self, attr: str) -> float:
+        return statistics.median(getattr(r, attr) for r in self.runs)
+
+
+def _ms(text: str) -> float:
+    m = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if not m:
+        return float("nan")
+    value, unit = float(m.group(1)), m.group(2)
+    return value * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def parse_wrk(out: str) -> tuple[float, float, float, int, int]:
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    bad = 0
+    if m := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out):
+        bad += int(m.group(1))
+    if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
+        bad += sum(int(x) for x in m.groups())
+    return rps, p50, p99, requests, bad
+
+
+def db_backend_ticks(dbname: str | None) -> int:
+    """CPU ticks of the PostgreSQL backends connected to ``dbname`` (0 without one)."""
+    if not dbname:
+        return 0
+    total = 0
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if not cmd.startswith("postgres:") or f" {dbname} " not in cmd:
+                continue
+            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total
+
+
+def run_wrk(ep: Endpoint, args: argparse.Namespace, dbname: str | None, log: Path) -> Run:
+    cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency", "--timeout", "10s"]
+    if ep.script:
+        cmd += ["-s", str(ep.script)]
+    cmd.append(ep.server.url + ep.path)
+    with ForeignLoad(ep.server.pid) as foreign:
+        cpu0, db0 = cpu_seconds(ep.server.pid), db_backend_ticks(dbname)
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        cpu, db = cpu_seconds(ep.server.pid) - cpu0, (db_backend_ticks(dbname) - db0) / CLK_TCK
+    with open(log, "a") as fh:
+        fh.write(f"$ {' '.join(cmd)}\n{r.stdout}{r.stderr}\n")
+    if ep.server.proc is not None and ep.server.proc.poll() is not None:
+        raise RuntimeError(f"{ep.server.name} exited (code {ep.server.proc.returncode}) during the run; "
+                           f"its log {ep.server.log} ends:\n{tail(ep.server.log)}")
+    if r.returncode != 0:
+        raise RuntimeError(f"wrk failed: {r.stderr}")
+    rps, p50, p99, requests, bad = parse_wrk(r.stdout)
+    per = 1e6 / requests if requests else float("nan")
+    # The database's backends are not "other processes" for this measure.
+    return Run(rps, p50, p99, requests, bad, cpu * per, db * per, max(0.0, foreign.cores - db / foreign.seconds))
+
+
+def small_folder() -> Path:
+    folder = CACHE / "small"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, size in (("readme.txt", 2_000), ("sample.wav", 300_000)):
+        path = folder / name
+        if not path.exists() or path.stat().st_size != size:
+            path.write_bytes((name.encode() * (size // len(name) + 1))[:size])
+    return folder
+
+
+def bench_database(kind: str, args: argparse.Namespace, work: Path) -> tuple[list[Endpoint], str]:
+    dbname = None
+    if kind == "sqlite":
+        db_url = f"sqlite:///{work / 'hubdata' / 'hub.sqlite3'}"
+    else:
+        dbname = args.postgres_db
+        db_url = fresh_postgres(dbname, args.postgres_url)
+    print(f"[{kind}] setting up a hub (init, product, CLI upload, token) ...", flush=True)
+    setup = setup_hub(work, db_url, small_folder(), work / "logs" / "setup.log")
+    script = work / "mint.lua"
+    script.write_text(MINT_LUA % setup.api_key)
+    servers: list[Server] = []
+    endpoints: list[Endpoint] = []
+    try:
+        port = free_port()
+        spec = ServerSpec.parse(args.reference)
+        hello = Server("hello", spec.command("hello", port), spec.env(python_env()), port, work / "logs" / "hello.log").start()
+        servers.append(hello)
+        endpoints.append(Endpoint("hello", f"bare Litestar hello ({spec.label()})", hello, "/"))
+        for hub_spec in split_specs(args.hub):
+            app, _, how = hub_spec.strip().partition("@")
+            if app != "hub":
+                raise SystemExit(f"--hub takes hub or hub@SERVER[:opts], not {hub_spec!r}")
+            sspec = ServerSpec.parse(how or "cli")
+            port = free_port()
+            env = sspec.env(hub_env(setup.data_dir, db_url, port))
+            log = work / "logs" / f"{hub_spec.replace('/', '_')}.log"
+            hub = Server(hub_spec, sspec.command("hub", port), env, port, log, health="/healthz").start()
+            servers.append(hub)
+            tag = "" if sspec.kind == "cli" and not sspec.opts else f" [{sspec.label()}]"
+            endpoints += [
+                Endpoint("healthz", f"hub GET /healthz{tag}", hub, "/healthz"),
+                Endpoint("redeem", f"hub redeem GET /download?token={tag}", hub, f"/download?token={setup.token}"),
+                Endpoint("mint", f"hub mint POST /api/products/…/tokens{tag}", hub, "/api/products/bench/tokens",
+                         script),
+            ]
+        ours = tuple(s.pid for s in servers)
+        for rep in range(args.reps):
+            for ep in endpoints:
+                if args.wait_quiet:
+                    wait_quiet(args.wait_quiet, ours)
+                run = run_wrk(ep, args, dbname, work / "logs" / "wrk.log")
+                ep.runs.append(run)
+                print(f"[{kind}] {rep + 1}/{args.reps} {ep.label}: {run.rps:,.0f} req/s, p50 {run.p50_ms:.2f} ms, "
+                      f"p99 {run.p99_ms:.2f} ms, {run.server_us:.0f} us CPU/req"
+                      f"{f', {run.bad} bad' if run.bad else ''} (other processes {run.foreign:.2f} cores)", flush=True)
+    finally:
+        for s in servers:
+            s.stop()
+        if dbname:
+            drop_postgres(dbname, args.postgres_url)
+    return endpoints, db_url.split("://")[0]
+
+
+def report(kind: str, endpoints: list[Endpoint], args: argparse.Namespace) -> None:
+    hello = next(e for e in endpoints if e.name == "hello")
+    print()
+    print(f"Requests on {kind}: wrk -t{args.threads} -c{args.connections} -d{args.duration}s, "
+          f"median of {args.reps} runs taken in turns")
+    rows = []
+    for ep in endpoints:
+        rows.append([
+            ep.label,
+            f"{ep.median('rps'):,.0f}",
+            f"{min(r.rps for r in ep.runs):,.0f}-{max(r.rps for r in ep.runs):,.0f}",
+            f"{ep.median('p50_ms'):.2f}",
+            f"{ep.median('p99_ms'):.2f}",
+            f"{ep.median('server_us'):,.0f}",
+            f"{ep.median('db_us'):,.0f}" if kind != "sqlite" else "-",
+            str(sum(r.bad for r in ep.runs)),
+            f"{ep.median('rps') / hello.median('rps'):.2f}x",
+            f"{ep.median('server_us') / hello.median('server_us'):.1f}x",
+            f"{max(r.foreign for r in ep.runs):.2f}",
+        ])
+    print(table(["endpoint", "req/s", "range", "p50 ms", "p99 ms", "srv CPU us/req", "db CPU us/req", "errors",
+                 "req/s vs hello", "CPU/req vs hello", "other procs"], rows))
+    for ep in endpoints:
+        if ep.name == "redeem":
+            ratio = ep.median("rps") / hello.median("rps")
+            print(f"  {'MET ' if ratio >= 0.5 else 'MISS'}  {ep.label}: {ratio:.2f}x bare Litestar req/s "
+                  "(target >= 0.5x)")
+    if any(r.foreign > 0.2 for ep in endpoints for r in ep.runs):
+        print("  NOTE: other processes used CPU during some runs ('other procs', cores): req/s is then understated;"
+              " CPU per request is less affected.")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres",
+                        help="a server and a user that may create databases")
+    parser.add_argument("--postgres-db", default="hub_bench_requests")
+    parser.add_argument("--hub", default="hub", help="hub servers, comma-separated: hub (continuata-hub serve), "
+                        "hub@uvicorn:http=httptools,loop=uvloop,access_log=0, hub@granian, ...")
+    parser.add_argument("--reference", default="uvicorn",
+                        help="how to serve the bare hello app (bench/servers/serve.py options; default the serve settings)")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--duration", type=int, default=8)
+    parser.add_argument("--reps", type=int, default=2)
+    parser.add_argument("--wait-quiet", type=float, default=20.0,
+                        help="before each run, wait up to this many seconds for other processes to go quiet")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directories (logs, wrk output)")
+    args = parser.parse_args()
+    need("wrk", "apt-get install -y wrk")
+
+    print(f"Machine: {machine_line()}")
+    print(f"Stack:   {server_versions()}")
+    reports = []
+    for kind in args.databases.split(","):
+        kind = kind.strip()
+        if kind not in {"sqlite", "postgres"}:
+            raise SystemExit(f"unknown database {kind!r}")
+        if kind == "postgres":
+            need("psql", "apt-get install -y postgresql-client")
+        work = Path(tempfile.mkdtemp(prefix=f"hub-rq-bench-{kind}-"))
+        failed = True
+        try:
+            endpoints, _ = bench_database(kind, args, work)
+            reports.append((kind, endpoints))
+            failed = False
+        finally:
+            if args.keep or failed:
+                print(f"Kept {work}")
+            else:
+                shutil.rmtree(work, ignore_errors=True)
+    for kind, endpoints in reports:
+        report(kind, endpoints, args)
+    return 1 if any(r.bad for _, eps in reports for ep in eps for r in ep.runs) else 0
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        sys.exit(main())
