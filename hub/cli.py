@@ -86,6 +86,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings()
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
+    from hub.web.sendfile_server import SendfileH11Protocol
+
     uvicorn.run(
         create_app(settings),
         host=host,
@@ -93,6 +95,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_level=settings.log_level,
         proxy_headers=True,
         server_header=False,
+        http=SendfileH11Protocol,
+        loop="asyncio",
     )
     return 0
 

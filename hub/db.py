@@ -95,11 +95,37 @@ async def migrate(engine: Engine) -> None:
         raise RuntimeError(f"Database migration failed: {result.message}\n{report.getvalue()}")
 
 
+async def _no_reset(connection) -> None:
+    """Give a connection back to the pool as it is (see ``connected``)."""
+
+
+def one_connection(engine: Engine):
+    """Run a few reads on one connection.
+
+    piccolo opens a new SQLite connection (and aiosqlite a new thread) for
+    every query outside a transaction, so on SQLite this is a (deferred, read)
+    transaction. On PostgreSQL it is nothing: a pooled connection costs no
+    round trip, and BEGIN/COMMIT would cost two.
+    """
+    return engine.transaction() if is_sqlite(engine) else contextlib.nullcontext()
+
+
+def one_write_connection(engine: Engine):
+    """Like :func:`one_connection` for reads followed by writes: on SQLite an
+    immediate transaction (a deferred one could fail with "database is locked"
+    when it upgrades to a write)."""
+    return write_transaction(engine) if is_sqlite(engine) else contextlib.nullcontext()
+
+
 @contextlib.asynccontextmanager
 async def connected(engine: Engine):
     """Open (and finally close) the engine's connection pool, if it has one."""
     if isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(min_size=2, max_size=20)
+        # asyncpg resets a connection (a round trip: UNLISTEN, RESET ALL...) each
+        # time it goes back to the pool, and piccolo checks one out per query
+        # outside a transaction. The hub sets no session state (no SET, LISTEN
+        # or advisory locks), so there is nothing to reset.
+        await engine.start_connection_pool(min_size=2, max_size=20, reset=_no_reset)
         try:
             yield engine
         finally:

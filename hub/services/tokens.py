@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from hub.clock import as_aware, utcnow
+from hub.db import one_connection, one_write_connection
 from hub.errors import Conflict, Gone, Invalid, NotFound
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, hash_secret, new_id, new_secret
 from hub.services.media import deliverable_media_files
@@ -35,7 +36,7 @@ async def deliverable_version(product: dict, version: str | None) -> dict:
     if version is None:
         if product["active_version"] is None:
             raise Conflict(f"Product {product['slug']} has no active version to deliver yet", field="version")
-        return await Version.select().where(Version.id == product["active_version"]).first()
+        return (await _ready_version(product["active_version"]))[0]
     row = await find_version(product, version)
     if row["status"] != "ready":
         raise Conflict(f"Version {version} is {row['status']}, not ready to deliver", field="version")
@@ -55,6 +56,24 @@ async def mint_token(
     purchase: str | None = None,
 ) -> tuple[str, dict, dict, dict]:
     """Mint a token; returns ``(secret, token, product, version)``."""
+    async with one_write_connection(DownloadToken._meta.db):
+        return await _mint_token(org, product_id, version=version, customer_email=customer_email,
+                                 expires_at=expires_at, ttl=ttl, max_downloads=max_downloads, metadata=metadata,
+                                 purchase=purchase)
+
+
+async def _mint_token(
+    org: str,
+    product_id: str,
+    *,
+    version: str | None,
+    customer_email: Any,
+    expires_at: datetime | None,
+    ttl: timedelta,
+    max_downloads: Any,
+    metadata: Any,
+    purchase: str | None,
+) -> tuple[str, dict, dict, dict]:
     product = await find_product(org, product_id)
     version_row = await deliverable_version(product, version)
     return await mint_for_version(
@@ -139,6 +158,28 @@ async def revoke_token(org: str, product_id: str, token_id: str) -> dict:
     return await DownloadToken.select().where(DownloadToken.id == token_id).output(load_json=True).first()
 
 
+_READY_VERSIONS: dict[str, tuple[dict, list[dict]]] = {}
+_READY_VERSIONS_MAX = 512
+
+
+async def _ready_version(version_id: str) -> tuple[dict, list[dict]]:
+    """A version and its files; ready versions are immutable, so each process keeps them.
+
+    Not shared state: every process reads the same rows, and a version that
+    is not ready is read anew every time.
+    """
+    cached = _READY_VERSIONS.get(version_id)
+    if cached is not None:
+        return cached
+    version = await Version.select().where(Version.id == version_id).first()
+    files = await VersionFile.select().where(VersionFile.version == version_id).order_by(VersionFile.path)
+    if version is not None and version["status"] == "ready":
+        if len(_READY_VERSIONS) >= _READY_VERSIONS_MAX:
+            _READY_VERSIONS.pop(next(iter(_READY_VERSIONS)))
+        _READY_VERSIONS[version_id] = (version, files)
+    return version, files
+
+
 @dataclass(frozen=True, slots=True)
 class Grant:
     """What a valid token lets its bearer download."""
@@ -162,6 +203,11 @@ async def resolve_token(secret: str | None) -> Grant:
     """
     if not secret or not secret.startswith(DOWNLOAD_TOKEN_PREFIX) or len(secret) > 200:
         raise NotFound("This download link is not valid. Check that you copied the whole link.")
+    async with one_connection(DownloadToken._meta.db):
+        return await _resolve_token(secret)
+
+
+async def _resolve_token(secret: str) -> Grant:
     digest = hash_secret(secret)
     token = await DownloadToken.select().where(DownloadToken.token_hash == digest).output(load_json=True).first()
     if token is None:
@@ -178,10 +224,9 @@ async def resolve_token(secret: str | None) -> Grant:
     if as_aware(token["expires_at"]) <= utcnow():
         raise Gone("This download link has expired.")
     product = await Product.select().where(Product.id == token["product"]).output(load_json=True).first()
-    version = await Version.select().where(Version.id == token["version"]).first()
-    files = await VersionFile.select().where(VersionFile.version == token["version"]).order_by(VersionFile.path)
+    version, files = await _ready_version(token["version"])
+    files = list(files)
     # The product's media library files (the v2 downloads surface) come
     # with every version, listed after the version's own files.
-
     files += await deliverable_media_files(token["org"], token["product"])
     return Grant(token=token, product=product, version=version, files=files)

@@ -20,6 +20,7 @@ from litestar.types import ASGIApp
 
 from hub.clock import as_aware, iso
 from hub.context import Hub
+from hub.db import one_connection
 from hub.errors import NotFound
 from hub.http_range import RangeNotSatisfiable, etag_for, if_range_allows_partial, parse_range
 from hub.plugins import notify
@@ -96,8 +97,9 @@ class DownloadController(Controller):
 
     @get("/", summary="The download page of a token (HTML, or JSON for Accept: application/json)")
     async def download_page(self, hub: Hub, request: Request, token: str | None = None) -> Response:
-        grant = await resolve_token(token)
-        session = await download_service.open_session(hub, grant.token["id"], _session_key(request, grant))
+        async with one_connection(hub.engine):  # the page's reads on one SQLite connection
+            grant = await resolve_token(token)
+            session = await download_service.open_session(hub, grant.token["id"], _session_key(request, grant))
         download_service.refuse_if_used_up(grant, has_session=session is not None)
         files = [{**f, "url": file_url(hub, token, f), "name": f["path"]} for f in grant.files]
         if wants_json(request):

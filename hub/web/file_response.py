@@ -23,6 +23,7 @@ from hub.storage import BlobStore, StorageError
 log = logging.getLogger("hub.downloads")
 
 PATHSEND = "http.response.pathsend"
+SENDFILE = "hub.sendfile"  # the hub's own server (hub.web.sendfile_server): a range, zero-copy
 CHUNK = 1 << 20
 
 OnFinish = Callable[[int, bool], Awaitable[None]]
@@ -60,6 +61,13 @@ class BlobResponse:
                 completed = True
                 return
             local_path = self.blobs.local_path(self.key)
+            if local_path and SENDFILE in scope.get("extensions", {}) and os.path.isfile(local_path):
+                await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
+                message = {"type": SENDFILE, "path": local_path, "offset": self.start, "count": self.end - self.start + 1}
+                await send(message)
+                sent = message.get("sent", 0)
+                completed = sent == self.end - self.start + 1
+                return
             if self.whole_file and local_path and PATHSEND in scope.get("extensions", {}) and os.path.isfile(local_path):
                 await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
                 await send({"type": PATHSEND, "path": local_path})
