@@ -64,10 +64,12 @@ async def _store_event(event: WebhookEventIn, outcome: str) -> None:
 async def _once(hub: Hub, event: WebhookEventIn, work) -> Outcome:
     """Run ``work`` (inside the transaction) unless the event was seen."""
     for attempt in range(ATTEMPTS):
-        if await already_seen(event.provider, event.event_id):
-            return Outcome(duplicate=True, note="already processed")
         try:
             async with write_transaction(hub.engine):
+                # Checked inside the transaction: one connection for the whole
+                # event (on SQLite each query outside one opens its own).
+                if await already_seen(event.provider, event.event_id):
+                    return Outcome(duplicate=True, note="already processed")
                 outcome, after_commit = await work()
                 await _store_event(event, outcome.note)
         except UNIQUE_VIOLATIONS:

@@ -74,7 +74,10 @@ class SmtpServer:
         """Listen: on a port the OS chooses the first time, on the same port after."""
         if self._controller is not None:
             return
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted
+        # connections only then, and without it every reply waits ~45 ms for
+        # a delayed ACK.
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         # The port was ours a moment ago: connections in TIME_WAIT must not keep us off it.
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:

@@ -34,7 +34,14 @@ from hub.errors import BadRequest
 from hub.services.fulfillment import Outcome, WebhookEventIn, acknowledge, already_seen, fulfil, refund
 from hub.tables import Organization
 from plugins.stripe.api import StripeApi
-from plugins.stripe.checkout import PROVIDER, is_full_refund, object_id, order_from_session, session_paid_by
+from plugins.stripe.checkout import (
+    PROVIDER,
+    is_full_refund,
+    items_from_session_metadata,
+    object_id,
+    order_from_session,
+    session_paid_by,
+)
 from plugins.stripe.config import ORG, StripeConfig
 
 log = logging.getLogger("hub.plugins.stripe")
@@ -104,6 +111,14 @@ async def organization_for(config: StripeConfig) -> str:
     raise BadRequest(f"Cannot tell which organization this Stripe event is for ({reason}): set {ORG} to its id")
 
 
+def may_ask_stripe(event_type: str, obj: dict[str, Any]) -> bool:
+    """Whether acting on the event may call Stripe's API: a paid session
+    without ``continuata_products`` metadata (its line items), or a refund."""
+    if event_type in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
+        return not items_from_session_metadata(obj)
+    return event_type == "charge.refunded"
+
+
 class StripeWebhook:
     """Acts on verified Stripe events for one hub."""
 
@@ -116,11 +131,11 @@ class StripeWebhook:
         event = verify_event(body, signature, self.config.webhook_secrets)
         org = await organization_for(self.config)
         record = WebhookEventIn(provider=PROVIDER, event_id=event["id"], event_type=event["type"][:100], org=org)
-        # Checked here too (fulfil checks again) so a replay never waits for
-        # Stripe's API.
-        if await already_seen(PROVIDER, record.event_id):
-            return Outcome(duplicate=True, note="already processed")
         obj = event["data"]["object"]
+        # Checked here too (fulfil checks again, in its transaction) when the
+        # event may need Stripe's API, so a replay never waits for it.
+        if may_ask_stripe(event["type"], obj) and await already_seen(PROVIDER, record.event_id):
+            return Outcome(duplicate=True, note="already processed")
         if event["type"] in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
             return await self.checkout_paid(hub, record, obj)
         if event["type"] == "charge.refunded":
