@@ -24,7 +24,7 @@ from hub.context import Hub
 from hub.db import write_transaction
 from hub.errors import Forbidden, Gone
 from hub.secrets import new_id
-from hub.services.tokens import Grant
+from hub.services.tokens import EXPIRED, REVOKED, Grant
 from hub.tables import DownloadSession, DownloadToken, FileTransfer, MediaFile, VersionFile
 
 SESSION_COOKIE = "ct_dl"
@@ -114,13 +114,10 @@ async def enter_session(hub: Hub, grant: Grant, key: str, *, ip: str, user_agent
         DownloadToken.id == token_id
     ).first()
     if token is None or token["revoked_at"] is not None:
-        raise Gone("This download link has been revoked.")
+        raise Gone(REVOKED)
     if as_aware(token["expires_at"]) <= utcnow():
-        raise Gone("This download link has expired.")
-    raise Forbidden(
-        f"This download link has been used the maximum number of times ({grant.token['max_downloads']}). "
-        "Ask the shop for a fresh link."
-    )
+        raise Gone(EXPIRED)
+    raise used_up(grant)
 
 
 @dataclass(slots=True)
@@ -199,10 +196,15 @@ its ``status``: ``completed`` once every file of the download was delivered,
 ``partial`` when some were, ``interrupted`` when none was yet."""
 
 
+def used_up(grant: Grant) -> Forbidden:
+    """The answer to a client with no download left on its token."""
+    return Forbidden(
+        f"This download link has been used the maximum number of times ({grant.token['max_downloads']}). "
+        "Ask the shop for a fresh link."
+    )
+
+
 def refuse_if_used_up(grant: Grant, has_session: bool) -> None:
     """A used-up token still serves the session that used it."""
     if grant.downloads_left == 0 and not has_session:
-        raise Forbidden(
-            f"This download link has been used the maximum number of times ({grant.token['max_downloads']}). "
-            "Ask the shop for a fresh link."
-        )
+        raise used_up(grant)

@@ -20,6 +20,9 @@ from hub.services.media import deliverable_media_files
 from hub.services.products import find_product, find_version
 from hub.tables import DownloadToken, Product, TokenLink, Version, VersionFile
 
+NOT_VALID = "This download link is not valid. Check that you copied the whole link."
+REVOKED = "This download link has been revoked."
+EXPIRED = "This download link has expired."
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -57,36 +60,19 @@ async def mint_token(
 ) -> tuple[str, dict, dict, dict]:
     """Mint a token; returns ``(secret, token, product, version)``."""
     async with one_write_connection(DownloadToken._meta.db):
-        return await _mint_token(org, product_id, version=version, customer_email=customer_email,
-                                 expires_at=expires_at, ttl=ttl, max_downloads=max_downloads, metadata=metadata,
-                                 purchase=purchase)
-
-
-async def _mint_token(
-    org: str,
-    product_id: str,
-    *,
-    version: str | None,
-    customer_email: Any,
-    expires_at: datetime | None,
-    ttl: timedelta,
-    max_downloads: Any,
-    metadata: Any,
-    purchase: str | None,
-) -> tuple[str, dict, dict, dict]:
-    product = await find_product(org, product_id)
-    version_row = await deliverable_version(product, version)
-    return await mint_for_version(
-        org,
-        product,
-        version_row,
-        customer_email=customer_email,
-        expires_at=expires_at,
-        ttl=ttl,
-        max_downloads=max_downloads,
-        metadata=metadata,
-        purchase=purchase,
-    )
+        product = await find_product(org, product_id)
+        version_row = await deliverable_version(product, version)
+        return await mint_for_version(
+            org,
+            product,
+            version_row,
+            customer_email=customer_email,
+            expires_at=expires_at,
+            ttl=ttl,
+            max_downloads=max_downloads,
+            metadata=metadata,
+            purchase=purchase,
+        )
 
 
 async def mint_for_version(
@@ -202,31 +188,27 @@ async def resolve_token(secret: str | None) -> Grant:
     scanners and link previews open freely.
     """
     if not secret or not secret.startswith(DOWNLOAD_TOKEN_PREFIX) or len(secret) > 200:
-        raise NotFound("This download link is not valid. Check that you copied the whole link.")
+        raise NotFound(NOT_VALID)
     async with one_connection(DownloadToken._meta.db):
-        return await _resolve_token(secret)
-
-
-async def _resolve_token(secret: str) -> Grant:
-    digest = hash_secret(secret)
-    token = await DownloadToken.select().where(DownloadToken.token_hash == digest).output(load_json=True).first()
-    if token is None:
-        # An extra link minted on the buyer's /my page for the same token.
-        link = await TokenLink.select(TokenLink.token).where(
-            TokenLink.link_hash == digest, TokenLink.expires_at > utcnow()
-        ).first()
-        if link is not None:
-            token = await DownloadToken.select().where(DownloadToken.id == link["token"]).output(load_json=True).first()
-    if token is None:
-        raise NotFound("This download link is not valid. Check that you copied the whole link.")
-    if token["revoked_at"] is not None:
-        raise Gone("This download link has been revoked.")
-    if as_aware(token["expires_at"]) <= utcnow():
-        raise Gone("This download link has expired.")
-    product = await Product.select().where(Product.id == token["product"]).output(load_json=True).first()
-    version, files = await _ready_version(token["version"])
-    files = list(files)
-    # The product's media library files (the v2 downloads surface) come
-    # with every version, listed after the version's own files.
-    files += await deliverable_media_files(token["org"], token["product"])
-    return Grant(token=token, product=product, version=version, files=files)
+        digest = hash_secret(secret)
+        token = await DownloadToken.select().where(DownloadToken.token_hash == digest).output(load_json=True).first()
+        if token is None:
+            # An extra link minted on the buyer's /my page for the same token.
+            link = await TokenLink.select(TokenLink.token).where(
+                TokenLink.link_hash == digest, TokenLink.expires_at > utcnow()
+            ).first()
+            if link is not None:
+                token = await DownloadToken.select().where(DownloadToken.id == link["token"]).output(load_json=True).first()
+        if token is None:
+            raise NotFound(NOT_VALID)
+        if token["revoked_at"] is not None:
+            raise Gone(REVOKED)
+        if as_aware(token["expires_at"]) <= utcnow():
+            raise Gone(EXPIRED)
+        product = await Product.select().where(Product.id == token["product"]).output(load_json=True).first()
+        version, files = await _ready_version(token["version"])
+        files = list(files)
+        # The product's media library files (the v2 downloads surface) come
+        # with every version, listed after the version's own files.
+        files += await deliverable_media_files(token["org"], token["product"])
+        return Grant(token=token, product=product, version=version, files=files)
