@@ -15,12 +15,22 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
+import tempfile
+from pathlib import Path
+
 from hub.app import create_app
-from hub.settings import Settings
+from hub.testing.app import settings_for_tests
 from tests.conftest import DATABASES, empty_postgres
 from tests.support.server import HubServer, hub_server
 
-schema = schemathesis.openapi.from_dict(create_app(Settings()).openapi_schema.to_schema())
+def _schema() -> dict:
+    """The app's OpenAPI schema, from an app whose data folder is a temporary
+    one: collecting the tests must write nothing into the working tree."""
+    with tempfile.TemporaryDirectory() as data_dir:
+        return create_app(settings_for_tests(Path(data_dir))).openapi_schema.to_schema()
+
+
+schema = schemathesis.openapi.from_dict(_schema())
 
 
 @pytest.fixture(scope="module", params=DATABASES)
