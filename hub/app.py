@@ -69,7 +69,7 @@ def build_hub(settings: Settings, plugins: pluggy.PluginManager | None = None) -
             secret_access_key=settings.s3_secret_access_key,
             prefix=settings.s3_prefix,
         )
-    return Hub(
+    hub = Hub(
         settings=settings,
         engine=engine_from_url(settings.database_url),
         blobs=create_blob_store(settings.storage, data_dir=settings.data_dir, s3=s3),
@@ -77,6 +77,9 @@ def build_hub(settings: Settings, plugins: pluggy.PluginManager | None = None) -
         plugins=plugins,
         sealer=Sealer(secret_key(settings)),
     )
+    for processors in plugins.hook.hub_inbox_processors(hub=hub):
+        hub.inbox_processors.update(processors or {})
+    return hub
 
 
 @asynccontextmanager

@@ -30,6 +30,9 @@ class Hub:
     sealer: Sealer
     mailer: Any = None
     outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    inbox_processors: dict[str, Any] = field(default_factory=dict)
+    """provider name → ``async def process(hub, event) -> note``: how each
+    payment plugin processes its stored webhook events (``hub_inbox_processors``)."""
     plugin_state: dict[str, Any] = field(default_factory=dict)
     """What a plugin keeps between its hooks for this app (an API client
     opened at start-up, say), under the plugin's name. Per process, never

@@ -107,6 +107,28 @@ def render_email(hub, template, context):
 
 
 @hookspec
+def hub_inbox_processors(hub):
+    """Say how the plugin processes the webhook events it stores.
+
+    Called once when the hub is built (in ``serve`` and in
+    ``continuata-hub worker``). A payment plugin's webhook route only
+    verifies and stores each event (:func:`hub.services.inbox.store_event`);
+    the worker later hands it to the processor named here for its provider,
+    one event of a payment at a time, in the order received.
+
+    :return: a dict ``{provider: processor}`` where ``processor`` is
+        ``async def process(hub, event) -> str``: ``event`` is a
+        :class:`hub.services.inbox.ReceivedEvent`; the returned note is kept
+        as the event's outcome. Raising retries the event with backoff, up to
+        ``HUB_INBOX_MAX_ATTEMPTS``, then leaves it ``failed`` with the reason.
+        A processor may run again for an event it already processed (after a
+        crash): translate events into the core's idempotent calls
+        (:func:`hub.services.purchases.record_purchase`,
+        :func:`hub.services.reversals.record_reversal`).
+    """
+
+
+@hookspec
 def hub_startup(hub):
     """Called once when the app has started (database and storage open)."""
 
@@ -140,9 +162,32 @@ def tokens_minted(hub, tokens):
 
 @hookspec
 def purchase_refunded(hub, purchase, revoked_tokens):
-    """A purchase was refunded and its tokens revoked.
+    """A purchase's money went back to the buyer and its tokens were revoked:
+    a full refund (``purchase["status"] == "refunded"``) or a lost dispute
+    (``"charged_back"``). Not called for a purchase recorded after its
+    refund (it is recorded ``refunded``, with no tokens).
 
     :param revoked_tokens: the token rows that were revoked now.
+    """
+
+
+@hookspec
+def purchase_suspended(hub, purchase):
+    """A purchase was put on hold: the buyer disputed the payment. Its links
+    answer 403 (a page naming the shop to contact) until the dispute closes.
+
+    :param purchase: the purchase row, ``status`` ``"on_hold"``.
+    """
+
+
+@hookspec
+def purchase_restored(hub, purchase):
+    """A purchase's access came back: its dispute was won or withdrawn, or
+    its refund failed or was cancelled. A purchase restored before it was
+    ever delivered gets its tokens and delivery email now (and
+    ``tokens_minted`` is called too).
+
+    :param purchase: the purchase row, ``status`` ``"paid"``.
     """
 
 

@@ -67,6 +67,8 @@ class Settings:
     worker: str = "inline"
     outbox_max_attempts: int = 8
     outbox_backoff_seconds: int = 30
+    inbox_max_attempts: int = 10
+    inbox_backoff_seconds: int = 30
     sign_in_minutes: int = 30
     v2_max_file_bytes: int = 25 * 1024 * 1024
     log_level: str = "info"

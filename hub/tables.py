@@ -125,6 +125,7 @@ class Purchase(Table, tablename="hub_purchase"):
     currency = Varchar(length=10, default="")
     status = Varchar(length=20, default="paid")
     refunded_at = Timestamptz(null=True, default=None)
+    delivered_at = Timestamptz(null=True, default=None)
     problem = Text(default="")
     metadata = JSON(default={})
     created_at = Timestamptz()
@@ -275,17 +276,59 @@ class TokenLink(Table, tablename="hub_token_link"):
     created_at = Timestamptz()
 
 
-class WebhookEvent(Table, tablename="hub_webhook_event"):
-    """Every webhook event received, once: a replay finds its row and does
-    nothing. Unique per provider and event id (index in the migration)."""
+class InboxEvent(Table, tablename="hub_inbox_event"):
+    """A payment provider's webhook event: stored once its signature is
+    verified, processed later by the worker (``hub.services.inbox``).
+
+    Unique per provider and event id (index ``hub_inbox_event_provider_event``):
+    a replay finds its row and changes nothing. ``payment_key`` groups a
+    payment's events so that they are processed one at a time, in the order
+    received. The payload is encrypted (it names the buyer)."""
 
     id = Varchar(length=40, primary_key=True)
     provider = Varchar(length=40)
     event_id = Varchar(length=255)
     event_type = Varchar(length=100, default="")
     org = Varchar(length=64, default="")
+    payment_key = Varchar(length=255, default="")
+    sealed_payload = Text(default="")
+    status = Varchar(length=20, default="pending", index=True)
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz()
+    claimed_until = Timestamptz(null=True, default=None)
+    last_error = Text(default="")
     outcome = Text(default="")
     received_at = Timestamptz()
+    processed_at = Timestamptz(null=True, default=None)
+
+
+class PaymentReversal(Table, tablename="hub_payment_reversal"):
+    """Something that took (or gave back) a payment's money after it was
+    made: a refund, a failed refund, a dispute opened, won or lost. Kept
+    whether or not the purchase is known yet, so that a purchase recorded
+    later starts in the right state. Unique per (org, provider, payment_ref,
+    kind, reference) (index ``hub_payment_reversal_unique``)."""
+
+    id = Varchar(length=40, primary_key=True)
+    org = Varchar(length=64)
+    provider = Varchar(length=40)
+    payment_ref = Varchar(length=255)
+    kind = Varchar(length=20)
+    reference = Varchar(length=255, default="")
+    occurred_at = Timestamptz()
+    created_at = Timestamptz()
+
+
+class PurchasePayment(Table, tablename="hub_purchase_payment"):
+    """The provider's references that identify a purchase's payment
+    (besides ``Purchase.provider_ref``): a reversal names one of these.
+    Index ``hub_purchase_payment_ref`` on (org, provider, payment_ref)."""
+
+    id = Varchar(length=40, primary_key=True)
+    purchase = Varchar(length=40, index=True)
+    org = Varchar(length=64)
+    provider = Varchar(length=40)
+    payment_ref = Varchar(length=255)
 
 
 class OutboxMessage(Table, tablename="hub_outbox_message"):
@@ -341,7 +384,9 @@ ALL_TABLES: list[type[Table]] = [
     DownloadSession,
     FileTransfer,
     TokenLink,
-    WebhookEvent,
+    InboxEvent,
+    PaymentReversal,
+    PurchasePayment,
     OutboxMessage,
     BuyerSignIn,
     BuyerSession,

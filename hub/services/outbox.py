@@ -1,4 +1,6 @@
-"""The outbox: emails written with what caused them, delivered later.
+"""The outbox: emails written with what caused them, delivered later; and
+the one worker loop, which also processes the payment inbox
+(:mod:`hub.services.inbox`).
 
 :func:`queue_email` runs inside the caller's transaction, so a purchase and
 its delivery email commit together or not at all. A worker (in-process by
@@ -32,6 +34,8 @@ from hub.errors import Invalid
 from hub.plugins import RenderedEmail
 from hub.secrets import new_id
 from hub.tables import OutboxMessage
+from piccolo.columns.combination import Combinable
+from piccolo.table import Table
 
 log = logging.getLogger("hub.outbox")
 
@@ -107,18 +111,23 @@ async def queue_email(
     return message_id
 
 
-async def claim_due(hub: Hub, limit: int = 10) -> list[dict]:
-    """Claim up to ``limit`` due messages for this worker."""
+async def claim_rows(
+    hub: Hub, table: type[Table], *, claimed: str, limit: int = 10, also: Combinable | None = None
+) -> list[dict]:
+    """Claim up to ``limit`` due rows of a work table for this worker.
+
+    A work table (this outbox, the payment inbox) has ``status``,
+    ``next_attempt_at`` and ``claimed_until``: a row is due when it is
+    ``pending`` and its time has come, or when it is ``claimed`` (the status
+    a claim sets) and its lease ran out. ``also`` narrows what is due.
+    """
     now = utcnow()
-    due = (
-        OutboxMessage.select(OutboxMessage.id)
-        .where(
-            ((OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now))
-            | ((OutboxMessage.status == "sending") & (OutboxMessage.claimed_until < now))
-        )
-        .order_by(OutboxMessage.next_attempt_at)
-        .limit(limit)
+    condition = ((table.status == "pending") & (table.next_attempt_at <= now)) | (
+        (table.status == claimed) & (table.claimed_until < now)
     )
+    if also is not None:
+        condition = condition & also
+    due = table.select(table.id).where(condition).order_by(table.next_attempt_at).limit(limit)
     if not is_sqlite(hub.engine):
         # Rows another worker holds are skipped, not waited for.
         due = due.lock_rows("UPDATE", skip_locked=True)
@@ -126,10 +135,32 @@ async def claim_due(hub: Hub, limit: int = 10) -> list[dict]:
         ids = [row["id"] for row in await due]
         if not ids:
             return []
-        await OutboxMessage.update(
-            {OutboxMessage.status: "sending", OutboxMessage.claimed_until: now + LEASE}
-        ).where(OutboxMessage.id.is_in(ids))
-        return await OutboxMessage.select().where(OutboxMessage.id.is_in(ids))
+        await table.update({table.status: claimed, table.claimed_until: now + LEASE}).where(table.id.is_in(ids))
+        return await table.select().where(table.id.is_in(ids))
+
+
+async def record_failure(table: type[Table], row: dict, problem: BaseException, *, max_attempts: int, backoff_seconds: int) -> bool:
+    """A claimed row's attempt failed: due again after an exponential
+    backoff, or ``failed`` (with the reason) after its last attempt.
+    True when it was the last."""
+    attempts = row["attempts"] + 1
+    final = attempts >= max_attempts
+    delay = timedelta(seconds=backoff_seconds * 2 ** (attempts - 1))
+    await table.update(
+        {
+            table.status: "failed" if final else "pending",
+            table.attempts: attempts,
+            table.next_attempt_at: utcnow() + delay,
+            table.claimed_until: None,
+            table.last_error: f"{type(problem).__name__}: {problem}"[:2000],
+        }
+    ).where(table.id == row["id"])
+    return final
+
+
+async def claim_due(hub: Hub, limit: int = 10) -> list[dict]:
+    """Claim up to ``limit`` due messages for this worker."""
+    return await claim_rows(hub, OutboxMessage, claimed="sending", limit=limit)
 
 
 async def deliver(hub: Hub, row: dict) -> bool:
@@ -138,21 +169,16 @@ async def deliver(hub: Hub, row: dict) -> bool:
         message = email.message_from_bytes(hub.sealer.open(row["sealed_body"]), policy=POLICY)
         await hub.mailer.send(message)
     except Exception as problem:  # any mailer failure is retried, never lost
-        attempts = row["attempts"] + 1
-        final = attempts >= hub.settings.outbox_max_attempts
-        delay = timedelta(seconds=hub.settings.outbox_backoff_seconds * 2 ** (attempts - 1))
-        await OutboxMessage.update(
-            {
-                OutboxMessage.status: "failed" if final else "pending",
-                OutboxMessage.attempts: attempts,
-                OutboxMessage.next_attempt_at: utcnow() + delay,
-                OutboxMessage.claimed_until: None,
-                OutboxMessage.last_error: f"{type(problem).__name__}: {problem}"[:2000],
-            }
-        ).where(OutboxMessage.id == row["id"])
+        final = await record_failure(
+            OutboxMessage,
+            row,
+            problem,
+            max_attempts=hub.settings.outbox_max_attempts,
+            backoff_seconds=hub.settings.outbox_backoff_seconds,
+        )
         log.warning(
             "Email %s to %s failed (attempt %d%s): %s",
-            row["id"], row["recipient"], attempts, ", giving up" if final else "", problem,
+            row["id"], row["recipient"], row["attempts"] + 1, ", giving up" if final else "", problem,
         )
         return False
     await OutboxMessage.update(
@@ -182,20 +208,25 @@ async def deliver_due(hub: Hub) -> int:
 
 
 async def run_worker(hub: Hub, stop: asyncio.Event) -> None:
-    """Deliver until ``stop`` is set; wakes at once when this process queues
-    mail, and polls for what other processes queue."""
+    """Deliver the outbox and process the payment inbox until ``stop`` is
+    set; wakes at once when this process queues mail or stores an event,
+    and polls for what other processes queue."""
+    from hub.services.inbox import process_due  # the inbox claims through this module
+
     if hub.mailer is None:
         log.warning("No mailer is configured (the email plugin needs HUB_SMTP_URL): emails stay queued in the outbox")
-        return
+        if not hub.inbox_processors:
+            return
     while not stop.is_set():
         # Cleared before the pass, not after: a message queued while the pass
         # runs sets it again, and the wait below returns at once.
         hub.outbox_wakeup.clear()
-        try:
-            tried = await deliver_due(hub)
-        except Exception:  # a database hiccup must not end the worker
-            log.exception("Outbox pass failed; retrying")
-            tried = 0
+        tried = 0
+        for work, name in ((process_due, "Inbox"), (deliver_due, "Outbox")):
+            try:
+                tried += await work(hub)
+            except Exception:  # a database hiccup must not end the worker
+                log.exception("%s pass failed; retrying", name)
         if tried:
             continue
         waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(hub.outbox_wakeup.wait())]

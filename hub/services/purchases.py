@@ -1,5 +1,6 @@
 """Purchases: a paid order, recorded once, turned into download tokens and
-a delivery email.
+a delivery email (unless a refund or dispute of its payment came first:
+see :mod:`hub.services.reversals`).
 
 :func:`record_purchase` writes the purchase, one token per item and the
 delivery email (into the outbox) in one transaction, so a crash leaves all
@@ -24,6 +25,7 @@ from hub.secrets import new_id
 from hub.services.outbox import queue_email
 from hub.services.products import find_product
 from hub.services.tokens import check_email, deliverable_version, mint_for_version
+from hub.services.reversals import PAID, REVOKING, link_payment, purchase_status
 from hub.tables import DownloadToken, Organization, Purchase
 
 ATTEMPTS = 3
@@ -48,6 +50,9 @@ class PurchaseIn:
     amount: int | None = None
     currency: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)
+    payment_refs: tuple[str, ...] = ()
+    """The provider's other references of this payment (besides
+    ``provider_ref``) that a refund or dispute may name instead."""
 
 
 @dataclass(frozen=True)
@@ -98,13 +103,16 @@ async def record_purchase(hub: Hub, order: PurchaseIn) -> RecordedPurchase:
 async def record_in_transaction(hub: Hub, order: PurchaseIn) -> RecordedPurchase:
     """The body of :func:`record_purchase`, inside the caller's transaction.
 
-    Raises a unique violation when a concurrent transaction recorded the
-    same order first; the caller retries, and then finds it.
+    A reversal of the payment already kept (a refund or dispute that arrived
+    first) decides the purchase's status at once: a purchase that starts
+    refunded or on hold gets no links and no email until (and unless) it is
+    restored. Raises a unique violation when a concurrent transaction
+    recorded the same order first; the caller retries, and then finds it.
     """
     existing = await find_purchase(order.org, order.provider, order.provider_ref)
     if existing:
         return RecordedPurchase(existing, [], created=False)
-    problems: list[str] = []
+    problem = ""
     email = (order.customer_email or "").strip().lower()
     if email:
         try:
@@ -112,7 +120,7 @@ async def record_in_transaction(hub: Hub, order: PurchaseIn) -> RecordedPurchase
         except Invalid:
             # A provider's odd email must not lose the purchase: it is kept
             # without delivery, and the problem shows in GET /api/purchases.
-            problems.append(f"the customer email {email[:100]!r} is not an address the hub can send to")
+            problem = f"the customer email {email[:100]!r} is not an address the hub can send to"
             email = ""
     purchase_id = new_id("purchase")
     await Purchase.insert(
@@ -126,41 +134,64 @@ async def record_in_transaction(hub: Hub, order: PurchaseIn) -> RecordedPurchase
             items=[{"productId": i.product_id, "version": i.version} for i in order.items],
             amount=order.amount,
             currency=order.currency,
-            status="paid",
+            status=PAID,
+            problem=problem,
             metadata=order.metadata,
             created_at=utcnow(),
         )
     )
+    for payment_ref in sorted({order.provider_ref, *order.payment_refs}):
+        await link_payment(order.org, order.provider, purchase_id, payment_ref)
+    purchase = await Purchase.select().where(Purchase.id == purchase_id).output(load_json=True).first()
+    status = await purchase_status(purchase)
+    if status != PAID:
+        changes: dict = {Purchase.status: status}
+        if status in REVOKING:
+            changes[Purchase.refunded_at] = utcnow()
+        await Purchase.update(changes).where(Purchase.id == purchase_id)
+        purchase = await Purchase.select().where(Purchase.id == purchase_id).output(load_json=True).first()
+        return RecordedPurchase(purchase, [], created=True)
+    minted = await deliver_purchase(hub, purchase)
+    purchase = await Purchase.select().where(Purchase.id == purchase_id).output(load_json=True).first()
+    return RecordedPurchase(purchase, minted, created=True)
+
+
+async def deliver_purchase(hub: Hub, purchase: dict) -> list[tuple[str, dict]]:
+    """Mint one token per item of a paid ``purchase`` and queue its delivery
+    email (in the caller's transaction); mark it delivered. Items that cannot
+    be delivered are noted in the purchase's ``problem``."""
+    problems = [purchase["problem"]] if purchase["problem"] else []
+    email = purchase["customer_email"]
     minted: list[tuple[str, dict]] = []
     delivered: list[dict] = []
-    if not order.items:
+    if not purchase["items"]:
         problems.append("the order names no product")
-    for item in order.items:
+    for item in purchase["items"]:
         try:
-            product = await find_product(order.org, item.product_id)
-            version = await deliverable_version(product, item.version)
+            product = await find_product(purchase["org"], item["productId"])
+            version = await deliverable_version(product, item["version"])
         except HubError as problem:
-            problems.append(f"{item.product_id}: {problem.message}")
+            problems.append(f"{item['productId']}: {problem.message}")
             continue
         secret, token, _, _ = await mint_for_version(
-            order.org,
+            purchase["org"],
             product,
             version,
             customer_email=email or None,
             ttl=timedelta(days=hub.settings.token_ttl_days),
-            metadata={"purchaseId": purchase_id, "provider": order.provider},
-            purchase=purchase_id,
+            metadata={"purchaseId": purchase["id"], "provider": purchase["provider"]},
+            purchase=purchase["id"],
         )
         minted.append((secret, token))
         delivered.append({"product": product, "version": version, "secret": secret, "token": token})
     if not email and delivered:
         problems.append("no customer email: the links were not sent")
-    if problems:
-        await Purchase.update({Purchase.problem: "; ".join(problems)}).where(Purchase.id == purchase_id)
-    purchase = await Purchase.select().where(Purchase.id == purchase_id).output(load_json=True).first()
+    await Purchase.update({Purchase.problem: "; ".join(problems), Purchase.delivered_at: utcnow()}).where(
+        Purchase.id == purchase["id"]
+    )
     if email and delivered:
         await queue_delivery_email(hub, purchase, delivered)
-    return RecordedPurchase(purchase, minted, created=True)
+    return minted
 
 
 async def queue_delivery_email(hub: Hub, purchase: dict, delivered: list[dict]) -> None:
@@ -202,23 +233,6 @@ async def announce(hub: Hub, result: RecordedPurchase) -> None:
     await notify(hub.plugins, "purchase_recorded", hub=hub, purchase=result.purchase, tokens=tokens)
     if tokens:
         await notify(hub.plugins, "tokens_minted", hub=hub, tokens=tokens)
-
-
-async def refund_in_transaction(org: str, provider: str, provider_ref: str) -> tuple[dict | None, list[dict]]:
-    """Mark the purchase refunded and revoke its tokens; returns the purchase
-    (None when unknown) and the tokens revoked now."""
-    purchase = await find_purchase(org, provider, provider_ref)
-    if purchase is None:
-        return None, []
-    now = utcnow()
-    await Purchase.update({Purchase.status: "refunded", Purchase.refunded_at: now}).where(
-        Purchase.id == purchase["id"], Purchase.status != "refunded"
-    )
-    revoked = await DownloadToken.update({DownloadToken.revoked_at: now}).where(
-        DownloadToken.purchase == purchase["id"], DownloadToken.revoked_at.is_null()
-    ).returning(*DownloadToken.all_columns())
-    purchase = await find_purchase(org, provider, provider_ref)
-    return purchase, revoked
 
 
 async def list_purchases(

@@ -24,6 +24,7 @@ def settings_for_tests(data_dir: Path, **overrides) -> Settings:
         public_url="http://hub.test",
         upload_part_size=5 * 1024 * 1024,
         outbox_backoff_seconds=1,
+        inbox_backoff_seconds=1,
         secret_key="test-secret-key",
     )
     values.update(overrides)

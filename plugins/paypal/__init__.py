@@ -2,20 +2,29 @@
 
 Set up in PayPal's developer dashboard: a REST app, and a webhook pointing
 at ``<HUB_PUBLIC_URL>/plugins/paypal/webhook`` with the events
-``PAYMENT.CAPTURE.COMPLETED``, ``CHECKOUT.ORDER.COMPLETED`` and
-``PAYMENT.CAPTURE.REFUNDED``. Then set ``HUB_PAYPAL_WEBHOOK_ID`` (the
+``PAYMENT.CAPTURE.COMPLETED``, ``CHECKOUT.ORDER.COMPLETED``,
+``PAYMENT.CAPTURE.REFUNDED``, ``CUSTOMER.DISPUTE.CREATED`` and
+``CUSTOMER.DISPUTE.RESOLVED``. Then set ``HUB_PAYPAL_WEBHOOK_ID`` (the
 webhook's id), ``HUB_PAYPAL_CLIENT_ID`` / ``HUB_PAYPAL_CLIENT_SECRET`` (the
 app's credentials, to read the buyer's email from the order) and, for the
 sandbox, ``HUB_PAYPAL_API_BASE=https://api-m.sandbox.paypal.com``. The shop
 names the products in each purchase unit's ``custom_id``:
 ``"epic-drums-v1, pads@2.0.0"``.
 
+The webhook verifies each event and stores it in the hub's inbox
+(:mod:`plugins.paypal.webhook`); the worker processes it
+(:mod:`plugins.paypal.processing`), once, in order per capture:
+
 - ``PAYMENT.CAPTURE.COMPLETED`` and ``CHECKOUT.ORDER.COMPLETED`` record the
   order once (whichever arrives first), mint a token per item and queue the
   delivery email.
 - ``PAYMENT.CAPTURE.REFUNDED`` revokes the order's tokens once the capture
   is refunded in full (a partial refund leaves the links working).
-- Every other event is acknowledged; every event is acted on once.
+- ``CUSTOMER.DISPUTE.CREATED`` puts the order on hold;
+  ``CUSTOMER.DISPUTE.RESOLVED`` revokes it (buyer's favour) or restores it.
+- A refund or dispute that arrives before its payment is kept and applied
+  when the payment is recorded.
+- Every other event is noted and done.
 
 Without ``HUB_PAYPAL_WEBHOOK_ID`` the route is not added and an error is
 logged at start-up.
@@ -30,6 +39,8 @@ from hub.hookspecs import hookimpl
 from plugins.paypal.api import PayPalApi
 from plugins.paypal.config import SETTINGS, PayPalConfig
 from plugins.paypal.signature import CertificateFetch, CertificateVerifier
+from plugins.paypal.events import PROVIDER
+from plugins.paypal.processing import PayPalEvents
 from plugins.paypal.webhook import PATH, PayPalWebhook, webhook_route
 
 log = logging.getLogger("hub.plugins.paypal")
@@ -44,8 +55,19 @@ STATE = "paypal"  # the plugin's key in hub.plugin_state: its webhook
 
 
 def webhook_of(hub: Hub) -> PayPalWebhook | None:
-    """The PayPal webhook built for ``hub``'s app, if it has one."""
-    return hub.plugin_state.get(STATE)
+    """The PayPal webhook of ``hub`` (its settings, API client and verifier),
+    made on first use; None while ``HUB_PAYPAL_WEBHOOK_ID`` is not set."""
+    webhook = hub.plugin_state.get(STATE)
+    if webhook is None:
+        config = PayPalConfig.from_extra(hub.settings.extra)
+        if not config.webhook_id:
+            return None
+        api = PayPalApi(config)
+        verifier = None
+        if config.verify == "certificate":
+            verifier = CertificateVerifier(certificate_fetcher or api.fetch_certificate)
+        webhook = hub.plugin_state[STATE] = PayPalWebhook(config, api, verifier)
+    return webhook
 
 
 @hookimpl
@@ -54,9 +76,17 @@ def hub_settings():
 
 
 @hookimpl
+def hub_inbox_processors(hub):
+    webhook = webhook_of(hub)
+    if webhook is None:
+        return {}
+    return {PROVIDER: PayPalEvents(webhook.config, webhook.api).process}
+
+
+@hookimpl
 def hub_routes(hub):
-    config = PayPalConfig.from_extra(hub.settings.extra)
-    if not config.webhook_id:
+    webhook = webhook_of(hub)
+    if webhook is None:
         log.warning(
             "PayPal: HUB_PAYPAL_WEBHOOK_ID is not set, so %s is not served and PayPal payments are not "
             "delivered. Set it to the id PayPal's dashboard shows for the webhook, or leave the plugin "
@@ -64,18 +94,12 @@ def hub_routes(hub):
             PATH,
         )
         return []
-    if not config.has_credentials:
+    if not webhook.config.has_credentials:
         log.error(
             "PayPal: HUB_PAYPAL_CLIENT_ID / HUB_PAYPAL_CLIENT_SECRET are not set: a capture event carries "
-            "no buyer email, so PAYMENT.CAPTURE.COMPLETED is refused (and retried by PayPal) until they "
-            "are; CHECKOUT.ORDER.COMPLETED still delivers."
+            "no buyer email, so PAYMENT.CAPTURE.COMPLETED cannot be processed (it is retried, then left "
+            "failed in the inbox) until they are; CHECKOUT.ORDER.COMPLETED still delivers."
         )
-    api = PayPalApi(config)
-    verifier = None
-    if config.verify == "certificate":
-        verifier = CertificateVerifier(certificate_fetcher or api.fetch_certificate)
-    webhook = PayPalWebhook(config, api, verifier)
-    hub.plugin_state[STATE] = webhook
     return [webhook_route(webhook)]
 
 

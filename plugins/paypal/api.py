@@ -23,18 +23,19 @@ from plugins.paypal.signature import SignatureError, Transmission
 
 log = logging.getLogger("hub.plugins.paypal")
 
-# PayPal waits a few seconds for a webhook's answer: keep the calls made
-# meanwhile short, and let PayPal's redelivery be the retry.
+# Signature checks with HUB_PAYPAL_VERIFY=api are made while PayPal waits
+# for the answer: keep the calls short. Order and capture reads are made
+# by the worker, whose inbox retries a failed call with backoff.
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 MAX_CERTIFICATE_BYTES = 64 * 1024
 TOKEN_MARGIN_SECONDS = 60
 
 
 class PayPalUnavailable(BadRequest):
-    """PayPal's API could not answer what an event needs (unreachable, or
-    the credentials are missing or refused). The event is not stored, and
-    the 400 makes PayPal deliver it again later (PayPal retries any
-    non-2xx answer for days)."""
+    """PayPal's API could not answer (unreachable, or the credentials are
+    missing or refused). While verifying a signature (``HUB_PAYPAL_VERIFY=api``)
+    the event is not stored, and the 400 makes PayPal deliver it again; while
+    processing a stored event, the inbox retries it with backoff."""
 
 
 class PayPalApi:

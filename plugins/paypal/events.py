@@ -23,6 +23,12 @@ COMPLETED = "COMPLETED"
 CAPTURE_COMPLETED = "PAYMENT.CAPTURE.COMPLETED"
 ORDER_COMPLETED = "CHECKOUT.ORDER.COMPLETED"
 CAPTURE_REFUNDED = "PAYMENT.CAPTURE.REFUNDED"
+DISPUTE_CREATED = "CUSTOMER.DISPUTE.CREATED"
+DISPUTE_RESOLVED = "CUSTOMER.DISPUTE.RESOLVED"
+# Dispute outcomes that take the money back from the shop; any other
+# resolution (seller's favour, cancelled by the buyer, denied, paid out by
+# PayPal itself) leaves the shop paid.
+DISPUTE_LOST_OUTCOMES = frozenset({"RESOLVED_BUYER_FAVOUR", "ACCEPTED"})
 
 # PayPal's currencies without minor units (amounts are whole numbers).
 ZERO_DECIMAL_CURRENCIES = frozenset({"HUF", "JPY", "TWD"})
@@ -87,6 +93,34 @@ def order_id_of_capture(capture: dict[str, Any]) -> str | None:
 def capture_id_of_refund(refund: dict[str, Any]) -> str | None:
     """The capture a refund refunds: its ``up`` link."""
     return linked_id(refund, CAPTURE_LINK)
+
+
+def disputed_captures(dispute: dict[str, Any]) -> list[str]:
+    """The captures a dispute is about (``disputed_transactions[].seller_transaction_id``)."""
+    found = []
+    for transaction in _list(dispute.get("disputed_transactions")):
+        capture_id = paypal_id(_dict(transaction).get("seller_transaction_id"))
+        if capture_id and capture_id not in found:
+            found.append(capture_id)
+    return found
+
+
+def dispute_lost(dispute: dict[str, Any]) -> bool:
+    """Whether a resolved dispute went the buyer's way."""
+    return _text(_dict(dispute.get("dispute_outcome")).get("outcome_code")).upper() in DISPUTE_LOST_OUTCOMES
+
+
+def payment_key(event_type: str, resource: dict[str, Any]) -> str:
+    """The capture an event is about, as far as its payload says: the events
+    of one payment are processed in order."""
+    if event_type == CAPTURE_REFUNDED:
+        return capture_id_of_refund(resource) or ""
+    if event_type.startswith("CUSTOMER.DISPUTE."):
+        return next(iter(disputed_captures(resource)), "")
+    if event_type == ORDER_COMPLETED:
+        captures = [paypal_id(c.get("id")) for _, cs in completed_units(resource) for c in cs]
+        return next((c for c in captures if c), None) or paypal_id(resource.get("id")) or ""
+    return paypal_id(resource.get("id")) or ""
 
 
 def minor_units(amount: Any) -> tuple[int | None, str]:
@@ -157,6 +191,7 @@ def purchase_from_order(org: str, order: dict[str, Any]) -> PurchaseIn | None:
         amount=amount,
         currency=currency,
         metadata=_metadata(order_id, [_text(c.get("id")) for c in captures], order),
+        payment_refs=tuple(c for c in (paypal_id(c.get("id")) for c in captures) if c),
     )
 
 
@@ -190,6 +225,7 @@ def purchase_from_capture(org: str, capture: dict[str, Any], order: dict[str, An
         amount=amount,
         currency=currency,
         metadata=_metadata(order_id, [capture_id], order),
+        payment_refs=(capture_id,) if capture_id else (),
     )
 
 

@@ -1,4 +1,4 @@
-"""``POST /plugins/paypal/webhook``: PayPal's events, verified, acted on once.
+"""``POST /plugins/paypal/webhook``: PayPal's events, verified and stored.
 
 The order of the checks matters:
 
@@ -7,22 +7,14 @@ The order of the checks matters:
 2. the signature verifies (locally against the certificate, or through
    PayPal's API with ``HUB_PAYPAL_VERIFY=api``);
 3. the organization is known;
-4. an event already stored is answered 200 at once, before PayPal's API is
-   asked anything;
-5. the event is handed to the core (:mod:`hub.services.fulfillment`), which
-   stores its id in the same transaction as what it does.
+4. the event is stored in the hub's inbox (:func:`hub.services.inbox.store_event`),
+   once: a replay is answered 200 ``duplicate``.
 
 The answer is 200 ``{"received": true, "duplicate": ..., "note": ...}``
-once the event is stored (or was already). A refusal (400, in the main
-API's envelope) stores nothing, so PayPal's retry (after the shop fixes a
-setting, or PayPal's API is back) is acted on.
-
-- ``PAYMENT.CAPTURE.COMPLETED`` (status ``COMPLETED``) and
-  ``CHECKOUT.ORDER.COMPLETED`` (with a completed capture) record the
-  order: see :mod:`plugins.paypal.events`;
-- ``PAYMENT.CAPTURE.REFUNDED`` revokes the order's tokens when the refund
-  leaves nothing paid; a partial refund is acknowledged;
-- everything else is stored and acknowledged.
+once the event is stored (or was already); the worker processes it later
+(:mod:`plugins.paypal.processing`), so no call to PayPal's order API delays
+the answer. A refusal (400, in the main API's envelope) stores nothing, so
+PayPal's retry (after the shop fixes a setting) is stored then.
 """
 
 from __future__ import annotations
@@ -33,13 +25,10 @@ from typing import Any
 
 from litestar import Request, post
 from litestar.handlers import HTTPRouteHandler
-from piccolo.columns.combination import WhereRaw
-
 from hub.context import Hub
 from hub.errors import BadRequest
-from hub.services.fulfillment import Outcome, WebhookEventIn, acknowledge, already_seen, fulfil, refund
-from hub.services.purchases import find_purchase
-from hub.tables import Organization, Purchase
+from hub.services.inbox import store_event
+from hub.tables import Organization
 from plugins.paypal import events
 from plugins.paypal.api import PayPalApi
 from plugins.paypal.config import PayPalConfig
@@ -62,26 +51,24 @@ class PayPalWebhook:
         self.api = api
         self.verifier = verifier
 
-    async def receive(self, hub: Hub, body: bytes, headers: Mapping[str, str]) -> Outcome:
-        """Verify one delivery and act on its event (once)."""
+    async def receive(self, hub: Hub, body: bytes, headers: Mapping[str, str]) -> dict[str, Any]:
+        """Verify one delivery and store its event (once); the answer for PayPal."""
         transmission = Transmission.from_headers(headers)
         check_certificate_url(transmission.cert_url)
         event = events.parse_event(body)
         await self._verify(transmission, body)
         org = await webhook_org(self.config.org)
-        incoming = WebhookEventIn(
-            provider=events.PROVIDER, event_id=event["id"], event_type=event["event_type"], org=org
+        stored = await store_event(
+            hub,
+            provider=events.PROVIDER,
+            event_id=event["id"],
+            event_type=event["event_type"],
+            org=org,
+            payment_key=events.payment_key(event["event_type"], event["resource"]),
+            payload=event,
         )
-        if await already_seen(incoming.provider, incoming.event_id):
-            return Outcome(duplicate=True, note="already processed")
-        resource = event["resource"]
-        if incoming.event_type == events.CAPTURE_COMPLETED:
-            return await self._capture_completed(hub, incoming, resource)
-        if incoming.event_type == events.ORDER_COMPLETED:
-            return await self._order_completed(hub, incoming, resource)
-        if incoming.event_type == events.CAPTURE_REFUNDED:
-            return await self._capture_refunded(hub, incoming, resource)
-        return await acknowledge(hub, incoming, f"{incoming.event_type}: nothing to do")
+        note = "stored; the hub processes it shortly" if stored else "already received"
+        return {"received": True, "duplicate": not stored, "note": note}
 
     async def _verify(self, transmission: Transmission, body: bytes) -> None:
         if self.verifier is not None:
@@ -93,41 +80,6 @@ class PayPalWebhook:
         elif not await self.api.verify_signature(transmission, self.config.webhook_id, body):
             log.warning("PayPal did not confirm the signature of transmission %s", transmission.transmission_id)
             raise SignatureError("PayPal did not confirm the webhook signature")
-
-    async def _capture_completed(self, hub: Hub, incoming: WebhookEventIn, capture: dict[str, Any]) -> Outcome:
-        status = capture.get("status")
-        if status != events.COMPLETED:
-            return await acknowledge(hub, incoming, f"capture status {status}: nothing to deliver yet")
-        order_id = events.order_id_of_capture(capture)
-        order = None
-        # When CHECKOUT.ORDER.COMPLETED recorded the order first, the buyer is
-        # already known: no need to ask PayPal (the core finds the purchase).
-        if order_id and not await find_purchase(incoming.org, events.PROVIDER, order_id):
-            order = await self.api.get_order(order_id)
-        return await fulfil(hub, incoming, events.purchase_from_capture(incoming.org, capture, order))
-
-    async def _order_completed(self, hub: Hub, incoming: WebhookEventIn, order: dict[str, Any]) -> Outcome:
-        purchase = events.purchase_from_order(incoming.org, order)
-        if purchase is None:
-            return await acknowledge(hub, incoming, "order has no completed capture yet: nothing to deliver")
-        return await fulfil(hub, incoming, purchase)
-
-    async def _capture_refunded(self, hub: Hub, incoming: WebhookEventIn, refund_resource: dict[str, Any]) -> Outcome:
-        capture_id = events.capture_id_of_refund(refund_resource)
-        if capture_id is None:
-            return await acknowledge(hub, incoming, "refund names no capture: nothing to revoke")
-        purchase = await purchase_for_capture(incoming.org, capture_id)
-        provider_ref = purchase["provider_ref"] if purchase else None
-        whole = events.refunds_whole_purchase(refund_resource, purchase) if purchase else None
-        if (provider_ref is None or whole is None) and self.config.has_credentials:
-            # The payload cannot tell: PayPal's capture names its order and
-            # says whether it is REFUNDED or only PARTIALLY_REFUNDED.
-            capture = await self.api.get_capture(capture_id)
-            provider_ref = provider_ref or events.order_id_of_capture(capture)
-            whole = capture.get("status") == "REFUNDED"
-        if whole is False:
-            return await acknowledge(hub, incoming, f"partial refund of capture {capture_id}: the links stay valid")
-        return await refund(hub, incoming, provider_ref or capture_id)
 
 
 async def webhook_org(configured: str) -> str:
@@ -146,37 +98,11 @@ async def webhook_org(configured: str) -> str:
     )
 
 
-async def purchase_for_capture(org: str, capture_id: str) -> dict[str, Any] | None:
-    """The PayPal purchase paid by ``capture_id`` (named in its metadata, or
-    recorded under it), if the hub has one."""
-    if not events.paypal_id(capture_id):
-        return None
-    # A text search narrows the rows on both databases; the JSON decides.
-    rows = (
-        await Purchase.select()
-        .where(
-            Purchase.org == org,
-            Purchase.provider == events.PROVIDER,
-            WhereRaw("CAST(metadata AS TEXT) LIKE {}", f'%"{capture_id}"%'),
-        )
-        .output(load_json=True)
-    )
-    for row in rows:
-        metadata = row["metadata"] if isinstance(row["metadata"], dict) else {}
-        if capture_id in (metadata.get("captureIds") or []):
-            return row
-    return await find_purchase(org, events.PROVIDER, capture_id)
-
-
 def webhook_route(webhook: PayPalWebhook) -> HTTPRouteHandler:
     """The route handler for ``webhook`` (one per app)."""
 
     @post(PATH, status_code=200, include_in_schema=False, request_max_body_size=MAX_BODY_BYTES)
     async def paypal_webhook(request: Request, hub: Hub) -> dict:
-        outcome = await webhook.receive(hub, await request.body(), request.headers)
-        answer: dict[str, Any] = {"received": True, "duplicate": outcome.duplicate, "note": outcome.note}
-        if outcome.purchase:
-            answer["purchaseId"] = outcome.purchase["id"]
-        return answer
+        return await webhook.receive(hub, await request.body(), request.headers)
 
     return paypal_webhook

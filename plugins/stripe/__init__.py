@@ -3,11 +3,14 @@
 A shop sells through Stripe Checkout and points a webhook endpoint (or
 ``stripe listen --forward-to``) at ``/plugins/stripe/webhook``, sending at
 least ``checkout.session.completed``,
-``checkout.session.async_payment_succeeded`` and ``charge.refunded``. Each
-paid Checkout Session becomes one purchase, with its tokens and delivery
-email; a full refund revokes them. See :mod:`plugins.stripe.webhook` for
-what each event does and :mod:`plugins.stripe.checkout` for how a session
-names the hub's products.
+``checkout.session.async_payment_succeeded``, ``charge.refunded``,
+``charge.refund.updated``, ``charge.dispute.created`` and
+``charge.dispute.closed``. The webhook verifies and stores each event
+(:mod:`plugins.stripe.webhook`); the worker processes it
+(:mod:`plugins.stripe.events`): each paid Checkout Session becomes one
+purchase, with its tokens and delivery email; a full refund or a lost
+dispute revokes them, an open dispute puts them on hold. See
+:mod:`plugins.stripe.checkout` for how a session names the hub's products.
 
 Settings (``HUB_STRIPE_*``, see :data:`plugins.stripe.config.SETTINGS`):
 the webhook signing secret (required for the route to exist), an API key
@@ -22,7 +25,9 @@ import logging
 from hub.context import Hub
 from hub.hookspecs import hookimpl
 from plugins.stripe.api import StripeApi
+from plugins.stripe.checkout import PROVIDER
 from plugins.stripe.config import API_KEY, SETTINGS, WEBHOOK_SECRET, StripeConfig
+from plugins.stripe.events import StripeEvents
 from plugins.stripe.webhook import WEBHOOK_PATH, StripeWebhook, webhook_route
 
 log = logging.getLogger("hub.plugins.stripe")
@@ -32,6 +37,21 @@ STATE = "stripe"  # the plugin's key in hub.plugin_state: its API client
 @hookimpl
 def hub_settings():
     return list(SETTINGS)
+
+
+def api_of(hub: Hub) -> StripeApi:
+    """The app's Stripe API client (one per hub, closed at shutdown)."""
+    api = hub.plugin_state.get(STATE)
+    if api is None:
+        api = hub.plugin_state[STATE] = StripeApi(StripeConfig.from_hub(hub))
+    return api
+
+
+@hookimpl
+def hub_inbox_processors(hub: Hub):
+    if not StripeConfig.from_hub(hub).webhook_secrets:
+        return {}  # no route stores Stripe events (their events stay for when it does)
+    return {PROVIDER: StripeEvents(api_of(hub)).process}
 
 
 @hookimpl
@@ -51,9 +71,7 @@ def hub_routes(hub: Hub):
             "and a refund is found only for purchases this hub recorded.",
             API_KEY,
         )
-    api = StripeApi(config)
-    hub.plugin_state[STATE] = api
-    return [webhook_route(hub, StripeWebhook(config, api))]
+    return [webhook_route(hub, StripeWebhook(config))]
 
 
 @hookimpl

@@ -2,7 +2,7 @@
 
 Webhook payloads leave out a Checkout Session's line items, and a refunded
 charge does not name the session it was paid through; :class:`StripeApi`
-reads both. One client (one connection pool) serves the app's lifetime; it
+reads both, when the worker processes an event (never in the webhook's request). One client (one connection pool) serves the app's lifetime; it
 is opened on first use and closed when the hub stops.
 """
 
@@ -13,20 +13,19 @@ from typing import Any
 
 import stripe
 
-from hub.errors import BadRequest
 from plugins.stripe.config import API_KEY, StripeConfig
 
 log = logging.getLogger("hub.plugins.stripe")
 
-# Stripe waits a few seconds for a webhook's answer: keep the API calls
-# made while it waits short, and let Stripe's own redelivery be the retry.
+# The calls are made by the worker, not while Stripe waits for an answer;
+# the inbox retries an event whose call failed, with backoff.
 TIMEOUT_SECONDS = 10
 NETWORK_RETRIES = 1
 
 
-class StripeUnavailable(BadRequest):
-    """Stripe's API could not answer what an event needs. The event is not
-    stored, and the 400 makes Stripe deliver it again later."""
+class StripeUnavailable(Exception):
+    """Stripe's API could not answer what an event needs. The event stays
+    in the inbox and is processed again later (with backoff)."""
 
 
 class StripeApi:
@@ -83,7 +82,7 @@ class StripeApi:
         log.warning("Stripe API: could not read %s: %s", what, problem)
         return StripeUnavailable(
             f"Could not read {what} from Stripe's API ({type(problem).__name__}); "
-            "the event was not processed and Stripe will deliver it again"
+            "the event stays in the inbox and is processed again later"
         )
 
     async def close(self) -> None:

@@ -30,9 +30,9 @@ PROVIDER = "stripe"
 SESSION_PRODUCTS = "continuata_products"
 LINE_ITEM_PRODUCT = "continuata_product_id"
 PAYMENT_INTENT_KEY = "stripePaymentIntent"
-"""Where the purchase's metadata keeps the session's PaymentIntent id, so a
-refunded charge (which names only its PaymentIntent) finds the purchase
-without asking Stripe."""
+"""Where the purchase's metadata keeps the session's PaymentIntent id (the
+PaymentIntent is also one of the purchase's payment references, which
+refunds and disputes name)."""
 
 
 def object_id(value: Any) -> str | None:
@@ -86,6 +86,7 @@ async def order_from_session(org: str, session: dict[str, Any], api: StripeApi) 
         org=org,
         provider=PROVIDER,
         provider_ref=session_id,
+        payment_refs=(payment_intent,) if payment_intent else (),
         customer_email=email if isinstance(email, str) else "",
         customer_name=name.replace("\x00", "")[:300] if isinstance(name, str) else "",
         items=items,

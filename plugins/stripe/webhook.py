@@ -1,22 +1,14 @@
-"""The webhook endpoint: ``POST /plugins/stripe/webhook``.
+"""The webhook endpoint: ``POST /plugins/stripe/webhook``: verify, store, answer.
 
 Each delivery is verified (``Stripe-Signature``, by the stripe library),
-assigned to an organization, and acted on exactly once through
-:mod:`hub.services.fulfillment`, which stores the event id in the same
-transaction as what the event does:
-
-- ``checkout.session.completed`` (unless its ``payment_status`` is
-  ``unpaid``: a delayed payment method, still pending) and
-  ``checkout.session.async_payment_succeeded`` record the purchase; the
-  Checkout Session id is the provider reference, so whichever arrives
-  second finds the purchase already there;
-- ``charge.refunded`` for the whole amount revokes the purchase's tokens;
-- everything else is stored and acknowledged.
-
-The answer is 200 ``{"received": true, ...}`` once the event is stored (or
-was already). A 400 stores nothing, and Stripe delivers the event again
-later: a bad or stale signature, or a problem the shop must fix (which
-organization, Stripe's API unreachable).
+assigned to an organization and stored in the hub's inbox
+(:func:`hub.services.inbox.store_event`); the worker processes it later
+(:mod:`plugins.stripe.events`). The answer is 200 ``{"received": true,
+"duplicate": ..., "note": ...}`` once the event is stored (or was already):
+nothing is lost after a 200, and no Stripe API call delays it. A 400 stores
+nothing, and Stripe delivers the event again later: a bad or stale
+signature, a body that is not a Stripe event, or an organization the shop
+must name (``HUB_STRIPE_ORG``).
 """
 
 from __future__ import annotations
@@ -31,17 +23,9 @@ from litestar.handlers import HTTPRouteHandler
 
 from hub.context import Hub
 from hub.errors import BadRequest
-from hub.services.fulfillment import Outcome, WebhookEventIn, acknowledge, already_seen, fulfil, refund
+from hub.services.inbox import store_event
 from hub.tables import Organization
-from plugins.stripe.api import StripeApi
-from plugins.stripe.checkout import (
-    PROVIDER,
-    is_full_refund,
-    items_from_session_metadata,
-    object_id,
-    order_from_session,
-    session_paid_by,
-)
+from plugins.stripe.checkout import PROVIDER, object_id
 from plugins.stripe.config import ORG, StripeConfig
 
 log = logging.getLogger("hub.plugins.stripe")
@@ -111,61 +95,38 @@ async def organization_for(config: StripeConfig) -> str:
     raise BadRequest(f"Cannot tell which organization this Stripe event is for ({reason}): set {ORG} to its id")
 
 
-def may_ask_stripe(event_type: str, obj: dict[str, Any]) -> bool:
-    """Whether acting on the event may call Stripe's API: a paid session
-    without ``continuata_products`` metadata (its line items), or a refund."""
-    if event_type in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
-        return not items_from_session_metadata(obj)
-    return event_type == "charge.refunded"
+def payment_key(obj: dict[str, Any]) -> str:
+    """The PaymentIntent an event's object belongs to, as far as the payload
+    says (a Checkout Session, a charge, a refund and a dispute all name it);
+    the events of one payment are processed in order."""
+    return (
+        object_id(obj.get("payment_intent"))
+        or object_id(obj.get("charge"))
+        or (object_id(obj.get("id")) or "")
+    )[:MAX_ID_LENGTH]
 
 
 class StripeWebhook:
-    """Acts on verified Stripe events for one hub."""
+    """Verifies and stores Stripe's events for one hub."""
 
-    def __init__(self, config: StripeConfig, api: StripeApi) -> None:
+    def __init__(self, config: StripeConfig) -> None:
         self.config = config
-        self.api = api
 
-    async def receive(self, hub: Hub, body: bytes, signature: str | None) -> Outcome:
-        """Verify one delivery and act on it (at most once)."""
+    async def receive(self, hub: Hub, body: bytes, signature: str | None) -> dict[str, Any]:
+        """Verify one delivery and store it (once); the answer for Stripe."""
         event = verify_event(body, signature, self.config.webhook_secrets)
         org = await organization_for(self.config)
-        record = WebhookEventIn(provider=PROVIDER, event_id=event["id"], event_type=event["type"][:100], org=org)
-        obj = event["data"]["object"]
-        # Checked here too (fulfil checks again, in its transaction) when the
-        # event may need Stripe's API, so a replay never waits for it.
-        if may_ask_stripe(event["type"], obj) and await already_seen(PROVIDER, record.event_id):
-            return Outcome(duplicate=True, note="already processed")
-        if event["type"] in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
-            return await self.checkout_paid(hub, record, obj)
-        if event["type"] == "charge.refunded":
-            return await self.charge_refunded(hub, record, obj)
-        return await acknowledge(hub, record, f"{event['type']} needs nothing from the hub")
-
-    async def checkout_paid(self, hub: Hub, record: WebhookEventIn, session: dict[str, Any]) -> Outcome:
-        session_id = object_id(session.get("id"))
-        if not session_id or len(session_id) > MAX_ID_LENGTH:
-            raise BadRequest("The event's Checkout Session has no id")
-        if record.event_type == "checkout.session.completed" and session.get("payment_status") == "unpaid":
-            # A delayed payment method (bank debit...): the money is not in
-            # yet; checkout.session.async_payment_succeeded will follow.
-            return await acknowledge(hub, record, f"Checkout Session {session_id} is not paid yet")
-        if session.get("mode") == "setup":
-            return await acknowledge(hub, record, f"Checkout Session {session_id} only saves a payment method")
-        order = await order_from_session(record.org, {**session, "id": session_id}, self.api)
-        return await fulfil(hub, record, order)
-
-    async def charge_refunded(self, hub: Hub, record: WebhookEventIn, charge: dict[str, Any]) -> Outcome:
-        charge_id = object_id(charge.get("id")) or "?"
-        if not is_full_refund(charge):
-            return await acknowledge(hub, record, f"partial refund of charge {charge_id}: the links stay valid")
-        payment_intent = object_id(charge.get("payment_intent"))
-        if not payment_intent:
-            return await acknowledge(hub, record, f"charge {charge_id} was not paid through Checkout")
-        session_id = await session_paid_by(hub, record.org, payment_intent, self.api)
-        if not session_id:
-            return await acknowledge(hub, record, f"no Checkout Session made payment {payment_intent}")
-        return await refund(hub, record, session_id)
+        stored = await store_event(
+            hub,
+            provider=PROVIDER,
+            event_id=event["id"],
+            event_type=event["type"],
+            org=org,
+            payment_key=payment_key(event["data"]["object"]),
+            payload=event,
+        )
+        note = "stored; the hub processes it shortly" if stored else "already received"
+        return {"received": True, "duplicate": not stored, "note": note}
 
 
 def webhook_route(hub: Hub, webhook: StripeWebhook) -> HTTPRouteHandler:
@@ -173,10 +134,6 @@ def webhook_route(hub: Hub, webhook: StripeWebhook) -> HTTPRouteHandler:
 
     @post(WEBHOOK_PATH, status_code=200, include_in_schema=False)
     async def stripe_webhook(request: Request) -> dict:
-        outcome = await webhook.receive(hub, await request.body(), request.headers.get("stripe-signature"))
-        answer: dict[str, Any] = {"received": True, "duplicate": outcome.duplicate, "note": outcome.note}
-        if outcome.purchase:
-            answer["purchaseId"] = outcome.purchase["id"]
-        return answer
+        return await webhook.receive(hub, await request.body(), request.headers.get("stripe-signature"))
 
     return stripe_webhook

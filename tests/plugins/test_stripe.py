@@ -17,7 +17,9 @@ import pytest
 
 import plugins.stripe as stripe_plugin
 from hub.settings import Settings
-from hub.tables import OutboxMessage, Purchase, WebhookEvent
+from hub.context import Hub
+from hub.tables import InboxEvent, OutboxMessage, Purchase
+from hub.testing.inbox import drain_inbox, outcome_of, retry_now
 from hub.testing.app import hub_client, make_app
 from hub.testing.mailbox import CapturedMailbox, PlainEmails
 from hub.testing.stripe import (
@@ -46,7 +48,15 @@ class Shop:
     mailbox: CapturedMailbox
     stripe: FakeStripe
 
+    hub: Hub
+
     async def deliver(self, stripe_event: dict, secret=SECRET, timestamp: int | None = None) -> httpx.Response:
+        """Post the event, then wait until the worker processed what it stored."""
+        response = await self.post(stripe_event, secret, timestamp)
+        await drain_inbox(self.hub)
+        return response
+
+    async def post(self, stripe_event: dict, secret=SECRET, timestamp: int | None = None) -> httpx.Response:
         body, headers = webhook_request(stripe_event, secret, timestamp)
         return await self.client.post(WEBHOOK, content=body, headers=headers)
 
@@ -75,7 +85,7 @@ async def stripe_shop(settings: Settings, fake: FakeStripe, **extra: str) -> Asy
         org = await make_org(ORG)
         await ready_product(client, org, slug="epic-drums-v1")
         await ready_product(client, org, slug="synth-pads")
-        yield Shop(client, org, mailbox, fake)
+        yield Shop(client, org, mailbox, fake, app.state.hub)
 
 
 @pytest.fixture
@@ -95,7 +105,7 @@ def links_in(message) -> list[str]:
 
 
 async def stored_events() -> int:
-    return await WebhookEvent.count()
+    return await InboxEvent.count()
 
 
 # --- a paid order ------------------------------------------------------------
@@ -107,7 +117,7 @@ async def test_paid_checkout_session_records_one_purchase_and_emails_working_lin
     response = await shop.deliver(completed)
     assert response.status_code == 200, response.text
     answer = response.json()
-    assert answer["received"] is True and answer["duplicate"] is False and answer["purchaseId"].startswith("purchase_")
+    assert answer["received"] is True and answer["duplicate"] is False
 
     [purchase] = await shop.purchases()
     assert purchase["provider"] == "stripe"
@@ -271,8 +281,9 @@ async def test_other_events_are_acknowledged_once(shop):
     assert first.status_code == 200 and first.json() == {
         "received": True,
         "duplicate": False,
-        "note": "payment_intent.created needs nothing from the hub",
+        "note": "stored; the hub processes it shortly",
     }
+    assert (await outcome_of(other["id"]))["outcome"] == "payment_intent.created needs nothing from the hub"
     assert (await shop.deliver(other)).json()["duplicate"] is True
     assert await stored_events() == 1
     assert await shop.purchases() == []
@@ -319,6 +330,7 @@ async def test_one_valid_signature_among_several_is_enough(shop):
     body, headers = webhook_request(completed, ["whsec_expired_secret", SECRET])
     assert headers["Stripe-Signature"].count("v1=") == 2
     assert (await shop.client.post(WEBHOOK, content=body, headers=headers)).status_code == 200
+    await drain_inbox(shop.hub)
     assert len(await shop.purchases()) == 1
 
 
@@ -343,7 +355,6 @@ async def test_a_full_refund_revokes_the_links(shop):
 
     refunded = await shop.deliver(charge_refunded(payment_intent=payment_intent))
     assert refunded.status_code == 200, refunded.text
-    assert refunded.json()["purchaseId"]
     [purchase] = await shop.purchases()
     assert purchase["status"] == "refunded"
     assert all(t["revoked"] for t in purchase["tokens"])
@@ -371,8 +382,9 @@ async def test_a_refund_finds_its_session_through_stripe_when_the_hub_does_not_k
 async def test_a_partial_refund_keeps_the_links(shop):
     payment_intent = stripe_id("pi")
     await shop.deliver(checkout_session_completed(payment_intent=payment_intent, products="epic-drums-v1"))
-    answer = await shop.deliver(charge_refunded(payment_intent=payment_intent, amount=1900, amount_refunded=500))
-    assert answer.status_code == 200 and "partial" in answer.json()["note"]
+    partial = charge_refunded(payment_intent=payment_intent, amount=1900, amount_refunded=500)
+    answer = await shop.deliver(partial)
+    assert answer.status_code == 200 and "partial" in (await outcome_of(partial["id"]))["outcome"]
     [purchase] = await shop.purchases()
     assert purchase["status"] == "paid" and not any(t["revoked"] for t in purchase["tokens"])
 
@@ -414,23 +426,33 @@ async def test_with_several_organizations_the_shop_must_name_one(settings, fake_
 
 
 @SQLITE_ONLY
-async def test_a_stripe_api_outage_stores_nothing_so_stripe_retries(shop):
+async def test_a_stripe_api_outage_keeps_the_event_and_retries_it(shop):
     completed = checkout_session_completed(products=None)
     shop.stripe.add_session(completed["data"]["object"]["id"], line_items=[line_item(product_id="synth-pads")])
     shop.stripe.failing = True
-    fails(await shop.deliver(completed), 400, "Stripe will deliver it again")
-    assert await stored_events() == 0
+    assert (await shop.deliver(completed)).status_code == 200  # stored: Stripe need not send it again
+    waiting = await outcome_of(completed["id"])
+    assert waiting["status"] == "pending" and "Stripe's API" in waiting["last_error"]
+    assert await shop.purchases() == []
     shop.stripe.failing = False
-    assert (await shop.deliver(completed)).status_code == 200
+    await retry_now()
+    await drain_inbox(shop.hub)
+    assert (await outcome_of(completed["id"]))["status"] == "done"
     assert len(await shop.purchases()) == 1
 
 
 @SQLITE_ONLY
-async def test_without_an_api_key_a_session_without_metadata_waits(settings, fake_stripe):
-    async with stripe_shop(settings, fake_stripe, HUB_STRIPE_API_KEY=None) as shop:
-        fails(await shop.deliver(checkout_session_completed(products=None)), 400, "HUB_STRIPE_API_KEY")
-        assert await stored_events() == 0
+async def test_without_an_api_key_a_session_without_metadata_fails_visibly(settings, fake_stripe):
+    async with stripe_shop(replace(settings, inbox_max_attempts=2), fake_stripe, HUB_STRIPE_API_KEY=None) as shop:
+        completed = checkout_session_completed(products=None)
+        assert (await shop.deliver(completed)).status_code == 200
+        await retry_now()
+        await drain_inbox(shop.hub)
+        failed = await outcome_of(completed["id"])
+        assert failed["status"] == "failed" and failed["attempts"] == 2
+        assert "HUB_STRIPE_API_KEY" in failed["last_error"]
         assert (await shop.deliver(checkout_session_completed(products="synth-pads"))).status_code == 200
+        assert len(await shop.purchases()) == 1
 
 
 def test_the_plugin_declares_its_settings():

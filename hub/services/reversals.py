@@ -1,0 +1,229 @@
+"""Reversals: what happens to a payment after it was made, whatever order
+the provider reports it in.
+
+A payment plugin translates a provider's refund or dispute event into a
+:class:`ReversalIn` and calls :func:`record_reversal`. The reversal is kept
+(once: a unique index) whether or not the purchase is known yet, and a
+purchase's status is always *computed from all of its payment's
+reversals*, folded in the order they happened at the provider — never
+from the order the events arrived in. So a refund that arrives before the
+payment, or a dispute's closing before its opening, ends in the same state
+as the events in their natural order: :func:`purchase_status` is called
+both when a reversal is recorded and when a purchase is recorded
+(:mod:`hub.services.purchases`).
+
+Statuses: ``paid``; ``on_hold`` (a dispute is open: the links answer 403
+until it closes); ``refunded`` (fully refunded: the links are revoked);
+``charged_back`` (a dispute was lost: the links are revoked). A refund
+that fails or is cancelled, or a dispute won, gives access back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from hub.clock import as_aware, utcnow
+from hub.context import Hub
+from hub.db import write_transaction
+from hub.plugins import notify
+from hub.secrets import new_id
+from hub.tables import DownloadToken, PaymentReversal, Purchase, PurchasePayment
+
+REFUND = "refund"
+REFUND_CANCELLED = "refund_cancelled"
+DISPUTE_OPENED = "dispute_opened"
+DISPUTE_WON = "dispute_won"
+DISPUTE_LOST = "dispute_lost"
+KINDS = (REFUND, REFUND_CANCELLED, DISPUTE_OPENED, DISPUTE_WON, DISPUTE_LOST)
+# Two reversals stamped with the same second are folded cause first.
+_RANK = {REFUND: 0, REFUND_CANCELLED: 1, DISPUTE_OPENED: 0, DISPUTE_WON: 1, DISPUTE_LOST: 1}
+
+PAID = "paid"
+ON_HOLD = "on_hold"
+REFUNDED = "refunded"
+CHARGED_BACK = "charged_back"
+REVOKING = frozenset({REFUNDED, CHARGED_BACK})
+"""Statuses whose purchase's tokens are revoked."""
+
+
+@dataclass(frozen=True)
+class ReversalIn:
+    """A reversal in the hub's terms.
+
+    :param payment_ref: the provider's reference of the payment (one of the
+        purchase's ``payment_refs``; see :class:`hub.services.purchases.PurchaseIn`).
+    :param kind: one of :data:`KINDS`.
+    :param reference: the refund's or dispute's own id, so that a dispute's
+        closing meets its opening (and a replay is recognised).
+    :param occurred_at: when it happened at the provider (the event's time).
+    """
+
+    org: str
+    provider: str
+    payment_ref: str
+    kind: str
+    reference: str
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A purchase's status changed; told to the plugins after the commit."""
+
+    purchase: dict
+    before: str
+    after: str
+    revoked_tokens: list[dict] = field(default_factory=list)
+    minted_tokens: list[dict] = field(default_factory=list)
+    """Tokens made now: a purchase restored before it was ever delivered."""
+
+
+def status_after(reversals: Iterable[dict]) -> str:
+    """The status a payment's reversals (rows) leave its purchase in."""
+    refunded = False
+    disputes: dict[str, str] = {}
+    for row in sorted(reversals, key=lambda r: (as_aware(r["occurred_at"]), _RANK[r["kind"]])):
+        kind = row["kind"]
+        if kind == REFUND:
+            refunded = True
+        elif kind == REFUND_CANCELLED:
+            refunded = False
+        elif kind == DISPUTE_OPENED:
+            disputes.setdefault(row["reference"], "open")
+            if disputes[row["reference"]] != "open":
+                continue  # its closing came first (at the same second)
+        else:
+            disputes[row["reference"]] = "lost" if kind == DISPUTE_LOST else "won"
+    if refunded:
+        return REFUNDED
+    if "lost" in disputes.values():
+        return CHARGED_BACK
+    if "open" in disputes.values():
+        return ON_HOLD
+    return PAID
+
+
+async def payment_refs_of(purchase: dict) -> list[str]:
+    rows = await PurchasePayment.select(PurchasePayment.payment_ref).where(PurchasePayment.purchase == purchase["id"])
+    return sorted({purchase["provider_ref"], *(row["payment_ref"] for row in rows)})
+
+
+async def purchase_status(purchase: dict) -> str:
+    """The status ``purchase`` should have, from every reversal of its payment."""
+    reversals = await PaymentReversal.select().where(
+        PaymentReversal.org == purchase["org"],
+        PaymentReversal.provider == purchase["provider"],
+        PaymentReversal.payment_ref.is_in(await payment_refs_of(purchase)),
+    )
+    return status_after(reversals)
+
+
+async def link_payment(org: str, provider: str, purchase_id: str, payment_ref: str) -> None:
+    """Record that ``payment_ref`` identifies the payment of ``purchase_id``
+    (once). A plugin calls it for purchases recorded before it declared
+    that reference."""
+    exists = await PurchasePayment.exists().where(
+        PurchasePayment.purchase == purchase_id, PurchasePayment.payment_ref == payment_ref
+    )
+    if not exists:
+        await PurchasePayment.insert(
+            PurchasePayment(id=new_id("pay"), purchase=purchase_id, org=org, provider=provider, payment_ref=payment_ref)
+        )
+
+
+async def purchases_paid_by(org: str, provider: str, payment_ref: str) -> list[dict]:
+    rows = await PurchasePayment.select(PurchasePayment.purchase).where(
+        PurchasePayment.org == org, PurchasePayment.provider == provider, PurchasePayment.payment_ref == payment_ref
+    )
+    if not rows:
+        return []
+    return await Purchase.select().where(Purchase.id.is_in([r["purchase"] for r in rows])).output(load_json=True)
+
+
+async def settle_status(hub: Hub, purchase: dict) -> Transition | None:
+    """Bring ``purchase`` to the status its reversals give (in the caller's
+    transaction): revoke its tokens, give them back, or deliver it for the
+    first time. None when nothing changes."""
+    from hub.services.purchases import deliver_purchase  # purchases imports this module
+
+    before, after = purchase["status"], await purchase_status(purchase)
+    if before == after:
+        return None
+    now = utcnow()
+    changes: dict = {Purchase.status: after}
+    revoked: list[dict] = []
+    if after in REVOKING and before not in REVOKING:
+        changes[Purchase.refunded_at] = now
+        revoked = await DownloadToken.update({DownloadToken.revoked_at: now}).where(
+            DownloadToken.purchase == purchase["id"], DownloadToken.revoked_at.is_null()
+        ).returning(*DownloadToken.all_columns())
+    elif before in REVOKING and after not in REVOKING:
+        changes[Purchase.refunded_at] = None
+        if purchase["refunded_at"] is not None:
+            # Only the tokens the reversal revoked (at refunded_at), not one
+            # the shop revoked earlier by hand.
+            await DownloadToken.update({DownloadToken.revoked_at: None}).where(
+                DownloadToken.purchase == purchase["id"], DownloadToken.revoked_at >= purchase["refunded_at"]
+            )
+    await Purchase.update(changes).where(Purchase.id == purchase["id"])
+    purchase = await Purchase.select().where(Purchase.id == purchase["id"]).output(load_json=True).first()
+    minted: list[dict] = []
+    if after == PAID and purchase["delivered_at"] is None:
+        # Recorded while refunded or on hold: its links were never made.
+        minted = [token for _, token in await deliver_purchase(hub, purchase)]
+        purchase = await Purchase.select().where(Purchase.id == purchase["id"]).output(load_json=True).first()
+    return Transition(purchase, before, after, revoked, minted)
+
+
+async def announce_transition(hub: Hub, transition: Transition | None) -> None:
+    """After the commit: tell the plugins (and wake the mail worker)."""
+    if transition is None:
+        return
+    hub.outbox_wakeup.set()
+    purchase = transition.purchase
+    if transition.after in REVOKING:
+        if transition.before not in REVOKING:
+            await notify(hub.plugins, "purchase_refunded", hub=hub, purchase=purchase, revoked_tokens=transition.revoked_tokens)
+    elif transition.after == ON_HOLD:
+        await notify(hub.plugins, "purchase_suspended", hub=hub, purchase=purchase)
+    else:
+        await notify(hub.plugins, "purchase_restored", hub=hub, purchase=purchase)
+    if transition.minted_tokens:
+        await notify(hub.plugins, "tokens_minted", hub=hub, tokens=transition.minted_tokens)
+
+
+async def record_reversal(hub: Hub, reversal: ReversalIn) -> str:
+    """Keep ``reversal`` (once) and apply it to the purchases its payment
+    made, if any are known yet; a note of what it did."""
+    if reversal.kind not in KINDS:
+        raise ValueError(f"Unknown reversal kind {reversal.kind!r}")
+    transitions: list[Transition] = []
+    async with write_transaction(hub.engine):
+        # Kept once: a replay (or a second event reporting the same refund)
+        # finds the row and inserts nothing.
+        await PaymentReversal.insert(
+            PaymentReversal(
+                id=new_id("reversal"),
+                org=reversal.org,
+                provider=reversal.provider,
+                payment_ref=reversal.payment_ref,
+                kind=reversal.kind,
+                reference=reversal.reference,
+                occurred_at=reversal.occurred_at,
+                created_at=utcnow(),
+            )
+        ).on_conflict(action="DO NOTHING")
+        purchases = await purchases_paid_by(reversal.org, reversal.provider, reversal.payment_ref)
+        for purchase in purchases:
+            transition = await settle_status(hub, purchase)
+            if transition:
+                transitions.append(transition)
+    for transition in transitions:
+        await announce_transition(hub, transition)
+    what = f"{reversal.kind} of {reversal.provider} payment {reversal.payment_ref}"
+    if not purchases:
+        return f"{what} kept: no purchase is known for it yet"
+    states = ", ".join(f"purchase {t.purchase['id']} {t.before} → {t.after}" for t in transitions)
+    return f"{what}: {states or 'no change'}"

@@ -1,0 +1,172 @@
+"""What each stored PayPal event does, run by the worker (never in the
+webhook's request): PayPal's events translated into the core's calls.
+
+- ``PAYMENT.CAPTURE.COMPLETED`` (status ``COMPLETED``) and
+  ``CHECKOUT.ORDER.COMPLETED`` (with a completed capture) record the order
+  (see :mod:`plugins.paypal.events`); the buyer of a capture is read from
+  PayPal's order API here.
+- ``PAYMENT.CAPTURE.REFUNDED``: a refund of the capture, when it leaves
+  nothing paid (a partial refund is noted and changes nothing);
+- ``CUSTOMER.DISPUTE.CREATED``: a dispute opened on the capture(s), the
+  purchase is on hold;
+- ``CUSTOMER.DISPUTE.RESOLVED``: in the buyer's favour revokes the purchase,
+  any other outcome restores it.
+
+Refunds and disputes are reversals of the capture
+(:func:`hub.services.reversals.record_reversal`), kept even when the
+purchase is not known yet and stamped with the event's ``create_time``, so
+the order PayPal delivers them in does not change the end state.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from piccolo.columns.combination import WhereRaw
+
+from hub.context import Hub
+from hub.services.inbox import ReceivedEvent
+from hub.services.purchases import find_purchase, record_purchase
+from hub.services.reversals import (
+    DISPUTE_LOST,
+    DISPUTE_OPENED,
+    DISPUTE_WON,
+    REFUND,
+    ReversalIn,
+    link_payment,
+    purchases_paid_by,
+    record_reversal,
+)
+from hub.tables import Purchase
+from plugins.paypal import events
+from plugins.paypal.api import PayPalApi
+from plugins.paypal.config import PayPalConfig
+
+
+def occurred_at(event: ReceivedEvent) -> datetime:
+    """When the event happened at PayPal (its ``create_time``), else when it came."""
+    stamp = event.payload.get("create_time")
+    if isinstance(stamp, str):
+        try:
+            moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        except ValueError:
+            moment = None
+        if moment is not None:
+            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return event.received_at
+
+
+class PayPalEvents:
+    """Processes stored PayPal events for one hub."""
+
+    def __init__(self, config: PayPalConfig, api: PayPalApi) -> None:
+        self.config = config
+        self.api = api
+
+    async def process(self, hub: Hub, event: ReceivedEvent) -> str:
+        resource = event.payload.get("resource") if isinstance(event.payload.get("resource"), dict) else {}
+        kind = event.event_type
+        if kind == events.CAPTURE_COMPLETED:
+            return await self.capture_completed(hub, event, resource)
+        if kind == events.ORDER_COMPLETED:
+            purchase = events.purchase_from_order(event.org, resource)
+            if purchase is None:
+                return "order has no completed capture yet: nothing to deliver"
+            return await self.record(hub, purchase)
+        if kind == events.CAPTURE_REFUNDED:
+            return await self.capture_refunded(hub, event, resource)
+        if kind in (events.DISPUTE_CREATED, events.DISPUTE_RESOLVED):
+            return await self.dispute(hub, event, resource)
+        return f"{kind}: nothing to do"
+
+    async def record(self, hub: Hub, order) -> str:
+        result = await record_purchase(hub, order)
+        purchase = result.purchase
+        if not result.created:
+            return f"purchase {purchase['id']} already recorded"
+        note = f"recorded purchase {purchase['id']} ({purchase['status']}) with {len(result.tokens)} token(s)"
+        if purchase["problem"]:
+            note += f"; problem: {purchase['problem']}"
+        return note
+
+    async def capture_completed(self, hub: Hub, event: ReceivedEvent, capture: dict[str, Any]) -> str:
+        status = capture.get("status")
+        if status != events.COMPLETED:
+            return f"capture status {status}: nothing to deliver yet"
+        order_id = events.order_id_of_capture(capture)
+        order = None
+        # When CHECKOUT.ORDER.COMPLETED recorded the order first, the buyer is
+        # already known: no need to ask PayPal (the core finds the purchase).
+        if order_id and not await find_purchase(event.org, events.PROVIDER, order_id):
+            order = await self.api.get_order(order_id)
+        return await self.record(hub, events.purchase_from_capture(event.org, capture, order))
+
+    async def capture_refunded(self, hub: Hub, event: ReceivedEvent, refund: dict[str, Any]) -> str:
+        capture_id = events.capture_id_of_refund(refund)
+        if capture_id is None:
+            return "refund names no capture: nothing to revoke"
+        purchase = await purchase_for_capture(event.org, capture_id)
+        whole = events.refunds_whole_purchase(refund, purchase) if purchase else None
+        if whole is None and self.config.has_credentials:
+            # The payload cannot tell: PayPal's capture says whether it is
+            # REFUNDED or only PARTIALLY_REFUNDED.
+            whole = (await self.api.get_capture(capture_id)).get("status") == "REFUNDED"
+        if whole is False:
+            return f"partial refund of capture {capture_id}: the links stay valid"
+        reference = events.paypal_id(refund.get("id")) or capture_id
+        return await self.reversal(hub, event, capture_id, REFUND, reference)
+
+    async def dispute(self, hub: Hub, event: ReceivedEvent, dispute: dict[str, Any]) -> str:
+        captures = events.disputed_captures(dispute)
+        if not captures:
+            return f"{event.event_type} names no capture of this shop: nothing to do"
+        dispute_id = events.paypal_id(dispute.get("dispute_id")) or event.event_id
+        if event.event_type == events.DISPUTE_CREATED:
+            kind = DISPUTE_OPENED
+        else:
+            kind = DISPUTE_LOST if events.dispute_lost(dispute) else DISPUTE_WON
+        for capture_id in captures:
+            await purchase_for_capture(event.org, capture_id)
+        notes = [await self.reversal(hub, event, capture_id, kind, dispute_id) for capture_id in captures]
+        return "; ".join(notes)
+
+    async def reversal(self, hub: Hub, event: ReceivedEvent, capture_id: str, kind: str, reference: str) -> str:
+        return await record_reversal(
+            hub,
+            ReversalIn(
+                org=event.org,
+                provider=events.PROVIDER,
+                payment_ref=capture_id,
+                kind=kind,
+                reference=reference,
+                occurred_at=occurred_at(event),
+            ),
+        )
+
+
+async def purchase_for_capture(org: str, capture_id: str) -> dict[str, Any] | None:
+    """The PayPal purchase paid by ``capture_id``, if the hub has one; a
+    purchase recorded before the hub kept payment references (the capture
+    is in its metadata) is linked to the capture on the way."""
+    found = await purchases_paid_by(org, events.PROVIDER, capture_id)
+    if found:
+        return found[0]
+    if not events.paypal_id(capture_id):
+        return None
+    # A text search narrows the rows on both databases; the JSON decides.
+    rows = (
+        await Purchase.select()
+        .where(
+            Purchase.org == org,
+            Purchase.provider == events.PROVIDER,
+            WhereRaw("CAST(metadata AS TEXT) LIKE {}", f'%"{capture_id}"%'),
+        )
+        .output(load_json=True)
+    )
+    for row in rows:
+        metadata = row["metadata"] if isinstance(row["metadata"], dict) else {}
+        if capture_id in (metadata.get("captureIds") or []):
+            await link_payment(org, events.PROVIDER, row["id"], capture_id)
+            return row
+    return None

@@ -1,0 +1,137 @@
+"""What each stored Stripe event does, run by the worker (never in the
+webhook's request): Stripe's events translated into the core's calls.
+
+- ``checkout.session.completed`` (unless its ``payment_status`` is
+  ``unpaid``: a delayed payment method, still pending) and
+  ``checkout.session.async_payment_succeeded`` record the purchase
+  (:func:`hub.services.purchases.record_purchase`); the Checkout Session id
+  is the provider reference, so whichever arrives second finds the purchase
+  already there. The line items are read from Stripe's API here when the
+  session names no products.
+- ``charge.refunded`` for the whole amount: a refund of the payment;
+- ``charge.refund.updated`` / ``refund.updated`` with status ``failed`` or
+  ``canceled``, and ``refund.failed``: the refund did not happen, access
+  comes back;
+- ``charge.dispute.created``: a dispute opened, the purchase is on hold;
+- ``charge.dispute.closed``: ``lost`` revokes the purchase, any other
+  outcome (``won``, ``warning_closed``) restores it.
+
+Refunds and disputes are reversals of the PaymentIntent
+(:func:`hub.services.reversals.record_reversal`), kept even when the
+purchase is not known yet, and stamped with the event's ``created`` time,
+so that whatever order Stripe delivers them in, the end state is the same.
+Everything else is noted and done.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from hub.context import Hub
+from hub.services.inbox import ReceivedEvent
+from hub.services.purchases import find_purchase, record_purchase
+from hub.services.reversals import (
+    DISPUTE_LOST,
+    DISPUTE_OPENED,
+    DISPUTE_WON,
+    REFUND,
+    REFUND_CANCELLED,
+    ReversalIn,
+    link_payment,
+    purchases_paid_by,
+    record_reversal,
+)
+from plugins.stripe.api import StripeApi
+from plugins.stripe.checkout import PROVIDER, is_full_refund, object_id, order_from_session, session_paid_by
+
+PAID_EVENTS = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
+REFUND_UPDATES = ("charge.refund.updated", "refund.updated", "refund.failed")
+REFUND_UNDONE = ("failed", "canceled")
+
+
+def occurred_at(event: ReceivedEvent) -> datetime:
+    """When the event happened at Stripe (its ``created``), else when it came."""
+    created = event.payload.get("created")
+    if isinstance(created, int) and not isinstance(created, bool) and created > 0:
+        return datetime.fromtimestamp(created, UTC)
+    return event.received_at
+
+
+class StripeEvents:
+    """Processes stored Stripe events for one hub."""
+
+    def __init__(self, api: StripeApi) -> None:
+        self.api = api
+
+    async def process(self, hub: Hub, event: ReceivedEvent) -> str:
+        obj = event.payload["data"]["object"]
+        kind = event.event_type
+        if kind in PAID_EVENTS:
+            return await self.checkout_paid(hub, event, obj)
+        if kind == "charge.refunded":
+            if not is_full_refund(obj):
+                return f"partial refund of charge {object_id(obj.get('id')) or '?'}: the links stay valid"
+            return await self.reversal(hub, event, obj, REFUND, object_id(obj.get("id")))
+        if kind in REFUND_UPDATES:
+            if kind != "refund.failed" and obj.get("status") not in REFUND_UNDONE:
+                return f"refund {object_id(obj.get('id')) or '?'} is {obj.get('status')}: nothing changes"
+            return await self.reversal(hub, event, obj, REFUND_CANCELLED, object_id(obj.get("id")))
+        if kind == "charge.dispute.created":
+            return await self.reversal(hub, event, obj, DISPUTE_OPENED, object_id(obj.get("id")))
+        if kind == "charge.dispute.closed":
+            outcome = DISPUTE_LOST if obj.get("status") == "lost" else DISPUTE_WON
+            return await self.reversal(hub, event, obj, outcome, object_id(obj.get("id")))
+        return f"{kind} needs nothing from the hub"
+
+    async def checkout_paid(self, hub: Hub, event: ReceivedEvent, session: dict[str, Any]) -> str:
+        session_id = object_id(session.get("id"))
+        if not session_id:
+            return "the event's Checkout Session has no id: nothing to record"
+        if event.event_type == "checkout.session.completed" and session.get("payment_status") == "unpaid":
+            # A delayed payment method (bank debit...): the money is not in
+            # yet; checkout.session.async_payment_succeeded will follow.
+            return f"Checkout Session {session_id} is not paid yet"
+        if session.get("mode") == "setup":
+            return f"Checkout Session {session_id} only saves a payment method"
+        if await find_purchase(event.org, PROVIDER, session_id):
+            # The other paid event recorded it: no need to ask Stripe again.
+            return f"Checkout Session {session_id} is already recorded"
+        order = await order_from_session(event.org, {**session, "id": session_id}, self.api)
+        result = await record_purchase(hub, order)
+        purchase = result.purchase
+        if not result.created:
+            return f"purchase {purchase['id']} already recorded"
+        note = f"recorded purchase {purchase['id']} ({purchase['status']}) with {len(result.tokens)} token(s)"
+        if purchase["problem"]:
+            note += f"; problem: {purchase['problem']}"
+        return note
+
+    async def reversal(self, hub: Hub, event: ReceivedEvent, obj: dict[str, Any], kind: str, reference: str | None) -> str:
+        payment_intent = object_id(obj.get("payment_intent"))
+        if not payment_intent:
+            return f"{event.event_type} names no PaymentIntent (not paid through Checkout): nothing to do"
+        await self.link_recorded_purchase(hub, event.org, payment_intent)
+        return await record_reversal(
+            hub,
+            ReversalIn(
+                org=event.org,
+                provider=PROVIDER,
+                payment_ref=payment_intent,
+                kind=kind,
+                reference=reference or payment_intent,
+                occurred_at=occurred_at(event),
+            ),
+        )
+
+    async def link_recorded_purchase(self, hub: Hub, org: str, payment_intent: str) -> None:
+        """Make sure a purchase this hub recorded for ``payment_intent`` is
+        known under it: one recorded before the hub kept payment references,
+        or whose session did not name its PaymentIntent yet (Stripe's API
+        then tells which session it paid)."""
+        if await purchases_paid_by(org, PROVIDER, payment_intent):
+            return
+        session_id = await session_paid_by(hub, org, payment_intent, self.api)
+        purchase = await find_purchase(org, PROVIDER, session_id) if session_id else None
+        if purchase is not None:
+            await link_payment(org, PROVIDER, purchase["id"], payment_intent)
