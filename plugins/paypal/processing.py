@@ -110,8 +110,15 @@ class PayPalEvents:
         whole = events.refunds_whole_purchase(refund, purchase) if purchase else None
         if whole is None and self.config.has_credentials:
             # The payload cannot tell: PayPal's capture says whether it is
-            # REFUNDED or only PARTIALLY_REFUNDED.
-            whole = (await self.api.get_capture(capture_id)).get("status") == "REFUNDED"
+            # REFUNDED or only PARTIALLY_REFUNDED, and names its order.
+            capture = await self.api.get_capture(capture_id)
+            whole = capture.get("status") == "REFUNDED"
+            order_id = events.order_id_of_capture(capture)
+            if purchase is None and order_id:
+                # A capture of a recorded order the purchase did not list.
+                recorded = await find_purchase(event.org, events.PROVIDER, order_id)
+                if recorded is not None:
+                    await link_payment(event.org, events.PROVIDER, recorded["id"], capture_id)
         if whole is False:
             return f"partial refund of capture {capture_id}: the links stay valid"
         reference = events.paypal_id(refund.get("id")) or capture_id

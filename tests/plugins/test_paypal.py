@@ -20,7 +20,9 @@ import pytest
 import plugins.paypal as paypal_plugin
 from hub.plugins import load_plugins
 from hub.settings import Settings, SettingsError
-from hub.tables import DownloadToken, OutboxMessage, Purchase, WebhookEvent
+from hub.context import Hub
+from hub.tables import DownloadToken, InboxEvent, OutboxMessage, Purchase
+from hub.testing.inbox import drain_inbox, outcome_of, retry_now
 from hub.testing import paypal
 from hub.testing.app import hub_client, make_app
 from hub.testing.mailbox import CapturedMailbox, PlainEmails
@@ -56,8 +58,15 @@ class Shop:
     mailbox: CapturedMailbox
     paypal: FakePayPal
     certificates: CertificateFetches
+    hub: Hub
 
     async def deliver(self, event: dict, identity: paypal.SigningIdentity | None = None, **signing) -> httpx.Response:
+        """Post the event, then wait until the worker processed what it stored."""
+        response = await self.post(event, identity, **signing)
+        await drain_inbox(self.hub)
+        return response
+
+    async def post(self, event: dict, identity: paypal.SigningIdentity | None = None, **signing) -> httpx.Response:
         body, headers = paypal.webhook_request(
             event, webhook_id=WEBHOOK_ID, identity=identity or self.certificates.identity, **signing
         )
@@ -113,7 +122,7 @@ async def paypal_shop(
         if products:
             await ready_product(client, org, slug="epic-drums-v1")
             await ready_product(client, org, slug="synth-pads")
-        yield Shop(client, org, mailbox, fake, certificates)
+        yield Shop(client, org, mailbox, fake, certificates, app.state.hub)
 
 
 @pytest.fixture
@@ -141,8 +150,13 @@ async def purchases() -> list[dict]:
     return await Purchase.select().output(load_json=True)
 
 
+async def note(event: dict) -> str:
+    """The outcome the worker noted for a stored event."""
+    return (await outcome_of(event["id"]))["outcome"]
+
+
 async def nothing_stored() -> bool:
-    return await Purchase.count() == 0 and await WebhookEvent.count() == 0 and await OutboxMessage.count() == 0
+    return await Purchase.count() == 0 and await InboxEvent.count() == 0 and await OutboxMessage.count() == 0
 
 
 # --- a paid order ------------------------------------------------------------
@@ -215,14 +229,14 @@ async def test_order_and_capture_events_make_one_purchase_and_one_email(shop, fi
 
     assert (await shop.deliver(events[first])).json()["duplicate"] is False
     answer = (await shop.deliver(events[second])).json()
-    assert answer["duplicate"] is False and "already recorded" in answer["note"]
+    assert answer["duplicate"] is False and "already recorded" in await note(events[second])
 
     [purchase] = await purchases()
     assert purchase["provider_ref"] == order["id"]
     assert purchase["customer_email"] == "buyer@example.com"
     assert purchase["metadata"]["captureIds"] == [captured["id"]]
     assert await DownloadToken.count() == 2
-    assert await WebhookEvent.count() == 2
+    assert await InboxEvent.count() == 2
     assert len(await shop.mailbox.wait_for(1)) == 1
     await asyncio.sleep(0.2)
     assert len(shop.mailbox.messages) == 1 and await OutboxMessage.count() == 1
@@ -239,15 +253,16 @@ def _order_fields(order: dict) -> dict:
 async def test_an_order_whose_capture_is_pending_waits_for_the_capture_event(bare_shop):
     order_event = paypal.order_completed(custom_id=PRODUCTS, capture_status="PENDING")
     response = await bare_shop.deliver(order_event)
-    assert response.status_code == 200 and "no completed capture" in response.json()["note"]
-    assert await Purchase.count() == 0 and await WebhookEvent.count() == 1
+    assert response.status_code == 200 and "no completed capture" in await note(order_event)
+    assert await Purchase.count() == 0 and await InboxEvent.count() == 1
 
 
 @SQLITE_ONLY
 async def test_a_pending_capture_is_acknowledged_without_asking_paypal(bare_shop):
-    response = await bare_shop.deliver(paypal.capture_completed(order_id=paypal.new_order_id(), status="PENDING"))
-    assert response.status_code == 200 and "PENDING" in response.json()["note"]
-    assert await Purchase.count() == 0 and await WebhookEvent.count() == 1
+    pending = paypal.capture_completed(order_id=paypal.new_order_id(), status="PENDING")
+    response = await bare_shop.deliver(pending)
+    assert response.status_code == 200 and "PENDING" in await note(pending)
+    assert await Purchase.count() == 0 and await InboxEvent.count() == 1
     assert bare_shop.paypal.requests == []
 
 
@@ -259,7 +274,7 @@ async def test_other_events_are_acknowledged_and_remembered(bare_shop):
     assert first.status_code == again.status_code == 200
     assert first.json()["duplicate"] is False and again.json()["duplicate"] is True
     assert await Purchase.count() == 0
-    assert [row["event_type"] for row in await WebhookEvent.select()] == ["CHECKOUT.ORDER.APPROVED"]
+    assert [row["event_type"] for row in await InboxEvent.select()] == ["CHECKOUT.ORDER.APPROVED"]
 
 
 # --- signatures ----------------------------------------------------------------
@@ -368,10 +383,11 @@ async def test_a_replayed_webhook_changes_nothing_and_never_asks_paypal_again(sh
     )
     first = await shop.client.post(WEBHOOK, content=body, headers=headers)
     again = await shop.client.post(WEBHOOK, content=body, headers=headers)
+    await drain_inbox(shop.hub)
 
     assert first.status_code == again.status_code == 200
-    assert first.json()["duplicate"] is False and again.json() == {"received": True, "duplicate": True, "note": "already processed"}
-    assert await Purchase.count() == 1 and await DownloadToken.count() == 2 and await WebhookEvent.count() == 1
+    assert first.json()["duplicate"] is False and again.json() == {"received": True, "duplicate": True, "note": "already received"}
+    assert await Purchase.count() == 1 and await DownloadToken.count() == 2 and await InboxEvent.count() == 1
     assert len(await shop.mailbox.wait_for(1)) == 1
     assert shop.paypal.calls("GET", "/v2/checkout/orders/") == 1
 
@@ -382,10 +398,11 @@ async def test_concurrent_deliveries_of_one_event_make_one_purchase_and_one_emai
         paypal.capture_completed(order_id=order["id"], custom_id=PRODUCTS), webhook_id=WEBHOOK_ID, identity=shop.certificates.identity
     )
     answers = await asyncio.gather(*(shop.client.post(WEBHOOK, content=body, headers=headers) for _ in range(10)))
+    await drain_inbox(shop.hub)
 
     assert [a.status_code for a in answers] == [200] * 10, [a.text for a in answers]
     assert sum(not a.json()["duplicate"] for a in answers) >= 1
-    assert await Purchase.count() == 1 and await DownloadToken.count() == 2 and await WebhookEvent.count() == 1
+    assert await Purchase.count() == 1 and await DownloadToken.count() == 2 and await InboxEvent.count() == 1
     assert await OutboxMessage.count() == 1
     assert len(await shop.mailbox.wait_for(1)) == 1
     await asyncio.sleep(0.2)
@@ -419,9 +436,11 @@ async def test_a_refund_revokes_the_links(shop):
     link = links_in(message)[0]
     assert (await page(shop.client, link)).status_code == 200
 
-    response = await shop.deliver(paypal.capture_refunded(capture_id=captured["id"]))
+    refund = paypal.capture_refunded(capture_id=captured["id"])
+    response = await shop.deliver(refund)
 
-    assert response.status_code == 200 and "revoked 2 token(s)" in response.json()["note"]
+    assert response.status_code == 200 and "paid → refunded" in await note(refund)
+    assert await DownloadToken.count().where(DownloadToken.revoked_at.is_null()) == 0
     fails(await page(shop.client, link), 410, "revoked")
     [purchase] = await purchases()
     assert purchase["status"] == "refunded"
@@ -461,21 +480,25 @@ async def test_a_partial_refund_keeps_the_links(shop):
     captured = order["purchase_units"][0]["payments"]["captures"][0]
     await shop.deliver(paypal.capture_completed(capture_id=captured["id"], order_id=order["id"], custom_id=PRODUCTS))
 
-    response = await shop.deliver(paypal.capture_refunded(capture_id=captured["id"], amount="5.00", total_refunded="5.00"))
+    partial = paypal.capture_refunded(capture_id=captured["id"], amount="5.00", total_refunded="5.00")
+    response = await shop.deliver(partial)
 
-    assert response.status_code == 200 and "partial refund" in response.json()["note"]
+    assert response.status_code == 200 and "partial refund" in await note(partial)
     assert await DownloadToken.count().where(DownloadToken.revoked_at.is_null()) == 2
     # A second partial refund that completes it does revoke.
-    response = await shop.deliver(paypal.capture_refunded(capture_id=captured["id"], amount="14.99", total_refunded="19.99"))
-    assert "revoked 2 token(s)" in response.json()["note"]
+    rest = paypal.capture_refunded(capture_id=captured["id"], amount="14.99", total_refunded="19.99")
+    await shop.deliver(rest)
+    assert "paid → refunded" in await note(rest)
+    assert await DownloadToken.count().where(DownloadToken.revoked_at.is_null()) == 0
 
 
 async def test_a_refund_for_an_unknown_sale_is_acknowledged(shop):
     stranger = paypal.capture(order_id=paypal.new_order_id(), status="REFUNDED")
     shop.paypal.captures[stranger["id"]] = stranger
-    response = await shop.deliver(paypal.capture_refunded(capture_id=stranger["id"]))
-    assert response.status_code == 200 and "unknown purchase" in response.json()["note"]
-    assert await WebhookEvent.count() == 1
+    refund = paypal.capture_refunded(capture_id=stranger["id"])
+    response = await shop.deliver(refund)
+    assert response.status_code == 200 and "no purchase is known" in await note(refund)
+    assert await InboxEvent.count() == 1
 
 
 # --- verification through PayPal's API -------------------------------------------
@@ -548,24 +571,32 @@ async def test_hub_paypal_org_must_name_an_existing_organization(settings, fake,
 
 
 @SQLITE_ONLY
-async def test_without_api_credentials_a_capture_is_refused_until_they_are_set(settings, fake, certificates):
+async def test_without_api_credentials_a_capture_fails_visibly(settings, fake, certificates):
     order = paypal.order(custom_id=PRODUCTS)
     fake.add_order(order)
     capture_event = paypal.capture_completed(order_id=order["id"], custom_id=PRODUCTS)
+    settings = replace(settings, inbox_max_attempts=2)
     async with paypal_shop(settings, fake, certificates, products=False, HUB_PAYPAL_CLIENT_ID=None) as shop:
-        fails(await shop.deliver(capture_event), 400, "HUB_PAYPAL_CLIENT_ID")
-        assert await nothing_stored()
+        assert (await shop.deliver(capture_event)).status_code == 200
+        await retry_now()
+        await drain_inbox(shop.hub)
+        failed = await outcome_of(capture_event["id"])
+        assert failed["status"] == "failed" and "HUB_PAYPAL_CLIENT_ID" in failed["last_error"]
+        assert await Purchase.count() == 0
         # The order event names the buyer itself.
         assert (await shop.deliver(paypal.order_completed(custom_id=PRODUCTS))).status_code == 200
 
 
 @SQLITE_ONLY
-async def test_paypal_api_refusing_the_credentials_stores_nothing(settings, fake, certificates):
+async def test_paypal_api_refusing_the_credentials_keeps_the_event_with_the_reason(settings, fake, certificates):
     order = paypal.order(custom_id=PRODUCTS)
     fake.add_order(order)
     async with paypal_shop(settings, fake, certificates, products=False, HUB_PAYPAL_CLIENT_SECRET="wrong") as shop:
-        fails(await shop.deliver(paypal.capture_completed(order_id=order["id"], custom_id=PRODUCTS)), 400, "refused")
-        assert await nothing_stored()
+        capture_event = paypal.capture_completed(order_id=order["id"], custom_id=PRODUCTS)
+        assert (await shop.deliver(capture_event)).status_code == 200
+        waiting = await outcome_of(capture_event["id"])
+        assert waiting["status"] == "pending" and "refused" in waiting["last_error"]
+        assert await Purchase.count() == 0
 
 
 def test_the_plugin_declares_its_settings():
