@@ -144,6 +144,10 @@ async def library(email: str) -> list[dict]:
     for purchase in purchases:
         shop = shops.setdefault(purchase["org"], {"id": purchase["org"], "name": names.get(purchase["org"], purchase["org"]), "purchases": []})
         purchase["tokens"] = by_purchase.get(purchase["id"], [])
+        if purchase["status"] != "paid":
+            # On hold (a dispute), refunded or charged back: nothing to download now.
+            for token in purchase["tokens"]:
+                token["available"] = False
         shop["purchases"].append(purchase)
     return list(shops.values())
 

@@ -14,15 +14,40 @@ from typing import Any
 
 from hub.clock import as_aware, utcnow
 from hub.db import one_connection, one_write_connection
-from hub.errors import Conflict, Gone, Invalid, NotFound
+from hub.errors import Conflict, Forbidden, Gone, Invalid, NotFound
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, hash_secret, new_id, new_secret
 from hub.services.media import deliverable_media_files
 from hub.services.products import find_product, find_version
-from hub.tables import DownloadToken, Product, TokenLink, Version, VersionFile
+from hub.services.reversals import ON_HOLD as ON_HOLD_STATUS
+from hub.tables import DownloadToken, Organization, Product, Purchase, TokenLink, Version, VersionFile
 
 NOT_VALID = "This download link is not valid. Check that you copied the whole link."
 REVOKED = "This download link has been revoked."
 EXPIRED = "This download link has expired."
+ON_HOLD = (
+    "This purchase is on hold: its payment is being disputed with the payment provider. "
+    "Contact {shop}, where you bought it, to sort it out; the link works again once the dispute is settled."
+)
+
+
+class PurchaseOnHold(Forbidden):
+    """The token's purchase is on hold (a disputed payment): 403 with a page
+    naming the shop to contact, until the dispute closes."""
+
+    def __init__(self, shop: str) -> None:
+        super().__init__(ON_HOLD.format(shop=shop))
+        self.shop = shop
+
+
+async def refuse_if_on_hold(token: dict) -> None:
+    """Raise :class:`PurchaseOnHold` when the token's purchase is on hold."""
+    if token["purchase"] is None:
+        return
+    purchase = await Purchase.select(Purchase.status, Purchase.org).where(Purchase.id == token["purchase"]).first()
+    if purchase is None or purchase["status"] != ON_HOLD_STATUS:
+        return
+    shop = await Organization.select(Organization.name).where(Organization.id == purchase["org"]).first()
+    raise PurchaseOnHold(shop["name"] if shop and shop["name"] else purchase["org"])
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -205,6 +230,7 @@ async def resolve_token(secret: str | None) -> Grant:
             raise Gone(REVOKED)
         if as_aware(token["expires_at"]) <= utcnow():
             raise Gone(EXPIRED)
+        await refuse_if_on_hold(token)
         product = await Product.select().where(Product.id == token["product"]).output(load_json=True).first()
         version, files = await _ready_version(token["version"])
         files = list(files)

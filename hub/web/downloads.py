@@ -25,7 +25,7 @@ from hub.errors import NotFound
 from hub.http_range import RangeNotSatisfiable, etag_for, if_range_allows_partial, parse_range
 from hub.plugins import notify
 from hub.services import downloads as download_service
-from hub.services.tokens import Grant, resolve_token
+from hub.services.tokens import Grant, PurchaseOnHold, resolve_token
 from hub.storage.base import content_disposition_attachment
 from hub.web.file_response import BlobResponse
 
@@ -91,15 +91,28 @@ def download_error(request: Request, status: int, message: str, problems: list) 
     return Response(html, status_code=status, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"})
 
 
+def on_hold_answer(hub: Hub, request: Request, hold: PurchaseOnHold) -> Response:
+    """403 for a purchase on hold: whom to contact, for people and programs."""
+    headers = {"Cache-Control": "no-store"}
+    if wants_json(request):
+        answer = {"success": False, "error": hold.message, "purchaseStatus": "on_hold", "shop": hold.shop}
+        return Response(answer, status_code=403, headers=headers)
+    html = hub.templates.get_template("download_on_hold.html").render(shop=hold.shop, message=hold.message)
+    return Response(html, status_code=403, media_type="text/html; charset=utf-8", headers=headers)
+
+
 class DownloadController(Controller):
     path = "/download"
     tags = ["Downloads"]
 
     @get("/", summary="The download page of a token (HTML, or JSON for Accept: application/json)")
     async def download_page(self, hub: Hub, request: Request, token: str | None = None) -> Response:
-        async with one_connection(hub.engine):  # the page's reads on one SQLite connection
-            grant = await resolve_token(token)
-            session = await download_service.open_session(hub, grant.token["id"], _session_key(request, grant))
+        try:
+            async with one_connection(hub.engine):  # the page's reads on one SQLite connection
+                grant = await resolve_token(token)
+                session = await download_service.open_session(hub, grant.token["id"], _session_key(request, grant))
+        except PurchaseOnHold as hold:
+            return on_hold_answer(hub, request, hold)
         download_service.refuse_if_used_up(grant, has_session=session is not None)
         files = [{**f, "url": file_url(hub, token, f), "name": f["path"]} for f in grant.files]
         if wants_json(request):
@@ -116,6 +129,7 @@ class DownloadController(Controller):
                         "maxDownloads": grant.token["max_downloads"],
                         "usedCount": grant.token["used_count"],
                         "downloadsLeft": grant.downloads_left,
+                        "purchaseStatus": "paid" if grant.token["purchase"] else None,
                         "files": [
                             {"id": f["id"], "path": f["path"], "size": f["size"], "sha256": f["sha256"], "url": f["url"]}
                             for f in files
