@@ -314,3 +314,34 @@ def capture_refunded(
     if custom_id is not None:
         resource["custom_id"] = custom_id
     return _event("PAYMENT.CAPTURE.REFUNDED", "refund", resource, f"A {amount} {currency} capture payment was refunded", id=event_id)
+
+
+def _dispute(capture_id: str, dispute_id: str, status: str) -> dict[str, Any]:
+    return {
+        "dispute_id": dispute_id,
+        "create_time": _now(),
+        "update_time": _now(),
+        "disputed_transactions": [
+            {"seller_transaction_id": capture_id, "seller": {"merchant_id": "7KNGBPH2U58GQ"}, "seller_protection_eligible": True}
+        ],
+        "reason": "MERCHANDISE_OR_SERVICE_NOT_RECEIVED",
+        "status": status,
+        "dispute_amount": _money("19.99", "USD"),
+        "links": [{"href": f"{API}/v1/customer/disputes/{dispute_id}", "rel": "self", "method": "GET"}],
+    }
+
+
+def dispute_created(*, capture_id: str, dispute_id: str | None = None, event_id: str | None = None) -> dict[str, Any]:
+    """A ``CUSTOMER.DISPUTE.CREATED`` event about ``capture_id``."""
+    resource = _dispute(capture_id, dispute_id or f"PP-D-{_paypal_id(5)}", "OPEN")
+    return _event("CUSTOMER.DISPUTE.CREATED", "dispute", resource, "A new dispute opened", id=event_id)
+
+
+def dispute_resolved(
+    *, capture_id: str, dispute_id: str, outcome_code: str = "RESOLVED_SELLER_FAVOUR", event_id: str | None = None
+) -> dict[str, Any]:
+    """A ``CUSTOMER.DISPUTE.RESOLVED`` event: ``RESOLVED_BUYER_FAVOUR`` takes
+    the money back; ``RESOLVED_SELLER_FAVOUR`` (and others) leave it paid."""
+    resource = _dispute(capture_id, dispute_id, "RESOLVED")
+    resource["dispute_outcome"] = {"outcome_code": outcome_code}
+    return _event("CUSTOMER.DISPUTE.RESOLVED", "dispute", resource, "A dispute was resolved", id=event_id)

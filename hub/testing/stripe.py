@@ -161,3 +161,59 @@ def charge_refunded(
         "status": "succeeded",
     }
     return event("charge.refunded", charge, event_id=event_id)
+
+
+def charge_dispute(
+    event_type: str,
+    *,
+    payment_intent: str,
+    dispute_id: str | None = None,
+    status: str = "needs_response",
+    amount: int = 1900,
+    currency: str = "usd",
+    event_id: str | None = None,
+    created: int | None = None,
+) -> dict[str, Any]:
+    """``charge.dispute.created`` / ``charge.dispute.closed`` (``status``
+    ``won``, ``lost`` or ``warning_closed``) for the charge of ``payment_intent``."""
+    dispute = {
+        "id": dispute_id or stripe_id("dp"),
+        "object": "dispute",
+        "amount": amount,
+        "charge": stripe_id("ch"),
+        "created": int(time.time()),
+        "currency": currency,
+        "livemode": False,
+        "payment_intent": payment_intent,
+        "reason": "fraudulent",
+        "status": status,
+    }
+    return event(event_type, dispute, event_id=event_id, created=created)
+
+
+def refund_updated(
+    *,
+    payment_intent: str,
+    refund_id: str | None = None,
+    status: str = "failed",
+    event_type: str = "charge.refund.updated",
+    amount: int = 1900,
+    currency: str = "usd",
+    event_id: str | None = None,
+    created: int | None = None,
+) -> dict[str, Any]:
+    """``charge.refund.updated`` (or ``refund.failed``, ``refund.updated``) for
+    a refund of ``payment_intent``; ``status`` ``failed`` or ``canceled``
+    means the money did not go back."""
+    refund = {
+        "id": refund_id or stripe_id("re"),
+        "object": "refund",
+        "amount": amount,
+        "charge": stripe_id("ch"),
+        "created": int(time.time()),
+        "currency": currency,
+        "failure_reason": "expired_or_canceled_card" if status == "failed" else None,
+        "payment_intent": payment_intent,
+        "status": status,
+    }
+    return event(event_type, refund, event_id=event_id, created=created)
