@@ -47,8 +47,8 @@ PROCESSING = "processing"
 DONE = "done"
 FAILED = "failed"
 
-# An event waits while an earlier event of the same payment is unfinished.
-_EARLIER_UNFINISHED = WhereRaw(
+# An event is due only when no earlier event of its payment is unfinished.
+FIRST_OF_ITS_PAYMENT = WhereRaw(
     "NOT EXISTS (SELECT 1 FROM hub_inbox_event AS earlier"
     " WHERE earlier.provider = hub_inbox_event.provider"
     " AND earlier.payment_key = hub_inbox_event.payment_key"
@@ -165,7 +165,7 @@ async def process_due(hub: Hub, limit: int = 10) -> int:
     """
     if not hub.inbox_processors:
         return 0
-    also = InboxEvent.provider.is_in(sorted(hub.inbox_processors)) & _EARLIER_UNFINISHED
+    also = InboxEvent.provider.is_in(sorted(hub.inbox_processors)) & FIRST_OF_ITS_PAYMENT
     batch = await claim_rows(hub, InboxEvent, claimed=PROCESSING, limit=limit, also=also)
     for row in batch:
         await process(hub, row)

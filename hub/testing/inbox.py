@@ -6,7 +6,7 @@ import asyncio
 
 from hub.clock import utcnow
 from hub.context import Hub
-from hub.services.inbox import process_due
+from hub.services.inbox import FIRST_OF_ITS_PAYMENT, process_due
 from hub.tables import InboxEvent
 
 PATIENCE_SECONDS = 30.0
@@ -21,9 +21,10 @@ async def drain_inbox(hub: Hub) -> None:
     while True:
         if await process_due(hub):
             continue
-        busy = await InboxEvent.exists().where(
-            (InboxEvent.status == "processing")
-            | ((InboxEvent.status == "pending") & (InboxEvent.next_attempt_at <= utcnow()))
+        # Busy while another worker holds an event, or one is due (an event
+        # waiting behind an earlier one of its payment is not).
+        busy = await InboxEvent.exists().where(InboxEvent.status == "processing") or await InboxEvent.exists().where(
+            (InboxEvent.status == "pending") & (InboxEvent.next_attempt_at <= utcnow()) & FIRST_OF_ITS_PAYMENT
         )
         if not busy:
             return
