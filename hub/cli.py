@@ -126,7 +126,7 @@ def cmd_upload(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    """Deliver the outbox until stopped (SIGINT / SIGTERM)."""
+    """Deliver the outbox and process the payment inbox until stopped (SIGINT / SIGTERM)."""
     import signal
 
     from hub.app import build_hub, opened
@@ -140,10 +140,14 @@ def cmd_worker(args: argparse.Namespace) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         async with opened(build_hub(settings)) as hub:
-            if hub.mailer is None:
-                print("continuata-hub: no mailer plugin is configured (HUB_SMTP_URL?); nothing to do", file=sys.stderr)
+            if hub.mailer is None and not hub.inbox_processors:
+                print(
+                    "continuata-hub: no mailer plugin (HUB_SMTP_URL?) and no payment plugin is configured; nothing to do",
+                    file=sys.stderr,
+                )
                 return
-            print("Delivering queued email; Ctrl-C to stop.", flush=True)
+            doing = [what for what, on in (("delivering queued email", hub.mailer), ("processing payment events", hub.inbox_processors)) if on]
+            print(f"{' and '.join(doing).capitalize()}; Ctrl-C to stop.", flush=True)
             await run_worker(hub, stop)
 
     asyncio.run(work())
@@ -228,7 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--label", help="a note saying what the key is for")
     create.set_defaults(run=cmd_keys_create)
 
-    worker = commands.add_parser("worker", help="deliver queued email (run several at once if you like)")
+    worker = commands.add_parser("worker", help="deliver queued email and process payment events (run several at once if you like)")
     worker.set_defaults(run=cmd_worker)
 
     plugins = commands.add_parser("plugins", help="list loaded plugins, their hooks and settings")
