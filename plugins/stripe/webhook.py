@@ -33,6 +33,7 @@ log = logging.getLogger("hub.plugins.stripe")
 WEBHOOK_PATH = "/plugins/stripe/webhook"
 TOLERANCE_SECONDS = stripe.Webhook.DEFAULT_TOLERANCE
 MAX_ID_LENGTH = 255  # the columns that keep Stripe's ids
+MAX_BODY_BYTES = 1024 * 1024  # Stripe's events are a few kilobytes
 
 
 def verify_event(body: bytes, signature: str | None, secrets: tuple[str, ...]) -> dict[str, Any]:
@@ -132,7 +133,7 @@ class StripeWebhook:
 def webhook_route(hub: Hub, webhook: StripeWebhook) -> HTTPRouteHandler:
     """The route Stripe posts to (``stripe listen --forward-to <hub>/plugins/stripe/webhook``)."""
 
-    @post(WEBHOOK_PATH, status_code=200, include_in_schema=False)
+    @post(WEBHOOK_PATH, status_code=200, include_in_schema=False, request_max_body_size=MAX_BODY_BYTES)
     async def stripe_webhook(request: Request) -> dict:
         return await webhook.receive(hub, await request.body(), request.headers.get("stripe-signature"))
 

@@ -425,6 +425,14 @@ async def test_order_and_capture_events_racing_make_one_purchase(shop):
     assert len(await shop.mailbox.wait_for(1)) == 1
 
 
+async def test_an_oversized_webhook_is_refused_and_stores_nothing(bare_shop):
+    huge = paypal.order_completed(custom_id=PRODUCTS)
+    huge["resource"]["padding"] = "x" * 1_100_000
+    answer = await bare_shop.deliver(huge)
+    assert answer.status_code == 413, answer.text
+    assert await nothing_stored()
+
+
 # --- refunds -------------------------------------------------------------------
 
 

@@ -312,6 +312,13 @@ async def test_a_forged_signature_is_refused_and_changes_nothing(shop):
     assert await OutboxMessage.count() == 0
 
 
+async def test_an_oversized_webhook_is_refused_and_stores_nothing(shop):
+    huge = checkout_session_completed(products="epic-drums-v1", metadata={"padding": "x" * 1_100_000})
+    answer = await shop.deliver(huge)
+    assert answer.status_code == 413, answer.text
+    assert await stored_events() == 0 and await shop.purchases() == []
+
+
 @SQLITE_ONLY
 async def test_a_stale_timestamp_is_refused_but_a_future_one_is_not(shop):
     stale = checkout_session_completed(products="epic-drums-v1")
