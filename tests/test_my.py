@@ -127,3 +127,19 @@ async def test_my_page_without_a_session_shows_the_form(my_client):
     assert page.status_code == 200
     assert '<label for="email">' in page.text
     assert page.cookies.get("ct_csrf") or "ct_csrf" in page.headers.get("set-cookie", "")
+
+
+async def test_a_disputed_purchase_shows_on_hold_without_a_download_button(my_client, mailbox):
+    from hub.clock import utcnow
+    from hub.services.reversals import DISPUTE_OPENED, ReversalIn, record_reversal
+
+    await shop_with_purchase(my_client, "drum-shop", "order-1")
+    await mailbox.wait_for(1)
+    await record_reversal(
+        my_client.hub,
+        ReversalIn(org="drum-shop", provider="api", payment_ref="order-1", kind=DISPUTE_OPENED, reference="dispute-1", occurred_at=utcnow()),
+    )
+    await sign_in(my_client, mailbox)
+    page = (await my_client.get("/my")).text
+    assert "on hold: the payment is disputed, contact drum-shop" in page
+    assert 'action="/my/links/' not in page

@@ -21,6 +21,7 @@ from hub.tables import DownloadToken, OutboxMessage, Purchase
 from hub.testing import paypal
 from hub.testing.inbox import drain_inbox
 from hub.testing.stripe import charge_dispute, charge_refunded, checkout_session_completed, refund_updated, stripe_id
+from tests.conftest import ok
 from tests.plugins.test_paypal import PRODUCTS, CertificateFetches, paypal_shop
 from tests.plugins.test_stripe import stripe_shop
 from tests.support.fake_paypal import fake_paypal
@@ -190,3 +191,55 @@ async def test_paypal_events_in_any_order_end_in_the_same_state(paypal_store, sc
         order_id, events = paypal_events(paypal_store, names)
         await deliver_all(paypal_store, [events[name] for name in order], processing)
         check_end_state(order, expected, *await purchase_state(order_id))
+
+
+# --- the plugins are told ----------------------------------------------------------
+
+
+async def test_each_transition_is_an_event_hook(settings):
+    from hub.clock import utcnow
+    from hub.hookspecs import hookimpl
+    from hub.services.purchases import PurchaseIn, PurchaseItem, record_purchase
+    from hub.services.reversals import DISPUTE_OPENED, DISPUTE_WON, REFUND, REFUND_CANCELLED, ReversalIn, record_reversal
+    from hub.testing.app import hub_client, make_app, make_org
+    from tests.conftest import _empty_postgres
+    from tests.test_tokens_api import ready_product
+
+    seen: list[tuple[str, str]] = []
+
+    class Watcher:
+        @hookimpl
+        def purchase_suspended(self, purchase):
+            seen.append(("suspended", purchase["status"]))
+
+        @hookimpl
+        async def purchase_restored(self, purchase):
+            seen.append(("restored", purchase["status"]))
+
+        @hookimpl
+        def purchase_refunded(self, purchase, revoked_tokens):
+            seen.append(("refunded", f"{purchase['status']}, {len(revoked_tokens)} revoked"))
+
+    app = make_app(settings, plugins=[("watcher", Watcher())], entry_points="none")
+    async with hub_client(app) as client:
+        await _empty_postgres(app)
+        hub = app.state.hub
+
+        headers = await make_org("shop")
+        keys = type("Keys", (), {"admin": headers, "member": headers, "viewer": headers})
+        await ready_product(client, keys, slug="pack")
+        await record_purchase(
+            hub, PurchaseIn(org="shop", provider="api", provider_ref="order-1", customer_email="b@example.com", items=[PurchaseItem("pack")])
+        )
+        for kind in (DISPUTE_OPENED, DISPUTE_WON, REFUND, REFUND_CANCELLED):
+            await record_reversal(
+                hub, ReversalIn(org="shop", provider="api", payment_ref="order-1", kind=kind, reference="x", occurred_at=utcnow())
+            )
+        assert seen == [
+            ("suspended", "on_hold"),
+            ("restored", "paid"),
+            ("refunded", "refunded, 1 revoked"),
+            ("restored", "paid"),
+        ]
+        [purchase] = ok(await client.get("/api/purchases", headers=headers))["purchases"]
+        assert purchase["status"] == "paid" and not purchase["tokens"][0]["revoked"]
