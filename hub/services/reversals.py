@@ -91,9 +91,9 @@ def status_after(reversals: Iterable[dict]) -> str:
         elif kind == REFUND_CANCELLED:
             refunded = False
         elif kind == DISPUTE_OPENED:
+            # An opening stamped after its own closing (clocks differ) does
+            # not reopen it.
             disputes.setdefault(row["reference"], "open")
-            if disputes[row["reference"]] != "open":
-                continue  # its closing came first (at the same second)
         else:
             disputes[row["reference"]] = "lost" if kind == DISPUTE_LOST else "won"
     if refunded:
