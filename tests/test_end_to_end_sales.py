@@ -9,6 +9,7 @@ import hashlib
 import os
 import re
 import signal
+import subprocess
 import time
 
 import httpx
@@ -19,7 +20,7 @@ from hub.testing import stripe as stripe_testing
 from hub.testing.smtp import smtp_server
 from tests.conftest import DATABASES
 from tests.support.fake_paypal import fake_paypal
-from tests.support.server import HubServer, hub_server
+from tests.support.server import HubServer, hub_command, hub_server
 
 STRIPE_SECRET = "whsec_end_to_end"
 PAYPAL_WEBHOOK_ID = "WH-END-TO-END"
@@ -149,3 +150,32 @@ def test_a_hub_killed_before_sending_sends_the_email_once_after_restart(tmp_path
             assert len(smtp.received()) == 1
             [link] = links_in(message)
             assert download_everything(link.replace(first.url, second.url)) == {"kick.wav": KICK}
+
+
+def test_separate_worker_processes_turn_stored_webhooks_into_emails(tmp_path, database_settings):
+    """``serve`` with ``HUB_WORKER=off`` only stores the events; two
+    ``continuata-hub worker`` processes process them: each sale once."""
+    data = tmp_path / "hub"
+    with smtp_server() as smtp, hub_server(
+        data, HUB_WORKER="off", HUB_STRIPE_WEBHOOK_SECRET=STRIPE_SECRET, **smtp_settings(smtp), **database_settings
+    ) as server:
+        put_product_on_sale(server)
+        emails = [f"worker-buyer{i}@example.com" for i in range(6)]
+        for email in emails:
+            event = stripe_testing.checkout_session_completed(products="kick-pack", email=email)
+            body, headers = stripe_testing.webhook_request(event, STRIPE_SECRET)
+            assert httpx.post(f"{server.url}/plugins/stripe/webhook", content=body, headers=headers).status_code == 200
+        assert smtp.received() == []  # stored, not processed: no worker runs yet
+
+        workers = [
+            subprocess.Popen(hub_command("worker"), env=server.env, cwd=data, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+            for _ in range(2)
+        ]
+        try:
+            smtp.wait_for_blocking(len(emails), timeout=30)
+            time.sleep(1.5)
+            assert sorted(m["To"] for m in smtp.received()) == sorted(emails)
+        finally:
+            for worker in workers:
+                worker.terminate()
+                worker.wait(timeout=10)
