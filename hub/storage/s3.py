@@ -19,6 +19,8 @@ import aioboto3
 from aiobotocore.config import AioConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
+from hub.faults import crash_point
+
 from .base import (
     BlobInfo,
     BlobStore,
@@ -267,6 +269,7 @@ class S3BlobStore(BlobStore):
         h = hashlib.sha256()
         async for chunk in self._stream(key, None, "hashing"):
             h.update(chunk)
+            crash_point("storage.hashing")
         return h.hexdigest()
 
     async def open_range(
