@@ -24,6 +24,7 @@ retried ``complete`` (its first answer lost with the crash) still finds it.
 
 from __future__ import annotations
 
+import logging
 import math
 from typing import Any
 
@@ -37,6 +38,8 @@ from hub.secrets import new_id
 from hub.services.products import find_product, find_version
 from hub.storage import BlobInfo, StorageError
 from hub.tables import Product, UploadPart, Version, VersionFile
+
+log = logging.getLogger("hub.uploads")
 
 #: Storage error codes meaning "this multipart upload no longer exists"
 #: (completed or aborted by a concurrent request, or by an earlier attempt).
@@ -56,9 +59,16 @@ def _numbers(parts: list[int]) -> str:
     return ", ".join(map(str, parts[:10])) + ("…" if len(parts) > 10 else "")
 
 
-def _storage_failure(exc: StorageError, upload_id: str) -> HubError:
-    """The answer for a storage error on an upload path: a race or a wrong
-    part list is the client's to fix (4xx); anything else is an outage."""
+async def _storage_failure(exc: StorageError, file: dict, upload_id: str) -> HubError:
+    """The answer for a storage error on an upload path.
+
+    The hub's own record decides first: when the upload is no longer in
+    progress, the error was a race with an abort or a rejection (which some
+    S3 implementations answer with a 500 of their own), and the client gets
+    a 409. Otherwise a wrong part list is the client's to fix (422), and
+    anything else is an outage (503), worth a retry.
+    """
+    await _still_in_progress(file, upload_id)
     if exc.code in _UPLOAD_GONE:
         return Conflict(
             f"Upload {upload_id} is no longer in progress (completed or aborted meanwhile); "
@@ -118,7 +128,7 @@ async def describe_upload(hub: Hub, org: str, upload_id: str, *, presign: bool =
                     file["storage_key"], file["storage_upload_id"], number, hub.settings.presign_expires
                 )
             except StorageError as exc:
-                raise _storage_failure(exc, upload_id) from exc
+                raise await _storage_failure(exc, file, upload_id) from exc
         parts.append(part)
     return {
         "id": upload_id,
@@ -195,7 +205,7 @@ async def upload_part(hub: Hub, org: str, upload_id: str, part_number: int, data
     try:
         etag = await hub.blobs.upload_part(file["storage_key"], file["storage_upload_id"], part_number, data)
     except StorageError as exc:
-        raise _storage_failure(exc, upload_id) from exc
+        raise await _storage_failure(exc, file, upload_id) from exc
     async with write_transaction(hub.engine):
         # Locks the file's row, so an abort cannot slip in between the check
         # and the insert and leave a part behind for an upload that is gone.
@@ -206,7 +216,7 @@ async def upload_part(hub: Hub, org: str, upload_id: str, part_number: int, data
             VersionFile.status != "ready",
         ).returning(VersionFile.id)
         if not current:
-            raise _storage_failure(StorageError("gone", code="NoSuchUpload"), upload_id)
+            raise await _storage_failure(StorageError("gone", code="NoSuchUpload"), file, upload_id)
         await UploadPart.insert(
             UploadPart(file=file["id"], upload_id=upload_id, part_number=part_number, size=len(data), etag=etag)
         ).on_conflict(
@@ -235,13 +245,18 @@ async def abort_upload(hub: Hub, org: str, upload_id: str) -> None:
     file = await _file_for_upload(org, upload_id)
     if file["status"] == "ready":
         raise Conflict(f"Upload {upload_id} is complete and cannot be aborted")
-    try:
-        await hub.blobs.abort_multipart(file["storage_key"], file["storage_upload_id"])
-    except StorageError as exc:
-        raise _storage_failure(exc, upload_id) from exc
+    # The hub's record goes first: from then on, a part or a completion
+    # racing this abort finds the upload gone in the database whatever
+    # storage answers it. A crash before the storage abort leaves an
+    # unreferenced storage upload (see the README on cleaning those up),
+    # never a record pointing at nothing.
     if not await _reset_upload(hub, file, upload_id):
         # A concurrent completion won; the file is ready (or being reset by it).
         raise Conflict(f"Upload {upload_id} completed before it could be aborted")
+    try:
+        await hub.blobs.abort_multipart(file["storage_key"], file["storage_upload_id"])
+    except StorageError as exc:
+        log.warning("Upload %s is aborted, but its storage upload could not be dropped: %s", upload_id, exc)
 
 
 async def complete_upload(hub: Hub, org: str, upload_id: str, client_parts: list[dict] | None = None) -> dict:
@@ -262,6 +277,7 @@ async def complete_upload(hub: Hub, org: str, upload_id: str, client_parts: list
     etags = _listed_etags(client_parts) if client_parts is not None else await _received_etags(file, upload_id)
     missing = [number for number, _ in plan if number not in etags]
     if missing:
+        await _still_in_progress(file, upload_id)  # not "missing" when an abort took them
         raise Invalid(f"Parts still missing for {file['path']!r}: {_numbers(missing)}", field="parts")
 
     crash_point("upload.before-assembling")
@@ -322,12 +338,12 @@ async def _assemble(hub: Hub, file: dict, upload_id: str, parts: list[tuple[int,
         return await hub.blobs.complete_multipart(file["storage_key"], file["storage_upload_id"], parts)
     except StorageError as exc:
         if exc.code not in _UPLOAD_GONE:
-            raise _storage_failure(exc, upload_id) from exc
+            raise await _storage_failure(exc, file, upload_id) from exc
     await _still_in_progress(file, upload_id)
     try:
         blob = await hub.blobs.stat(file["storage_key"])
     except StorageError as exc:
-        raise _storage_failure(exc, upload_id) from exc
+        raise await _storage_failure(exc, file, upload_id) from exc
     if blob is not None:
         return blob
     await _start_over_in_storage(hub, file, upload_id)
@@ -344,7 +360,7 @@ async def _start_over_in_storage(hub: Hub, file: dict, upload_id: str) -> None:
     try:
         storage_upload_id = await hub.blobs.create_multipart(file["storage_key"])
     except StorageError as exc:
-        raise _storage_failure(exc, upload_id) from exc
+        raise await _storage_failure(exc, file, upload_id) from exc
     async with write_transaction(hub.engine):
         moved = await VersionFile.update({VersionFile.storage_upload_id: storage_upload_id}).where(
             VersionFile.id == file["id"],
@@ -366,11 +382,8 @@ async def _check_blob(hub: Hub, file: dict, upload_id: str, blob: BlobInfo) -> s
         return f"size mismatch for {file['path']!r}: the manifest says {file['size']} bytes, received {blob.size}"
     try:
         digest = await hub.blobs.sha256(file["storage_key"])
-    except StorageError as exc:
-        if exc.code in {"NoSuchKey", "404", "NotFound"}:
-            # A concurrent completion rejected and removed it meanwhile.
-            await _still_in_progress(file, upload_id)
-        raise _storage_failure(exc, upload_id) from exc
+    except StorageError as exc:  # e.g. a concurrent completion rejected and removed it
+        raise await _storage_failure(exc, file, upload_id) from exc
     if digest != file["sha256"]:
         return f"sha256 mismatch for {file['path']!r}: the manifest says {file['sha256']}, received {digest}"
     return None
