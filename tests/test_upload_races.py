@@ -176,3 +176,27 @@ async def test_the_last_files_of_a_version_completing_at_once_make_it_ready(app,
     assert (await get_version(client, org))["status"] == "ready"
     product = ok(await client.get("/api/products/kit", headers=org.viewer))["product"]
     assert product["activeVersion"]["version"] == "1.0.0"
+
+
+async def test_parts_lost_by_storage_are_named_and_can_be_sent_again(app, client, org):
+    """Storage dropped the multipart upload (a bucket lifecycle rule, an
+    operator): completing says which parts to send again, and then works."""
+    data = os.urandom(PART + 10)
+    version = await new_version(client, org, {"kit.zip": data})
+    upload = await start(client, org, "kit.zip")
+    await send_every_part(client, org, upload, data)
+    hub = app.state.hub
+    [file] = version["files"]
+    from hub.tables import VersionFile
+
+    row = await VersionFile.select().where(VersionFile.id == file["id"]).first()
+    await hub.blobs.abort_multipart(row["storage_key"], row["storage_upload_id"])
+
+    lost = await client.post(f"/api/uploads/{upload['id']}/complete", headers=org.member)
+    assert lost.status_code == 409, lost.text
+    assert "send parts 1, 2 again" in lost.json()["error"]
+    again = ok(await client.get(f"/api/uploads/{upload['id']}", headers=org.member))["upload"]
+    assert [p["received"] for p in again["parts"]] == [False, False]
+    await send_every_part(client, org, again, data)
+    ok(await client.post(f"/api/uploads/{upload['id']}/complete", headers=org.member))
+    assert await stored_digest(app, await get_version(client, org), "kit.zip") == sha256(data)
