@@ -8,29 +8,44 @@ with exponential backoff and left visible as ``failed`` after the last try.
 
 Claiming is safe with several workers: on PostgreSQL with ``SELECT … FOR
 UPDATE SKIP LOCKED``, on SQLite inside an immediate (write-locked)
-transaction. A claim is a lease: a worker that dies mid-send leaves the
-message ``sending`` until the lease runs out, and then another takes it.
+transaction. A claim is a short lease that names its worker
+(:mod:`hub.services.workers`) and that the worker renews while it works. A
+worker that dies mid-send leaves the message ``sending``: a worker starting
+on the same host takes it back at once when the holder's process is gone,
+and any worker takes it once the lease runs out (``LEASE``).
+
+The guarantee is at-least-once: a message is sent again only when the
+process dies after the SMTP server accepted it and before the outbox
+recorded it as sent (the time of one database write). Every message carries
+a ``Message-ID`` derived from its outbox row, the same on every attempt, so
+such a second copy is recognisably the same message, and receiving systems
+that deduplicate by ``Message-ID`` drop it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email
 import email.policy
 import logging
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage
 from email.utils import make_msgid
+from urllib.parse import urlsplit
 
 from hub.clock import utcnow
 from hub.context import Hub
 from hub.db import is_sqlite, write_transaction
 from hub.errors import Invalid
+from hub.faults import crash_point
 from hub.plugins import RenderedEmail
 from hub.secrets import new_id
+from hub.services.workers import WorkerIdentity, is_certainly_dead, this_worker
 from hub.tables import OutboxMessage
 
 log = logging.getLogger("hub.outbox")
@@ -55,11 +70,21 @@ class _HeaderClasses(HeaderRegistry):
 
 POLICY = email.policy.SMTP.clone(header_factory=_HeaderClasses())
 """email.policy.SMTP (CRLF line ends; CR or LF in a header value refused)."""
-LEASE = timedelta(minutes=5)
+LEASE = timedelta(seconds=60)
+"""How long a claim holds without renewal: the longest a message waits when
+its worker died on another host (or in a way this host cannot see)."""
+RENEW_EVERY_SECONDS = LEASE.total_seconds() / 3
 IDLE_POLL_SECONDS = 1.0
 
 
-def build_message(recipient: str, rendered: RenderedEmail) -> EmailMessage:
+def stable_message_id(hub: Hub, outbox_id: str) -> str:
+    """The ``Message-ID`` of the outbox row ``outbox_id``: the same on every
+    attempt, so a resent copy is recognisably the same message."""
+    domain = urlsplit(hub.settings.public_url).hostname or "continuata-hub"
+    return f"<{outbox_id}@{domain}>"
+
+
+def build_message(recipient: str, rendered: RenderedEmail, *, message_id: str | None = None) -> EmailMessage:
     """A MIME message: plain text, and HTML as the alternative when given.
 
     The policy refuses CR or LF in header values, so a subject or address
@@ -76,7 +101,7 @@ def build_message(recipient: str, rendered: RenderedEmail) -> EmailMessage:
         message["Subject"] = rendered.subject
     except ValueError:
         raise Invalid("An email subject must be one line (no CR or LF)", field="subject") from None
-    message["Message-ID"] = make_msgid(domain="continuata-hub")
+    message["Message-ID"] = message_id or make_msgid(domain="continuata-hub")
     message.set_content(rendered.text)
     if rendered.html:
         message.add_alternative(rendered.html, subtype="html")
@@ -87,8 +112,8 @@ async def queue_email(
     hub: Hub, *, org: str, kind: str, recipient: str, rendered: RenderedEmail, dedupe_key: str | None = None
 ) -> str:
     """Add a message to the outbox (in the caller's transaction, if any)."""
-    message = build_message(recipient, rendered)
     message_id = new_id("msg")
+    message = build_message(recipient, rendered, message_id=stable_message_id(hub, message_id))
     now = utcnow()
     await OutboxMessage.insert(
         OutboxMessage(
@@ -110,6 +135,7 @@ async def queue_email(
 async def claim_due(hub: Hub, limit: int = 10) -> list[dict]:
     """Claim up to ``limit`` due messages for this worker."""
     now = utcnow()
+    worker = str(this_worker())
     due = (
         OutboxMessage.select(OutboxMessage.id)
         .where(
@@ -127,7 +153,7 @@ async def claim_due(hub: Hub, limit: int = 10) -> list[dict]:
         if not ids:
             return []
         await OutboxMessage.update(
-            {OutboxMessage.status: "sending", OutboxMessage.claimed_until: now + LEASE}
+            {OutboxMessage.status: "sending", OutboxMessage.claimed_until: now + LEASE, OutboxMessage.claimed_by: worker}
         ).where(OutboxMessage.id.is_in(ids))
         return await OutboxMessage.select().where(OutboxMessage.id.is_in(ids))
 
@@ -136,7 +162,10 @@ async def deliver(hub: Hub, row: dict) -> bool:
     """Send one claimed message; record the outcome. True when sent."""
     try:
         message = email.message_from_bytes(hub.sealer.open(row["sealed_body"]), policy=POLICY)
+        del message["Message-ID"]  # rows queued before Message-IDs were stable get one too
+        message["Message-ID"] = stable_message_id(hub, row["id"])
         await hub.mailer.send(message)
+        crash_point("outbox.sent")
     except Exception as problem:  # any mailer failure is retried, never lost
         attempts = row["attempts"] + 1
         final = attempts >= hub.settings.outbox_max_attempts
@@ -147,6 +176,7 @@ async def deliver(hub: Hub, row: dict) -> bool:
                 OutboxMessage.attempts: attempts,
                 OutboxMessage.next_attempt_at: utcnow() + delay,
                 OutboxMessage.claimed_until: None,
+                OutboxMessage.claimed_by: None,
                 OutboxMessage.last_error: f"{type(problem).__name__}: {problem}"[:2000],
             }
         ).where(OutboxMessage.id == row["id"])
@@ -161,6 +191,7 @@ async def deliver(hub: Hub, row: dict) -> bool:
             OutboxMessage.attempts: row["attempts"] + 1,
             OutboxMessage.sent_at: utcnow(),
             OutboxMessage.claimed_until: None,
+            OutboxMessage.claimed_by: None,
             OutboxMessage.last_error: "",
         }
     ).where(OutboxMessage.id == row["id"])
@@ -176,9 +207,69 @@ async def deliver_due(hub: Hub) -> int:
     if hub.mailer is None:
         return 0
     batch = await claim_due(hub)
-    for row in batch:
-        await deliver(hub, row)
+    if batch:
+        async with _renewing_claims(hub):
+            for row in batch:
+                await deliver(hub, row)
     return len(batch)
+
+
+async def renew_claims(hub: Hub) -> int:
+    """Extend the lease of every message this process is sending."""
+    renewed = await OutboxMessage.update({OutboxMessage.claimed_until: utcnow() + LEASE}).where(
+        OutboxMessage.status == "sending", OutboxMessage.claimed_by == str(this_worker())
+    ).returning(OutboxMessage.id)
+    return len(renewed)
+
+
+@contextlib.asynccontextmanager
+async def _renewing_claims(hub: Hub) -> AsyncIterator[None]:
+    """Renew this process's leases while the block runs (a slow relay must
+    not let another worker take a message that is being sent)."""
+
+    async def renew_forever() -> None:
+        while True:
+            await asyncio.sleep(RENEW_EVERY_SECONDS)
+            try:
+                await renew_claims(hub)
+            except Exception:  # a database hiccup: the next renewal may work
+                log.warning("Renewing the outbox's leases failed", exc_info=True)
+
+    renewer = asyncio.create_task(renew_forever())
+    try:
+        yield
+    finally:
+        renewer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await renewer
+
+
+async def reclaim_from_dead_workers(hub: Hub) -> int:
+    """Put back to ``pending`` the messages whose worker is certainly dead
+    (see :func:`hub.services.workers.is_certainly_dead`); how many.
+
+    Runs when a worker starts: after a crash and a restart, the messages the
+    dead process held go out at once instead of after their lease.
+    """
+    holders = {
+        row["claimed_by"]
+        for row in await OutboxMessage.select(OutboxMessage.claimed_by).where(
+            OutboxMessage.status == "sending", OutboxMessage.claimed_by.is_not_null()
+        )
+    }
+    dead = [text for text in holders if (holder := WorkerIdentity.parse(text)) and is_certainly_dead(holder)]
+    if not dead:
+        return 0
+    taken = await OutboxMessage.update(
+        {
+            OutboxMessage.status: "pending",
+            OutboxMessage.next_attempt_at: utcnow(),
+            OutboxMessage.claimed_until: None,
+            OutboxMessage.claimed_by: None,
+        }
+    ).where(OutboxMessage.status == "sending", OutboxMessage.claimed_by.is_in(dead)).returning(OutboxMessage.id)
+    log.warning("Took back %d outbox message(s) from dead worker(s) %s", len(taken), ", ".join(sorted(dead)))
+    return len(taken)
 
 
 async def run_worker(hub: Hub, stop: asyncio.Event) -> None:
@@ -187,6 +278,10 @@ async def run_worker(hub: Hub, stop: asyncio.Event) -> None:
     if hub.mailer is None:
         log.warning("No mailer is configured (the email plugin needs HUB_SMTP_URL): emails stay queued in the outbox")
         return
+    try:
+        await reclaim_from_dead_workers(hub)
+    except Exception:  # the leases still run out; the worker must start anyway
+        log.exception("Taking back dead workers' outbox messages failed")
     while not stop.is_set():
         # Cleared before the pass, not after: a message queued while the pass
         # runs sets it again, and the wait below returns at once.
