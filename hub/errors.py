@@ -57,3 +57,9 @@ class Invalid(HubError):
 
 class TooManyRequests(HubError):
     status_code = 429
+
+
+class Unavailable(HubError):
+    """A service the hub depends on (storage) failed; the request may be retried."""
+
+    status_code = 503

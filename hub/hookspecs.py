@@ -84,7 +84,10 @@ def hub_mailer(hub):
     Called once at start-up. Stops at the first non-None result.
 
     :return: an object with ``async def send(message: email.message.EmailMessage) -> None``
-        that raises on failure (the outbox then retries with backoff), or
+        that raises on failure (the outbox then retries with backoff) and
+        keeps the message's ``Message-ID`` (derived from the outbox row, the
+        same on every attempt, so a copy resent after a crash is
+        recognisably the same message), or
         None to leave mail to another plugin. With no mailer at all, messages
         stay queued (and visible) until one is configured.
     """

@@ -142,8 +142,26 @@ async def await_me_maybe(value: Any) -> Any:
 
 
 async def first_result(manager: pluggy.PluginManager, hook: str, **kwargs: Any) -> Any:
-    """Call a ``firstresult`` hook and resolve its answer."""
-    return await await_me_maybe(getattr(manager.hook, hook)(**kwargs))
+    """Call a ``firstresult`` hook: the first implementation whose resolved
+    answer is not None wins, and the later ones are not called.
+
+    pluggy cannot do this for async plugins: to pluggy, the coroutine an
+    ``async def`` implementation returns is already "a result", so one that
+    would answer None hides every later plugin's answer. Each implementation
+    is therefore called and awaited here, one at a time, in pluggy's own
+    order (last registered first, ``tryfirst``/``trylast`` honoured).
+    """
+    caller = getattr(manager.hook, hook)
+    for impl in reversed(caller.get_hookimpls()):
+        if impl.hookwrapper or impl.wrapper:
+            raise PluginLoadError(
+                f"Plugin {impl.plugin_name!r} wraps hook {hook}, which the hub resolves itself; "
+                "implement it as a plain hook instead"
+            )
+        answer = await await_me_maybe(impl.function(**{name: kwargs[name] for name in impl.argnames}))
+        if answer is not None:
+            return answer
+    return None
 
 
 async def collect(manager: pluggy.PluginManager, hook: str, **kwargs: Any) -> list[Any]:

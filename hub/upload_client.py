@@ -3,7 +3,10 @@ of the hub's API, resumable.
 
 It hashes the folder, creates the version (or finds it, when a previous run
 was interrupted), uploads every missing part of every file that is not yet
-ready, completes each file, and optionally activates the version.
+ready, completes each file, and optionally activates the version. Run again
+after any interruption (of the client or of the hub), it finishes the job:
+the hub's completion is idempotent, and when it answers that parts must be
+sent again, the client sends the ones it names.
 """
 
 from __future__ import annotations
@@ -98,21 +101,33 @@ def upload_folder(
     return result
 
 
+#: How many times one file's upload is started over when the hub answers
+#: that its upload is no longer in progress (aborted meanwhile, or storage
+#: lost the parts and asks for them again).
+ROUNDS = 3
+
+
 def _upload_file(client: httpx.Client, product_id: str, version: str, local: Path, path: str, progress, task) -> None:
-    upload = _check(client.post(f"/api/products/{product_id}/versions/{version}/uploads", json={"path": path}))["upload"]
-    with local.open("rb") as handle:
-        for part in upload["parts"]:
-            if part["received"]:
-                progress.advance(task, part["size"])
-                continue
-            handle.seek((part["partNumber"] - 1) * upload["partSize"])
-            data = handle.read(part["size"])
-            _check(
-                client.put(
-                    f"/api/uploads/{upload['id']}/parts/{part['partNumber']}",
-                    content=data,
-                    headers={"Content-Type": "application/octet-stream"},
+    for round_ in range(1, ROUNDS + 1):
+        upload = _check(client.post(f"/api/products/{product_id}/versions/{version}/uploads", json={"path": path}))["upload"]
+        with local.open("rb") as handle:
+            for part in upload["parts"]:
+                if part["received"]:
+                    progress.advance(task, part["size"])
+                    continue
+                handle.seek((part["partNumber"] - 1) * upload["partSize"])
+                data = handle.read(part["size"])
+                _check(
+                    client.put(
+                        f"/api/uploads/{upload['id']}/parts/{part['partNumber']}",
+                        content=data,
+                        headers={"Content-Type": "application/octet-stream"},
+                    )
                 )
-            )
-            progress.advance(task, len(data))
-    _check(client.post(f"/api/uploads/{upload['id']}/complete"))
+                progress.advance(task, len(data))
+        completed = client.post(f"/api/uploads/{upload['id']}/complete")
+        if completed.status_code != 409 or round_ == ROUNDS:
+            _check(completed)
+            return
+        # 409: the parts must be sent again; the next round asks which.
+        progress.advance(task, -sum(p["size"] for p in upload["parts"]))

@@ -179,3 +179,30 @@ def test_separate_worker_processes_turn_stored_webhooks_into_emails(tmp_path, da
             for worker in workers:
                 worker.terminate()
                 worker.wait(timeout=10)
+
+
+def test_a_hub_killed_after_the_relay_accepted_resends_at_once_with_the_same_message_id(tmp_path, database_settings):
+    """SIGKILL after the SMTP server accepted the email and before the outbox
+    recorded it as sent: the one case where the hub sends a message twice.
+    After the restart the copy goes out at once (the dead process's claim is
+    taken back, no lease to wait out), with the same Message-ID as the first,
+    and exactly once more."""
+    data = tmp_path / "hub"
+    with smtp_server() as smtp:
+        settings = {"HUB_STRIPE_WEBHOOK_SECRET": STRIPE_SECRET, **smtp_settings(smtp), **database_settings}
+        with hub_server(data, HUB_TEST_CRASH_AT="outbox.sent", **settings) as first:
+            put_product_on_sale(first)
+            event = stripe_testing.checkout_session_completed(products="kick-pack", email="twice@example.com")
+            body, headers = stripe_testing.webhook_request(event, STRIPE_SECRET)
+            assert httpx.post(f"{first.url}/plugins/stripe/webhook", content=body, headers=headers).status_code == 200
+            assert first.process.wait(timeout=30) == -signal.SIGKILL
+        [accepted] = smtp.received()
+
+        with hub_server(data, init=False, **settings):
+            # Well inside the lease (60 s): only taking the claim back sends it now.
+            [_, again] = smtp.wait_for_blocking(2, timeout=20)
+            assert again["Message-ID"] == accepted["Message-ID"]
+            assert again["Message-ID"].startswith("<msg_")
+            assert again["To"] == "twice@example.com"
+            time.sleep(1.5)
+            assert len(smtp.received()) == 2

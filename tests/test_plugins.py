@@ -16,8 +16,9 @@ import pytest
 
 from hub import hookspecs
 from hub.hookspecs import hookimpl
-from hub.plugins import PluginLoadError, describe, load_plugins, selection
+from hub.plugins import PluginLoadError, RenderedEmail, describe, first_result, load_plugins, new_plugin_manager, selection
 from hub.services.purchases import PurchaseIn, PurchaseItem, record_purchase
+from hub.tables import OutboxMessage
 from hub.testing.app import hub_client, make_app, make_org
 from tests.test_tokens_api import ready_product
 
@@ -136,3 +137,109 @@ def test_plugins_command_lists_plugins_hooks_and_settings(example_installed, tmp
     assert "sales-log 0.1.0" in result.stdout
     assert "hooks: hub_routes, hub_settings, purchase_recorded" in result.stdout
     assert "HUB_SALES_LOG_FILE [unset]" in result.stdout
+
+
+# --- hooks where the first answer wins ------------------------------------------
+
+
+def _render_email_plugin(answer, *, is_async: bool, calls: list[str], name: str):
+    """A plugin whose ``render_email`` answers ``answer`` (None: it passes)."""
+
+    if is_async:
+
+        class Plugin:
+            @hookimpl
+            async def render_email(self, template):
+                calls.append(name)
+                return answer
+
+    else:
+
+        class Plugin:
+            @hookimpl
+            def render_email(self, template):
+                calls.append(name)
+                return answer
+
+    return Plugin()
+
+
+ANSWER = RenderedEmail(subject="Your files", text="Here they are")
+
+
+@pytest.mark.parametrize("passer_async", [False, True], ids=["sync-none", "async-none"])
+@pytest.mark.parametrize("answerer_async", [False, True], ids=["sync-answer", "async-answer"])
+@pytest.mark.parametrize("passer_first", [True, False], ids=["none-called-first", "answer-called-first"])
+async def test_a_plugin_answering_none_never_hides_the_next_plugins_answer(passer_async, answerer_async, passer_first):
+    calls: list[str] = []
+    passer = _render_email_plugin(None, is_async=passer_async, calls=calls, name="passer")
+    answerer = _render_email_plugin(ANSWER, is_async=answerer_async, calls=calls, name="answerer")
+    manager = new_plugin_manager()
+    # pluggy calls the plugin registered last first.
+    for name, plugin in [("answerer", answerer), ("passer", passer)] if passer_first else [("passer", passer), ("answerer", answerer)]:
+        manager.register(plugin, name=name)
+
+    answer = await first_result(manager, "render_email", hub=None, template="delivery", context={})
+
+    assert answer is ANSWER
+    # The first answer that is not None wins; later plugins are not asked.
+    assert calls == (["passer", "answerer"] if passer_first else ["answerer"])
+
+
+async def test_no_answer_at_all_is_none():
+    calls: list[str] = []
+    manager = new_plugin_manager()
+    manager.register(_render_email_plugin(None, is_async=True, calls=calls, name="a"), name="a")
+    manager.register(_render_email_plugin(None, is_async=False, calls=calls, name="b"), name="b")
+    assert await first_result(manager, "render_email", hub=None, template="delivery", context={}) is None
+    assert calls == ["b", "a"]
+
+
+async def test_a_wrapper_of_a_first_answer_hook_is_refused_with_the_plugins_name():
+    class Wrapping:
+        @hookimpl(wrapper=True)
+        def render_email(self, template):
+            return (yield)
+
+    manager = new_plugin_manager()
+    manager.register(_render_email_plugin(ANSWER, is_async=False, calls=[], name="a"), name="a")
+    manager.register(Wrapping(), name="wrapping")
+    with pytest.raises(PluginLoadError, match="'wrapping' wraps hook render_email"):
+        await first_result(manager, "render_email", hub=None, template="delivery", context={})
+
+
+async def test_an_async_mailer_plugin_answering_none_leaves_the_email_plugins_mailer(settings):
+    class NoMailer:
+        @hookimpl
+        async def hub_mailer(self, hub):
+            return None
+
+    settings = dataclasses.replace(settings, extra={"HUB_SMTP_URL": "smtp://127.0.0.1:2525", "HUB_MAIL_FROM": "shop@example.com"})
+    app = make_app(settings, plugins=[("no-mailer", NoMailer())], entry_points="email")
+    async with hub_client(app):
+        from plugins.email.smtp import SmtpMailer
+
+        assert isinstance(app.state.hub.mailer, SmtpMailer)
+
+
+async def test_an_async_render_email_answering_none_still_queues_the_delivery_email(settings):
+    class Quiet:
+        @hookimpl
+        async def render_email(self, hub, template, context):
+            return None  # renders nothing itself: the email plugin should
+
+    app = make_app(settings, plugins=[("quiet", Quiet())], entry_points="email")
+    async with hub_client(app) as client:
+        from tests.conftest import _empty_postgres
+
+        await _empty_postgres(app)
+        keys = await make_org("shop")
+
+        class Keys:
+            member = viewer = admin = keys
+
+        await ready_product(client, Keys, slug="pack")
+        order = PurchaseIn(org="shop", provider="api", provider_ref="o-1", customer_email="a@example.com", items=[PurchaseItem("pack")])
+        await record_purchase(app.state.hub, order)
+        queued = await OutboxMessage.select(OutboxMessage.kind, OutboxMessage.recipient)
+        assert queued == [{"kind": "delivery", "recipient": "a@example.com"}]

@@ -12,7 +12,7 @@ from litestar import Controller, Request, delete, get, post, put
 
 from hub.api import shapes
 from hub.context import Hub
-from hub.services import versions as version_service
+from hub.services import uploads as upload_service
 from hub.services.accounts import Principal
 
 
@@ -37,14 +37,14 @@ class UploadController(Controller):
     async def start_upload(
         self, hub: Hub, principal: Principal, product_id: str, version: str, data: UploadStart
     ) -> dict:
-        upload = await version_service.start_upload(
+        upload = await upload_service.start_upload(
             hub, principal.org, product_id, version, data.path, presign=data.presign
         )
         return {"success": True, "data": {"upload": upload}}
 
     @get("/api/uploads/{upload_id:str}", summary="An upload's parts and which were received")
     async def get_upload(self, hub: Hub, principal: Principal, upload_id: str, presign: bool = False) -> dict:
-        upload = await version_service.describe_upload(hub, principal.org, upload_id, presign=presign)
+        upload = await upload_service.describe_upload(hub, principal.org, upload_id, presign=presign)
         return {"success": True, "data": {"upload": upload}}
 
     @put(
@@ -56,7 +56,7 @@ class UploadController(Controller):
         self, hub: Hub, principal: Principal, request: Request, upload_id: str, part_number: int
     ) -> dict:
         data = await _read_part(request, hub.settings.upload_part_size)
-        part = await version_service.upload_part(hub, principal.org, upload_id, part_number, data)
+        part = await upload_service.upload_part(hub, principal.org, upload_id, part_number, data)
         return {"success": True, "data": {"part": part}}
 
     @post("/api/uploads/{upload_id:str}/complete", summary="Assemble the parts and verify size and sha256", status_code=200)
@@ -66,7 +66,7 @@ class UploadController(Controller):
         parts = None
         if data is not None and data.parts is not None:
             parts = [{"partNumber": p.part_number, "etag": p.etag} for p in data.parts]
-        result = await version_service.complete_upload(hub, principal.org, upload_id, parts)
+        result = await upload_service.complete_upload(hub, principal.org, upload_id, parts)
         return {
             "success": True,
             "data": {"file": shapes.version_file(result["file"]), "version": shapes.version(result["version"])},
@@ -74,7 +74,7 @@ class UploadController(Controller):
 
     @delete("/api/uploads/{upload_id:str}", summary="Abort an upload and drop its parts", status_code=200)
     async def abort_upload(self, hub: Hub, principal: Principal, upload_id: str) -> dict:
-        await version_service.abort_upload(hub, principal.org, upload_id)
+        await upload_service.abort_upload(hub, principal.org, upload_id)
         return {"success": True, "data": {"aborted": upload_id}}
 
 

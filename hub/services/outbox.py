@@ -10,29 +10,44 @@ with exponential backoff and left visible as ``failed`` after the last try.
 
 Claiming is safe with several workers: on PostgreSQL with ``SELECT … FOR
 UPDATE SKIP LOCKED``, on SQLite inside an immediate (write-locked)
-transaction. A claim is a lease: a worker that dies mid-send leaves the
-message ``sending`` until the lease runs out, and then another takes it.
+transaction. A claim is a short lease that names its worker
+(:mod:`hub.services.workers`) and that the worker renews while it works. A
+worker that dies mid-send leaves the message ``sending``: a worker starting
+on the same host takes it back at once when the holder's process is gone,
+and any worker takes it once the lease runs out (``LEASE``).
+
+The guarantee is at-least-once: a message is sent again only when the
+process dies after the SMTP server accepted it and before the outbox
+recorded it as sent (the time of one database write). Every message carries
+a ``Message-ID`` derived from its outbox row, the same on every attempt, so
+such a second copy is recognisably the same message, and receiving systems
+that deduplicate by ``Message-ID`` drop it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email
 import email.policy
 import logging
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage
 from email.utils import make_msgid
+from urllib.parse import urlsplit
 
 from hub.clock import utcnow
 from hub.context import Hub
 from hub.db import is_sqlite, write_transaction
 from hub.errors import Invalid
+from hub.faults import crash_point
 from hub.plugins import RenderedEmail
 from hub.secrets import new_id
+from hub.services.workers import WorkerIdentity, is_certainly_dead, this_worker
 from hub.tables import OutboxMessage
 from piccolo.columns.combination import Combinable
 from piccolo.table import Table
@@ -59,11 +74,21 @@ class _HeaderClasses(HeaderRegistry):
 
 POLICY = email.policy.SMTP.clone(header_factory=_HeaderClasses())
 """email.policy.SMTP (CRLF line ends; CR or LF in a header value refused)."""
-LEASE = timedelta(minutes=5)
+LEASE = timedelta(seconds=60)
+"""How long a claim holds without renewal: the longest a message waits when
+its worker died on another host (or in a way this host cannot see)."""
+RENEW_EVERY_SECONDS = LEASE.total_seconds() / 3
 IDLE_POLL_SECONDS = 1.0
 
 
-def build_message(recipient: str, rendered: RenderedEmail) -> EmailMessage:
+def stable_message_id(hub: Hub, outbox_id: str) -> str:
+    """The ``Message-ID`` of the outbox row ``outbox_id``: the same on every
+    attempt, so a resent copy is recognisably the same message."""
+    domain = urlsplit(hub.settings.public_url).hostname or "continuata-hub"
+    return f"<{outbox_id}@{domain}>"
+
+
+def build_message(recipient: str, rendered: RenderedEmail, *, message_id: str | None = None) -> EmailMessage:
     """A MIME message: plain text, and HTML as the alternative when given.
 
     The policy refuses CR or LF in header values, so a subject or address
@@ -80,7 +105,7 @@ def build_message(recipient: str, rendered: RenderedEmail) -> EmailMessage:
         message["Subject"] = rendered.subject
     except ValueError:
         raise Invalid("An email subject must be one line (no CR or LF)", field="subject") from None
-    message["Message-ID"] = make_msgid(domain="continuata-hub")
+    message["Message-ID"] = message_id or make_msgid(domain="continuata-hub")
     message.set_content(rendered.text)
     if rendered.html:
         message.add_alternative(rendered.html, subtype="html")
@@ -91,8 +116,8 @@ async def queue_email(
     hub: Hub, *, org: str, kind: str, recipient: str, rendered: RenderedEmail, dedupe_key: str | None = None
 ) -> str:
     """Add a message to the outbox (in the caller's transaction, if any)."""
-    message = build_message(recipient, rendered)
     message_id = new_id("msg")
+    message = build_message(recipient, rendered, message_id=stable_message_id(hub, message_id))
     now = utcnow()
     await OutboxMessage.insert(
         OutboxMessage(
@@ -112,14 +137,21 @@ async def queue_email(
 
 
 async def claim_rows(
-    hub: Hub, table: type[Table], *, claimed: str, limit: int = 10, also: Combinable | None = None
+    hub: Hub,
+    table: type[Table],
+    *,
+    claimed: str,
+    limit: int = 10,
+    also: Combinable | None = None,
+    stamp: dict | None = None,
 ) -> list[dict]:
     """Claim up to ``limit`` due rows of a work table for this worker.
 
     A work table (this outbox, the payment inbox) has ``status``,
     ``next_attempt_at`` and ``claimed_until``: a row is due when it is
     ``pending`` and its time has come, or when it is ``claimed`` (the status
-    a claim sets) and its lease ran out. ``also`` narrows what is due.
+    a claim sets) and its lease ran out. ``also`` narrows what is due;
+    ``stamp`` names further columns the claim sets.
     """
     now = utcnow()
     condition = ((table.status == "pending") & (table.next_attempt_at <= now)) | (
@@ -135,13 +167,24 @@ async def claim_rows(
         ids = [row["id"] for row in await due]
         if not ids:
             return []
-        await table.update({table.status: claimed, table.claimed_until: now + LEASE}).where(table.id.is_in(ids))
+        await table.update({table.status: claimed, table.claimed_until: now + LEASE, **(stamp or {})}).where(
+            table.id.is_in(ids)
+        )
         return await table.select().where(table.id.is_in(ids))
 
 
-async def record_failure(table: type[Table], row: dict, problem: BaseException, *, max_attempts: int, backoff_seconds: int) -> bool:
+async def record_failure(
+    table: type[Table],
+    row: dict,
+    problem: BaseException,
+    *,
+    max_attempts: int,
+    backoff_seconds: int,
+    release: dict | None = None,
+) -> bool:
     """A claimed row's attempt failed: due again after an exponential
     backoff, or ``failed`` (with the reason) after its last attempt.
+    ``release`` names further columns to reset with the claim.
     True when it was the last."""
     attempts = row["attempts"] + 1
     final = attempts >= max_attempts
@@ -153,21 +196,28 @@ async def record_failure(table: type[Table], row: dict, problem: BaseException, 
             table.next_attempt_at: utcnow() + delay,
             table.claimed_until: None,
             table.last_error: f"{type(problem).__name__}: {problem}"[:2000],
+            **(release or {}),
         }
     ).where(table.id == row["id"])
     return final
 
 
 async def claim_due(hub: Hub, limit: int = 10) -> list[dict]:
-    """Claim up to ``limit`` due messages for this worker."""
-    return await claim_rows(hub, OutboxMessage, claimed="sending", limit=limit)
+    """Claim up to ``limit`` due messages for this worker, stamped with its
+    identity (so that a restarted worker can take back a dead one's)."""
+    return await claim_rows(
+        hub, OutboxMessage, claimed="sending", limit=limit, stamp={OutboxMessage.claimed_by: str(this_worker())}
+    )
 
 
 async def deliver(hub: Hub, row: dict) -> bool:
     """Send one claimed message; record the outcome. True when sent."""
     try:
         message = email.message_from_bytes(hub.sealer.open(row["sealed_body"]), policy=POLICY)
+        del message["Message-ID"]  # rows queued before Message-IDs were stable get one too
+        message["Message-ID"] = stable_message_id(hub, row["id"])
         await hub.mailer.send(message)
+        crash_point("outbox.sent")
     except Exception as problem:  # any mailer failure is retried, never lost
         final = await record_failure(
             OutboxMessage,
@@ -175,6 +225,7 @@ async def deliver(hub: Hub, row: dict) -> bool:
             problem,
             max_attempts=hub.settings.outbox_max_attempts,
             backoff_seconds=hub.settings.outbox_backoff_seconds,
+            release={OutboxMessage.claimed_by: None},
         )
         log.warning(
             "Email %s to %s failed (attempt %d%s): %s",
@@ -187,6 +238,7 @@ async def deliver(hub: Hub, row: dict) -> bool:
             OutboxMessage.attempts: row["attempts"] + 1,
             OutboxMessage.sent_at: utcnow(),
             OutboxMessage.claimed_until: None,
+            OutboxMessage.claimed_by: None,
             OutboxMessage.last_error: "",
         }
     ).where(OutboxMessage.id == row["id"])
@@ -202,9 +254,69 @@ async def deliver_due(hub: Hub) -> int:
     if hub.mailer is None:
         return 0
     batch = await claim_due(hub)
-    for row in batch:
-        await deliver(hub, row)
+    if batch:
+        async with _renewing_claims(hub):
+            for row in batch:
+                await deliver(hub, row)
     return len(batch)
+
+
+async def renew_claims(hub: Hub) -> int:
+    """Extend the lease of every message this process is sending."""
+    renewed = await OutboxMessage.update({OutboxMessage.claimed_until: utcnow() + LEASE}).where(
+        OutboxMessage.status == "sending", OutboxMessage.claimed_by == str(this_worker())
+    ).returning(OutboxMessage.id)
+    return len(renewed)
+
+
+@contextlib.asynccontextmanager
+async def _renewing_claims(hub: Hub) -> AsyncIterator[None]:
+    """Renew this process's leases while the block runs (a slow relay must
+    not let another worker take a message that is being sent)."""
+
+    async def renew_forever() -> None:
+        while True:
+            await asyncio.sleep(RENEW_EVERY_SECONDS)
+            try:
+                await renew_claims(hub)
+            except Exception:  # a database hiccup: the next renewal may work
+                log.warning("Renewing the outbox's leases failed", exc_info=True)
+
+    renewer = asyncio.create_task(renew_forever())
+    try:
+        yield
+    finally:
+        renewer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await renewer
+
+
+async def reclaim_from_dead_workers(hub: Hub) -> int:
+    """Put back to ``pending`` the messages whose worker is certainly dead
+    (see :func:`hub.services.workers.is_certainly_dead`); how many.
+
+    Runs when a worker starts: after a crash and a restart, the messages the
+    dead process held go out at once instead of after their lease.
+    """
+    holders = {
+        row["claimed_by"]
+        for row in await OutboxMessage.select(OutboxMessage.claimed_by).where(
+            OutboxMessage.status == "sending", OutboxMessage.claimed_by.is_not_null()
+        )
+    }
+    dead = [text for text in holders if (holder := WorkerIdentity.parse(text)) and is_certainly_dead(holder)]
+    if not dead:
+        return 0
+    taken = await OutboxMessage.update(
+        {
+            OutboxMessage.status: "pending",
+            OutboxMessage.next_attempt_at: utcnow(),
+            OutboxMessage.claimed_until: None,
+            OutboxMessage.claimed_by: None,
+        }
+    ).where(OutboxMessage.status == "sending", OutboxMessage.claimed_by.is_in(dead)).returning(OutboxMessage.id)
+    log.warning("Took back %d outbox message(s) from dead worker(s) %s", len(taken), ", ".join(sorted(dead)))
+    return len(taken)
 
 
 async def run_worker(hub: Hub, stop: asyncio.Event) -> None:
@@ -217,6 +329,11 @@ async def run_worker(hub: Hub, stop: asyncio.Event) -> None:
         log.warning("No mailer is configured (the email plugin needs HUB_SMTP_URL): emails stay queued in the outbox")
         if not hub.inbox_processors:
             return
+    else:
+        try:
+            await reclaim_from_dead_workers(hub)
+        except Exception:  # the leases still run out; the worker must start anyway
+            log.exception("Taking back dead workers' outbox messages failed")
     while not stop.is_set():
         # Cleared before the pass, not after: a message queued while the pass
         # runs sets it again, and the wait below returns at once.

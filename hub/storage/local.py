@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import fcntl
 import hashlib
 import os
 import re
@@ -29,6 +30,8 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from stat import S_ISREG
 from typing import TypeVar
+
+from hub.faults import crash_point
 
 from .base import (
     BlobInfo,
@@ -128,6 +131,7 @@ class LocalBlobStore(BlobStore):
         tmp = self._tmp_name(tmp_dir)
         try:
             with open(tmp, "wb") as fh:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)  # see _remove_abandoned_files
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
@@ -152,8 +156,27 @@ class LocalBlobStore(BlobStore):
         def mkdirs() -> None:
             for d in (self.root, self._multipart_root, self._tmp_root):
                 d.mkdir(parents=True, exist_ok=True)
+            self._remove_abandoned_files()
 
         await self._run("creating the storage directories", mkdirs)
+
+    def _remove_abandoned_files(self) -> None:
+        """Remove the half-assembled blobs of processes that died (``kill -9``
+        in the middle of a completion): each is as large as a whole product
+        file. A file still locked belongs to a live completion and stays."""
+        for leftover in self._tmp_root.iterdir():
+            try:
+                fd = os.open(leftover, os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # a live process is writing it
+            else:
+                leftover.unlink(missing_ok=True)
+            finally:
+                os.close(fd)
 
     async def close(self) -> None:
         """Nothing to release: every operation opens and closes its own files."""
@@ -238,13 +261,29 @@ class LocalBlobStore(BlobStore):
                 # offset behind the back of any userspace buffer.
                 out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
                 try:
-                    for src in sources:
-                        _copy_into(src, out)
+                    # Held until the fd closes, or the process dies: start()
+                    # of a later process removes only files nobody holds.
+                    fcntl.flock(out, fcntl.LOCK_EX)
+                    for index, src in enumerate(sources):
+                        try:
+                            _copy_into(src, out)
+                        except FileNotFoundError:
+                            # A concurrent completion (or an abort) finished
+                            # with this upload and removed its parts.
+                            raise StorageError(
+                                f"upload {upload_id!r} was completed or aborted meanwhile",
+                                code="NoSuchUpload",
+                            ) from None
+                        if index == 0:
+                            crash_point("storage.assembling")
                     os.fsync(out)
                     size = os.fstat(out).st_size
+                    # The blob appears whole or not at all; the parts go only
+                    # once it is in place, so a crash anywhere leaves either
+                    # the parts (assemble again) or the blob (verify it).
+                    os.replace(tmp, target)
                 finally:
                     os.close(out)
-                os.replace(tmp, target)
             except BaseException:
                 tmp.unlink(missing_ok=True)
                 raise
@@ -295,6 +334,7 @@ class LocalBlobStore(BlobStore):
             with open(target, "rb") as fh:
                 while chunk := fh.read(_HASH_CHUNK):
                     h.update(chunk)
+                    crash_point("storage.hashing")
             return h.hexdigest()
 
         return await self._run(f"hashing {key!r}", digest)

@@ -19,6 +19,8 @@ import aioboto3
 from aiobotocore.config import AioConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
+from hub.faults import crash_point
+
 from .base import (
     BlobInfo,
     BlobStore,
@@ -184,15 +186,38 @@ class S3BlobStore(BlobStore):
     async def upload_part(self, key: str, upload_id: str, part_number: int, data: bytes) -> str:
         full_key = self._key(key)
         validate_part_number(part_number)
-        with self._errors(f"upload_part {part_number}", key):
-            resp = await self._s3.upload_part(
-                Bucket=self.config.bucket,
-                Key=full_key,
-                UploadId=upload_id,
-                PartNumber=part_number,
-                Body=data,
-            )
+        try:
+            with self._errors(f"upload_part {part_number}", key):
+                resp = await self._s3.upload_part(
+                    Bucket=self.config.bucket,
+                    Key=full_key,
+                    UploadId=upload_id,
+                    PartNumber=part_number,
+                    Body=data,
+                )
+        except StorageError as exc:
+            raise await self._explain_upload_failure(exc, key, upload_id) from exc
         return resp["ETag"]
+
+    async def _explain_upload_failure(self, exc: StorageError, key: str, upload_id: str) -> StorageError:
+        """``exc``, or NoSuchUpload when the multipart upload is gone.
+
+        Some S3 implementations (moto among them) answer a part or a
+        completion for an upload aborted meanwhile with a bare 500 instead
+        of NoSuchUpload; asking for the upload's parts tells the two apart,
+        so that the caller can answer a race as a race, not as an outage.
+        """
+        if exc.code == "NoSuchUpload":
+            return exc
+        try:
+            with self._errors("list_parts", key):
+                await self._s3.list_parts(
+                    Bucket=self.config.bucket, Key=self._key(key), UploadId=upload_id, MaxParts=1
+                )
+        except StorageError as probe:
+            if probe.code == "NoSuchUpload":
+                return StorageError(f"S3 upload {upload_id!r} for {key!r} no longer exists", code="NoSuchUpload")
+        return exc
 
     async def presign_upload_part(
         self, key: str, upload_id: str, part_number: int, expires_in: int
@@ -216,15 +241,18 @@ class S3BlobStore(BlobStore):
     ) -> BlobInfo:
         full_key = self._key(key)
         validate_parts(parts)
-        with self._errors("complete_multipart_upload", key):
-            await self._s3.complete_multipart_upload(
-                Bucket=self.config.bucket,
-                Key=full_key,
-                UploadId=upload_id,
-                MultipartUpload={
-                    "Parts": [{"PartNumber": n, "ETag": etag} for n, etag in parts]
-                },
-            )
+        try:
+            with self._errors("complete_multipart_upload", key):
+                await self._s3.complete_multipart_upload(
+                    Bucket=self.config.bucket,
+                    Key=full_key,
+                    UploadId=upload_id,
+                    MultipartUpload={
+                        "Parts": [{"PartNumber": n, "ETag": etag} for n, etag in parts]
+                    },
+                )
+        except StorageError as exc:
+            raise await self._explain_upload_failure(exc, key, upload_id) from exc
         # The completion response has no size; one HEAD is cheap next to the upload.
         info = await self.stat(key)
         if info is None:
@@ -267,6 +295,7 @@ class S3BlobStore(BlobStore):
         h = hashlib.sha256()
         async for chunk in self._stream(key, None, "hashing"):
             h.update(chunk)
+            crash_point("storage.hashing")
         return h.hexdigest()
 
     async def open_range(

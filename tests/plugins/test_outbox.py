@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from email.message import EmailMessage
@@ -15,7 +17,9 @@ from litestar import Litestar
 
 from hub.clock import as_aware, utcnow
 from hub.plugins import RenderedEmail
-from hub.services.outbox import claim_due, deliver_due, queue_email
+from hub.services import outbox
+from hub.services.outbox import LEASE, claim_due, deliver_due, queue_email, reclaim_from_dead_workers, renew_claims
+from hub.services.workers import WorkerIdentity, this_worker
 from hub.services.purchases import PurchaseIn, PurchaseItem, record_purchase
 from hub.tables import OutboxMessage
 from hub.testing.app import hub_client, make_app, settings_for_tests
@@ -234,7 +238,7 @@ async def test_a_claim_whose_lease_ran_out_is_taken_over(database_url, tmp_path)
         await queue(hub, 1)
         [claimed] = await claim_due(hub)  # a worker claims it, then dies before sending
         assert claimed["status"] == "sending"
-        assert as_aware(claimed["claimed_until"]) > utcnow() + timedelta(minutes=4)
+        assert as_aware(claimed["claimed_until"]) > utcnow() + LEASE / 2
 
         assert await deliver_due(hub) == 0  # the lease still holds: nobody else sends it
         assert mailbox.messages == []
@@ -255,3 +259,105 @@ async def test_without_a_mailer_messages_wait_without_spending_attempts(database
         assert await deliver_due(hub) == 0
         rows = await outbox_rows()
         assert {(r["status"], r["attempts"]) for r in rows} == {("pending", 0)}
+
+
+# --- crashes: a stable Message-ID, leases renewed, dead workers' claims taken back
+
+
+class AttemptsMailbox(CapturedMailbox):
+    """Fails the first ``failures`` sends; notes the Message-ID of every attempt."""
+
+    def __init__(self, failures: int) -> None:
+        super().__init__()
+        self.failures = failures
+        self.attempted_ids: list[str] = []
+
+    async def send(self, message: EmailMessage) -> None:
+        self.attempted_ids.append(message["Message-ID"])
+        if len(self.attempted_ids) <= self.failures:
+            raise ConnectionError("the relay hung up")
+        await super().send(message)
+
+
+async def test_every_attempt_carries_the_message_id_of_its_outbox_row(database_url, tmp_path):
+    mailbox = AttemptsMailbox(failures=1)
+    async with outbox_app(database_url, tmp_path, mailbox) as app:
+        hub = app.state.hub
+        [message_id] = await queue(hub, 1)
+        assert await deliver_due(hub) == 1  # the first attempt fails
+        await OutboxMessage.update({OutboxMessage.next_attempt_at: utcnow()}, force=True)
+        assert await deliver_due(hub) == 1
+
+        # The same on every attempt, and derived from the row: a copy sent
+        # again after a crash is recognisably the same message.
+        assert mailbox.attempted_ids == [f"<{message_id}@hub.test>"] * 2
+        [sent] = mailbox.messages
+        assert sent["Message-ID"] == f"<{message_id}@hub.test>"
+
+
+def a_dead_pid() -> int:
+    """The pid of a process of this host that has exited."""
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()
+    return finished.pid
+
+
+async def test_a_dead_workers_claims_are_taken_back_at_once_and_live_ones_are_left(database_url, tmp_path):
+    mailbox = CapturedMailbox()
+    async with outbox_app(database_url, tmp_path, mailbox) as app:
+        hub = app.state.hub
+        dead, elsewhere, alive = await queue(hub, 3)
+        me = this_worker()
+        holders = {
+            dead: str(WorkerIdentity(me.host, a_dead_pid(), "0123")),  # crashed on this host
+            elsewhere: str(WorkerIdentity("another-host", me.pid, "4567")),  # its lease decides
+            alive: str(me),  # this very process: working on it
+        }
+        await claim_due(hub)
+        for message_id, holder in holders.items():
+            await OutboxMessage.update({OutboxMessage.claimed_by: holder}).where(OutboxMessage.id == message_id)
+        assert await deliver_due(hub) == 0  # every lease still holds
+
+        assert await reclaim_from_dead_workers(hub) == 1
+        assert await deliver_due(hub) == 1
+        assert [m["To"] for m in mailbox.messages] == ["buyer0@example.com"]
+        rows = {r["id"]: r for r in await outbox_rows()}
+        assert rows[dead]["status"] == "sent" and rows[dead]["claimed_by"] is None
+        assert {rows[elsewhere]["status"], rows[alive]["status"]} == {"sending"}
+
+
+async def test_a_previous_life_of_this_process_is_dead(database_url, tmp_path):
+    """A container's PID 1 restarted: the same host and pid, another nonce."""
+    async with outbox_app(database_url, tmp_path, CapturedMailbox()) as app:
+        hub = app.state.hub
+        await queue(hub, 1)
+        await claim_due(hub)
+        me = this_worker()
+        await OutboxMessage.update({OutboxMessage.claimed_by: str(WorkerIdentity(me.host, me.pid, "earlier"))}, force=True)
+        assert await reclaim_from_dead_workers(hub) == 1
+
+
+async def test_a_worker_renews_its_leases_while_a_slow_relay_sends(database_url, tmp_path, monkeypatch):
+    monkeypatch.setattr(outbox, "RENEW_EVERY_SECONDS", 0.01)
+
+    class SlowRelay(CapturedMailbox):
+        async def send(self, message: EmailMessage) -> None:
+            [row] = await outbox_rows()
+            first_lease = as_aware(row["claimed_until"])
+
+            async def renewed():
+                [now] = await outbox_rows()
+                return as_aware(now["claimed_until"]) > first_lease
+
+            await eventually(renewed, what="a renewal of the lease")
+            await super().send(message)
+
+    mailbox = SlowRelay()
+    async with outbox_app(database_url, tmp_path, mailbox) as app:
+        hub = app.state.hub
+        await queue(hub, 1)
+        assert await deliver_due(hub) == 1
+        assert len(mailbox.messages) == 1
+        [row] = await outbox_rows()
+        assert (row["status"], row["claimed_until"], row["claimed_by"]) == ("sent", None, None)
+        assert await renew_claims(hub) == 0  # nothing left to renew
