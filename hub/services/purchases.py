@@ -25,8 +25,8 @@ from hub.secrets import new_id
 from hub.services.outbox import queue_email
 from hub.services.products import find_product
 from hub.services.tokens import check_email, deliverable_version, mint_for_version
-from hub.services.reversals import PAID, REVOKING, link_payment, purchase_status
-from hub.tables import DownloadToken, Organization, Purchase
+from hub.services.reversals import PAID, REVOKING, payment_status
+from hub.tables import DownloadToken, Organization, Purchase, PurchasePayment
 
 ATTEMPTS = 3
 
@@ -123,35 +123,37 @@ async def record_in_transaction(hub: Hub, order: PurchaseIn) -> RecordedPurchase
             problem = f"the customer email {email[:100]!r} is not an address the hub can send to"
             email = ""
     purchase_id = new_id("purchase")
-    await Purchase.insert(
-        Purchase(
-            id=purchase_id,
-            org=order.org,
-            provider=order.provider,
-            provider_ref=order.provider_ref,
-            customer_email=email,
-            customer_name=order.customer_name,
-            items=[{"productId": i.product_id, "version": i.version} for i in order.items],
-            amount=order.amount,
-            currency=order.currency,
-            status=PAID,
-            problem=problem,
-            metadata=order.metadata,
-            created_at=utcnow(),
+    new_purchase = dict(
+        org=order.org,
+        provider=order.provider,
+        provider_ref=order.provider_ref,
+        customer_email=email,
+        customer_name=order.customer_name,
+        items=[{"productId": i.product_id, "version": i.version} for i in order.items],
+        amount=order.amount,
+        currency=order.currency,
+        status=PAID,
+        problem=problem,
+        metadata=order.metadata,
+        created_at=utcnow(),
+    )
+    await Purchase.insert(Purchase(id=purchase_id, **new_purchase))
+    payment_refs = sorted({order.provider_ref, *order.payment_refs})
+    await PurchasePayment.insert(
+        *(
+            PurchasePayment(id=new_id("pay"), purchase=purchase_id, org=order.org, provider=order.provider, payment_ref=ref)
+            for ref in payment_refs
         )
     )
-    for payment_ref in sorted({order.provider_ref, *order.payment_refs}):
-        await link_payment(order.org, order.provider, purchase_id, payment_ref)
-    purchase = await Purchase.select().where(Purchase.id == purchase_id).output(load_json=True).first()
-    status = await purchase_status(purchase)
-    if status != PAID:
+    status = await payment_status(order.org, order.provider, payment_refs)
+    minted: list[tuple[str, dict]] = []
+    if status == PAID:
+        minted = await deliver_purchase(hub, {**new_purchase, "id": purchase_id})
+    else:
         changes: dict = {Purchase.status: status}
         if status in REVOKING:
             changes[Purchase.refunded_at] = utcnow()
         await Purchase.update(changes).where(Purchase.id == purchase_id)
-        purchase = await Purchase.select().where(Purchase.id == purchase_id).output(load_json=True).first()
-        return RecordedPurchase(purchase, [], created=True)
-    minted = await deliver_purchase(hub, purchase)
     purchase = await Purchase.select().where(Purchase.id == purchase_id).output(load_json=True).first()
     return RecordedPurchase(purchase, minted, created=True)
 

@@ -110,14 +110,21 @@ async def payment_refs_of(purchase: dict) -> list[str]:
     return sorted({purchase["provider_ref"], *(row["payment_ref"] for row in rows)})
 
 
-async def purchase_status(purchase: dict) -> str:
-    """The status ``purchase`` should have, from every reversal of its payment."""
-    reversals = await PaymentReversal.select().where(
-        PaymentReversal.org == purchase["org"],
-        PaymentReversal.provider == purchase["provider"],
-        PaymentReversal.payment_ref.is_in(await payment_refs_of(purchase)),
+async def payment_status(org: str, provider: str, payment_refs: list[str]) -> str:
+    """The status every reversal of a payment (known by ``payment_refs``) gives it."""
+    reversals = await PaymentReversal.select(
+        PaymentReversal.kind, PaymentReversal.reference, PaymentReversal.occurred_at
+    ).where(
+        PaymentReversal.org == org,
+        PaymentReversal.provider == provider,
+        PaymentReversal.payment_ref.is_in(payment_refs),
     )
     return status_after(reversals)
+
+
+async def purchase_status(purchase: dict) -> str:
+    """The status ``purchase`` should have, from every reversal of its payment."""
+    return await payment_status(purchase["org"], purchase["provider"], await payment_refs_of(purchase))
 
 
 async def link_payment(org: str, provider: str, purchase_id: str, payment_ref: str) -> None:

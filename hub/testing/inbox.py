@@ -22,9 +22,12 @@ async def drain_inbox(hub: Hub) -> None:
         if await process_due(hub):
             continue
         # Busy while another worker holds an event, or one is due (an event
-        # waiting behind an earlier one of its payment is not).
-        busy = await InboxEvent.exists().where(InboxEvent.status == "processing") or await InboxEvent.exists().where(
-            (InboxEvent.status == "pending") & (InboxEvent.next_attempt_at <= utcnow()) & FIRST_OF_ITS_PAYMENT
+        # waiting behind an earlier one of its payment is not). One query, so
+        # one snapshot: a claim committed between two queries would hide an
+        # event from both.
+        busy = await InboxEvent.exists().where(
+            (InboxEvent.status == "processing")
+            | ((InboxEvent.status == "pending") & (InboxEvent.next_attempt_at <= utcnow()) & FIRST_OF_ITS_PAYMENT)
         )
         if not busy:
             return
