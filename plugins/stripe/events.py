@@ -72,7 +72,9 @@ class StripeEvents:
         if kind == "charge.refunded":
             if not is_full_refund(obj):
                 return f"partial refund of charge {object_id(obj.get('id')) or '?'}: the links stay valid"
-            return await self.reversal(hub, event, obj, REFUND, object_id(obj.get("id")))
+            # Each charge.refunded is its own reversal: a charge refunded in
+            # full again after a refund failed must count again.
+            return await self.reversal(hub, event, obj, REFUND, event.event_id)
         if kind in REFUND_UPDATES:
             if kind != "refund.failed" and obj.get("status") not in REFUND_UNDONE:
                 return f"refund {object_id(obj.get('id')) or '?'} is {obj.get('status')}: nothing changes"

@@ -114,6 +114,17 @@ async def test_stripe_events_in_any_order_end_in_the_same_state(stripe, scenario
         check_end_state(order, expected, *await purchase_state(session_id))
 
 
+async def test_a_charge_refunded_again_after_its_refund_failed_is_refunded(stripe):
+    session_id, events = stripe_events(("completed", "refunded", "refund failed"))
+    again = {**charge_refunded(payment_intent=events["refunded"]["data"]["object"]["payment_intent"]), "created": events["refund failed"]["created"] + 1}
+    again["data"]["object"]["id"] = events["refunded"]["data"]["object"]["id"]  # the same charge
+    for name in ("completed", "refunded", "refund failed"):
+        await stripe.deliver(events[name])
+    await stripe.deliver(again)
+    [purchase] = await stripe.purchases()
+    assert purchase["status"] == "refunded" and all(t["revoked"] for t in purchase["tokens"])
+
+
 async def test_a_stripe_refund_before_the_payment_sends_nothing_and_shows_refunded(stripe):
     session_id, events = stripe_events(("completed", "refunded"))
     await stripe.deliver(events["refunded"])
