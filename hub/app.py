@@ -35,6 +35,7 @@ from hub.db import connected, engine_from_url, migrate
 from hub.logs import guard_server_logs
 from hub.pages import template_environment
 from hub.plugins import first_result, load_plugins, notify
+from hub.requests import HubRequest, refuse_impossible_ids
 from hub.sealing import Sealer, secret_key
 from hub.services.outbox import run_worker
 from hub.settings import Settings
@@ -149,6 +150,8 @@ def create_app(settings: Settings | None = None, *, plugins: pluggy.PluginManage
                 }
             ),
         },
+        request_class=HubRequest,
+        guards=[refuse_impossible_ids],
         lifespan=[lifespan],
         state=State({"hub": hub}),
         openapi_config=OpenAPIConfig(

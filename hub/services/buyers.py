@@ -22,13 +22,11 @@ from hub.context import Hub
 from hub.db import write_transaction
 from hub.errors import NotFound, TooManyRequests
 from hub.plugins import first_result
-from hub.secrets import DOWNLOAD_TOKEN_PREFIX, hash_secret, new_id, new_secret
+from hub.secrets import DOWNLOAD_TOKEN_PREFIX, SESSION_PREFIX, SIGN_IN_PREFIX, hash_secret, new_id, new_secret
 from hub.services.outbox import queue_email
 from hub.services.tokens import check_email
 from hub.tables import BuyerSession, BuyerSignIn, DownloadToken, Organization, Purchase, TokenLink
 
-SIGN_IN_PREFIX = "ct_signin_"
-SESSION_PREFIX = "ct_my_"
 PER_EMAIL_PER_HOUR = 5
 PER_IP_PER_HOUR = 20
 SESSION_HOURS = 12
