@@ -17,6 +17,7 @@ import pluggy
 
 from litestar import Litestar, get
 from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
@@ -30,6 +31,7 @@ from hub.api.v1 import ROUTES as V1_ROUTES
 from hub.api.v1 import jsonapi_error
 from hub.api.v2 import ROUTES as V2_ROUTES
 from hub.api.v2 import v2_error
+from hub.client_ip import ForwardedClientMiddleware
 from hub.context import Hub
 from hub.db import connected, engine_from_url, migrate
 from hub.logs import guard_server_logs
@@ -151,6 +153,7 @@ def create_app(settings: Settings | None = None, *, plugins: pluggy.PluginManage
             ),
         },
         request_class=HubRequest,
+        middleware=[DefineMiddleware(ForwardedClientMiddleware, trusted=settings.trusted_proxy_networks)],
         guards=[refuse_impossible_ids],
         lifespan=[lifespan],
         state=State({"hub": hub}),

@@ -5,12 +5,12 @@ from __future__ import annotations
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect
 
+from hub.client_ip import client_ip
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
 from hub.errors import Invalid
 from hub.services import buyers
 from hub.web.csrf import check_csrf, csrf_token, set_csrf_cookie
-from hub.web.downloads import client_ip
 
 SESSION_COOKIE = "ct_my"
 
