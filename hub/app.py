@@ -44,6 +44,7 @@ from hub.settings import Settings
 from hub.storage import S3Config, create_blob_store
 from hub.web.downloads import DownloadController, download_error
 from hub.web.my import MyController, my_error
+from hub.web.security_headers import secure
 
 log = logging.getLogger("hub")
 
@@ -127,7 +128,7 @@ def create_app(settings: Settings | None = None, *, plugins: pluggy.PluginManage
                 if worker:
                     await worker
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             index,
             healthz,
@@ -168,3 +169,4 @@ def create_app(settings: Settings | None = None, *, plugins: pluggy.PluginManage
         ),
         debug=False,
     )
+    return secure(app)

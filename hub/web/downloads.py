@@ -145,8 +145,7 @@ class DownloadController(Controller):
                 session_hours=hub.settings.download_session_hours,
             )
             response = Response(html, media_type="text/html; charset=utf-8")
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Cache-Control"] = "no-store"  # security headers: hub.web.security_headers
         response.headers["X-Robots-Tag"] = "noindex"
         if download_service.SESSION_COOKIE not in request.cookies:
             response.set_cookie(

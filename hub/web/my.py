@@ -19,9 +19,7 @@ def _page(hub: Hub, request: Request, template: str, status: int = 200, **contex
     token = csrf_token(request)
     html = hub.templates.get_template(template).render(csrf=token, now=utcnow(), as_aware=as_aware, **context)
     response = Response(html, status_code=status, media_type="text/html; charset=utf-8")
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Cache-Control"] = "no-store"  # security headers: hub.web.security_headers
     set_csrf_cookie(response, token, secure=hub.settings.public_url.startswith("https://"))
     return response
 
