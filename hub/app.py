@@ -169,4 +169,4 @@ def create_app(settings: Settings | None = None, *, plugins: pluggy.PluginManage
         ),
         debug=False,
     )
-    return secure(app)
+    return secure(app, hub.templates)

@@ -260,6 +260,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from hub.logs import guard_server_logs
+
+    guard_server_logs()  # every command's logs (the worker's too) hold no secret
     args = build_parser().parse_args(argv)
     return args.run(args)
 

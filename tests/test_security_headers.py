@@ -10,7 +10,9 @@ import re
 import httpx
 import pytest
 
+from hub.pages import template_environment
 from hub.testing.app import make_app, running
+from hub.web.security_headers import template_page_policy
 from tests.conftest import _empty_postgres, make_org
 from tests.support.catalog import mint
 from tests.test_tokens_api import ready_product
@@ -83,3 +85,22 @@ async def test_every_html_page_and_error_page_carries_the_security_headers(shop)
         assert response.status_code == status, f"{response.request.url}: {response.status_code} {response.text[:200]}"
         assert_secured(response)
     assert sum("text/html" in r.headers["content-type"] for r, _ in answers) == 12
+
+
+def test_only_inline_blocks_written_in_the_templates_are_allowed_never_injected_ones(tmp_path):
+    (tmp_path / "page.html").write_text(
+        "<style>p { color: red }</style><script>start()</script>"
+        "<p>{{ name }}</p><script>var name = {{ name | tojson }};</script>{{ raw | safe }}"
+    )
+    templates = template_environment(tmp_path)
+    policy = template_page_policy(templates).decode()
+    page = templates.get_template("page.html").render(name="x", raw="<script>steal()</script><style>body{}</style>")
+    allowed = {f"'sha256-{base64.b64encode(hashlib.sha256(b.encode()).digest()).decode()}'" for b in ("start()", "p { color: red }")}
+    refused = {
+        f"'sha256-{base64.b64encode(hashlib.sha256(b.encode()).digest()).decode()}'"
+        for b in ("steal()", "body{}", 'var name = "x";')
+    }
+    assert all(source in policy for source in allowed), policy
+    assert not any(source in policy for source in refused), policy
+    assert "steal()" in page  # it was injected, and would not run
+    assert "unsafe-inline" not in policy

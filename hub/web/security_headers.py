@@ -6,12 +6,18 @@ leak its address in a ``Referer`` (``no-referrer``: download pages and
 ``/my`` links carry secrets in their URLs, and one rule for all is simplest).
 
 An HTML page gets a Content-Security-Policy that allows no inline script or
-style except the exact blocks the page itself holds, by their SHA-256: the
-page is held until its body is complete (pages are small), its inline
-``<script>`` and ``<style>`` blocks are hashed, and the hashes go into the
-policy. So the built-in templates, a shop's own templates
-(``HUB_TEMPLATES_DIR``) and Litestar's schema pages keep working, while a
-script an attacker manages to inject matches no hash and does not run.
+style but the blocks written in the page templates themselves, by their
+SHA-256, computed once from the template sources (the built-in ones, a
+shop's ``HUB_TEMPLATES_DIR``, plugins'). Hashing the *templates*, never the
+rendered page, is the point: a script an attacker slips into a rendered
+page matches no hash and does not run. A block holding a Jinja expression
+cannot be hashed ahead and does not run either: keep such data out of
+``<script>``/``<style>``.
+
+Litestar's OpenAPI pages (``/schema``) embed the generated schema in an
+inline script and load Swagger UI and Redoc from their CDNs; only those
+pages, rendered from the app's own routes and no client input, are held
+until complete and have their inline blocks hashed as sent.
 
 The middleware wraps the whole ASGI app (:func:`secure`), so it also sees
 answers that never reach a route (an unknown ``/download/…`` path).
@@ -22,7 +28,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections.abc import Iterable
 
+from jinja2 import Environment
+from litestar import Litestar
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 COMMON_HEADERS = [
@@ -45,8 +54,6 @@ PAGE_SOURCES = {
     "base-uri": "'none'",
     "frame-ancestors": "'none'",
 }
-#: Litestar's OpenAPI pages (``/schema``) load Swagger UI and Redoc from
-#: their CDNs; nowhere else may a page load from another origin.
 SCHEMA_PREFIX = "/schema"
 SCHEMA_SOURCES = {
     "script-src": "https://cdn.jsdelivr.net https://cdn.redoc.ly",
@@ -57,24 +64,45 @@ SCHEMA_SOURCES = {
     "worker-src": "blob:",
 }
 
-INLINE_SCRIPT = re.compile(rb"<script\b(?![^>]*\bsrc\s*=)[^>]*>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
-INLINE_STYLE = re.compile(rb"<style\b[^>]*>(.*?)</style\s*>", re.IGNORECASE | re.DOTALL)
+INLINE = {
+    "script-src": re.compile(r"<script\b(?![^>]*\bsrc\s*=)[^>]*>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL),
+    "style-src": re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.IGNORECASE | re.DOTALL),
+}
+JINJA = re.compile(r"\{\{|\{%|\{#")
 
 
-def _hashes(pattern: re.Pattern[bytes], body: bytes) -> str:
-    digests = {base64.b64encode(hashlib.sha256(block).digest()).decode() for block in pattern.findall(body)}
+def _sha256_sources(blocks: Iterable[str]) -> str:
+    digests = {base64.b64encode(hashlib.sha256(block.encode()).digest()).decode() for block in blocks}
     return "".join(f" 'sha256-{digest}'" for digest in sorted(digests))
 
 
-def page_policy(body: bytes, path: str) -> str:
-    """The Content-Security-Policy of an HTML page whose body is ``body``."""
+def _policy(sources: dict[str, str]) -> bytes:
+    return "; ".join(f"{directive} {value}" for directive, value in sources.items()).encode()
+
+
+def template_page_policy(templates: Environment) -> bytes:
+    """The policy of every page rendered from ``templates``: their static
+    inline blocks allowed by hash, nothing else inline."""
     sources = dict(PAGE_SOURCES)
-    if path == SCHEMA_PREFIX or path.startswith(SCHEMA_PREFIX + "/"):
-        for directive, extra in SCHEMA_SOURCES.items():
-            sources[directive] = f"{sources[directive]} {extra}" if directive in sources else extra
-    sources["script-src"] += _hashes(INLINE_SCRIPT, body)
-    sources["style-src"] += _hashes(INLINE_STYLE, body)
-    return "; ".join(f"{directive} {value}" for directive, value in sources.items())
+    texts = []
+    for name in templates.list_templates(filter_func=lambda n: n.endswith((".html", ".htm"))):
+        source, _, _ = templates.loader.get_source(templates, name)  # type: ignore[union-attr]
+        texts.append(source)
+    for directive, pattern in INLINE.items():
+        blocks = [block for text in texts for block in pattern.findall(text) if not JINJA.search(block)]
+        sources[directive] += _sha256_sources(blocks)
+    return _policy(sources)
+
+
+def schema_page_policy(body: bytes) -> bytes:
+    """The policy of a Litestar OpenAPI page, from its own body."""
+    sources = dict(PAGE_SOURCES)
+    for directive, extra in SCHEMA_SOURCES.items():
+        sources[directive] = f"{sources[directive]} {extra}" if directive in sources else extra
+    text = body.decode("utf-8", "replace")
+    for directive, pattern in INLINE.items():
+        sources[directive] += _sha256_sources(pattern.findall(text))
+    return _policy(sources)
 
 
 def _is_html(headers: list[tuple[bytes, bytes]]) -> bool:
@@ -89,13 +117,16 @@ def _with_security_headers(headers: list[tuple[bytes, bytes]], policy: bytes) ->
 class SecurityHeadersMiddleware:
     """See the module."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, page_policy: bytes) -> None:
         self.app = app
+        self.page_policy = page_policy
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = scope.get("path", "")
+        schema_page = path == SCHEMA_PREFIX or path.startswith(SCHEMA_PREFIX + "/")
         held: Message | None = None
         chunks: list[bytes] = []
 
@@ -103,18 +134,20 @@ class SecurityHeadersMiddleware:
             nonlocal held
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers") or [])
-                if _is_html(headers):
+                if not _is_html(headers):
+                    message["headers"] = _with_security_headers(headers, NON_PAGE_POLICY)
+                elif not schema_page:
+                    message["headers"] = _with_security_headers(headers, self.page_policy)
+                else:
                     held = {**message, "headers": headers}  # until the body is complete
                     return
-                message["headers"] = _with_security_headers(headers, NON_PAGE_POLICY)
             elif held is not None and message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
                 if message.get("more_body", False):
                     return
                 body = b"".join(chunks)
-                policy = page_policy(body, scope.get("path", "")).encode()
                 start, held = held, None
-                start["headers"] = _with_security_headers(start["headers"], policy)
+                start["headers"] = _with_security_headers(start["headers"], schema_page_policy(body))
                 await send(start)
                 message = {"type": "http.response.body", "body": body, "more_body": False}
             await send(message)
@@ -122,8 +155,9 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_secured)
 
 
-def secure(app):
-    """Wrap a Litestar app's ASGI handler (everything but the lifespan) in
-    :class:`SecurityHeadersMiddleware`; returns the app."""
-    app.asgi_handler = SecurityHeadersMiddleware(app.asgi_handler)
+def secure(app: Litestar, templates: Environment) -> Litestar:
+    """Wrap ``app``'s ASGI handler (everything but the lifespan) in
+    :class:`SecurityHeadersMiddleware`, pages allowed the inline blocks of
+    ``templates``; returns the app."""
+    app.asgi_handler = SecurityHeadersMiddleware(app.asgi_handler, template_page_policy(templates))
     return app
