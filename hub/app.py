@@ -17,6 +17,7 @@ import pluggy
 
 from litestar import Litestar, get
 from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
@@ -30,17 +31,20 @@ from hub.api.v1 import ROUTES as V1_ROUTES
 from hub.api.v1 import jsonapi_error
 from hub.api.v2 import ROUTES as V2_ROUTES
 from hub.api.v2 import v2_error
+from hub.client_ip import ForwardedClientMiddleware
 from hub.context import Hub
 from hub.db import connected, engine_from_url, migrate
 from hub.logs import guard_server_logs
 from hub.pages import template_environment
 from hub.plugins import first_result, load_plugins, notify
+from hub.requests import HubRequest, refuse_impossible_ids
 from hub.sealing import Sealer, secret_key
 from hub.services.outbox import run_worker
 from hub.settings import Settings
 from hub.storage import S3Config, create_blob_store
 from hub.web.downloads import DownloadController, download_error
 from hub.web.my import MyController, my_error
+from hub.web.security_headers import secure
 
 log = logging.getLogger("hub")
 
@@ -124,7 +128,7 @@ def create_app(settings: Settings | None = None, *, plugins: pluggy.PluginManage
                 if worker:
                     await worker
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             index,
             healthz,
@@ -149,6 +153,9 @@ def create_app(settings: Settings | None = None, *, plugins: pluggy.PluginManage
                 }
             ),
         },
+        request_class=HubRequest,
+        middleware=[DefineMiddleware(ForwardedClientMiddleware, trusted=settings.trusted_proxy_networks)],
+        guards=[refuse_impossible_ids],
         lifespan=[lifespan],
         state=State({"hub": hub}),
         openapi_config=OpenAPIConfig(
@@ -162,3 +169,4 @@ def create_app(settings: Settings | None = None, *, plugins: pluggy.PluginManage
         ),
         debug=False,
     )
+    return secure(app, hub.templates)

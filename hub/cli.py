@@ -93,7 +93,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         host=host,
         port=port,
         log_level=settings.log_level,
-        proxy_headers=True,
+        # X-Forwarded-For is read by the hub itself, from HUB_TRUSTED_PROXIES
+        # only (hub.client_ip): one place, one rule.
+        proxy_headers=False,
         server_header=False,
         http=SendfileH11Protocol,
         loop="asyncio",
@@ -258,6 +260,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from hub.logs import guard_server_logs
+
+    guard_server_logs()  # every command's logs (the worker's too) hold no secret
     args = build_parser().parse_args(argv)
     return args.run(args)
 

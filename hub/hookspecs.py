@@ -99,7 +99,9 @@ def render_email(hub, template, context):
 
     Called by the core when it queues a message: ``template`` is
     ``"delivery"`` (a purchase's download links) or ``"signin"`` (a buyer's
-    one-time sign-in link for ``/my``). Stops at the first non-None result.
+    one-time sign-in link for ``/my``, rendered by the worker, never in the
+    buyer's request, so that its cost reveals nothing). Stops at the first
+    non-None result.
 
     :param context: a dict; for ``delivery``: ``purchase``, ``shop``,
         ``items`` (each with ``product``, ``version``, ``url``, ``expires_at``,

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.errors import Invalid
+import msgspec
+
+from hub.errors import BadRequest, Invalid
 
 MAX_OFFSET = 2**31 - 1
 
@@ -31,8 +33,56 @@ def check_text(value: Any, field: str, *, max_length: int, required: bool = Fals
     return value
 
 
+def names_nothing(identifier: Any) -> bool:
+    """True when ``identifier`` cannot be the id of anything the hub stores:
+    not a string, or holding a NUL character. A lookup by such an id finds
+    nothing without asking the database (PostgreSQL would refuse the query
+    where SQLite finds no row), so both answer "not found" alike."""
+    return not isinstance(identifier, str) or "\x00" in identifier
+
+
 def page_bounds(limit: int, offset: int, max_limit: int = 100) -> tuple[int, int]:
     """Clamp ``limit`` to 1..``max_limit``; an offset must be 0..2^31-1."""
     if not 0 <= offset <= MAX_OFFSET:
         raise Invalid(f"offset must be from 0 to {MAX_OFFSET}", field="offset")
     return max(1, min(limit, max_limit)), offset
+
+
+
+#: How deeply a JSON body may nest. The documents the hub reads nest a few
+#: levels; the parsers give up (RecursionError) somewhere near 1,000, and a
+#: limit of our own gives one answer whatever the parser and the stack.
+MAX_JSON_DEPTH = 64
+
+
+def decode_json(body: bytes | str, *, what: str = "The request body") -> Any:
+    """Every JSON body the hub reads (API bodies, webhook events), decoded
+    under one rule: a body that is not JSON, or nests deeper than
+    :data:`MAX_JSON_DEPTH`, is a :class:`BadRequest` (400), which each
+    surface answers in its own envelope. An empty body is None."""
+    data = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else bytes(body)
+    try:
+        document = msgspec.json.decode(data) if data.strip() else None
+    except msgspec.DecodeError:
+        raise BadRequest(f"{what} is not valid JSON") from None
+    except RecursionError:
+        raise _too_deep(what) from None
+    if json_depth(document) > MAX_JSON_DEPTH:
+        raise _too_deep(what)
+    return document
+
+
+def _too_deep(what: str) -> BadRequest:
+    return BadRequest(f"{what} nests too deeply (at most {MAX_JSON_DEPTH} levels)")
+
+
+def json_depth(value: Any) -> int:
+    """How deeply arrays and objects nest in ``value`` (without recursing,
+    so that measuring cannot itself run out of stack)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, list | dict):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest

@@ -10,8 +10,15 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-DOWNLOAD_TOKEN_PREFIX = "ct_download_"
+DOWNLOAD_TOKEN_PREFIX = "ct_download_"  # download tokens and /my's fresh links
 API_KEY_PREFIX = "ct_key_"
+SIGN_IN_PREFIX = "ct_signin_"  # /my's one-time sign-in links
+SESSION_PREFIX = "ct_my_"  # /my's session cookie
+
+#: Every kind of secret the hub mints. :mod:`hub.logs` redacts each of them
+#: wherever it appears in a log line, so a new kind must be listed here
+#: (:func:`new_secret` refuses a prefix that is not).
+SECRET_PREFIXES = (DOWNLOAD_TOKEN_PREFIX, API_KEY_PREFIX, SIGN_IN_PREFIX, SESSION_PREFIX)
 
 
 def new_id(prefix: str) -> str:
@@ -20,7 +27,10 @@ def new_id(prefix: str) -> str:
 
 
 def new_secret(prefix: str) -> str:
-    """A fresh secret with a recognizable prefix (for secret scanners)."""
+    """A fresh secret with a recognizable prefix (for secret scanners, and
+    for the log redaction, which knows every prefix in :data:`SECRET_PREFIXES`)."""
+    if prefix not in SECRET_PREFIXES:
+        raise ValueError(f"{prefix!r} is not in SECRET_PREFIXES: the logs would not redact it")
     return prefix + secrets.token_urlsafe(32)
 
 

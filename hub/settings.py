@@ -15,6 +15,8 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from hub.client_ip import DEFAULT_TRUSTED_PROXIES, TrustedProxiesError, parse_networks
+
 
 class SettingsError(ValueError):
     """A setting has a value the hub cannot use; the message names it."""
@@ -48,6 +50,7 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     host: str = "127.0.0.1"
     port: int = 8000
+    trusted_proxies: str = DEFAULT_TRUSTED_PROXIES
     storage: str = "local"
     s3_bucket: str = ""
     s3_endpoint_url: str | None = None
@@ -86,6 +89,15 @@ class Settings:
         if self.upload_part_size < 5 * 1024 * 1024:
             raise SettingsError("HUB_UPLOAD_PART_SIZE must be at least 5 MiB (S3's smallest part)")
         object.__setattr__(self, "public_url", self.public_url.rstrip("/"))
+        try:
+            parse_networks(self.trusted_proxies)
+        except TrustedProxiesError as problem:
+            raise SettingsError(str(problem)) from None
+
+    @property
+    def trusted_proxy_networks(self):
+        """``HUB_TRUSTED_PROXIES`` as networks (see :mod:`hub.client_ip`)."""
+        return parse_networks(self.trusted_proxies)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, env_file: str | None = ".env") -> Settings:

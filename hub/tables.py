@@ -362,6 +362,20 @@ class BuyerSignIn(Table, tablename="hub_buyer_sign_in"):
     created_at = Timestamptz(index=True)
     expires_at = Timestamptz()
     used_at = Timestamptz(null=True, default=None)
+    #: ``requested`` (the worker has yet to look at it: the request does the
+    #: same work for every email), then ``sent`` (the email had purchases:
+    #: a link was made and queued) or ``unknown`` (no purchases, no email).
+    #: Until ``sent``, ``link_hash`` is a placeholder no secret hashes to.
+    state = Varchar(length=20, default="requested", index=True)
+
+
+class RateLimit(Table, tablename="hub_rate_limit"):
+    """Hits of one rate-limit bucket in its current window (see
+    :mod:`hub.services.rate_limits`)."""
+
+    bucket = Varchar(length=64, primary_key=True)
+    hits = Integer(default=0)
+    window_ends = BigInt(index=True)  # Unix seconds
 
 
 class BuyerSession(Table, tablename="hub_buyer_session"):
@@ -392,6 +406,7 @@ ALL_TABLES: list[type[Table]] = [
     OutboxMessage,
     BuyerSignIn,
     BuyerSession,
+    RateLimit,
     Label,
     Language,
     ProductType,

@@ -33,7 +33,20 @@ def _validation_problems(exc: ValidationException) -> list[dict[str, Any]]:
     return [p for p in extra if isinstance(p, dict)]
 
 
+#: What PostgreSQL answers for text it cannot store (a NUL character, a byte
+#: sequence that is not UTF-8), by SQLSTATE: input the edge should have
+#: refused, answered as the client's mistake rather than a server error.
+UNSTORABLE_TEXT = {"22021": "character_not_in_repertoire", "22P05": "untranslatable_character"}
+
+
+def _unstorable_text(exc: Exception) -> bool:
+    return getattr(exc, "sqlstate", None) in UNSTORABLE_TEXT
+
+
 def _describe(exc: Exception) -> tuple[int, str, list[dict[str, Any]]]:
+    if _unstorable_text(exc):
+        log.warning("Refused text the database cannot store: %s", exc)
+        return 422, "The request holds text that cannot be stored (a NUL character?)", []
     if isinstance(exc, HubError):
         problems = [{"key": exc.field, "message": exc.message}] if exc.field else []
         return exc.status_code, exc.message, problems

@@ -8,9 +8,11 @@ tokens (:class:`hub.tables.TokenLink`): they spend from the same download
 counters, and a refund revokes them with the token.
 
 The answer to a sign-in request is the same whether the email bought
-anything or not, and requests are counted in the database (per email and
-per IP address, over the last hour) so the form cannot be used to flood an
-inbox, from one process or many.
+anything or not, and so is the work behind it: the request only records
+itself, and the worker looks up purchases, makes the link and queues the
+email (:func:`prepare_sign_ins`). Requests are limited per email and per IP
+address, each limit one conditional write (:mod:`hub.services.rate_limits`),
+so the form cannot flood an inbox, however many requests arrive at once.
 """
 
 from __future__ import annotations
@@ -19,16 +21,15 @@ from datetime import timedelta
 
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
-from hub.db import write_transaction
+from hub.db import is_sqlite, write_transaction
 from hub.errors import NotFound, TooManyRequests
 from hub.plugins import first_result
-from hub.secrets import DOWNLOAD_TOKEN_PREFIX, hash_secret, new_id, new_secret
+from hub.secrets import DOWNLOAD_TOKEN_PREFIX, SESSION_PREFIX, SIGN_IN_PREFIX, hash_secret, new_id, new_secret
+from hub.services import rate_limits
 from hub.services.outbox import queue_email
 from hub.services.tokens import check_email
 from hub.tables import BuyerSession, BuyerSignIn, DownloadToken, Organization, Purchase, TokenLink
 
-SIGN_IN_PREFIX = "ct_signin_"
-SESSION_PREFIX = "ct_my_"
 PER_EMAIL_PER_HOUR = 5
 PER_IP_PER_HOUR = 20
 SESSION_HOURS = 12
@@ -36,34 +37,63 @@ LINK_HOURS = 24
 
 
 async def request_sign_in(hub: Hub, email: str, ip: str) -> None:
-    """Queue a sign-in link for ``email`` if it has purchases; say nothing either way."""
+    """Record a request for a sign-in link; the worker sends it if ``email``
+    has purchases (:func:`prepare_sign_ins`).
+
+    The request does the same work for every email: the limits, one insert.
+    Looking up purchases, rendering and queueing happen later, in the worker,
+    so neither the answer nor its timing tells who is a customer.
+    """
     email = check_email(email, field="email")
-    hour_ago = utcnow() - timedelta(hours=1)
-    if await BuyerSignIn.count().where(BuyerSignIn.email == email, BuyerSignIn.created_at > hour_ago) >= PER_EMAIL_PER_HOUR:
-        raise TooManyRequests("Too many sign-in requests for this address. Try again in an hour.")
-    if ip and await BuyerSignIn.count().where(BuyerSignIn.ip == ip, BuyerSignIn.created_at > hour_ago) >= PER_IP_PER_HOUR:
-        raise TooManyRequests("Too many sign-in requests from your network. Try again in an hour.")
-    secret = new_secret(SIGN_IN_PREFIX)
     now = utcnow()
-    minutes = hub.settings.sign_in_minutes
-    known = await Purchase.exists().where(Purchase.customer_email == email)
     async with write_transaction(hub.engine):
+        # Each limit is one conditional write (hub.services.rate_limits);
+        # a refusal rolls back the hits counted before it.
+        if ip and not await rate_limits.hit("sign-in-ip", ip, limit=PER_IP_PER_HOUR, window_seconds=3600):
+            raise TooManyRequests("Too many sign-in requests from your network. Try again in an hour.")
+        if not await rate_limits.hit("sign-in-email", email, limit=PER_EMAIL_PER_HOUR, window_seconds=3600):
+            raise TooManyRequests("Too many sign-in requests for this address. Try again in an hour.")
+        request_id = new_id("signin")
         await BuyerSignIn.insert(
             BuyerSignIn(
-                id=new_id("signin"),
+                id=request_id,
                 email=email,
-                link_hash=hash_secret(secret),
+                link_hash=f"requested:{request_id}",  # no secret hashes to this
                 ip=ip[:64],
                 created_at=now,
-                expires_at=now + timedelta(minutes=minutes),
+                expires_at=now + timedelta(minutes=hub.settings.sign_in_minutes),
+                state="requested",
             )
         )
-        if known:
-            context = {"email": email, "url": f"{hub.my_url}/sign-in?token={secret}", "expires_minutes": minutes}
+    hub.outbox_wakeup.set()
+
+
+async def prepare_sign_ins(hub: Hub, limit: int = 20) -> int:
+    """The worker's part of a sign-in request: for an email with purchases,
+    make the one-time link and queue its email; for any other, nothing.
+    Returns how many requests were handled. Safe with several workers (rows
+    are claimed with ``SKIP LOCKED`` on PostgreSQL, under SQLite's write lock)."""
+    pending = BuyerSignIn.select(BuyerSignIn.id, BuyerSignIn.email).where(BuyerSignIn.state == "requested").limit(limit)
+    if not is_sqlite(hub.engine):
+        pending = pending.lock_rows("UPDATE", skip_locked=True)
+    minutes = hub.settings.sign_in_minutes
+    async with write_transaction(hub.engine):
+        rows = await pending
+        for row in rows:
+            if not await Purchase.exists().where(Purchase.customer_email == row["email"]):
+                await BuyerSignIn.update({BuyerSignIn.state: "unknown"}).where(BuyerSignIn.id == row["id"])
+                continue
+            secret = new_secret(SIGN_IN_PREFIX)
+            await BuyerSignIn.update({BuyerSignIn.state: "sent", BuyerSignIn.link_hash: hash_secret(secret)}).where(
+                BuyerSignIn.id == row["id"]
+            )
+            context = {"email": row["email"], "url": f"{hub.my_url}/sign-in?token={secret}", "expires_minutes": minutes}
             rendered = await first_result(hub.plugins, "render_email", hub=hub, template="signin", context=context)
             if rendered is not None:
-                await queue_email(hub, org="", kind="signin", recipient=email, rendered=rendered)
-    hub.outbox_wakeup.set()
+                await queue_email(hub, org="", kind="signin", recipient=row["email"], rendered=rendered)
+    if rows:  # buckets pile up only with requests: tidy them as they come
+        await rate_limits.forget_expired()
+    return len(rows)
 
 
 async def confirm_sign_in(secret: str | None) -> str | None:
@@ -75,6 +105,7 @@ async def confirm_sign_in(secret: str | None) -> str | None:
     used = await BuyerSignIn.update({BuyerSignIn.used_at: now}).where(
         BuyerSignIn.link_hash == hash_secret(secret),
         BuyerSignIn.used_at.is_null(),
+        BuyerSignIn.state == "sent",
         BuyerSignIn.expires_at > now,
     ).returning(BuyerSignIn.email)
     if not used:

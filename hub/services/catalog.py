@@ -33,7 +33,7 @@ from hub.context import Hub
 from hub.datauri import DataUri, parse_data_uri
 from hub.db import UNIQUE_VIOLATIONS, write_transaction
 from hub.errors import Conflict, Invalid, NotFound
-from hub.inputs import check_text
+from hub.inputs import check_text, json_depth
 from hub.manifest import normalize_path
 from hub.secrets import new_id
 from hub.services.products import (
@@ -206,17 +206,6 @@ def check_names(value: Any, field_name: str, *, is_required: bool = False) -> li
     return [name.strip() for name in names]
 
 
-def _depth(value: Any) -> int:
-    """How deeply arrays and objects nest in ``value`` (without recursing)."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, list | dict):
-            deepest = max(deepest, depth)
-            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
-    return deepest
-
-
 def check_custom_data(value: Any, field_name: str) -> list | dict | None:
     """Free JSON a client keeps with the release: an array (or an object),
     at most 64 KiB and 32 levels deep."""
@@ -224,7 +213,7 @@ def check_custom_data(value: Any, field_name: str) -> list | dict | None:
         return None
     if not isinstance(value, list | dict):
         raise Invalid(f"{field_name} must be an array", field=field_name)
-    if _depth(value) > CUSTOM_DATA_MAX_DEPTH:
+    if json_depth(value) > CUSTOM_DATA_MAX_DEPTH:
         raise Invalid(f"{field_name} must not nest more than {CUSTOM_DATA_MAX_DEPTH} levels deep", field=field_name)
     if len(json.dumps(value)) > CUSTOM_DATA_MAX_BYTES:
         raise Invalid(f"{field_name} must be at most {CUSTOM_DATA_MAX_BYTES} bytes of JSON", field=field_name)

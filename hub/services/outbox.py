@@ -323,6 +323,7 @@ async def run_worker(hub: Hub, stop: asyncio.Event) -> None:
     """Deliver the outbox and process the payment inbox until ``stop`` is
     set; wakes at once when this process queues mail or stores an event,
     and polls for what other processes queue."""
+    from hub.services.buyers import prepare_sign_ins  # buyers queue through this module
     from hub.services.inbox import process_due  # the inbox claims through this module
 
     if hub.mailer is None:
@@ -339,7 +340,9 @@ async def run_worker(hub: Hub, stop: asyncio.Event) -> None:
         # runs sets it again, and the wait below returns at once.
         hub.outbox_wakeup.clear()
         tried = 0
-        for work, name in ((process_due, "Inbox"), (deliver_due, "Outbox")):
+        # /my sign-in requests become emails in prepare_sign_ins, not in
+        # the buyer's request.
+        for work, name in ((process_due, "Inbox"), (prepare_sign_ins, "Sign-in"), (deliver_due, "Outbox")):
             try:
                 tried += await work(hub)
             except Exception:  # a database hiccup must not end the worker

@@ -9,7 +9,7 @@ from typing import Any
 from hub.clock import utcnow
 from hub.db import UNIQUE_VIOLATIONS
 from hub.errors import Conflict, Invalid, NotFound
-from hub.inputs import check_text
+from hub.inputs import check_text, names_nothing
 from hub.secrets import new_id
 from hub.tables import MediaFile, Product, Version, VersionFile
 
@@ -44,12 +44,9 @@ async def find_product(org: str, product_id: str) -> dict:
     Another organization's product is "not found" too: tenants never learn
     of each other.
     """
-    row = (
-        await Product.select()
-        .where(Product.org == org, Product.slug == product_id)
-        .output(load_json=True)
-        .first()
-    )
+    row = None
+    if not names_nothing(product_id):
+        row = await Product.select().where(Product.org == org, Product.slug == product_id).output(load_json=True).first()
     if row is None:
         raise NotFound(f"Product {product_id} not found")
     return row
@@ -125,7 +122,9 @@ async def create_product(
 
 
 async def find_version(product: dict, version: str) -> dict:
-    row = await Version.select().where(Version.product == product["id"], Version.version == version).first()
+    row = None
+    if not names_nothing(version):
+        row = await Version.select().where(Version.product == product["id"], Version.version == version).first()
     if row is None:
         raise NotFound(f"Version {version} of product {product['slug']} not found")
     return row

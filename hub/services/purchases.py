@@ -188,9 +188,11 @@ async def deliver_purchase(hub: Hub, purchase: dict) -> list[tuple[str, dict]]:
         delivered.append({"product": product, "version": version, "secret": secret, "token": token})
     if not email and delivered:
         problems.append("no customer email: the links were not sent")
-    await Purchase.update({Purchase.problem: "; ".join(problems), Purchase.delivered_at: utcnow()}).where(
-        Purchase.id == purchase["id"]
-    )
+    # An id sent with a NUL character is named in the problem; a text
+    # column cannot hold one on PostgreSQL, so it is written escaped.
+    await Purchase.update(
+        {Purchase.problem: "; ".join(problems).replace("\x00", "\\x00"), Purchase.delivered_at: utcnow()}
+    ).where(Purchase.id == purchase["id"])
     if email and delivered:
         await queue_delivery_email(hub, purchase, delivered)
     return minted

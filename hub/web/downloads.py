@@ -18,6 +18,7 @@ from litestar.enums import HttpMethod
 from litestar.response import Redirect
 from litestar.types import ASGIApp
 
+from hub.client_ip import client_ip
 from hub.clock import as_aware, iso
 from hub.context import Hub
 from hub.db import one_connection
@@ -51,11 +52,6 @@ def wants_json(request: Request) -> bool:
 def file_url(hub: Hub, secret: str, file: dict) -> str:
     name = file["path"].rsplit("/", 1)[-1]
     return f"{hub.settings.public_url}/download/files/{file['id']}/{quote(name)}?token={quote(secret)}"
-
-
-def client_ip(request: Request) -> str:
-    client = request.client
-    return client.host if client else ""
 
 
 def _asgi(request: Request, response: Response) -> ASGIApp:
@@ -149,8 +145,7 @@ class DownloadController(Controller):
                 session_hours=hub.settings.download_session_hours,
             )
             response = Response(html, media_type="text/html; charset=utf-8")
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Cache-Control"] = "no-store"  # security headers: hub.web.security_headers
         response.headers["X-Robots-Tag"] = "noindex"
         if download_service.SESSION_COOKIE not in request.cookies:
             response.set_cookie(

@@ -5,12 +5,12 @@ from __future__ import annotations
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect
 
+from hub.client_ip import client_ip
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
 from hub.errors import Invalid
 from hub.services import buyers
 from hub.web.csrf import check_csrf, csrf_token, set_csrf_cookie
-from hub.web.downloads import client_ip
 
 SESSION_COOKIE = "ct_my"
 
@@ -19,9 +19,7 @@ def _page(hub: Hub, request: Request, template: str, status: int = 200, **contex
     token = csrf_token(request)
     html = hub.templates.get_template(template).render(csrf=token, now=utcnow(), as_aware=as_aware, **context)
     response = Response(html, status_code=status, media_type="text/html; charset=utf-8")
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Cache-Control"] = "no-store"  # security headers: hub.web.security_headers
     set_csrf_cookie(response, token, secure=hub.settings.public_url.startswith("https://"))
     return response
 

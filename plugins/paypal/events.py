@@ -10,12 +10,12 @@ first; the capture ids go into the purchase's metadata, where a refund
 
 from __future__ import annotations
 
-import json
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from hub.errors import BadRequest
+from hub.inputs import decode_json
 from hub.services.purchases import PurchaseIn, parse_items
 
 PROVIDER = "paypal"
@@ -39,10 +39,7 @@ PAYPAL_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 
 def parse_event(body: bytes) -> dict[str, Any]:
     """The webhook body as an event with an ``id`` and an ``event_type``."""
-    try:
-        event = json.loads(body)
-    except ValueError:
-        raise BadRequest("The webhook body is not JSON") from None
+    event = decode_json(body, what="The webhook body")
     if not isinstance(event, dict):
         raise BadRequest("The webhook body is not a PayPal event")
     event_id, event_type = event.get("id"), event.get("event_type")

@@ -13,7 +13,6 @@ must name (``HUB_STRIPE_ORG``).
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -23,6 +22,7 @@ from litestar.handlers import HTTPRouteHandler
 
 from hub.context import Hub
 from hub.errors import BadRequest
+from hub.inputs import decode_json
 from hub.services.inbox import store_event
 from hub.tables import Organization
 from plugins.stripe.checkout import PROVIDER, object_id
@@ -66,10 +66,7 @@ def verify_event(body: bytes, signature: str | None, secrets: tuple[str, ...]) -
     except stripe.SignatureVerificationError as refused:
         log.warning("Stripe webhook refused: %s", refused.user_message or refused)
         raise BadRequest(f"Invalid Stripe-Signature: {refused.user_message or refused}") from None
-    try:
-        event = json.loads(text)
-    except ValueError:
-        raise BadRequest("The body is not a Stripe event (not JSON)") from None
+    event = decode_json(text, what="The body of the Stripe event")
     data = event.get("data") if isinstance(event, dict) else None
     if not (
         isinstance(data, dict)

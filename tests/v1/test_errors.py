@@ -265,7 +265,7 @@ async def test_the_main_api_keeps_its_own_envelope(client, shop: Catalog):
 async def test_absurd_nesting_is_refused_not_a_server_error(client, shop: Catalog):
     deep = b'{"data": {"type": "products", "attributes": {"custom-data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}}}"
     [error] = errors(await client.post("/api/v1/products", content=deep, headers=jsonapi(shop.org.member)), 400)
-    assert error["detail"] == "The request body nests too deeply."
+    assert error["detail"] == "The request body nests too deeply (at most 64 levels)."
     nested: list = []
     for _ in range(40):
         nested = [nested]

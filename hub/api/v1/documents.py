@@ -13,14 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-import msgspec
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
 from hub.api.v1.errors import JSONAPI, MEDIA_TYPE, NotAcceptable, UnsupportedMediaType
 from hub.errors import BadRequest, Conflict, Forbidden, Invalid
-from hub.inputs import MAX_OFFSET
+from hub.inputs import MAX_OFFSET, decode_json
 from hub.services.catalog import Checker
 
 PAGE_SIZE = 20
@@ -89,12 +88,7 @@ class ResourceInput:
 async def read_document(request: Request) -> dict[str, Any]:
     """The request body as a JSON:API document holding one resource object."""
     body = await request.body()
-    try:
-        document = msgspec.json.decode(body) if body.strip() else None
-    except msgspec.DecodeError:
-        raise BadRequest("The request body is not valid JSON") from None
-    except RecursionError:  # how msgspec refuses absurd nesting
-        raise BadRequest("The request body nests too deeply") from None
+    document = decode_json(body)
     if not isinstance(document, dict) or not isinstance(document.get("data"), dict):
         raise BadRequest("The request document must have a data member holding a resource object", field="data")
     return document

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 from litestar import Controller, Request, Response, post
 
 from hub.clock import iso
 from hub.context import Hub
-from hub.errors import BadRequest, Invalid, NotFound, PayloadTooLarge
+from hub.errors import Invalid, NotFound, PayloadTooLarge
+from hub.inputs import decode_json
 from hub.services import media as media_service
 from hub.services.accounts import Principal
 from hub.services.products import find_product
@@ -50,10 +50,8 @@ def _blank_to_none(value: Any) -> Any:
 def file_inputs(body: bytes) -> dict[str, Any]:
     """``data.file`` as keyword arguments of :func:`media_service.add_media_file`:
     a bare data URI, or a Content URI request object ``{src, filename, directory}``."""
-    try:
-        payload = msgspec.json.decode(body) if body.strip() else {}
-    except msgspec.DecodeError:
-        raise BadRequest("The request body is not valid JSON") from None
+    payload = decode_json(body)
+    payload = {} if payload is None else payload
     if not isinstance(payload, dict):
         raise Invalid("The request body must be a JSON object holding a data object", field="data")
     data = payload.get("data")

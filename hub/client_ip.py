@@ -1,0 +1,111 @@
+"""The client's IP address: the one answer every part of the hub uses.
+
+Behind a reverse proxy or a load balancer, the TCP peer is the proxy, and
+the buyer's address is in ``X-Forwarded-For``. That header is believed only
+when the peer is one of ``HUB_TRUSTED_PROXIES`` (addresses or networks;
+loopback by default), and then only up to the first hop that is not trusted:
+anything to its left was written by the client and may be forged.
+
+:class:`ForwardedClientMiddleware` applies the rule once per request and
+rewrites the ASGI scope's ``client``, so :func:`client_ip`, the download
+sessions, the sign-in limits, the reports and the server's access log all
+see the same address. ``serve`` turns uvicorn's own proxy handling off:
+this is the one place forwarded headers are read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
+
+from litestar import Request
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+Network = IPv4Network | IPv6Network
+
+DEFAULT_TRUSTED_PROXIES = "127.0.0.1, ::1"
+
+
+class TrustedProxiesError(ValueError):
+    """``HUB_TRUSTED_PROXIES`` holds something that is not an address or network."""
+
+
+def parse_networks(raw: str) -> tuple[Network, ...]:
+    """``"10.0.0.0/8, 192.0.2.7, ::1"`` → networks (an address is a /32 or /128)."""
+    networks = []
+    for item in raw.replace(";", ",").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        try:
+            networks.append(ip_network(item, strict=False))
+        except ValueError:
+            raise TrustedProxiesError(
+                f"HUB_TRUSTED_PROXIES: {item!r} is not an IP address or network (such as 10.0.0.0/8)"
+            ) from None
+    return tuple(networks)
+
+
+def _trusted(address: str, networks: Iterable[Network]) -> bool:
+    try:
+        ip = ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def _address(hop: str) -> str | None:
+    """One ``X-Forwarded-For`` entry as an address, or None when it is not one."""
+    hop = hop.strip()
+    if hop.startswith("[") and "]" in hop:  # [2001:db8::1]:443
+        hop = hop[1 : hop.index("]")]
+    elif hop.count(":") == 1:  # 192.0.2.1:443
+        hop = hop.split(":", 1)[0]
+    try:
+        return str(ip_address(hop))
+    except ValueError:
+        return None
+
+
+def forwarded_client(peer: str, forwarded_for: list[str], trusted: tuple[Network, ...]) -> str:
+    """The client's address: ``peer`` itself unless it is a trusted proxy;
+    then the rightmost ``X-Forwarded-For`` hop that is not a trusted proxy
+    (or the leftmost, when every hop is one). A hop that is not an address
+    ends the walk at the last address known good."""
+    if not forwarded_for or not _trusted(peer, trusted):
+        return peer
+    hops = [hop for header in forwarded_for for hop in header.split(",")]
+    client = peer
+    for hop in reversed(hops):
+        address = _address(hop)
+        if address is None:
+            break
+        client = address
+        if not _trusted(address, trusted):
+            break
+    return client
+
+
+class ForwardedClientMiddleware:
+    """Rewrites ``scope["client"]`` to the forwarded client (see the module)."""
+
+    def __init__(self, app: ASGIApp, trusted: tuple[Network, ...]) -> None:
+        self.app = app
+        self.trusted = trusted
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket") and scope.get("client"):
+            forwarded = [v.decode("latin-1") for k, v in scope["headers"] if k == b"x-forwarded-for"]
+            if forwarded:
+                host, port = scope["client"]
+                client = forwarded_client(host, forwarded, self.trusted)
+                if client != host:
+                    # In place: the server's access log reads this same scope.
+                    scope["client"] = (client, 0)
+        await self.app(scope, receive, send)
+
+
+def client_ip(request: Request) -> str:
+    """The client's IP address (after :class:`ForwardedClientMiddleware`)."""
+    client = request.client
+    return client.host if client else ""
