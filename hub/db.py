@@ -80,17 +80,58 @@ async def prepare_sqlite(engine: Engine) -> None:
         await engine.run_ddl("PRAGMA journal_mode=WAL")
 
 
+MIGRATION_LOCK_ID = 0x636F6E74  # "cont": the advisory lock the hub's migrations hold on PostgreSQL
+
+
+@contextlib.asynccontextmanager
+async def migration_lock(engine: Engine):
+    """Hold the installation's migration lock while migrating.
+
+    Several processes (two ``serve`` and a ``worker``, say) may start at once
+    on a fresh database; without a lock they all create the same tables and
+    all but one die. On PostgreSQL the lock is a session advisory lock held on
+    a connection of its own (the migrations run on the pool's); on SQLite it
+    is an exclusive ``flock`` on a file next to the database.
+    """
+    if isinstance(engine, PostgresEngine):
+        import asyncpg
+
+        connection = await asyncpg.connect(engine.config["dsn"])
+        try:
+            await connection.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_ID)
+            try:
+                yield
+            finally:
+                await connection.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_ID)
+        finally:
+            await connection.close()
+        return
+    import asyncio
+    import fcntl
+
+    lock_path = Path(engine.path + ".migrate-lock")
+    with open(lock_path, "a") as lock_file:
+        # flock blocks; waiting in a thread keeps the event loop free.
+        await asyncio.to_thread(fcntl.flock, lock_file.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
+
+
 async def migrate(engine: Engine) -> None:
-    """Apply every pending piccolo migration of the hub to ``engine``."""
+    """Apply every pending piccolo migration of the hub to ``engine``, under
+    the migration lock (see :func:`migration_lock`)."""
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
     use_engine(engine)
-    await prepare_sqlite(engine)
     # piccolo reports progress on stdout; the CLI's last line must stay
     # the API key, so the report is kept and shown only on failure.
     report = io.StringIO()
-    with contextlib.redirect_stdout(report):
-        result = await run_forwards(app_name="hub")
+    async with migration_lock(engine):
+        await prepare_sqlite(engine)
+        with contextlib.redirect_stdout(report):
+            result = await run_forwards(app_name="hub")
     if not result.success:
         raise RuntimeError(f"Database migration failed: {result.message}\n{report.getvalue()}")
 
