@@ -38,6 +38,7 @@ from hub.plugins import first_result, load_plugins, notify
 from hub.sealing import Sealer, secret_key
 from hub.services.outbox import run_worker
 from hub.settings import Settings
+from hub.startup import check_secret_key, wait_for_database
 from hub.storage import S3Config, create_blob_store
 from hub.web.downloads import DownloadController, download_error
 from hub.web.my import MyController, my_error
@@ -84,8 +85,10 @@ async def opened(hub: Hub) -> AsyncIterator[Hub]:
     """Open the hub's resources (database, migrated; storage; the mailer),
     tell the plugins, and close it all on the way out. The app's lifespan
     and ``continuata-hub worker`` both run inside it."""
+    await wait_for_database(hub.settings.database_url, hub.settings.database_wait_seconds, log.warning)
     async with connected(hub.engine):
         await migrate(hub.engine)
+        await check_secret_key(hub.engine, secret_key(hub.settings))
         await hub.blobs.start()
         try:
             hub.mailer = await first_result(hub.plugins, "hub_mailer", hub=hub)

@@ -8,8 +8,14 @@ import os
 import sys
 from pathlib import Path
 
+from hub.db import DatabaseUrlError
 from hub.errors import HubError
+from hub.plugins import PluginLoadError
 from hub.settings import Settings, SettingsError
+from hub.startup import StartupError
+
+MISCONFIGURATION = (StartupError, SettingsError, PluginLoadError, DatabaseUrlError, OSError)
+"""What ends a command with one line and exit status 1 instead of a traceback."""
 
 
 def _settings() -> Settings:
@@ -19,20 +25,51 @@ def _settings() -> Settings:
         sys.exit(f"continuata-hub: {problem}")
 
 
-async def _with_database(settings: Settings, work):
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _checked_settings():
+    """The settings and the plugins ``HUB_PLUGINS`` selects; a ``HUB_*``
+    variable that neither the core nor a loaded plugin reads is refused
+    (a misspelt ``HUB_DATABSE_URL`` would otherwise silently mean SQLite)."""
+    from hub.plugins import load_plugins
+    from hub.startup import unknown_settings
+
+    settings = _settings()
+    plugins = load_plugins(settings.plugins)
+    declared = {setting.name for group in plugins.hook.hub_settings() for setting in (group or [])}
+    problems = unknown_settings(settings.extra, Settings.variable_names() | declared)
+    if problems:
+        raise StartupError("; ".join(problems))
+    return settings, plugins
+
+
+async def _with_database(settings: Settings, work, check_key: bool = True):
+    """Run ``work`` on the database once it is reachable, migrated and (with
+    ``check_key``) known to belong to this ``HUB_SECRET_KEY``."""
     from hub.db import connected, engine_from_url, migrate
+    from hub.sealing import secret_key
+    from hub.startup import check_secret_key, wait_for_database
 
     engine = engine_from_url(settings.database_url)
+    await wait_for_database(settings.database_url, settings.database_wait_seconds, _say)
     async with connected(engine):
         await migrate(engine)
+        if check_key:
+            await check_secret_key(engine, secret_key(settings))
         return await work()
+
+
+async def _nothing() -> None:
+    return None
 
 
 def cmd_init(args: argparse.Namespace) -> int:
     """Create the database (migrated), the organization, and an admin key."""
     from hub.services.accounts import create_api_key, create_organization
 
-    settings = _settings()
+    settings, _ = _checked_settings()
 
     async def work():
         await create_organization(args.org, args.name)
@@ -54,10 +91,10 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_keys_create(args: argparse.Namespace) -> int:
     from hub.services.accounts import create_api_key
 
-    settings = _settings()
+    settings, _ = _checked_settings()
     try:
         secret, key = asyncio.run(
-            _with_database(settings, lambda: create_api_key(args.org, args.role, label=args.label or ""))
+            _with_database(settings, lambda: create_api_key(args.org, args.role, label=args.label or ""), check_key=False)
         )
     except HubError as problem:
         print(f"continuata-hub: {problem.message}", file=sys.stderr)
@@ -68,12 +105,9 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    settings = _settings()
-
-    async def nothing():
-        return None
-
-    asyncio.run(_with_database(settings, nothing))
+    settings, _ = _checked_settings()
+    # Migrating needs no secret key, so an operator may run it from anywhere.
+    asyncio.run(_with_database(settings, _nothing, check_key=False))
     print(f"Database migrated: {settings.database_url}")
     return 0
 
@@ -83,13 +117,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from hub.app import create_app
 
-    settings = _settings()
+    settings, plugins = _checked_settings()
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
     from hub.web.sendfile_server import SendfileH11Protocol
 
+    # Wait for, migrate and check the database here, where a problem can be
+    # said in one line; inside the server's lifespan it would be a traceback.
+    asyncio.run(_with_database(settings, _nothing))
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, plugins=plugins),
         host=host,
         port=port,
         log_level=settings.log_level,
@@ -132,22 +169,22 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from hub.app import build_hub, opened
     from hub.services.outbox import run_worker
 
-    settings = _settings()
+    settings, plugins = _checked_settings()
 
-    async def work() -> None:
+    async def work() -> int:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        async with opened(build_hub(settings)) as hub:
+        async with opened(build_hub(settings, plugins)) as hub:
             if hub.mailer is None:
                 print("continuata-hub: no mailer plugin is configured (HUB_SMTP_URL?); nothing to do", file=sys.stderr)
-                return
+                return 1
             print("Delivering queued email; Ctrl-C to stop.", flush=True)
             await run_worker(hub, stop)
+            return 0
 
-    asyncio.run(work())
-    return 0
+    return asyncio.run(work())
 
 
 def cmd_plugins(args: argparse.Namespace) -> int:
@@ -255,7 +292,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except MISCONFIGURATION as problem:
+        print(f"continuata-hub: {problem}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

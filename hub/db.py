@@ -25,6 +25,19 @@ class DatabaseUrlError(ValueError):
     """``HUB_DATABASE_URL`` names no database the hub can use."""
 
 
+class QuietPostgresEngine(PostgresEngine):
+    """piccolo's PostgreSQL engine without its connection at construction.
+
+    piccolo connects once when an engine is built, to check the server's
+    version, and prints a coloured warning when it cannot; the hub checks
+    that the database is reachable itself, when it starts, and says what is
+    wrong in one line (:func:`hub.startup.wait_for_database`).
+    """
+
+    async def check_version(self) -> None:
+        return None
+
+
 def engine_from_url(url: str) -> Engine:
     """Build a piccolo engine for ``sqlite:///path`` or ``postgresql://…``."""
     scheme = urlsplit(url).scheme
@@ -38,7 +51,7 @@ def engine_from_url(url: str) -> Engine:
         # of failing at once with "database is locked".
         return SQLiteEngine(path=path, timeout=30)
     if scheme in {"postgres", "postgresql"}:
-        return PostgresEngine(config={"dsn": url})
+        return QuietPostgresEngine(config={"dsn": url})
     raise DatabaseUrlError(
         f"Unsupported database URL {url!r}: use sqlite:///path/to/file.sqlite3 "
         "or postgresql://user@host:5432/dbname"
