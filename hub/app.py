@@ -33,6 +33,7 @@ from hub.api.v2 import v2_error
 from hub.context import Hub
 from hub.db import connected, engine_from_url, migrate
 from hub.logs import guard_server_logs
+from hub.metrics import count_requests
 from hub.pages import template_environment
 from hub.plugins import first_result, load_plugins, notify
 from hub.sealing import Sealer, secret_key
@@ -41,14 +42,10 @@ from hub.settings import Settings
 from hub.startup import check_secret_key, wait_for_database
 from hub.storage import S3Config, create_blob_store
 from hub.web.downloads import DownloadController, download_error
+from hub.web.health import ROUTES as HEALTH_ROUTES
 from hub.web.my import MyController, my_error
 
 log = logging.getLogger("hub")
-
-
-@get("/healthz", include_in_schema=False)
-async def healthz() -> dict:
-    return {"status": "ok"}
 
 
 @get("/", include_in_schema=False)
@@ -127,7 +124,7 @@ def create_app(settings: Settings | None = None, *, plugins: pluggy.PluginManage
     return Litestar(
         route_handlers=[
             index,
-            healthz,
+            *HEALTH_ROUTES,
             ProductController,
             UploadController,
             IntegrationController,
@@ -138,6 +135,7 @@ def create_app(settings: Settings | None = None, *, plugins: pluggy.PluginManage
             *plugin_routes,
         ],
         dependencies=API_DEPENDENCIES,
+        middleware=[count_requests],
         exception_handlers={
             Exception: error_handler(
                 {

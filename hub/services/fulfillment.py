@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from hub.clock import utcnow
 from hub.context import Hub
 from hub.db import UNIQUE_VIOLATIONS, write_transaction
+from hub.metrics import count_webhook_event
 from hub.plugins import notify
 from hub.secrets import new_id
 from hub.services.purchases import ATTEMPTS, PurchaseIn, RecordedPurchase, announce, record_in_transaction, refund_in_transaction
@@ -61,26 +62,37 @@ async def _store_event(event: WebhookEventIn, outcome: str) -> None:
     )
 
 
+def seen_before(provider: str) -> Outcome:
+    """The answer to an event already processed (a replay), counted in the metrics."""
+    count_webhook_event(provider, "duplicate")
+    return Outcome(duplicate=True, note="already processed")
+
+
 async def _once(hub: Hub, event: WebhookEventIn, work) -> Outcome:
     """Run ``work`` (inside the transaction) unless the event was seen."""
-    for attempt in range(ATTEMPTS):
-        try:
-            async with write_transaction(hub.engine):
-                # Checked inside the transaction: one connection for the whole
-                # event (on SQLite each query outside one opens its own).
-                if await already_seen(event.provider, event.event_id):
-                    return Outcome(duplicate=True, note="already processed")
-                outcome, after_commit = await work()
-                await _store_event(event, outcome.note)
-        except UNIQUE_VIOLATIONS:
-            # The same event (or the same order) committed concurrently;
-            # the next attempt sees it.
-            if attempt == ATTEMPTS - 1:
-                raise
-            continue
-        if after_commit:
-            await after_commit()
-        return outcome
+    try:
+        for attempt in range(ATTEMPTS):
+            try:
+                async with write_transaction(hub.engine):
+                    # Checked inside the transaction: one connection for the whole
+                    # event (on SQLite each query outside one opens its own).
+                    if await already_seen(event.provider, event.event_id):
+                        return seen_before(event.provider)
+                    outcome, after_commit = await work()
+                    await _store_event(event, outcome.note)
+            except UNIQUE_VIOLATIONS:
+                # The same event (or the same order) committed concurrently;
+                # the next attempt sees it.
+                if attempt == ATTEMPTS - 1:
+                    raise
+                continue
+            count_webhook_event(event.provider, "processed")
+            if after_commit:
+                await after_commit()
+            return outcome
+    except Exception:
+        count_webhook_event(event.provider, "failed")
+        raise
     raise AssertionError("unreachable")
 
 

@@ -37,7 +37,7 @@ from piccolo.columns.combination import WhereRaw
 
 from hub.context import Hub
 from hub.errors import BadRequest
-from hub.services.fulfillment import Outcome, WebhookEventIn, acknowledge, already_seen, fulfil, refund
+from hub.services.fulfillment import Outcome, WebhookEventIn, acknowledge, already_seen, fulfil, refund, seen_before
 from hub.services.purchases import find_purchase
 from hub.tables import Organization, Purchase
 from plugins.paypal import events
@@ -73,7 +73,7 @@ class PayPalWebhook:
             provider=events.PROVIDER, event_id=event["id"], event_type=event["event_type"], org=org
         )
         if await already_seen(incoming.provider, incoming.event_id):
-            return Outcome(duplicate=True, note="already processed")
+            return seen_before(incoming.provider)
         resource = event["resource"]
         if incoming.event_type == events.CAPTURE_COMPLETED:
             return await self._capture_completed(hub, incoming, resource)

@@ -31,7 +31,7 @@ from litestar.handlers import HTTPRouteHandler
 
 from hub.context import Hub
 from hub.errors import BadRequest
-from hub.services.fulfillment import Outcome, WebhookEventIn, acknowledge, already_seen, fulfil, refund
+from hub.services.fulfillment import Outcome, WebhookEventIn, acknowledge, already_seen, fulfil, refund, seen_before
 from hub.tables import Organization
 from plugins.stripe.api import StripeApi
 from plugins.stripe.checkout import (
@@ -135,7 +135,7 @@ class StripeWebhook:
         # Checked here too (fulfil checks again, in its transaction) when the
         # event may need Stripe's API, so a replay never waits for it.
         if may_ask_stripe(event["type"], obj) and await already_seen(PROVIDER, record.event_id):
-            return Outcome(duplicate=True, note="already processed")
+            return seen_before(PROVIDER)
         if event["type"] in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
             return await self.checkout_paid(hub, record, obj)
         if event["type"] == "charge.refunded":
