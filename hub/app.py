@@ -21,6 +21,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
 from hub import __version__
+from hub.api.buyers import BuyerController
 from hub.api.dependencies import API_DEPENDENCIES
 from hub.api.errors import error_handler, main_api_error
 from hub.api.integration import IntegrationController
@@ -38,6 +39,7 @@ from hub.pages import template_environment
 from hub.plugins import first_result, load_plugins, notify
 from hub.sealing import Sealer, secret_key
 from hub.services.outbox import run_worker
+from hub.services.privacy import run_retention
 from hub.settings import Settings
 from hub.startup import check_secret_key, wait_for_database
 from hub.storage import S3Config, create_blob_store
@@ -113,7 +115,8 @@ def create_app(settings: Settings | None = None, *, plugins: pluggy.PluginManage
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         async with opened(hub):
             stop = asyncio.Event()
-            worker = asyncio.create_task(run_worker(hub, stop)) if settings.worker == "inline" else None
+            workers = [run_worker(hub, stop), run_retention(hub, stop)] if settings.worker == "inline" else []
+            worker = asyncio.gather(*workers) if workers else None
             try:
                 yield
             finally:
@@ -126,6 +129,7 @@ def create_app(settings: Settings | None = None, *, plugins: pluggy.PluginManage
             index,
             *HEALTH_ROUTES,
             ProductController,
+            BuyerController,
             UploadController,
             IntegrationController,
             DownloadController,

@@ -168,6 +168,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     from hub.app import build_hub, opened
     from hub.services.outbox import run_worker
+    from hub.services.privacy import run_retention
 
     settings, plugins = _checked_settings()
 
@@ -181,10 +182,32 @@ def cmd_worker(args: argparse.Namespace) -> int:
                 print("continuata-hub: no mailer plugin is configured (HUB_SMTP_URL?); nothing to do", file=sys.stderr)
                 return 1
             print("Delivering queued email; Ctrl-C to stop.", flush=True)
-            await run_worker(hub, stop)
+            await asyncio.gather(run_worker(hub, stop), run_retention(hub, stop))
             return 0
 
     return asyncio.run(work())
+
+
+def cmd_buyers(args: argparse.Namespace) -> int:
+    """Export (as JSON on stdout) or erase what one organization holds about a buyer."""
+    import json
+
+    from hub.services.privacy import erase_buyer, export_buyer
+
+    settings, _ = _checked_settings()
+
+    async def work():
+        if args.buyers_command == "export":
+            return await export_buyer(args.org, args.email)
+        return {"erased": await erase_buyer(args.org, args.email)}
+
+    try:
+        answer = asyncio.run(_with_database(settings, work, check_key=False))
+    except HubError as problem:
+        print(f"continuata-hub: {problem.message}", file=sys.stderr)
+        return 1
+    print(json.dumps(answer, indent=2, ensure_ascii=False))
+    return 0
 
 
 def cmd_plugins(args: argparse.Namespace) -> int:
@@ -267,6 +290,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = commands.add_parser("worker", help="deliver queued email (run several at once if you like)")
     worker.set_defaults(run=cmd_worker)
+
+    buyers = commands.add_parser("buyers", help="a buyer's personal data: export it or erase it")
+    buyer_commands = buyers.add_subparsers(dest="buyers_command", required=True)
+    for name, text in (
+        ("export", "print everything an organization holds about EMAIL, as JSON"),
+        ("erase", "revoke EMAIL's links and anonymise their records (amounts and dates are kept)"),
+    ):
+        command = buyer_commands.add_parser(name, help=text)
+        command.add_argument("email")
+        command.add_argument("--org", required=True)
+        command.set_defaults(run=cmd_buyers)
 
     plugins = commands.add_parser("plugins", help="list loaded plugins, their hooks and settings")
     plugins.set_defaults(run=cmd_plugins)
