@@ -12,7 +12,7 @@ from hub.db import DatabaseUrlError
 from hub.errors import HubError
 from hub.plugins import PluginLoadError
 from hub.settings import Settings, SettingsError
-from hub.startup import StartupError
+from hub.startup import StartupError, where
 
 MISCONFIGURATION = (StartupError, SettingsError, PluginLoadError, DatabaseUrlError, OSError)
 """What ends a command with one line and exit status 1 instead of a traceback."""
@@ -82,7 +82,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         if "already exists" in problem.message:
             print(f"Make another key with: continuata-hub keys create --org {args.org} --role admin", file=sys.stderr)
         return 1
-    print(f"Database ready: {settings.database_url}")
+    print(f"Database ready: {where(settings.database_url)}")
     print(f"Organization {args.org} created. Its admin API key (shown once, keep it safe):")
     print(secret)
     return 0
@@ -108,7 +108,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     settings, _ = _checked_settings()
     # Migrating needs no secret key, so an operator may run it from anywhere.
     asyncio.run(_with_database(settings, _nothing, check_key=False))
-    print(f"Database migrated: {settings.database_url}")
+    print(f"Database migrated: {where(settings.database_url)}")
     return 0
 
 

@@ -11,8 +11,8 @@ exported or erased.
   about one email, as JSON-ready data (never a token's secret or hash).
 - **Erasure** (:func:`erase_buyer`): the buyer's tokens are revoked, their
   email, name and metadata are blanked on purchases and tokens, their
-  download records lose IP address and user agent, and their queued emails
-  are deleted. Amounts, currencies, items and dates stay, for the shop's
+  download records lose IP address and user agent, and their email records
+  (queued or sent) are deleted. Amounts, currencies, items and dates stay, for the shop's
   accounting.
 """
 

@@ -55,7 +55,7 @@ async def _check_blobs(hub: Hub) -> str | None:
     return None
 
 
-@get("/readyz", include_in_schema=False, sync_to_thread=False)
+@get("/readyz", include_in_schema=False)
 async def readyz(request: Request) -> Response:
     hub: Hub = request.app.state.hub
     checks: dict[str, str] = {}
