@@ -120,8 +120,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings, plugins = _checked_settings()
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
+    from hub.startup import check_listen_address
     from hub.web.sendfile_server import SendfileH11Protocol
 
+    check_listen_address(host, port)
     # Wait for, migrate and check the database here, where a problem can be
     # said in one line; inside the server's lifespan it would be a traceback.
     asyncio.run(_with_database(settings, _nothing))

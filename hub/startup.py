@@ -83,6 +83,22 @@ async def wait_for_database(url: str, wait_seconds: int, say: Callable[[str], No
             return
 
 
+def check_listen_address(host: str, port: int) -> None:
+    """Refuse early, in one line, an address ``serve`` cannot listen on (a
+    port in use, a host that is not this machine's), before the database is
+    touched; uvicorn would only find out after the application started."""
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as problem:
+        reason = problem.strerror or str(problem)
+        raise StartupError(f"cannot listen on {host}:{port}: {reason} (--host/--port, HUB_HOST/HUB_PORT)") from None
+
+
 def secret_key_fingerprint(key: str) -> str:
     """An HMAC of a fixed label under the key: equal keys give equal
     fingerprints, and the fingerprint reveals nothing of the key."""

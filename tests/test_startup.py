@@ -156,6 +156,17 @@ def test_serve_waits_for_a_database_that_is_still_starting(tmp_path: Path):
         empty_postgres()
 
 
+def test_serving_on_a_port_in_use_says_so_in_one_line(tmp_path: Path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = cli_env(HUB_DATA_DIR=str(tmp_path / "d"))
+        one_line_failure(run(env, tmp_path, "serve", "--port", str(port)), f"cannot listen on 127.0.0.1:{port}", "in use")
+
+
 def test_an_unsupported_database_url_says_so_in_one_line(tmp_path: Path):
     env = cli_env(HUB_DATABASE_URL="mysql://root@127.0.0.1/hub", HUB_DATA_DIR=str(tmp_path / "d"))
     for command in ("serve", "migrate", "worker"):
