@@ -22,6 +22,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
 from hub import __version__
+from hub.api.buyers import BuyerController
 from hub.api.dependencies import API_DEPENDENCIES
 from hub.api.errors import error_handler, main_api_error
 from hub.api.integration import IntegrationController
@@ -35,23 +36,22 @@ from hub.client_ip import ForwardedClientMiddleware
 from hub.context import Hub
 from hub.db import connected, engine_from_url, migrate
 from hub.logs import guard_server_logs
+from hub.metrics import count_requests
 from hub.pages import template_environment
 from hub.plugins import first_result, load_plugins, notify
 from hub.requests import HubRequest, refuse_impossible_ids
 from hub.sealing import Sealer, secret_key
 from hub.services.outbox import run_worker
+from hub.services.privacy import run_retention
 from hub.settings import Settings
+from hub.startup import check_secret_key, wait_for_database
 from hub.storage import S3Config, create_blob_store
 from hub.web.downloads import DownloadController, download_error
+from hub.web.health import ROUTES as HEALTH_ROUTES
 from hub.web.my import MyController, my_error
 from hub.web.security_headers import secure
 
 log = logging.getLogger("hub")
-
-
-@get("/healthz", include_in_schema=False)
-async def healthz() -> dict:
-    return {"status": "ok"}
 
 
 @get("/", include_in_schema=False)
@@ -91,8 +91,10 @@ async def opened(hub: Hub) -> AsyncIterator[Hub]:
     """Open the hub's resources (database, migrated; storage; the mailer),
     tell the plugins, and close it all on the way out. The app's lifespan
     and ``continuata-hub worker`` both run inside it."""
+    await wait_for_database(hub.settings.database_url, hub.settings.database_wait_seconds, log.warning)
     async with connected(hub.engine):
         await migrate(hub.engine)
+        await check_secret_key(hub.engine, secret_key(hub.settings))
         await hub.blobs.start()
         try:
             hub.mailer = await first_result(hub.plugins, "hub_mailer", hub=hub)
@@ -120,7 +122,8 @@ def create_app(settings: Settings | None = None, *, plugins: pluggy.PluginManage
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         async with opened(hub):
             stop = asyncio.Event()
-            worker = asyncio.create_task(run_worker(hub, stop)) if settings.worker == "inline" else None
+            workers = [run_worker(hub, stop), run_retention(hub, stop)] if settings.worker == "inline" else []
+            worker = asyncio.gather(*workers) if workers else None
             try:
                 yield
             finally:
@@ -131,8 +134,9 @@ def create_app(settings: Settings | None = None, *, plugins: pluggy.PluginManage
     app = Litestar(
         route_handlers=[
             index,
-            healthz,
+            *HEALTH_ROUTES,
             ProductController,
+            BuyerController,
             UploadController,
             IntegrationController,
             DownloadController,
@@ -154,7 +158,7 @@ def create_app(settings: Settings | None = None, *, plugins: pluggy.PluginManage
             ),
         },
         request_class=HubRequest,
-        middleware=[DefineMiddleware(ForwardedClientMiddleware, trusted=settings.trusted_proxy_networks)],
+        middleware=[DefineMiddleware(ForwardedClientMiddleware, trusted=settings.trusted_proxy_networks), count_requests],
         guards=[refuse_impossible_ids],
         lifespan=[lifespan],
         state=State({"hub": hub}),

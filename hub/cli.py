@@ -8,8 +8,14 @@ import os
 import sys
 from pathlib import Path
 
+from hub.db import DatabaseUrlError
 from hub.errors import HubError
+from hub.plugins import PluginLoadError
 from hub.settings import Settings, SettingsError
+from hub.startup import StartupError, where
+
+MISCONFIGURATION = (StartupError, SettingsError, PluginLoadError, DatabaseUrlError, OSError)
+"""What ends a command with one line and exit status 1 instead of a traceback."""
 
 
 def _settings() -> Settings:
@@ -19,20 +25,51 @@ def _settings() -> Settings:
         sys.exit(f"continuata-hub: {problem}")
 
 
-async def _with_database(settings: Settings, work):
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _checked_settings():
+    """The settings and the plugins ``HUB_PLUGINS`` selects; a ``HUB_*``
+    variable that neither the core nor a loaded plugin reads is refused
+    (a misspelt ``HUB_DATABSE_URL`` would otherwise silently mean SQLite)."""
+    from hub.plugins import load_plugins
+    from hub.startup import unknown_settings
+
+    settings = _settings()
+    plugins = load_plugins(settings.plugins)
+    declared = {setting.name for group in plugins.hook.hub_settings() for setting in (group or [])}
+    problems = unknown_settings(settings.extra, Settings.variable_names() | declared)
+    if problems:
+        raise StartupError("; ".join(problems))
+    return settings, plugins
+
+
+async def _with_database(settings: Settings, work, check_key: bool = True):
+    """Run ``work`` on the database once it is reachable, migrated and (with
+    ``check_key``) known to belong to this ``HUB_SECRET_KEY``."""
     from hub.db import connected, engine_from_url, migrate
+    from hub.sealing import secret_key
+    from hub.startup import check_secret_key, wait_for_database
 
     engine = engine_from_url(settings.database_url)
+    await wait_for_database(settings.database_url, settings.database_wait_seconds, _say)
     async with connected(engine):
         await migrate(engine)
+        if check_key:
+            await check_secret_key(engine, secret_key(settings))
         return await work()
+
+
+async def _nothing() -> None:
+    return None
 
 
 def cmd_init(args: argparse.Namespace) -> int:
     """Create the database (migrated), the organization, and an admin key."""
     from hub.services.accounts import create_api_key, create_organization
 
-    settings = _settings()
+    settings, _ = _checked_settings()
 
     async def work():
         await create_organization(args.org, args.name)
@@ -45,7 +82,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         if "already exists" in problem.message:
             print(f"Make another key with: continuata-hub keys create --org {args.org} --role admin", file=sys.stderr)
         return 1
-    print(f"Database ready: {settings.database_url}")
+    print(f"Database ready: {where(settings.database_url)}")
     print(f"Organization {args.org} created. Its admin API key (shown once, keep it safe):")
     print(secret)
     return 0
@@ -54,10 +91,10 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_keys_create(args: argparse.Namespace) -> int:
     from hub.services.accounts import create_api_key
 
-    settings = _settings()
+    settings, _ = _checked_settings()
     try:
         secret, key = asyncio.run(
-            _with_database(settings, lambda: create_api_key(args.org, args.role, label=args.label or ""))
+            _with_database(settings, lambda: create_api_key(args.org, args.role, label=args.label or ""), check_key=False)
         )
     except HubError as problem:
         print(f"continuata-hub: {problem.message}", file=sys.stderr)
@@ -68,13 +105,10 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    settings = _settings()
-
-    async def nothing():
-        return None
-
-    asyncio.run(_with_database(settings, nothing))
-    print(f"Database migrated: {settings.database_url}")
+    settings, _ = _checked_settings()
+    # Migrating needs no secret key, so an operator may run it from anywhere.
+    asyncio.run(_with_database(settings, _nothing, check_key=False))
+    print(f"Database migrated: {where(settings.database_url)}")
     return 0
 
 
@@ -83,13 +117,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from hub.app import create_app
 
-    settings = _settings()
+    settings, plugins = _checked_settings()
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
+    from hub.startup import check_listen_address
     from hub.web.sendfile_server import SendfileH11Protocol
 
+    check_listen_address(host, port)
+    # Wait for, migrate and check the database here, where a problem can be
+    # said in one line; inside the server's lifespan it would be a traceback.
+    asyncio.run(_with_database(settings, _nothing))
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, plugins=plugins),
         host=host,
         port=port,
         log_level=settings.log_level,
@@ -133,26 +172,48 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     from hub.app import build_hub, opened
     from hub.services.outbox import run_worker
+    from hub.services.privacy import run_retention
 
-    settings = _settings()
+    settings, plugins = _checked_settings()
 
-    async def work() -> None:
+    async def work() -> int:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        async with opened(build_hub(settings)) as hub:
-            if hub.mailer is None and not hub.inbox_processors:
-                print(
-                    "continuata-hub: no mailer plugin (HUB_SMTP_URL?) and no payment plugin is configured; nothing to do",
-                    file=sys.stderr,
-                )
-                return
-            doing = [what for what, on in (("delivering queued email", hub.mailer), ("processing payment events", hub.inbox_processors)) if on]
+        async with opened(build_hub(settings, plugins)) as hub:
+            if hub.mailer is None:
+                # Delivery emails would wait forever: an operator's mistake to
+                # report, not a quiet success.
+                print("continuata-hub: no mailer plugin is configured (HUB_SMTP_URL?); nothing to do", file=sys.stderr)
+                return 1
+            doing = ["delivering queued email"] + (["processing payment events"] if hub.inbox_processors else [])
             print(f"{' and '.join(doing).capitalize()}; Ctrl-C to stop.", flush=True)
-            await run_worker(hub, stop)
+            await asyncio.gather(run_worker(hub, stop), run_retention(hub, stop))
+            return 0
 
-    asyncio.run(work())
+    return asyncio.run(work())
+
+
+def cmd_buyers(args: argparse.Namespace) -> int:
+    """Export (as JSON on stdout) or erase what one organization holds about a buyer."""
+    import json
+
+    from hub.services.privacy import erase_buyer, export_buyer
+
+    settings, _ = _checked_settings()
+
+    async def work():
+        if args.buyers_command == "export":
+            return await export_buyer(args.org, args.email)
+        return {"erased": await erase_buyer(args.org, args.email)}
+
+    try:
+        answer = asyncio.run(_with_database(settings, work, check_key=False))
+    except HubError as problem:
+        print(f"continuata-hub: {problem.message}", file=sys.stderr)
+        return 1
+    print(json.dumps(answer, indent=2, ensure_ascii=False))
     return 0
 
 
@@ -237,6 +298,17 @@ def build_parser() -> argparse.ArgumentParser:
     worker = commands.add_parser("worker", help="deliver queued email and process payment events (run several at once if you like)")
     worker.set_defaults(run=cmd_worker)
 
+    buyers = commands.add_parser("buyers", help="a buyer's personal data: export it or erase it")
+    buyer_commands = buyers.add_subparsers(dest="buyers_command", required=True)
+    for name, text in (
+        ("export", "print everything an organization holds about EMAIL, as JSON"),
+        ("erase", "revoke EMAIL's links and anonymise their records (amounts and dates are kept)"),
+    ):
+        command = buyer_commands.add_parser(name, help=text)
+        command.add_argument("email")
+        command.add_argument("--org", required=True)
+        command.set_defaults(run=cmd_buyers)
+
     plugins = commands.add_parser("plugins", help="list loaded plugins, their hooks and settings")
     plugins.set_defaults(run=cmd_plugins)
 
@@ -264,7 +336,11 @@ def main(argv: list[str] | None = None) -> int:
 
     guard_server_logs()  # every command's logs (the worker's too) hold no secret
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except MISCONFIGURATION as problem:
+        print(f"continuata-hub: {problem}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

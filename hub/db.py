@@ -25,6 +25,19 @@ class DatabaseUrlError(ValueError):
     """``HUB_DATABASE_URL`` names no database the hub can use."""
 
 
+class QuietPostgresEngine(PostgresEngine):
+    """piccolo's PostgreSQL engine without its connection at construction.
+
+    piccolo connects once when an engine is built, to check the server's
+    version, and prints a coloured warning when it cannot; the hub checks
+    that the database is reachable itself, when it starts, and says what is
+    wrong in one line (:func:`hub.startup.wait_for_database`).
+    """
+
+    async def check_version(self) -> None:
+        return None
+
+
 def engine_from_url(url: str) -> Engine:
     """Build a piccolo engine for ``sqlite:///path`` or ``postgresql://…``."""
     scheme = urlsplit(url).scheme
@@ -38,7 +51,7 @@ def engine_from_url(url: str) -> Engine:
         # of failing at once with "database is locked".
         return SQLiteEngine(path=path, timeout=30)
     if scheme in {"postgres", "postgresql"}:
-        return PostgresEngine(config={"dsn": url})
+        return QuietPostgresEngine(config={"dsn": url})
     raise DatabaseUrlError(
         f"Unsupported database URL {url!r}: use sqlite:///path/to/file.sqlite3 "
         "or postgresql://user@host:5432/dbname"
@@ -80,17 +93,58 @@ async def prepare_sqlite(engine: Engine) -> None:
         await engine.run_ddl("PRAGMA journal_mode=WAL")
 
 
+MIGRATION_LOCK_ID = 0x636F6E74  # "cont": the advisory lock the hub's migrations hold on PostgreSQL
+
+
+@contextlib.asynccontextmanager
+async def migration_lock(engine: Engine):
+    """Hold the installation's migration lock while migrating.
+
+    Several processes (two ``serve`` and a ``worker``, say) may start at once
+    on a fresh database; without a lock they all create the same tables and
+    all but one die. On PostgreSQL the lock is a session advisory lock held on
+    a connection of its own (the migrations run on the pool's); on SQLite it
+    is an exclusive ``flock`` on a file next to the database.
+    """
+    if isinstance(engine, PostgresEngine):
+        import asyncpg
+
+        connection = await asyncpg.connect(engine.config["dsn"])
+        try:
+            await connection.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_ID)
+            try:
+                yield
+            finally:
+                await connection.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_ID)
+        finally:
+            await connection.close()
+        return
+    import asyncio
+    import fcntl
+
+    lock_path = Path(engine.path + ".migrate-lock")
+    with open(lock_path, "a") as lock_file:
+        # flock blocks; waiting in a thread keeps the event loop free.
+        await asyncio.to_thread(fcntl.flock, lock_file.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
+
+
 async def migrate(engine: Engine) -> None:
-    """Apply every pending piccolo migration of the hub to ``engine``."""
+    """Apply every pending piccolo migration of the hub to ``engine``, under
+    the migration lock (see :func:`migration_lock`)."""
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
     use_engine(engine)
-    await prepare_sqlite(engine)
     # piccolo reports progress on stdout; the CLI's last line must stay
     # the API key, so the report is kept and shown only on failure.
     report = io.StringIO()
-    with contextlib.redirect_stdout(report):
-        result = await run_forwards(app_name="hub")
+    async with migration_lock(engine):
+        await prepare_sqlite(engine)
+        with contextlib.redirect_stdout(report):
+            result = await run_forwards(app_name="hub")
     if not result.success:
         raise RuntimeError(f"Database migration failed: {result.message}\n{report.getvalue()}")
 

@@ -3,15 +3,33 @@
 Templates live in the project's ``templates/`` folder; a shop can override
 any of them by putting a file of the same name in ``HUB_TEMPLATES_DIR``.
 Autoescaping is on for HTML.
+
+The folder sits outside the Python packages in the repository, but the
+distribution ships it as the package ``hub.templates`` (see pyproject.toml),
+so a wheel or a plain ``pip install .`` has its templates too.
 """
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
-BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+def builtin_templates() -> Path:
+    """Where the hub's own templates are: the installed ``hub.templates``
+    package, or, in a checkout run from its folder, the top-level ``templates/``."""
+    try:
+        spec = importlib.util.find_spec("hub.templates")
+    except ModuleNotFoundError:
+        spec = None
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    return Path(__file__).resolve().parent.parent / "templates"
+
+
+BUILTIN_TEMPLATES = builtin_templates()
 
 
 def human_size(size: int) -> str:

@@ -41,6 +41,10 @@ def _int(name: str, raw: str, minimum: int = 0) -> int:
     return value
 
 
+ZERO_ALLOWED = {"port", "database_wait_seconds"}
+"""Whole-number settings for which 0 means something (any free port; do not wait)."""
+
+
 @dataclass(frozen=True)
 class Settings:
     """The hub's configuration; build it with :meth:`from_env`."""
@@ -75,6 +79,9 @@ class Settings:
     sign_in_minutes: int = 30
     v2_max_file_bytes: int = 25 * 1024 * 1024
     log_level: str = "info"
+    database_wait_seconds: int = 30
+    retention_days: int = 90
+    metrics_token: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -88,6 +95,8 @@ class Settings:
             raise SettingsError(f"HUB_WORKER must be 'inline' or 'off', not {self.worker!r}")
         if self.upload_part_size < 5 * 1024 * 1024:
             raise SettingsError("HUB_UPLOAD_PART_SIZE must be at least 5 MiB (S3's smallest part)")
+        if not 0 <= self.port <= 65535:
+            raise SettingsError(f"HUB_PORT must be a port number (0-65535), not {self.port}")
         object.__setattr__(self, "public_url", self.public_url.rstrip("/"))
         try:
             parse_networks(self.trusted_proxies)
@@ -98,6 +107,11 @@ class Settings:
     def trusted_proxy_networks(self):
         """``HUB_TRUSTED_PROXIES`` as networks (see :mod:`hub.client_ip`)."""
         return parse_networks(self.trusted_proxies)
+
+    @classmethod
+    def variable_names(cls) -> set[str]:
+        """The ``HUB_*`` variables the core reads (plugins declare their own)."""
+        return {f"HUB_{f.name.upper()}" for f in dataclasses.fields(cls) if f.name != "extra"}
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, env_file: str | None = ".env") -> Settings:
@@ -118,7 +132,7 @@ class Settings:
             if isinstance(default, bool):
                 kwargs[key] = _bool(setting, raw)
             elif isinstance(default, int):
-                kwargs[key] = _int(setting, raw, minimum=1 if key != "port" else 0)
+                kwargs[key] = _int(setting, raw, minimum=0 if key in ZERO_ALLOWED else 1)
             elif key in {"data_dir", "templates_dir"}:
                 kwargs[key] = Path(raw)
             else:

@@ -388,6 +388,16 @@ class BuyerSession(Table, tablename="hub_buyer_session"):
     expires_at = Timestamptz()
 
 
+class InstanceFact(Table, tablename="hub_instance_fact"):
+    """Facts about this installation that every process must agree on, by
+    name: today ``secret_key_fingerprint`` (an HMAC of a fixed label under
+    ``HUB_SECRET_KEY``, never the key), written by the first process to start."""
+
+    name = Varchar(length=64, primary_key=True)
+    value = Text()
+    created_at = Timestamptz()
+
+
 ALL_TABLES: list[type[Table]] = [
     Organization,
     ApiKey,
@@ -414,4 +424,5 @@ ALL_TABLES: list[type[Table]] = [
     Offer,
     Right,
     MediaFile,
+    InstanceFact,
 ]

@@ -37,6 +37,7 @@ from piccolo.columns.combination import WhereRaw
 from hub.clock import utcnow
 from hub.context import Hub
 from hub.db import UNIQUE_VIOLATIONS
+from hub.metrics import count_webhook_event
 from hub.secrets import new_id
 from hub.services.outbox import claim_rows, record_failure
 from hub.tables import InboxEvent
@@ -105,7 +106,8 @@ async def store_event(
             )
         ).on_conflict(action="DO NOTHING").returning(InboxEvent.id)
     except UNIQUE_VIOLATIONS:
-        return False
+        inserted = []
+    count_webhook_event(provider, "stored" if inserted else "duplicate")
     if not inserted:
         return False
     hub.outbox_wakeup.set()

@@ -210,6 +210,21 @@ async def test_replayed_stripe_webhook_sends_one_email(shop):
     assert len(shop.stripe.requests) == 1  # the replay did not ask Stripe again
 
 
+async def test_webhook_events_are_counted_by_outcome_in_the_metrics(shop):
+    from hub.metrics import REGISTRY
+
+    def counted(outcome: str) -> float:
+        return REGISTRY.get_sample_value("hub_webhook_events_total", {"provider": "stripe", "outcome": outcome}) or 0.0
+
+    before = {outcome: counted(outcome) for outcome in ("stored", "duplicate")}
+    completed = checkout_session_completed(products=None)
+    shop.stripe.add_session(completed["data"]["object"]["id"], line_items=[line_item(product_id="epic-drums-v1")])
+    for _ in range(3):
+        assert (await shop.deliver(completed)).status_code == 200
+    assert counted("stored") == before["stored"] + 1
+    assert counted("duplicate") == before["duplicate"] + 2
+
+
 async def test_concurrent_deliveries_yield_one_purchase_and_one_email(shop):
     completed = checkout_session_completed(products="epic-drums-v1")
     answers = await asyncio.gather(*(shop.deliver(completed) for _ in range(10)))
