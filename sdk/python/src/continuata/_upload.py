@@ -1,0 +1,96 @@
+"""The resumable folder upload, written once as a generator of
+:class:`~continuata._calls.Call`s that both clients drive.
+
+It hashes the folder, creates the version (or, when an earlier run was
+interrupted, checks that the existing version has the same files), then
+for every file not yet ready asks the hub which parts it already holds,
+sends the missing ones and completes the file. Running it again after any
+failure picks up where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Generator
+from pathlib import Path
+from typing import Any
+
+from continuata import models
+from continuata._calls import Call, body
+from continuata.errors import ConflictError, UploadError
+from continuata.models import UploadProgress, Version, from_api
+
+ProgressCallback = Callable[[UploadProgress], None]
+
+
+def manifest_of(folder: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Every file under ``folder``: relative POSIX path, size and sha256."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise UploadError(f"{root} is not a folder")
+    files = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+        files.append({"path": path.relative_to(root).as_posix(), "size": path.stat().st_size, "sha256": digest.hexdigest()})
+    if not files:
+        raise UploadError(f"{root} has no files to upload")
+    return files
+
+
+def _same_files(version: dict[str, Any], files: list[dict[str, Any]]) -> bool:
+    def key(f: dict[str, Any]) -> tuple[str, int, str]:
+        return f["path"], f["size"], f["sha256"]
+
+    return {key(f) for f in version.get("files", [])} == {key(f) for f in files}
+
+
+def upload_folder_steps(
+    product_id: str,
+    version: str,
+    folder: str | os.PathLike[str],
+    *,
+    changelog: str | None = None,
+    activate: bool = False,
+    on_progress: ProgressCallback | None = None,
+) -> Generator[Call, Any, Version]:
+    root = Path(folder)
+    files = manifest_of(root)
+    base = f"/api/products/{product_id}/versions"
+    try:
+        current = (yield Call("POST", base, json=body(version=version, changelog=changelog, files=files)))["version"]
+    except ConflictError:  # an earlier run created it: resume
+        current = (yield Call("GET", f"{base}/{version}"))["version"]
+        if current.get("status") != "ready" and not _same_files(current, files):
+            raise UploadError(f"Version {version} already exists with different files; choose a new version") from None
+        if current.get("status") == "ready" and not _same_files(current, files):
+            raise UploadError(f"Version {version} is ready with different files; choose a new version") from None
+    pending = [f for f in current.get("files", []) if f["status"] != "ready"]
+    progress = UploadProgress(path="", bytes_done=0, bytes_total=sum(f["size"] for f in pending), files_done=0, files_total=len(pending))
+    for file in pending:
+        progress.path = file["path"]
+        upload = (yield Call("POST", f"{base}/{version}/uploads", json={"path": file["path"]}))["upload"]
+        with (root / file["path"]).open("rb") as handle:
+            for part in upload["parts"]:
+                if not part["received"]:
+                    handle.seek((part["partNumber"] - 1) * upload["partSize"])
+                    data = handle.read(part["size"])
+                    yield Call(
+                        "PUT",
+                        f"/api/uploads/{upload['id']}/parts/{part['partNumber']}",
+                        content=data,
+                        headers={"Content-Type": "application/octet-stream"},
+                    )
+                progress.bytes_done += part["size"]
+                if on_progress:
+                    on_progress(progress)
+        yield Call("POST", f"/api/uploads/{upload['id']}/complete")
+        progress.files_done += 1
+        if on_progress:
+            on_progress(progress)
+    if activate:
+        yield Call("PATCH", f"/api/products/{product_id}", json={"activeVersion": version}, idempotent=True)
+    return from_api(models.Version, (yield Call("GET", f"{base}/{version}"))["version"])
