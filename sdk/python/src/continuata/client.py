@@ -131,8 +131,11 @@ class Client(_BaseClient):
         self._http = http_client or httpx.Client(timeout=self.timeout)
 
     def me(self) -> models.Me:
-        """Who the API key is: its organization and role."""
-        return self._send(self._me_call())
+        """Who the API key is: its organization and role (and, with ``org_id``, the check of it)."""
+        me = self._send(self._me_call())
+        if not self._org_checked:
+            self._check_org(me)
+        return me
 
     def generate_download_url(self, product_id: str, *, version: str | None = None) -> models.DownloadUrl:
         """A download link valid 24 hours for the product's active (or given) version."""
@@ -205,7 +208,10 @@ class AsyncClient(_BaseClient):
         self._org_lock = asyncio.Lock()
 
     async def me(self) -> models.Me:
-        return await self._send(self._me_call())
+        me = await self._send(self._me_call())
+        if not self._org_checked:
+            self._check_org(me)
+        return me
 
     async def generate_download_url(self, product_id: str, *, version: str | None = None) -> models.DownloadUrl:
         return await self._run(download_url_call(product_id, version))
