@@ -50,15 +50,5 @@ def params(**values: Any) -> dict[str, Any]:
 
 
 def body(**values: Any) -> dict[str, Any]:
-    """A JSON body without the ``None`` ones (explicit ``null``s go through :data:`NULL`)."""
-    return {key: (None if value is NULL else value) for key, value in values.items() if value is not None}
-
-
-class _Null:
-    """Sent as JSON ``null`` (``None`` means "leave out")."""
-
-    def __repr__(self) -> str:
-        return "NULL"
-
-
-NULL: Any = _Null()
+    """A JSON body without the ``None`` ones: a field left out is left unchanged."""
+    return {key: value for key, value in values.items() if value is not None}

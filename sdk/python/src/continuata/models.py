@@ -8,11 +8,11 @@ adds later is readable before this SDK learns its name.
 from __future__ import annotations
 
 import dataclasses
-import re
 import sys
+import types
 import typing
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
@@ -35,10 +35,6 @@ def parse_time(value: Any) -> datetime | None:
     if not value:
         return None
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-
-
-def snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 def camel(name: str) -> str:
@@ -71,7 +67,7 @@ def _convert(hint: Any, value: Any) -> Any:
         return None
     args = [a for a in typing.get_args(hint) if a is not type(None)]
     origin = typing.get_origin(hint)
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)) and len(args) == 1:
+    if origin in (typing.Union, types.UnionType) and len(args) == 1:
         return _convert(args[0], value)
     if hint is datetime:
         return parse_time(value)
