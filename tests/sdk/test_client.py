@@ -181,7 +181,7 @@ def test_upload_folder_resumes_what_an_earlier_run_left_and_reports_progress(cli
 
     seen: list[continuata.UploadProgress] = []
     version = client.versions.upload_folder(
-        slug, "2.0.0", folder, activate=True, on_progress=lambda p: seen.append(continuata.UploadProgress(**vars(p)))
+        slug, "2.0.0", folder, activate=True, on_progress=seen.append
     )
     assert version.status == "ready" and version.file_count == 3 and version.size == sum(map(len, files.values()))
     assert {f.path: f.sha256 for f in version.files} == {p: hashlib.sha256(d).hexdigest() for p, d in files.items()}

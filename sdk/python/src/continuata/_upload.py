@@ -10,6 +10,7 @@ failure picks up where it stopped.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from collections.abc import Callable, Generator
@@ -86,11 +87,11 @@ def upload_folder_steps(
                     )
                 progress.bytes_done += part["size"]
                 if on_progress:
-                    on_progress(progress)
+                    on_progress(dataclasses.replace(progress))
         yield Call("POST", f"/api/uploads/{upload['id']}/complete")
         progress.files_done += 1
         if on_progress:
-            on_progress(progress)
+            on_progress(dataclasses.replace(progress))
     if activate:
         yield Call("PATCH", f"/api/products/{product_id}", json={"activeVersion": version}, idempotent=True)
     return from_api(models.Version, (yield Call("GET", f"{base}/{version}"))["version"])
