@@ -26,6 +26,7 @@ from hub.api.buyers import BuyerController
 from hub.api.dependencies import API_DEPENDENCIES
 from hub.api.errors import error_handler, main_api_error
 from hub.api.integration import IntegrationController
+from hub.api.me import me
 from hub.api.products import ProductController
 from hub.api.uploads import UploadController
 from hub.api.v1 import ROUTES as V1_ROUTES
@@ -139,6 +140,7 @@ def create_app(settings: Settings | None = None, *, plugins: pluggy.PluginManage
             BuyerController,
             UploadController,
             IntegrationController,
+            me,
             DownloadController,
             MyController,
             *V1_ROUTES,

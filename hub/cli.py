@@ -143,7 +143,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_upload(args: argparse.Namespace) -> int:
-    from hub.upload_client import UploadError, upload_folder
+    from continuata import ContinuataError
+
+    from hub.upload_command import upload_folder
 
     api_url = args.api_url or os.environ.get("HUB_API_URL") or _settings().public_url
     api_key = args.api_key or os.environ.get("HUB_API_KEY")
@@ -160,7 +162,7 @@ def cmd_upload(args: argparse.Namespace) -> int:
             changelog=args.changelog,
             activate=args.activate,
         )
-    except UploadError as problem:
+    except ContinuataError as problem:
         print(f"continuata-hub: {problem}", file=sys.stderr)
         return 1
     return 0

@@ -35,6 +35,17 @@ class Principal:
             raise Forbidden(f"This action needs an API key with the '{scope}' scope")
 
 
+async def describe_principal(principal: Principal) -> dict:
+    """The key's organization (id and name), role, scopes and key id, as ``GET /api/me`` shows them."""
+    org = await Organization.select(Organization.id, Organization.name).where(Organization.id == principal.org).first()
+    return {
+        "organization": {"id": principal.org, "name": org["name"] if org else principal.org},
+        "role": principal.role,
+        "scopes": list(principal.scopes),
+        "keyId": principal.key_id,
+    }
+
+
 async def create_organization(org_id: str, name: str | None = None) -> dict:
     if not ORG_ID.match(org_id or ""):
         raise Invalid(

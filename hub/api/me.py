@@ -1,0 +1,17 @@
+"""``GET /api/me``: who the API key is.
+
+SDKs call it once to check that the key belongs to the organization the
+integrator configured (``org_id``), so a key of the wrong shop fails loudly
+at the first call instead of silently minting tokens for another catalogue.
+"""
+
+from __future__ import annotations
+
+from litestar import get
+
+from hub.services.accounts import Principal, describe_principal
+
+
+@get("/api/me", summary="The API key's organization and role", tags=["Account"])
+async def me(principal: Principal) -> dict:
+    return {"success": True, "data": await describe_principal(principal)}

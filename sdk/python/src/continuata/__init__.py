@@ -1,0 +1,54 @@
+"""Continuata Hub's Python SDK.
+
+>>> import continuata
+>>> client = continuata.Client(api_key="ct_key_…", org_id="audio-company")  # base URL: CONTINUATA_API_URL
+>>> token = client.products.create_token(product_id="epic-drums-v1", customer_email="buyer@example.com")
+>>> token.download_url
+"""
+
+from continuata.client import AsyncClient, Client, __version__
+from continuata.errors import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    AuthenticationError,
+    ConflictError,
+    ContinuataError,
+    InternalServerError,
+    NotFoundError,
+    OrganizationMismatchError,
+    PermissionDeniedError,
+    RateLimitError,
+    UploadError,
+    ValidationError,
+    WebhookVerificationError,
+)
+from continuata.models import (
+    DownloadUrl,
+    Me,
+    Organization,
+    Page,
+    Pagination,
+    Product,
+    Purchase,
+    PurchaseResult,
+    PurchaseToken,
+    Token,
+    Upload,
+    UploadProgress,
+    Version,
+    VersionFile,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from continuata._upload import manifest_of
+from continuata.webhooks import sign_webhook, verify_webhook
+
+__all__ = [
+    "APIConnectionError", "APIError", "APIStatusError", "AsyncClient", "AuthenticationError", "Client",
+    "ConflictError", "ContinuataError", "DownloadUrl", "InternalServerError", "Me", "NotFoundError",
+    "Organization", "OrganizationMismatchError", "Page", "Pagination", "PermissionDeniedError", "Product",
+    "Purchase", "PurchaseResult", "PurchaseToken", "RateLimitError", "Token", "Upload", "UploadError",
+    "UploadProgress", "ValidationError", "Version", "VersionFile", "WebhookDelivery", "WebhookEndpoint",
+    "WebhookVerificationError", "__version__", "manifest_of", "sign_webhook", "verify_webhook",
+]
