@@ -75,9 +75,13 @@ class _HeaderClasses(HeaderRegistry):
 POLICY = email.policy.SMTP.clone(header_factory=_HeaderClasses())
 """email.policy.SMTP (CRLF line ends; CR or LF in a header value refused)."""
 LEASE = timedelta(seconds=60)
-"""How long a claim holds without renewal: the longest a message waits when
-its worker died on another host (or in a way this host cannot see)."""
+"""How long an outbox claim holds without renewal: the longest a message
+waits when its worker died on another host (or in a way this host cannot see)."""
 RENEW_EVERY_SECONDS = LEASE.total_seconds() / 3
+UNRENEWED_LEASE = timedelta(minutes=5)
+"""The lease of a work table whose worker does not renew its claims (the
+payment inbox): long enough for a batch of slow provider calls, so that a
+second worker never takes over an event that is still being processed."""
 IDLE_POLL_SECONDS = 1.0
 
 
@@ -144,6 +148,7 @@ async def claim_rows(
     limit: int = 10,
     also: Combinable | None = None,
     stamp: dict | None = None,
+    lease: timedelta = UNRENEWED_LEASE,
 ) -> list[dict]:
     """Claim up to ``limit`` due rows of a work table for this worker.
 
@@ -151,7 +156,8 @@ async def claim_rows(
     ``next_attempt_at`` and ``claimed_until``: a row is due when it is
     ``pending`` and its time has come, or when it is ``claimed`` (the status
     a claim sets) and its lease ran out. ``also`` narrows what is due;
-    ``stamp`` names further columns the claim sets.
+    ``stamp`` names further columns the claim sets. ``lease`` is how long
+    the claim holds: shorten it only where the worker renews it.
     """
     now = utcnow()
     condition = ((table.status == "pending") & (table.next_attempt_at <= now)) | (
@@ -167,7 +173,7 @@ async def claim_rows(
         ids = [row["id"] for row in await due]
         if not ids:
             return []
-        await table.update({table.status: claimed, table.claimed_until: now + LEASE, **(stamp or {})}).where(
+        await table.update({table.status: claimed, table.claimed_until: now + lease, **(stamp or {})}).where(
             table.id.is_in(ids)
         )
         return await table.select().where(table.id.is_in(ids))
@@ -206,7 +212,12 @@ async def claim_due(hub: Hub, limit: int = 10) -> list[dict]:
     """Claim up to ``limit`` due messages for this worker, stamped with its
     identity (so that a restarted worker can take back a dead one's)."""
     return await claim_rows(
-        hub, OutboxMessage, claimed="sending", limit=limit, stamp={OutboxMessage.claimed_by: str(this_worker())}
+        hub,
+        OutboxMessage,
+        claimed="sending",
+        limit=limit,
+        stamp={OutboxMessage.claimed_by: str(this_worker())},
+        lease=LEASE,  # short: deliver_due renews it while it sends
     )
 
 

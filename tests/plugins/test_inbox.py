@@ -142,3 +142,26 @@ async def test_events_of_a_provider_whose_plugin_is_not_loaded_wait(database_url
         assert await process_due(hub) == 0
         row = await InboxEvent.select().first()
         assert (row["status"], row["attempts"]) == ("pending", 0)
+
+
+async def test_an_inbox_claim_outlasts_slow_provider_calls_without_renewal(database_url, tmp_path):
+    """The inbox's worker does not renew its claims, so they keep the long
+    lease: a second worker never takes over an event still being processed
+    (the outbox's short lease is for claims that are renewed)."""
+    from datetime import timedelta
+
+    from hub.clock import as_aware, utcnow
+
+    leases = []
+
+    class Watching(AcmePay):
+        async def process(self, hub, event):
+            row = await InboxEvent.select(InboxEvent.claimed_until).where(InboxEvent.event_id == event.event_id).first()
+            leases.append(as_aware(row["claimed_until"]) - utcnow())
+            return await super().process(hub, event)
+
+    async with inbox_app(database_url, tmp_path, Watching()) as app:
+        await store(app.state.hub, "evt-1", "pay-1")
+        assert await process_due(app.state.hub) == 1
+    [lease] = leases
+    assert lease > timedelta(minutes=4)  # the outbox's renewed claims hold 60 s
