@@ -219,3 +219,27 @@ def test_idempotent_calls_are_retried_on_5xx_and_others_are_not(sdk_hub):
         with pytest.raises(continuata.InternalServerError):
             client.products.create_token("epic-drums-v1")  # minting twice would make two links
         assert proxy.seen["POST"] == 1
+
+
+def test_a_file_whose_parts_storage_lost_before_completion_is_started_over(client, sdk_hub, tmp_path):
+    """The hub answers 409 "send parts … again" when storage dropped the
+    multipart upload; upload_folder starts that file over (up to three rounds)."""
+    import shutil
+
+    slug = unique("lost")
+    client.products.create(name="Lost parts", slug=slug)
+    data = os.urandom(6 * 1024 * 1024)  # two parts
+    (tmp_path / "lost").mkdir()
+    (tmp_path / "lost" / "kit.zip").write_bytes(data)
+    multipart = Path(sdk_hub.server.env["HUB_DATA_DIR"]) / "blobs" / ".multipart"
+    seen: list[int] = []
+
+    def drop_parts_once(progress: continuata.UploadProgress) -> None:
+        seen.append(progress.bytes_done)
+        if len(seen) == 2:  # every part sent, not yet completed
+            assert multipart.is_dir()
+            shutil.rmtree(multipart)
+
+    version = client.versions.upload_folder(slug, "1.0.0", tmp_path / "lost", on_progress=drop_parts_once)
+    assert version.status == "ready"
+    assert seen == [5 * 1024 * 1024, len(data), 5 * 1024 * 1024, len(data), len(data)]

@@ -13,6 +13,12 @@ export const VERSION = '0.1.0';
 const RETRYABLE_STATUS = new Set([500, 502, 503, 504]);
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 const PAGE_SIZE = 100;
+/**
+ * How many times one file's upload is started over when the hub answers 409 to
+ * its completion: the upload was aborted meanwhile, or storage lost parts and
+ * the hub asks for them again (the next round asks which). As the Python SDK.
+ */
+const UPLOAD_ROUNDS = 3;
 
 function env(name) {
   return typeof process !== 'undefined' && process.env ? process.env[name] : undefined;
@@ -294,22 +300,36 @@ class Versions extends Resource {
     const progress = { path: '', bytesDone: 0, bytesTotal: pending.reduce((n, f) => n + f.size, 0), filesDone: 0, filesTotal: pending.length };
     for (const file of pending) {
       progress.path = file.path;
-      const upload = await this._client.uploads.start(productId, version, file.path);
-      const source = byPath.get(file.path);
+      await this._uploadFile(productId, version, byPath.get(file.path), progress, onProgress);
+      progress.filesDone += 1;
+      onProgress?.({ ...progress });
+    }
+    if (activate) await this._client.products.update(productId, { activeVersion: version });
+    return this.get(productId, version);
+  }
+
+  /** Send one file's missing parts and complete it. */
+  async _uploadFile(productId, version, source, progress, onProgress) {
+    for (let round = 1; ; round += 1) {
+      const upload = await this._client.uploads.start(productId, version, source.path);
+      let sent = 0;
       for (const part of upload.parts) {
         if (!part.received) {
           const start = (part.partNumber - 1) * upload.partSize;
           await this._client.uploads.putPart(upload.id, part.partNumber, await source.read(start, start + part.size));
         }
         progress.bytesDone += part.size;
+        sent += part.size;
         onProgress?.({ ...progress });
       }
-      await this._client.uploads.complete(upload.id);
-      progress.filesDone += 1;
-      onProgress?.({ ...progress });
+      try {
+        await this._client.uploads.complete(upload.id);
+        return;
+      } catch (error) {
+        if (!(error instanceof ConflictError) || round >= UPLOAD_ROUNDS) throw error;
+        progress.bytesDone -= sent;
+      }
     }
-    if (activate) await this._client.products.update(productId, { activeVersion: version });
-    return this.get(productId, version);
   }
 }
 

@@ -3,7 +3,7 @@
 // errors with the hub's status and message, retries through a flaky proxy.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -170,6 +170,30 @@ test('a folder upload resumes what an earlier run left and reports progress', as
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }
+});
+
+test('a file whose parts storage lost before completion is started over', async () => {
+  const slug = unique('lost');
+  await client.products.create({ name: 'Lost parts', slug });
+  const data = randomBytes(6 * 1024 * 1024); // two parts
+  const multipart = join(hub.dataDir, 'blobs', '.multipart');
+  let dropped = false;
+  const progress = [];
+  const version = await client.versions.upload(slug, '1.0.0', [{ path: 'kit.zip', data }], {
+    onProgress: (p) => {
+      progress.push(p.bytesDone);
+      if (!dropped && p.bytesDone === p.bytesTotal && p.filesDone === 0) {
+        // Storage drops the multipart upload (a lifecycle rule, an operator) before completion.
+        assert.ok(existsSync(multipart));
+        rmSync(multipart, { recursive: true, force: true });
+        dropped = true;
+      }
+    },
+  });
+  assert.ok(dropped);
+  assert.equal(version.status, 'ready');
+  // Both parts were sent twice: progress went back to the start of the file once.
+  assert.deepEqual(progress, [5 * 1024 * 1024, data.length, 5 * 1024 * 1024, data.length, data.length]);
 });
 
 test('idempotent calls are retried on 5xx, others are not', async () => {

@@ -49,7 +49,7 @@ async function call(url, key, method, path, body, contentType = 'application/jso
   return JSON.parse(text).data;
 }
 
-/** Start a hub; resolves to {url, adminKey, viewerKey, env, stop()}. */
+/** Start a hub; resolves to {url, adminKey, viewerKey, env, dataDir, stop()}. */
 export async function startHub() {
   const bin = hubBinary();
   const dir = mkdtempSync(join(tmpdir(), 'continuata-js-'));
@@ -99,5 +99,5 @@ export async function startHub() {
     await stop();
     throw error;
   }
-  return { url, adminKey, viewerKey, env, stop };
+  return { url, adminKey, viewerKey, env, dataDir: env.HUB_DATA_DIR, stop };
 }
