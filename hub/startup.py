@@ -24,12 +24,14 @@ from urllib.parse import urlsplit
 from piccolo.engine.base import Engine
 
 from hub.clock import utcnow
+from hub.faults import CRASH_AT_VARIABLE
 
 SECRET_KEY_FACT = "secret_key_fingerprint"
 FINGERPRINT_LABEL = b"continuata-hub secret key fingerprint v1"
 
-KNOWN_OUTSIDE_SETTINGS = frozenset({"HUB_API_URL", "HUB_API_KEY", "HUB_TEST_POSTGRES_URL"})
-"""``HUB_*`` variables read by the upload client and the test suite, not by a running hub."""
+KNOWN_OUTSIDE_SETTINGS = frozenset({"HUB_API_URL", "HUB_API_KEY", "HUB_TEST_POSTGRES_URL", CRASH_AT_VARIABLE})
+"""``HUB_*`` variables read by the upload client and the test suite (the
+crash tests' ``HUB_TEST_CRASH_AT``, :mod:`hub.faults`), not as settings."""
 
 
 class StartupError(RuntimeError):
