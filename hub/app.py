@@ -34,6 +34,7 @@ from hub.api.v1 import jsonapi_error
 from hub.api.v2 import ROUTES as V2_ROUTES
 from hub.api.v2 import v2_error
 from hub.client_ip import ForwardedClientMiddleware
+from hub.api.webhooks import WebhookEndpointController
 from hub.context import Hub
 from hub.db import connected, engine_from_url, migrate
 from hub.logs import guard_server_logs
@@ -42,8 +43,8 @@ from hub.pages import template_environment
 from hub.plugins import first_result, load_plugins, notify
 from hub.requests import HubRequest, refuse_impossible_ids
 from hub.sealing import Sealer, secret_key
-from hub.services.outbox import run_worker
 from hub.services.privacy import run_retention
+from hub.services.worker import run_worker
 from hub.settings import Settings
 from hub.startup import check_secret_key, wait_for_database
 from hub.storage import S3Config, create_blob_store
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None, *, plugins: pluggy.PluginManage
             UploadController,
             IntegrationController,
             me,
+            WebhookEndpointController,
             DownloadController,
             MyController,
             *V1_ROUTES,

@@ -72,7 +72,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     settings, _ = _checked_settings()
 
     async def work():
-        await create_organization(args.org, args.name)
+        await create_organization(args.org, args.name, contact_email=args.contact_email)
         return await create_api_key(args.org, "admin", label="created by init")
 
     try:
@@ -169,12 +169,12 @@ def cmd_upload(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    """Deliver the outbox and process the payment inbox until stopped (SIGINT / SIGTERM)."""
+    """Process the payment inbox and deliver the outbox and the events until stopped (SIGINT / SIGTERM)."""
     import signal
 
     from hub.app import build_hub, opened
-    from hub.services.outbox import run_worker
     from hub.services.privacy import run_retention
+    from hub.services.worker import run_worker
 
     settings, plugins = _checked_settings()
 
@@ -189,7 +189,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
                 # report, not a quiet success.
                 print("continuata-hub: no mailer plugin is configured (HUB_SMTP_URL?); nothing to do", file=sys.stderr)
                 return 1
-            doing = ["delivering queued email"] + (["processing payment events"] if hub.inbox_processors else [])
+            doing = ["delivering queued email and events (plugin hooks, webhooks)"] + (
+                ["processing payment events"] if hub.inbox_processors else []
+            )
             print(f"{' and '.join(doing).capitalize()}; Ctrl-C to stop.", flush=True)
             await asyncio.gather(run_worker(hub, stop), run_retention(hub, stop))
             return 0
@@ -216,6 +218,49 @@ def cmd_buyers(args: argparse.Namespace) -> int:
         print(f"continuata-hub: {problem.message}", file=sys.stderr)
         return 1
     print(json.dumps(answer, indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_webhooks(args: argparse.Namespace) -> int:
+    """``webhooks list|create|delete|rotate-secret``: the organization's endpoints."""
+    from hub.app import build_hub
+    from hub.db import connected, migrate
+    from hub.services import webhook_endpoints as endpoints
+
+    settings = _settings()
+    hub = build_hub(settings)
+
+    async def work() -> None:
+        async with connected(hub.engine):
+            await migrate(hub.engine)
+            if args.webhooks_command == "list":
+                rows, _ = await endpoints.list_endpoints(args.org, limit=1000, offset=0)
+                if not rows:
+                    print(f"No webhook endpoints for {args.org}.")
+                for row in rows:
+                    print(f"{row['id']}  {row['status']:<8}  {row['url']}  events: {', '.join(row['events'])}")
+                    if row["disabled_reason"]:
+                        print(f"    {row['disabled_reason']}")
+            elif args.webhooks_command == "create":
+                events = [e.strip() for e in args.events.split(",") if e.strip()]
+                row, secret = await endpoints.create_endpoint(
+                    hub, args.org, url=args.url, events=events, description=args.description
+                )
+                print(f"Webhook endpoint {row['id']} for {args.url}. Its signing secret (shown once, keep it safe):")
+                print(secret)
+            elif args.webhooks_command == "delete":
+                await endpoints.delete_endpoint(hub, args.org, args.endpoint_id)
+                print(f"Webhook endpoint {args.endpoint_id} deleted.")
+            else:
+                row, secret = await endpoints.rotate_secret(hub, args.org, args.endpoint_id)
+                print(f"New signing secret of {row['id']} (the old one still signs for 24 hours; shown once):")
+                print(secret)
+
+    try:
+        asyncio.run(work())
+    except HubError as problem:
+        print(f"continuata-hub: {problem.message}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -279,6 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
     init = commands.add_parser("init", help="create the database, an organization and its admin API key")
     init.add_argument("--org", required=True, help="organization id, e.g. audio-company")
     init.add_argument("--name", help="display name (defaults to the id)")
+    init.add_argument("--contact-email", help="where the hub writes to the shop's admins (e.g. a disabled webhook endpoint)")
     init.set_defaults(run=cmd_init)
 
     serve = commands.add_parser("serve", help="start the HTTP server")
@@ -297,7 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--label", help="a note saying what the key is for")
     create.set_defaults(run=cmd_keys_create)
 
-    worker = commands.add_parser("worker", help="deliver queued email and process payment events (run several at once if you like)")
+    worker = commands.add_parser("worker", help="process payment events, deliver queued email and events (run several at once if you like)")
     worker.set_defaults(run=cmd_worker)
 
     buyers = commands.add_parser("buyers", help="a buyer's personal data: export it or erase it")
@@ -311,13 +357,28 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--org", required=True)
         command.set_defaults(run=cmd_buyers)
 
+    webhooks = commands.add_parser("webhooks", help="manage the webhook endpoints that receive the hub's events")
+    webhook_commands = webhooks.add_subparsers(dest="webhooks_command", required=True)
+    listing = webhook_commands.add_parser("list", help="list an organization's endpoints")
+    listing.add_argument("--org", required=True)
+    creating = webhook_commands.add_parser("create", help="register an endpoint (its secret is printed as the last line)")
+    creating.add_argument("--org", required=True)
+    creating.add_argument("--url", required=True, help="an http(s) URL on a public address")
+    creating.add_argument("--events", default="*", help="comma-separated event types, or * for all (default)")
+    creating.add_argument("--description", help="a note saying what the endpoint is for")
+    for name, text in (("delete", "delete an endpoint and its delivery log"), ("rotate-secret", "make a new signing secret")):
+        command = webhook_commands.add_parser(name, help=text)
+        command.add_argument("--org", required=True)
+        command.add_argument("endpoint_id")
+    webhooks.set_defaults(run=cmd_webhooks)
+
     plugins = commands.add_parser("plugins", help="list loaded plugins, their hooks and settings")
     plugins.set_defaults(run=cmd_plugins)
 
     email = commands.add_parser("email", help="email tools")
     email_commands = email.add_subparsers(dest="email_command", required=True)
     preview = email_commands.add_parser("preview", help="render an email template with sample data")
-    preview.add_argument("template", help="delivery or signin")
+    preview.add_argument("template", help="delivery, signin or webhook_disabled")
     preview.add_argument("--html", metavar="FILE", help="also write the HTML version to FILE")
     preview.set_defaults(run=cmd_email_preview)
 

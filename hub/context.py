@@ -30,6 +30,10 @@ class Hub:
     sealer: Sealer
     mailer: Any = None
     outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when this process queues an email or stores a payment event: the
+    worker takes it at once."""
+    events_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when this process records an event: the worker delivers it at once."""
     inbox_processors: dict[str, Any] = field(default_factory=dict)
     """provider name → ``async def process(hub, event) -> note``: how each
     payment plugin processes its stored webhook events (``hub_inbox_processors``)."""

@@ -30,4 +30,9 @@ def signin(settings: Settings) -> dict:
             "expires_minutes": settings.sign_in_minutes}
 
 
-SAMPLES = {"delivery": delivery, "signin": signin}
+def webhook_disabled(settings: Settings) -> dict:
+    return {"org": "audio-company", "url": "https://shop.example.com/hooks/continuata", "endpoint_id": "we_sample",
+            "reason": "failing since 2026-11-27T12:00:00+00:00; last error: answered 503", "hours": settings.webhook_retry_hours}
+
+
+SAMPLES = {"delivery": delivery, "signin": signin, "webhook_disabled": webhook_disabled}

@@ -19,9 +19,20 @@ Conventions every hook follows:
 - ``hub`` is the :class:`hub.context.Hub` of the running app: settings
   (``hub.settings``, plugin settings in ``hub.settings.extra``), the blob
   store, the template environment.
-- Event hooks run after the change they announce is committed. An
-  exception in one is logged and does not undo the change or stop the
-  other plugins.
+- Event hooks are durable: the event is written in the same transaction
+  as the change it announces, and the worker (inline in ``serve``, or
+  ``continuata-hub worker``) calls each plugin's implementation after the
+  commit, outside any request, so no plugin slows a sale or a download.
+  An implementation that raises is called again with the same event, with
+  exponential backoff (``HUB_EVENT_RETRY_SECONDS``, doubling), up to
+  ``HUB_EVENT_MAX_ATTEMPTS`` times; then its delivery is left ``failed``
+  with the error. So an implementation may see an event more than once
+  (after a failure, or a worker crash): make it idempotent, keyed on the
+  record's ``id``. A synchronous implementation runs in a thread.
+- Event hooks receive records shaped like the main API (camelCase keys,
+  product slugs and version strings, ISO times, ``None`` rather than
+  ``""``, never a secret or a hash): they pass through the database as
+  JSON. :mod:`hub.records` documents their keys.
 - Never give a hook implementation's argument a default value: pluggy's
   treatment of defaults has changed between releases.
 """
@@ -98,15 +109,17 @@ def render_email(hub, template, context):
     """Render the email ``template`` with ``context``.
 
     Called by the core when it queues a message: ``template`` is
-    ``"delivery"`` (a purchase's download links) or ``"signin"`` (a buyer's
+    ``"delivery"`` (a purchase's download links), ``"signin"`` (a buyer's
     one-time sign-in link for ``/my``, rendered by the worker, never in the
-    buyer's request, so that its cost reveals nothing). Stops at the first
-    non-None result.
+    buyer's request, so that its cost reveals nothing) or
+    ``"webhook_disabled"`` (to the shop's admins: a webhook endpoint failed
+    for days and was disabled). Stops at the first non-None result.
 
     :param context: a dict; for ``delivery``: ``purchase``, ``shop``,
         ``items`` (each with ``product``, ``version``, ``url``, ``expires_at``,
         ``max_downloads``), ``my_url``; for ``signin``: ``email``, ``url``,
-        ``expires_minutes``.
+        ``expires_minutes``; for ``webhook_disabled``: ``org``, ``url``,
+        ``endpoint_id``, ``reason``, ``hours``.
     :return: a :class:`hub.plugins.RenderedEmail` (subject, text, html) or None.
     """
 
@@ -149,19 +162,27 @@ def hub_shutdown(hub):
 @hookspec
 def purchase_recorded(hub, purchase, tokens):
     """A purchase was recorded for the first time (a replay does not call it).
+    A purchase whose refund or dispute came first is recorded ``refunded``
+    or ``on_hold``, with no tokens.
 
-    :param purchase: the purchase row (dict): ``id``, ``org``, ``provider``,
-        ``provider_ref``, ``customer_email``, ``items``, ``amount``,
-        ``currency``, ``problem``...
-    :param tokens: the token rows (dicts, without secrets) minted for it.
+    :param purchase: a :class:`hub.records.Purchase`, as ``GET /api/purchases`` shows it: ``id``,
+        ``provider``, ``providerRef``, ``customerEmail``, ``items``,
+        ``amount``, ``currency``, ``status``, ``problem`` (null when none),
+        ``createdAt``, ``tokens`` (each ``id``, ``productId``, ``version``...).
+    :param tokens: the tokens minted for it, as the tokens API shows them
+        (without the secret).
     """
 
 
 @hookspec
 def tokens_minted(hub, tokens):
-    """Download tokens were minted (by a purchase, the API, or ``/my``).
+    """Download tokens were minted (by a purchase, ``POST
+    /api/products/{id}/tokens`` or ``generate-download-url``).
 
-    :param tokens: token rows (dicts, without secrets).
+    :param tokens: :class:`hub.records.Token` dicts, as the tokens API shows them: ``id``,
+        ``product`` (``id`` = slug, ``name``, ``version``), ``customerEmail``,
+        ``expiresAt``, ``maxDownloads``, ``usedCount``, ``revoked``,
+        ``metadata``, ``purchaseId``, ``createdAt`` (no secret).
     """
 
 
@@ -172,7 +193,36 @@ def purchase_refunded(hub, purchase, revoked_tokens):
     (``"charged_back"``). Not called for a purchase recorded after its
     refund (it is recorded ``refunded``, with no tokens).
 
-    :param revoked_tokens: the token rows that were revoked now.
+    :param purchase: the purchase, as in :func:`purchase_recorded`.
+    :param revoked_tokens: the tokens revoked now, as in :func:`tokens_minted`.
+    """
+
+
+@hookspec
+def token_revoked(hub, token):
+    """A token was revoked through the API (``DELETE
+    /api/products/{id}/tokens/{token_id}``); a refund's revocations come with
+    :func:`purchase_refunded`.
+
+    :param token: the token, as in :func:`tokens_minted`.
+    """
+
+
+@hookspec
+def version_ready(hub, product, version):
+    """The last file of a product version arrived: it can be delivered.
+
+    :param product: the product as the products API shows it.
+    :param version: the version as the versions API shows it, with ``files``.
+    """
+
+
+@hookspec
+def email_failed(hub, message):
+    """The hub gave up sending an email after its last try.
+
+    :param message: a :class:`hub.records.Email`: ``id``, ``kind`` (``delivery``, ``signin``...),
+        ``recipient``, ``attempts``, ``error``, ``createdAt``.
     """
 
 
@@ -181,7 +231,7 @@ def purchase_suspended(hub, purchase):
     """A purchase was put on hold: the buyer disputed the payment. Its links
     answer 403 (a page naming the shop to contact) until the dispute closes.
 
-    :param purchase: the purchase row, ``status`` ``"on_hold"``.
+    :param purchase: the purchase, as in :func:`purchase_recorded`, ``status`` ``"on_hold"``.
     """
 
 
@@ -192,7 +242,7 @@ def purchase_restored(hub, purchase):
     ever delivered gets its tokens and delivery email now (and
     ``tokens_minted`` is called too).
 
-    :param purchase: the purchase row, ``status`` ``"paid"``.
+    :param purchase: the purchase, as in :func:`purchase_recorded`, ``status`` ``"paid"``.
     """
 
 
@@ -200,6 +250,8 @@ def purchase_restored(hub, purchase):
 def download_started(hub, token, file, session_id, first_in_session):
     """A file transfer started.
 
+    :param token: the token, as in :func:`tokens_minted`.
+    :param file: a :class:`hub.records.File`: ``id``, ``path``, ``size``, ``sha256``.
     :param first_in_session: True when this transfer spent a download.
     """
 
@@ -207,4 +259,4 @@ def download_started(hub, token, file, session_id, first_in_session):
 @hookspec
 def download_finished(hub, token, file, bytes_sent, completed):
     """A file transfer ended, ``completed`` or interrupted after
-    ``bytes_sent`` bytes."""
+    ``bytes_sent`` bytes (records as in :func:`download_started`)."""

@@ -170,8 +170,10 @@ async def collect(manager: pluggy.PluginManager, hook: str, **kwargs: Any) -> li
 
 
 async def notify(manager: pluggy.PluginManager, hook: str, **kwargs: Any) -> None:
-    """Call an event hook: every implementation runs, and one that fails is
-    logged without undoing what happened or stopping the others."""
+    """Call a hook in this process now (``hub_startup``, ``hub_shutdown``):
+    every implementation runs, and one that fails is logged without stopping
+    the others. Event hooks go through :func:`hub.services.events.emit`
+    instead: durable, and called by the worker."""
     caller = getattr(manager.hook, hook)
     for impl in reversed(caller.get_hookimpls()):
         try:

@@ -76,6 +76,14 @@ class Settings:
     outbox_backoff_seconds: int = 30
     inbox_max_attempts: int = 10
     inbox_backoff_seconds: int = 30
+    event_retry_seconds: int = 30
+    event_max_attempts: int = 8
+    event_timeout_seconds: int = 60
+    webhook_retry_seconds: int = 30
+    webhook_retry_hours: int = 72
+    webhook_timeout_seconds: int = 10
+    webhooks_allow_private: bool = False
+    admin_email: str = ""
     sign_in_minutes: int = 30
     v2_max_file_bytes: int = 25 * 1024 * 1024
     log_level: str = "info"

@@ -33,6 +33,9 @@ class Organization(Table, tablename="hub_organization"):
     id = Varchar(length=64, primary_key=True)
     name = Varchar(length=200)
     created_at = Timestamptz()
+    # Where the hub writes to the shop's admins (a webhook endpoint disabled
+    # after days of failures, say); "" falls back to ``HUB_ADMIN_EMAIL``.
+    contact_email = Varchar(length=320, default="")
 
 
 class ApiKey(Table, tablename="hub_api_key"):
@@ -352,6 +355,74 @@ class OutboxMessage(Table, tablename="hub_outbox_message"):
     sent_at = Timestamptz(null=True, default=None)
 
 
+class Event(Table, tablename="hub_event"):
+    """Something that happened, written in the transaction that made it
+    happen: a plugin hook's call (``kind`` ``hook``, ``type`` the hook's name,
+    ``payload`` its arguments) or a webhook event for the shop's endpoints
+    (``kind`` ``webhook``, ``type`` such as ``purchase.completed``,
+    ``payload`` the exact JSON body sent)."""
+
+    id = Varchar(length=40, primary_key=True)
+    org = Varchar(length=64, default="", index=True)
+    kind = Varchar(length=20)
+    type = Varchar(length=60)
+    payload = JSON(default={})
+    created_at = Timestamptz(index=True)
+
+
+class EventDelivery(Table, tablename="hub_event_delivery"):
+    """One event owed to one receiver (``target``: ``plugin:<name>`` or
+    ``endpoint:<id>``), delivered by the worker with retries. Unique per
+    event and target (index in the migration)."""
+
+    id = Varchar(length=40, primary_key=True)
+    org = Varchar(length=64, default="", index=True)
+    event = Varchar(length=40, index=True)
+    target = Varchar(length=120)
+    endpoint = Varchar(length=40, null=True, default=None, index=True)
+    status = Varchar(length=20, default="pending", index=True)
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz(index=True)
+    claimed_until = Timestamptz(null=True, default=None)
+    last_error = Text(default="")
+    created_at = Timestamptz()
+    delivered_at = Timestamptz(null=True, default=None)
+
+
+class WebhookEndpoint(Table, tablename="hub_webhook_endpoint"):
+    """A URL of the shop's that receives signed webhook events. The signing
+    secret is stored sealed (the hub must sign with it); the previous one
+    keeps signing beside it for a day after a rotation."""
+
+    id = Varchar(length=40, primary_key=True)
+    org = Varchar(length=64, index=True)
+    url = Varchar(length=2000)
+    events = JSON(default=[])
+    description = Text(default="")
+    sealed_secret = Text()
+    previous_sealed_secret = Text(default="")
+    previous_secret_until = Timestamptz(null=True, default=None)
+    status = Varchar(length=20, default="enabled")
+    disabled_reason = Text(default="")
+    failing_since = Timestamptz(null=True, default=None)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class WebhookAttempt(Table, tablename="hub_webhook_attempt"):
+    """One HTTP attempt to deliver an event to an endpoint: its log line."""
+
+    id = Varchar(length=40, primary_key=True)
+    endpoint = Varchar(length=40, index=True)
+    delivery = Varchar(length=40, index=True)
+    event = Varchar(length=40)
+    attempted_at = Timestamptz()
+    status_code = Integer(null=True, default=None)
+    latency_ms = Integer(default=0)
+    response_excerpt = Text(default="")
+    error = Text(default="")
+
+
 class BuyerSignIn(Table, tablename="hub_buyer_sign_in"):
     """A one-time sign-in link requested on ``/my`` (hash only)."""
 
@@ -414,6 +485,10 @@ ALL_TABLES: list[type[Table]] = [
     PaymentReversal,
     PurchasePayment,
     OutboxMessage,
+    Event,
+    EventDelivery,
+    WebhookEndpoint,
+    WebhookAttempt,
     BuyerSignIn,
     BuyerSession,
     RateLimit,

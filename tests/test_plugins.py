@@ -20,6 +20,7 @@ from hub.plugins import PluginLoadError, RenderedEmail, describe, first_result, 
 from hub.services.purchases import PurchaseIn, PurchaseItem, record_purchase
 from hub.tables import OutboxMessage
 from hub.testing.app import hub_client, make_app, make_org
+from hub.testing.events import events_settled
 from tests.test_tokens_api import ready_product
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -121,6 +122,7 @@ async def test_event_hooks_run_after_the_commit_and_a_failing_plugin_undoes_noth
         order = PurchaseIn(org="shop", provider="api", provider_ref="o-1", customer_email="a@example.com", items=[PurchaseItem("pack")], amount=500, currency="usd")
         first = await record_purchase(app.state.hub, order)
         await record_purchase(app.state.hub, order)  # a replay announces nothing
+        await events_settled(app.state.hub)
 
         lines = [json.loads(line) for line in log.read_text().splitlines()]
         assert lines == [{"purchase": first.purchase["id"], "shop": "shop", "provider": "api", "amount": 500, "currency": "usd", "tokens": 1}]

@@ -52,6 +52,7 @@ class IntegrationController(Controller):
     async def generate_download_url(self, hub: Hub, principal: Principal, data: DownloadUrlRequest) -> dict:
         try:
             secret, token, product, version = await token_service.mint_token(
+                hub,
                 principal.org,
                 data.product_id,
                 version=data.version,

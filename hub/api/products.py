@@ -153,6 +153,7 @@ class ProductController(Controller):
     @post("/{product_id:str}/tokens", summary="Mint a download token")
     async def create_token(self, hub: Hub, principal: Principal, product_id: str, data: TokenCreate) -> dict:
         secret, token, product, version = await token_service.mint_token(
+            hub,
             principal.org,
             product_id,
             version=data.version,
@@ -186,7 +187,7 @@ class ProductController(Controller):
     @delete("/{product_id:str}/tokens/{token_id:str}", summary="Revoke a token (admin)", status_code=200)
     async def revoke_token(self, hub: Hub, principal: Principal, product_id: str, token_id: str) -> dict:
         principal.require("admin")
-        row = await token_service.revoke_token(principal.org, product_id, token_id)
+        row = await token_service.revoke_token(hub, principal.org, product_id, token_id)
         product = await product_service.find_product(principal.org, product_id)
         version = await Version.select(Version.version).where(Version.id == row["version"]).first()
         return {"success": True, "data": {"token": shapes.token(hub, row, product, version["version"])}}

@@ -83,6 +83,7 @@ def pagination(total: int, limit: int, offset: int) -> dict:
 def purchase(row: dict) -> dict:
     return {
         "id": row["id"],
+        "orgId": row["org"],
         "provider": row["provider"],
         "providerRef": row["provider_ref"],
         "customerEmail": row["customer_email"],
@@ -105,5 +106,49 @@ def purchase(row: dict) -> dict:
                 "revoked": t["revoked_at"] is not None,
             }
             for t in row.get("tokens", [])
+        ],
+    }
+
+
+def webhook_endpoint(row: dict, secret: str | None = None) -> dict:
+    """An endpoint; ``secret`` only when just created or rotated (shown once)."""
+    shaped = {
+        "id": row["id"],
+        "url": row["url"],
+        "events": row["events"],
+        "description": row["description"],
+        "status": row["status"],
+        "disabledReason": row["disabled_reason"] or None,
+        "failingSince": iso(row["failing_since"]),
+        "createdAt": iso(row["created_at"]),
+        "updatedAt": iso(row["updated_at"]),
+    }
+    if secret is not None:
+        shaped["secret"] = secret
+    return shaped
+
+
+def webhook_delivery(row: dict) -> dict:
+    """One event owed to an endpoint, with every attempt made."""
+    return {
+        "id": row["id"],
+        "eventId": row["event"],
+        "eventType": row.get("event_type"),
+        "status": row["status"],
+        "attempts": row["attempts"],
+        "nextAttemptAt": iso(row["next_attempt_at"]) if row["status"] == "pending" else None,
+        "lastError": row["last_error"] or None,
+        "createdAt": iso(row["created_at"]),
+        "deliveredAt": iso(row["delivered_at"]),
+        "attemptLog": [
+            {
+                "at": iso(a["attempted_at"]),
+                "statusCode": a["status_code"],
+                "latencyMs": a["latency_ms"],
+                "response": a["response_excerpt"] or None,
+                "error": a["error"] or None,
+                "succeeded": not a["error"],
+            }
+            for a in row.get("attempt_log", [])
         ],
     }

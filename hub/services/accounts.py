@@ -46,7 +46,12 @@ async def describe_principal(principal: Principal) -> dict:
     }
 
 
-async def create_organization(org_id: str, name: str | None = None) -> dict:
+async def create_organization(org_id: str, name: str | None = None, *, contact_email: str | None = None) -> dict:
+    """Create a tenant; ``contact_email`` is where the hub writes to its admins."""
+    if contact_email:
+        from hub.services.tokens import check_email
+
+        contact_email = check_email(contact_email, field="contact email")
     if not ORG_ID.match(org_id or ""):
         raise Invalid(
             "Organization id must be 1-63 lower-case letters, digits or hyphens, starting with a letter or digit",
@@ -54,7 +59,9 @@ async def create_organization(org_id: str, name: str | None = None) -> dict:
         )
     if await Organization.exists().where(Organization.id == org_id):
         raise Conflict(f"Organization {org_id} already exists")
-    await Organization.insert(Organization(id=org_id, name=name or org_id, created_at=utcnow()))
+    await Organization.insert(
+        Organization(id=org_id, name=name or org_id, created_at=utcnow(), contact_email=contact_email or "")
+    )
     return {"id": org_id, "name": name or org_id}
 
 

@@ -40,13 +40,14 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from urllib.parse import urlsplit
 
-from hub.clock import utcnow
+from hub.clock import iso, utcnow
 from hub.context import Hub
 from hub.db import is_sqlite, write_transaction
 from hub.errors import Invalid
 from hub.faults import crash_point
 from hub.plugins import RenderedEmail
 from hub.secrets import new_id
+from hub.services.events import emit
 from hub.services.workers import WorkerIdentity, is_certainly_dead, this_worker
 from hub.tables import OutboxMessage
 from piccolo.columns.combination import Combinable
@@ -230,14 +231,24 @@ async def deliver(hub: Hub, row: dict) -> bool:
         await hub.mailer.send(message)
         crash_point("outbox.sent")
     except Exception as problem:  # any mailer failure is retried, never lost
-        final = await record_failure(
-            OutboxMessage,
-            row,
-            problem,
-            max_attempts=hub.settings.outbox_max_attempts,
-            backoff_seconds=hub.settings.outbox_backoff_seconds,
-            release={OutboxMessage.claimed_by: None},
-        )
+        async with write_transaction(hub.engine):
+            final = await record_failure(
+                OutboxMessage,
+                row,
+                problem,
+                max_attempts=hub.settings.outbox_max_attempts,
+                backoff_seconds=hub.settings.outbox_backoff_seconds,
+                release={OutboxMessage.claimed_by: None},
+            )
+            if final:
+                await emit(
+                    hub, "email_failed", org=row["org"],
+                    message={
+                        "id": row["id"], "kind": row["kind"], "recipient": row["recipient"],
+                        "attempts": row["attempts"] + 1, "error": f"{type(problem).__name__}: {problem}"[:2000],
+                        "createdAt": iso(row["created_at"]),
+                    },
+                )
         log.warning(
             "Email %s to %s failed (attempt %d%s): %s",
             row["id"], row["recipient"], row["attempts"] + 1, ", giving up" if final else "", problem,

@@ -3,10 +3,11 @@ a delivery email (unless a refund or dispute of its payment came first:
 see :mod:`hub.services.reversals`).
 
 :func:`record_purchase` writes the purchase, one token per item and the
-delivery email (into the outbox) in one transaction, so a crash leaves all
-of it or none; the same provider reference recorded again yields the first
-purchase, unchanged, and no second email. Plugins are told after the
-commit.
+delivery email (into the outbox) and its events (``purchase_recorded``,
+``tokens_minted``: see :mod:`hub.services.events`) in one transaction, so a
+crash leaves all of it or none; the same provider reference recorded again
+yields the first purchase, unchanged, and no second email or event. The
+worker tells the plugins and webhook endpoints after the commit.
 """
 
 from __future__ import annotations
@@ -15,17 +16,19 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from hub.api import shapes
 from hub.clock import utcnow
 from hub.context import Hub
 from hub.db import UNIQUE_VIOLATIONS, write_transaction
 from hub.errors import HubError, Invalid
 from hub.inputs import check_text
-from hub.plugins import first_result, notify
+from hub.plugins import first_result
 from hub.secrets import new_id
+from hub.services.events import emit
 from hub.services.outbox import queue_email
 from hub.services.products import find_product
-from hub.services.tokens import check_email, deliverable_version, mint_for_version
 from hub.services.reversals import PAID, REVOKING, payment_status
+from hub.services.tokens import check_email, deliverable_version, mint_for_version, token_records
 from hub.tables import DownloadToken, Organization, Purchase, PurchasePayment
 
 ATTEMPTS = 3
@@ -155,6 +158,11 @@ async def record_in_transaction(hub: Hub, order: PurchaseIn) -> RecordedPurchase
             changes[Purchase.refunded_at] = utcnow()
         await Purchase.update(changes).where(Purchase.id == purchase_id)
     purchase = await Purchase.select().where(Purchase.id == purchase_id).output(load_json=True).first()
+    await emit(
+        hub, "purchase_recorded", org=order.org,
+        purchase=lambda: purchase_record(order.org, purchase_id),
+        tokens=lambda: token_records(hub, [token["id"] for _, token in minted]),
+    )
     return RecordedPurchase(purchase, minted, created=True)
 
 
@@ -165,6 +173,7 @@ async def deliver_purchase(hub: Hub, purchase: dict) -> list[tuple[str, dict]]:
     problems = [purchase["problem"]] if purchase["problem"] else []
     email = purchase["customer_email"]
     minted: list[tuple[str, dict]] = []
+    minted_records: list[dict] = []
     delivered: list[dict] = []
     if not purchase["items"]:
         problems.append("the order names no product")
@@ -185,6 +194,7 @@ async def deliver_purchase(hub: Hub, purchase: dict) -> list[tuple[str, dict]]:
             purchase=purchase["id"],
         )
         minted.append((secret, token))
+        minted_records.append(shapes.token(hub, token, product, version["version"]))
         delivered.append({"product": product, "version": version, "secret": secret, "token": token})
     if not email and delivered:
         problems.append("no customer email: the links were not sent")
@@ -195,7 +205,16 @@ async def deliver_purchase(hub: Hub, purchase: dict) -> list[tuple[str, dict]]:
     ).where(Purchase.id == purchase["id"])
     if email and delivered:
         await queue_delivery_email(hub, purchase, delivered)
+    if minted_records:
+        await emit(hub, "tokens_minted", org=purchase["org"], tokens=minted_records)
     return minted
+
+
+async def purchase_record(org: str, purchase_id: str) -> dict:
+    """A purchase as the API shows it (with its tokens): what hooks and
+    webhooks receive."""
+    rows, _ = await list_purchases(org, customer_email=None, limit=1, offset=0, purchase_id=purchase_id)
+    return shapes.purchase(rows[0])
 
 
 async def queue_delivery_email(hub: Hub, purchase: dict, delivered: list[dict]) -> None:
@@ -229,14 +248,10 @@ async def queue_delivery_email(hub: Hub, purchase: dict, delivered: list[dict]) 
 
 
 async def announce(hub: Hub, result: RecordedPurchase) -> None:
-    """After the commit: wake the mail worker and tell the plugins."""
-    if not result.created:
-        return
-    hub.outbox_wakeup.set()
-    tokens = [token for _, token in result.tokens]
-    await notify(hub.plugins, "purchase_recorded", hub=hub, purchase=result.purchase, tokens=tokens)
-    if tokens:
-        await notify(hub.plugins, "tokens_minted", hub=hub, tokens=tokens)
+    """After the commit: wake the worker (email and events are waiting)."""
+    if result.created:
+        hub.outbox_wakeup.set()
+        hub.events_wakeup.set()
 
 
 async def list_purchases(

@@ -20,15 +20,15 @@ that fails or is cancelled, or a dispute won, gives access back.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
 from hub.db import write_transaction
-from hub.plugins import notify
 from hub.secrets import new_id
+from hub.services.events import emit
 from hub.tables import DownloadToken, PaymentReversal, Purchase, PurchasePayment
 
 REFUND = "refund"
@@ -178,27 +178,44 @@ async def settle_status(hub: Hub, purchase: dict) -> Transition | None:
     purchase = await Purchase.select().where(Purchase.id == purchase["id"]).output(load_json=True).first()
     minted: list[dict] = []
     if after == PAID and purchase["delivered_at"] is None:
-        # Recorded while refunded or on hold: its links were never made.
+        # Recorded while refunded or on hold: its links were never made
+        # (deliver_purchase records their tokens_minted event).
         minted = [token for _, token in await deliver_purchase(hub, purchase)]
         purchase = await Purchase.select().where(Purchase.id == purchase["id"]).output(load_json=True).first()
+    await record_transition_event(hub, purchase, before, after, revoked)
     return Transition(purchase, before, after, revoked, minted)
 
 
+async def record_transition_event(hub: Hub, purchase: dict, before: str, after: str, revoked: list[dict]) -> None:
+    """Record the event of a status change (in its transaction):
+    ``purchase_refunded``, ``purchase_suspended`` or ``purchase_restored``."""
+    # Both modules import this one.
+    from hub.services.purchases import purchase_record
+    from hub.services.tokens import token_records
+
+    org = purchase["org"]
+
+    def record() -> Awaitable[dict]:
+        return purchase_record(org, purchase["id"])
+
+    if after in REVOKING:
+        if before not in REVOKING:
+            await emit(
+                hub, "purchase_refunded", org=org, purchase=record,
+                revoked_tokens=lambda: token_records(hub, [token["id"] for token in revoked]),
+            )
+    elif after == ON_HOLD:
+        await emit(hub, "purchase_suspended", org=org, purchase=record)
+    else:
+        await emit(hub, "purchase_restored", org=org, purchase=record)
+
+
 async def announce_transition(hub: Hub, transition: Transition | None) -> None:
-    """After the commit: tell the plugins (and wake the mail worker)."""
+    """After the commit: wake the worker (an email or events may wait)."""
     if transition is None:
         return
     hub.outbox_wakeup.set()
-    purchase = transition.purchase
-    if transition.after in REVOKING:
-        if transition.before not in REVOKING:
-            await notify(hub.plugins, "purchase_refunded", hub=hub, purchase=purchase, revoked_tokens=transition.revoked_tokens)
-    elif transition.after == ON_HOLD:
-        await notify(hub.plugins, "purchase_suspended", hub=hub, purchase=purchase)
-    else:
-        await notify(hub.plugins, "purchase_restored", hub=hub, purchase=purchase)
-    if transition.minted_tokens:
-        await notify(hub.plugins, "tokens_minted", hub=hub, tokens=transition.minted_tokens)
+    hub.events_wakeup.set()
 
 
 async def record_reversal(hub: Hub, reversal: ReversalIn) -> str:

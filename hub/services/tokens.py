@@ -12,10 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from hub.api import shapes
 from hub.clock import as_aware, utcnow
-from hub.db import one_connection, one_write_connection
+from hub.context import Hub
+from hub.db import one_connection, write_transaction
 from hub.errors import Conflict, Forbidden, Gone, Invalid, NotFound
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, hash_secret, new_id, new_secret
+from hub.services.events import emit
 from hub.services.media import deliverable_media_files
 from hub.services.products import find_product, find_version
 from hub.services.reversals import ON_HOLD as ON_HOLD_STATUS
@@ -72,6 +75,7 @@ async def deliverable_version(product: dict, version: str | None) -> dict:
 
 
 async def mint_token(
+    hub: Hub,
     org: str,
     product_id: str,
     *,
@@ -83,11 +87,12 @@ async def mint_token(
     metadata: Any = None,
     purchase: str | None = None,
 ) -> tuple[str, dict, dict, dict]:
-    """Mint a token; returns ``(secret, token, product, version)``."""
-    async with one_write_connection(DownloadToken._meta.db):
+    """Mint a token and record its ``tokens_minted`` event; returns
+    ``(secret, token, product, version)``."""
+    async with write_transaction(hub.engine):
         product = await find_product(org, product_id)
         version_row = await deliverable_version(product, version)
-        return await mint_for_version(
+        minted = await mint_for_version(
             org,
             product,
             version_row,
@@ -98,6 +103,26 @@ async def mint_token(
             metadata=metadata,
             purchase=purchase,
         )
+        secret, token, product, version_row = minted
+        await emit(hub, "tokens_minted", org=org, tokens=[shapes.token(hub, token, product, version_row["version"])])
+        return minted
+
+
+async def token_records(hub: Hub, token_ids: list[str]) -> list[dict]:
+    """Tokens as the API shows them (no secret, no hash): what hooks and
+    webhooks receive."""
+    if not token_ids:
+        return []
+    rows = await DownloadToken.select(
+        *DownloadToken.all_columns(),
+        DownloadToken.product.slug.as_alias("product_slug"),
+        DownloadToken.product.name.as_alias("product_name"),
+        DownloadToken.version.version.as_alias("version_name"),
+    ).where(DownloadToken.id.is_in(token_ids)).output(load_json=True)
+    return [
+        shapes.token(hub, row, {"slug": row["product_slug"], "name": row["product_name"]}, row["version_name"])
+        for row in rows
+    ]
 
 
 async def mint_for_version(
@@ -160,13 +185,24 @@ async def list_tokens(org: str, product_id: str, *, limit: int, offset: int) -> 
     return rows, total, product
 
 
-async def revoke_token(org: str, product_id: str, token_id: str) -> dict:
-    product = await find_product(org, product_id)
-    condition = (DownloadToken.id == token_id) & (DownloadToken.org == org) & (DownloadToken.product == product["id"])
-    if not await DownloadToken.exists().where(condition):
-        raise NotFound(f"Token {token_id} not found")
-    await DownloadToken.update({DownloadToken.revoked_at: utcnow()}).where(condition, DownloadToken.revoked_at.is_null())
-    return await DownloadToken.select().where(DownloadToken.id == token_id).output(load_json=True).first()
+async def revoke_token(hub: Hub, org: str, product_id: str, token_id: str) -> dict:
+    """Revoke a token (once: revoking it again changes nothing and records
+    no second ``token_revoked`` event)."""
+    async with write_transaction(hub.engine):
+        product = await find_product(org, product_id)
+        condition = (DownloadToken.id == token_id) & (DownloadToken.org == org) & (DownloadToken.product == product["id"])
+        if not await DownloadToken.exists().where(condition):
+            raise NotFound(f"Token {token_id} not found")
+        revoked = await DownloadToken.update({DownloadToken.revoked_at: utcnow()}).where(
+            condition, DownloadToken.revoked_at.is_null()
+        ).returning(DownloadToken.id)
+        if revoked:
+
+            async def record() -> dict:
+                return (await token_records(hub, [token_id]))[0]
+
+            await emit(hub, "token_revoked", org=org, token=record)
+        return await DownloadToken.select().where(DownloadToken.id == token_id).output(load_json=True).first()
 
 
 _READY_VERSIONS: dict[str, tuple[dict, list[dict]]] = {}

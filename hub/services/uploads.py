@@ -28,6 +28,7 @@ import logging
 import math
 from typing import Any
 
+from hub.api import shapes
 from hub.clock import utcnow
 from hub.context import Hub
 from hub.db import is_sqlite, write_transaction
@@ -35,6 +36,7 @@ from hub.errors import Conflict, HubError, Invalid, NotFound, Unavailable
 from hub.faults import crash_point
 from hub.manifest import normalize_path
 from hub.secrets import new_id
+from hub.services.events import emit
 from hub.services.products import find_product, find_version
 from hub.storage import BlobInfo, StorageError
 from hub.tables import Product, UploadPart, Version, VersionFile
@@ -163,7 +165,7 @@ async def start_upload(hub: Hub, org: str, product_id: str, version: str, path: 
     if file is None:
         raise NotFound(f"No file {path!r} in the manifest of version {version}", field="path")
     if file["status"] == "ready":
-        await _finish_version_if_complete(version_row["id"])  # repairs what an old crash left
+        await _finish_version_if_complete(hub, version_row["id"])  # repairs what an old crash left
         raise Conflict(f"File {path!r} of version {version} is already uploaded", field="path")
     if file["upload_id"] is None:
         try:
@@ -271,7 +273,7 @@ async def complete_upload(hub: Hub, org: str, upload_id: str, client_parts: list
     file = await _file_for_upload(org, upload_id)
     if file["status"] == "ready":
         # Completed before: this is a retry whose first answer was lost.
-        version = await _finish_version_if_complete(file["version"])
+        version = await _finish_version_if_complete(hub, file["version"])
         return {"file": await _file_row(file["id"]), "version": version}
     plan = part_plan(file["size"], hub.settings.upload_part_size)
     etags = _listed_etags(client_parts) if client_parts is not None else await _received_etags(file, upload_id)
@@ -305,7 +307,7 @@ async def complete_upload(hub: Hub, org: str, upload_id: str, client_parts: list
             raise Conflict(f"Upload {upload_id} was aborted while it completed; initiate it again")
         await UploadPart.delete().where(UploadPart.file == file["id"], UploadPart.upload_id == upload_id)
         crash_point("upload.file-ready")
-        version = await _finish_version_if_complete(file["version"])
+        version = await _finish_version_if_complete(hub, file["version"])
     return {"file": await _file_row(file["id"]), "version": version}
 
 
@@ -400,16 +402,29 @@ async def _file_row(file_id: str) -> dict:
     return await VersionFile.select().where(VersionFile.id == file_id).first()
 
 
-async def _finish_version_if_complete(version_id: str) -> dict:
-    """Mark the version ready once its last file is in, and make it the
-    product's active version when the product has none yet."""
+async def _finish_version_if_complete(hub: Hub, version_id: str) -> dict:
+    """Mark the version ready once its last file is in (recording its
+    ``version_ready`` event), and make it the product's active version when
+    the product has none yet."""
     waiting = await VersionFile.count().where(VersionFile.version == version_id, VersionFile.status != "ready")
     if waiting == 0:
-        await Version.update({Version.status: "ready", Version.ready_at: utcnow()}).where(
+        became_ready = await Version.update({Version.status: "ready", Version.ready_at: utcnow()}).where(
             Version.id == version_id, Version.status != "ready"
-        )
+        ).returning(Version.id)
         version = await Version.select().where(Version.id == version_id).first()
         await Product.update({Product.active_version: version_id, Product.updated_at: utcnow()}).where(
             Product.id == version["product"], Product.active_version.is_null()
         )
+        if became_ready:
+
+            async def product_record() -> dict:
+                product = await Product.select().where(Product.id == version["product"]).output(load_json=True).first()
+                active = await Version.select().where(Version.id == product["active_version"]).first()
+                return shapes.product(product, active)
+
+            async def version_record() -> dict:
+                files = await VersionFile.select().where(VersionFile.version == version_id)
+                return shapes.version({**version, "files": files})
+
+            await emit(hub, "version_ready", org=version["org"], product=product_record, version=version_record)
     return await Version.select().where(Version.id == version_id).first()

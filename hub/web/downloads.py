@@ -21,10 +21,11 @@ from litestar.types import ASGIApp
 from hub.client_ip import client_ip
 from hub.clock import as_aware, iso
 from hub.context import Hub
-from hub.db import one_connection
+from hub.api import shapes
+from hub.db import one_connection, write_transaction
 from hub.errors import NotFound
 from hub.http_range import RangeNotSatisfiable, etag_for, if_range_allows_partial, parse_range
-from hub.plugins import notify
+from hub.services.events import emit
 from hub.services import downloads as download_service
 from hub.services.tokens import Grant, PurchaseOnHold, resolve_token
 from hub.storage.base import content_disposition_attachment
@@ -218,18 +219,22 @@ class DownloadController(Controller):
             ip=client_ip(request),
             user_agent=request.headers.get("user-agent", ""),
         )
-        transfer = await download_service.begin_transfer(session.id, file["id"], start, end, len(grant.files))
-        await notify(
-            hub.plugins, "download_started", hub=hub, token=grant.token, file=file,
-            session_id=session.id, first_in_session=session.spent,
-        )
+        token_record = shapes.token(hub, grant.token, grant.product, grant.version["version"])
+        file_record = {key: file.get(key) for key in ("id", "path", "size", "sha256")}
+        async with write_transaction(hub.engine):
+            transfer = await download_service.begin_transfer(session.id, file["id"], start, end, len(grant.files))
+            await emit(
+                hub, "download_started", org=grant.token["org"], token=token_record, file=file_record,
+                session_id=session.id, first_in_session=session.spent,
+            )
 
         async def on_finish(sent: int, completed: bool, redirected: bool = False) -> None:
-            await download_service.finish_transfer(transfer, sent, completed, redirected=redirected)
-            await notify(
-                hub.plugins, "download_finished", hub=hub, token=grant.token, file=file,
-                bytes_sent=sent, completed=completed,
-            )
+            async with write_transaction(hub.engine):
+                await download_service.finish_transfer(transfer, sent, completed, redirected=redirected)
+                await emit(
+                    hub, "download_finished", org=grant.token["org"], token=token_record, file=file_record,
+                    bytes_sent=sent, completed=completed,
+                )
 
         if hub.settings.download_redirect:
             url = await hub.blobs.presign_get(

@@ -29,10 +29,11 @@ def _log_path(hub) -> Path:
 
 @hookimpl
 def purchase_recorded(hub, purchase, tokens):
-    # Called once per purchase, after it is committed (never for a replay).
+    # Called by the worker after the purchase is committed (never for a
+    # replay); ``purchase`` is shaped as GET /api/purchases shows it.
     line = {
         "purchase": purchase["id"],
-        "shop": purchase["org"],
+        "shop": purchase["orgId"],
         "provider": purchase["provider"],
         "amount": purchase["amount"],
         "currency": purchase["currency"],

@@ -1,0 +1,198 @@
+"""Durable events: written with the change they announce, delivered by the worker.
+
+:func:`emit` runs inside the caller's transaction. It writes the event, and
+one *delivery* for each receiver that wants it: every plugin implementing
+the hook (``plugin:<name>``) and every enabled webhook endpoint of the
+organization subscribed to the matching webhook event (``endpoint:<id>``).
+The change and its event commit together or not at all, so no plugin slows
+the request that caused the event, and an event a receiver fails to take is
+not lost.
+
+The worker (inline in ``continuata-hub serve``, or ``continuata-hub
+worker``, several at once) claims due deliveries with a lease
+(:func:`hub.services.outbox.claim_rows`), so two workers never deliver one at the same
+time, and records each outcome: ``delivered``; or ``pending`` again with an
+exponential backoff; or ``failed``, visible with its last error, after the
+last try.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from datetime import timedelta
+from typing import Any
+
+from hub.clock import iso, utcnow
+from hub.context import Hub
+from hub.plugins import await_me_maybe
+from hub.secrets import new_id
+from hub.services.webhook_events import announced, announces, subscribes
+from hub.tables import Event, EventDelivery, WebhookEndpoint
+
+log = logging.getLogger("hub.events")
+
+PLUGIN = "plugin:"
+ENDPOINT = "endpoint:"
+
+
+def _receivers(hub: Hub, hook: str) -> list[str]:
+    """The names of the plugins implementing ``hook`` (none for a hook that
+    no loaded plugin declares)."""
+    caller = getattr(hub.plugins.hook, hook, None)
+    if caller is None:
+        return []
+    return [impl.plugin_name for impl in reversed(caller.get_hookimpls())]
+
+
+async def emit(hub: Hub, hook: str, *, org: str, **records: Any) -> list[str]:
+    """Record that ``hook``'s event happened; returns the ids of the events written.
+
+    Call it inside the transaction of the change it announces. ``records``
+    are the hook's arguments (without ``hub``, which the worker passes): they
+    go through the database, so they must serialize to JSON (the API's
+    shapes: ISO times, product slugs and version strings). A record may be
+    given as a function returning it (or an awaitable of it): it is built
+    only when some plugin or endpoint will receive the event, which spares
+    a sale the queries when nobody listens.
+    """
+    plugins = _receivers(hub, hook)
+    endpoints = []
+    if announces(hook):
+        # Webhook events are stored while the organization has endpoints at
+        # all, so that a disabled one can be sent what it missed once enabled.
+        endpoints = await WebhookEndpoint.select(WebhookEndpoint.id, WebhookEndpoint.events, WebhookEndpoint.status).where(
+            WebhookEndpoint.org == org
+        ).output(load_json=True)
+    if not plugins and not endpoints:
+        return []
+    records = {name: await await_me_maybe(value) for name, value in records.items()}
+
+    now = utcnow()
+    events: list[Event] = []
+    deliveries: list[EventDelivery] = []
+
+    def owe(event_id: str, target: str, endpoint: str | None = None) -> None:
+        deliveries.append(
+            EventDelivery(
+                id=new_id("dlv"), org=org, event=event_id, target=target, endpoint=endpoint,
+                status="pending", attempts=0, next_attempt_at=now, created_at=now,
+            )
+        )
+
+    if plugins:
+        event_id = new_id("evt")
+        events.append(Event(id=event_id, org=org, kind="hook", type=hook, payload=records, created_at=now))
+        for name in plugins:
+            owe(event_id, PLUGIN + name)
+    if endpoints:
+        for event_type, data in announced(hook, records):
+            event_id = new_id("evt")
+            payload = {"id": event_id, "type": event_type, "timestamp": iso(now), "data": data}
+            events.append(Event(id=event_id, org=org, kind="webhook", type=event_type, payload=payload, created_at=now))
+            for endpoint in endpoints:
+                if endpoint["status"] == "enabled" and subscribes(endpoint["events"], event_type):
+                    owe(event_id, ENDPOINT + endpoint["id"], endpoint["id"])
+    if events:
+        await Event.insert(*events)
+    if deliveries:
+        await EventDelivery.insert(*deliveries)
+        # The worker may look before the caller commits; it then finds the
+        # deliveries on its next poll.
+        hub.events_wakeup.set()
+    return [event.id for event in events]
+
+
+async def call_plugin(hub: Hub, plugin_name: str, hook: str, payload: dict) -> None:
+    """Call one plugin's implementation of an event hook with the stored records.
+
+    A synchronous implementation runs in a thread, so that a plugin that
+    blocks (a slow HTTP call, a ``time.sleep``) cannot stall the server.
+    """
+    caller = getattr(hub.plugins.hook, hook, None)
+    impl = next((i for i in (caller.get_hookimpls() if caller else []) if i.plugin_name == plugin_name), None)
+    if impl is None:
+        raise LookupError(f"plugin {plugin_name!r} is not loaded in this process (or no longer implements {hook})")
+    arguments = {"hub": hub, **payload}
+    wanted = {name: arguments[name] for name in impl.argnames}
+
+    async def call() -> None:
+        if inspect.iscoroutinefunction(impl.function):
+            await impl.function(**wanted)
+        else:
+            await await_me_maybe(await asyncio.to_thread(impl.function, **wanted))
+
+    # A plugin stuck for good must not hold up every later event: past the
+    # timeout the attempt counts as failed and is retried (a thread that is
+    # still running is left to finish on its own).
+    try:
+        await asyncio.wait_for(call(), timeout=hub.settings.event_timeout_seconds)
+    except TimeoutError:
+        raise TimeoutError(f"the hook did not return within {hub.settings.event_timeout_seconds} s") from None
+
+
+async def _record(delivery: dict, **changes: Any) -> None:
+    await EventDelivery.update({getattr(EventDelivery, k): v for k, v in changes.items()}).where(
+        EventDelivery.id == delivery["id"]
+    )
+
+
+async def deliver_to_plugin(hub: Hub, delivery: dict, event: dict) -> bool:
+    """Call the plugin; on failure, back off or give up after the last try."""
+    plugin_name = delivery["target"][len(PLUGIN):]
+    attempts = delivery["attempts"] + 1
+    try:
+        await call_plugin(hub, plugin_name, event["type"], event["payload"])
+    except Exception as problem:  # a plugin's bug: retried, then left visible, never lost silently
+        final = attempts >= hub.settings.event_max_attempts
+        delay = timedelta(seconds=hub.settings.event_retry_seconds * 2 ** (attempts - 1))
+        await _record(
+            delivery,
+            status="failed" if final else "pending",
+            attempts=attempts,
+            next_attempt_at=utcnow() + delay,
+            claimed_until=None,
+            last_error=f"{type(problem).__name__}: {problem}"[:2000],
+        )
+        log.warning(
+            "Plugin %s failed in hook %s for event %s (attempt %d%s): %s",
+            plugin_name, event["type"], event["id"], attempts, ", giving up" if final else "", problem,
+            exc_info=problem,
+        )
+        return False
+    await _record(delivery, status="delivered", attempts=attempts, delivered_at=utcnow(), claimed_until=None, last_error="")
+    return True
+
+
+async def deliver_due_events(hub: Hub, limit: int = 20) -> int:
+    """One pass: claim due deliveries and deliver them; the number tried.
+
+    Deliveries of one pass run concurrently: a slow webhook endpoint (up to
+    its timeout) must not hold up the others or the plugins.
+    """
+    from hub.services.outbox import claim_rows  # the outbox imports this module
+    from hub.services.webhook_delivery import deliver_to_endpoint
+
+    batch = await claim_rows(hub, EventDelivery, claimed="sending", limit=limit)
+    if not batch:
+        return 0
+    events = {
+        row["id"]: row
+        for row in await Event.select().where(Event.id.is_in(list({d["event"] for d in batch}))).output(load_json=True)
+    }
+
+    async def deliver(delivery: dict) -> None:
+        event = events.get(delivery["event"])
+        try:
+            if event is None:
+                await _record(delivery, status="failed", claimed_until=None, last_error="the event was deleted")
+            elif delivery["target"].startswith(PLUGIN):
+                await deliver_to_plugin(hub, delivery, event)
+            else:
+                await deliver_to_endpoint(hub, delivery, event)
+        except Exception:  # a database hiccup: the lease runs out and the delivery is tried again
+            log.exception("Delivering event %s to %s failed", delivery["event"], delivery["target"])
+
+    await asyncio.gather(*(deliver(d) for d in batch))
+    return len(batch)
