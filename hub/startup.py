@@ -34,10 +34,6 @@ KNOWN_OUTSIDE_SETTINGS = frozenset({"HUB_API_URL", "HUB_API_KEY", "HUB_TEST_POST
 crash tests' ``HUB_TEST_CRASH_AT``, :mod:`hub.faults`), not as settings."""
 
 
-TEST_SETTINGS_PREFIX = "HUB_TEST_"
-"""Variables the test suite reads or hands to the processes it starts (``HUB_TEST_CRASH_AT``, see hub/faults.py)."""
-
-
 class StartupError(RuntimeError):
     """The process cannot start; the message is one line for the operator."""
 
@@ -138,7 +134,7 @@ def unknown_settings(present: Iterable[str], known: Iterable[str]) -> list[str]:
     known = sorted(set(known) | KNOWN_OUTSIDE_SETTINGS)
     lines = []
     for name in sorted(present):
-        if name in known or name.startswith(TEST_SETTINGS_PREFIX):
+        if name in known:
             continue
         nearest = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
         hint = f" (did you mean {nearest[0]}?)" if nearest else ""
