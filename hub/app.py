@@ -23,6 +23,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from hub import __version__
 from hub.api.buyers import BuyerController
+from hub.api.audit_trail import audit_trail_middleware
 from hub.api.dependencies import API_DEPENDENCIES
 from hub.api.errors import error_handler, main_api_error
 from hub.api.integration import IntegrationController
@@ -35,6 +36,7 @@ from hub.api.v2 import ROUTES as V2_ROUTES
 from hub.api.v2 import v2_error
 from hub.client_ip import ForwardedClientMiddleware
 from hub.api.webhooks import WebhookEndpointController
+from hub.console import console_error, console_router
 from hub.context import Hub
 from hub.db import connected, engine_from_url, migrate
 from hub.logs import guard_server_logs
@@ -145,6 +147,7 @@ def create_app(settings: Settings | None = None, *, plugins: pluggy.PluginManage
             WebhookEndpointController,
             DownloadController,
             MyController,
+            console_router(),
             *V1_ROUTES,
             *V2_ROUTES,
             *plugin_routes,
@@ -158,11 +161,12 @@ def create_app(settings: Settings | None = None, *, plugins: pluggy.PluginManage
                     "/api/v2": v2_error,
                     "/download": download_error,
                     "/my": my_error,
+                    "/console": console_error,
                 }
             ),
         },
         request_class=HubRequest,
-        middleware=[DefineMiddleware(ForwardedClientMiddleware, trusted=settings.trusted_proxy_networks), count_requests],
+        middleware=[DefineMiddleware(ForwardedClientMiddleware, trusted=settings.trusted_proxy_networks), count_requests, audit_trail_middleware],
         guards=[refuse_impossible_ids],
         lifespan=[lifespan],
         state=State({"hub": hub}),

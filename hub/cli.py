@@ -90,17 +90,116 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_keys_create(args: argparse.Namespace) -> int:
     from hub.services.accounts import create_api_key
+    from hub.services.audit import CLI_ACTOR, audit
 
     settings, _ = _checked_settings()
+
+    async def work():
+        secret, key = await create_api_key(args.org, args.role, label=args.label or "")
+        await audit(org=args.org, actor=CLI_ACTOR, action="api_key.create", target=key["id"], detail={"role": args.role})
+        return secret, key
+
     try:
-        secret, key = asyncio.run(
-            _with_database(settings, lambda: create_api_key(args.org, args.role, label=args.label or ""), check_key=False)
-        )
+        secret, key = asyncio.run(_with_database(settings, work, check_key=False))
     except HubError as problem:
         print(f"continuata-hub: {problem.message}", file=sys.stderr)
         return 1
     print(f"API key {key['id']} for {args.org}, role {args.role} (shown once, keep it safe):")
     print(secret)
+    return 0
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    """The password from standard input (``--password-stdin``, one line) or a prompt."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        sys.exit("continuata-hub: the passwords differ")
+    return first
+
+
+def _run_hub_work(settings: Settings, work) -> object:
+    try:
+        return asyncio.run(_with_database(settings, work))
+    except HubError as problem:
+        print(f"continuata-hub: {problem.message}", file=sys.stderr)
+        return None
+
+
+def cmd_users_create(args: argparse.Namespace) -> int:
+    """Create a console user (or add an existing one to ``--org``)."""
+    from hub.services.audit import CLI_ACTOR, audit
+    from hub.services.people import create_user
+
+    settings, _ = _checked_settings()
+    password = _read_password(args)
+
+    async def work():
+        user = await create_user(args.org, args.email, args.role, password)
+        await audit(org=args.org, actor=CLI_ACTOR, action="member.create", target=user["email"], detail={"role": args.role})
+        return user
+
+    user = _run_hub_work(settings, work)
+    if user is None:
+        return 1
+    print(f"{user['email']} is {args.role} of {args.org}. Sign in at {settings.public_url}/console/login")
+    return 0
+
+
+def cmd_users_reset_password(args: argparse.Namespace) -> int:
+    from hub.services.audit import CLI_ACTOR, audit
+    from hub.services.console_sessions import end_all_sessions
+    from hub.services.people import person, set_password
+
+    settings, _ = _checked_settings()
+    password = _read_password(args)
+
+    async def work():
+        user = await set_password(args.email, password)
+        # Whoever knew the old password is signed out everywhere.
+        await end_all_sessions(user["id"])
+        for org in (await person(user["id"])).roles:
+            await audit(org=org, actor=CLI_ACTOR, action="member.reset_password", target=user["email"])
+        return user
+
+    user = _run_hub_work(settings, work)
+    if user is None:
+        return 1
+    print(f"Password of {user['email']} changed; their console sessions were ended.")
+    return 0
+
+
+def cmd_keys_list(args: argparse.Namespace) -> int:
+    from hub.services.accounts import list_api_keys
+
+    settings, _ = _checked_settings()
+    keys = _run_hub_work(settings, lambda: list_api_keys(args.org))
+    if keys is None:
+        return 1
+    for key in keys:
+        state = f"revoked {key['revoked_at']:%Y-%m-%d}" if key["revoked_at"] else "active"
+        print(f"{key['id']}\t{key['role']}\t{state}\t{key['created_at']:%Y-%m-%d}\t{key['label']}")
+    return 0
+
+
+def cmd_keys_revoke(args: argparse.Namespace) -> int:
+    from hub.services.accounts import revoke_api_key
+    from hub.services.audit import CLI_ACTOR, audit
+
+    settings, _ = _checked_settings()
+
+    async def work():
+        key = await revoke_api_key(args.org, args.key_id)
+        await audit(org=key["org"], actor=CLI_ACTOR, action="api_key.revoke", target=key["id"])
+        return key
+
+    key = _run_hub_work(settings, work)
+    if key is None:
+        return 1
+    print(f"API key {key['id']} of {key['org']} revoked.")
     return 0
 
 
@@ -342,6 +441,26 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--role", choices=["viewer", "member", "admin"], default="member")
     create.add_argument("--label", help="a note saying what the key is for")
     create.set_defaults(run=cmd_keys_create)
+    listing = key_commands.add_parser("list", help="list an organization's API keys (never their secrets)")
+    listing.add_argument("--org", required=True)
+    listing.set_defaults(run=cmd_keys_list)
+    revoke = key_commands.add_parser("revoke", help="revoke an API key at once")
+    revoke.add_argument("key_id", help="the key's id, e.g. key_3f2a… (see keys list)")
+    revoke.add_argument("--org", help="only if the key belongs to this organization")
+    revoke.set_defaults(run=cmd_keys_revoke)
+
+    users = commands.add_parser("users", help="manage console users")
+    user_commands = users.add_subparsers(dest="users_command", required=True)
+    user_create = user_commands.add_parser("create", help="create a console user in an organization")
+    user_create.add_argument("--org", required=True)
+    user_create.add_argument("--email", required=True)
+    user_create.add_argument("--role", choices=["viewer", "member", "admin"], default="admin")
+    user_create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    user_create.set_defaults(run=cmd_users_create)
+    reset = user_commands.add_parser("reset-password", help="set a console user's password")
+    reset.add_argument("--email", required=True)
+    reset.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    reset.set_defaults(run=cmd_users_reset_password)
 
     worker = commands.add_parser("worker", help="process payment events, deliver queued email and events (run several at once if you like)")
     worker.set_defaults(run=cmd_worker)
@@ -378,7 +497,7 @@ def build_parser() -> argparse.ArgumentParser:
     email = commands.add_parser("email", help="email tools")
     email_commands = email.add_subparsers(dest="email_command", required=True)
     preview = email_commands.add_parser("preview", help="render an email template with sample data")
-    preview.add_argument("template", help="delivery, signin or webhook_disabled")
+    preview.add_argument("template", help="delivery, signin, webhook_disabled or console_invite")
     preview.add_argument("--html", metavar="FILE", help="also write the HTML version to FILE")
     preview.set_defaults(run=cmd_email_preview)
 

@@ -35,4 +35,11 @@ def webhook_disabled(settings: Settings) -> dict:
             "reason": "failing since 2026-11-27T12:00:00+00:00; last error: answered 503", "hours": settings.webhook_retry_hours}
 
 
-SAMPLES = {"delivery": delivery, "signin": signin, "webhook_disabled": webhook_disabled}
+def console_invite(settings: Settings) -> dict:
+    return {"email": "helper@example.com", "org": "audio-company", "role": "member", "invited_by": "owner@example.com",
+            "url": f"{settings.public_url}/console/invite?token=ct_invite_sample", "needs_password": True,
+            "expires_days": 7}
+
+
+
+SAMPLES = {"delivery": delivery, "signin": signin, "webhook_disabled": webhook_disabled, "console_invite": console_invite}

@@ -88,6 +88,19 @@ def hub_template_dirs():
     """
 
 
+@hookspec
+def payment_provider_status(hub):
+    """Say how a payment plugin is set up, for the console's Settings page.
+
+    Called when an admin opens Settings → Payments; every plugin answers
+    for itself. The console adds when the provider's last event arrived and
+    what became of it.
+
+    :param hub: the running :class:`hub.context.Hub`.
+    :return: a :class:`hub.plugins.PaymentProviderStatus`, or None.
+    """
+
+
 @hookspec(firstresult=True)
 def hub_mailer(hub):
     """Provide the mailer that delivers queued messages.
@@ -111,15 +124,19 @@ def render_email(hub, template, context):
     Called by the core when it queues a message: ``template`` is
     ``"delivery"`` (a purchase's download links), ``"signin"`` (a buyer's
     one-time sign-in link for ``/my``, rendered by the worker, never in the
-    buyer's request, so that its cost reveals nothing) or
+    buyer's request, so that its cost reveals nothing),
     ``"webhook_disabled"`` (to the shop's admins: a webhook endpoint failed
-    for days and was disabled). Stops at the first non-None result.
+    for days and was disabled) or ``"console_invite"`` (an invitation to the
+    console). Stops at the first non-None result.
 
     :param context: a dict; for ``delivery``: ``purchase``, ``shop``,
         ``items`` (each with ``product``, ``version``, ``url``, ``expires_at``,
         ``max_downloads``), ``my_url``; for ``signin``: ``email``, ``url``,
         ``expires_minutes``; for ``webhook_disabled``: ``org``, ``url``,
-        ``endpoint_id``, ``reason``, ``hours``.
+        ``endpoint_id``, ``reason``, ``hours``; for ``console_invite``:
+        ``email``, ``org``, ``role``, ``invited_by``, ``url``,
+        ``needs_password``, ``expires_days`` (when no plugin answers, the core
+        sends a plain-text invitation).
     :return: a :class:`hub.plugins.RenderedEmail` (subject, text, html) or None.
     """
 

@@ -48,6 +48,23 @@ class RenderedEmail:
     html: str | None = None
 
 
+@dataclass(frozen=True)
+class PaymentProviderStatus:
+    """What ``payment_provider_status`` returns: a payment plugin's setup.
+
+    ``name`` is the provider as purchases and webhook events record it
+    (``stripe``); ``webhook_url`` the exact address to paste into the
+    provider's dashboard; ``missing`` the settings still to set.
+    """
+
+    name: str
+    title: str
+    configured: bool
+    webhook_url: str
+    missing: tuple[str, ...] = ()
+    note: str = ""
+
+
 class PluginLoadError(RuntimeError):
     """A plugin could not be loaded; the message names it."""
 

@@ -469,6 +469,79 @@ class InstanceFact(Table, tablename="hub_instance_fact"):
     created_at = Timestamptz()
 
 
+class ConsoleUser(Table, tablename="hub_console_user"):
+    """A person who signs in to the console (``/console``); the password is
+    kept only as an argon2 hash. What they may see is in their memberships."""
+
+    id = Varchar(length=40, primary_key=True)
+    email = Varchar(length=320, unique=True)
+    password_hash = Varchar(length=200, default="")
+    created_at = Timestamptz()
+
+
+class Membership(Table, tablename="hub_membership"):
+    """A console user's role in one organization (unique per user and org,
+    index ``hub_membership_user_org``)."""
+
+    id = Varchar(length=40, primary_key=True)
+    user_id = Varchar(length=40, index=True)
+    org = Varchar(length=64, index=True)
+    role = Varchar(length=20)
+    created_at = Timestamptz()
+
+
+class ConsoleSession(Table, tablename="hub_console_session"):
+    """A signed-in console browser: the cookie's hash, the organization being
+    looked at, and the CSRF token of its forms. Stored here, not in the
+    cookie, so that every hub process sees it and it can be ended."""
+
+    id = Varchar(length=40, primary_key=True)
+    user_id = Varchar(length=40, index=True)
+    session_hash = Varchar(length=64, unique=True)
+    org = Varchar(length=64, default="")
+    csrf = Varchar(length=64)
+    ip = Varchar(length=64, default="")
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+
+
+class SignInThrottle(Table, tablename="hub_sign_in_throttle"):
+    """Console sign-in attempts counted per account or per IP address
+    (``key``) in a fixed window starting at ``window_start`` (Unix seconds)."""
+
+    key = Varchar(length=400, primary_key=True)
+    window_start = BigInt(default=0)
+    attempts = Integer(default=0)
+
+
+class AuditEntry(Table, tablename="hub_audit_entry"):
+    """Something that changed, who changed it (a console user, an API key,
+    the command line), when and from where."""
+
+    id = Varchar(length=40, primary_key=True)
+    org = Varchar(length=64, default="", index=True)
+    actor = Varchar(length=400)
+    action = Varchar(length=100)
+    target = Varchar(length=400, default="")
+    detail = JSON(default={})
+    ip = Varchar(length=64, default="")
+    created_at = Timestamptz(index=True)
+
+
+class ConsoleInvite(Table, tablename="hub_console_invite"):
+    """An invitation to the console (the emailed link's hash): its person
+    sets a password with it, once, before ``expires_at``."""
+
+    id = Varchar(length=40, primary_key=True)
+    user_id = Varchar(length=40, index=True)
+    org = Varchar(length=64)
+    link_hash = Varchar(length=64, unique=True)
+    invited_by = Varchar(length=400, default="")
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+
+
 ALL_TABLES: list[type[Table]] = [
     Organization,
     ApiKey,
@@ -500,4 +573,10 @@ ALL_TABLES: list[type[Table]] = [
     Right,
     MediaFile,
     InstanceFact,
+    ConsoleUser,
+    Membership,
+    ConsoleSession,
+    SignInThrottle,
+    AuditEntry,
+    ConsoleInvite,
 ]

@@ -6,6 +6,7 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.di import Provide
 
+from hub.api.audit_trail import remember_principal
 from hub.context import Hub
 from hub.services.accounts import Principal, authenticate
 
@@ -21,6 +22,7 @@ async def provide_principal(request: Request) -> Principal:
     (handlers ask for ``admin`` where they need it).
     """
     principal = await authenticate(request.headers.get("authorization"))
+    remember_principal(request.scope, principal)  # for the audit trail
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         principal.require("member")
     return principal

@@ -102,3 +102,29 @@ async def authenticate(authorization: str | None) -> Principal:
     if row is None:
         raise Unauthorized("Invalid API key")
     return Principal(org=row["org"], role=row["role"], scopes=tuple(row["scopes"]), key_id=row["id"])
+
+
+async def list_api_keys(org_id: str) -> list[dict]:
+    """The organization's keys (never their secrets), newest first."""
+    return (
+        await ApiKey.select(
+            ApiKey.id, ApiKey.org, ApiKey.role, ApiKey.scopes, ApiKey.label, ApiKey.created_at, ApiKey.revoked_at
+        )
+        .where(ApiKey.org == org_id)
+        .order_by(ApiKey.created_at, ascending=False)
+        .output(load_json=True)
+    )
+
+
+async def revoke_api_key(org_id: str | None, key_id: str) -> dict:
+    """Revoke a key at once (``org_id`` None: whichever organization it is in).
+    Revoking a revoked key changes nothing."""
+    query = ApiKey.select(ApiKey.id, ApiKey.org, ApiKey.revoked_at).where(ApiKey.id == key_id)
+    if org_id is not None:
+        query = query.where(ApiKey.org == org_id)
+    key = await query.first()
+    if key is None:
+        raise NotFound(f"API key {key_id} not found")
+    if key["revoked_at"] is None:
+        await ApiKey.update({ApiKey.revoked_at: utcnow()}).where(ApiKey.id == key_id, ApiKey.revoked_at.is_null())
+    return {"id": key_id, "org": key["org"]}

@@ -84,6 +84,23 @@ def hub_inbox_processors(hub):
 
 
 @hookimpl
+def payment_provider_status(hub):
+    from hub.plugins import PaymentProviderStatus
+
+    config = PayPalConfig.from_extra(hub.settings.extra)
+    missing = tuple(
+        name for name, value in (("HUB_PAYPAL_WEBHOOK_ID", config.webhook_id), ("HUB_PAYPAL_CLIENT_ID", config.client_id),
+                                 ("HUB_PAYPAL_CLIENT_SECRET", config.client_secret)) if not value
+    )
+    return PaymentProviderStatus(
+        name="paypal", title="PayPal", configured=bool(config.webhook_id),
+        webhook_url=f"{hub.settings.public_url}{PATH}", missing=missing,
+        note="Events to send: PAYMENT.CAPTURE.COMPLETED, CHECKOUT.ORDER.COMPLETED, PAYMENT.CAPTURE.REFUNDED, "
+        "CUSTOMER.DISPUTE.CREATED, CUSTOMER.DISPUTE.RESOLVED.",
+    )
+
+
+@hookimpl
 def hub_routes(hub):
     webhook = webhook_of(hub)
     if webhook is None:

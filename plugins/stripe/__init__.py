@@ -55,6 +55,19 @@ def hub_inbox_processors(hub: Hub):
 
 
 @hookimpl
+def payment_provider_status(hub: Hub):
+    from hub.plugins import PaymentProviderStatus
+
+    config = StripeConfig.from_hub(hub)
+    missing = tuple(name for name, value in ((WEBHOOK_SECRET, config.webhook_secrets), (API_KEY, config.api_key)) if not value)
+    return PaymentProviderStatus(
+        name="stripe", title="Stripe", configured=bool(config.webhook_secrets),
+        webhook_url=f"{hub.settings.public_url}{WEBHOOK_PATH}", missing=missing,
+        note="Events to send: checkout.session.completed, checkout.session.async_payment_succeeded, charge.refunded.",
+    )
+
+
+@hookimpl
 def hub_routes(hub: Hub):
     config = StripeConfig.from_hub(hub)
     if not config.webhook_secrets:

@@ -1,0 +1,72 @@
+"""Settings → payments and Settings → email (admins)."""
+
+from __future__ import annotations
+
+import html
+
+from litestar import Controller, Request, Response, get, post
+from litestar.response import Redirect
+
+from hub.console.auth import Console
+from hub.console.pages import page
+from hub.console.security import add_security_headers
+from hub.context import Hub
+from hub.errors import Invalid
+from hub.services import setup_status
+
+# The HTML preview is the shop's email as a mail client would show it:
+# inline styles allowed, nothing else, in a sandbox, framed by nobody.
+EMAIL_PREVIEW_POLICY = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data: https:; frame-ancestors 'none'"
+
+
+async def email_preview_headers(response: Response) -> Response:
+    """The preview's own ``after_request`` (it replaces the console's)."""
+    add_security_headers(response)
+    response.headers["Content-Security-Policy"] = EMAIL_PREVIEW_POLICY
+    return response
+
+
+class PaymentsController(Controller):
+    path = "/settings/payments"
+
+    @get("/")
+    async def payments(self, hub: Hub, console: Console) -> Response:
+        console.require("admin")
+        return page(
+            hub, console, "console/payments.html", title="Payments", section="settings",
+            providers=await setup_status.payment_providers(hub, console.org),
+        )
+
+
+class EmailSettingsController(Controller):
+    path = "/settings/email"
+
+    @get("/")
+    async def email(self, hub: Hub, console: Console, sent: str = "", template: str = "") -> Response:
+        console.require("admin")
+        templates = setup_status.email_templates()
+        chosen = template if template in templates else templates[0]
+        try:
+            preview, preview_error = await setup_status.preview_email(hub, chosen), None
+        except Invalid as problem:
+            preview, preview_error = None, problem.message
+        return page(
+            hub, console, "console/email.html", title="Email", section="settings",
+            configured=setup_status.mailer_configured(hub), sent=sent, templates=templates, chosen=chosen,
+            preview=preview, preview_error=preview_error,
+        )
+
+    @post("/test", status_code=303)
+    async def test_email(self, hub: Hub, console: Console, request: Request) -> Response:
+        console.require("admin")
+        form = await console.form(request)
+        recipient = await setup_status.send_test_email(hub, console.org, form.get("email") or "")
+        await console.audit("email.test", recipient)
+        return Redirect(f"/console/settings/email?sent={recipient}", status_code=303)
+
+    @get("/preview/{template:str}", after_request=email_preview_headers)
+    async def html_preview(self, hub: Hub, console: Console, template: str) -> Response:
+        console.require("admin")
+        rendered = await setup_status.preview_email(hub, template)
+        body = rendered.html or f"<pre>{html.escape(rendered.text)}</pre>"
+        return Response(body, media_type="text/html; charset=utf-8")

@@ -1,0 +1,96 @@
+"""Settings → members: who may use the console for this organization;
+admins invite people by email and remove them. Also the invitation link's
+page, where an invited person chooses their password."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, get, post
+from litestar.response import Redirect
+
+from hub.console.auth import SESSION_COOKIE, Console
+from hub.console.pages import client_ip, form_of, page, render
+from hub.console.security import SIGN_IN_CSRF_COOKIE, check_sign_in_csrf, sign_in_csrf
+from hub.context import Hub
+from hub.errors import Conflict, Invalid
+from hub.services import console_sessions, invitations
+from hub.services.accounts import ROLES
+from hub.services.audit import audit, user_actor
+from hub.services.people import members, remove_membership
+
+
+class MembersController(Controller):
+    path = "/settings/members"
+
+    @get("/")
+    async def members(self, hub: Hub, console: Console, invited: str | None = None) -> Response:
+        console.require("admin")
+        return page(
+            hub, console, "console/members.html", title="Members", section="settings",
+            members=await members(console.org), roles=ROLES, invited=invited,
+        )
+
+    @post("/", status_code=303)
+    async def invite(self, hub: Hub, console: Console, request: Request) -> Response:
+        console.require("admin")
+        form = await console.form(request)
+        invited = await invitations.invite(
+            hub, org=console.org, email=form.get("email") or "", role=form.get("role") or "",
+            invited_by=console.person.email,
+        )
+        await console.audit("member.invite", invited["email"], role=invited["role"])
+        return Redirect(f"/console/settings/members?invited={invited['email']}", status_code=303)
+
+    @post("/{user_id:str}/remove", status_code=303)
+    async def remove(self, console: Console, request: Request, user_id: str) -> Response:
+        console.require("admin")
+        await console.form(request)
+        if user_id == console.person.id:
+            raise Conflict("You cannot remove yourself; ask another admin.")
+        await remove_membership(user_id, console.org)
+        await console.audit("member.remove", user_id)
+        return Redirect("/console/settings/members", status_code=303)
+
+
+def _invite_page(hub: Hub, request: Request, token: str, email: str | None, status: int = 200, error: str | None = None) -> Response:
+    csrf = sign_in_csrf(request)
+    response = render(hub, "console/invite.html", status=status, csrf=csrf, token=token, email=email, error=error)
+    response.set_cookie(
+        SIGN_IN_CSRF_COOKIE, csrf, path="/console", httponly=True, samesite="strict",
+        secure=hub.settings.public_url.startswith("https://"),
+    )
+    return response
+
+
+class InvitationController(Controller):
+    path = "/invite"
+
+    @get("/")
+    async def invitation(self, hub: Hub, request: Request, token: str | None = None) -> Response:
+        # A form, not an automatic action: mail scanners open links.
+        email = await invitations.invited_email(token)
+        return _invite_page(hub, request, token or "", email, status=200 if email else 410)
+
+    @post("/", status_code=303)
+    async def accept(self, hub: Hub, request: Request) -> Response:
+        form = await form_of(request)
+        check_sign_in_csrf(request, form.get("csrf"))
+        token = form.get("token") or ""
+        try:
+            if form.get("password") != form.get("password_again"):
+                raise Invalid("The two passwords differ.", field="password_again")
+            who = await invitations.accept(token, form.get("password") or "")
+        except Invalid as problem:
+            email = await invitations.invited_email(token)
+            return _invite_page(hub, request, token, email, status=422, error=problem.message)
+        if who is None:
+            return _invite_page(hub, request, token, None, status=410)
+        ip = client_ip(request)
+        for org in who.roles:
+            await audit(org=org, actor=user_actor(who.email), action="member.accept_invitation", ip=ip)
+        secret = await console_sessions.open_session(who, ip)
+        response = Redirect("/console", status_code=303)
+        response.set_cookie(
+            SESSION_COOKIE, secret, path="/console", httponly=True, samesite="lax",
+            max_age=console_sessions.SESSION_HOURS * 3600, secure=hub.settings.public_url.startswith("https://"),
+        )
+        return response

@@ -1,0 +1,158 @@
+"""Products: list and search, create and edit, versions with their files
+and changelogs, a new version uploaded from the browser, activation.
+
+The browser's upload (``static/console-upload.js``) speaks to the JSON
+endpoints below, which call the same services as the upload API: the
+manifest is checked as the API checks it, parts are resumable, and the
+server verifies each file's size and SHA-256 when it is completed. They
+are signed-in requests, so they carry the session's CSRF token in the
+``X-CSRF-Token`` header.
+"""
+
+from __future__ import annotations
+
+import json
+
+from litestar import Controller, Request, Response, get, post, put
+from litestar.response import Redirect
+
+from hub.api.uploads import _read_part  # the API's bounded part reader, shared
+from hub.console.auth import Console
+from hub.console.pages import page
+from hub.console.security import same_token
+from hub.context import Hub
+from hub.errors import Conflict, Invalid
+from hub.services import products as product_service
+from hub.services import versions as version_service
+from hub.services.products import STATUSES
+
+PAGE_SIZE = 50
+
+
+def _metadata(text: str | None) -> dict:
+    if not (text or "").strip():
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise Invalid("metadata must be a JSON object, e.g. {\"genre\": \"drums\"}", field="metadata") from None
+    if not isinstance(value, dict):
+        raise Invalid("metadata must be a JSON object, e.g. {\"genre\": \"drums\"}", field="metadata")
+    return value
+
+
+async def _json(console: Console, request: Request) -> dict:
+    """A JSON request of the upload script, once its CSRF header is checked."""
+    same_token(console.csrf, request.headers.get("x-csrf-token"))
+    try:
+        body = await request.json()
+    except ValueError:
+        raise Invalid("The request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise Invalid("The request body must be a JSON object")
+    return body
+
+
+class ProductsController(Controller):
+    path = "/products"
+
+    @get("/")
+    async def products(self, hub: Hub, console: Console, q: str = "", status: str = "", offset: int = 0) -> Response:
+        rows, total = await product_service.list_products(
+            console.org, status=status or None, search=q or None, limit=PAGE_SIZE, offset=max(0, offset)
+        )
+        return page(
+            hub, console, "console/products.html", title="Products", section="products", products=rows, total=total,
+            statuses=STATUSES, query={"q": q, "status": status}, offset=offset, page_size=PAGE_SIZE,
+        )
+
+    @post("/", status_code=303)
+    async def create(self, console: Console, request: Request) -> Response:
+        console.require("member")
+        form = await console.form(request)
+        product = await product_service.create_product(
+            console.org, name=form.get("name"), slug=(form.get("slug") or "").strip() or None,
+            description=form.get("description") or "", metadata=_metadata(form.get("metadata")),
+        )
+        await console.audit("product.create", product["slug"])
+        return Redirect(f"/console/products/{product['slug']}", status_code=303)
+
+    @get("/{slug:str}")
+    async def product(self, hub: Hub, console: Console, slug: str, done: str = "") -> Response:
+        product = await product_service.find_product(console.org, slug)
+        versions = await version_service.list_versions(console.org, slug)
+        detailed = [await version_service.version_detail(product, v["version"]) for v in versions[:20]]
+        return page(
+            hub, console, "console/product.html", title=product["name"], section="products", product=product,
+            versions=detailed, statuses=STATUSES, metadata_text=json.dumps(product["metadata"] or {}, indent=2),
+            notice={"saved": "Saved.", "activated": "The version is now the one buyers get.",
+                    "uploaded": "The new version is uploaded and checked."}.get(done),
+        )
+
+    @post("/{slug:str}", status_code=303)
+    async def update(self, console: Console, request: Request, slug: str) -> Response:
+        console.require("member")
+        form = await console.form(request)
+        changes = {
+            "name": form.get("name"), "description": form.get("description") or "",
+            "status": form.get("status"), "metadata": _metadata(form.get("metadata")),
+        }
+        await product_service.update_product(console.org, slug, changes)
+        await console.audit("product.update", slug, status=changes["status"])
+        return Redirect(f"/console/products/{slug}?done=saved", status_code=303)
+
+    @post("/{slug:str}/activate", status_code=303)
+    async def activate(self, console: Console, request: Request, slug: str) -> Response:
+        console.require("member")
+        form = await console.form(request)
+        await product_service.update_product(console.org, slug, {"active_version": form.get("version") or ""})
+        await console.audit("product.activate_version", slug, version=form.get("version"))
+        return Redirect(f"/console/products/{slug}?done=activated", status_code=303)
+
+    # --- the browser's upload (JSON) ---------------------------------------
+
+    @post("/{slug:str}/versions", status_code=201)
+    async def create_version(self, hub: Hub, console: Console, request: Request, slug: str) -> dict:
+        """Create the version from the folder's manifest; an existing version
+        with the same manifest is resumed (the browser was reloaded)."""
+        console.require("member")
+        body = await _json(console, request)
+        try:
+            row = await version_service.create_version(
+                hub, console.org, slug, version=body.get("version"), changelog=body.get("changelog") or "",
+                files=body.get("files"),
+            )
+            await console.audit("version.create", slug, version=row["version"])
+        except Conflict:
+            product = await product_service.find_product(console.org, slug)
+            row = await version_service.version_detail(product, str(body.get("version")))
+            wanted = {(f.get("path"), f.get("size"), f.get("sha256")) for f in body.get("files") or [] if isinstance(f, dict)}
+            have = {(f["path"], f["size"], f["sha256"]) for f in row["files"]}
+            if wanted != have:
+                raise Conflict(f"Version {row['version']} already exists with other files; choose another version number") from None
+        return {"version": row["version"], "status": row["status"],
+                "files": [{"path": f["path"], "status": f["status"]} for f in row["files"]]}
+
+    @post("/{slug:str}/versions/{version:str}/uploads", status_code=200)
+    async def start_upload(self, hub: Hub, console: Console, request: Request, slug: str, version: str) -> dict:
+        console.require("member")
+        body = await _json(console, request)
+        return await version_service.start_upload(hub, console.org, slug, version, body.get("path"))
+
+
+class ConsoleUploadsController(Controller):
+    path = "/uploads"
+
+    @put("/{upload_id:str}/parts/{part_number:int}", request_max_body_size=None)
+    async def upload_part(self, hub: Hub, console: Console, request: Request, upload_id: str, part_number: int) -> dict:
+        console.require("member")
+        same_token(console.csrf, request.headers.get("x-csrf-token"))
+        data = await _read_part(request, hub.settings.upload_part_size)
+        return await version_service.upload_part(hub, console.org, upload_id, part_number, data)
+
+    @post("/{upload_id:str}/complete", status_code=200)
+    async def complete(self, hub: Hub, console: Console, request: Request, upload_id: str) -> dict:
+        console.require("member")
+        same_token(console.csrf, request.headers.get("x-csrf-token"))
+        result = await version_service.complete_upload(hub, console.org, upload_id)
+        return {"file": result["file"]["path"], "version": result["version"]["version"], "versionStatus": result["version"]["status"]}

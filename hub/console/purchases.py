@@ -1,0 +1,93 @@
+"""Purchases: search and filter; a purchase's page with its links, download
+sessions and emails; and what support does (members and admins)."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, get, post
+from litestar.response import Redirect
+
+from hub.console.auth import Console
+from hub.console.pages import page
+from hub.context import Hub
+from hub.errors import NotFound
+from hub.services import support
+
+
+def _back(purchase_id: str, notice: str = "") -> Response:
+    suffix = f"?done={notice}" if notice else ""
+    return Redirect(f"/console/purchases/{purchase_id}{suffix}", status_code=303)
+
+
+NOTICES = {
+    "resent": "The delivery email is on its way.",
+    "extended": "The expiry was moved.",
+    "limit": "The download limit was changed.",
+    "reset": "The downloads used were reset.",
+    "revoked": "The link was revoked: it stopped working.",
+    "restored": "The link was restored.",
+}
+
+
+class PurchasesController(Controller):
+    path = "/purchases"
+
+    @get("/")
+    async def purchases(
+        self, hub: Hub, console: Console, q: str = "", provider: str = "", status: str = "",
+        since: str = "", until: str = "", offset: int = 0,
+    ) -> Response:
+        rows, total = await support.search_purchases(
+            console.org, text=q, provider=provider, status=status, since=since, until=until, offset=offset
+        )
+        return page(
+            hub, console, "console/purchases.html", title="Purchases", section="purchases", purchases=rows,
+            total=total, offset=offset, page_size=support.PAGE_SIZE, filters=await support.purchase_filters(console.org),
+            query={"q": q, "provider": provider, "status": status, "since": since, "until": until},
+        )
+
+    @get("/{purchase_id:str}")
+    async def purchase(self, hub: Hub, console: Console, purchase_id: str, done: str = "") -> Response:
+        detail = await support.purchase_detail(console.org, purchase_id)
+        return page(
+            hub, console, "console/purchase.html", title=f"Purchase {detail['purchase']['provider_ref']}",
+            section="purchases", notice=NOTICES.get(done), **detail,
+        )
+
+    @post("/{purchase_id:str}/resend", status_code=303)
+    async def resend(self, hub: Hub, console: Console, request: Request, purchase_id: str) -> Response:
+        console.require("member")
+        form = await console.form(request)
+        recipient = await support.resend_delivery(hub, console.org, purchase_id, (form.get("email") or "").strip() or None)
+        await console.audit("purchase.resend_delivery", purchase_id, recipient=recipient)
+        return _back(purchase_id, "resent")
+
+    @post("/{purchase_id:str}/links/{token_id:str}/{action:str}", status_code=303)
+    async def link_action(
+        self, hub: Hub, console: Console, request: Request, purchase_id: str, token_id: str, action: str
+    ) -> Response:
+        console.require("member")
+        form = await console.form(request)
+        if action == "fresh":
+            url = await support.fresh_link(hub, console.org, purchase_id, token_id)
+            await console.audit("link.fresh", token_id, purchase=purchase_id)
+            detail = await support.purchase_detail(console.org, purchase_id)
+            return page(
+                hub, console, "console/purchase.html", title=f"Purchase {detail['purchase']['provider_ref']}",
+                section="purchases", status=200, fresh_url=url, fresh_token=token_id, **detail,
+            )
+        if action == "extend":
+            await support.extend_expiry(console.org, purchase_id, token_id, form.get("days"))
+            notice = "extended"
+        elif action == "limit":
+            await support.set_download_limit(console.org, purchase_id, token_id, (form.get("limit") or "").strip())
+            notice = "limit"
+        elif action == "reset":
+            await support.reset_downloads(console.org, purchase_id, token_id)
+            notice = "reset"
+        elif action in ("revoke", "restore"):
+            await support.set_revoked(console.org, purchase_id, token_id, revoked=action == "revoke")
+            notice = "revoked" if action == "revoke" else "restored"
+        else:
+            raise NotFound("Not found")
+        await console.audit(f"link.{action}", token_id, purchase=purchase_id, **{k: v for k, v in form.items() if k in ("days", "limit")})
+        return _back(purchase_id, notice)

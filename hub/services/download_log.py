@@ -1,0 +1,43 @@
+"""Download sessions for the console's Downloads page: filtered by product,
+buyer email and date, newest first."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from hub.clock import UTC
+from hub.services.reports import parse_day
+from hub.tables import DownloadSession
+
+PAGE_SIZE = 50
+
+
+async def list_sessions(
+    org: str, *, product: str = "", email: str = "", since: str | None = None, until: str | None = None, offset: int = 0
+) -> tuple[list[dict], int]:
+    conditions: list[Any] = [DownloadSession.org == org]
+    if product:
+        conditions.append(DownloadSession.token.product.slug == product[:100])
+    if email:
+        conditions.append(DownloadSession.token.customer_email == email.strip().lower()[:320])
+    start, end = parse_day(since, "since"), parse_day(until, "until")
+    if start:
+        conditions.append(DownloadSession.started_at >= datetime.combine(start, time.min, UTC))
+    if end:
+        conditions.append(DownloadSession.started_at < datetime.combine(end + timedelta(days=1), time.min, UTC))
+    rows = (
+        await DownloadSession.select(
+            DownloadSession.id, DownloadSession.started_at, DownloadSession.last_activity_at, DownloadSession.bytes_sent,
+            DownloadSession.files, DownloadSession.ip, DownloadSession.status,
+            DownloadSession.token.purchase.as_alias("purchase"),
+            DownloadSession.token.product.name.as_alias("product_name"),
+            DownloadSession.token.version.version.as_alias("version"),
+            DownloadSession.token.customer_email.as_alias("customer_email"),
+        )
+        .where(*conditions)
+        .order_by(DownloadSession.started_at, ascending=False)
+        .limit(PAGE_SIZE)
+        .offset(max(0, offset))
+    )
+    return rows, await DownloadSession.count().where(*conditions)

@@ -1,0 +1,113 @@
+"""Open problems a shop must look at: purchases that could not be fulfilled
+(an unknown product or version, a bad email), emails that failed for good,
+and payment events the hub could not act on — and their fixes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from hub.clock import utcnow
+from hub.context import Hub
+from hub.db import write_transaction
+from hub.errors import HubError, Invalid, NotFound
+from hub.services.products import find_product
+from hub.services.purchases import parse_items
+from hub.services.support import resend_delivery
+from hub.services.tokens import check_email, deliverable_version, mint_for_version
+from hub.services.inbox import FAILED
+from hub.tables import DownloadToken, InboxEvent, OutboxMessage, Purchase
+
+LIMIT = 100
+
+
+async def unfulfilled_purchases(org: str) -> list[dict]:
+    return (
+        await Purchase.select()
+        .where(Purchase.org == org, Purchase.problem != "", Purchase.status == "paid")
+        .order_by(Purchase.created_at, ascending=False)
+        .limit(LIMIT)
+        .output(load_json=True)
+    )
+
+
+async def failed_emails(org: str) -> list[dict]:
+    return (
+        await OutboxMessage.select(
+            OutboxMessage.id, OutboxMessage.kind, OutboxMessage.recipient, OutboxMessage.attempts,
+            OutboxMessage.last_error, OutboxMessage.created_at, OutboxMessage.dedupe_key,
+        )
+        .where(OutboxMessage.org == org, OutboxMessage.status == "failed")
+        .order_by(OutboxMessage.created_at, ascending=False)
+        .limit(LIMIT)
+    )
+
+
+async def failed_payment_events(org: str) -> list[dict]:
+    """Payment events the inbox gave up on (for ``org``, or not yet placed
+    in any organization), with the reason."""
+    return (
+        await InboxEvent.select(
+            InboxEvent.id, InboxEvent.provider, InboxEvent.event_id, InboxEvent.event_type, InboxEvent.attempts,
+            InboxEvent.last_error, InboxEvent.outcome, InboxEvent.received_at,
+        )
+        .where(InboxEvent.org.is_in([org, ""]), InboxEvent.status == FAILED)
+        .order_by(InboxEvent.received_at, ascending=False)
+        .limit(LIMIT)
+    )
+
+
+async def retry_email(hub: Hub, org: str, message_id: str) -> None:
+    """Send a failed email again now, with a fresh set of attempts."""
+    retried = await OutboxMessage.update(
+        {OutboxMessage.status: "pending", OutboxMessage.attempts: 0, OutboxMessage.next_attempt_at: utcnow(),
+         OutboxMessage.claimed_until: None}
+    ).where(OutboxMessage.org == org, OutboxMessage.id == message_id, OutboxMessage.status == "failed").returning(
+        OutboxMessage.id
+    )
+    if not retried:
+        raise NotFound(f"No failed email {message_id}")
+    hub.outbox_wakeup.set()
+
+
+async def fix_and_fulfil(hub: Hub, org: str, purchase_id: str, *, email: str, items: str) -> dict:
+    """Correct a purchase's email and items (``product[@version]``, comma
+    separated), mint the links it lacks, clear its problem and send the
+    delivery email. Nothing changes when an item still cannot be delivered."""
+    purchase = await Purchase.select().where(Purchase.org == org, Purchase.id == purchase_id).output(load_json=True).first()
+    if purchase is None:
+        raise NotFound(f"Purchase {purchase_id} not found")
+    if purchase["status"] != "paid":
+        raise Invalid(f"This purchase is {purchase['status']}: there is nothing to fulfil.")
+    email = check_email(email, field="email")
+    try:
+        wanted = parse_items(items or "")
+    except (ValueError, HubError) as problem:
+        raise Invalid(f"items: {getattr(problem, 'message', problem)}", field="items") from None
+    if not wanted:
+        raise Invalid("Name at least one product, e.g. epic-drums or epic-drums@1.0.0", field="items")
+    existing = await DownloadToken.select(DownloadToken.product.slug.as_alias("slug")).where(
+        DownloadToken.purchase == purchase_id, DownloadToken.revoked_at.is_null()
+    )
+    have = {row["slug"] for row in existing}
+    resolved: list[tuple[dict, dict]] = []
+    for item in wanted:
+        if item.product_id in have:
+            continue
+        try:
+            product = await find_product(org, item.product_id)
+            version = await deliverable_version(product, item.version)
+        except HubError as problem:
+            raise Invalid(f"{item.product_id}: {problem.message}", field="items") from None
+        resolved.append((product, version))
+    async with write_transaction(hub.engine):
+        for product, version in resolved:
+            await mint_for_version(
+                org, product, version, customer_email=email, ttl=timedelta(days=hub.settings.token_ttl_days),
+                metadata={"purchaseId": purchase_id, "provider": purchase["provider"], "fixedInConsole": True},
+                purchase=purchase_id,
+            )
+        items_json: list[dict[str, Any]] = [{"productId": i.product_id, "version": i.version} for i in wanted]
+        await Purchase.update({Purchase.problem: "", Purchase.items: items_json}).where(Purchase.id == purchase_id)
+    await resend_delivery(hub, org, purchase_id, email)
+    return {"purchase": purchase_id, "minted": len(resolved), "email": email}

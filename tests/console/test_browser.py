@@ -1,0 +1,200 @@
+"""The console in a real browser: Chromium (Debian's ``chromium`` package,
+driven by Playwright) against ``continuata-hub serve`` with a test SMTP
+server. Skipped, with the reason, where no Chromium is installed.
+
+Set ``HUB_CONSOLE_SCREENSHOTS=docs/console`` to (re)write the README's
+screenshots of the main pages there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from hub.testing.smtp import smtp_server
+from tests.conftest import DATABASES
+from tests.support.server import HubServer, hub_command, hub_server
+from tests.test_end_to_end_sales import download_everything, links_in, put_product_on_sale, smtp_settings
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="browser tests need Chromium: apt-get install chromium (Playwright's download is not used)"
+)
+OWNER, PASSWORD = "owner@example.com", "correct horse battery staple"
+
+
+@pytest.fixture(params=DATABASES)
+def database_settings(request) -> dict[str, str]:
+    if request.param == "postgres":
+        return {"HUB_DATABASE_URL": request.getfixturevalue("fresh_postgres")}
+    return {}
+
+
+@pytest.fixture
+def smtp():
+    with smtp_server() as server:
+        yield server
+
+
+@pytest.fixture
+def server(tmp_path, database_settings, smtp) -> Iterator[HubServer]:
+    with hub_server(tmp_path, **smtp_settings(smtp), **database_settings) as hub:
+        created = subprocess.run(
+            hub_command("users", "create", "--org", "shop", "--email", OWNER, "--role", "admin", "--password-stdin"),
+            input=PASSWORD + "\n", env=hub.env, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        )
+        assert created.returncode == 0, created.stderr
+        yield hub
+
+
+class Watched:
+    """A browser page whose console errors and 5xx answers are collected."""
+
+    def __init__(self, page, base: str) -> None:
+        self.page, self.base = page, base
+        self.errors: list[str] = []
+        page.on("console", lambda m: self.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
+        page.on("response", lambda r: self.errors.append(f"{r.status} {r.url}") if r.status >= 500 else None)
+
+    def go(self, path: str):
+        return self.page.goto(self.base + path)
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser, server) -> Iterator[Watched]:
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    watched = Watched(context.new_page(), server.url)
+    yield watched
+    context.close()
+    assert watched.errors == []
+
+
+def sign_in(page: Watched) -> None:
+    page.go("/console")
+    page.page.get_by_label("Email").fill(OWNER)
+    page.page.get_by_label("Password").fill(PASSWORD)
+    page.page.get_by_role("button", name="Sign in").click()
+    page.page.get_by_role("heading", name="Overview").wait_for()
+
+
+def screenshot(page: Watched, name: str) -> None:
+    folder = os.environ.get("HUB_CONSOLE_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def test_sign_in_create_an_api_key_use_it_and_revoke_it(page, server):
+    page.go("/console/login")
+    screenshot(page, "sign-in")
+    sign_in(page)
+    page.page.get_by_role("link", name="Settings", exact=True).click()
+    page.page.get_by_label("Label").fill("Storefront")
+    page.page.get_by_label("Role").select_option("member")
+    page.page.get_by_role("button", name="Create API key").click()
+    secret = page.page.get_by_label("New API key").input_value()
+    assert secret.startswith("ct_key_")
+    screenshot(page, "api-keys")
+    assert httpx.get(f"{server.url}/api/products", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    page.page.get_by_role("button", name=re.compile(r"Revoke key .*Storefront")).click()
+    page.page.get_by_text("revoked").first.wait_for()
+    assert httpx.get(f"{server.url}/api/products", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+
+
+def test_resend_a_delivery_email_to_a_corrected_address_and_revoke_the_link(page, server, smtp):
+    put_product_on_sale(server)
+    recorded = httpx.post(
+        f"{server.url}/api/purchases", headers=server.auth,
+        json={"reference": "order-77", "customerEmail": "typo@exmaple.com", "items": [{"productId": "kick-pack"}],
+              "amount": 1900, "currency": "usd"},
+    )
+    assert recorded.status_code == 201, recorded.text
+    smtp.wait_for_blocking(1)
+    sign_in(page)
+    page.page.get_by_role("link", name="Purchases", exact=True).click()
+    page.page.get_by_label("Buyer email, provider reference or purchase id").fill("order-77")
+    page.page.get_by_role("button", name="Search").click()
+    screenshot(page, "purchases")
+    page.page.get_by_role("link", name="typo@exmaple.com").click()
+    page.page.get_by_label("Send to (leave as is, or correct the address)").fill("buyer@example.com")
+    page.page.get_by_role("button", name="Resend delivery email").click()
+    page.page.get_by_text("The delivery email is on its way.").wait_for()
+    message = smtp.wait_for_blocking(2)[-1]
+    assert message["To"] == "buyer@example.com"
+    [link] = links_in(message)
+    assert download_everything(link)  # the resent link works
+    screenshot(page, "purchase")
+    page.page.get_by_role("button", name="Revoke").click()
+    page.page.get_by_text("The link was revoked").wait_for()
+    assert httpx.get(link, headers={"Accept": "application/json"}).status_code == 410
+
+
+def test_upload_a_new_version_of_several_megabytes_from_the_browser(page, server, tmp_path):
+    folder = tmp_path / "Kick Pack 2.0"
+    (folder / "audio").mkdir(parents=True)
+    big = os.urandom(7 * 1024 * 1024 + 321)  # more than one 5 MiB part
+    (folder / "audio" / "kick.wav").write_bytes(big)
+    (folder / "readme.txt").write_text("Kick pack, version 2")
+    with httpx.Client(base_url=server.url, headers=server.auth) as api:
+        api.post("/api/products", json={"name": "Kick Pack", "slug": "kick-pack"}).raise_for_status()
+    sign_in(page)
+    page.page.get_by_role("link", name="Products", exact=True).click()
+    page.page.get_by_role("link", name="Kick Pack").click()
+    page.page.get_by_label("Version number").fill("2.0.0")
+    page.page.get_by_label("Changelog").fill("A bigger kick")
+    page.page.get_by_label("Folder").set_input_files(folder)
+    page.page.get_by_text("2 files, 7.3 MB").wait_for()
+    page.page.get_by_role("button", name="Upload").click()
+    page.page.get_by_text("The new version is uploaded and checked.").wait_for(timeout=60_000)
+    screenshot(page, "product")
+    version = httpx.get(f"{server.url}/api/products/kick-pack/versions/2.0.0", headers=server.auth).json()["data"]["version"]
+    assert version["status"] == "ready"
+    files = {f["path"]: f for f in version["files"]}
+    assert set(files) == {"audio/kick.wav", "readme.txt"}
+    assert files["audio/kick.wav"]["sha256"] == hashlib.sha256(big).hexdigest()
+
+
+def test_every_page_answers_on_a_laptop_and_on_a_phone(browser, server):
+    for name, viewport in (("laptop", {"width": 1280, "height": 860}), ("phone", {"width": 390, "height": 844})):
+        context = browser.new_context(viewport=viewport)
+        page = Watched(context.new_page(), server.url)
+        sign_in(page)
+        if name == "laptop":
+            screenshot(page, "overview")
+        for path in ("/console", "/console/products", "/console/purchases", "/console/problems", "/console/downloads",
+                     "/console/settings/keys", "/console/settings/members", "/console/settings/payments",
+                     "/console/settings/email", "/console/settings/audit"):
+            answer = page.go(path)
+            assert answer.status < 400, (path, answer.status)
+            assert page.page.locator("h1").count() == 1
+            width = page.page.evaluate("document.documentElement.scrollWidth")
+            assert width <= viewport["width"] + 1, (name, path, width)
+        if name == "phone":
+            screenshot(page, "phone-audit-log")
+        # Keyboard: the skip link is the first thing Tab reaches.
+        page.go("/console")
+        page.page.keyboard.press("Tab")
+        assert page.page.evaluate("document.activeElement.textContent") == "Skip to content"
+        context.close()
+        assert page.errors == []
