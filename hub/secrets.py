@@ -14,11 +14,15 @@ DOWNLOAD_TOKEN_PREFIX = "ct_download_"  # download tokens and /my's fresh links
 API_KEY_PREFIX = "ct_key_"
 SIGN_IN_PREFIX = "ct_signin_"  # /my's one-time sign-in links
 SESSION_PREFIX = "ct_my_"  # /my's session cookie
+CONSOLE_SESSION_PREFIX = "ct_console_"  # the console's session cookie
+CONSOLE_INVITE_PREFIX = "ct_invite_"  # console invitation links
 
 #: Every kind of secret the hub mints. :mod:`hub.logs` redacts each of them
 #: wherever it appears in a log line, so a new kind must be listed here
 #: (:func:`new_secret` refuses a prefix that is not).
-SECRET_PREFIXES = (DOWNLOAD_TOKEN_PREFIX, API_KEY_PREFIX, SIGN_IN_PREFIX, SESSION_PREFIX)
+SECRET_PREFIXES = (
+    DOWNLOAD_TOKEN_PREFIX, API_KEY_PREFIX, SIGN_IN_PREFIX, SESSION_PREFIX, CONSOLE_SESSION_PREFIX, CONSOLE_INVITE_PREFIX,
+)
 
 
 def new_id(prefix: str) -> str:

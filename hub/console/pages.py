@@ -8,7 +8,7 @@ from litestar import Request, Response
 
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
-from hub.web.downloads import client_ip  # noqa: F401  (re-exported: the console's one notion of the caller's IP)
+from hub.client_ip import client_ip  # noqa: F401  (re-exported for the console modules)
 
 MAX_FORM_FIELD = 10_000
 

@@ -23,6 +23,7 @@ from hub.console.security import same_token
 from hub.context import Hub
 from hub.errors import Conflict, Invalid
 from hub.services import products as product_service
+from hub.services import uploads as upload_service
 from hub.services import versions as version_service
 from hub.services.products import STATUSES
 
@@ -137,7 +138,7 @@ class ProductsController(Controller):
     async def start_upload(self, hub: Hub, console: Console, request: Request, slug: str, version: str) -> dict:
         console.require("member")
         body = await _json(console, request)
-        return await version_service.start_upload(hub, console.org, slug, version, body.get("path"))
+        return await upload_service.start_upload(hub, console.org, slug, version, body.get("path"))
 
 
 class ConsoleUploadsController(Controller):
@@ -148,11 +149,11 @@ class ConsoleUploadsController(Controller):
         console.require("member")
         same_token(console.csrf, request.headers.get("x-csrf-token"))
         data = await _read_part(request, hub.settings.upload_part_size)
-        return await version_service.upload_part(hub, console.org, upload_id, part_number, data)
+        return await upload_service.upload_part(hub, console.org, upload_id, part_number, data)
 
     @post("/{upload_id:str}/complete", status_code=200)
     async def complete(self, hub: Hub, console: Console, request: Request, upload_id: str) -> dict:
         console.require("member")
         same_token(console.csrf, request.headers.get("x-csrf-token"))
-        result = await version_service.complete_upload(hub, console.org, upload_id)
+        result = await upload_service.complete_upload(hub, console.org, upload_id)
         return {"file": result["file"]["path"], "version": result["version"]["version"], "versionStatus": result["version"]["status"]}

@@ -18,11 +18,11 @@ from datetime import timedelta
 
 from hub.clock import utcnow
 from hub.errors import TooManyRequests
+from hub.secrets import CONSOLE_SESSION_PREFIX as SESSION_PREFIX
 from hub.secrets import hash_secret, new_id, new_secret
 from hub.services.people import Person, find_user, password_matches, person
 from hub.tables import ConsoleSession, SignInThrottle
 
-SESSION_PREFIX = "ct_console_"
 SESSION_HOURS = 12
 THROTTLE_WINDOW_SECONDS = 15 * 60
 ATTEMPTS_PER_ACCOUNT = 5

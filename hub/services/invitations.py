@@ -14,12 +14,12 @@ from hub.clock import utcnow
 from hub.context import Hub
 from hub.db import write_transaction
 from hub.plugins import RenderedEmail, first_result
+from hub.secrets import CONSOLE_INVITE_PREFIX as INVITE_PREFIX
 from hub.secrets import hash_secret, new_id, new_secret
 from hub.services.outbox import queue_email
 from hub.services.people import Person, check_password, check_role, ensure_user, person, set_membership, set_password
 from hub.tables import ConsoleInvite, ConsoleUser
 
-INVITE_PREFIX = "ct_invite_"
 INVITE_DAYS = 7
 TEMPLATE = "console_invite"
 

@@ -50,6 +50,8 @@ PAGE_SOURCES = {
     "style-src": "'self'",
     "img-src": "'self' data:",
     "font-src": "'self'",
+    # The console's upload script (hub/console/static) sends parts to the hub itself.
+    "connect-src": "'self'",
     "form-action": "'self'",
     "base-uri": "'none'",
     "frame-ancestors": "'none'",
