@@ -14,8 +14,9 @@ from hub.context import Hub
 from hub.errors import Invalid
 from hub.services import setup_status
 
-# The HTML preview is the shop's email as a mail client would show it:
-# inline styles allowed, nothing else, in a sandbox, framed by nobody.
+# The HTML preview is asked to run in a sandbox; note that the app-wide
+# security middleware (hub/web/security_headers.py) replaces every CSP with
+# the hub's page policy, so the email's inline styles do not apply there.
 EMAIL_PREVIEW_POLICY = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data: https:; frame-ancestors 'none'"
 
 

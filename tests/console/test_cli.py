@@ -19,7 +19,7 @@ def cli(settings, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
         HUB_DATABASE_URL=settings.database_url,
         HUB_DATA_DIR=str(settings.data_dir),
         HUB_SECRET_KEY="test-secret-key",
-        HUB_PLUGINS="none",
+        HUB_PLUGINS="email",
         HUB_PUBLIC_URL="http://hub.test",
     )
     return subprocess.run(
