@@ -41,5 +41,4 @@ def console_invite(settings: Settings) -> dict:
             "expires_days": 7}
 
 
-
 SAMPLES = {"delivery": delivery, "signin": signin, "webhook_disabled": webhook_disabled, "console_invite": console_invite}
