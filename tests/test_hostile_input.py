@@ -26,7 +26,7 @@ JSONAPI = "application/vnd.api+json"
 PARAMETER = re.compile(r"\{(\w+):(\w+)\}")
 # Routes whose bodies are not JSON: forms (refused first by their CSRF
 # check) and raw upload parts.
-NOT_JSON = re.compile(r"^/my/|^/api/uploads/[^/]+/parts/")
+NOT_JSON = re.compile(r"^/my/|^/console/|^/api/uploads/[^/]+/parts/")  # forms, raw bytes
 
 
 @pytest.fixture
@@ -84,7 +84,7 @@ def assert_envelope(path: str, response: httpx.Response, status: int | set[int])
     allowed = {status} if isinstance(status, int) else status
     assert response.status_code in allowed, f"{path}: {response.status_code} {response.text[:300]}"
     status = response.status_code
-    if path.startswith(("/download", "/my")) and "text/html" in response.headers["content-type"]:
+    if path.startswith(("/download", "/my", "/console")) and "text/html" in response.headers["content-type"]:
         assert "<html" in response.text
         return
     body = response.json()

@@ -59,8 +59,11 @@ def console_error(request: Request, status: int, message: str, problems: list) -
     """Errors in the console are pages (or the sign-in page, when signed out)."""
     hub = request.app.state.hub
     if "application/json" in request.headers.get("accept", ""):
-        # The upload script's requests: errors it can show.
-        return add_security_headers(Response({"error": message, "problems": problems}, status_code=status))
+        # The upload script's requests: errors it can show, in the main
+        # API's envelope (the script drives the main API too).
+        return add_security_headers(
+            Response({"success": False, "error": message, "problems": problems}, status_code=status)
+        )
     on_login = request.url.path.rstrip("/") == "/console/login"
     if status in (401, 403, 429) and on_login:
         response = login_page(hub, request, status=status, error=message)
