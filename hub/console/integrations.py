@@ -14,9 +14,9 @@ from hub.context import Hub
 from hub.errors import Invalid
 from hub.services import setup_status
 
-# The HTML preview is asked to run in a sandbox; note that the app-wide
-# security middleware (hub/web/security_headers.py) replaces every CSP with
-# the hub's page policy, so the email's inline styles do not apply there.
+# The HTML preview runs in a sandbox (no script, no origin), so the email's
+# inline styles may apply; the app-wide security middleware
+# (hub/web/security_headers.py) keeps a sandboxing policy a route sets.
 EMAIL_PREVIEW_POLICY = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data: https:; frame-ancestors 'none'"
 
 

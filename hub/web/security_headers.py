@@ -112,6 +112,13 @@ def _is_html(headers: list[tuple[bytes, bytes]]) -> bool:
 
 
 def _with_security_headers(headers: list[tuple[bytes, bytes]], policy: bytes) -> list[tuple[bytes, bytes]]:
+    """``headers`` with the common headers and ``policy``, unless the route set
+    a sandboxing policy of its own (a sandboxed document runs no script and
+    has no origin, such as the console's email preview, whose inline styles
+    the page policy would strip): that one is kept."""
+    own = [value for name, value in headers if name.lower() == b"content-security-policy"]
+    if own and own[0].lstrip().lower().startswith(b"sandbox"):
+        policy = own[0]
     kept = [(name, value) for name, value in headers if name.lower() not in REPLACED]
     return [*kept, *COMMON_HEADERS, (b"content-security-policy", policy)]
 

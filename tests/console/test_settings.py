@@ -59,8 +59,8 @@ async def test_email_settings_send_a_test_email_and_preview_every_template(owner
 
 
 async def test_html_previews_run_no_inline_script(settings):
-    """With the real email plugin: the HTML version is served under the
-    hub's page policy (no inline script, not framable)."""
+    """With the real email plugin: the HTML version is served sandboxed (no
+    script at all, no origin, not framable), its inline styles allowed."""
     app = make_app(settings, plugins=[("mailbox", CapturedMailbox())], entry_points="email")
     async with running(app), browser_of(app) as browser:
         from tests.conftest import _empty_postgres
@@ -75,5 +75,6 @@ async def test_html_previews_run_no_inline_script(settings):
             html = await browser.get(f"/console/settings/email/preview/{template}")
             assert html.status_code == 200 and "<html" in html.text.lower()
             policy = html.headers["content-security-policy"]
-            assert "unsafe-inline" not in policy and "frame-ancestors 'none'" in policy
+            assert policy.startswith("sandbox;") and "default-src 'none'" in policy and "script-src" not in policy
+            assert "frame-ancestors 'none'" in policy and html.headers["x-content-type-options"] == "nosniff"
         assert (await browser.get("/console/settings/email/preview/nope")).status_code == 404
