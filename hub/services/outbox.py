@@ -83,7 +83,6 @@ UNRENEWED_LEASE = timedelta(minutes=5)
 """The lease of a work table whose worker does not renew its claims (the
 payment inbox): long enough for a batch of slow provider calls, so that a
 second worker never takes over an event that is still being processed."""
-IDLE_POLL_SECONDS = 1.0
 
 
 def stable_message_id(hub: Hub, outbox_id: str) -> str:
@@ -347,6 +346,7 @@ async def run_worker(hub: Hub, stop: asyncio.Event) -> None:
     and polls for what other processes queue."""
     from hub.services.buyers import prepare_sign_ins  # buyers queue through this module
     from hub.services.inbox import process_due  # the inbox claims through this module
+    from hub.services.worker import run_passes  # the worker runs this loop
 
     if hub.mailer is None:
         log.warning("No mailer is configured (the email plugin needs HUB_SMTP_URL): emails stay queued in the outbox")
@@ -357,21 +357,7 @@ async def run_worker(hub: Hub, stop: asyncio.Event) -> None:
             await reclaim_from_dead_workers(hub)
         except Exception:  # the leases still run out; the worker must start anyway
             log.exception("Taking back dead workers' outbox messages failed")
-    while not stop.is_set():
-        # Cleared before the pass, not after: a message queued while the pass
-        # runs sets it again, and the wait below returns at once.
-        hub.outbox_wakeup.clear()
-        tried = 0
-        # /my sign-in requests become emails in prepare_sign_ins, not in
-        # the buyer's request.
-        for work, name in ((process_due, "Inbox"), (prepare_sign_ins, "Sign-in"), (deliver_due, "Outbox")):
-            try:
-                tried += await work(hub)
-            except Exception:  # a database hiccup must not end the worker
-                log.exception("%s pass failed; retrying", name)
-        if tried:
-            continue
-        waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(hub.outbox_wakeup.wait())]
-        await asyncio.wait(waiters, timeout=IDLE_POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
-        for waiter in waiters:
-            waiter.cancel()
+    # /my sign-in requests become emails in prepare_sign_ins, not in the
+    # buyer's request.
+    passes = [("Inbox", process_due), ("Sign-in", prepare_sign_ins), ("Outbox", deliver_due)]
+    await run_passes(hub, stop, hub.outbox_wakeup, passes, log)

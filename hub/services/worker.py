@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from hub.context import Hub
 from hub.services import outbox
@@ -29,19 +30,34 @@ async def run_worker(hub: Hub, stop: asyncio.Event) -> None:
 
 
 async def deliver_events_until(hub: Hub, stop: asyncio.Event) -> None:
-    """Deliver due events until ``stop`` is set; between passes that found
-    nothing, wait for ``hub.events_wakeup`` (set when this process records
-    an event) or poll for what other processes record."""
+    """Deliver due events until ``stop`` is set (``hub.events_wakeup`` is
+    set when this process records an event)."""
+    await run_passes(hub, stop, hub.events_wakeup, [("Event delivery", deliver_due_events)], log)
+
+
+async def run_passes(
+    hub: Hub,
+    stop: asyncio.Event,
+    wakeup: asyncio.Event,
+    passes: list[tuple[str, Callable[[Hub], Awaitable[int]]]],
+    log: logging.Logger,
+) -> None:
+    """Run ``passes`` (each answers how many rows it tried) until ``stop`` is
+    set; between rounds that found nothing, wait for ``wakeup`` (set when
+    this process writes work down) or poll for what other processes write."""
     while not stop.is_set():
-        # Cleared before the pass, not after: an event recorded while the
-        # pass runs sets it again, and the wait below returns at once.
-        hub.events_wakeup.clear()
-        try:
-            if await deliver_due_events(hub):
-                continue
-        except Exception:  # a database hiccup must not end the worker
-            log.exception("Event delivery pass failed; retrying")
-        waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(hub.events_wakeup.wait())]
+        # Cleared before the round, not after: work written while the round
+        # runs sets it again, and the wait below returns at once.
+        wakeup.clear()
+        tried = 0
+        for name, work in passes:
+            try:
+                tried += await work(hub)
+            except Exception:  # a database hiccup must not end the worker
+                log.exception("%s pass failed; retrying", name)
+        if tried:
+            continue
+        waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wakeup.wait())]
         await asyncio.wait(waiters, timeout=IDLE_POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
         for waiter in waiters:
             waiter.cancel()
