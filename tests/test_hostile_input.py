@@ -17,7 +17,7 @@ from hub.errors import BadRequest
 from hub.tables import Purchase
 from hub.testing.app import hub_client, make_app
 from hub.testing.stripe import sign
-from plugins.paypal.events import parse_event
+from continuata_plugins.paypal.events import parse_event
 from tests.conftest import _empty_postgres, make_org
 from tests.test_tokens_api import ready_product
 

@@ -83,7 +83,7 @@ def test_messages_arguments_and_tracebacks_of_any_logger_are_redacted(captured):
     sign_in = new_secret("ct_signin_")
     token = new_secret("ct_download_")
     key = new_secret("ct_key_")
-    for name in ("hub", "hub.outbox", "plugins.stripe", "some.library"):
+    for name in ("hub", "hub.outbox", "continuata_plugins.stripe", "some.library"):
         logger = logging.getLogger(name)
         logger.warning("link %s", f"https://hub.example/my/sign-in?token={sign_in.replace('_', '%5F')}")
         logger.warning("Referer: %s", httpx.URL(f"https://hub.example/download?token={token}"))

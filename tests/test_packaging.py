@@ -12,10 +12,13 @@ SETUPTOOLS = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setup
 
 
 def test_every_python_package_is_listed_for_the_distribution():
-    found = {
-        ".".join(init.parent.relative_to(ROOT).parts)
-        for top in ("hub", "plugins")
-        for init in (ROOT / top).rglob("__init__.py")
+    found = {".".join(init.parent.relative_to(ROOT).parts) for init in (ROOT / "hub").rglob("__init__.py")}
+    # The built-in plugins' folder ships under a name of our own, so that it
+    # cannot clash with another distribution's top-level ``plugins``.
+    assert SETUPTOOLS["package-dir"]["continuata_plugins"] == "plugins"
+    found |= {
+        ".".join(["continuata_plugins", *init.parent.relative_to(ROOT / "plugins").parts])
+        for init in (ROOT / "plugins").rglob("__init__.py")
     }
     assert found - set(SETUPTOOLS["packages"]) == set()
 

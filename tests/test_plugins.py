@@ -219,7 +219,7 @@ async def test_an_async_mailer_plugin_answering_none_leaves_the_email_plugins_ma
     settings = dataclasses.replace(settings, extra={"HUB_SMTP_URL": "smtp://127.0.0.1:2525", "HUB_MAIL_FROM": "shop@example.com"})
     app = make_app(settings, plugins=[("no-mailer", NoMailer())], entry_points="email")
     async with hub_client(app):
-        from plugins.email.smtp import SmtpMailer
+        from continuata_plugins.email.smtp import SmtpMailer
 
         assert isinstance(app.state.hub.mailer, SmtpMailer)
 

@@ -4,9 +4,9 @@
   ``signin`` (a buyer's one-time link to ``/my``) from
   ``templates/email/<name>.subject.txt``, ``<name>.txt`` and
   ``<name>.html``; a shop overrides any of them by putting a file of the
-  same name in ``$HUB_TEMPLATES_DIR/email/`` (see :mod:`plugins.email.rendering`).
+  same name in ``$HUB_TEMPLATES_DIR/email/`` (see :mod:`continuata_plugins.email.rendering`).
 - ``hub_mailer``: an SMTP mailer configured by ``HUB_SMTP_URL`` and
-  ``HUB_MAIL_FROM`` (see :mod:`plugins.email.smtp`). Without
+  ``HUB_MAIL_FROM`` (see :mod:`continuata_plugins.email.smtp`). Without
   ``HUB_SMTP_URL`` it provides none, and emails wait in the outbox.
 
 The plugin only renders and sends: queueing, retries and backoff are the
@@ -19,8 +19,8 @@ import logging
 
 from hub.hookspecs import hookimpl
 from hub.plugins import Setting
-from plugins.email.rendering import render
-from plugins.email.smtp import mailer_from_settings
+from continuata_plugins.email.rendering import render
+from continuata_plugins.email.smtp import mailer_from_settings
 
 log = logging.getLogger("hub.email")
 

@@ -15,7 +15,7 @@ from hub.context import Hub
 from hub.pages import template_environment
 from hub.plugins import RenderedEmail
 from hub.settings import Settings
-from plugins.email.rendering import render
+from continuata_plugins.email.rendering import render
 
 SAMPLE_PUBLIC_URL = "https://downloads.example.com"
 

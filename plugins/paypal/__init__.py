@@ -12,8 +12,8 @@ names the products in each purchase unit's ``custom_id``:
 ``"epic-drums-v1, pads@2.0.0"``.
 
 The webhook verifies each event and stores it in the hub's inbox
-(:mod:`plugins.paypal.webhook`); the worker processes it
-(:mod:`plugins.paypal.processing`), once, in order per capture:
+(:mod:`continuata_plugins.paypal.webhook`); the worker processes it
+(:mod:`continuata_plugins.paypal.processing`), once, in order per capture:
 
 - ``PAYMENT.CAPTURE.COMPLETED`` and ``CHECKOUT.ORDER.COMPLETED`` record the
   order once (whichever arrives first), mint a token per item and queue the
@@ -36,19 +36,19 @@ import logging
 
 from hub.context import Hub
 from hub.hookspecs import hookimpl
-from plugins.paypal.api import PayPalApi
-from plugins.paypal.config import SETTINGS, PayPalConfig
-from plugins.paypal.signature import CertificateFetch, CertificateVerifier
-from plugins.paypal.events import PROVIDER
-from plugins.paypal.processing import PayPalEvents
-from plugins.paypal.webhook import PATH, PayPalWebhook, webhook_route
+from continuata_plugins.paypal.api import PayPalApi
+from continuata_plugins.paypal.config import SETTINGS, PayPalConfig
+from continuata_plugins.paypal.signature import CertificateFetch, CertificateVerifier
+from continuata_plugins.paypal.events import PROVIDER
+from continuata_plugins.paypal.processing import PayPalEvents
+from continuata_plugins.paypal.webhook import PATH, PayPalWebhook, webhook_route
 
 log = logging.getLogger("hub.plugins.paypal")
 
 certificate_fetcher: CertificateFetch | None = None
 """How signing certificates are downloaded. None (the default) fetches them
 over HTTPS with the app's HTTP client; a test sets a function returning a
-test certificate (``monkeypatch.setattr(plugins.paypal, "certificate_fetcher", fetch)``)
+test certificate (``monkeypatch.setattr(continuata_plugins.paypal, "certificate_fetcher", fetch)``)
 before it builds the app."""
 
 STATE = "paypal"  # the plugin's key in hub.plugin_state: its webhook

@@ -3,7 +3,7 @@ webhook's request): PayPal's events translated into the core's calls.
 
 - ``PAYMENT.CAPTURE.COMPLETED`` (status ``COMPLETED``) and
   ``CHECKOUT.ORDER.COMPLETED`` (with a completed capture) record the order
-  (see :mod:`plugins.paypal.events`); the buyer of a capture is read from
+  (see :mod:`continuata_plugins.paypal.events`); the buyer of a capture is read from
   PayPal's order API here.
 - ``PAYMENT.CAPTURE.REFUNDED``: a refund of the capture, when it leaves
   nothing paid (a partial refund is noted and changes nothing);
@@ -39,9 +39,9 @@ from hub.services.reversals import (
     record_reversal,
 )
 from hub.tables import Purchase
-from plugins.paypal import events
-from plugins.paypal.api import PayPalApi
-from plugins.paypal.config import PayPalConfig
+from continuata_plugins.paypal import events
+from continuata_plugins.paypal.api import PayPalApi
+from continuata_plugins.paypal.config import PayPalConfig
 
 
 def occurred_at(event: ReceivedEvent) -> datetime:

@@ -12,7 +12,7 @@ The order of the checks matters:
 
 The answer is 200 ``{"received": true, "duplicate": ..., "note": ...}``
 once the event is stored (or was already); the worker processes it later
-(:mod:`plugins.paypal.processing`), so no call to PayPal's order API delays
+(:mod:`continuata_plugins.paypal.processing`), so no call to PayPal's order API delays
 the answer. A refusal (400, in the main API's envelope) stores nothing, so
 PayPal's retry (after the shop fixes a setting) is stored then.
 """
@@ -29,10 +29,10 @@ from hub.context import Hub
 from hub.errors import BadRequest
 from hub.services.inbox import store_event
 from hub.tables import Organization
-from plugins.paypal import events
-from plugins.paypal.api import PayPalApi
-from plugins.paypal.config import PayPalConfig
-from plugins.paypal.signature import CertificateVerifier, SignatureError, Transmission, check_certificate_url
+from continuata_plugins.paypal import events
+from continuata_plugins.paypal.api import PayPalApi
+from continuata_plugins.paypal.config import PayPalConfig
+from continuata_plugins.paypal.signature import CertificateVerifier, SignatureError, Transmission, check_certificate_url
 
 log = logging.getLogger("hub.plugins.paypal")
 

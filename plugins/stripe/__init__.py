@@ -6,13 +6,13 @@ least ``checkout.session.completed``,
 ``checkout.session.async_payment_succeeded``, ``charge.refunded``,
 ``charge.refund.updated``, ``charge.dispute.created`` and
 ``charge.dispute.closed``. The webhook verifies and stores each event
-(:mod:`plugins.stripe.webhook`); the worker processes it
-(:mod:`plugins.stripe.events`): each paid Checkout Session becomes one
+(:mod:`continuata_plugins.stripe.webhook`); the worker processes it
+(:mod:`continuata_plugins.stripe.events`): each paid Checkout Session becomes one
 purchase, with its tokens and delivery email; a full refund or a lost
 dispute revokes them, an open dispute puts them on hold. See
-:mod:`plugins.stripe.checkout` for how a session names the hub's products.
+:mod:`continuata_plugins.stripe.checkout` for how a session names the hub's products.
 
-Settings (``HUB_STRIPE_*``, see :data:`plugins.stripe.config.SETTINGS`):
+Settings (``HUB_STRIPE_*``, see :data:`continuata_plugins.stripe.config.SETTINGS`):
 the webhook signing secret (required for the route to exist), an API key
 (to read line items and refunds' sessions), the API base URL, and the
 organization orders belong to.
@@ -24,11 +24,11 @@ import logging
 
 from hub.context import Hub
 from hub.hookspecs import hookimpl
-from plugins.stripe.api import StripeApi
-from plugins.stripe.checkout import PROVIDER
-from plugins.stripe.config import API_KEY, SETTINGS, WEBHOOK_SECRET, StripeConfig
-from plugins.stripe.events import StripeEvents
-from plugins.stripe.webhook import WEBHOOK_PATH, StripeWebhook, webhook_route
+from continuata_plugins.stripe.api import StripeApi
+from continuata_plugins.stripe.checkout import PROVIDER
+from continuata_plugins.stripe.config import API_KEY, SETTINGS, WEBHOOK_SECRET, StripeConfig
+from continuata_plugins.stripe.events import StripeEvents
+from continuata_plugins.stripe.webhook import WEBHOOK_PATH, StripeWebhook, webhook_route
 
 log = logging.getLogger("hub.plugins.stripe")
 STATE = "stripe"  # the plugin's key in hub.plugin_state: its API client

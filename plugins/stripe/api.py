@@ -13,7 +13,7 @@ from typing import Any
 
 import stripe
 
-from plugins.stripe.config import API_KEY, StripeConfig
+from continuata_plugins.stripe.config import API_KEY, StripeConfig
 
 log = logging.getLogger("hub.plugins.stripe")
 

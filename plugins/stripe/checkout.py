@@ -24,7 +24,7 @@ from hub.context import Hub
 from hub.db import is_sqlite
 from hub.services.purchases import PurchaseIn, PurchaseItem, parse_items
 from hub.tables import Purchase
-from plugins.stripe.api import StripeApi
+from continuata_plugins.stripe.api import StripeApi
 
 PROVIDER = "stripe"
 SESSION_PRODUCTS = "continuata_products"

@@ -42,8 +42,8 @@ from hub.services.reversals import (
     purchases_paid_by,
     record_reversal,
 )
-from plugins.stripe.api import StripeApi
-from plugins.stripe.checkout import PROVIDER, is_full_refund, object_id, order_from_session, session_paid_by
+from continuata_plugins.stripe.api import StripeApi
+from continuata_plugins.stripe.checkout import PROVIDER, is_full_refund, object_id, order_from_session, session_paid_by
 
 PAID_EVENTS = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
 REFUND_UPDATES = ("charge.refund.updated", "refund.updated", "refund.failed")

@@ -3,7 +3,7 @@
 Each delivery is verified (``Stripe-Signature``, by the stripe library),
 assigned to an organization and stored in the hub's inbox
 (:func:`hub.services.inbox.store_event`); the worker processes it later
-(:mod:`plugins.stripe.events`). The answer is 200 ``{"received": true,
+(:mod:`continuata_plugins.stripe.events`). The answer is 200 ``{"received": true,
 "duplicate": ..., "note": ...}`` once the event is stored (or was already):
 nothing is lost after a 200, and no Stripe API call delays it. A 400 stores
 nothing, and Stripe delivers the event again later: a bad or stale
@@ -25,8 +25,8 @@ from hub.errors import BadRequest
 from hub.inputs import decode_json
 from hub.services.inbox import store_event
 from hub.tables import Organization
-from plugins.stripe.checkout import PROVIDER, object_id
-from plugins.stripe.config import ORG, StripeConfig
+from continuata_plugins.stripe.checkout import PROVIDER, object_id
+from continuata_plugins.stripe.config import ORG, StripeConfig
 
 log = logging.getLogger("hub.plugins.stripe")
 

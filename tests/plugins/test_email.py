@@ -19,8 +19,8 @@ from hub.settings import SettingsError
 from hub.tables import OutboxMessage
 from hub.testing.app import hub_client, make_app, settings_for_tests
 from hub.testing.smtp import parse_received, smtp_server
-from plugins.email.preview import SAMPLE_CONTEXTS, preview
-from plugins.email.smtp import SmtpMailer, mailer_from_settings, parse_smtp_url
+from continuata_plugins.email.preview import SAMPLE_CONTEXTS, preview
+from continuata_plugins.email.smtp import SmtpMailer, mailer_from_settings, parse_smtp_url
 from tests.conftest import PUBLIC_URL, ok
 from tests.test_tokens_api import ready_product
 

@@ -161,7 +161,7 @@ async def test_a_disputed_stripe_purchase_is_on_hold_then_restored(stripe):
 
 @pytest.fixture
 async def paypal_store(settings, monkeypatch) -> AsyncIterator:
-    import plugins.paypal as paypal_plugin
+    import continuata_plugins.paypal as paypal_plugin
 
     certificates = CertificateFetches(paypal.make_signing_identity())
     monkeypatch.setattr(paypal_plugin, "certificate_fetcher", certificates)

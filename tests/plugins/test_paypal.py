@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-import plugins.paypal as paypal_plugin
+import continuata_plugins.paypal as paypal_plugin
 from hub.plugins import load_plugins
 from hub.settings import Settings, SettingsError
 from hub.context import Hub

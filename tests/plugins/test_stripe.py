@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import httpx
 import pytest
 
-import plugins.stripe as stripe_plugin
+import continuata_plugins.stripe as stripe_plugin
 from hub.settings import Settings
 from hub.context import Hub
 from hub.tables import InboxEvent, OutboxMessage, Purchase
