@@ -4,8 +4,9 @@ One PayPal order is one hub purchase, whichever event reports it first: a
 ``PAYMENT.CAPTURE.COMPLETED`` (a capture, whose buyer is read from its
 order) or a ``CHECKOUT.ORDER.COMPLETED`` (the order itself). Both use the
 ORDER id as the purchase's provider reference, so the second finds the
-first; the capture ids go into the purchase's metadata, where a refund
-(which names only its capture) finds them.
+first; the capture ids are kept as the purchase's provider references of
+kind ``capture`` (:mod:`hub.services.provider_refs`), by which a refund
+(which names only its capture) finds it. The metadata shows them too.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from typing import Any
 
 from hub.errors import BadRequest
 from hub.inputs import decode_json
+from hub.services.provider_refs import ProviderRef
 from hub.services.purchases import PurchaseIn, parse_items
 
 PROVIDER = "paypal"
+CAPTURE = "capture"  # the kind of provider reference a capture id is kept as
 COMPLETED = "COMPLETED"
 CAPTURE_COMPLETED = "PAYMENT.CAPTURE.COMPLETED"
 ORDER_COMPLETED = "CHECKOUT.ORDER.COMPLETED"
@@ -188,7 +191,7 @@ def purchase_from_order(org: str, order: dict[str, Any]) -> PurchaseIn | None:
         amount=amount,
         currency=currency,
         metadata=_metadata(order_id, [_text(c.get("id")) for c in captures], order),
-        payment_refs=tuple(c for c in (paypal_id(c.get("id")) for c in captures) if c),
+        references=tuple(ProviderRef(CAPTURE, c) for c in (paypal_id(c.get("id")) for c in captures) if c),
     )
 
 
@@ -222,7 +225,7 @@ def purchase_from_capture(org: str, capture: dict[str, Any], order: dict[str, An
         amount=amount,
         currency=currency,
         metadata=_metadata(order_id, [capture_id], order),
-        payment_refs=(capture_id,) if capture_id else (),
+        references=(ProviderRef(CAPTURE, capture_id),) if capture_id else (),
     )
 
 
