@@ -42,6 +42,7 @@ from hub.db import connected, engine_from_url, migrate
 from hub.logs import guard_server_logs
 from hub.metrics import count_requests
 from hub.pages import template_environment
+from hub.plugin_tables import piccolo_apps
 from hub.plugins import first_result, load_plugins, notify
 from hub.requests import HubRequest, refuse_impossible_ids
 from hub.sealing import Sealer, secret_key
@@ -97,7 +98,7 @@ async def opened(hub: Hub) -> AsyncIterator[Hub]:
     and ``continuata-hub worker`` both run inside it."""
     await wait_for_database(hub.settings.database_url, hub.settings.database_wait_seconds, log.warning)
     async with connected(hub.engine):
-        await migrate(hub.engine)
+        await migrate(hub.engine, piccolo_apps(hub.plugins))
         await check_secret_key(hub.engine, secret_key(hub.settings))
         await hub.blobs.start()
         try:

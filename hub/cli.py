@@ -45,17 +45,19 @@ def _checked_settings():
     return settings, plugins
 
 
-async def _with_database(settings: Settings, work, check_key: bool = True):
-    """Run ``work`` on the database once it is reachable, migrated and (with
-    ``check_key``) known to belong to this ``HUB_SECRET_KEY``."""
+async def _with_database(settings: Settings, work, check_key: bool = True, plugins=None):
+    """Run ``work`` on the database once it is reachable, migrated (with the
+    tables of ``plugins``, when given) and (with ``check_key``) known to
+    belong to this ``HUB_SECRET_KEY``."""
     from hub.db import connected, engine_from_url, migrate
+    from hub.plugin_tables import piccolo_apps
     from hub.sealing import secret_key
     from hub.startup import check_secret_key, wait_for_database
 
     engine = engine_from_url(settings.database_url)
     await wait_for_database(settings.database_url, settings.database_wait_seconds, _say)
     async with connected(engine):
-        await migrate(engine)
+        await migrate(engine, piccolo_apps(plugins) if plugins is not None else ())
         if check_key:
             await check_secret_key(engine, secret_key(settings))
         return await work()
@@ -204,9 +206,9 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    settings, _ = _checked_settings()
+    settings, plugins = _checked_settings()
     # Migrating needs no secret key, so an operator may run it from anywhere.
-    asyncio.run(_with_database(settings, _nothing, check_key=False))
+    asyncio.run(_with_database(settings, _nothing, check_key=False, plugins=plugins))
     print(f"Database migrated: {where(settings.database_url)}")
     return 0
 
@@ -225,7 +227,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     check_listen_address(host, port)
     # Wait for, migrate and check the database here, where a problem can be
     # said in one line; inside the server's lifespan it would be a traceback.
-    asyncio.run(_with_database(settings, _nothing))
+    asyncio.run(_with_database(settings, _nothing, plugins=plugins))
     uvicorn.run(
         create_app(settings, plugins=plugins),
         host=host,
@@ -324,6 +326,7 @@ def cmd_webhooks(args: argparse.Namespace) -> int:
     """``webhooks list|create|delete|rotate-secret``: the organization's endpoints."""
     from hub.app import build_hub
     from hub.db import connected, migrate
+    from hub.plugin_tables import piccolo_apps
     from hub.services import webhook_endpoints as endpoints
 
     settings = _settings()
@@ -331,7 +334,7 @@ def cmd_webhooks(args: argparse.Namespace) -> int:
 
     async def work() -> None:
         async with connected(hub.engine):
-            await migrate(hub.engine)
+            await migrate(hub.engine, piccolo_apps(hub.plugins))
             if args.webhooks_command == "list":
                 rows, _ = await endpoints.list_endpoints(args.org, limit=1000, offset=0)
                 if not rows:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 os.environ.setdefault("PICCOLO_CONF", "hub.piccolo_conf")
@@ -19,6 +21,9 @@ os.environ.setdefault("PICCOLO_CONF", "hub.piccolo_conf")
 from piccolo.engine.base import Engine  # noqa: E402
 from piccolo.engine.postgres import PostgresEngine  # noqa: E402
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType  # noqa: E402
+
+if TYPE_CHECKING:
+    from piccolo.conf.apps import AppConfig
 
 
 class DatabaseUrlError(ValueError):
@@ -132,10 +137,13 @@ async def migration_lock(engine: Engine):
             fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
 
 
-async def migrate(engine: Engine) -> None:
-    """Apply every pending piccolo migration of the hub to ``engine``, under
+async def migrate(engine: Engine, apps: Sequence[AppConfig] = ()) -> None:
+    """Apply every pending piccolo migration of the hub to ``engine``, then
+    those of the plugins' own ``apps`` (see :mod:`hub.plugin_tables`), under
     the migration lock (see :func:`migration_lock`)."""
     from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    from hub.plugin_tables import migrate_apps
 
     use_engine(engine)
     # piccolo reports progress on stdout; the CLI's last line must stay
@@ -145,6 +153,8 @@ async def migrate(engine: Engine) -> None:
         await prepare_sqlite(engine)
         with contextlib.redirect_stdout(report):
             result = await run_forwards(app_name="hub")
+            if result.success and apps:
+                result = await migrate_apps(engine, apps)
     if not result.success:
         raise RuntimeError(f"Database migration failed: {result.message}\n{report.getvalue()}")
 

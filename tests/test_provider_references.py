@@ -7,9 +7,7 @@ and from one with purchases, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import contextlib
-import secrets
 from collections.abc import AsyncIterator
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from piccolo.apps.migrations.commands.forwards import run_forwards
@@ -23,41 +21,20 @@ from hub.services.provider_accounts import organization_for
 from hub.services.provider_refs import ORDER, ProviderRef, find_purchase, find_purchases, record_reference, references_of
 from hub.tables import ProviderReference, Purchase
 from hub.web.health import known_migrations
-from tests.conftest import DATABASES, POSTGRES_URL
+from tests.conftest import DATABASES
+from tests.support.databases import empty_database_url
 
 MIGRATION = "2026-12-01T00:10:00:000000"
 
 
-async def _on_server(sql: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(POSTGRES_URL)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
 @contextlib.asynccontextmanager
 async def empty_database(kind: str, tmp_path) -> AsyncIterator[Engine]:
-    """A database of its own, empty, with the engine connected (a fresh
-    PostgreSQL database beside the test database, dropped afterwards)."""
-    if kind == "sqlite":
-        engine = engine_from_url(f"sqlite:///{tmp_path / 'refs.sqlite3'}")
-        use_engine(engine)
-        async with connected(engine):
-            yield engine
-        return
-    name = f"hub_refs_{secrets.token_hex(4)}"
-    await _on_server(f'CREATE DATABASE "{name}"')
-    try:
-        url = urlunsplit(urlsplit(POSTGRES_URL)._replace(path=f"/{name}"))
+    """An empty database of the test's own, its engine connected."""
+    async with empty_database_url(kind, tmp_path) as url:
         engine = engine_from_url(url)
         use_engine(engine)
         async with connected(engine):
             yield engine
-    finally:
-        await _on_server(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 async def add_purchase(purchase_id: str, org: str = "shop", provider: str = "acme", provider_ref: str = "order-1") -> dict:
