@@ -229,13 +229,13 @@ def purchase_from_capture(org: str, capture: dict[str, Any], order: dict[str, An
     )
 
 
-def refunds_whole_purchase(refund: dict[str, Any], purchase: dict[str, Any]) -> bool | None:
-    """Whether ``refund`` leaves nothing of ``purchase`` paid: its capture's
-    ``total_refunded_amount`` (all refunds so far) against the purchase's
-    amount. None when the payload cannot tell (no breakdown, or a purchase
-    paid by several captures): then the capture's status decides."""
-    metadata = _dict(purchase.get("metadata"))
-    if len(_list(metadata.get("captureIds"))) != 1 or purchase.get("amount") is None:
+def refunds_whole_purchase(refund: dict[str, Any], purchase: dict[str, Any], captures: int) -> bool | None:
+    """Whether ``refund`` leaves nothing of ``purchase`` (paid by ``captures``
+    captures) paid: its capture's ``total_refunded_amount`` (all refunds so
+    far) against the purchase's amount. None when the payload cannot tell
+    (no breakdown, or a purchase paid by several captures): then the
+    capture's status decides."""
+    if captures != 1 or purchase.get("amount") is None:
         return None
     breakdown = _dict(refund.get("seller_payable_breakdown"))
     refunded, currency = minor_units(breakdown.get("total_refunded_amount"))

@@ -25,7 +25,7 @@ from typing import Any
 
 from hub.context import Hub
 from hub.services.inbox import ReceivedEvent
-from hub.services.provider_refs import ORDER, find_purchase, record_reference
+from hub.services.provider_refs import ORDER, find_purchase, record_reference, references_of
 from hub.services.purchases import record_purchase
 from hub.services.reversals import (
     DISPUTE_LOST,
@@ -103,7 +103,10 @@ class PayPalEvents:
         if capture_id is None:
             return "refund names no capture: nothing to revoke"
         purchase = await purchase_for_capture(event.org, capture_id)
-        whole = events.refunds_whole_purchase(refund, purchase) if purchase else None
+        whole = None
+        if purchase is not None:
+            captures = [ref for ref in await references_of(purchase) if ref.kind == events.CAPTURE]
+            whole = events.refunds_whole_purchase(refund, purchase, captures=len(captures))
         if whole is None and self.config.has_credentials:
             # The payload cannot tell: PayPal's capture says whether it is
             # REFUNDED or only PARTIALLY_REFUNDED, and names its order.
@@ -131,8 +134,6 @@ class PayPalEvents:
             kind = DISPUTE_OPENED
         else:
             kind = DISPUTE_LOST if events.dispute_lost(dispute) else DISPUTE_WON
-        for capture_id in captures:
-            await purchase_for_capture(event.org, capture_id)
         notes = [await self.reversal(hub, event, capture_id, kind, dispute_id) for capture_id in captures]
         return "; ".join(notes)
 
