@@ -122,7 +122,7 @@ def settings(database_url: str, storage: str, tmp_path, request: pytest.FixtureR
 
 
 async def _empty_postgres(app: Litestar) -> None:
-    engine = app.state.hub.engine
+    engine = app.state.hub.db.engine
     if engine.engine_type == "postgres":
         tables = ", ".join(t._meta.tablename for t in ALL_TABLES)
         await engine.run_ddl(f"TRUNCATE {tables} CASCADE")

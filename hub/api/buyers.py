@@ -11,6 +11,7 @@ from __future__ import annotations
 import msgspec
 from litestar import Controller, get, post
 
+from hub.context import Hub
 from hub.services.accounts import Principal
 from hub.services.privacy import erase_buyer, export_buyer
 
@@ -31,6 +32,6 @@ class BuyerController(Controller):
         return {"success": True, "data": await export_buyer(principal.org, email)}
 
     @post("/{email:str}/erase", summary="Erase one buyer: revoke links, anonymise records (admin)", status_code=200)
-    async def erase(self, principal: Principal, email: str, data: EraseRequest | None = None) -> dict:
+    async def erase(self, hub: Hub, principal: Principal, email: str, data: EraseRequest | None = None) -> dict:
         principal.require("admin")
-        return {"success": True, "data": {"erased": await erase_buyer(principal.org, email)}}
+        return {"success": True, "data": {"erased": await erase_buyer(hub.db, principal.org, email)}}

@@ -71,6 +71,7 @@ class ProductController(Controller):
     @get("/", summary="List products")
     async def list_products(
         self,
+        hub: Hub,
         principal: Principal,
         status: Literal["draft", "published", "archived"] | None = None,
         search: str | None = None,
@@ -79,6 +80,7 @@ class ProductController(Controller):
     ) -> dict:
         limit, offset = page_bounds(limit, offset)
         rows, total = await product_service.list_products(
+            hub.db,
             principal.org, status=status, search=search, limit=limit, offset=offset
         )
         active = await product_service.active_versions([r["active_version"] for r in rows])
