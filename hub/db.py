@@ -34,7 +34,6 @@ from hub.engines import (  # noqa: F401  (DatabaseUrlError, QuietPostgresEngine:
     QuietPostgresEngine,
     engine_from_url,
     migrating_on,
-    migration_engine,
 )
 
 
@@ -296,40 +295,3 @@ def _unique_violation_types() -> tuple[type[BaseException], ...]:
 
 UNIQUE_VIOLATIONS = _unique_violation_types()
 """What an ``INSERT`` raises when a unique index refuses it, on either database."""
-
-
-def index_migration(
-    migration_id: str, description: str, indexes: dict[str, tuple[str, tuple[str, ...]]], unique: bool = True
-):
-    """A piccolo migration creating (unique) indexes over several columns.
-
-    piccolo adds its ``Unique`` constraints with ``ALTER TABLE … ADD
-    CONSTRAINT``, which SQLite lacks; ``CREATE UNIQUE INDEX`` works on both
-    databases and serves ``ON CONFLICT`` just as well.
-
-    :param indexes: index name → (table name, column names).
-    """
-    kind = "UNIQUE INDEX" if unique else "INDEX"
-    from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-
-    async def forwards():
-        manager = MigrationManager(migration_id=migration_id, app_name="hub", description=description)
-
-        # The statements run on the engine the migration manager runs on
-        # (and so inside its transaction).
-        async def create_indexes():
-            engine = migration_engine()
-            for name, (table, columns) in indexes.items():
-                column_list = ", ".join(f'"{c}"' for c in columns)
-                await engine.run_ddl(f'CREATE {kind} IF NOT EXISTS "{name}" ON "{table}" ({column_list})')
-
-        async def drop_indexes():
-            engine = migration_engine()
-            for name in indexes:
-                await engine.run_ddl(f'DROP INDEX IF EXISTS "{name}"')
-
-        manager.add_raw(create_indexes)
-        manager.add_raw_backwards(drop_indexes)
-        return manager
-
-    return forwards
