@@ -78,7 +78,8 @@ class Database:
         self.ready_versions = ImmutableRows()
         """Ready versions and their files by version id (immutable rows)."""
         self.extra_tables: list[type] = []
-        """Tables beyond the hub's own (a plugin's) that :meth:`bind` binds too."""
+        """Tables beyond the hub's own (a plugin's) that :meth:`bind` binds
+        too (:meth:`add_tables`)."""
 
     def __repr__(self) -> str:
         return f"Database({self.engine.engine_type})"
@@ -103,6 +104,12 @@ class Database:
 
         for table in [*ALL_TABLES, Migration, *self.extra_tables]:
             table._meta.db = self.engine
+
+    def add_tables(self, *tables: type) -> None:
+        """Bind a plugin's own piccolo tables to this database, now and on
+        every later :meth:`bind`."""
+        self.extra_tables.extend(t for t in tables if t not in self.extra_tables)
+        self.bind()
 
     async def open(self) -> Database:
         """Bind the tables and start the connection pool."""
