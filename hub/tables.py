@@ -350,7 +350,7 @@ class OutboxMessage(Table, tablename="hub_outbox_message"):
     attempts = Integer(default=0)
     next_attempt_at = Timestamptz(index=True)
     claimed_until = Timestamptz(null=True, default=None)
-    # The worker holding the claim (``host/pid/nonce``, hub.services.workers).
+    # The worker holding the claim (``host/pid/nonce``, hub.services.worker_identity).
     claimed_by = Varchar(length=200, null=True, default=None)
     last_error = Text(default="")
     created_at = Timestamptz()
