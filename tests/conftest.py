@@ -56,6 +56,32 @@ DATABASES = [
 ]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Nothing is written into the working tree: Hypothesis keeps its
+    example database and caches in ``.hypothesis/`` of the current folder
+    unless told otherwise, so it gets a temporary folder of this process
+    (each xdist worker its own) and no example database: a failing example
+    is printed in the failure (with its ``@reproduce_failure``), not
+    replayed from a file by the next run."""
+    import tempfile
+
+    from hypothesis import settings as hypothesis_settings
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    config._hub_hypothesis_home = tempfile.mkdtemp(prefix="hub-tests-hypothesis-")  # type: ignore[attr-defined]
+    set_hypothesis_home_dir(config._hub_hypothesis_home)  # type: ignore[attr-defined]
+    hypothesis_settings.register_profile("hub-tests", database=None)
+    hypothesis_settings.load_profile("hub-tests")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    import shutil
+
+    home = getattr(config, "_hub_hypothesis_home", None)
+    if home:
+        shutil.rmtree(home, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def s3_endpoint() -> Iterator[str]:
     with moto_s3_server() as endpoint:
