@@ -276,8 +276,14 @@ async def migration_lock(engine: Engine):
 
 
 async def migrate(db: Database | Engine) -> None:
-    """:meth:`Database.migrate` (also given a bare engine, whose tables it binds)."""
-    await _database(db).migrate()
+    """:meth:`Database.migrate`; given a bare engine, the database is opened
+    for the migration and closed after it (its SQLite connections too, so
+    the file is complete on its own: WAL checkpointed, ready to be copied)."""
+    if isinstance(db, Database):
+        await db.migrate()
+        return
+    async with Database(engine=db) as database:
+        await database.migrate()
 
 
 async def _no_reset(connection) -> None:
