@@ -178,7 +178,7 @@ def settings(database_url: str, storage: str, tmp_path, request: pytest.FixtureR
 
 
 async def _empty_postgres(app: Litestar) -> None:
-    engine = app.state.hub.engine
+    engine = app.state.hub.db.engine
     if engine.engine_type == "postgres":
         await engine.run_ddl(_emptying_sql())
 
