@@ -37,10 +37,15 @@ TEMPLATE_LOCK_ID = 0x74706C  # "tpl": held while one worker makes the template
 
 def migrate_url(url: str) -> None:
     """Apply the hub's migrations to the database of ``url`` (in a loop of
-    its own, closing every connection it opened)."""
-    from hub.db import engine_from_url, migrate
+    its own, closing every connection it opened: a PostgreSQL template must
+    have none left to be cloned)."""
+    from hub.db import Database
 
-    in_own_loop(lambda: migrate(engine_from_url(url)))
+    async def work() -> None:
+        async with Database(url) as database:
+            await database.migrate()
+
+    in_own_loop(work)
 
 
 def migrated_sqlite_template(folder: Path) -> Path:
