@@ -22,8 +22,8 @@ from datetime import timedelta
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
 from hub.db import is_sqlite, write_transaction
+from hub.emails import render_email
 from hub.errors import NotFound, TooManyRequests
-from hub.plugins import first_result
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, SESSION_PREFIX, SIGN_IN_PREFIX, hash_secret, new_id, new_secret
 from hub.services import rate_limits
 from hub.services.outbox import queue_email
@@ -88,7 +88,7 @@ async def prepare_sign_ins(hub: Hub, limit: int = 20) -> int:
                 BuyerSignIn.id == row["id"]
             )
             context = {"email": row["email"], "url": f"{hub.my_url}/sign-in?token={secret}", "expires_minutes": minutes}
-            rendered = await first_result(hub.plugins, "render_email", hub=hub, template="signin", context=context)
+            rendered = await render_email(hub, "signin", context)
             if rendered is not None:
                 await queue_email(hub, org="", kind="signin", recipient=row["email"], rendered=rendered)
     if rows:  # buckets pile up only with requests: tidy them as they come

@@ -13,7 +13,8 @@ from datetime import timedelta
 from hub.clock import utcnow
 from hub.context import Hub
 from hub.db import write_transaction
-from hub.plugins import RenderedEmail, first_result
+from hub.emails import render_email
+from hub.plugins import RenderedEmail
 from hub.secrets import CONSOLE_INVITE_PREFIX as INVITE_PREFIX
 from hub.secrets import hash_secret, new_id, new_secret
 from hub.services.outbox import queue_email
@@ -49,7 +50,7 @@ async def invite(hub: Hub, *, org: str, email: str, role: str, invited_by: str) 
         "email": user["email"], "org": org, "role": role, "invited_by": invited_by, "url": url,
         "needs_password": needs_password, "expires_days": INVITE_DAYS,
     }
-    rendered = await first_result(hub.plugins, "render_email", hub=hub, template=TEMPLATE, context=context)
+    rendered = await render_email(hub, TEMPLATE, context)
     async with write_transaction(hub.engine):
         await set_membership(user["id"], org, role)
         if needs_password:

@@ -20,9 +20,9 @@ from hub.api import shapes
 from hub.clock import utcnow
 from hub.context import Hub
 from hub.db import UNIQUE_VIOLATIONS, write_transaction
+from hub.emails import render_email
 from hub.errors import HubError, Invalid
 from hub.inputs import check_text
-from hub.plugins import first_result
 from hub.secrets import new_id
 from hub.services.events import emit
 from hub.services.outbox import queue_email
@@ -234,7 +234,7 @@ async def queue_delivery_email(hub: Hub, purchase: dict, delivered: list[dict]) 
             for d in delivered
         ],
     }
-    rendered = await first_result(hub.plugins, "render_email", hub=hub, template="delivery", context=context)
+    rendered = await render_email(hub, "delivery", context)
     if rendered is None:
         return  # no plugin renders email: the shop delivers links itself
     await queue_email(

@@ -17,8 +17,8 @@ from typing import Any
 from hub.clock import UTC, as_aware, utcnow
 from hub.context import Hub
 from hub.db import write_transaction
+from hub.emails import render_email
 from hub.errors import Invalid, NotFound
-from hub.plugins import first_result
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, hash_secret, new_id, new_secret
 from hub.services.outbox import queue_email
 from hub.services.reports import parse_day
@@ -177,7 +177,7 @@ async def resend_delivery(hub: Hub, org: str, purchase_id: str, email: str | Non
                 }
             )
         context = {"purchase": purchase, "shop": shop["name"] if shop else org, "my_url": hub.my_url, "items": items}
-        rendered = await first_result(hub.plugins, "render_email", hub=hub, template="delivery", context=context)
+        rendered = await render_email(hub, "delivery", context)
         if rendered is None:
             raise Invalid("No email plugin renders the delivery email (HUB_PLUGINS); nothing was sent.")
         await queue_email(
