@@ -42,7 +42,7 @@ from hub.db import connected, engine_from_url, migrate
 from hub.logs import guard_server_logs
 from hub.metrics import count_requests
 from hub.pages import template_environment
-from hub.plugins import apply_plugin_settings, choose_mailer, load_plugins, notify
+from hub.plugins import apply_plugin_settings, check_mailer_choice, choose_mailer, load_plugins, notify
 from hub.requests import HubRequest, refuse_impossible_ids
 from hub.sealing import Sealer, secret_key
 from hub.services.privacy import run_retention
@@ -67,6 +67,7 @@ def build_hub(settings: Settings, plugins: pluggy.PluginManager | None = None) -
     """The hub context for ``settings``; resources are opened by the lifespan."""
     plugins = plugins or load_plugins(settings.plugins)
     settings = apply_plugin_settings(plugins, settings)
+    check_mailer_choice(plugins, settings.mailer)
     template_dirs = [Path(d) for dirs in plugins.hook.hub_template_dirs() for d in (dirs or [])]
     s3 = None
     if settings.storage == "s3":

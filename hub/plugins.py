@@ -243,6 +243,23 @@ class MailerChoiceError(PluginLoadError):
     """``HUB_MAILER`` names no loaded mailer, or several plugins offer one and none is chosen."""
 
 
+def check_mailer_choice(manager: pluggy.PluginManager, choice: str) -> dict[str, Any]:
+    """The ``hub_mailer`` implementations by plugin name, once ``HUB_MAILER``
+    (``choice``) is known to name one of them: checked when the hub is
+    built, so a misspelt name stops the start-up before anything opens.
+
+    :raises MailerChoiceError: naming the plugins that do offer a mailer.
+    """
+    impls = {impl.plugin_name: impl for impl in manager.hook.hub_mailer.get_hookimpls()}
+    choice = (choice or "").strip()
+    if choice and choice not in impls:
+        raise MailerChoiceError(
+            f"HUB_MAILER={choice} names no loaded plugin with a mailer "
+            f"(plugins with one: {', '.join(sorted(impls)) or 'none'}; see HUB_PLUGINS)"
+        )
+    return impls
+
+
 async def choose_mailer(manager: pluggy.PluginManager, hub: Any, choice: str = "") -> tuple[str | None, Any]:
     """The mailer that delivers the outbox, and the name of its plugin.
 
@@ -260,7 +277,7 @@ async def choose_mailer(manager: pluggy.PluginManager, hub: Any, choice: str = "
     :return: ``(plugin name, mailer)``, or ``(None, None)`` when nobody delivers.
     :raises MailerChoiceError: with a message naming the variable and the plugins.
     """
-    impls = {impl.plugin_name: impl for impl in getattr(manager.hook, "hub_mailer").get_hookimpls()}
+    impls = check_mailer_choice(manager, choice)
 
     async def ask(name: str) -> Any:
         impl = impls[name]
@@ -268,11 +285,6 @@ async def choose_mailer(manager: pluggy.PluginManager, hub: Any, choice: str = "
 
     choice = (choice or "").strip()
     if choice:
-        if choice not in impls:
-            raise MailerChoiceError(
-                f"HUB_MAILER={choice} names no loaded plugin with a mailer "
-                f"(plugins with one: {', '.join(sorted(impls)) or 'none'}; see HUB_PLUGINS)"
-            )
         return choice, await ask(choice)
     offers = {}
     for name in sorted(impls):

@@ -27,7 +27,8 @@ from hub.errors import NotFound, TooManyRequests
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, SESSION_PREFIX, SIGN_IN_PREFIX, hash_secret, new_id, new_secret
 from hub.services import rate_limits
 from hub.services.outbox import queue_email
-from hub.services.tokens import check_email
+from hub.services.events import emit
+from hub.services.tokens import check_email, token_records
 from hub.tables import BuyerSession, BuyerSignIn, DownloadToken, Organization, Purchase, TokenLink
 
 PER_EMAIL_PER_HOUR = 5
@@ -191,7 +192,7 @@ async def fresh_link(hub: Hub, email: str, token_id: str) -> str:
     download limit and a revocation still apply.
     """
     token = (
-        await DownloadToken.select(DownloadToken.id, DownloadToken.expires_at, DownloadToken.revoked_at)
+        await DownloadToken.select(DownloadToken.id, DownloadToken.org, DownloadToken.expires_at, DownloadToken.revoked_at)
         .where(DownloadToken.id == token_id, DownloadToken.customer_email == email, DownloadToken.purchase.is_not_null())
         .first()
     )
@@ -206,4 +207,5 @@ async def fresh_link(hub: Hub, email: str, token_id: str) -> str:
         )
         if as_aware(token["expires_at"]) < expires:
             await DownloadToken.update({DownloadToken.expires_at: expires}).where(DownloadToken.id == token_id)
+        await emit(hub, "tokens_minted", org=token["org"], tokens=lambda: token_records(hub, [token_id]))
     return hub.download_url(secret)

@@ -22,7 +22,8 @@ from hub.errors import Invalid, NotFound
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, hash_secret, new_id, new_secret
 from hub.services.outbox import queue_email
 from hub.services.reports import parse_day
-from hub.services.tokens import check_email
+from hub.services.events import emit
+from hub.services.tokens import check_email, token_records
 from hub.tables import DownloadSession, DownloadToken, Organization, OutboxMessage, Purchase, TokenLink
 
 PAGE_SIZE = 50
@@ -168,6 +169,7 @@ async def resend_delivery(hub: Hub, org: str, purchase_id: str, email: str | Non
             await DownloadToken.update({DownloadToken.customer_email: recipient}).where(DownloadToken.purchase == purchase_id)
             purchase["customer_email"] = recipient
         items = []
+        await emit(hub, "tokens_minted", org=org, tokens=lambda: token_records(hub, [token["id"] for token in tokens]))
         for token in tokens:
             items.append(
                 {
@@ -191,7 +193,10 @@ async def resend_delivery(hub: Hub, org: str, purchase_id: str, email: str | Non
 async def fresh_link(hub: Hub, org: str, purchase_id: str, token_id: str) -> str:
     """A new download link for one of the purchase's tokens (shown to support, once)."""
     token = await _token(org, purchase_id, token_id)
-    return hub.download_url(await _new_link(token))
+    async with write_transaction(hub.engine):
+        secret = await _new_link(token)
+        await emit(hub, "tokens_minted", org=org, tokens=lambda: token_records(hub, [token_id]))
+    return hub.download_url(secret)
 
 
 async def extend_expiry(org: str, purchase_id: str, token_id: str, days: Any) -> None:
