@@ -15,30 +15,28 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from hub.clock import iso
 from hub.context import Hub
 from hub.emails import render_email
 from hub.plugins import RenderedEmail
+from hub.records import ConsoleInviteContext, DeliveryContext, SignInContext, WebhookDisabledContext
 from hub.settings import Settings
 
 SAMPLE_MOMENT = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 
 
-def delivery(settings: Settings) -> dict[str, Any]:
+def delivery(settings: Settings) -> DeliveryContext:
     public_url = settings.public_url
-    expires = SAMPLE_MOMENT + timedelta(days=settings.token_ttl_days)
+    expires = iso(SAMPLE_MOMENT + timedelta(days=settings.token_ttl_days))
     return {
         "purchase": {
             "id": "purchase_sample",
-            "org": "sample-shop",
             "provider": "stripe",
             "provider_ref": "cs_test_a1B2c3D4",
             "customer_email": "ada@example.com",
             "customer_name": "Ada",
-            "items": [{"productId": "epic-drums-v1", "version": None}, {"productId": "pads", "version": None}],
             "amount": 4900,
             "currency": "eur",
-            "status": "paid",
-            "created_at": SAMPLE_MOMENT,
         },
         "shop": "Sample Audio Co.",
         "my_url": f"{public_url}/my",
@@ -61,7 +59,7 @@ def delivery(settings: Settings) -> dict[str, Any]:
     }
 
 
-def signin(settings: Settings) -> dict[str, Any]:
+def signin(settings: Settings) -> SignInContext:
     return {
         "email": "ada@example.com",
         "url": f"{settings.public_url}/my/sign-in?token=ct_signin_SAMPLE",
@@ -69,7 +67,7 @@ def signin(settings: Settings) -> dict[str, Any]:
     }
 
 
-def webhook_disabled(settings: Settings) -> dict[str, Any]:
+def webhook_disabled(settings: Settings) -> WebhookDisabledContext:
     return {
         "org": "sample-shop",
         "url": "https://shop.example.com/hooks/continuata",
@@ -79,7 +77,7 @@ def webhook_disabled(settings: Settings) -> dict[str, Any]:
     }
 
 
-def console_invite(settings: Settings) -> dict[str, Any]:
+def console_invite(settings: Settings) -> ConsoleInviteContext:
     return {
         "email": "helper@example.com",
         "org": "sample-shop",
@@ -91,7 +89,7 @@ def console_invite(settings: Settings) -> dict[str, Any]:
     }
 
 
-SAMPLES: dict[str, Callable[[Settings], dict[str, Any]]] = {
+SAMPLES: dict[str, Callable[[Settings], Any]] = {
     "delivery": delivery,
     "signin": signin,
     "webhook_disabled": webhook_disabled,

@@ -49,10 +49,13 @@ FOLDER = "email"
 BUILTIN_LOADER = FileSystemLoader(str(BUILTIN_TEMPLATES))
 
 
-def utc_datetime(moment: datetime | None) -> str:
-    """``22 December 2026, 14:05 UTC`` (a naive datetime, as SQLite returns, is UTC)."""
+def utc_datetime(moment: datetime | str | None) -> str:
+    """``22 December 2026, 14:05 UTC``, from an ISO time (what the core's
+    contexts hold) or a datetime (a naive one, as SQLite returns, is UTC)."""
     if moment is None:
         return "never"
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
     moment = as_aware(moment).astimezone(UTC)
     return f"{moment.day} {moment:%B %Y, %H:%M} UTC"
 

@@ -429,3 +429,52 @@ async def test_tokens_minted_fires_once_for_every_mint(settings):
         new, resent = calls  # the token it lacked, then the links it sends again
         assert [t["product"]["id"] for t in new] == ["pads"]
         assert sorted(t["product"]["id"] for t in resent) == ["pack", "pads"]
+
+
+# --- typed records --------------------------------------------------------------------
+
+
+async def test_hooks_get_null_for_an_unset_text_where_the_api_shows_an_empty_one(settings):
+    seen: list[dict] = []
+
+    class Watcher:
+        @hookimpl
+        def purchase_recorded(self, purchase):
+            seen.append(purchase)
+
+    app = make_app(settings, plugins=[("watcher", Watcher())], entry_points="none")
+    async with hub_client(app) as client:
+        keys = await make_org("shop")
+        await ready_product(client, keys, slug="pack")
+        order = PurchaseIn(org="shop", provider="api", provider_ref="o-1", customer_email="a@example.com", items=[PurchaseItem("pack")])
+        await record_purchase(app.state.hub, order)
+        await events_settled(app.state.hub)
+        [listed] = (await client.get("/api/purchases", headers=keys)).json()["data"]["purchases"]
+    [purchase] = seen
+    assert listed["customerName"] == "" and purchase["customerName"] is None and purchase["currency"] is None
+    assert purchase["customerEmail"] == "a@example.com" and purchase["items"] == [{"productId": "pack", "version": None}]
+    assert purchase["createdAt"].endswith("Z") and purchase["tokens"][0]["version"] == "1.0.0"
+
+
+async def test_render_email_gets_the_documented_context_and_it_serializes(settings):
+    from hub.records import DeliveryContext, DeliveryItem, EmailPurchase
+
+    contexts: list[dict] = []
+
+    class Recorder:
+        @hookimpl
+        def render_email(self, template, context):
+            contexts.append(json.loads(json.dumps(context)))  # JSON all the way down
+
+    app = make_app(settings, plugins=[("recorder", Recorder()), ("mailbox", CapturedMailbox())], entry_points="none")
+    async with hub_client(app) as client:
+        keys = await make_org("shop")
+        await ready_product(client, keys, slug="pack")
+        order = PurchaseIn(org="shop", provider="api", provider_ref="o-1", customer_email="a@example.com", items=[PurchaseItem("pack")])
+        await record_purchase(app.state.hub, order)
+    [context] = contexts
+    assert set(context) == set(DeliveryContext.__annotations__)
+    assert set(context["purchase"]) == set(EmailPurchase.__annotations__)
+    assert context["purchase"]["customer_name"] is None and context["purchase"]["provider_ref"] == "o-1"
+    [item] = context["items"]
+    assert set(item) == set(DeliveryItem.__annotations__) and item["expires_at"].endswith("Z")

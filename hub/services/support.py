@@ -14,11 +14,12 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from hub.clock import UTC, as_aware, utcnow
+from hub.clock import UTC, as_aware, iso, utcnow
 from hub.context import Hub
 from hub.db import write_transaction
 from hub.emails import render_email
 from hub.errors import Invalid, NotFound
+from hub.records import email_purchase
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, hash_secret, new_id, new_secret
 from hub.services.outbox import queue_email
 from hub.services.reports import parse_day
@@ -175,10 +176,10 @@ async def resend_delivery(hub: Hub, org: str, purchase_id: str, email: str | Non
                 {
                     "product": token["product_name"], "version": token["version_name"],
                     "url": hub.download_url(await _new_link(token)),
-                    "expires_at": token["expires_at"], "max_downloads": token["max_downloads"],
+                    "expires_at": iso(token["expires_at"]), "max_downloads": token["max_downloads"],
                 }
             )
-        context = {"purchase": purchase, "shop": shop["name"] if shop else org, "my_url": hub.my_url, "items": items}
+        context = {"purchase": email_purchase(purchase), "shop": shop["name"] if shop else org, "my_url": hub.my_url, "items": items}
         rendered = await render_email(hub, "delivery", context)
         if rendered is None:
             raise Invalid("No email plugin renders the delivery email (HUB_PLUGINS); nothing was sent.")
