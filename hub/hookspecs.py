@@ -203,15 +203,21 @@ def purchase_recorded(hub, purchase, tokens):
         ``provider``, ``providerRef``, ``customerEmail``, ``items``,
         ``amount``, ``currency``, ``status``, ``problem`` (null when none),
         ``createdAt``, ``tokens`` (each ``id``, ``productId``, ``version``...).
-    :param tokens: the tokens minted for it, as the tokens API shows them
-        (without the secret).
+    :param tokens: the tokens minted for it (:class:`hub.records.Token`),
+        as the tokens API shows them (without the secret).
     """
 
 
 @hookspec
 def tokens_minted(hub, tokens):
-    """Download tokens were minted (by a purchase, ``POST
-    /api/products/{id}/tokens`` or ``generate-download-url``).
+    """Download links were minted: called once per mint, whatever made it.
+
+    New tokens: a purchase (and one restored before it was delivered),
+    ``POST /api/products/{id}/tokens``, ``POST /api/generate-download-url``,
+    a purchase fixed in the console. Fresh links for existing tokens (a new
+    secret that spends from the same token): the buyer's ``/my`` page, the
+    console's "fresh link" and "resend"; the records are then those tokens,
+    with their own ``id`` and ``createdAt``, ``expiresAt`` as extended.
 
     :param tokens: :class:`hub.records.Token` dicts, as the tokens API shows them: ``id``,
         ``product`` (``id`` = slug, ``name``, ``version``), ``customerEmail``,
@@ -228,7 +234,7 @@ def purchase_refunded(hub, purchase, revoked_tokens):
     refund (it is recorded ``refunded``, with no tokens).
 
     :param purchase: the purchase, as in :func:`purchase_recorded`.
-    :param revoked_tokens: the tokens revoked now, as in :func:`tokens_minted`.
+    :param revoked_tokens: the tokens revoked now (:class:`hub.records.Token`).
     """
 
 
@@ -246,8 +252,10 @@ def token_revoked(hub, token):
 def version_ready(hub, product, version):
     """The last file of a product version arrived: it can be delivered.
 
-    :param product: the product as the products API shows it.
-    :param version: the version as the versions API shows it, with ``files``.
+    :param product: a :class:`hub.records.Product`, as the products API shows
+        it (``id`` is the slug).
+    :param version: a :class:`hub.records.Version`, as the versions API shows
+        it, with ``files``.
     """
 
 
