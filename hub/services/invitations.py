@@ -12,7 +12,6 @@ from datetime import timedelta
 
 from hub.clock import utcnow
 from hub.context import Hub
-from hub.db import write_transaction
 from hub.emails import render_email
 from hub.secrets import CONSOLE_INVITE_PREFIX as INVITE_PREFIX
 from hub.secrets import hash_secret, new_id, new_secret
@@ -42,7 +41,7 @@ async def invite(hub: Hub, *, org: str, email: str, role: str, invited_by: str) 
     rendered = await render_email(hub, TEMPLATE, context)
     if rendered is None:  # the built-in templates render it: only a broken install gets here
         raise RuntimeError(f"No template renders the {TEMPLATE} email")
-    async with write_transaction(hub.engine):
+    async with hub.db.write_transaction():
         await set_membership(user["id"], org, role)
         if needs_password:
             await ConsoleInvite.insert(
