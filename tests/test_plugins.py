@@ -18,7 +18,7 @@ import pytest
 
 from hub import hookspecs
 from hub.hookspecs import hookimpl
-from hub.app import build_hub
+from hub.app import build_hub, create_app
 from hub.plugins import (
     MailerChoiceError,
     PluginLoadError,
@@ -478,3 +478,17 @@ async def test_render_email_gets_the_documented_context_and_it_serializes(settin
     assert context["purchase"]["customer_name"] is None and context["purchase"]["provider_ref"] == "o-1"
     [item] = context["items"]
     assert set(item) == set(DeliveryItem.__annotations__) and item["expires_at"].endswith("Z")
+
+
+def test_the_hubs_own_tests_pin_their_plugins_so_an_installed_mailer_changes_nothing(tmp_path, monkeypatch):
+    site = tmp_path / "site"
+    install_entry_point(site, "rogue-mailer", "rogue", "rogue_mailer")
+    (site / "rogue_mailer.py").write_text(
+        "from hub.hookspecs import hookimpl\n\n@hookimpl\ndef hub_mailer(hub):\n    return object()\n"
+    )
+    monkeypatch.syspath_prepend(str(site))
+    assert "rogue" in {p.name for p in describe(load_plugins())}  # installed, and found
+    app = create_app(settings_for_tests(tmp_path / "data"))
+    assert {name for name, _ in app.state.hub.plugins.list_name_plugin()} == {"stripe", "paypal", "email"}
+    app = make_app(settings_for_tests(tmp_path / "data"), plugins=[("mailbox", CapturedMailbox())])
+    assert {name for name, _ in app.state.hub.plugins.list_name_plugin()} == {"stripe", "paypal", "email", "mailbox"}
