@@ -33,12 +33,12 @@ def _checked_settings():
     """The settings and the plugins ``HUB_PLUGINS`` selects; a ``HUB_*``
     variable that neither the core nor a loaded plugin reads is refused
     (a misspelt ``HUB_DATABSE_URL`` would otherwise silently mean SQLite)."""
-    from hub.plugins import load_plugins
+    from hub.plugins import declared_settings, load_plugins
     from hub.startup import unknown_settings
 
     settings = _settings()
     plugins = load_plugins(settings.plugins)
-    declared = {setting.name for group in plugins.hook.hub_settings() for setting in (group or [])}
+    declared = {setting.name for _, setting in declared_settings(plugins)}
     problems = unknown_settings(settings.extra, Settings.variable_names() | declared)
     if problems:
         raise StartupError("; ".join(problems))
@@ -398,7 +398,7 @@ def cmd_webhooks(args: argparse.Namespace) -> int:
 
 def cmd_plugins(args: argparse.Namespace) -> int:
     """List the loaded plugins, their versions and hooks, and their settings."""
-    from hub.plugins import PluginLoadError, describe, load_plugins
+    from hub.plugins import PluginLoadError, declared_settings, describe, load_plugins
 
     settings = _settings()
     try:
@@ -412,34 +412,45 @@ def cmd_plugins(args: argparse.Namespace) -> int:
     for plugin in loaded:
         print(f"{plugin.name} {plugin.version}")
         print(f"  hooks: {', '.join(plugin.hooks) or '-'}")
-    declared = [s for group in manager.hook.hub_settings() for s in (group or [])]
+    declared = declared_settings(manager)
     if declared:
         print("settings:")
-        for setting in declared:
+        for plugin, setting in declared:
             value = settings.extra.get(setting.name)
-            state = "set" if value else ("MISSING" if setting.required else "unset")
+            state = "set" if value else ("MISSING" if setting.required and setting.default is None else "unset")
             shown = "" if setting.secret or not value else f" = {value}"
-            print(f"  {setting.name} [{state}]{shown}: {setting.description}")
+            default = "" if setting.default is None or setting.secret else f" (default: {setting.default})"
+            print(f"  {setting.name} [{state}]{shown}: {setting.description}{default}")
+    print(f"mailer: {_mailer_choice(settings, manager)}")
     return 0
 
 
-def cmd_email_preview(args: argparse.Namespace) -> int:
-    """Render an email template with sample data, as the plugins would."""
+def _mailer_choice(settings: Settings, manager) -> str:
+    """Which plugin will deliver email, as the start-up will decide it."""
     from hub.app import build_hub
-    from hub.email_samples import SAMPLES
+    from hub.plugins import PluginLoadError, choose_mailer
+
+    try:
+        hub = build_hub(settings, manager)
+        name, mailer = asyncio.run(choose_mailer(manager, hub, settings.mailer))
+    except (PluginLoadError, SettingsError) as problem:
+        return f"none: {problem}"
+    return f"{name} ({mailer!r})" if mailer is not None else "none (emails wait in the outbox)"
+
+
+def cmd_email_preview(args: argparse.Namespace) -> int:
+    """Render an email with sample data, exactly as the hub would render it."""
+    from hub.app import build_hub
+    from hub.email_samples import SAMPLES, preview
 
     settings = _settings()
     if args.template not in SAMPLES:
         print(f"continuata-hub: no sample for {args.template!r}; templates: {', '.join(SAMPLES)}", file=sys.stderr)
         return 2
-    from hub.plugins import first_result
-
-    hub = build_hub(settings)
-    rendered = asyncio.run(
-        first_result(hub.plugins, "render_email", hub=hub, template=args.template, context=SAMPLES[args.template](settings))
-    )
-    if rendered is None:
-        print("continuata-hub: no plugin renders email (is the email plugin loaded?)", file=sys.stderr)
+    try:
+        rendered = asyncio.run(preview(build_hub(settings), args.template))
+    except ValueError as problem:
+        print(f"continuata-hub: {problem}", file=sys.stderr)
         return 1
     print(f"Subject: {rendered.subject}\n")
     print(rendered.text)

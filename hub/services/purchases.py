@@ -17,12 +17,13 @@ from datetime import timedelta
 from typing import Any
 
 from hub.api import shapes
-from hub.clock import utcnow
+from hub.clock import iso, utcnow
 from hub.context import Hub
 from hub.db import UNIQUE_VIOLATIONS
+from hub.emails import render_email
 from hub.errors import HubError, Invalid
 from hub.inputs import check_text
-from hub.plugins import first_result
+from hub.records import email_purchase
 from hub.secrets import new_id
 from hub.services.events import emit
 from hub.services.outbox import queue_email
@@ -220,7 +221,7 @@ async def purchase_record(org: str, purchase_id: str) -> dict:
 async def queue_delivery_email(hub: Hub, purchase: dict, delivered: list[dict]) -> None:
     shop = await Organization.select(Organization.name).where(Organization.id == purchase["org"]).first()
     context = {
-        "purchase": purchase,
+        "purchase": email_purchase(purchase),
         "shop": shop["name"] if shop else purchase["org"],
         "my_url": hub.my_url,
         "items": [
@@ -228,13 +229,13 @@ async def queue_delivery_email(hub: Hub, purchase: dict, delivered: list[dict]) 
                 "product": d["product"]["name"],
                 "version": d["version"]["version"],
                 "url": hub.download_url(d["secret"]),
-                "expires_at": d["token"]["expires_at"],
+                "expires_at": iso(d["token"]["expires_at"]),
                 "max_downloads": d["token"]["max_downloads"],
             }
             for d in delivered
         ],
     }
-    rendered = await first_result(hub.plugins, "render_email", hub=hub, template="delivery", context=context)
+    rendered = await render_email(hub, "delivery", context)
     if rendered is None:
         return  # no plugin renders email: the shop delivers links itself
     await queue_email(
