@@ -67,6 +67,31 @@ def cpu_seconds(pid: int) -> float:
     return ticks / CLK_TCK
 
 
+def postgres_backend_seconds(dbname: str | None) -> float:
+    """CPU seconds of the PostgreSQL backends connected to ``dbname`` (0 without
+    one), found in /proc by their ``postgres: user db …`` title."""
+    if not dbname:
+        return 0.0
+    total = 0
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if not cmd.startswith("postgres:") or f" {dbname} " not in cmd:
+                continue
+            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / CLK_TCK
+
+
+def verdict(met: bool) -> str:
+    """How every target line starts: ``MET`` or ``MISSED``."""
+    return "MET   " if met else "MISSED"
+
+
 def _status_kb(pid: int, key: str) -> int:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -244,7 +269,7 @@ class ServerSpec:
 
     @classmethod
     def parse(cls, text: str) -> ServerSpec:
-        # "cli", "uvicorn", "uvicorn:http=httptools,loop=uvloop,access_log=0", "granian:workers=1"
+        # "cli", "cli:workers=2", "uvicorn", "uvicorn:http=httptools,loop=uvloop,access_log=0", "granian:workers=1"
         kind, _, rest = text.partition(":")
         opts = dict(item.split("=", 1) for item in rest.split(",") if item)
         if kind not in {"cli", "uvicorn", "granian"}:
@@ -266,9 +291,9 @@ class ServerSpec:
 
     def command(self, app: str, port: int) -> list[str]:
         if self.kind == "cli":
-            if app != "hub" or set(self.opts) - {"pythonpath"}:
-                raise ValueError("the cli server runs only the hub, and takes only pythonpath=")
-            return [HUB_CLI, "serve", "--host", "127.0.0.1", "--port", str(port)]
+            if app != "hub" or set(self.opts) - {"pythonpath", "workers"}:
+                raise ValueError("the cli server runs only the hub, and takes only pythonpath= and workers=")
+            return [HUB_CLI, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", self.opts.get("workers", "1")]
         opts = [f"--{k.replace('_', '-')}={v}" for k, v in self.opts.items() if k != "pythonpath"]
         return [sys.executable, str(BENCH_DIR / "servers" / "serve.py"), app, "--server", self.kind, "--port", str(port), *opts]
 
