@@ -449,6 +449,42 @@ def setup_hub(work: Path, database_url: str, folder: Path, log: Path) -> HubSetu
     return setup
 
 
+def small_folder() -> Path:
+    """A small product folder (two files), written once into the cache."""
+    folder = CACHE / "small"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, size in (("readme.txt", 2_000), ("sample.wav", 300_000)):
+        path = folder / name
+        if not path.exists() or path.stat().st_size != size:
+            path.write_bytes((name.encode() * (size // len(name) + 1))[:size])
+    return folder
+
+
+# --------------------------------------------------------------------------
+# wrk
+
+
+def _ms(text: str) -> float:
+    m = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if not m:
+        return float("nan")
+    value, unit = float(m.group(1)), m.group(2)
+    return value * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def parse_wrk(out: str) -> tuple[float, float, float, int, int]:
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    bad = 0
+    if m := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out):
+        bad += int(m.group(1))
+    if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
+        bad += sum(int(x) for x in m.groups())
+    return rps, p50, p99, requests, bad
+
+
 # --------------------------------------------------------------------------
 # PostgreSQL
 

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import re
 import shutil
 import statistics
 import subprocess
@@ -49,7 +48,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
-    CACHE,
     ForeignLoad,
     Server,
     ServerSpec,
@@ -61,9 +59,11 @@ from _common import (  # noqa: E402
     hub_env,
     machine_line,
     need,
+    parse_wrk,
     python_env,
     server_versions,
     setup_hub,
+    small_folder,
     split_specs,
     table,
     tail,
@@ -114,27 +114,6 @@ class Endpoint:
         return statistics.median(getattr(r, attr) for r in self.runs)
 
 
-def _ms(text: str) -> float:
-    m = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
-    if not m:
-        return float("nan")
-    value, unit = float(m.group(1)), m.group(2)
-    return value * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
-
-
-def parse_wrk(out: str) -> tuple[float, float, float, int, int]:
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
-    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
-    requests = int(re.search(r"(\d+) requests in", out).group(1))
-    bad = 0
-    if m := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out):
-        bad += int(m.group(1))
-    if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
-        bad += sum(int(x) for x in m.groups())
-    return rps, p50, p99, requests, bad
-
-
 def run_wrk(ep: Endpoint, args: argparse.Namespace, dbname: str | None, log: Path) -> Run:
     cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency", "--timeout", "10s"]
     if ep.script:
@@ -157,16 +136,6 @@ def run_wrk(ep: Endpoint, args: argparse.Namespace, dbname: str | None, log: Pat
     per = 1e6 / requests if requests else float("nan")
     # The database's backends are not "other processes" for this measure.
     return Run(rps, p50, p99, requests, bad, cpu * per, db * per, max(0.0, foreign.cores - db / foreign.seconds))
-
-
-def small_folder() -> Path:
-    folder = CACHE / "small"
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, size in (("readme.txt", 2_000), ("sample.wav", 300_000)):
-        path = folder / name
-        if not path.exists() or path.stat().st_size != size:
-            path.write_bytes((name.encode() * (size // len(name) + 1))[:size])
-    return folder
 
 
 def bench_database(kind: str, args: argparse.Namespace, work: Path) -> tuple[list[Endpoint], str]:
