@@ -107,7 +107,8 @@ async def mint_token(
             purchase=purchase,
         )
         secret, token, product, version_row = minted
-        await emit(hub, "tokens_minted", org=org, tokens=[shapes.token(hub, token, product, version_row["version"])])
+        # Shaped only when a plugin or an endpoint listens (emit calls it then).
+        await emit(hub, "tokens_minted", org=org, tokens=lambda: [shapes.token(hub, token, product, version_row["version"])])
         return minted
 
 
@@ -169,7 +170,10 @@ async def mint_for_version(
         created_at=now,
     )
     await DownloadToken.insert(token)
-    row = await DownloadToken.select().where(DownloadToken.id == token.id).output(load_json=True).first()
+    # The row as a select would read it back, without the round trip: every
+    # value is what was just written (metadata as a dict, times aware).
+    row = {column._meta.db_column_name: getattr(token, column._meta.name) for column in DownloadToken._meta.columns}
+    row["metadata"] = metadata or {}
     return secret, row, product, version
 
 
