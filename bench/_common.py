@@ -519,6 +519,28 @@ def drop_postgres(name: str, base_url: str) -> None:
 # output
 
 
+def per_database(databases: str, prefix: str, keep: bool, measure) -> list:
+    """``measure(kind, work)`` for each of ``databases`` ("sqlite,postgres"), each
+    in a fresh temporary folder (removed afterwards unless ``keep``); their results."""
+    import tempfile
+
+    results = []
+    for kind in [k.strip() for k in databases.split(",") if k.strip()]:
+        if kind not in {"sqlite", "postgres"}:
+            raise SystemExit(f"unknown database {kind!r}: sqlite or postgres")
+        if kind == "postgres":
+            need("psql", "apt-get install -y postgresql-client")
+        work = Path(tempfile.mkdtemp(prefix=f"{prefix}-{kind}-"))
+        try:
+            results.append(measure(kind, work))
+        finally:
+            if keep:
+                print(f"Kept {work}")
+            else:
+                shutil.rmtree(work, ignore_errors=True)
+    return results
+
+
 def table(headers: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
     line = "  ".join("-" * w for w in widths)

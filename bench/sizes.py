@@ -29,11 +29,9 @@ import argparse
 import asyncio
 import contextlib
 import hashlib
-import shutil
 import sqlite3
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -53,6 +51,7 @@ from _common import (  # noqa: E402
     machine_line,
     need,
     parse_wrk,
+    per_database,
     server_versions,
     setup_hub,
     small_folder,
@@ -241,20 +240,7 @@ def main() -> int:
     need("wrk", "apt-get install -y wrk")
     print(f"Machine: {machine_line()}")
     print(f"Stack:   {server_versions()}")
-    met = []
-    for kind in [k.strip() for k in args.databases.split(",") if k.strip()]:
-        if kind not in {"sqlite", "postgres"}:
-            raise SystemExit(f"unknown database {kind!r}")
-        if kind == "postgres":
-            need("psql", "apt-get install -y postgresql-client")
-        work = Path(tempfile.mkdtemp(prefix=f"hub-size-bench-{kind}-"))
-        try:
-            met.append(bench_database(kind, args, work))
-        finally:
-            if args.keep:
-                print(f"Kept {work}")
-            else:
-                shutil.rmtree(work, ignore_errors=True)
+    met = per_database(args.databases, "hub-size-bench", args.keep, lambda kind, work: bench_database(kind, args, work))
     return 0 if all(met) else 1
 
 

@@ -54,12 +54,10 @@ import contextlib
 import json
 import os
 import re
-import shutil
 import sqlite3
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -81,6 +79,7 @@ from _common import (  # noqa: E402
     hub_env,
     machine_line,
     need,
+    per_database,
     postgres_backend_seconds,
     python_env,
     server_versions,
@@ -631,20 +630,7 @@ def main() -> int:
     args.seconds = int(round(seconds)) if seconds >= 1 else 1  # wrk takes whole seconds
     print(f"Machine: {machine_line()}")
     print(f"Stack:   {server_versions()}")
-    reports = []
-    for kind in [k.strip() for k in args.databases.split(",") if k.strip()]:
-        if kind not in {"sqlite", "postgres"}:
-            raise SystemExit(f"unknown database {kind!r}: sqlite or postgres")
-        if kind == "postgres":
-            need("psql", "apt-get install -y postgresql-client")
-        work = Path(tempfile.mkdtemp(prefix=f"hub-wh-bench-{kind}-"))
-        try:
-            reports.append(bench_database(kind, args, work))
-        finally:
-            if args.keep:
-                print(f"Kept {work}")
-            else:
-                shutil.rmtree(work, ignore_errors=True)
+    reports = per_database(args.databases, "hub-wh-bench", args.keep, lambda kind, work: bench_database(kind, args, work))
     ok = [print_report(r, args) for r in reports]
     return 0 if all(ok) else 1
 
