@@ -4,7 +4,8 @@ with its own piccolo migrations, as pretix's plugins own their models.
 A plugin returns piccolo ``AppConfig``s from the ``hub_piccolo_apps`` hook;
 :func:`hub.db.migrate` applies their migrations after the hub's own, under
 the same migration lock (so several processes starting at once migrate
-once), and binds their tables to the hub's database. The hub keeps which
+once), and binds their tables to the hub's database
+(:meth:`hub.db.Database.add_tables`). The hub keeps which
 of a plugin's migrations ran in piccolo's own ``migration`` table, under the
 plugin's ``app_name``.
 """
@@ -12,12 +13,15 @@ plugin's ``app_name``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import pluggy
 from piccolo.apps.migrations.commands.base import MigrationResult
 from piccolo.apps.migrations.commands.forwards import ForwardsMigrationManager
 from piccolo.conf.apps import AppConfig
-from piccolo.engine.base import Engine
+
+if TYPE_CHECKING:
+    from hub.db import Database
 
 HUB_APP = "hub"
 
@@ -48,18 +52,12 @@ def piccolo_apps(plugins: pluggy.PluginManager) -> list[AppConfig]:
     return apps
 
 
-def bind_tables(engine: Engine, apps: Sequence[AppConfig]) -> None:
-    """Point the apps' tables at the hub's database."""
-    for app in apps:
-        for table in app.table_classes:
-            table._meta.db = engine
-
-
-async def migrate_apps(engine: Engine, apps: Sequence[AppConfig]) -> MigrationResult:
-    """Bind the apps' tables to ``engine`` and apply each app's pending
-    migrations, in order; the caller holds the migration lock (see
-    :func:`hub.db.migrate`), and piccolo's migration table exists already."""
-    bind_tables(engine, apps)
+async def migrate_apps(db: Database, apps: Sequence[AppConfig]) -> MigrationResult:
+    """Bind the apps' tables to ``db`` (now and whenever it binds its own)
+    and apply each app's pending migrations, in order; the caller holds the
+    migration lock (see :meth:`hub.db.Database.migrate`), and piccolo's
+    migration table exists already."""
+    db.add_tables(*(table for app in apps for table in app.table_classes))
     for app in apps:
         result = await ForwardsMigrationManager(app_name=app.app_name).run_migrations(app)
         if not result.success:

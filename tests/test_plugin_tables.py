@@ -46,7 +46,10 @@ async def test_migrate_creates_the_example_plugins_table_and_its_sales_land_ther
         assert migrated.returncode == 0, migrated.stderr
         assert "Database migrated" in migrated.stdout
 
-        app = make_app(settings_for_tests(tmp_path / "data", database_url=url), entry_points="sales-log")
+        settings = settings_for_tests(
+            tmp_path / "data", database_url=url, extra={"HUB_SALES_LOG_FILE": str(tmp_path / "sales.jsonl")}
+        )
+        app = make_app(settings, entry_points="sales-log")
         async with hub_client(app) as client:
             ran = await Migration.select(Migration.name).where(Migration.app_name == "sales_log")
             assert [row["name"] for row in ran] == ["2026-12-01T00:00:00:000000"]  # by the CLI, once

@@ -1,8 +1,8 @@
 """An example Continuata Hub plugin: a log of sales, kept in its own table.
 
-It shows what most plugins do: declare a setting, react to an event, add a
-route, and keep its data in a table of its own, with its own piccolo
-migration, which ``continuata-hub migrate`` (and every start of the hub)
+It shows what most plugins do: declare a setting (a JSON-lines copy of the
+log, for a spreadsheet), react to an event, add a route, and keep its data
+in a table of its own, with its own piccolo migration, which ``continuata-hub migrate`` (and every start of the hub)
 applies after the hub's (:mod:`hub_sales_log.piccolo_app`). Install it next
 to the hub (``pip install -e examples/sales-log-plugin``) and it loads on
 the next start.
@@ -27,7 +27,7 @@ LOG_SETTING = "HUB_SALES_LOG_FILE"
 
 @hookimpl
 def hub_settings():
-    return [Setting(LOG_SETTING, "a JSON-lines file each sale is also appended to (unset: the table only)")]
+    return [Setting(LOG_SETTING, "a JSON-lines copy of each sale, for a spreadsheet", default="sales.jsonl")]
 
 
 @hookimpl
@@ -52,8 +52,8 @@ async def purchase_recorded(hub, purchase, tokens):
             recorded_at=utcnow(),
         )
     ).on_conflict(action="DO NOTHING").returning(Sale.id)
-    path = hub.settings.extra.get(LOG_SETTING)
-    if path and added:
+    if added:  # the copy for a spreadsheet; the table is the log
+        path = hub.settings.extra.get(LOG_SETTING) or "sales.jsonl"
         line = {
             "purchase": purchase["id"],
             "shop": purchase["orgId"],
