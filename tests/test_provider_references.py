@@ -11,10 +11,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 from piccolo.apps.migrations.commands.forwards import run_forwards
-from piccolo.engine.base import Engine
 
 from hub.clock import utcnow
-from hub.db import connected, engine_from_url, migrate, use_engine
+from hub.db import Database
+from hub.engines import migrating_on
 from hub.errors import BadRequest, Invalid
 from hub.services.accounts import create_organization
 from hub.services.provider_accounts import organization_for
@@ -28,13 +28,11 @@ MIGRATION = "2026-12-01T00:10:00:000000"
 
 
 @contextlib.asynccontextmanager
-async def empty_database(kind: str, tmp_path) -> AsyncIterator[Engine]:
-    """An empty database of the test's own, its engine connected."""
+async def empty_database(kind: str, tmp_path) -> AsyncIterator[Database]:
+    """An empty database of the test's own, open."""
     async with empty_database_url(kind, tmp_path) as url:
-        engine = engine_from_url(url)
-        use_engine(engine)
-        async with connected(engine):
-            yield engine
+        async with Database(url) as db:
+            yield db
 
 
 async def add_purchase(purchase_id: str, org: str = "shop", provider: str = "acme", provider_ref: str = "order-1") -> dict:
@@ -45,10 +43,10 @@ async def add_purchase(purchase_id: str, org: str = "shop", provider: str = "acm
 
 
 @pytest.fixture(params=DATABASES)
-async def database(request, tmp_path) -> AsyncIterator[Engine]:
-    async with empty_database(request.param, tmp_path) as engine:
-        await migrate(engine)
-        yield engine
+async def database(request, tmp_path) -> AsyncIterator[Database]:
+    async with empty_database(request.param, tmp_path) as db:
+        await db.migrate()
+        yield db
 
 
 # --- provider references ---------------------------------------------------------
@@ -114,9 +112,9 @@ async def test_the_organization_is_the_configured_one_or_the_only_one(database):
 
 @pytest.mark.parametrize("kind", DATABASES)
 async def test_the_migration_builds_the_references_from_an_empty_database(kind, tmp_path):
-    async with empty_database(kind, tmp_path) as engine:
-        await migrate(engine)
-        tables = {t["tablename"] for t in await engine.run_ddl(_TABLES[engine.engine_type])}
+    async with empty_database(kind, tmp_path) as db:
+        await db.migrate()
+        tables = {t["tablename"] for t in await db.fetch(_TABLES[db.engine.engine_type])}
         assert "hub_provider_reference" in tables and "hub_purchase_payment" not in tables
         await add_purchase("purchase_1")
         await record_reference("shop", "purchase_1", provider="acme", kind="capture", reference="cap-1")
@@ -130,26 +128,27 @@ async def test_the_migration_builds_the_references_from_an_empty_database(kind, 
 @pytest.mark.parametrize("kind", DATABASES)
 async def test_the_migration_keeps_the_payment_references_of_existing_purchases(kind, tmp_path):
     earlier = sorted(m for m in known_migrations() if m < MIGRATION)[-1]
-    async with empty_database(kind, tmp_path) as engine:
-        await migrate_to(earlier)
+    async with empty_database(kind, tmp_path) as db:
+        await migrate_to(db, earlier)
         for purchase_id, ref in (("purchase_1", "order-1"), ("purchase_2", "order-2")):
-            await engine.run_ddl(
+            await db.execute(
                 'INSERT INTO "hub_purchase" ("id", "org", "provider", "provider_ref", "customer_email", "customer_name", '
                 '"items", "amount", "currency", "status", "problem", "metadata", "created_at") '
-                f"VALUES ('{purchase_id}', 'shop', 'acme', '{ref}', '', '', '[]', NULL, '', 'paid', '', '{{}}', "
-                "'2026-11-01T00:00:00+00:00')"
+                "VALUES ({}, 'shop', 'acme', {}, '', '', {}, NULL, '', 'paid', '', {}, {})",
+                purchase_id, ref, "[]", "{}", utcnow(),
             )
         # Each purchase's own reference, a capture, and a capture two purchases listed.
         for row_id, purchase_id, ref in (
             ("pay_1", "purchase_1", "order-1"), ("pay_2", "purchase_1", "cap-1"),
             ("pay_3", "purchase_2", "order-2"), ("pay_4", "purchase_1", "cap-shared"), ("pay_5", "purchase_2", "cap-shared"),
         ):
-            await engine.run_ddl(
+            await db.execute(
                 'INSERT INTO "hub_purchase_payment" ("id", "purchase", "org", "provider", "payment_ref") '
-                f"VALUES ('{row_id}', '{purchase_id}', 'shop', 'acme', '{ref}')"
+                "VALUES ({}, {}, 'shop', 'acme', {})",
+                row_id, purchase_id, ref,
             )
 
-        await migrate(engine)
+        await db.migrate()
 
         rows = await ProviderReference.select(ProviderReference.purchase, ProviderReference.kind, ProviderReference.reference)
         assert sorted((r["purchase"], r["kind"], r["reference"]) for r in rows) == [
@@ -162,9 +161,10 @@ async def test_the_migration_keeps_the_payment_references_of_existing_purchases(
         assert (await find_purchase("shop", provider="acme", kind=ORDER, reference="order-2"))["id"] == "purchase_2"
 
 
-async def migrate_to(migration_id: str) -> None:
+async def migrate_to(db: Database, migration_id: str) -> None:
     """Apply the hub's migrations up to ``migration_id`` (an older release's schema)."""
-    result = await run_forwards(app_name="hub", migration_id=migration_id)
+    async with migrating_on(db.engine):
+        result = await run_forwards(app_name="hub", migration_id=migration_id)
     assert result.success, result.message
 
 
