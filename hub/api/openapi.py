@@ -36,7 +36,7 @@ ERROR_MEANINGS = {
     400: "The request is malformed: a body that is not JSON, or of the wrong shape",
     401: "No valid API key (Authorization: Bearer ct_key_…)",
     403: "The API key's role is too low for this operation",
-    404: "Not found in the key's organization",
+    404: "Not found (on the main API: not in the API key's organization)",
     409: "Conflicts with the current state (a ready version cannot change, a slug is taken…)",
     410: "No longer available",
     413: "The body is larger than allowed",
