@@ -1,8 +1,11 @@
-"""No request of any shape makes the main API answer 5xx.
+"""No request of any shape makes the API answer 5xx, and every answer is
+the one the schema declares.
 
 schemathesis generates requests from the app's own OpenAPI schema (valid
 and invalid bodies, odd parameters, odd strings) and sends them to a real
-server holding a real product, version and token.
+server holding a real product, version and token. Every answer is checked
+against the schema too: its status is declared, its content type is
+declared, and its body matches the declared type (errors included).
 """
 
 from __future__ import annotations
@@ -14,6 +17,11 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 import tempfile
 from pathlib import Path
@@ -31,6 +39,12 @@ def _schema() -> dict:
 
 
 schema = schemathesis.openapi.from_dict(_schema())
+
+#: Surfaces whose answers are not yet checked against the schema (strand c
+#: types v1 and v2): only "no 5xx" is checked there. Empty this tuple when
+#: their typed schemas land, and all three surfaces are checked alike.
+RESPONSES_UNCHECKED = ("/api/v1", "/api/v2")
+RESPONSE_CHECKS = [status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
 @pytest.fixture(scope="module", params=DATABASES)
@@ -60,4 +74,7 @@ def test_no_request_makes_a_server_error(case, server):
     headers = dict(server.auth)
     if case.method == "DELETE" and "{product_id}" in case.path and "tokens" not in case.path:
         headers["Authorization"] = "Bearer ct_key_wrong"
-    case.call_and_validate(base_url=server.url, headers=headers, checks=[not_a_server_error])
+    checks = [not_a_server_error]
+    if not case.path.startswith(RESPONSES_UNCHECKED):
+        checks += RESPONSE_CHECKS
+    case.call_and_validate(base_url=server.url, headers=headers, checks=checks)
