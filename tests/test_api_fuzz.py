@@ -10,8 +10,6 @@ declared, and its body matches the declared type (errors included).
 
 from __future__ import annotations
 
-import hashlib
-
 import httpx
 import pytest
 import schemathesis
@@ -29,7 +27,7 @@ from pathlib import Path
 from hub.app import create_app
 from hub.testing.app import settings_for_tests
 from tests.conftest import DATABASES, empty_postgres
-from tests.support.server import HubServer, hub_server
+from tests.support.server import HubServer, hub_server, upload_sample
 
 def _schema() -> dict:
     """The app's OpenAPI schema, from an app whose data folder is a temporary
@@ -54,13 +52,7 @@ def server(request, tmp_path_factory) -> HubServer:
         settings["HUB_DATABASE_URL"] = request.getfixturevalue("fresh_postgres")
     with hub_server(tmp_path_factory.mktemp("fuzz"), **settings) as running:
         with httpx.Client(base_url=running.url, headers=running.auth) as api:
-            data = b"fuzz me"
-            api.post("/api/products", json={"name": "Kit", "slug": "kit"}).raise_for_status()
-            files = [{"path": "a.txt", "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}]
-            api.post("/api/products/kit/versions", json={"version": "1.0.0", "files": files}).raise_for_status()
-            upload = api.post("/api/products/kit/versions/1.0.0/uploads", json={"path": "a.txt"}).json()["data"]["upload"]
-            api.put(f"/api/uploads/{upload['id']}/parts/1", content=data).raise_for_status()
-            api.post(f"/api/uploads/{upload['id']}/complete").raise_for_status()
+            upload_sample(api, "kit", b"fuzz me")
         yield running
     if request.param == "postgres":
         empty_postgres()  # the next module's servers start from nothing

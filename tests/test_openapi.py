@@ -10,7 +10,6 @@ typed attribute and gets typed errors.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import re
 import subprocess
@@ -23,7 +22,7 @@ import pytest
 
 from hub.app import create_app
 from hub.testing.app import settings_for_tests
-from tests.support.server import HubServer, hub_server
+from tests.support.server import HubServer, hub_server, upload_sample
 
 #: Surfaces whose typing is strand c's (v1 JSON:API, v2 downloads): the lead
 #: empties this tuple when their typed schemas land, and the checks below
@@ -153,13 +152,7 @@ async def test_the_schema_pages_load_their_assets_from_the_hub(client, page):
 def live_hub(tmp_path_factory) -> HubServer:
     with hub_server(tmp_path_factory.mktemp("openapi")) as running:
         with httpx.Client(base_url=running.url, headers=running.auth) as api:
-            data = b"typed bytes"
-            api.post("/api/products", json={"name": "Kit", "slug": "kit"}).raise_for_status()
-            files = [{"path": "a.txt", "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}]
-            api.post("/api/products/kit/versions", json={"version": "1.0.0", "files": files}).raise_for_status()
-            upload = api.post("/api/products/kit/versions/1.0.0/uploads", json={"path": "a.txt"}).json()["data"]["upload"]
-            api.put(f"/api/uploads/{upload['id']}/parts/1", content=data).raise_for_status()
-            api.post(f"/api/uploads/{upload['id']}/complete").raise_for_status()
+            upload_sample(api, "kit", b"typed bytes")
             api.patch("/api/products/kit", json={"status": "published", "activeVersion": "1.0.0"}).raise_for_status()
         yield running
 

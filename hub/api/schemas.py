@@ -186,7 +186,9 @@ class PurchaseToken(Wire):
     download_url: str | None | UnsetType = UNSET
 
 
-class Purchase(Wire):
+class PurchaseRecord(Wire):
+    """A purchase's own fields (what :class:`Purchase` and the buyer's export share)."""
+
     id: str
     org_id: str
     provider: str
@@ -201,6 +203,9 @@ class Purchase(Wire):
     metadata: dict[str, Any] | None
     created_at: Timestamp
     refunded_at: Timestamp | None
+
+
+class Purchase(PurchaseRecord):
     tokens: list[PurchaseToken]
 
 
@@ -331,25 +336,11 @@ class Me(Wire):
     key_id: str
 
 
-class ExportedPurchase(Wire):
+class ExportedPurchase(PurchaseRecord):
     """A purchase in a buyer's export: the API's purchase without its tokens
     (listed apart), with ``reference`` (= ``providerRef``) as the export names it."""
 
-    id: str
-    org_id: str
-    provider: str
-    provider_ref: str
     reference: str
-    customer_email: str
-    customer_name: str | None
-    items: list[PurchaseItem]
-    amount: int | None
-    currency: str | None
-    status: str
-    problem: str | None
-    metadata: dict[str, Any] | None
-    created_at: Timestamp
-    refunded_at: Timestamp | None
 
 
 class ExportedDownload(Wire):
