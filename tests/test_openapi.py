@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -146,6 +147,44 @@ async def test_the_schema_pages_load_their_assets_from_the_hub(client, page):
         answer = await client.get(asset)
         assert answer.status_code == 200, asset
         assert len(answer.content) > 100
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium: apt-get install chromium")
+@pytest.mark.parametrize("page, shows", [("/schema/swagger", "generate-download-url"), ("/schema/redoc", "Download OpenAPI specification")])
+def test_the_schema_pages_render_in_a_browser_with_no_other_host(live_hub, page, shows):
+    """Offline for real: every request to a host other than the hub is
+    refused, and the page must still render, with no error in its console
+    (a Content-Security-Policy violation included)."""
+    from playwright.sync_api import sync_playwright
+
+    elsewhere: list[str] = []
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            tab = browser.new_page()
+
+            def only_the_hub(route):
+                if route.request.url.startswith(live_hub.url) or route.request.url.startswith(("data:", "blob:")):
+                    route.continue_()
+                else:
+                    elsewhere.append(route.request.url)
+                    route.abort()
+
+            tab.route("**/*", only_the_hub)
+            # ReDoc's footer asks for Redocly's logo from its CDN: the page's
+            # policy refuses it before any request is made, which is the point.
+            known = ("redoc.ly/redoc/logo-mini.svg", ".map")
+            tab.on("console", lambda m: problems.append(m.text) if m.type == "error" and not any(k in m.text for k in known) else None)
+            tab.on("pageerror", lambda e: problems.append(str(e)))
+            tab.goto(f"{live_hub.url}{page}")
+            tab.get_by_text(shows).first.wait_for(timeout=20_000)
+        finally:
+            browser.close()
+    assert elsewhere == [] and problems == []
 
 
 # --- a generated client -----------------------------------------------------
