@@ -17,12 +17,13 @@ from datetime import timedelta
 from typing import Any
 
 from hub.api import shapes
-from hub.clock import utcnow
+from hub.clock import iso, utcnow
 from hub.context import Hub
-from hub.db import UNIQUE_VIOLATIONS, write_transaction
+from hub.db import UNIQUE_VIOLATIONS
+from hub.emails import render_email
 from hub.errors import HubError, Invalid
 from hub.inputs import check_text
-from hub.plugins import first_result
+from hub.records import email_purchase
 from hub.secrets import new_id
 from hub.services.events import emit
 from hub.services.outbox import queue_email
@@ -91,7 +92,7 @@ async def record_purchase(hub: Hub, order: PurchaseIn) -> RecordedPurchase:
     """Record ``order`` once, with its tokens and delivery email, atomically."""
     for attempt in range(ATTEMPTS):
         try:
-            async with write_transaction(hub.engine):
+            async with hub.db.write_transaction():
                 result = await record_in_transaction(hub, order)
             break
         except UNIQUE_VIOLATIONS:
@@ -180,7 +181,7 @@ async def deliver_purchase(hub: Hub, purchase: dict) -> list[tuple[str, dict]]:
     for item in purchase["items"]:
         try:
             product = await find_product(purchase["org"], item["productId"])
-            version = await deliverable_version(product, item["version"])
+            version = await deliverable_version(hub, product, item["version"])
         except HubError as problem:
             problems.append(f"{item['productId']}: {problem.message}")
             continue
@@ -220,7 +221,7 @@ async def purchase_record(org: str, purchase_id: str) -> dict:
 async def queue_delivery_email(hub: Hub, purchase: dict, delivered: list[dict]) -> None:
     shop = await Organization.select(Organization.name).where(Organization.id == purchase["org"]).first()
     context = {
-        "purchase": purchase,
+        "purchase": email_purchase(purchase),
         "shop": shop["name"] if shop else purchase["org"],
         "my_url": hub.my_url,
         "items": [
@@ -228,13 +229,13 @@ async def queue_delivery_email(hub: Hub, purchase: dict, delivered: list[dict]) 
                 "product": d["product"]["name"],
                 "version": d["version"]["version"],
                 "url": hub.download_url(d["secret"]),
-                "expires_at": d["token"]["expires_at"],
+                "expires_at": iso(d["token"]["expires_at"]),
                 "max_downloads": d["token"]["max_downloads"],
             }
             for d in delivered
         ],
     }
-    rendered = await first_result(hub.plugins, "render_email", hub=hub, template="delivery", context=context)
+    rendered = await render_email(hub, "delivery", context)
     if rendered is None:
         return  # no plugin renders email: the shop delivers links itself
     await queue_email(

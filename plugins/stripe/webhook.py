@@ -109,11 +109,16 @@ class StripeWebhook:
 
     def __init__(self, config: StripeConfig) -> None:
         self.config = config
+        self.known_org: str | None = None
+        """``HUB_STRIPE_ORG`` once found in the database: organizations are
+        never deleted, so each delivery need not look it up again."""
 
     async def receive(self, hub: Hub, body: bytes, signature: str | None) -> dict[str, Any]:
         """Verify one delivery and store it (once); the answer for Stripe."""
         event = verify_event(body, signature, self.config.webhook_secrets)
-        org = await organization_for(self.config)
+        org = self.known_org or await organization_for(self.config)
+        if self.config.org:
+            self.known_org = org
         stored = await store_event(
             hub,
             provider=PROVIDER,
