@@ -41,6 +41,7 @@ from hub.db import Database
 from hub.logs import guard_server_logs
 from hub.metrics import count_requests
 from hub.pages import template_environment
+from hub.plugin_tables import piccolo_apps
 from hub.plugins import apply_plugin_settings, check_mailer_choice, choose_mailer, load_plugins, notify
 from hub.requests import HubRequest, refuse_impossible_ids
 from hub.sealing import Sealer, secret_key
@@ -98,7 +99,7 @@ async def opened(hub: Hub) -> AsyncIterator[Hub]:
     and ``continuata-hub worker`` both run inside it."""
     await wait_for_database(hub.settings.database_url, hub.settings.database_wait_seconds, log.warning)
     async with hub.db:
-        await hub.db.migrate()
+        await hub.db.migrate(piccolo_apps(hub.plugins))
         await check_secret_key(hub.db, secret_key(hub.settings))
         await hub.blobs.start()
         try:

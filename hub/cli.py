@@ -45,17 +45,19 @@ def _checked_settings():
     return settings, plugins
 
 
-async def _with_database(settings: Settings, work, check_key: bool = True):
-    """Run ``work(db)`` on the database once it is open, migrated and (with
-    ``check_key``) known to belong to this ``HUB_SECRET_KEY``."""
+async def _with_database(settings: Settings, work, check_key: bool = True, plugins=None):
+    """Run ``work(db)`` on the database once it is open, migrated (with the
+    tables of ``plugins``, when given) and (with ``check_key``) known to
+    belong to this ``HUB_SECRET_KEY``."""
     from hub.db import Database
+    from hub.plugin_tables import piccolo_apps
     from hub.sealing import secret_key
     from hub.startup import check_secret_key, wait_for_database
 
     db = Database(settings.database_url)
     await wait_for_database(settings.database_url, settings.database_wait_seconds, _say)
     async with db:
-        await db.migrate()
+        await db.migrate(piccolo_apps(plugins) if plugins is not None else ())
         if check_key:
             await check_secret_key(db, secret_key(settings))
         return await work(db)
@@ -204,9 +206,9 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    settings, _ = _checked_settings()
+    settings, plugins = _checked_settings()
     # Migrating needs no secret key, so an operator may run it from anywhere.
-    asyncio.run(_with_database(settings, _nothing, check_key=False))
+    asyncio.run(_with_database(settings, _nothing, check_key=False, plugins=plugins))
     print(f"Database migrated: {where(settings.database_url)}")
     return 0
 
@@ -251,7 +253,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     check_listen_address(host, port)
     # Wait for, migrate and check the database here, where a problem can be
     # said in one line; inside the server's lifespan it would be a traceback.
-    asyncio.run(_with_database(settings, _nothing))
+    asyncio.run(_with_database(settings, _nothing, plugins=plugins))
     protocol, loop = server_protocol()
     # Several processes share one listening socket (uvicorn's supervisor
     # binds it, starts the processes and replaces one that dies). Each runs
@@ -357,6 +359,7 @@ def cmd_buyers(args: argparse.Namespace) -> int:
 def cmd_webhooks(args: argparse.Namespace) -> int:
     """``webhooks list|create|delete|rotate-secret``: the organization's endpoints."""
     from hub.app import build_hub
+    from hub.plugin_tables import piccolo_apps
     from hub.services import webhook_endpoints as endpoints
 
     settings = _settings()
@@ -364,7 +367,7 @@ def cmd_webhooks(args: argparse.Namespace) -> int:
 
     async def work() -> None:
         async with hub.db:
-            await hub.db.migrate()
+            await hub.db.migrate(piccolo_apps(hub.plugins))
             if args.webhooks_command == "list":
                 rows, _ = await endpoints.list_endpoints(args.org, limit=1000, offset=0)
                 if not rows:

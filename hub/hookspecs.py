@@ -91,6 +91,25 @@ def hub_template_dirs():
 
 
 @hookspec
+def hub_piccolo_apps():
+    """Declare the plugin's own tables, with their piccolo migrations.
+
+    Called whenever the hub migrates its database (``continuata-hub
+    migrate``, and the start of ``serve`` and ``worker``): after the hub's
+    own migrations, under the same migration lock, the hub applies each
+    app's pending migrations to its database and binds the app's tables to
+    it, so the plugin queries them like any piccolo table. See
+    :mod:`hub.plugin_tables` and ``examples/sales-log-plugin``.
+
+    :return: a list of piccolo ``AppConfig``: an ``app_name`` of the
+        plugin's own (never ``hub``), its ``table_classes`` (table names
+        prefixed with the plugin's name), and a migrations folder whose
+        files are named after the app (``sales_log_2026_…py``: piccolo
+        imports them by file name).
+    """
+
+
+@hookspec
 def payment_provider_status(hub):
     """Say how a payment plugin is set up, for the console's Settings page.
 

@@ -66,7 +66,7 @@ def test_the_example_plugin_loads_through_its_entry_point(example_installed):
     loaded = {p.name: p for p in describe(load_plugins())}
     assert {"stripe", "paypal", "email", "sales-log"} <= set(loaded)
     assert loaded["sales-log"].version == "0.1.0"
-    assert loaded["sales-log"].hooks == ("hub_routes", "hub_settings", "purchase_recorded")
+    assert loaded["sales-log"].hooks == ("hub_piccolo_apps", "hub_routes", "hub_settings", "purchase_recorded")
 
 
 def test_hub_plugins_chooses_what_loads(example_installed):
@@ -161,7 +161,7 @@ def test_plugins_command_lists_plugins_hooks_and_settings(example_installed, tmp
     result = subprocess.run([sys.executable, "-m", "hub", "plugins"], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "sales-log 0.1.0" in result.stdout
-    assert "hooks: hub_routes, hub_settings, purchase_recorded" in result.stdout
+    assert "hooks: hub_piccolo_apps, hub_routes, hub_settings, purchase_recorded" in result.stdout
     assert "HUB_SALES_LOG_FILE [unset]" in result.stdout
 
 
