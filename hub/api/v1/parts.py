@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from litestar import Controller, Request, Response, delete, get, patch, post
 
-from hub.api.v1 import shapes
+from hub.api.v1 import schemas, shapes
+from hub.api.v1.schemas import documented
 from hub.api.v1.documents import document, read_document, read_query, read_resource
 from hub.api.v1.shapes import Urls
 from hub.context import Hub
@@ -70,19 +71,26 @@ class TrackController(Controller):
     path = "/tracks"
     tags = ["v1 (JSON:API)"]
 
-    @post("/", summary="Create a track of a product")
-    async def create_track(self, hub: Hub, principal: Principal, request: Request) -> Response:
+    @post("/", summary="Create a track of a product", **documented("v1CreateTrack", writes=True))
+    async def create_track(self, hub: Hub, principal: Principal, request: Request) -> Response[schemas.V1TrackDocument]:
         return await _create(hub, principal, request, TRACKS, "tracks", shapes.track)
 
-    @get("/{track_id:str}", summary="Get a track")
-    async def get_track(self, hub: Hub, principal: Principal, request: Request, track_id: str) -> Response:
+    @get("/{track_id:str}", summary="Get a track", **documented("v1GetTrack"))
+    async def get_track(
+        self, hub: Hub, principal: Principal, request: Request, track_id: str
+    ) -> Response[schemas.V1TrackDocument]:
         return await _get(hub, principal, request, TRACKS, track_id, shapes.track)
 
-    @patch("/{track_id:str}", summary="Update a track")
-    async def update_track(self, hub: Hub, principal: Principal, request: Request, track_id: str) -> Response:
+    @patch("/{track_id:str}", summary="Update a track", **documented("v1UpdateTrack", writes=True))
+    async def update_track(
+        self, hub: Hub, principal: Principal, request: Request, track_id: str
+    ) -> Response[schemas.V1TrackDocument]:
         return await _update(hub, principal, request, TRACKS, "tracks", track_id, shapes.track)
 
-    @delete("/{track_id:str}", summary="Delete a track (admin)", status_code=204)
+    @delete(
+        "/{track_id:str}", summary="Delete a track (admin)", status_code=204,
+        **documented("v1DeleteTrack", writes=True),
+    )
     async def delete_track(self, principal: Principal, request: Request, track_id: str) -> None:
         await _delete(principal, request, TRACKS, track_id)
 
@@ -91,19 +99,26 @@ class OfferController(Controller):
     path = "/offers"
     tags = ["v1 (JSON:API)"]
 
-    @post("/", summary="Create an offer of a product")
-    async def create_offer(self, hub: Hub, principal: Principal, request: Request) -> Response:
+    @post("/", summary="Create an offer of a product", **documented("v1CreateOffer", writes=True))
+    async def create_offer(self, hub: Hub, principal: Principal, request: Request) -> Response[schemas.V1OfferDocument]:
         return await _create(hub, principal, request, OFFERS, "offers", shapes.offer)
 
-    @get("/{offer_id:str}", summary="Get an offer")
-    async def get_offer(self, hub: Hub, principal: Principal, request: Request, offer_id: str) -> Response:
+    @get("/{offer_id:str}", summary="Get an offer", **documented("v1GetOffer"))
+    async def get_offer(
+        self, hub: Hub, principal: Principal, request: Request, offer_id: str
+    ) -> Response[schemas.V1OfferDocument]:
         return await _get(hub, principal, request, OFFERS, offer_id, shapes.offer)
 
-    @patch("/{offer_id:str}", summary="Update an offer")
-    async def update_offer(self, hub: Hub, principal: Principal, request: Request, offer_id: str) -> Response:
+    @patch("/{offer_id:str}", summary="Update an offer", **documented("v1UpdateOffer", writes=True))
+    async def update_offer(
+        self, hub: Hub, principal: Principal, request: Request, offer_id: str
+    ) -> Response[schemas.V1OfferDocument]:
         return await _update(hub, principal, request, OFFERS, "offers", offer_id, shapes.offer)
 
-    @delete("/{offer_id:str}", summary="Delete an offer (admin)", status_code=204)
+    @delete(
+        "/{offer_id:str}", summary="Delete an offer (admin)", status_code=204,
+        **documented("v1DeleteOffer", writes=True),
+    )
     async def delete_offer(self, principal: Principal, request: Request, offer_id: str) -> None:
         await _delete(principal, request, OFFERS, offer_id)
 
@@ -112,18 +127,25 @@ class RightController(Controller):
     path = "/rights"
     tags = ["v1 (JSON:API)"]
 
-    @post("/", summary="Create a right of a product")
-    async def create_right(self, hub: Hub, principal: Principal, request: Request) -> Response:
+    @post("/", summary="Create a right of a product", **documented("v1CreateRight", writes=True))
+    async def create_right(self, hub: Hub, principal: Principal, request: Request) -> Response[schemas.V1RightDocument]:
         return await _create(hub, principal, request, RIGHTS, "rights", shapes.right)
 
-    @get("/{right_id:str}", summary="Get a right")
-    async def get_right(self, hub: Hub, principal: Principal, request: Request, right_id: str) -> Response:
+    @get("/{right_id:str}", summary="Get a right", **documented("v1GetRight"))
+    async def get_right(
+        self, hub: Hub, principal: Principal, request: Request, right_id: str
+    ) -> Response[schemas.V1RightDocument]:
         return await _get(hub, principal, request, RIGHTS, right_id, shapes.right)
 
-    @patch("/{right_id:str}", summary="Update a right")
-    async def update_right(self, hub: Hub, principal: Principal, request: Request, right_id: str) -> Response:
+    @patch("/{right_id:str}", summary="Update a right", **documented("v1UpdateRight", writes=True))
+    async def update_right(
+        self, hub: Hub, principal: Principal, request: Request, right_id: str
+    ) -> Response[schemas.V1RightDocument]:
         return await _update(hub, principal, request, RIGHTS, "rights", right_id, shapes.right)
 
-    @delete("/{right_id:str}", summary="Delete a right (admin)", status_code=204)
+    @delete(
+        "/{right_id:str}", summary="Delete a right (admin)", status_code=204,
+        **documented("v1DeleteRight", writes=True),
+    )
     async def delete_right(self, principal: Principal, request: Request, right_id: str) -> None:
         await _delete(principal, request, RIGHTS, right_id)

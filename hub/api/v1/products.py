@@ -13,7 +13,8 @@ from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post
 
-from hub.api.v1 import shapes
+from hub.api.v1 import schemas, shapes
+from hub.api.v1.schemas import documented
 from hub.api.v1.documents import MAX_BODY_BYTES, Query, ResourceInput, document, paginate, read_document, read_query, read_resource
 from hub.api.v1.shapes import PRODUCT_LINK_TYPES, PRODUCT_RELATIONSHIPS, TO_MANY, Urls
 from hub.context import Hub
@@ -171,8 +172,8 @@ class ProductController(Controller):
     path = "/products"
     tags = ["v1 (JSON:API)"]
 
-    @get("/", summary="List products (filters, pagination, include)")
-    async def list_products(self, hub: Hub, principal: Principal, request: Request) -> Response:
+    @get("/", summary="List products (filters, pagination, include)", **documented("v1ListProducts"))
+    async def list_products(self, hub: Hub, principal: Principal, request: Request) -> Response[schemas.V1ProductList]:
         query = read_query(request, filters=FILTERS, paginated=True, includes=INCLUDES, sorts=SORTS)
         filters = release_filters(query)
         order = [(SORTS[name], ascending) for name, ascending in query.sort]
@@ -193,8 +194,11 @@ class ProductController(Controller):
             query=query,
         )
 
-    @post("/", summary="Create a product (status draft)", request_max_body_size=MAX_BODY_BYTES)
-    async def create_product(self, hub: Hub, principal: Principal, request: Request) -> Response:
+    @post(
+        "/", summary="Create a product (status draft)", request_max_body_size=MAX_BODY_BYTES,
+        **documented("v1CreateProduct", writes=True),
+    )
+    async def create_product(self, hub: Hub, principal: Principal, request: Request) -> Response[schemas.V1ProductDocument]:
         query = read_query(request, includes=INCLUDES)
         resource = _read_product(await read_document(request))
         changes = await release_service.check_release(
@@ -203,14 +207,21 @@ class ProductController(Controller):
         row = await release_service.create_release(hub, principal.org, changes)
         return await _product_document(Urls(hub.settings.public_url), principal.org, row, query, status_code=201)
 
-    @get("/{product_id:str}", summary="Get a product")
-    async def get_product(self, hub: Hub, principal: Principal, request: Request, product_id: str) -> Response:
+    @get("/{product_id:str}", summary="Get a product", **documented("v1GetProduct"))
+    async def get_product(
+        self, hub: Hub, principal: Principal, request: Request, product_id: str
+    ) -> Response[schemas.V1ProductDocument]:
         query = read_query(request, includes=INCLUDES)
         row = await find_product(principal.org, product_id)
         return await _product_document(Urls(hub.settings.public_url), principal.org, row, query)
 
-    @patch("/{product_id:str}", summary="Update a product", request_max_body_size=MAX_BODY_BYTES)
-    async def update_product(self, hub: Hub, principal: Principal, request: Request, product_id: str) -> Response:
+    @patch(
+        "/{product_id:str}", summary="Update a product", request_max_body_size=MAX_BODY_BYTES,
+        **documented("v1UpdateProduct", writes=True),
+    )
+    async def update_product(
+        self, hub: Hub, principal: Principal, request: Request, product_id: str
+    ) -> Response[schemas.V1ProductDocument]:
         query = read_query(request, includes=INCLUDES)
         await find_product(principal.org, product_id)
         resource = _read_product(await read_document(request), product_id=product_id)
@@ -220,14 +231,19 @@ class ProductController(Controller):
         row = await release_service.update_release(hub, principal.org, product_id, changes)
         return await _product_document(Urls(hub.settings.public_url), principal.org, row, query)
 
-    @delete("/{product_id:str}", summary="Delete a product that is not active (admin)", status_code=204)
+    @delete(
+        "/{product_id:str}", summary="Delete a product that is not active (admin)", status_code=204,
+        **documented("v1DeleteProduct", writes=True),
+    )
     async def delete_product(self, hub: Hub, principal: Principal, request: Request, product_id: str) -> None:
         read_query(request)
         principal.require("admin")
         await release_service.delete_release(hub, principal.org, product_id)
 
-    @get("/{product_id:str}/{name:str}", summary="A product's related resources")
-    async def get_related(self, hub: Hub, principal: Principal, request: Request, product_id: str, name: str) -> Response:
+    @get("/{product_id:str}/{name:str}", summary="A product's related resources", **documented("v1GetProductRelated"))
+    async def get_related(
+        self, hub: Hub, principal: Principal, request: Request, product_id: str, name: str
+    ) -> Response[schemas.V1RelatedDocument]:
         name = _relationship_name(name)
         query = read_query(request)
         row = await find_product(principal.org, product_id)
@@ -240,10 +256,13 @@ class ProductController(Controller):
             data = resources[(link["type"], link["id"])] if link else None
         return document(data, links={"self": urls.related(row["slug"], name)}, query=query)
 
-    @get("/{product_id:str}/relationships/{name:str}", summary="A product's relationship linkage")
+    @get(
+        "/{product_id:str}/relationships/{name:str}", summary="A product's relationship linkage",
+        **documented("v1GetProductRelationship"),
+    )
     async def get_relationship(
         self, hub: Hub, principal: Principal, request: Request, product_id: str, name: str
-    ) -> Response:
+    ) -> Response[schemas.V1RelationshipDocument]:
         name = _relationship_name(name)
         read_query(request)
         row = await find_product(principal.org, product_id)

@@ -9,7 +9,8 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 
-from hub.api.v1 import shapes
+from hub.api.v1 import schemas, shapes
+from hub.api.v1.schemas import documented
 from hub.api.v1.documents import document, paginate, read_document, read_query, read_resource
 from hub.api.v1.shapes import Urls
 from hub.context import Hub
@@ -59,16 +60,18 @@ class LabelController(Controller):
     path = "/labels"
     tags = ["v1 (JSON:API)"]
 
-    @get("/", summary="List labels")
-    async def list_labels(self, hub: Hub, principal: Principal, request: Request) -> Response:
+    @get("/", summary="List labels", **documented("v1ListLabels"))
+    async def list_labels(self, hub: Hub, principal: Principal, request: Request) -> Response[schemas.V1LabelList]:
         return await _list(hub, request, "labels", label_service.list_labels, shapes.label, principal.org)
 
-    @post("/", summary="Create a label")
-    async def create_label(self, hub: Hub, principal: Principal, request: Request) -> Response:
+    @post("/", summary="Create a label", **documented("v1CreateLabel", writes=True))
+    async def create_label(self, hub: Hub, principal: Principal, request: Request) -> Response[schemas.V1LabelDocument]:
         return await _create(hub, request, "labels", "a label", label_service.LABEL_FIELDS, label_service.create_label, shapes.label, principal.org)
 
-    @get("/{label_id:str}", summary="Get a label")
-    async def get_label(self, hub: Hub, principal: Principal, request: Request, label_id: str) -> Response:
+    @get("/{label_id:str}", summary="Get a label", **documented("v1GetLabel"))
+    async def get_label(
+        self, hub: Hub, principal: Principal, request: Request, label_id: str
+    ) -> Response[schemas.V1LabelDocument]:
         return await _get(hub, request, await label_service.find_label(principal.org, label_id), shapes.label)
 
 
@@ -76,18 +79,22 @@ class LanguageController(Controller):
     path = "/languages"
     tags = ["v1 (JSON:API)"]
 
-    @get("/", summary="List languages")
-    async def list_languages(self, hub: Hub, principal: Principal, request: Request) -> Response:
+    @get("/", summary="List languages", **documented("v1ListLanguages"))
+    async def list_languages(self, hub: Hub, principal: Principal, request: Request) -> Response[schemas.V1LanguageList]:
         return await _list(hub, request, "languages", label_service.list_languages, shapes.language, principal.org)
 
-    @post("/", summary="Create a language")
-    async def create_language(self, hub: Hub, principal: Principal, request: Request) -> Response:
+    @post("/", summary="Create a language", **documented("v1CreateLanguage", writes=True))
+    async def create_language(
+        self, hub: Hub, principal: Principal, request: Request
+    ) -> Response[schemas.V1LanguageDocument]:
         return await _create(
             hub, request, "languages", "a language", label_service.LANGUAGE_FIELDS, label_service.create_language, shapes.language, principal.org
         )
 
-    @get("/{language_id:str}", summary="Get a language")
-    async def get_language(self, hub: Hub, principal: Principal, request: Request, language_id: str) -> Response:
+    @get("/{language_id:str}", summary="Get a language", **documented("v1GetLanguage"))
+    async def get_language(
+        self, hub: Hub, principal: Principal, request: Request, language_id: str
+    ) -> Response[schemas.V1LanguageDocument]:
         return await _get(hub, request, await label_service.find_language(principal.org, language_id), shapes.language)
 
 
@@ -95,25 +102,36 @@ class ProductTypeController(Controller):
     path = "/product-types"
     tags = ["v1 (JSON:API)"]
 
-    @get("/", summary="List product types")
-    async def list_product_types(self, hub: Hub, principal: Principal, request: Request) -> Response:
+    @get("/", summary="List product types", **documented("v1ListProductTypes"))
+    async def list_product_types(
+        self, hub: Hub, principal: Principal, request: Request
+    ) -> Response[schemas.V1ProductTypeList]:
         return await _list(hub, request, "product-types", label_service.list_product_types, shapes.product_type, principal.org)
 
-    @post("/", summary="Create a product type")
-    async def create_product_type(self, hub: Hub, principal: Principal, request: Request) -> Response:
+    @post("/", summary="Create a product type", **documented("v1CreateProductType", writes=True))
+    async def create_product_type(
+        self, hub: Hub, principal: Principal, request: Request
+    ) -> Response[schemas.V1ProductTypeDocument]:
         return await _create(
             hub, request, "product-types", "a product type", label_service.PRODUCT_TYPE_FIELDS, label_service.create_product_type, shapes.product_type,
             principal.org,
         )
 
-    @get("/{product_type_id:str}", summary="Get a product type")
-    async def get_product_type(self, hub: Hub, principal: Principal, request: Request, product_type_id: str) -> Response:
+    @get("/{product_type_id:str}", summary="Get a product type", **documented("v1GetProductType"))
+    async def get_product_type(
+        self, hub: Hub, principal: Principal, request: Request, product_type_id: str
+    ) -> Response[schemas.V1ProductTypeDocument]:
         row = await label_service.find_product_type(principal.org, product_type_id)
         return await _get(hub, request, row, shapes.product_type)
 
 
-@get("/companies/{company_id:str}", summary="Get the API key's company", tags=["v1 (JSON:API)"])
-async def get_company(hub: Hub, principal: Principal, request: Request, company_id: str) -> Response:
+@get(
+    "/companies/{company_id:str}", summary="Get the API key's company", tags=["v1 (JSON:API)"],
+    **documented("v1GetCompany"),
+)
+async def get_company(
+    hub: Hub, principal: Principal, request: Request, company_id: str
+) -> Response[schemas.V1CompanyDocument]:
     """Only the caller's own organization exists here: another is not found."""
     if company_id != principal.org:
         raise NotFound(f"Company {company_id} not found")
