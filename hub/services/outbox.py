@@ -11,7 +11,7 @@ with exponential backoff and left visible as ``failed`` after the last try.
 Claiming is safe with several workers: on PostgreSQL with ``SELECT … FOR
 UPDATE SKIP LOCKED``, on SQLite inside an immediate (write-locked)
 transaction. A claim is a short lease that names its worker
-(:mod:`hub.services.workers`) and that the worker renews while it works. A
+(:mod:`hub.services.worker_identity`) and that the worker renews while it works. A
 worker that dies mid-send leaves the message ``sending``: a worker starting
 on the same host takes it back at once when the holder's process is gone,
 and any worker takes it once the lease runs out (``LEASE``).
@@ -48,7 +48,7 @@ from hub.faults import crash_point
 from hub.plugins import RenderedEmail
 from hub.secrets import new_id
 from hub.services.events import emit
-from hub.services.workers import WorkerIdentity, is_certainly_dead, this_worker
+from hub.services.worker_identity import WorkerIdentity, is_certainly_dead, this_worker
 from hub.tables import OutboxMessage
 from piccolo.columns.combination import Combinable
 from piccolo.table import Table
@@ -314,7 +314,7 @@ async def _renewing_claims(hub: Hub) -> AsyncIterator[None]:
 
 async def reclaim_from_dead_workers(hub: Hub) -> int:
     """Put back to ``pending`` the messages whose worker is certainly dead
-    (see :func:`hub.services.workers.is_certainly_dead`); how many.
+    (see :func:`hub.services.worker_identity.is_certainly_dead`); how many.
 
     Runs when a worker starts: after a crash and a restart, the messages the
     dead process held go out at once instead of after their lease.

@@ -19,7 +19,7 @@ from hub.clock import as_aware, utcnow
 from hub.plugins import RenderedEmail
 from hub.services import outbox
 from hub.services.outbox import LEASE, claim_due, deliver_due, queue_email, reclaim_from_dead_workers, renew_claims
-from hub.services.workers import WorkerIdentity, this_worker
+from hub.services.worker_identity import WorkerIdentity, this_worker
 from hub.services.purchases import PurchaseIn, PurchaseItem, record_purchase
 from hub.tables import OutboxMessage
 from hub.testing.app import hub_client, make_app, settings_for_tests
