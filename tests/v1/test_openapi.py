@@ -106,11 +106,11 @@ def _walk(catalog: dict[str, str]) -> list[tuple[str, str, dict, dict | None, di
         ("GET", "/api/v1/languages/{language_id}", {"language_id": catalog["language"]}, None, {}),
         ("GET", "/api/v1/product-types/{product_type_id}", {"product_type_id": catalog["product-type"]}, None, {}),
         ("POST", "/api/v1/languages", {}, {"data": {"type": "languages", "attributes": {"code": "en", "name": "Again"}}}, {}),
-        ("PATCH", "/api/v1/tracks/{track_id}", {"track_id": catalog["track"]},
+        ("PATCH", "/api/v1/tracks/{part_id}", {"part_id": catalog["track"]},
          {"data": {"type": "tracks", "id": catalog["track"], "attributes": {"duration": 62}}}, {}),
-        ("PATCH", "/api/v1/offers/{offer_id}", {"offer_id": catalog["offer"]},
+        ("PATCH", "/api/v1/offers/{part_id}", {"part_id": catalog["offer"]},
          {"data": {"type": "offers", "id": catalog["offer"], "attributes": {"price": 1099}}}, {}),
-        ("PATCH", "/api/v1/rights/{right_id}", {"right_id": catalog["right"]},
+        ("PATCH", "/api/v1/rights/{part_id}", {"part_id": catalog["right"]},
          {"data": {"type": "rights", "id": catalog["right"], "attributes": {"territory": "Europe"}}}, {}),
     ]
     for name in ("company", "label", "language", "product-type", "offers", "tracks", "rights"):
@@ -118,10 +118,10 @@ def _walk(catalog: dict[str, str]) -> list[tuple[str, str, dict, dict | None, di
         requests.append(("GET", "/api/v1/products/{product_id}/relationships/{name}", {"product_id": p, "name": name}, None, {}))
     for kind in ("tracks", "offers", "rights"):
         key = kind[:-1]
-        requests.append(("GET", f"/api/v1/{kind}/{{{key}_id}}", {f"{key}_id": catalog[key]}, None, {}))
+        requests.append(("GET", f"/api/v1/{kind}/{{part_id}}", {"part_id": catalog[key]}, None, {}))
     requests += [
-        ("DELETE", "/api/v1/rights/{right_id}", {"right_id": catalog["right"]}, None, {}),
-        ("DELETE", "/api/v1/rights/{right_id}", {"right_id": catalog["right"]}, None, {}),
+        ("DELETE", "/api/v1/rights/{part_id}", {"part_id": catalog["right"]}, None, {}),
+        ("DELETE", "/api/v1/rights/{part_id}", {"part_id": catalog["right"]}, None, {}),
     ]
     return requests
 

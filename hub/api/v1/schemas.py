@@ -454,14 +454,20 @@ def error_responses(statuses: tuple[int, ...] = READ_ERRORS) -> dict[int, Respon
     }
 
 
-def documented(operation_id: str, *, writes: bool = False) -> dict[str, Any]:
+def documented(
+    operation_id: str, *, writes: bool = False, answer: type | None = None, status_code: int = 200
+) -> dict[str, Any]:
     """The OpenAPI keywords of a v1 route: its operationId, its error
-    responses and, for a write, its request document."""
-    keywords: dict[str, Any] = {
-        "operation_id": operation_id,
-        "media_type": MEDIA_TYPE,
-        "responses": error_responses(WRITE_ERRORS if writes else READ_ERRORS),
-    }
+    responses, for a write its request document, and ``answer``, the
+    document it answers with ``status_code`` (for routes whose return
+    annotation cannot name it)."""
+    responses = error_responses(WRITE_ERRORS if writes else READ_ERRORS)
+    if answer is not None:
+        responses[status_code] = ResponseSpec(
+            data_container=answer, media_type=MEDIA_TYPE, description=HTTPStatus(status_code).phrase,
+            generate_examples=False,
+        )
+    keywords: dict[str, Any] = {"operation_id": operation_id, "media_type": MEDIA_TYPE, "responses": responses}
     if operation_id in REQUEST_BODIES:
         keywords["operation_class"] = body_operation(REQUEST_BODIES[operation_id], MEDIA_TYPE)
     return keywords

@@ -6,13 +6,12 @@ every answer against them."""
 
 from __future__ import annotations
 
-from http import HTTPStatus
 from typing import Any, Literal
 
 import msgspec
-from litestar.openapi.datastructures import ResponseSpec
 from msgspec import UNSET, UnsetType
 
+from hub.api.openapi import errors
 from hub.api.request_bodies import body_operation
 
 
@@ -70,7 +69,7 @@ class V2Errors(msgspec.Struct):
     errors: list[V2Error]
 
 
-ERRORS = (400, 401, 403, 404, 413, 422)
+ERRORS = (401, 403, 404, 413, 422)  # and 400, as everywhere
 
 
 def documented(operation_id: str) -> dict[str, Any]:
@@ -79,8 +78,5 @@ def documented(operation_id: str) -> dict[str, Any]:
     return {
         "operation_id": operation_id,
         "operation_class": body_operation(V2CreateProductDownloadRequest, "application/json"),
-        "responses": {
-            status: ResponseSpec(data_container=V2Errors, description=HTTPStatus(status).phrase, generate_examples=False)
-            for status in ERRORS
-        },
+        "responses": errors(*ERRORS, body=V2Errors),
     }

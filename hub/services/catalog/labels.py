@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from piccolo.table import Table
+
 from hub.clock import utcnow
 from hub.db import UNIQUE_VIOLATIONS
 from hub.errors import Conflict, Invalid
@@ -33,16 +35,23 @@ async def list_labels(org: str, *, limit: int, offset: int) -> tuple[list[dict],
     return await page_of(Label, org, limit=limit, offset=offset)
 
 
+async def _create_named(
+    table: type[Table], prefix: str, noun: str, org: str, fields: dict[str, Any], checks: Checker | None
+) -> str:
+    """Insert a row that is only a ``name`` (a label, a product type); its id."""
+    checks = checks or Checker()
+    _only(checks, fields, ("name",), noun)
+    name = checks.run(check_string, fields.get("name"), "name", is_required=True)
+    checks.raise_problems(order=("name",))
+    row_id = new_id(prefix)
+    await table.insert(table(id=row_id, org=org, name=name, created_at=utcnow()))
+    return row_id
+
+
 async def create_label(org: str, fields: dict[str, Any], *, checks: Checker | None = None) -> dict:
     """A label: a ``name``. ``checks`` may hold the caller's own problems
     with the input, refused together with these."""
-    checks = checks or Checker()
-    _only(checks, fields, LABEL_FIELDS, "a label")
-    name = checks.run(check_string, fields.get("name"), "name", is_required=True)
-    checks.raise_problems(order=LABEL_FIELDS)
-    label_id = new_id("label")
-    await Label.insert(Label(id=label_id, org=org, name=name, created_at=utcnow()))
-    return await find_label(org, label_id)
+    return await find_label(org, await _create_named(Label, "label", "a label", org, fields, checks))
 
 
 async def find_language(org: str, language_id: Any) -> dict:
@@ -82,10 +91,6 @@ async def list_product_types(org: str, *, limit: int, offset: int) -> tuple[list
 
 async def create_product_type(org: str, fields: dict[str, Any], *, checks: Checker | None = None) -> dict:
     """A product type (album, single, EP...): a ``name``."""
-    checks = checks or Checker()
-    _only(checks, fields, PRODUCT_TYPE_FIELDS, "a product type")
-    name = checks.run(check_string, fields.get("name"), "name", is_required=True)
-    checks.raise_problems(order=PRODUCT_TYPE_FIELDS)
-    type_id = new_id("ptype")
-    await ProductType.insert(ProductType(id=type_id, org=org, name=name, created_at=utcnow()))
-    return await find_product_type(org, type_id)
+    return await find_product_type(
+        org, await _create_named(ProductType, "ptype", "a product type", org, fields, checks)
+    )
