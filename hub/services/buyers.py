@@ -21,13 +21,13 @@ from datetime import timedelta
 
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
-from hub.db import is_sqlite, write_transaction
+from hub.emails import render_email
 from hub.errors import NotFound, TooManyRequests
-from hub.plugins import first_result
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, SESSION_PREFIX, SIGN_IN_PREFIX, hash_secret, new_id, new_secret
 from hub.services import rate_limits
 from hub.services.outbox import queue_email
-from hub.services.tokens import check_email
+from hub.services.events import emit
+from hub.services.tokens import check_email, token_records
 from hub.tables import BuyerSession, BuyerSignIn, DownloadToken, Organization, Purchase, TokenLink
 
 PER_EMAIL_PER_HOUR = 5
@@ -46,7 +46,7 @@ async def request_sign_in(hub: Hub, email: str, ip: str) -> None:
     """
     email = check_email(email, field="email")
     now = utcnow()
-    async with write_transaction(hub.engine):
+    async with hub.db.write_transaction():
         # Each limit is one conditional write (hub.services.rate_limits);
         # a refusal rolls back the hits counted before it.
         if ip and not await rate_limits.hit("sign-in-ip", ip, limit=PER_IP_PER_HOUR, window_seconds=3600):
@@ -74,10 +74,10 @@ async def prepare_sign_ins(hub: Hub, limit: int = 20) -> int:
     Returns how many requests were handled. Safe with several workers (rows
     are claimed with ``SKIP LOCKED`` on PostgreSQL, under SQLite's write lock)."""
     pending = BuyerSignIn.select(BuyerSignIn.id, BuyerSignIn.email).where(BuyerSignIn.state == "requested").limit(limit)
-    if not is_sqlite(hub.engine):
+    if not hub.db.is_sqlite:
         pending = pending.lock_rows("UPDATE", skip_locked=True)
     minutes = hub.settings.sign_in_minutes
-    async with write_transaction(hub.engine):
+    async with hub.db.write_transaction():
         rows = await pending
         for row in rows:
             if not await Purchase.exists().where(Purchase.customer_email == row["email"]):
@@ -88,7 +88,7 @@ async def prepare_sign_ins(hub: Hub, limit: int = 20) -> int:
                 BuyerSignIn.id == row["id"]
             )
             context = {"email": row["email"], "url": f"{hub.my_url}/sign-in?token={secret}", "expires_minutes": minutes}
-            rendered = await first_result(hub.plugins, "render_email", hub=hub, template="signin", context=context)
+            rendered = await render_email(hub, "signin", context)
             if rendered is not None:
                 await queue_email(hub, org="", kind="signin", recipient=row["email"], rendered=rendered)
     if rows:  # buckets pile up only with requests: tidy them as they come
@@ -191,7 +191,7 @@ async def fresh_link(hub: Hub, email: str, token_id: str) -> str:
     download limit and a revocation still apply.
     """
     token = (
-        await DownloadToken.select(DownloadToken.id, DownloadToken.expires_at, DownloadToken.revoked_at)
+        await DownloadToken.select(DownloadToken.id, DownloadToken.org, DownloadToken.expires_at, DownloadToken.revoked_at)
         .where(DownloadToken.id == token_id, DownloadToken.customer_email == email, DownloadToken.purchase.is_not_null())
         .first()
     )
@@ -200,10 +200,11 @@ async def fresh_link(hub: Hub, email: str, token_id: str) -> str:
     now = utcnow()
     expires = now + timedelta(hours=LINK_HOURS)
     secret = new_secret(DOWNLOAD_TOKEN_PREFIX)
-    async with write_transaction(hub.engine):
+    async with hub.db.write_transaction():
         await TokenLink.insert(
             TokenLink(id=new_id("link"), token=token_id, link_hash=hash_secret(secret), expires_at=expires, created_at=now)
         )
         if as_aware(token["expires_at"]) < expires:
             await DownloadToken.update({DownloadToken.expires_at: expires}).where(DownloadToken.id == token_id)
+        await emit(hub, "tokens_minted", org=token["org"], tokens=lambda: token_records(hub, [token_id]))
     return hub.download_url(secret)

@@ -21,7 +21,6 @@ from datetime import timedelta
 
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
-from hub.db import write_transaction
 from hub.errors import Forbidden, Gone
 from hub.secrets import new_id
 from hub.services.tokens import EXPIRED, REVOKED, Grant
@@ -36,18 +35,17 @@ def session_key(token_id: str, *, cookie: str | None, ip: str, user_agent: str) 
     return hashlib.sha256(f"{token_id}\n{identity}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
+_OPEN_SESSION = (
+    f"SELECT id FROM {DownloadSession._meta.tablename} "
+    "WHERE token = {} AND session_key = {} AND started_at > {} LIMIT 1"
+)
+
+
 async def open_session(hub: Hub, token_id: str, key: str) -> dict | None:
-    """The client's current session for this token, if it has one."""
+    """The client's current session for this token, if it has one (raw SQL:
+    the download page runs it on every visit)."""
     since = utcnow() - timedelta(hours=hub.settings.download_session_hours)
-    return (
-        await DownloadSession.select(DownloadSession.id)
-        .where(
-            DownloadSession.token == token_id,
-            DownloadSession.session_key == key,
-            DownloadSession.started_at > since,
-        )
-        .first()
-    )
+    return await hub.db.fetch_one(_OPEN_SESSION, token_id, key, since)
 
 
 async def _spend_one(token_id: str) -> bool:
@@ -81,7 +79,7 @@ async def enter_session(hub: Hub, grant: Grant, key: str, *, ip: str, user_agent
     existing = await open_session(hub, token_id, key)
     if existing:
         return SessionEntry(existing["id"], spent=False)
-    async with write_transaction(hub.engine) as transaction:
+    async with hub.db.write_transaction() as transaction:
         # The UPDATE locks the token row (PostgreSQL) or the database
         # (SQLite), so every would-be spender of this token queues here, and
         # the re-check below sees the sessions committed by those before it.

@@ -14,15 +14,16 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from hub.clock import UTC, as_aware, utcnow
+from hub.clock import UTC, as_aware, iso, utcnow
 from hub.context import Hub
-from hub.db import write_transaction
+from hub.emails import render_email
 from hub.errors import Invalid, NotFound
-from hub.plugins import first_result
+from hub.records import email_purchase
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, hash_secret, new_id, new_secret
 from hub.services.outbox import queue_email
 from hub.services.reports import parse_day
-from hub.services.tokens import check_email
+from hub.services.events import emit
+from hub.services.tokens import check_email, token_records
 from hub.tables import DownloadSession, DownloadToken, Organization, OutboxMessage, Purchase, TokenLink
 
 PAGE_SIZE = 50
@@ -162,22 +163,23 @@ async def resend_delivery(hub: Hub, org: str, purchase_id: str, email: str | Non
     if not tokens:
         raise Invalid("This purchase has no working link to send: restore or extend one first.")
     shop = await Organization.select(Organization.name).where(Organization.id == org).first()
-    async with write_transaction(hub.engine):
+    async with hub.db.write_transaction():
         if recipient != purchase["customer_email"]:
             await Purchase.update({Purchase.customer_email: recipient}).where(Purchase.id == purchase_id)
             await DownloadToken.update({DownloadToken.customer_email: recipient}).where(DownloadToken.purchase == purchase_id)
             purchase["customer_email"] = recipient
         items = []
+        await emit(hub, "tokens_minted", org=org, tokens=lambda: token_records(hub, [token["id"] for token in tokens]))
         for token in tokens:
             items.append(
                 {
                     "product": token["product_name"], "version": token["version_name"],
                     "url": hub.download_url(await _new_link(token)),
-                    "expires_at": token["expires_at"], "max_downloads": token["max_downloads"],
+                    "expires_at": iso(token["expires_at"]), "max_downloads": token["max_downloads"],
                 }
             )
-        context = {"purchase": purchase, "shop": shop["name"] if shop else org, "my_url": hub.my_url, "items": items}
-        rendered = await first_result(hub.plugins, "render_email", hub=hub, template="delivery", context=context)
+        context = {"purchase": email_purchase(purchase), "shop": shop["name"] if shop else org, "my_url": hub.my_url, "items": items}
+        rendered = await render_email(hub, "delivery", context)
         if rendered is None:
             raise Invalid("No email plugin renders the delivery email (HUB_PLUGINS); nothing was sent.")
         await queue_email(
@@ -191,10 +193,13 @@ async def resend_delivery(hub: Hub, org: str, purchase_id: str, email: str | Non
 async def fresh_link(hub: Hub, org: str, purchase_id: str, token_id: str) -> str:
     """A new download link for one of the purchase's tokens (shown to support, once)."""
     token = await _token(org, purchase_id, token_id)
-    return hub.download_url(await _new_link(token))
+    async with hub.db.write_transaction():
+        secret = await _new_link(token)
+        await emit(hub, "tokens_minted", org=org, tokens=lambda: token_records(hub, [token_id]))
+    return hub.download_url(secret)
 
 
-async def extend_expiry(org: str, purchase_id: str, token_id: str, days: Any) -> None:
+async def extend_expiry(hub: Hub, org: str, purchase_id: str, token_id: str, days: Any) -> None:
     """Move the link's expiry ``days`` later (counted from now when it has
     already expired); its extra links follow."""
     try:
@@ -205,7 +210,7 @@ async def extend_expiry(org: str, purchase_id: str, token_id: str, days: Any) ->
         raise Invalid(f"days must be a whole number from 1 to {MAX_EXTENSION_DAYS}", field="days")
     token = await _token(org, purchase_id, token_id)
     expires = max(as_aware(token["expires_at"]), utcnow()) + timedelta(days=days)
-    async with write_transaction(DownloadToken._meta.db):
+    async with hub.db.write_transaction():
         await DownloadToken.update({DownloadToken.expires_at: expires}).where(DownloadToken.id == token_id)
         await TokenLink.update({TokenLink.expires_at: expires}).where(TokenLink.token == token_id)
 

@@ -181,7 +181,7 @@ class ProductController(Controller):
             rows, total = [], 0
         else:
             rows, total = await release_service.list_releases(
-                principal.org, filters, order=order, limit=query.page.size, offset=query.page.offset
+                hub.db, principal.org, filters, order=order, limit=query.page.size, offset=query.page.offset
             )
         urls = Urls(hub.settings.public_url)
         linkage, resources = await related(urls, principal.org, rows, query.include)
