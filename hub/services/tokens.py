@@ -20,6 +20,7 @@ from hub.clock import as_aware, utcnow
 from hub.context import Hub
 from hub.db import Database
 from hub.errors import Conflict, Forbidden, Gone, Invalid, NotFound
+from hub.inputs import require_time_zone
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, hash_secret, new_id, new_secret
 from hub.services.events import emit
 from hub.services.media import deliverable_media_file
@@ -137,7 +138,7 @@ async def mint_for_version(
         customer_email = check_email(customer_email)
     if expires_at is None:
         expires_at = now + ttl
-    elif as_aware(expires_at) <= now:
+    elif require_time_zone(expires_at, "expiresAt") <= now:
         raise Invalid("expiresAt must be in the future", field="expiresAt")
     if max_downloads is not None and (
         not isinstance(max_downloads, int) or isinstance(max_downloads, bool) or not 1 <= max_downloads <= 1_000_000

@@ -13,6 +13,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, post
 
+from hub.api.v2.schemas import V2ProductDownloadCreated, documented
 from hub.clock import iso
 from hub.context import Hub
 from hub.errors import Invalid, NotFound, PayloadTooLarge
@@ -107,10 +108,11 @@ class ProductDownloadController(Controller):
         ),
         status_code=201,
         request_max_body_size=None,  # enforced by read_body, from HUB_V2_MAX_FILE_BYTES
+        **documented("v2CreateProductDownload"),
     )
     async def add_product_download(
         self, hub: Hub, principal: Principal, request: Request, product_id: str
-    ) -> Response:
+    ) -> Response[V2ProductDownloadCreated]:
         principal.require_scope(SCOPE)
         max_bytes = media_service.max_file_bytes(hub.settings)
         # Known before a byte of a possibly large body is read.
