@@ -16,12 +16,12 @@ import json
 from litestar import Controller, Request, Response, get, post, put
 from litestar.response import Redirect
 
-from hub.api.uploads import _read_part  # the API's bounded part reader, shared
 from hub.console.auth import Console
 from hub.console.pages import page
 from hub.console.security import same_token
 from hub.context import Hub
 from hub.errors import Conflict, Invalid
+from hub.requests import read_upload_part
 from hub.services import products as product_service
 from hub.services import uploads as upload_service
 from hub.services import versions as version_service
@@ -148,7 +148,7 @@ class ConsoleUploadsController(Controller):
     async def upload_part(self, hub: Hub, console: Console, request: Request, upload_id: str, part_number: int) -> dict:
         console.require("member")
         same_token(console.csrf, request.headers.get("x-csrf-token"))
-        data = await _read_part(request, hub.settings.upload_part_size)
+        data = await read_upload_part(request, hub.settings.upload_part_size)
         return await upload_service.upload_part(hub, console.org, upload_id, part_number, data)
 
     @post("/{upload_id:str}/complete", status_code=200)
