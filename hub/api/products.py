@@ -115,9 +115,7 @@ class ProductController(Controller):
     @delete("/{product_id:str}", summary="Delete a product that is not published (admin)", status_code=200)
     async def delete_product(self, hub: Hub, principal: Principal, product_id: str) -> dict:
         principal.require("admin")
-        keys = await product_service.delete_product(principal.org, product_id)
-        for key in keys:
-            await hub.blobs.delete(key)
+        await product_service.delete_product(hub, principal.org, product_id)
         return {"success": True, "data": {"deleted": product_id}}
 
     # --- versions ------------------------------------------------------------
