@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from hub.clock import iso, utcnow
 from hub.context import Hub
 from hub.db import write_transaction
-from hub.services.tokens import check_email
+from hub.email_address import check_email
 from hub.tables import BuyerSession, BuyerSignIn, DownloadSession, DownloadToken, OutboxMessage, Purchase, TokenLink
 
 log = logging.getLogger("hub.privacy")

@@ -20,6 +20,7 @@ from hub.api import shapes
 from hub.clock import utcnow
 from hub.context import Hub
 from hub.db import UNIQUE_VIOLATIONS, write_transaction
+from hub.email_address import check_email
 from hub.errors import HubError, Invalid
 from hub.inputs import check_text
 from hub.plugins import first_result
@@ -28,7 +29,7 @@ from hub.services.events import emit
 from hub.services.outbox import queue_email
 from hub.services.products import find_product
 from hub.services.reversals import PAID, REVOKING, payment_status
-from hub.services.tokens import check_email, deliverable_version, mint_for_version, token_records
+from hub.services.tokens import deliverable_version, mint_for_version, token_records
 from hub.tables import DownloadToken, Organization, Purchase, PurchasePayment
 
 ATTEMPTS = 3

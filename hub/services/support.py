@@ -17,12 +17,12 @@ from typing import Any
 from hub.clock import UTC, as_aware, utcnow
 from hub.context import Hub
 from hub.db import write_transaction
+from hub.email_address import check_email
 from hub.errors import Invalid, NotFound
 from hub.plugins import first_result
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, hash_secret, new_id, new_secret
 from hub.services.outbox import queue_email
 from hub.services.reports import parse_day
-from hub.services.tokens import check_email
 from hub.tables import DownloadSession, DownloadToken, Organization, OutboxMessage, Purchase, TokenLink
 
 PAGE_SIZE = 50

@@ -7,7 +7,6 @@ and looks the hash up.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,6 +15,7 @@ from hub.api import shapes
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
 from hub.db import one_connection, write_transaction
+from hub.email_address import check_email
 from hub.errors import Conflict, Forbidden, Gone, Invalid, NotFound
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, hash_secret, new_id, new_secret
 from hub.services.events import emit
@@ -51,15 +51,6 @@ async def refuse_if_on_hold(token: dict) -> None:
         return
     shop = await Organization.select(Organization.name).where(Organization.id == purchase["org"]).first()
     raise PurchaseOnHold(shop["name"] if shop and shop["name"] else purchase["org"])
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def check_email(email: Any, field: str = "customerEmail") -> str:
-    if not isinstance(email, str) or len(email) > 320 or "\x00" in email or not EMAIL.match(email):
-        raise Invalid(f"{field} must be an email address", field=field)
-    # Stored lower-case so that filters and the buyer's page find every
-    # purchase whatever case the shop sent.
-    return email.strip().lower()
 
 
 async def deliverable_version(product: dict, version: str | None) -> dict:
