@@ -18,8 +18,6 @@ import pluggy
 from litestar import Litestar, get
 from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.spec import Components, SecurityScheme
 
 from hub import __version__
 from hub.api.buyers import BuyerController
@@ -28,6 +26,7 @@ from hub.api.dependencies import API_DEPENDENCIES
 from hub.api.errors import error_handler, main_api_error
 from hub.api.integration import IntegrationController
 from hub.api.me import me
+from hub.api.openapi import openapi_assets, openapi_config
 from hub.api.products import ProductController
 from hub.api.uploads import UploadController
 from hub.api.v1 import ROUTES as V1_ROUTES
@@ -138,6 +137,7 @@ def create_app(settings: Settings | None = None, *, plugins: pluggy.PluginManage
     app = Litestar(
         route_handlers=[
             index,
+            openapi_assets(),
             *HEALTH_ROUTES,
             ProductController,
             BuyerController,
@@ -170,15 +170,7 @@ def create_app(settings: Settings | None = None, *, plugins: pluggy.PluginManage
         guards=[refuse_impossible_ids],
         lifespan=[lifespan],
         state=State({"hub": hub}),
-        openapi_config=OpenAPIConfig(
-            title="Continuata Hub",
-            version=__version__,
-            path="/schema",
-            components=Components(
-                security_schemes={"apiKey": SecurityScheme(type="http", scheme="bearer", description="An API key")}
-            ),
-            security=[{"apiKey": []}],
-        ),
+        openapi_config=openapi_config(),
         debug=False,
     )
     return secure(app, hub.templates)

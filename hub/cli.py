@@ -211,6 +211,30 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def serve_app():
+    """The app of one ``serve --workers N`` process (uvicorn imports it by
+    name in each process it starts): the settings and plugins are read anew
+    there, from the same environment."""
+    from hub.app import create_app
+
+    settings, plugins = _checked_settings()
+    return create_app(settings, plugins=plugins)
+
+
+def server_protocol() -> tuple[type, str]:
+    """The HTTP protocol and event loop ``serve`` runs: httptools + uvloop
+    (about twice h11 + asyncio on small requests), both taught zero-copy file
+    bodies (hub.web.sendfile_server); h11 + asyncio where they are missing."""
+    from hub.web.sendfile_server import SendfileH11Protocol, SendfileHttpToolsProtocol
+
+    try:
+        import httptools  # noqa: F401
+        import uvloop  # noqa: F401
+    except ImportError:
+        return SendfileH11Protocol, "asyncio"
+    return SendfileHttpToolsProtocol, "uvloop"
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -220,14 +244,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
     from hub.startup import check_listen_address
-    from hub.web.sendfile_server import SendfileH11Protocol
 
+    if args.workers < 1:
+        print("continuata-hub: --workers must be 1 or more", file=sys.stderr)
+        return 2
     check_listen_address(host, port)
     # Wait for, migrate and check the database here, where a problem can be
     # said in one line; inside the server's lifespan it would be a traceback.
     asyncio.run(_with_database(settings, _nothing))
+    protocol, loop = server_protocol()
+    # Several processes share one listening socket (uvicorn's supervisor
+    # binds it, starts the processes and replaces one that dies). Each runs
+    # the inline worker too: claims are leases, so N workers share the
+    # outbox and inbox without doing anything twice.
+    app = "hub.cli:serve_app" if args.workers > 1 else create_app(settings, plugins=plugins)
     uvicorn.run(
-        create_app(settings, plugins=plugins),
+        app,
+        factory=args.workers > 1,
+        workers=args.workers,
         host=host,
         port=port,
         log_level=settings.log_level,
@@ -235,8 +269,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # only (hub.client_ip): one place, one rule.
         proxy_headers=False,
         server_header=False,
-        http=SendfileH11Protocol,
-        loop="asyncio",
+        http=protocol,
+        loop=loop,
     )
     return 0
 
@@ -429,6 +463,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="start the HTTP server")
     serve.add_argument("--host", help="address to listen on (HUB_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (HUB_PORT, default 8000)")
+    serve.add_argument(
+        "--workers", type=int, default=1,
+        help="server processes sharing the port (default 1); on SQLite too (WAL mode)",
+    )
     serve.set_defaults(run=cmd_serve)
 
     migrate = commands.add_parser("migrate", help="apply database migrations and exit")

@@ -7,9 +7,11 @@ its slug, unique inside its organization. Secrets (API keys, download tokens)
 are stored only as SHA-256 hashes.
 
 Uniqueness across several columns is enforced by unique indexes created in
-the migration ``hub_unique_indexes`` (piccolo's ``Unique`` constraint is added
+the migrations (``hub/migrations``: piccolo's ``Unique`` constraint is added
 with ``ALTER TABLE … ADD CONSTRAINT``, which SQLite does not support); each
-table's docstring names its index.
+table's docstring names its index. A change here needs a migration of its
+own: ``tests/migrations`` checks that the migrated schema matches these
+tables.
 """
 
 from __future__ import annotations

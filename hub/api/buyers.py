@@ -11,6 +11,8 @@ from __future__ import annotations
 import msgspec
 from litestar import Controller, get, post
 
+from hub.api.openapi import KEYED, errors
+from hub.api.schemas import BuyerExportAnswer, ErasedAnswer, answer
 from hub.services.accounts import Principal
 from hub.services.privacy import erase_buyer, export_buyer
 
@@ -25,12 +27,23 @@ class BuyerController(Controller):
     path = "/api/buyers"
     tags = ["Buyers"]
 
-    @get("/{email:str}/export", summary="Everything held about one buyer (admin)")
-    async def export(self, principal: Principal, email: str) -> dict:
+    @get(
+        "/{email:str}/export",
+        summary="Everything held about one buyer (admin)",
+        operation_id="exportBuyer",
+        responses=errors(*KEYED),
+    )
+    async def export(self, principal: Principal, email: str) -> BuyerExportAnswer:
         principal.require("admin")
-        return {"success": True, "data": await export_buyer(principal.org, email)}
+        return answer(BuyerExportAnswer, await export_buyer(principal.org, email))
 
-    @post("/{email:str}/erase", summary="Erase one buyer: revoke links, anonymise records (admin)", status_code=200)
-    async def erase(self, principal: Principal, email: str, data: EraseRequest | None = None) -> dict:
+    @post(
+        "/{email:str}/erase",
+        summary="Erase one buyer: revoke links, anonymise records (admin)",
+        status_code=200,
+        operation_id="eraseBuyer",
+        responses=errors(*KEYED),
+    )
+    async def erase(self, principal: Principal, email: str, data: EraseRequest | None = None) -> ErasedAnswer:
         principal.require("admin")
-        return {"success": True, "data": {"erased": await erase_buyer(principal.org, email)}}
+        return answer(ErasedAnswer, {"erased": await erase_buyer(principal.org, email)})

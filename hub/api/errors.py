@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
@@ -23,6 +24,16 @@ log = logging.getLogger("hub")
 
 ErrorRenderer = Callable[[Request, int, str, list[dict[str, Any]]], Response]
 """(request, status, message, field problems) → the surface's response."""
+
+class ErrorBody(msgspec.Struct):
+    """The main API's error envelope (and the download pages' JSON errors):
+    ``success`` is always false, ``error`` says what went wrong in words
+    meant for the integrator. Declared in the schema with
+    :func:`hub.api.openapi.errors`."""
+
+    success: bool
+    error: str
+
 
 def main_api_error(request: Request, status: int, message: str, problems: list[dict[str, Any]]) -> Response:
     return Response({"success": False, "error": message}, status_code=status)

@@ -7,10 +7,13 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 from litestar.response import Stream
 
 from hub.api import shapes
+from hub.api.openapi import KEYED, errors
+from hub.api.schemas import DownloadLink, PurchasePageAnswer, PurchaseRecordedAnswer, answer
 from hub.inputs import page_bounds
 from hub.clock import iso_millis
 from hub.context import Hub
@@ -49,8 +52,16 @@ class IntegrationController(Controller):
     path = "/api"
     tags = ["Integration"]
 
-    @post("/generate-download-url", summary="Mint a 24-hour download link", status_code=200)
-    async def generate_download_url(self, hub: Hub, principal: Principal, data: DownloadUrlRequest) -> dict:
+    @post(
+        "/generate-download-url",
+        summary="Mint a 24-hour download link",
+        description="Answers flat, not wrapped in `data` (as the custom-integration seed shows): "
+        "`success`, `productId`, `version`, `downloadToken`, `downloadUrl`, `expiresAt`.",
+        status_code=200,
+        operation_id="generateDownloadUrl",
+        responses=errors(*KEYED, 404),
+    )
+    async def generate_download_url(self, hub: Hub, principal: Principal, data: DownloadUrlRequest) -> DownloadLink:
         try:
             secret, token, product, version = await token_service.mint_token(
                 hub,
@@ -61,37 +72,58 @@ class IntegrationController(Controller):
             )
         except (NotFound, Conflict) as missing:
             raise NotFound(f"No active manifest for {data.product_id}@{data.version or 'active'}") from missing
-        return {
-            "success": True,
-            "productId": product["slug"],
-            "version": version["version"],
-            "downloadToken": secret,
-            "downloadUrl": hub.download_url(secret),
-            "expiresAt": iso_millis(token["expires_at"]),
-        }
+        return DownloadLink(
+            success=True,
+            product_id=product["slug"],
+            version=version["version"],
+            download_token=secret,
+            download_url=hub.download_url(secret),
+            expires_at=iso_millis(token["expires_at"]),
+        )
 
-    @get("/purchases", summary="List the organization's purchases")
+    @get(
+        "/purchases",
+        summary="List the organization's purchases",
+        operation_id="listPurchases",
+        responses=errors(*KEYED),
+    )
     async def list_purchases(
         self,
         principal: Principal,
         customer_email: str | None = Parameter(query="customerEmail", default=None),
         limit: int = Parameter(default=50, description="Results per page (max 100)"),
         offset: int = Parameter(default=0, description="Pagination offset"),
-    ) -> dict:
+    ) -> PurchasePageAnswer:
         limit, offset = page_bounds(limit, offset)
         rows, total = await purchase_service.list_purchases(
             principal.org, customer_email=customer_email, limit=limit, offset=offset
         )
-        return {
-            "success": True,
-            "data": {
+        return answer(
+            PurchasePageAnswer,
+            {
                 "purchases": [shapes.purchase(r) for r in rows],
                 "pagination": shapes.pagination(total, limit, offset),
             },
-        }
+        )
 
-    @post("/purchases", summary="Record a purchase: tokens for its items and the delivery email")
-    async def create_purchase(self, hub: Hub, principal: Principal, data: PurchaseCreate) -> Response:
+    @post(
+        "/purchases",
+        summary="Record a purchase: tokens for its items and the delivery email",
+        description="201 with the new purchase and its links (shown this once); "
+        "200 with the purchase as it is when its `reference` was already recorded.",
+        operation_id="createPurchase",
+        responses={
+            200: ResponseSpec(
+                data_container=PurchaseRecordedAnswer,
+                generate_examples=False,
+                description="Already recorded under this reference: nothing changed",
+            ),
+            **errors(*KEYED, 404, 409),
+        },
+    )
+    async def create_purchase(
+        self, hub: Hub, principal: Principal, data: PurchaseCreate
+    ) -> Response[PurchaseRecordedAnswer]:
         reference = check_text(data.reference, "reference", max_length=255, required=True)
         if data.metadata is not None and not isinstance(data.metadata, dict):
             raise Invalid("metadata must be an object", field="metadata")
@@ -120,11 +152,22 @@ class IntegrationController(Controller):
                 secret = links.get(token["id"])
                 token["token"], token["downloadUrl"] = secret, hub.download_url(secret) if secret else None
         return Response(
-            {"success": True, "data": {"purchase": shaped, "created": result.created}},
+            answer(PurchaseRecordedAnswer, {"purchase": shaped, "created": result.created}),
             status_code=201 if result.created else 200,
         )
 
-    @get("/reports/downloads", summary="Download sessions report as CSV (admin)", media_type="text/csv")
+    @get(
+        "/reports/downloads",
+        summary="Download sessions report as CSV (admin)",
+        media_type="text/csv",
+        operation_id="getDownloadsReport",
+        responses={
+            200: ResponseSpec(
+                data_container=str, generate_examples=False, media_type="text/csv", description="The report, one session a line"
+            ),
+            **errors(*KEYED),
+        },
+    )
     async def downloads_report(
         self,
         principal: Principal,

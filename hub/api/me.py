@@ -9,9 +9,17 @@ from __future__ import annotations
 
 from litestar import get
 
+from hub.api.openapi import errors
+from hub.api.schemas import MeAnswer, answer
 from hub.services.accounts import Principal, describe_principal
 
 
-@get("/api/me", summary="The API key's organization and role", tags=["Account"])
-async def me(principal: Principal) -> dict:
-    return {"success": True, "data": await describe_principal(principal)}
+@get(
+    "/api/me",
+    summary="The API key's organization and role",
+    tags=["Account"],
+    operation_id="getMe",
+    responses=errors(401, 403),
+)
+async def me(principal: Principal) -> MeAnswer:
+    return answer(MeAnswer, await describe_principal(principal))

@@ -10,13 +10,24 @@ from litestar import Controller, delete, get, patch, post
 from litestar.params import Parameter
 
 from hub.api import shapes
+from hub.api.openapi import KEYED, errors
+from hub.api.schemas import (
+    DeletedAnswer,
+    ProductAnswer,
+    ProductPageAnswer,
+    TokenAnswer,
+    TokenPageAnswer,
+    VersionAnswer,
+    VersionCreatedAnswer,
+    VersionListAnswer,
+    answer,
+)
 from hub.inputs import page_bounds
 from hub.context import Hub
 from hub.services import products as product_service
 from hub.services import tokens as token_service
 from hub.services import versions as version_service
 from hub.services.accounts import Principal
-from hub.tables import Version
 
 UNSET = msgspec.UNSET
 Unset = msgspec.UnsetType
@@ -68,7 +79,7 @@ class ProductController(Controller):
     path = "/api/products"
     tags = ["Products"]
 
-    @get("/", summary="List products")
+    @get("/", summary="List products", operation_id="listProducts", responses=errors(*KEYED))
     async def list_products(
         self,
         principal: Principal,
@@ -76,57 +87,78 @@ class ProductController(Controller):
         search: str | None = None,
         limit: int = Parameter(default=50, description="Results per page (max 100)"),
         offset: int = Parameter(default=0, description="Pagination offset"),
-    ) -> dict:
+    ) -> ProductPageAnswer:
         limit, offset = page_bounds(limit, offset)
         rows, total = await product_service.list_products(
             principal.org, status=status, search=search, limit=limit, offset=offset
         )
         active = await product_service.active_versions([r["active_version"] for r in rows])
-        return {
-            "success": True,
-            "data": {
+        return answer(
+            ProductPageAnswer,
+            {
                 "products": [shapes.product(r, active.get(r["active_version"])) for r in rows],
                 "pagination": shapes.pagination(total, limit, offset),
             },
-        }
+        )
 
-    @post("/", summary="Create a product (status draft)")
-    async def create_product(self, principal: Principal, data: ProductCreate) -> dict:
+    @post("/", summary="Create a product (status draft)", operation_id="createProduct", responses=errors(*KEYED, 409))
+    async def create_product(self, principal: Principal, data: ProductCreate) -> ProductAnswer:
         row = await product_service.create_product(
             principal.org, name=data.name, slug=data.slug, description=data.description, metadata=data.metadata
         )
-        return {"success": True, "data": {"product": await _shape_product(row)}}
+        return answer(ProductAnswer, {"product": await _shape_product(row)})
 
-    @get("/{product_id:str}", summary="Get a product")
-    async def get_product(self, principal: Principal, product_id: str) -> dict:
+    @get("/{product_id:str}", summary="Get a product", operation_id="getProduct", responses=errors(*KEYED, 404))
+    async def get_product(self, principal: Principal, product_id: str) -> ProductAnswer:
         row = await product_service.find_product(principal.org, product_id)
-        return {"success": True, "data": {"product": await _shape_product(row)}}
+        return answer(ProductAnswer, {"product": await _shape_product(row)})
 
-    @patch("/{product_id:str}", summary="Update a product, publish it, or change its active version")
-    async def update_product(self, principal: Principal, product_id: str, data: ProductUpdate) -> dict:
+    @patch(
+        "/{product_id:str}",
+        summary="Update a product, publish it, or change its active version",
+        operation_id="updateProduct",
+        responses=errors(*KEYED, 404, 409),
+    )
+    async def update_product(self, principal: Principal, product_id: str, data: ProductUpdate) -> ProductAnswer:
         changes = {
             key: value
             for key, value in msgspec.structs.asdict(data).items()
             if value is not UNSET
         }
         row = await product_service.update_product(principal.org, product_id, changes)
-        return {"success": True, "data": {"product": await _shape_product(row)}}
+        return answer(ProductAnswer, {"product": await _shape_product(row)})
 
-    @delete("/{product_id:str}", summary="Delete a product that is not published (admin)", status_code=200)
-    async def delete_product(self, hub: Hub, principal: Principal, product_id: str) -> dict:
+    @delete(
+        "/{product_id:str}",
+        summary="Delete a product that is not published (admin)",
+        status_code=200,
+        operation_id="deleteProduct",
+        responses=errors(*KEYED, 404, 409, 503),
+    )
+    async def delete_product(self, hub: Hub, principal: Principal, product_id: str) -> DeletedAnswer:
         principal.require("admin")
         await product_service.delete_product(hub, principal.org, product_id)
-        return {"success": True, "data": {"deleted": product_id}}
+        return answer(DeletedAnswer, {"deleted": product_id})
 
     # --- versions ------------------------------------------------------------
 
-    @get("/{product_id:str}/versions", summary="List a product's versions")
-    async def list_versions(self, principal: Principal, product_id: str) -> dict:
+    @get(
+        "/{product_id:str}/versions",
+        summary="List a product's versions",
+        operation_id="listProductVersions",
+        responses=errors(*KEYED, 404),
+    )
+    async def list_versions(self, principal: Principal, product_id: str) -> VersionListAnswer:
         rows = await version_service.list_versions(principal.org, product_id)
-        return {"success": True, "data": {"versions": [shapes.version(r) for r in rows]}}
+        return answer(VersionListAnswer, {"versions": [shapes.version(r) for r in rows]})
 
-    @post("/{product_id:str}/versions", summary="Create a version from a file manifest (status pending)")
-    async def create_version(self, hub: Hub, principal: Principal, product_id: str, data: VersionCreate) -> dict:
+    @post(
+        "/{product_id:str}/versions",
+        summary="Create a version from a file manifest (status pending)",
+        operation_id="createProductVersion",
+        responses=errors(*KEYED, 404, 409),
+    )
+    async def create_version(self, hub: Hub, principal: Principal, product_id: str, data: VersionCreate) -> VersionCreatedAnswer:
         row = await version_service.create_version(
             hub,
             principal.org,
@@ -135,21 +167,30 @@ class ProductController(Controller):
             changelog=data.changelog,
             files=[msgspec.structs.asdict(f) for f in data.files],
         )
-        return {
-            "success": True,
-            "data": {"version": shapes.version(row), "upload": {"partSize": hub.settings.upload_part_size}},
-        }
+        return answer(
+            VersionCreatedAnswer, {"version": shapes.version(row), "upload": {"partSize": hub.settings.upload_part_size}}
+        )
 
-    @get("/{product_id:str}/versions/{version:str}", summary="Get a version with its files")
-    async def get_version(self, principal: Principal, product_id: str, version: str) -> dict:
+    @get(
+        "/{product_id:str}/versions/{version:str}",
+        summary="Get a version with its files",
+        operation_id="getProductVersion",
+        responses=errors(*KEYED, 404),
+    )
+    async def get_version(self, principal: Principal, product_id: str, version: str) -> VersionAnswer:
         product = await product_service.find_product(principal.org, product_id)
         row = await version_service.version_detail(product, version)
-        return {"success": True, "data": {"version": shapes.version(row)}}
+        return answer(VersionAnswer, {"version": shapes.version(row)})
 
     # --- tokens --------------------------------------------------------------
 
-    @post("/{product_id:str}/tokens", summary="Mint a download token")
-    async def create_token(self, hub: Hub, principal: Principal, product_id: str, data: TokenCreate) -> dict:
+    @post(
+        "/{product_id:str}/tokens",
+        summary="Mint a download token",
+        operation_id="createProductToken",
+        responses=errors(*KEYED, 404, 409),
+    )
+    async def create_token(self, hub: Hub, principal: Principal, product_id: str, data: TokenCreate) -> TokenAnswer:
         secret, token, product, version = await token_service.mint_token(
             hub,
             principal.org,
@@ -161,9 +202,14 @@ class ProductController(Controller):
             max_downloads=data.max_downloads,
             metadata=data.metadata,
         )
-        return {"success": True, "data": {"token": shapes.token(hub, token, product, version["version"], secret)}}
+        return answer(TokenAnswer, {"token": shapes.token(hub, token, product, version["version"], secret)})
 
-    @get("/{product_id:str}/tokens", summary="List a product's tokens (secrets are never shown again)")
+    @get(
+        "/{product_id:str}/tokens",
+        summary="List a product's tokens (secrets are never shown again)",
+        operation_id="listProductTokens",
+        responses=errors(*KEYED, 404),
+    )
     async def list_tokens(
         self,
         hub: Hub,
@@ -171,21 +217,27 @@ class ProductController(Controller):
         product_id: str,
         limit: int = Parameter(default=50, description="Results per page (max 100)"),
         offset: int = Parameter(default=0, description="Pagination offset"),
-    ) -> dict:
+    ) -> TokenPageAnswer:
         limit, offset = page_bounds(limit, offset)
         rows, total, product = await token_service.list_tokens(principal.org, product_id, limit=limit, offset=offset)
-        return {
-            "success": True,
-            "data": {
+        return answer(
+            TokenPageAnswer,
+            {
                 "tokens": [shapes.token(hub, r, product, r["version_name"]) for r in rows],
                 "pagination": shapes.pagination(total, limit, offset),
             },
-        }
+        )
 
-    @delete("/{product_id:str}/tokens/{token_id:str}", summary="Revoke a token (admin)", status_code=200)
-    async def revoke_token(self, hub: Hub, principal: Principal, product_id: str, token_id: str) -> dict:
+    @delete(
+        "/{product_id:str}/tokens/{token_id:str}",
+        summary="Revoke a token (admin)",
+        status_code=200,
+        operation_id="revokeProductToken",
+        responses=errors(*KEYED, 404),
+    )
+    async def revoke_token(self, hub: Hub, principal: Principal, product_id: str, token_id: str) -> TokenAnswer:
         principal.require("admin")
         row = await token_service.revoke_token(hub, principal.org, product_id, token_id)
         product = await product_service.find_product(principal.org, product_id)
-        version = await Version.select(Version.version).where(Version.id == row["version"]).first()
-        return {"success": True, "data": {"token": shapes.token(hub, row, product, version["version"])}}
+        version = await version_service.version_name(row["version"])
+        return answer(TokenAnswer, {"token": shapes.token(hub, row, product, version)})

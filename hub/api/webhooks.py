@@ -6,10 +6,19 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from litestar import Controller, Response, delete, get, patch, post
+from litestar import Controller, delete, get, patch, post
 from litestar.params import Parameter
 
 from hub.api import shapes
+from hub.api.openapi import KEYED, errors
+from hub.api.schemas import (
+    DeletedAnswer,
+    DeliveryPageAnswer,
+    EndpointAnswer,
+    EndpointPageAnswer,
+    RedeliveredAnswer,
+    answer,
+)
 from hub.context import Hub
 from hub.inputs import page_bounds
 from hub.services import webhook_endpoints as endpoint_service
@@ -45,80 +54,120 @@ class WebhookEndpointController(Controller):
     path = "/api/webhook-endpoints"
     tags = ["Webhooks"]
 
-    @get("/", summary="List the webhook endpoints (admin)")
+    @get("/", summary="List the webhook endpoints (admin)", operation_id="listWebhookEndpoints", responses=errors(*KEYED))
     async def list_endpoints(
         self,
         principal: Principal,
         limit: int = Parameter(default=50, description="Results per page (max 100)"),
         offset: int = Parameter(default=0, description="Pagination offset"),
-    ) -> dict:
+    ) -> EndpointPageAnswer:
         principal.require("admin")
         limit, offset = page_bounds(limit, offset)
         rows, total = await endpoint_service.list_endpoints(principal.org, limit=limit, offset=offset)
-        return {
-            "success": True,
-            "data": {
+        return answer(
+            EndpointPageAnswer,
+            {
                 "endpoints": [shapes.webhook_endpoint(r) for r in rows],
                 "pagination": shapes.pagination(total, limit, offset),
             },
-        }
+        )
 
-    @post("/", summary="Register a webhook endpoint; its signing secret is shown this once (admin)")
-    async def create_endpoint(self, hub: Hub, principal: Principal, data: EndpointCreate) -> Response:
+    @post(
+        "/",
+        summary="Register a webhook endpoint; its signing secret is shown this once (admin)",
+        operation_id="createWebhookEndpoint",
+        responses=errors(*KEYED, 409),
+    )
+    async def create_endpoint(self, hub: Hub, principal: Principal, data: EndpointCreate) -> EndpointAnswer:
         principal.require("admin")
         row, secret = await endpoint_service.create_endpoint(
             hub, principal.org, url=data.url, events=data.events, description=data.description
         )
-        return Response({"success": True, "data": {"endpoint": shapes.webhook_endpoint(row, secret)}}, status_code=201)
+        return answer(EndpointAnswer, {"endpoint": shapes.webhook_endpoint(row, secret)})
 
-    @get("/{endpoint_id:str}", summary="One webhook endpoint (admin)")
-    async def get_endpoint(self, principal: Principal, endpoint_id: str) -> dict:
+    @get(
+        "/{endpoint_id:str}",
+        summary="One webhook endpoint (admin)",
+        operation_id="getWebhookEndpoint",
+        responses=errors(*KEYED, 404),
+    )
+    async def get_endpoint(self, principal: Principal, endpoint_id: str) -> EndpointAnswer:
         principal.require("admin")
         row = await endpoint_service.find_endpoint(principal.org, endpoint_id)
-        return {"success": True, "data": {"endpoint": shapes.webhook_endpoint(row)}}
+        return answer(EndpointAnswer, {"endpoint": shapes.webhook_endpoint(row)})
 
-    @patch("/{endpoint_id:str}", summary="Change an endpoint's url, events, description or status (admin)")
-    async def update_endpoint(self, hub: Hub, principal: Principal, endpoint_id: str, data: EndpointUpdate) -> dict:
+    @patch(
+        "/{endpoint_id:str}",
+        summary="Change an endpoint's url, events, description or status (admin)",
+        operation_id="updateWebhookEndpoint",
+        responses=errors(*KEYED, 404, 409),
+    )
+    async def update_endpoint(
+        self, hub: Hub, principal: Principal, endpoint_id: str, data: EndpointUpdate
+    ) -> EndpointAnswer:
         principal.require("admin")
         changes: dict[str, Any] = {
             name: getattr(data, name) for name in ("url", "events", "description", "status") if getattr(data, name) is not UNSET
         }
         row = await endpoint_service.update_endpoint(hub, principal.org, endpoint_id, changes)
-        return {"success": True, "data": {"endpoint": shapes.webhook_endpoint(row)}}
+        return answer(EndpointAnswer, {"endpoint": shapes.webhook_endpoint(row)})
 
-    @delete("/{endpoint_id:str}", summary="Delete an endpoint and its delivery log (admin)", status_code=200)
-    async def delete_endpoint(self, hub: Hub, principal: Principal, endpoint_id: str) -> dict:
+    @delete(
+        "/{endpoint_id:str}",
+        summary="Delete an endpoint and its delivery log (admin)",
+        status_code=200,
+        operation_id="deleteWebhookEndpoint",
+        responses=errors(*KEYED, 404),
+    )
+    async def delete_endpoint(self, hub: Hub, principal: Principal, endpoint_id: str) -> DeletedAnswer:
         principal.require("admin")
         await endpoint_service.delete_endpoint(hub, principal.org, endpoint_id)
-        return {"success": True, "data": {"deleted": endpoint_id}}
+        return answer(DeletedAnswer, {"deleted": endpoint_id})
 
-    @get("/{endpoint_id:str}/deliveries", summary="The endpoint's delivery log, newest first (admin)")
+    @get(
+        "/{endpoint_id:str}/deliveries",
+        summary="The endpoint's delivery log, newest first (admin)",
+        operation_id="listWebhookDeliveries",
+        responses=errors(*KEYED, 404),
+    )
     async def list_deliveries(
         self,
         principal: Principal,
         endpoint_id: str,
         limit: int = Parameter(default=50, description="Results per page (max 100)"),
         offset: int = Parameter(default=0, description="Pagination offset"),
-    ) -> dict:
+    ) -> DeliveryPageAnswer:
         principal.require("admin")
         limit, offset = page_bounds(limit, offset)
         rows, total = await endpoint_service.list_deliveries(principal.org, endpoint_id, limit=limit, offset=offset)
-        return {
-            "success": True,
-            "data": {
+        return answer(
+            DeliveryPageAnswer,
+            {
                 "deliveries": [shapes.webhook_delivery(r) for r in rows],
                 "pagination": shapes.pagination(total, limit, offset),
             },
-        }
+        )
 
-    @post("/{endpoint_id:str}/redeliver", summary="Send one event, or every event since a time, again (admin)", status_code=200)
-    async def redeliver(self, hub: Hub, principal: Principal, endpoint_id: str, data: Redeliver) -> dict:
+    @post(
+        "/{endpoint_id:str}/redeliver",
+        summary="Send one event, or every event since a time, again (admin)",
+        status_code=200,
+        operation_id="redeliverWebhookEvents",
+        responses=errors(*KEYED, 404),
+    )
+    async def redeliver(self, hub: Hub, principal: Principal, endpoint_id: str, data: Redeliver) -> RedeliveredAnswer:
         principal.require("admin")
         count = await endpoint_service.redeliver(hub, principal.org, endpoint_id, event_id=data.event_id, since=data.since)
-        return {"success": True, "data": {"redelivered": count}}
+        return answer(RedeliveredAnswer, {"redelivered": count})
 
-    @post("/{endpoint_id:str}/rotate-secret", summary="A new signing secret, shown this once (admin)", status_code=200)
-    async def rotate_secret(self, hub: Hub, principal: Principal, endpoint_id: str) -> dict:
+    @post(
+        "/{endpoint_id:str}/rotate-secret",
+        summary="A new signing secret, shown this once (admin)",
+        status_code=200,
+        operation_id="rotateWebhookSecret",
+        responses=errors(*KEYED, 404),
+    )
+    async def rotate_secret(self, hub: Hub, principal: Principal, endpoint_id: str) -> EndpointAnswer:
         principal.require("admin")
         row, secret = await endpoint_service.rotate_secret(hub, principal.org, endpoint_id)
-        return {"success": True, "data": {"endpoint": shapes.webhook_endpoint(row, secret)}}
+        return answer(EndpointAnswer, {"endpoint": shapes.webhook_endpoint(row, secret)})

@@ -104,3 +104,10 @@ async def version_detail(product: dict, version: str) -> dict:
 async def list_versions(org: str, product_id: str) -> list[dict]:
     product = await find_product(org, product_id)
     return await Version.select().where(Version.product == product["id"]).order_by(Version.created_at, ascending=False)
+
+
+async def version_name(version_id: str) -> str:
+    """The version string (``1.0.0``) of the version ``version_id``: what the
+    API shows where a row holds only the version's id."""
+    row = await Version.select(Version.version).where(Version.id == version_id).first()
+    return row["version"] if row else ""

@@ -15,7 +15,7 @@ cannot be hashed ahead and does not run either: keep such data out of
 ``<script>``/``<style>``.
 
 Litestar's OpenAPI pages (``/schema``) embed the generated schema in an
-inline script and load Swagger UI and Redoc from their CDNs; only those
+inline script and load Swagger UI and Redoc from the hub's own files; only those
 pages, rendered from the app's own routes and no client input, are held
 until complete and have their inline blocks hashed as sent.
 
@@ -57,11 +57,9 @@ PAGE_SOURCES = {
     "frame-ancestors": "'none'",
 }
 SCHEMA_PREFIX = "/schema"
+# Swagger UI and ReDoc are served by the hub itself (hub/web/static/openapi):
+# the schema pages need no other host.
 SCHEMA_SOURCES = {
-    "script-src": "https://cdn.jsdelivr.net https://cdn.redoc.ly",
-    "style-src": "https://cdn.jsdelivr.net https://fonts.googleapis.com",
-    "img-src": "https://cdn.jsdelivr.net",
-    "font-src": "https://fonts.gstatic.com",
     "connect-src": "'self'",
     "worker-src": "blob:",
 }

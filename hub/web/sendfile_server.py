@@ -1,16 +1,21 @@
-"""uvicorn's h11 protocol, taught to send files with sendfile(2).
+"""uvicorn's HTTP protocols, taught to send files with sendfile(2).
 
 uvicorn (0.54) implements neither ``http.response.pathsend`` nor
 ``zerocopysend`` (upstream PR Kludex/uvicorn#2840 adds pathsend with
-``loop.sendfile``). This protocol class adds, for the hub's own server only:
+``loop.sendfile``, which uvloop does not have). These protocol classes add,
+for the hub's own server only:
 
 - ``http.response.pathsend`` (``{"path"}``: the whole file), and
 - ``hub.sendfile`` (``{"path", "offset", "count"}``: a byte range), after
   which the message carries ``sent``, the bytes that really went out.
 
-Both go through asyncio's ``loop.sendfile``: the kernel moves page-cache pages
-to the socket, no byte crosses into Python. Only the plain asyncio loop has
-it (uvloop does not), so the extensions are offered only there.
+Both go through :func:`send_file`: once the transport's buffer is empty the
+kernel moves page-cache pages straight to the socket (``os.sendfile`` on the
+socket's file descriptor), no byte crosses into Python. It works on uvloop
+and on the plain asyncio loop alike, so the hub serves with the fast pair,
+httptools + uvloop (:class:`SendfileHttpToolsProtocol`, what ``serve``
+uses), and keeps the h11 one (:class:`SendfileH11Protocol`) for a server
+started without them.
 """
 
 from __future__ import annotations
@@ -19,9 +24,105 @@ import asyncio
 import os
 
 import h11
-from uvicorn.protocols.http import h11_impl
+from uvicorn.protocols.http import h11_impl, httptools_impl
 
 EXTENSIONS = ("http.response.pathsend", "hub.sendfile")
+_EMPTY_BUFFER_POLL = 0.002  # seconds between looks at a transport buffer still holding the headers
+
+
+async def send_file(transport: asyncio.Transport, fh, offset: int, count: int) -> int:
+    """Send ``count`` bytes of the open file ``fh`` from ``offset`` on the
+    transport's socket, zero-copy; the bytes that went out.
+
+    The socket is written directly, so first whatever the transport still
+    buffers (the headers, usually gone already) must have left. Waiting for
+    the socket to take more uses a duplicate of its descriptor: uvloop refuses
+    ``add_writer`` on a descriptor that a transport owns. A peer that goes
+    away (an ``OSError``), or a file shorter than ``count``, ends it early:
+    fewer bytes than asked.
+    """
+    loop = asyncio.get_running_loop()
+    while transport.get_write_buffer_size() and not transport.is_closing():
+        await asyncio.sleep(_EMPTY_BUFFER_POLL)
+    sock = transport.get_extra_info("socket")
+    if sock is None or transport.is_closing():
+        return 0
+    out = os.dup(sock.fileno())
+    sent = 0
+    try:
+        while sent < count:
+            try:
+                done = os.sendfile(out, fh.fileno(), offset + sent, count - sent)
+            except BlockingIOError:
+                writable = loop.create_future()
+                loop.add_writer(out, lambda: writable.done() or writable.set_result(None))
+                try:
+                    await writable
+                finally:
+                    loop.remove_writer(out)
+                continue
+            if done == 0:  # end of file: the file is shorter than it was said to be
+                break
+            sent += done
+    except OSError:
+        pass  # the peer went away: what went out is what counts
+    finally:
+        os.close(out)
+    return sent
+
+
+def _file_part(message, fh) -> tuple[int, int]:
+    offset = int(message.get("offset", 0))
+    count = message.get("count")
+    return offset, os.fstat(fh.fileno()).st_size - offset if count is None else int(count)
+
+
+class SendfileHttpToolsCycle(httptools_impl.RequestResponseCycle):
+    async def send(self, message) -> None:  # type: ignore[override]
+        if message["type"] not in EXTENSIONS or not self.response_started or self.response_complete:
+            return await super().send(message)
+        if self.flow.write_paused and not self.disconnected:
+            await self.flow.drain()
+        sent = 0
+        if not self.disconnected:
+            with open(message["path"], "rb") as fh:
+                offset, count = _file_part(message, fh)
+                if self.scope["method"] == "HEAD":
+                    self.expected_content_length = 0
+                elif count > 0:
+                    if self.chunked_encoding:
+                        self.transport.write(b"%x\r\n" % count)
+                    elif count > self.expected_content_length:
+                        raise RuntimeError("Response content longer than Content-Length")
+                    else:
+                        self.expected_content_length -= count
+                    sent = await send_file(self.transport, fh, offset, count)
+                    if sent < count:
+                        self.disconnected = True
+                    elif self.chunked_encoding:
+                        self.transport.write(b"\r\n")
+        message["sent"] = sent
+        if self.disconnected:
+            self.transport.close()
+            return
+        if self.chunked_encoding:
+            self.transport.write(b"0\r\n\r\n")
+        elif self.expected_content_length != 0:
+            raise RuntimeError("Response content shorter than Content-Length")
+        self.response_complete = True
+        self.message_event.set()
+        if not self.keep_alive:
+            self.transport.close()
+        self.on_response()
+
+
+class SendfileHttpToolsProtocol(httptools_impl.HttpToolsProtocol):
+    """``uvicorn.run(app, http=SendfileHttpToolsProtocol, loop="uvloop")``: what ``serve`` runs."""
+
+    def on_headers_complete(self) -> None:
+        before = self.cycle
+        super().on_headers_complete()
+        _teach(self.cycle, before, httptools_impl.RequestResponseCycle, SendfileHttpToolsCycle)
 
 
 class _Body:
@@ -36,7 +137,7 @@ class _Body:
         return self.size
 
 
-class SendfileCycle(h11_impl.RequestResponseCycle):
+class SendfileH11Cycle(h11_impl.RequestResponseCycle):
     async def send(self, message) -> None:  # type: ignore[override]
         if message["type"] not in EXTENSIONS or not self.response_started or self.response_complete:
             return await super().send(message)
@@ -45,19 +146,19 @@ class SendfileCycle(h11_impl.RequestResponseCycle):
         sent = 0
         if not self.disconnected:
             with open(message["path"], "rb") as fh:
-                offset = int(message.get("offset", 0))
-                count = message.get("count")
-                count = os.fstat(fh.fileno()).st_size - offset if count is None else int(count)
+                offset, count = _file_part(message, fh)
                 if self.scope["method"] != "HEAD" and count > 0:
                     try:
                         for piece in self.conn.send_with_data_passthrough(h11.Data(data=_Body(count))):
                             if isinstance(piece, _Body):
-                                await asyncio.get_running_loop().sendfile(self.transport, fh, offset, count)
+                                sent = await send_file(self.transport, fh, offset, count)
+                                if sent < count:
+                                    self.disconnected = True
+                                    break
                             else:
                                 self.transport.write(piece)  # chunk framing, if any
                     except (ConnectionError, OSError):
                         self.disconnected = True
-                    sent = max(0, fh.tell() - offset)  # sendfile leaves the position after the last byte sent
         message["sent"] = sent
         if self.disconnected:
             self.transport.close()
@@ -72,14 +173,17 @@ class SendfileCycle(h11_impl.RequestResponseCycle):
 
 
 class SendfileH11Protocol(h11_impl.H11Protocol):
-    """``uvicorn.run(app, http=SendfileH11Protocol)``."""
+    """``uvicorn.run(app, http=SendfileH11Protocol)``: the same extensions on h11."""
 
     def handle_events(self) -> None:
         before = self.cycle
         super().handle_events()
-        cycle = self.cycle
-        # The request's task is created but has not started: it will call the new class's send.
-        if cycle is not None and cycle is not before and type(cycle) is h11_impl.RequestResponseCycle:
-            if isinstance(self.loop, asyncio.BaseEventLoop):  # uvloop has no loop.sendfile
-                cycle.__class__ = SendfileCycle
-                cycle.scope.setdefault("extensions", {}).update({name: {} for name in EXTENSIONS})  # type: ignore[union-attr]
+        _teach(self.cycle, before, h11_impl.RequestResponseCycle, SendfileH11Cycle)
+
+
+def _teach(cycle, before, plain: type, taught: type) -> None:
+    """Give a request's new cycle the sendfile extensions. Its task is created
+    but has not started yet: it will call the new class's ``send``."""
+    if cycle is not None and cycle is not before and type(cycle) is plain:
+        cycle.__class__ = taught
+        cycle.scope.setdefault("extensions", {}).update({name: {} for name in EXTENSIONS})
