@@ -1,8 +1,8 @@
 """The application factory.
 
 ``create_app`` wires the API surfaces, the download pages, the error
-envelopes and the OpenAPI schema, and opens the resources (database engine,
-blob store) once in the lifespan.
+envelopes and the OpenAPI schema, and opens the resources (the database,
+the blob store) once in the lifespan.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from hub.client_ip import ForwardedClientMiddleware
 from hub.api.webhooks import WebhookEndpointController
 from hub.console import console_error, console_router
 from hub.context import Hub
-from hub.db import connected, engine_from_url, migrate
+from hub.db import Database
 from hub.logs import guard_server_logs
 from hub.metrics import count_requests
 from hub.pages import template_environment
@@ -78,7 +78,7 @@ def build_hub(settings: Settings, plugins: pluggy.PluginManager | None = None) -
         )
     hub = Hub(
         settings=settings,
-        engine=engine_from_url(settings.database_url),
+        db=Database(settings.database_url),
         blobs=create_blob_store(settings.storage, data_dir=settings.data_dir, s3=s3),
         templates=template_environment(settings.templates_dir, template_dirs),
         plugins=plugins,
@@ -95,9 +95,9 @@ async def opened(hub: Hub) -> AsyncIterator[Hub]:
     tell the plugins, and close it all on the way out. The app's lifespan
     and ``continuata-hub worker`` both run inside it."""
     await wait_for_database(hub.settings.database_url, hub.settings.database_wait_seconds, log.warning)
-    async with connected(hub.engine):
-        await migrate(hub.engine)
-        await check_secret_key(hub.engine, secret_key(hub.settings))
+    async with hub.db:
+        await hub.db.migrate()
+        await check_secret_key(hub.db, secret_key(hub.settings))
         await hub.blobs.start()
         try:
             hub.mailer = await first_result(hub.plugins, "hub_mailer", hub=hub)

@@ -46,22 +46,22 @@ def _checked_settings():
 
 
 async def _with_database(settings: Settings, work, check_key: bool = True):
-    """Run ``work`` on the database once it is reachable, migrated and (with
+    """Run ``work(db)`` on the database once it is open, migrated and (with
     ``check_key``) known to belong to this ``HUB_SECRET_KEY``."""
-    from hub.db import connected, engine_from_url, migrate
+    from hub.db import Database
     from hub.sealing import secret_key
     from hub.startup import check_secret_key, wait_for_database
 
-    engine = engine_from_url(settings.database_url)
+    db = Database(settings.database_url)
     await wait_for_database(settings.database_url, settings.database_wait_seconds, _say)
-    async with connected(engine):
-        await migrate(engine)
+    async with db:
+        await db.migrate()
         if check_key:
-            await check_secret_key(engine, secret_key(settings))
-        return await work()
+            await check_secret_key(db, secret_key(settings))
+        return await work(db)
 
 
-async def _nothing() -> None:
+async def _nothing(db) -> None:
     return None
 
 
@@ -71,7 +71,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
     settings, _ = _checked_settings()
 
-    async def work():
+    async def work(db):
         await create_organization(args.org, args.name, contact_email=args.contact_email)
         return await create_api_key(args.org, "admin", label="created by init")
 
@@ -94,7 +94,7 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
 
     settings, _ = _checked_settings()
 
-    async def work():
+    async def work(db):
         secret, key = await create_api_key(args.org, args.role, label=args.label or "")
         await audit(org=args.org, actor=CLI_ACTOR, action="api_key.create", target=key["id"], detail={"role": args.role})
         return secret, key
@@ -137,7 +137,7 @@ def cmd_users_create(args: argparse.Namespace) -> int:
     settings, _ = _checked_settings()
     password = _read_password(args)
 
-    async def work():
+    async def work(db):
         user = await create_user(args.org, args.email, args.role, password)
         await audit(org=args.org, actor=CLI_ACTOR, action="member.create", target=user["email"], detail={"role": args.role})
         return user
@@ -157,7 +157,7 @@ def cmd_users_reset_password(args: argparse.Namespace) -> int:
     settings, _ = _checked_settings()
     password = _read_password(args)
 
-    async def work():
+    async def work(db):
         user = await set_password(args.email, password)
         # Whoever knew the old password is signed out everywhere.
         await end_all_sessions(user["id"])
@@ -176,7 +176,7 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
     from hub.services.accounts import list_api_keys
 
     settings, _ = _checked_settings()
-    keys = _run_hub_work(settings, lambda: list_api_keys(args.org))
+    keys = _run_hub_work(settings, lambda db: list_api_keys(args.org))
     if keys is None:
         return 1
     for key in keys:
@@ -191,7 +191,7 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
 
     settings, _ = _checked_settings()
 
-    async def work():
+    async def work(db):
         key = await revoke_api_key(args.org, args.key_id)
         await audit(org=key["org"], actor=CLI_ACTOR, action="api_key.revoke", target=key["id"])
         return key
@@ -340,10 +340,10 @@ def cmd_buyers(args: argparse.Namespace) -> int:
 
     settings, _ = _checked_settings()
 
-    async def work():
+    async def work(db):
         if args.buyers_command == "export":
             return await export_buyer(args.org, args.email)
-        return {"erased": await erase_buyer(args.org, args.email)}
+        return {"erased": await erase_buyer(db, args.org, args.email)}
 
     try:
         answer = asyncio.run(_with_database(settings, work, check_key=False))
@@ -357,15 +357,14 @@ def cmd_buyers(args: argparse.Namespace) -> int:
 def cmd_webhooks(args: argparse.Namespace) -> int:
     """``webhooks list|create|delete|rotate-secret``: the organization's endpoints."""
     from hub.app import build_hub
-    from hub.db import connected, migrate
     from hub.services import webhook_endpoints as endpoints
 
     settings = _settings()
     hub = build_hub(settings)
 
     async def work() -> None:
-        async with connected(hub.engine):
-            await migrate(hub.engine)
+        async with hub.db:
+            await hub.db.migrate()
             if args.webhooks_command == "list":
                 rows, _ = await endpoints.list_endpoints(args.org, limit=1000, offset=0)
                 if not rows:

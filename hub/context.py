@@ -1,7 +1,7 @@
 """The one object every part of the hub is handed: settings and resources.
 
-Resources (the database engine, the blob store, the mailer) are opened once
-in the application's lifespan, never per request. Nothing here is state
+Resources (the database, the blob store, the mailer) are opened once in the
+application's lifespan, never per request. Nothing here is state
 that several hub processes would need to share.
 """
 
@@ -13,8 +13,7 @@ from typing import Any
 
 import pluggy
 from jinja2 import Environment
-from piccolo.engine.base import Engine
-
+from hub.db import Database
 from hub.sealing import Sealer
 from hub.settings import Settings
 from hub.storage import BlobStore
@@ -23,7 +22,8 @@ from hub.storage import BlobStore
 @dataclass
 class Hub:
     settings: Settings
-    engine: Engine
+    db: Database
+    """The database: transactions, raw SQL for hot paths (:class:`hub.db.Database`)."""
     blobs: BlobStore
     templates: Environment
     plugins: pluggy.PluginManager
@@ -41,6 +41,12 @@ class Hub:
     """What a plugin keeps between its hooks for this app (an API client
     opened at start-up, say), under the plugin's name. Per process, never
     shared: it holds resources, not data other processes need."""
+
+    @property
+    def engine(self):
+        """The database's piccolo engine: kept for code written before
+        ``hub.db``; use ``hub.db`` (its transactions, ``is_sqlite``)."""
+        return self.db.engine
 
     def download_url(self, token: str) -> str:
         """The buyer-facing link for a token secret."""

@@ -1,95 +1,237 @@
-"""Database engines: built from a URL, bound to the tables, migrated.
+"""The hub's database: one owner for the engine, its connections and its tables.
 
-piccolo finds its engine through a configuration module; the hub instead
-builds one from ``HUB_DATABASE_URL`` and binds it explicitly to every table
-(and to piccolo's own migration table), so that one process, or one test
-session, can switch between SQLite and PostgreSQL.
+A :class:`Database` is built from ``HUB_DATABASE_URL``, opened and closed by
+the app's lifespan (:func:`hub.app.opened`: ``serve``, ``worker`` and the
+CLI's commands all go through it) and handed to services as ``hub.db``.
+It is the only code that binds piccolo's tables to an engine
+(:meth:`Database.bind`), and it offers what services need: transactions
+(``transaction``, ``write_transaction``, ``read``), ``is_sqlite``, and a
+small raw-SQL door (``fetch``, ``fetch_one``, ``execute``) through piccolo's
+own engine for the few hot paths that want it.
+
+The engines themselves (a pooled SQLite engine, PostgreSQL without a
+connection at construction) live in :mod:`hub.engines`; piccolo's own
+command line reads :mod:`hub.piccolo_conf`. Importing either does nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
-import os
+from collections import OrderedDict
+from collections.abc import AsyncIterator
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import Any
 
-os.environ.setdefault("PICCOLO_CONF", "hub.piccolo_conf")
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import TransactionType
+from piccolo.querystring import QueryString
 
-from piccolo.engine.base import Engine  # noqa: E402
-from piccolo.engine.postgres import PostgresEngine  # noqa: E402
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType  # noqa: E402
+from hub.engines import (  # noqa: F401  (DatabaseUrlError, QuietPostgresEngine: the CLI's and tests' names)
+    DatabaseUrlError,
+    PooledSQLiteEngine,
+    QuietPostgresEngine,
+    engine_from_url,
+    migrating_on,
+)
 
 
-class DatabaseUrlError(ValueError):
-    """``HUB_DATABASE_URL`` names no database the hub can use."""
+class ImmutableRows:
+    """A small per-database memo of rows that never change once written
+    (a ready version and its files), so a hot path reads them once.
 
-
-class QuietPostgresEngine(PostgresEngine):
-    """piccolo's PostgreSQL engine without its connection at construction.
-
-    piccolo connects once when an engine is built, to check the server's
-    version, and prints a coloured warning when it cannot; the hub checks
-    that the database is reachable itself, when it starts, and says what is
-    wrong in one line (:func:`hub.startup.wait_for_database`).
+    Not shared state: every process reads the same rows, and what is not
+    immutable is never put here. Oldest entries leave first.
     """
 
-    async def check_version(self) -> None:
-        return None
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._rows: OrderedDict[str, Any] = OrderedDict()
+
+    def get(self, key: str) -> Any:
+        return self._rows.get(key)
+
+    def put(self, key: str, value: Any) -> None:
+        self._rows[key] = value
+        while len(self._rows) > self.size:
+            self._rows.popitem(last=False)
 
 
-def engine_from_url(url: str) -> Engine:
-    """Build a piccolo engine for ``sqlite:///path`` or ``postgresql://…``."""
-    scheme = urlsplit(url).scheme
-    if scheme == "sqlite":
-        # sqlite:///relative/path or sqlite:////absolute/path, as SQLAlchemy.
-        path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
-        if not path:
-            raise DatabaseUrlError(f"SQLite URL {url!r} names no file: use sqlite:///path/to/hub.sqlite3")
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        # A busy timeout makes concurrent writers wait for the lock instead
-        # of failing at once with "database is locked".
-        return SQLiteEngine(path=path, timeout=30)
-    if scheme in {"postgres", "postgresql"}:
-        return QuietPostgresEngine(config={"dsn": url})
-    raise DatabaseUrlError(
-        f"Unsupported database URL {url!r}: use sqlite:///path/to/file.sqlite3 "
-        "or postgresql://user@host:5432/dbname"
-    )
+class Database:
+    """The hub's database: its engine, its connections, its tables' binding.
 
-
-def use_engine(engine: Engine) -> None:
-    """Bind every hub table, and piccolo's migration bookkeeping, to ``engine``."""
-    from piccolo.apps.migrations.tables import Migration
-
-    from hub import piccolo_conf
-    from hub.tables import ALL_TABLES
-
-    piccolo_conf.DB = engine
-    for table in [*ALL_TABLES, Migration]:
-        table._meta.db = engine
-
-
-def is_sqlite(engine: Engine) -> bool:
-    return engine.engine_type == "sqlite"
-
-
-def write_transaction(engine: Engine):
-    """A transaction that takes the write lock up front.
-
-    On SQLite a deferred transaction that reads and then writes can fail
-    with "database is locked" when another writer got in between; an
-    immediate one queues for the lock instead. PostgreSQL needs nothing
-    special: row locks taken by ``UPDATE`` order concurrent writers.
+    Build one per process (per app) from the URL; ``await db.open()`` (or
+    ``async with db:``) binds the tables and starts the connection pool,
+    ``await db.close()`` ends it. On SQLite the engine keeps one writer and
+    a few reader connections (:class:`hub.engines.PooledSQLiteEngine`); on
+    PostgreSQL asyncpg's pool serves every query outside a transaction.
     """
-    if is_sqlite(engine):
-        return engine.transaction(transaction_type=TransactionType.immediate)
-    return engine.transaction()
+
+    def __init__(self, url: str | None = None, *, engine: Engine | None = None) -> None:
+        if engine is None:
+            if not url:
+                raise DatabaseUrlError("no database URL given")
+            engine = engine_from_url(url)
+        self.url = url
+        self.engine: Engine = engine
+        self.ready_versions = ImmutableRows()
+        """Ready versions and their files by version id (immutable rows)."""
+        self.extra_tables: list[type] = []
+        """Tables beyond the hub's own (a plugin's) that :meth:`bind` binds
+        too (:meth:`add_tables`)."""
+
+    def __repr__(self) -> str:
+        return f"Database({self.engine.engine_type})"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.engine_type == "sqlite"
+
+    # -- lifetime ---------------------------------------------------------
+
+    def bind(self) -> None:
+        """Bind every hub table, piccolo's migration bookkeeping and the
+        extra tables to this database's engine.
+
+        piccolo's tables find their engine in ``Table._meta.db``; this is the
+        one place the hub sets it (piccolo would otherwise look for a
+        configuration module).
+        """
+        from piccolo.apps.migrations.tables import Migration
+
+        from hub.tables import ALL_TABLES
+
+        for table in [*ALL_TABLES, Migration, *self.extra_tables]:
+            table._meta.db = self.engine
+
+    def add_tables(self, *tables: type) -> None:
+        """Bind a plugin's own piccolo tables to this database, now and on
+        every later :meth:`bind`."""
+        self.extra_tables.extend(t for t in tables if t not in self.extra_tables)
+        self.bind()
+
+    async def open(self) -> Database:
+        """Bind the tables and start the connection pool."""
+        self.bind()
+        if isinstance(self.engine, PostgresEngine) and self.engine.pool is None:
+            # asyncpg resets a connection (a round trip: UNLISTEN, RESET ALL...) each
+            # time it goes back to the pool, and piccolo checks one out per query
+            # outside a transaction. The hub sets no session state (no SET, LISTEN
+            # or advisory locks on pooled connections), so there is nothing to reset.
+            await self.engine.start_connection_pool(min_size=2, max_size=20, reset=_no_reset)
+        return self
+
+    async def close(self) -> None:
+        """Close the pool's connections (SQLite's reopen on next use)."""
+        if isinstance(self.engine, PostgresEngine):
+            if self.engine.pool is not None:
+                await self.engine.close_connection_pool()
+                self.engine.pool = None
+        elif isinstance(self.engine, PooledSQLiteEngine):
+            await self.engine.close()
+
+    async def __aenter__(self) -> Database:
+        return await self.open()
+
+    async def __aexit__(self, *exc_info) -> None:
+        await self.close()
+
+    async def migrate(self) -> None:
+        """Apply every pending piccolo migration of the hub, under the
+        migration lock (see :func:`migration_lock`)."""
+        from piccolo.apps.migrations.commands.forwards import run_forwards
+
+        self.bind()
+        # piccolo reports progress on stdout; the CLI's last line must stay
+        # the API key, so the report is kept and shown only on failure.
+        report = io.StringIO()
+        async with migration_lock(self.engine):
+            await prepare_sqlite(self.engine)
+            async with migrating_on(self.engine):
+                with contextlib.redirect_stdout(report):
+                    result = await run_forwards(app_name="hub")
+        if not result.success:
+            raise RuntimeError(f"Database migration failed: {result.message}\n{report.getvalue()}")
+
+    # -- transactions -----------------------------------------------------
+
+    def transaction(self):
+        """piccolo's transaction (on SQLite a deferred one, on the writer)."""
+        return self.engine.transaction()
+
+    def write_transaction(self):
+        """A transaction that takes the write lock up front.
+
+        On SQLite a deferred transaction that reads and then writes can fail
+        with "database is locked" when another writer got in between; an
+        immediate one queues for the lock instead (other processes' writers
+        included: the busy timeout). PostgreSQL needs nothing special: row
+        locks taken by ``UPDATE`` order concurrent writers.
+        """
+        if self.is_sqlite:
+            return self.engine.transaction(transaction_type=TransactionType.immediate)
+        return self.engine.transaction()
+
+    def read(self):
+        """Run several reads on one connection (and one snapshot).
+
+        On SQLite a deferred transaction on one of the pool's readers; on
+        PostgreSQL nothing: a pooled connection costs no round trip, and
+        BEGIN/COMMIT would cost two.
+        """
+        if isinstance(self.engine, PooledSQLiteEngine):
+            return self.engine.transaction(read_only=True)
+        if self.is_sqlite:
+            return self.engine.transaction()
+        return contextlib.nullcontext()
+
+    # -- raw SQL for the hot paths ----------------------------------------
+
+    async def fetch(self, sql: str, *args: Any) -> list[dict]:
+        """Rows of a raw statement, through piccolo's engine (its pool, the
+        current transaction). Placeholders are ``{}`` (piccolo's
+        ``QueryString``; a literal brace is ``{{``), compiled to ``?`` or
+        ``$n``; values are never formatted into the SQL."""
+        rows = await self.engine.run_querystring(QueryString(sql, *args))
+        return rows if self.is_sqlite else [dict(row) for row in rows]
+
+    async def fetch_one(self, sql: str, *args: Any) -> dict | None:
+        """The first row of :meth:`fetch`, or ``None``."""
+        rows = await self.fetch(sql, *args)
+        return rows[0] if rows else None
+
+    async def execute(self, sql: str, *args: Any) -> None:
+        """Run a raw statement for its effect (see :meth:`fetch`)."""
+        await self.engine.run_querystring(QueryString(sql, *args))
+
+
+def _database(db: Database | Engine) -> Database:
+    """A :class:`Database` for callers that still hand over a bare engine."""
+    return db if isinstance(db, Database) else Database(engine=db)
+
+
+def _engine(db: Database | Engine) -> Engine:
+    return db.engine if isinstance(db, Database) else db
+
+
+def is_sqlite(db: Database | Engine) -> bool:
+    return _engine(db).engine_type == "sqlite"
+
+
+def write_transaction(db: Database | Engine):
+    """:meth:`Database.write_transaction` (also given a bare engine)."""
+    return _database(db).write_transaction()
+
+
+def one_connection(db: Database | Engine):
+    """:meth:`Database.read` (also given a bare engine)."""
+    return _database(db).read()
 
 
 async def prepare_sqlite(engine: Engine) -> None:
     """Switch a SQLite file to WAL so readers never wait for a writer."""
-    if is_sqlite(engine):
+    if engine.engine_type == "sqlite":
         await engine.run_ddl("PRAGMA journal_mode=WAL")
 
 
@@ -123,6 +265,7 @@ async def migration_lock(engine: Engine):
     import fcntl
 
     lock_path = Path(engine.path + ".migrate-lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "a") as lock_file:
         # flock blocks; waiting in a thread keeps the event loop free.
         await asyncio.to_thread(fcntl.flock, lock_file.fileno(), fcntl.LOCK_EX)
@@ -132,60 +275,21 @@ async def migration_lock(engine: Engine):
             fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
 
 
-async def migrate(engine: Engine) -> None:
-    """Apply every pending piccolo migration of the hub to ``engine``, under
-    the migration lock (see :func:`migration_lock`)."""
-    from piccolo.apps.migrations.commands.forwards import run_forwards
-
-    use_engine(engine)
-    # piccolo reports progress on stdout; the CLI's last line must stay
-    # the API key, so the report is kept and shown only on failure.
-    report = io.StringIO()
-    async with migration_lock(engine):
-        await prepare_sqlite(engine)
-        with contextlib.redirect_stdout(report):
-            result = await run_forwards(app_name="hub")
-    if not result.success:
-        raise RuntimeError(f"Database migration failed: {result.message}\n{report.getvalue()}")
+async def migrate(db: Database | Engine) -> None:
+    """:meth:`Database.migrate` (also given a bare engine, whose tables it binds)."""
+    await _database(db).migrate()
 
 
 async def _no_reset(connection) -> None:
-    """Give a connection back to the pool as it is (see ``connected``)."""
-
-
-def one_connection(engine: Engine):
-    """Run a few reads on one connection.
-
-    piccolo opens a new SQLite connection (and aiosqlite a new thread) for
-    every query outside a transaction, so on SQLite this is a (deferred, read)
-    transaction. On PostgreSQL it is nothing: a pooled connection costs no
-    round trip, and BEGIN/COMMIT would cost two.
-    """
-    return engine.transaction() if is_sqlite(engine) else contextlib.nullcontext()
-
-
-def one_write_connection(engine: Engine):
-    """Like :func:`one_connection` for reads followed by writes: on SQLite an
-    immediate transaction (a deferred one could fail with "database is locked"
-    when it upgrades to a write)."""
-    return write_transaction(engine) if is_sqlite(engine) else contextlib.nullcontext()
+    """Give a connection back to the pool as it is (see :meth:`Database.open`)."""
 
 
 @contextlib.asynccontextmanager
-async def connected(engine: Engine):
-    """Open (and finally close) the engine's connection pool, if it has one."""
-    if isinstance(engine, PostgresEngine):
-        # asyncpg resets a connection (a round trip: UNLISTEN, RESET ALL...) each
-        # time it goes back to the pool, and piccolo checks one out per query
-        # outside a transaction. The hub sets no session state (no SET, LISTEN
-        # or advisory locks), so there is nothing to reset.
-        await engine.start_connection_pool(min_size=2, max_size=20, reset=_no_reset)
-        try:
-            yield engine
-        finally:
-            await engine.close_connection_pool()
-    else:
-        yield engine
+async def connected(db: Database | Engine) -> AsyncIterator[Database]:
+    """Open (and finally close) a database: its tables bound, its pool started."""
+    database = _database(db)
+    async with database:
+        yield database
 
 
 def _unique_violation_types() -> tuple[type[BaseException], ...]:
@@ -198,39 +302,3 @@ def _unique_violation_types() -> tuple[type[BaseException], ...]:
 
 UNIQUE_VIOLATIONS = _unique_violation_types()
 """What an ``INSERT`` raises when a unique index refuses it, on either database."""
-
-
-def index_migration(
-    migration_id: str, description: str, indexes: dict[str, tuple[str, tuple[str, ...]]], unique: bool = True
-):
-    """A piccolo migration creating (unique) indexes over several columns.
-
-    piccolo adds its ``Unique`` constraints with ``ALTER TABLE … ADD
-    CONSTRAINT``, which SQLite lacks; ``CREATE UNIQUE INDEX`` works on both
-    databases and serves ``ON CONFLICT`` just as well.
-
-    :param indexes: index name → (table name, column names).
-    """
-    kind = "UNIQUE INDEX" if unique else "INDEX"
-    from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-    from piccolo.engine import engine_finder
-
-    async def forwards():
-        manager = MigrationManager(migration_id=migration_id, app_name="hub", description=description)
-
-        async def create_indexes():
-            engine = engine_finder()
-            for name, (table, columns) in indexes.items():
-                column_list = ", ".join(f'"{c}"' for c in columns)
-                await engine.run_ddl(f'CREATE {kind} IF NOT EXISTS "{name}" ON "{table}" ({column_list})')
-
-        async def drop_indexes():
-            engine = engine_finder()
-            for name in indexes:
-                await engine.run_ddl(f'DROP INDEX IF EXISTS "{name}"')
-
-        manager.add_raw(create_indexes)
-        manager.add_raw_backwards(drop_indexes)
-        return manager
-
-    return forwards

@@ -1,16 +1,21 @@
 """piccolo's configuration module (``PICCOLO_CONF=hub.piccolo_conf``).
 
-``DB`` is replaced at run time by :func:`hub.db.use_engine`, which builds the
-engine from the hub's settings; the value here only serves piccolo's own
-command line (``piccolo migrations new hub --auto``) during development.
+It serves piccolo's own command line (``piccolo migrations new hub --auto``,
+``piccolo migrations check``) and piccolo's migration runner when the hub
+migrates (:meth:`hub.db.Database.migrate`). ``DB`` is looked up when piccolo
+asks for it, never built at import: the engine a running migration uses, or
+else one from ``HUB_DATABASE_URL`` (default ``sqlite:///data/hub.sqlite3``,
+its folder created at the first connection).
 """
-
-import os
 
 from piccolo.conf.apps import AppRegistry
 
-from hub.db import engine_from_url
-
-DB = engine_from_url(os.environ.get("HUB_DATABASE_URL", "sqlite:///data/hub.sqlite3"))
-
 APP_REGISTRY = AppRegistry(apps=["hub.piccolo_app"])
+
+
+def __getattr__(name: str):
+    if name == "DB":
+        from hub.engines import migration_engine
+
+        return migration_engine()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -21,9 +21,8 @@ import time
 from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
-from piccolo.engine.base import Engine
-
 from hub.clock import utcnow
+from hub.db import Database
 from hub.faults import CRASH_AT_VARIABLE
 
 SECRET_KEY_FACT = "secret_key_fingerprint"
@@ -107,7 +106,7 @@ def secret_key_fingerprint(key: str) -> str:
     return hmac.new(key.encode(), FINGERPRINT_LABEL, hashlib.sha256).hexdigest()
 
 
-async def check_secret_key(engine: Engine, key: str) -> None:
+async def check_secret_key(db: Database, key: str) -> None:
     """Refuse to start with a secret key other than the database's.
 
     The first process to start records the key's fingerprint; every later

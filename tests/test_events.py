@@ -16,7 +16,6 @@ import pytest
 
 from hub import records
 from hub.clock import utcnow
-from hub.db import write_transaction
 from hub.hookspecs import hookimpl
 from hub.services.events import deliver_due_events, emit
 from hub.services.purchases import PurchaseIn, PurchaseItem, record_purchase
@@ -166,11 +165,11 @@ async def test_an_event_is_written_with_its_change_or_not_at_all(settings, tmp_p
         await started(app)
         hub = app.state.hub
         with pytest.raises(RuntimeError):
-            async with write_transaction(hub.engine):
+            async with hub.db.write_transaction():
                 await emit(hub, "token_revoked", org="shop", token={"id": "token_x"})
                 raise RuntimeError("the change failed")
         assert await Event.count() == 0 and await EventDelivery.count() == 0
-        async with write_transaction(hub.engine):
+        async with hub.db.write_transaction():
             await emit(hub, "token_revoked", org="shop", token={"id": "token_x"})
         assert await Event.count() == 1 and await EventDelivery.count() == 1
 
@@ -288,7 +287,7 @@ async def test_records_are_built_only_when_someone_listens(settings, tmp_path):
     async with hub_client(app):
         await started(app)
         hub = app.state.hub
-        async with write_transaction(hub.engine):
+        async with hub.db.write_transaction():
             assert await emit(hub, "token_revoked", org="shop", token=record) == []
         assert built == [] and await Event.count() == 0
 
@@ -298,7 +297,7 @@ async def test_records_are_built_only_when_someone_listens(settings, tmp_path):
                 pass
 
         hub.plugins.register(Listener(), name="listener")
-        async with write_transaction(hub.engine):
+        async with hub.db.write_transaction():
             [event_id] = await emit(hub, "token_revoked", org="shop", token=record)
         assert built == ["token"]
         stored = await Event.select().where(Event.id == event_id).output(load_json=True).first()

@@ -66,7 +66,7 @@ async def test_a_rate_limit_is_one_conditional_write_that_concurrent_hits_cannot
 
 async def test_a_sign_in_request_does_the_same_work_for_a_customer_and_a_stranger(quiet_client, monkeypatch):
     await shop_with_purchase(quiet_client, "drum-shop", "order-1")
-    engine = quiet_client.hub.engine
+    engine = quiet_client.hub.db.engine
     statements: list[str] = []
     run = type(engine).run_querystring
 

@@ -13,6 +13,7 @@ from litestar import Controller, get, post
 
 from hub.api.openapi import KEYED, errors
 from hub.api.schemas import BuyerExportAnswer, ErasedAnswer, answer
+from hub.context import Hub
 from hub.services.accounts import Principal
 from hub.services.privacy import erase_buyer, export_buyer
 
@@ -44,6 +45,6 @@ class BuyerController(Controller):
         operation_id="eraseBuyer",
         responses=errors(*KEYED),
     )
-    async def erase(self, principal: Principal, email: str, data: EraseRequest | None = None) -> ErasedAnswer:
+    async def erase(self, hub: Hub, principal: Principal, email: str, data: EraseRequest | None = None) -> ErasedAnswer:
         principal.require("admin")
-        return answer(ErasedAnswer, {"erased": await erase_buyer(principal.org, email)})
+        return answer(ErasedAnswer, {"erased": await erase_buyer(hub.db, principal.org, email)})

@@ -82,6 +82,7 @@ class ProductController(Controller):
     @get("/", summary="List products", operation_id="listProducts", responses=errors(*KEYED))
     async def list_products(
         self,
+        hub: Hub,
         principal: Principal,
         status: Literal["draft", "published", "archived"] | None = None,
         search: str | None = None,
@@ -90,6 +91,7 @@ class ProductController(Controller):
     ) -> ProductPageAnswer:
         limit, offset = page_bounds(limit, offset)
         rows, total = await product_service.list_products(
+            hub.db,
             principal.org, status=status, search=search, limit=limit, offset=offset
         )
         active = await product_service.active_versions([r["active_version"] for r in rows])

@@ -59,7 +59,7 @@ class ProductsController(Controller):
     @get("/")
     async def products(self, hub: Hub, console: Console, q: str = "", status: str = "", offset: int = 0) -> Response:
         rows, total = await product_service.list_products(
-            console.org, status=status or None, search=q or None, limit=PAGE_SIZE, offset=max(0, offset)
+            hub.db, console.org, status=status or None, search=q or None, limit=PAGE_SIZE, offset=max(0, offset)
         )
         return page(
             hub, console, "console/products.html", title="Products", section="products", products=rows, total=total,

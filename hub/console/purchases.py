@@ -76,7 +76,7 @@ class PurchasesController(Controller):
                 section="purchases", status=200, fresh_url=url, fresh_token=token_id, **detail,
             )
         if action == "extend":
-            await support.extend_expiry(console.org, purchase_id, token_id, form.get("days"))
+            await support.extend_expiry(hub, console.org, purchase_id, token_id, form.get("days"))
             notice = "extended"
         elif action == "limit":
             await support.set_download_limit(console.org, purchase_id, token_id, (form.get("limit") or "").strip())

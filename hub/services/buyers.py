@@ -21,7 +21,6 @@ from datetime import timedelta
 
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
-from hub.db import is_sqlite, write_transaction
 from hub.email_address import check_email
 from hub.errors import NotFound, TooManyRequests
 from hub.plugins import first_result
@@ -46,7 +45,7 @@ async def request_sign_in(hub: Hub, email: str, ip: str) -> None:
     """
     email = check_email(email, field="email")
     now = utcnow()
-    async with write_transaction(hub.engine):
+    async with hub.db.write_transaction():
         # Each limit is one conditional write (hub.services.rate_limits);
         # a refusal rolls back the hits counted before it.
         if ip and not await rate_limits.hit("sign-in-ip", ip, limit=PER_IP_PER_HOUR, window_seconds=3600):
@@ -74,10 +73,10 @@ async def prepare_sign_ins(hub: Hub, limit: int = 20) -> int:
     Returns how many requests were handled. Safe with several workers (rows
     are claimed with ``SKIP LOCKED`` on PostgreSQL, under SQLite's write lock)."""
     pending = BuyerSignIn.select(BuyerSignIn.id, BuyerSignIn.email).where(BuyerSignIn.state == "requested").limit(limit)
-    if not is_sqlite(hub.engine):
+    if not hub.db.is_sqlite:
         pending = pending.lock_rows("UPDATE", skip_locked=True)
     minutes = hub.settings.sign_in_minutes
-    async with write_transaction(hub.engine):
+    async with hub.db.write_transaction():
         rows = await pending
         for row in rows:
             if not await Purchase.exists().where(Purchase.customer_email == row["email"]):
@@ -200,7 +199,7 @@ async def fresh_link(hub: Hub, email: str, token_id: str) -> str:
     now = utcnow()
     expires = now + timedelta(hours=LINK_HOURS)
     secret = new_secret(DOWNLOAD_TOKEN_PREFIX)
-    async with write_transaction(hub.engine):
+    async with hub.db.write_transaction():
         await TokenLink.insert(
             TokenLink(id=new_id("link"), token=token_id, link_hash=hash_secret(secret), expires_at=expires, created_at=now)
         )

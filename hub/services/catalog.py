@@ -31,7 +31,7 @@ from piccolo.table import Table
 from hub.clock import UTC, utcnow
 from hub.context import Hub
 from hub.datauri import DataUri, parse_data_uri
-from hub.db import UNIQUE_VIOLATIONS, write_transaction
+from hub.db import Database, UNIQUE_VIOLATIONS
 from hub.errors import Conflict, Invalid, NotFound
 from hub.inputs import check_text, json_depth
 from hub.manifest import normalize_path
@@ -594,6 +594,7 @@ async def _free_slug(org: str, name: str) -> str:
 
 
 async def _write_release(
+    db: Database,
     org: str, product_id: str, changes: ReleaseChanges, cover: tuple[str, str] | None, *, creating: bool = False
 ) -> str | None:
     """Write ``changes`` to the product inside the caller's transaction;
@@ -601,7 +602,7 @@ async def _write_release(
     query = Product.select(Product.id, Product.release, Product.cover_key, Product.created_at).where(
         Product.org == org, Product.slug == product_id
     )
-    if Product._meta.db.engine_type != "sqlite":
+    if not db.is_sqlite:
         # Concurrent updates of different fields must not lose each other's
         # metadata (SQLite's write transaction already serializes them).
         query = query.lock_rows()
@@ -634,10 +635,10 @@ async def create_release(hub: Hub, org: str, changes: ReleaseChanges) -> dict:
     try:
         for _attempt in range(5):
             try:
-                async with write_transaction(Product._meta.db):
+                async with hub.db.write_transaction():
                     slug = await _free_slug(org, changes.name or "")
                     await create_product(org, name=changes.name, slug=slug)
-                    await _write_release(org, slug, changes, cover, creating=True)
+                    await _write_release(hub.db, org, slug, changes, cover, creating=True)
                 return await find_product(org, slug)
             except Conflict as exc:
                 if exc.field != "slug":
@@ -656,8 +657,8 @@ async def update_release(hub: Hub, org: str, product_id: str, changes: ReleaseCh
     await find_product(org, product_id)
     cover = await store_cover(hub, org, changes.cover) if changes.cover else None
     try:
-        async with write_transaction(Product._meta.db):
-            replaced = await _write_release(org, product_id, changes, cover)
+        async with hub.db.write_transaction():
+            replaced = await _write_release(hub.db, org, product_id, changes, cover)
     except BaseException:
         if cover is not None:
             await hub.blobs.delete(cover[0])
@@ -695,6 +696,7 @@ SORTABLE = {"name": Product.name, "createdAt": Product.created_at, "updatedAt": 
 
 
 async def list_releases(
+    db: Database,
     org: str, filters: ReleaseFilters, *, order: Sequence[tuple[str, bool]] = (), limit: int, offset: int
 ) -> tuple[list[dict], int]:
     """A page of the organization's products and the total matching count.
@@ -706,7 +708,7 @@ async def list_releases(
         return [], 0
     if filters.name:
         # instr/strpos, not LIKE: '%' and '_' in a searched name are letters.
-        function = "instr" if Product._meta.db.engine_type == "sqlite" else "strpos"
+        function = "instr" if db.is_sqlite else "strpos"
         conditions.append(WhereRaw(f'{function}(lower("hub_product"."name"), lower({{}})) > 0', filters.name))
     if filters.status is not None:
         conditions.append(Product.status == RELEASE_STATUSES[filters.status])

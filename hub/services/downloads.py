@@ -21,7 +21,6 @@ from datetime import timedelta
 
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
-from hub.db import write_transaction
 from hub.errors import Forbidden, Gone
 from hub.secrets import new_id
 from hub.services.tokens import EXPIRED, REVOKED, Grant
@@ -81,7 +80,7 @@ async def enter_session(hub: Hub, grant: Grant, key: str, *, ip: str, user_agent
     existing = await open_session(hub, token_id, key)
     if existing:
         return SessionEntry(existing["id"], spent=False)
-    async with write_transaction(hub.engine) as transaction:
+    async with hub.db.write_transaction() as transaction:
         # The UPDATE locks the token row (PostgreSQL) or the database
         # (SQLite), so every would-be spender of this token queues here, and
         # the re-check below sees the sessions committed by those before it.

@@ -12,7 +12,6 @@ from datetime import timedelta
 
 from hub.clock import utcnow
 from hub.context import Hub
-from hub.db import write_transaction
 from hub.plugins import RenderedEmail, first_result
 from hub.secrets import CONSOLE_INVITE_PREFIX as INVITE_PREFIX
 from hub.secrets import hash_secret, new_id, new_secret
@@ -50,7 +49,7 @@ async def invite(hub: Hub, *, org: str, email: str, role: str, invited_by: str) 
         "needs_password": needs_password, "expires_days": INVITE_DAYS,
     }
     rendered = await first_result(hub.plugins, "render_email", hub=hub, template=TEMPLATE, context=context)
-    async with write_transaction(hub.engine):
+    async with hub.db.write_transaction():
         await set_membership(user["id"], org, role)
         if needs_password:
             await ConsoleInvite.insert(

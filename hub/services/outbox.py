@@ -42,7 +42,6 @@ from urllib.parse import urlsplit
 
 from hub.clock import iso, utcnow
 from hub.context import Hub
-from hub.db import is_sqlite, write_transaction
 from hub.errors import Invalid
 from hub.faults import crash_point
 from hub.plugins import RenderedEmail
@@ -166,10 +165,10 @@ async def claim_rows(
     if also is not None:
         condition = condition & also
     due = table.select(table.id).where(condition).order_by(table.next_attempt_at).limit(limit)
-    if not is_sqlite(hub.engine):
+    if not hub.db.is_sqlite:
         # Rows another worker holds are skipped, not waited for.
         due = due.lock_rows("UPDATE", skip_locked=True)
-    async with write_transaction(hub.engine):
+    async with hub.db.write_transaction():
         ids = [row["id"] for row in await due]
         if not ids:
             return []
@@ -230,7 +229,7 @@ async def deliver(hub: Hub, row: dict) -> bool:
         await hub.mailer.send(message)
         crash_point("outbox.sent")
     except Exception as problem:  # any mailer failure is retried, never lost
-        async with write_transaction(hub.engine):
+        async with hub.db.write_transaction():
             final = await record_failure(
                 OutboxMessage,
                 row,

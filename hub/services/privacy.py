@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 
 from hub.clock import iso, utcnow
 from hub.context import Hub
-from hub.db import write_transaction
+from hub.db import Database
 from hub.email_address import check_email
 from hub.tables import BuyerSession, BuyerSignIn, DownloadSession, DownloadToken, OutboxMessage, Purchase, TokenLink
 
@@ -70,7 +70,7 @@ async def apply_retention(hub: Hub, now: datetime | None = None) -> dict[str, in
         by_network: dict[str, list[str]] = {}
         for row in rows:
             by_network.setdefault(truncated_ip(row["ip"]) or "-", []).append(row["id"])
-        async with write_transaction(hub.engine):
+        async with hub.db.write_transaction():
             for network, ids in by_network.items():
                 await DownloadSession.update(
                     {DownloadSession.ip: "" if network == "-" else network, DownloadSession.user_agent: ""}
@@ -183,13 +183,12 @@ async def export_buyer(org: str, email: str) -> dict:
     }
 
 
-async def erase_buyer(org: str, email: str) -> dict[str, int]:
+async def erase_buyer(db: Database, org: str, email: str) -> dict[str, int]:
     """Erase ``email`` from ``org`` in one transaction (see the module's
     docstring for what is kept); returns what was changed. Idempotent."""
     email = check_email(email, field="email")
     now = utcnow()
-    # The engine the tables are bound to (hub.db.use_engine): the app's, or the CLI's.
-    async with write_transaction(Purchase._meta.db):
+    async with db.write_transaction():
         tokens = await DownloadToken.select(DownloadToken.id, DownloadToken.revoked_at).where(
             DownloadToken.org == org, DownloadToken.customer_email == email
         )

@@ -9,7 +9,6 @@ from typing import Any
 
 from hub.clock import utcnow
 from hub.context import Hub
-from hub.db import write_transaction
 from hub.email_address import check_email
 from hub.errors import HubError, Invalid, NotFound
 from hub.services.products import find_product
@@ -97,11 +96,11 @@ async def fix_and_fulfil(hub: Hub, org: str, purchase_id: str, *, email: str, it
             continue
         try:
             product = await find_product(org, item.product_id)
-            version = await deliverable_version(product, item.version)
+            version = await deliverable_version(hub, product, item.version)
         except HubError as problem:
             raise Invalid(f"{item.product_id}: {problem.message}", field="items") from None
         resolved.append((product, version))
-    async with write_transaction(hub.engine):
+    async with hub.db.write_transaction():
         for product, version in resolved:
             await mint_for_version(
                 org, product, version, customer_email=email, ttl=timedelta(days=hub.settings.token_ttl_days),

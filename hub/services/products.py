@@ -8,7 +8,7 @@ from typing import Any
 
 from hub.clock import utcnow
 from hub.context import Hub
-from hub.db import UNIQUE_VIOLATIONS
+from hub.db import Database, UNIQUE_VIOLATIONS
 from hub.errors import Conflict, Invalid, NotFound
 from hub.inputs import check_text, names_nothing
 from hub.secrets import new_id
@@ -65,6 +65,7 @@ async def active_versions(version_ids: list[str]) -> dict[str, dict]:
 
 
 async def list_products(
+    db: Database,
     org: str, *, status: str | None, search: str | None, limit: int, offset: int
 ) -> tuple[list[dict], int]:
     """A page of products, newest first, and the total matching count."""
@@ -76,7 +77,7 @@ async def list_products(
         pattern = f"%{search}%"
         # SQLite's LIKE is already case-insensitive (ASCII); piccolo warns
         # on every ILIKE there, so each database gets its own operator.
-        if Product._meta.db.engine_type == "sqlite":
+        if db.is_sqlite:
             conditions.append(Product.name.like(pattern) | Product.description.like(pattern))
         else:
             conditions.append(Product.name.ilike(pattern) | Product.description.ilike(pattern))

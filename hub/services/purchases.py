@@ -19,7 +19,7 @@ from typing import Any
 from hub.api import shapes
 from hub.clock import utcnow
 from hub.context import Hub
-from hub.db import UNIQUE_VIOLATIONS, write_transaction
+from hub.db import UNIQUE_VIOLATIONS
 from hub.email_address import check_email
 from hub.errors import HubError, Invalid
 from hub.inputs import check_text
@@ -92,7 +92,7 @@ async def record_purchase(hub: Hub, order: PurchaseIn) -> RecordedPurchase:
     """Record ``order`` once, with its tokens and delivery email, atomically."""
     for attempt in range(ATTEMPTS):
         try:
-            async with write_transaction(hub.engine):
+            async with hub.db.write_transaction():
                 result = await record_in_transaction(hub, order)
             break
         except UNIQUE_VIOLATIONS:
@@ -181,7 +181,7 @@ async def deliver_purchase(hub: Hub, purchase: dict) -> list[tuple[str, dict]]:
     for item in purchase["items"]:
         try:
             product = await find_product(purchase["org"], item["productId"])
-            version = await deliverable_version(product, item["version"])
+            version = await deliverable_version(hub, product, item["version"])
         except HubError as problem:
             problems.append(f"{item['productId']}: {problem.message}")
             continue

@@ -26,7 +26,6 @@ from datetime import datetime
 
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
-from hub.db import write_transaction
 from hub.secrets import new_id
 from hub.services.events import emit
 from hub.tables import DownloadToken, PaymentReversal, Purchase, PurchasePayment
@@ -224,7 +223,7 @@ async def record_reversal(hub: Hub, reversal: ReversalIn) -> str:
     if reversal.kind not in KINDS:
         raise ValueError(f"Unknown reversal kind {reversal.kind!r}")
     transitions: list[Transition] = []
-    async with write_transaction(hub.engine):
+    async with hub.db.write_transaction():
         # Kept once: a replay (or a second event reporting the same refund)
         # finds the row and inserts nothing.
         await PaymentReversal.insert(

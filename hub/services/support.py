@@ -16,7 +16,6 @@ from typing import Any
 
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
-from hub.db import write_transaction
 from hub.email_address import check_email
 from hub.errors import Invalid, NotFound
 from hub.plugins import first_result
@@ -158,7 +157,7 @@ async def resend_delivery(hub: Hub, org: str, purchase_id: str, email: str | Non
     if not tokens:
         raise Invalid("This purchase has no working link to send: restore or extend one first.")
     shop = await Organization.select(Organization.name).where(Organization.id == org).first()
-    async with write_transaction(hub.engine):
+    async with hub.db.write_transaction():
         if recipient != purchase["customer_email"]:
             await Purchase.update({Purchase.customer_email: recipient}).where(Purchase.id == purchase_id)
             await DownloadToken.update({DownloadToken.customer_email: recipient}).where(DownloadToken.purchase == purchase_id)
@@ -190,7 +189,7 @@ async def fresh_link(hub: Hub, org: str, purchase_id: str, token_id: str) -> str
     return hub.download_url(await _new_link(token))
 
 
-async def extend_expiry(org: str, purchase_id: str, token_id: str, days: Any) -> None:
+async def extend_expiry(hub: Hub, org: str, purchase_id: str, token_id: str, days: Any) -> None:
     """Move the link's expiry ``days`` later (counted from now when it has
     already expired); its extra links follow."""
     try:
@@ -201,7 +200,7 @@ async def extend_expiry(org: str, purchase_id: str, token_id: str, days: Any) ->
         raise Invalid(f"days must be a whole number from 1 to {MAX_EXTENSION_DAYS}", field="days")
     token = await _token(org, purchase_id, token_id)
     expires = max(as_aware(token["expires_at"]), utcnow()) + timedelta(days=days)
-    async with write_transaction(DownloadToken._meta.db):
+    async with hub.db.write_transaction():
         await DownloadToken.update({DownloadToken.expires_at: expires}).where(DownloadToken.id == token_id)
         await TokenLink.update({TokenLink.expires_at: expires}).where(TokenLink.token == token_id)
 

@@ -14,7 +14,7 @@ from typing import Any
 from hub.api import shapes
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
-from hub.db import one_connection, write_transaction
+from hub.db import Database
 from hub.email_address import check_email
 from hub.errors import Conflict, Forbidden, Gone, Invalid, NotFound
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, hash_secret, new_id, new_secret
@@ -53,12 +53,12 @@ async def refuse_if_on_hold(token: dict) -> None:
     raise PurchaseOnHold(shop["name"] if shop and shop["name"] else purchase["org"])
 
 
-async def deliverable_version(product: dict, version: str | None) -> dict:
+async def deliverable_version(hub: Hub, product: dict, version: str | None) -> dict:
     """The ready version a token will deliver: the named one or the active one."""
     if version is None:
         if product["active_version"] is None:
             raise Conflict(f"Product {product['slug']} has no active version to deliver yet", field="version")
-        return (await _ready_version(product["active_version"]))[0]
+        return (await _ready_version(hub.db, product["active_version"]))[0]
     row = await find_version(product, version)
     if row["status"] != "ready":
         raise Conflict(f"Version {version} is {row['status']}, not ready to deliver", field="version")
@@ -80,9 +80,9 @@ async def mint_token(
 ) -> tuple[str, dict, dict, dict]:
     """Mint a token and record its ``tokens_minted`` event; returns
     ``(secret, token, product, version)``."""
-    async with write_transaction(hub.engine):
+    async with hub.db.write_transaction():
         product = await find_product(org, product_id)
-        version_row = await deliverable_version(product, version)
+        version_row = await deliverable_version(hub, product, version)
         minted = await mint_for_version(
             org,
             product,
@@ -179,7 +179,7 @@ async def list_tokens(org: str, product_id: str, *, limit: int, offset: int) -> 
 async def revoke_token(hub: Hub, org: str, product_id: str, token_id: str) -> dict:
     """Revoke a token (once: revoking it again changes nothing and records
     no second ``token_revoked`` event)."""
-    async with write_transaction(hub.engine):
+    async with hub.db.write_transaction():
         product = await find_product(org, product_id)
         condition = (DownloadToken.id == token_id) & (DownloadToken.org == org) & (DownloadToken.product == product["id"])
         if not await DownloadToken.exists().where(condition):
@@ -196,25 +196,20 @@ async def revoke_token(hub: Hub, org: str, product_id: str, token_id: str) -> di
         return await DownloadToken.select().where(DownloadToken.id == token_id).output(load_json=True).first()
 
 
-_READY_VERSIONS: dict[str, tuple[dict, list[dict]]] = {}
-_READY_VERSIONS_MAX = 512
-
-
-async def _ready_version(version_id: str) -> tuple[dict, list[dict]]:
-    """A version and its files; ready versions are immutable, so each process keeps them.
+async def _ready_version(db: Database, version_id: str) -> tuple[dict, list[dict]]:
+    """A version and its files; ready versions are immutable, so each
+    database keeps them (``db.ready_versions``).
 
     Not shared state: every process reads the same rows, and a version that
     is not ready is read anew every time.
     """
-    cached = _READY_VERSIONS.get(version_id)
+    cached = db.ready_versions.get(version_id)
     if cached is not None:
         return cached
     version = await Version.select().where(Version.id == version_id).first()
     files = await VersionFile.select().where(VersionFile.version == version_id).order_by(VersionFile.path)
     if version is not None and version["status"] == "ready":
-        if len(_READY_VERSIONS) >= _READY_VERSIONS_MAX:
-            _READY_VERSIONS.pop(next(iter(_READY_VERSIONS)))
-        _READY_VERSIONS[version_id] = (version, files)
+        db.ready_versions.put(version_id, (version, files))
     return version, files
 
 
@@ -233,7 +228,7 @@ class Grant:
         return None if limit is None else max(0, limit - self.token["used_count"])
 
 
-async def resolve_token(secret: str | None) -> Grant:
+async def resolve_token(hub: Hub, secret: str | None) -> Grant:
     """The grant behind a token secret, or the reason it no longer works.
 
     Resolving spends nothing: it backs the download page, which mail
@@ -241,7 +236,7 @@ async def resolve_token(secret: str | None) -> Grant:
     """
     if not secret or not secret.startswith(DOWNLOAD_TOKEN_PREFIX) or len(secret) > 200:
         raise NotFound(NOT_VALID)
-    async with one_connection(DownloadToken._meta.db):
+    async with hub.db.read():
         digest = hash_secret(secret)
         token = await DownloadToken.select().where(DownloadToken.token_hash == digest).output(load_json=True).first()
         if token is None:
@@ -259,7 +254,7 @@ async def resolve_token(secret: str | None) -> Grant:
             raise Gone(EXPIRED)
         await refuse_if_on_hold(token)
         product = await Product.select().where(Product.id == token["product"]).output(load_json=True).first()
-        version, files = await _ready_version(token["version"])
+        version, files = await _ready_version(hub.db, token["version"])
         files = list(files)
         # The product's media library files (the v2 downloads surface) come
         # with every version, listed after the version's own files.

@@ -31,7 +31,6 @@ from typing import Any
 from hub.api import shapes
 from hub.clock import utcnow
 from hub.context import Hub
-from hub.db import is_sqlite, write_transaction
 from hub.errors import Conflict, HubError, Invalid, NotFound, Unavailable
 from hub.faults import crash_point
 from hub.manifest import normalize_path
@@ -208,7 +207,7 @@ async def upload_part(hub: Hub, org: str, upload_id: str, part_number: int, data
         etag = await hub.blobs.upload_part(file["storage_key"], file["storage_upload_id"], part_number, data)
     except StorageError as exc:
         raise await _storage_failure(exc, file, upload_id) from exc
-    async with write_transaction(hub.engine):
+    async with hub.db.write_transaction():
         # Locks the file's row, so an abort cannot slip in between the check
         # and the insert and leave a part behind for an upload that is gone.
         current = await VersionFile.update({VersionFile.upload_id: upload_id}).where(
@@ -229,7 +228,7 @@ async def upload_part(hub: Hub, org: str, upload_id: str, part_number: int, data
 async def _reset_upload(hub: Hub, file: dict, upload_id: str) -> bool:
     """Forget the upload (its parts too), so the file can be uploaded afresh;
     False when it was no longer this file's upload in progress."""
-    async with write_transaction(hub.engine):
+    async with hub.db.write_transaction():
         reset = await VersionFile.update(
             {VersionFile.upload_id: None, VersionFile.storage_upload_id: None, VersionFile.status: "pending"}
         ).where(
@@ -290,7 +289,7 @@ async def complete_upload(hub: Hub, org: str, upload_id: str, client_parts: list
         raise Invalid(f"Upload rejected, {problem}; upload the file again", field="sha256")
     crash_point("upload.verified")
 
-    async with write_transaction(hub.engine):
+    async with hub.db.write_transaction():
         # The file and (with its last file) the version become ready in one
         # transaction: a crash can never leave a version with every file in
         # and the version itself still "uploading". The version's row is
@@ -372,7 +371,7 @@ async def _start_over_in_storage(hub: Hub, file: dict, upload_id: str) -> None:
         storage_upload_id = await hub.blobs.create_multipart(file["storage_key"])
     except StorageError as exc:
         raise await _storage_failure(exc, file, upload_id) from exc
-    async with write_transaction(hub.engine):
+    async with hub.db.write_transaction():
         moved = await VersionFile.update({VersionFile.storage_upload_id: storage_upload_id}).where(
             *_in_storage_upload(file, upload_id)
         ).returning(VersionFile.id)
@@ -400,7 +399,7 @@ async def _check_blob(hub: Hub, file: dict, upload_id: str, blob: BlobInfo) -> s
 async def _lock_version(hub: Hub, version_id: str) -> None:
     """Hold the version's row until the transaction ends (SQLite's immediate
     transactions are serialized already)."""
-    if not is_sqlite(hub.engine):
+    if not hub.db.is_sqlite:
         await Version.select(Version.id).where(Version.id == version_id).lock_rows("UPDATE")
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from hub.clock import utcnow
 from hub.context import Hub
-from hub.db import UNIQUE_VIOLATIONS, write_transaction
+from hub.db import UNIQUE_VIOLATIONS
 from hub.errors import Conflict, Invalid
 from hub.inputs import check_text
 from hub.manifest import check_sha256, check_version_string, normalize_path
@@ -60,7 +60,7 @@ async def create_version(hub: Hub, org: str, product_id: str, *, version: Any, c
     version_id = new_id("version")
     now = utcnow()
     try:
-        async with write_transaction(hub.engine):
+        async with hub.db.write_transaction():
             await Version.insert(
                 Version(
                     id=version_id,

@@ -31,7 +31,6 @@ import httpx
 
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
-from hub.db import write_transaction
 from hub.errors import Invalid
 from hub.netguard import RefusedAddress, check_url_form, public_address
 from hub.plugins import first_result
@@ -149,7 +148,7 @@ async def deliver_to_endpoint(hub: Hub, delivery: dict, event: dict) -> bool:
     status_code, excerpt, error, latency = await post_event(hub, endpoint, event["payload"])
     now = utcnow()
     attempts = delivery["attempts"] + 1
-    async with write_transaction(hub.engine):
+    async with hub.db.write_transaction():
         await WebhookAttempt.insert(
             WebhookAttempt(
                 id=new_id("att"), endpoint=endpoint["id"], delivery=delivery["id"], event=event["id"],

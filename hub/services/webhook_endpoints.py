@@ -14,7 +14,6 @@ from typing import Any
 
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
-from hub.db import write_transaction
 from hub.errors import Conflict, Invalid, NotFound
 from hub.inputs import check_text
 from hub.netguard import check_endpoint_url
@@ -111,7 +110,7 @@ async def update_endpoint(hub: Hub, org: str, endpoint_id: str, changes: dict[st
 async def delete_endpoint(hub: Hub, org: str, endpoint_id: str) -> None:
     """Delete an endpoint with its deliveries and their log."""
     await find_endpoint(org, endpoint_id)
-    async with write_transaction(hub.engine):
+    async with hub.db.write_transaction():
         await WebhookAttempt.delete().where(WebhookAttempt.endpoint == endpoint_id)
         await EventDelivery.delete().where(EventDelivery.endpoint == endpoint_id)
         await WebhookEndpoint.delete().where(WebhookEndpoint.id == endpoint_id)
@@ -185,7 +184,7 @@ async def redeliver(hub: Hub, org: str, endpoint_id: str, *, event_id: str | Non
         ]
     now = utcnow()
     target = ENDPOINT + endpoint_id
-    async with write_transaction(hub.engine):
+    async with hub.db.write_transaction():
         existing = {
             row["event"]
             for row in await EventDelivery.select(EventDelivery.event).where(

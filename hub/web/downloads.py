@@ -22,7 +22,6 @@ from hub.client_ip import client_ip
 from hub.clock import as_aware, iso
 from hub.context import Hub
 from hub.api import shapes
-from hub.db import one_connection, write_transaction
 from hub.errors import NotFound
 from hub.http_range import RangeNotSatisfiable, etag_for, if_range_allows_partial, parse_range
 from hub.services.events import emit
@@ -105,8 +104,8 @@ class DownloadController(Controller):
     @get("/", summary="The download page of a token (HTML, or JSON for Accept: application/json)")
     async def download_page(self, hub: Hub, request: Request, token: str | None = None) -> Response:
         try:
-            async with one_connection(hub.engine):  # the page's reads on one SQLite connection
-                grant = await resolve_token(token)
+            async with hub.db.read():  # the page's reads on one SQLite connection
+                grant = await resolve_token(hub, token)
                 session = await download_service.open_session(hub, grant.token["id"], _session_key(request, grant))
         except PurchaseOnHold as hold:
             return on_hold_answer(hub, request, hold)
@@ -166,7 +165,7 @@ class DownloadController(Controller):
         summary="Download one file (HTTP Range supported; HEAD spends nothing)",
     )
     async def download_file(self, hub: Hub, request: Request, file_id: str, name: str, token: str | None = None) -> ASGIApp:
-        grant = await resolve_token(token)
+        grant = await resolve_token(hub, token)
         file = next((f for f in grant.files if f["id"] == file_id), None)
         if file is None or file["status"] != "ready":
             raise NotFound("This file is not part of this download.")
@@ -221,7 +220,7 @@ class DownloadController(Controller):
         )
         token_record = shapes.token(hub, grant.token, grant.product, grant.version["version"])
         file_record = {key: file.get(key) for key in ("id", "path", "size", "sha256")}
-        async with write_transaction(hub.engine):
+        async with hub.db.write_transaction():
             transfer = await download_service.begin_transfer(session.id, file["id"], start, end, len(grant.files))
             await emit(
                 hub, "download_started", org=grant.token["org"], token=token_record, file=file_record,
@@ -229,7 +228,7 @@ class DownloadController(Controller):
             )
 
         async def on_finish(sent: int, completed: bool, redirected: bool = False) -> None:
-            async with write_transaction(hub.engine):
+            async with hub.db.write_transaction():
                 await download_service.finish_transfer(transfer, sent, completed, redirected=redirected)
                 await emit(
                     hub, "download_finished", org=grant.token["org"], token=token_record, file=file_record,

@@ -21,7 +21,6 @@ from typing import Any
 from piccolo.columns.combination import WhereRaw
 
 from hub.context import Hub
-from hub.db import is_sqlite
 from hub.services.purchases import PurchaseIn, PurchaseItem, parse_items
 from hub.tables import Purchase
 from continuata_plugins.stripe.api import StripeApi
@@ -109,7 +108,7 @@ async def session_paid_by(hub: Hub, org: str, payment_intent: str, api: StripeAp
     ``payment_intent`` paid: from the hub's own purchases when it recorded
     one, else from Stripe's API."""
     # JSON is queried differently by the two databases; both compare text.
-    if is_sqlite(hub.engine):
+    if hub.db.is_sqlite:
         field = f"json_extract(metadata, '$.{PAYMENT_INTENT_KEY}')"
     else:
         field = f"metadata ->> '{PAYMENT_INTENT_KEY}'"

@@ -127,7 +127,7 @@ class ProductController(Controller):
     async def list_products(self, hub: Hub, principal: Principal, request: Request) -> Response:
         query = read_query(request, filters=FILTERS, paginated=True, includes=INCLUDES, sorts=SORTS)
         rows, total = await catalog.list_releases(
-            principal.org, release_filters(query), order=query.sort, limit=query.page.size, offset=query.page.offset
+            hub.db, principal.org, release_filters(query), order=query.sort, limit=query.page.size, offset=query.page.offset
         )
         urls = Urls(hub.settings.public_url)
         linkage, resources = await related(urls, principal.org, rows, query.include)

@@ -1,0 +1,380 @@
+"""piccolo engines for the hub's two databases, built from a URL.
+
+Nothing here connects, creates a file or reads a setting when it is
+imported: :mod:`hub.piccolo_conf` (piccolo's own command line) and
+:mod:`hub.db` (the app's :class:`~hub.db.Database`) both build their engine
+from here, and neither imports the other.
+
+SQLite: :class:`PooledSQLiteEngine` keeps a few long-lived connections (one
+writer, a few readers) instead of piccolo's new connection, and new
+aiosqlite thread, for every query outside a transaction (half the download
+page's time, issue 10). PostgreSQL: piccolo's engine with asyncpg's pool,
+started by :meth:`hub.db.Database.open`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import os
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiosqlite
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+
+DEFAULT_DATABASE_URL = "sqlite:///data/hub.sqlite3"
+"""What ``HUB_DATABASE_URL`` defaults to (``HUB_DATA_DIR``'s default folder)."""
+
+SQLITE_BUSY_TIMEOUT = 30
+"""Seconds a SQLite writer waits for another process's write lock (and a
+task of this process for the writer connection) before "database is locked"."""
+
+SQLITE_READERS = 4
+"""Long-lived reader connections per SQLite engine (WAL: readers never wait
+for the writer, nor it for them)."""
+
+
+class DatabaseUrlError(ValueError):
+    """``HUB_DATABASE_URL`` names no database the hub can use."""
+
+
+class QuietPostgresEngine(PostgresEngine):
+    """piccolo's PostgreSQL engine without its connection at construction.
+
+    piccolo connects once when an engine is built, to check the server's
+    version, and prints a coloured warning when it cannot; the hub checks
+    that the database is reachable itself, when it starts, and says what is
+    wrong in one line (:func:`hub.startup.wait_for_database`).
+    """
+
+    async def check_version(self) -> None:
+        return None
+
+
+_READS = re.compile(r"\s*(?:SELECT|VALUES)\b", re.IGNORECASE)
+
+
+def _reads_only(sql: str) -> bool:
+    """Whether a statement only reads (and may go to a reader connection).
+
+    A conservative test: anything not starting with ``SELECT`` (a ``WITH``
+    that may end in an ``UPDATE``, a ``PRAGMA``, DDL) goes to the writer.
+    """
+    return _READS.match(sql) is not None
+
+
+class _Lease:
+    """One connection lent by a :class:`_SQLitePool`, given back on ``release``."""
+
+    __slots__ = ("pool", "connection", "writer")
+
+    def __init__(self, pool: _SQLitePool, connection: aiosqlite.Connection, writer: bool) -> None:
+        self.pool = pool
+        self.connection = connection
+        self.writer = writer
+
+    def release(self, healthy: bool = True) -> None:
+        self.pool._give_back(self, healthy)
+
+
+class _SQLitePool:
+    """The long-lived connections of one engine, for one event loop.
+
+    One writer, lent to one task at a time (an ``asyncio.Lock``), so the
+    process's own writers queue here instead of on SQLite's file lock; other
+    processes' writers are kept apart by SQLite's lock and the busy timeout,
+    as before. Readers are lent from a small stack; WAL lets them read while
+    the writer writes.
+    """
+
+    def __init__(self, engine: PooledSQLiteEngine, loop: asyncio.AbstractEventLoop) -> None:
+        self.engine = engine
+        self.loop = loop
+        self.writer: aiosqlite.Connection | None = None
+        self.writer_lock = asyncio.Lock()
+        self.idle_readers: list[aiosqlite.Connection] = []
+        self.reader_slots = asyncio.Semaphore(engine.readers)
+        self.closed = False
+
+    async def lease(self, *, writer: bool) -> _Lease:
+        if writer:
+            try:
+                async with asyncio.timeout(SQLITE_BUSY_TIMEOUT):
+                    await self.writer_lock.acquire()
+            except TimeoutError:
+                # What SQLite itself says when its busy timeout runs out.
+                import sqlite3
+
+                raise sqlite3.OperationalError("database is locked (waited for this process's writer)") from None
+            try:
+                if self.writer is None:
+                    self.writer = await self.engine.connect()
+            except BaseException:
+                self.writer_lock.release()
+                raise
+            return _Lease(self, self.writer, writer=True)
+        await self.reader_slots.acquire()
+        try:
+            connection = self.idle_readers.pop() if self.idle_readers else await self.engine.connect()
+        except BaseException:
+            self.reader_slots.release()
+            raise
+        return _Lease(self, connection, writer=False)
+
+    def _give_back(self, lease: _Lease, healthy: bool) -> None:
+        # A connection whose last statement failed half-way (a cancelled
+        # COMMIT, say) may still be inside a transaction: it is closed, and
+        # the next lease opens a fresh one.
+        keep = healthy and not self.closed
+        if lease.writer:
+            if not keep:
+                _stop(lease.connection)
+                if self.writer is lease.connection:
+                    self.writer = None
+            self.writer_lock.release()
+        else:
+            if keep:
+                self.idle_readers.append(lease.connection)
+            else:
+                _stop(lease.connection)
+            self.reader_slots.release()
+
+    async def close(self) -> None:
+        self.closed = True
+        connections = [*self.idle_readers, *([self.writer] if self.writer else [])]
+        self.idle_readers, self.writer = [], None
+        for connection in connections:
+            await connection.close()
+
+    def abandon(self) -> None:
+        """Stop the connections of a pool whose event loop is gone (a new
+        loop uses the engine: piccolo's ``run_sync``, a test session)."""
+        self.closed = True
+        for connection in [*self.idle_readers, *([self.writer] if self.writer else [])]:
+            _stop(connection)
+        self.idle_readers, self.writer = [], None
+
+
+def _stop(connection: aiosqlite.Connection) -> None:
+    """Close a connection without waiting (its thread closes it in turn)."""
+    try:
+        connection.stop()
+    except RuntimeError:  # no event loop left to report to: the thread still stops
+        pass
+
+
+class PooledSQLiteTransaction(SQLiteTransaction):
+    """piccolo's SQLite transaction on a connection lent by the engine's pool.
+
+    ``read_only`` transactions (:meth:`hub.db.Database.read`) take a reader;
+    every other one takes the writer, so that one process's transactions
+    never fight over SQLite's write lock.
+    """
+
+    def __init__(
+        self,
+        engine: PooledSQLiteEngine,
+        transaction_type: TransactionType = TransactionType.deferred,
+        allow_nested: bool = True,
+        read_only: bool = False,
+    ) -> None:
+        super().__init__(engine=engine, transaction_type=transaction_type, allow_nested=allow_nested)
+        self.read_only = read_only and transaction_type == TransactionType.deferred
+        self.lease: _Lease | None = None
+
+    async def get_connection(self) -> aiosqlite.Connection:
+        self.lease = await self.engine.lease(writer=not self.read_only)
+        return self.lease.connection
+
+    async def __aenter__(self) -> SQLiteTransaction:
+        if self._parent is not None:
+            return self._parent
+        self.connection = await self.get_connection()
+        try:
+            await self.begin()
+        except BaseException:
+            self.lease.release(healthy=False)
+            raise
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:
+        if self._parent:
+            return exception is None
+        healthy = False
+        try:
+            if exception:
+                if not self._rolled_back:
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+            healthy = True
+        finally:
+            self.engine.current_transaction.reset(self.context)
+            self.lease.release(healthy=healthy)
+        return exception is None
+
+
+class PooledSQLiteEngine(SQLiteEngine):
+    """piccolo's SQLite engine on long-lived connections: one writer, a few readers.
+
+    piccolo opens a connection, and aiosqlite a thread, for every query
+    outside a transaction; here a query borrows a reader (``SELECT``) or the
+    writer (anything else) and gives it back. Each connection is set up as
+    piccolo's were: foreign keys on, the busy timeout, autocommit outside
+    ``BEGIN``. WAL (set by :meth:`hub.db.Database.migrate`) lets readers and
+    the writer work at once. Connections are opened on first use, per event
+    loop, and closed by :meth:`close`.
+    """
+
+    def __init__(self, path: str, *, readers: int = SQLITE_READERS, timeout: float = SQLITE_BUSY_TIMEOUT) -> None:
+        super().__init__(path=path, timeout=timeout)
+        self.readers = readers
+        self._pool: _SQLitePool | None = None
+
+    async def connect(self) -> aiosqlite.Connection:
+        """A new connection set up for the hub (the pool's, or piccolo's ``batch``)."""
+        # SQLite creates the file, not its folder: made here, on first use,
+        # never when a module is imported.
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        connection = aiosqlite.connect(**self.connection_kwargs)
+        # A pooled connection lives as long as the engine; a process that
+        # exits without closing it must not wait for its thread.
+        connection._thread.daemon = True
+        await connection
+        connection.row_factory = dict_factory
+        await connection.execute("PRAGMA foreign_keys = 1")
+        return connection
+
+    async def get_connection(self) -> aiosqlite.Connection:
+        return await self.connect()
+
+    def _current_pool(self) -> _SQLitePool:
+        loop = asyncio.get_running_loop()
+        pool = self._pool
+        if pool is None or pool.loop is not loop or pool.closed:
+            if pool is not None and not pool.closed:
+                pool.abandon()
+            pool = self._pool = _SQLitePool(self, loop)
+        return pool
+
+    async def lease(self, *, writer: bool) -> _Lease:
+        """Borrow the writer or a reader; ``release()`` the lease when done."""
+        return await self._current_pool().lease(writer=writer)
+
+    async def close(self) -> None:
+        """Close the pooled connections (they reopen on next use)."""
+        pool, self._pool = self._pool, None
+        if pool is not None and not pool.closed:
+            if pool.loop is asyncio.get_running_loop():
+                await pool.close()
+            else:
+                pool.abandon()
+
+    async def _run_in_new_connection(
+        self, query: str, args: list[Any] | None = None, query_type: str = "generic", table: Any = None
+    ):
+        # Outside a transaction: each statement commits by itself (autocommit).
+        # A failed or cancelled statement leaves no transaction open (there
+        # is none), so the connection always goes back to the pool.
+        lease = await self.lease(writer=not _reads_only(query))
+        try:
+            return await lease.connection.execute_fetchall(query, args or [])
+        finally:
+            lease.release()
+
+    async def _run_in_existing_connection(
+        self, connection, query: str, args: list[Any] | None = None, query_type: str = "generic", table: Any = None
+    ):
+        # The connection was set up once (foreign keys, row factory): piccolo
+        # repeats the PRAGMA before every statement, one thread hop more.
+        return await connection.execute_fetchall(query, args or [])
+
+    def transaction(
+        self,
+        transaction_type: TransactionType = TransactionType.deferred,
+        allow_nested: bool = True,
+        read_only: bool = False,
+    ) -> PooledSQLiteTransaction:
+        return PooledSQLiteTransaction(
+            engine=self, transaction_type=transaction_type, allow_nested=allow_nested, read_only=read_only
+        )
+
+
+def engine_from_url(url: str) -> Engine:
+    """Build a piccolo engine for ``sqlite:///path`` or ``postgresql://…``.
+
+    Connects to nothing and creates nothing: the SQLite file (and its
+    folder) appear at the first connection.
+    """
+    scheme = urlsplit(url).scheme
+    if scheme == "sqlite":
+        # sqlite:///relative/path or sqlite:////absolute/path, as SQLAlchemy.
+        path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
+        if not path:
+            raise DatabaseUrlError(f"SQLite URL {url!r} names no file: use sqlite:///path/to/hub.sqlite3")
+        return PooledSQLiteEngine(path=path)
+    if scheme in {"postgres", "postgresql"}:
+        return QuietPostgresEngine(config={"dsn": url})
+    raise DatabaseUrlError(
+        f"Unsupported database URL {url!r}: use sqlite:///path/to/file.sqlite3 "
+        "or postgresql://user@host:5432/dbname"
+    )
+
+
+# piccolo's migration runner finds its engine through the configuration
+# module (``engine_finder()`` → ``hub.piccolo_conf.DB``). While the hub
+# migrates, that is the migrating Database's engine, held here for the
+# running task only; piccolo's own command line gets one built from
+# ``HUB_DATABASE_URL``.
+_migrating: contextvars.ContextVar[Engine | None] = contextvars.ContextVar("hub_migrating_engine", default=None)
+_command_line_engine: Engine | None = None
+
+
+def migration_engine() -> Engine:
+    """The engine piccolo's migration manager runs on, and so the one a
+    migration's raw SQL must use (:func:`hub.db.index_migration`)."""
+    engine = _migrating.get()
+    if engine is not None:
+        return engine
+    global _command_line_engine
+    if _command_line_engine is None:
+        _command_line_engine = engine_from_url(os.environ.get("HUB_DATABASE_URL") or DEFAULT_DATABASE_URL)
+    return _command_line_engine
+
+
+_conf_users = 0
+_conf_before: str | None = None
+
+
+@contextlib.asynccontextmanager
+async def migrating_on(engine: Engine) -> AsyncIterator[None]:
+    """Let piccolo's migration runner, for the duration, find ``engine``.
+
+    piccolo reads its configuration module's name from ``PICCOLO_CONF``; it
+    is set while migrations run (and restored after the last one ends), never
+    at import.
+    """
+    global _conf_users, _conf_before
+    token = _migrating.set(engine)
+    if _conf_users == 0:
+        _conf_before = os.environ.get("PICCOLO_CONF")
+        os.environ["PICCOLO_CONF"] = "hub.piccolo_conf"
+    _conf_users += 1
+    try:
+        yield
+    finally:
+        _conf_users -= 1
+        if _conf_users == 0:
+            if _conf_before is None:
+                os.environ.pop("PICCOLO_CONF", None)
+            else:
+                os.environ["PICCOLO_CONF"] = _conf_before
+        _migrating.reset(token)
