@@ -10,6 +10,7 @@ Litestar's middleware (:mod:`hub.web.csrf`) on the whole console router.
 from __future__ import annotations
 
 from litestar import Response
+from litestar.middleware import DefineMiddleware
 
 from hub.web.csrf import csrf_protection
 
@@ -38,6 +39,6 @@ async def after_console_request(response: Response) -> Response:
     return add_security_headers(response)
 
 
-def console_csrf():
+def console_csrf() -> DefineMiddleware:
     """The console router's CSRF middleware (its own cookie, under /console)."""
     return csrf_protection(CSRF_COOKIE, "/console")
