@@ -30,13 +30,14 @@ from litestar.static_files import create_static_files_router
 
 from hub import __version__
 from hub.api.errors import ErrorBody
+from hub.web.security_headers import STYLE_NONCE_SLOT
 
 #: What each error status means on the main API, as the schema describes it.
 ERROR_MEANINGS = {
     400: "The request is malformed: a body that is not JSON, or of the wrong shape",
     401: "No valid API key (Authorization: Bearer ct_key_…)",
     403: "The API key's role is too low for this operation",
-    404: "Not found in the key's organization",
+    404: "Not found (on the main API: not in the API key's organization)",
     409: "Conflicts with the current state (a ready version cannot change, a slug is taken…)",
     410: "No longer available",
     413: "The body is larger than allowed",
@@ -98,6 +99,15 @@ class PartUploadOperation(Operation):
         )
 
 
+class NoncedRedocRenderPlugin(RedocRenderPlugin):
+    """ReDoc, handing its run-time styles the page's style nonce (see
+    :data:`hub.web.security_headers.STYLE_NONCE_SLOT`)."""
+
+    def render(self, request, openapi_schema):  # type: ignore[no-untyped-def]
+        page = super().render(request, openapi_schema)
+        return page.replace(b",undefined,document.getElementById", b",{nonce:'" + STYLE_NONCE_SLOT + b"'},document.getElementById", 1)
+
+
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "web" / "static" / "openapi"
 ASSETS_PATH = "/schema/assets"
 
@@ -143,7 +153,7 @@ def openapi_config() -> OpenAPIConfig:
                 standalone_preset_js_url=f"{ASSETS_PATH}/swagger-ui/swagger-ui-standalone-preset.js",
                 favicon=f'<link rel="icon" type="image/png" href="{ASSETS_PATH}/swagger-ui/favicon-32x32.png">',
             ),
-            RedocRenderPlugin(
+            NoncedRedocRenderPlugin(
                 path="/redoc",
                 js_url=f"{ASSETS_PATH}/redoc/redoc.standalone.js",
                 google_fonts=False,

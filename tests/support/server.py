@@ -3,6 +3,7 @@ subprocess on a free loopback port, stopped whatever the test did."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import socket
@@ -117,3 +118,14 @@ def hub_server(data_dir: Path, org: str = "shop", init: bool = True, **settings:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def upload_sample(api: httpx.Client, slug: str, data: bytes, *, path: str = "a.txt", version: str = "1.0.0") -> None:
+    """Through a running hub's API (``api`` carries an admin key): a product
+    ``slug`` with one version holding one file of ``data``, uploaded and ready."""
+    api.post("/api/products", json={"name": slug.title(), "slug": slug}).raise_for_status()
+    files = [{"path": path, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}]
+    api.post(f"/api/products/{slug}/versions", json={"version": version, "files": files}).raise_for_status()
+    upload = api.post(f"/api/products/{slug}/versions/{version}/uploads", json={"path": path}).json()["data"]["upload"]
+    api.put(f"/api/uploads/{upload['id']}/parts/1", content=data).raise_for_status()
+    api.post(f"/api/uploads/{upload['id']}/complete").raise_for_status()
