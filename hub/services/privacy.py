@@ -27,7 +27,7 @@ from hub.api import shapes
 from hub.clock import iso, utcnow
 from hub.context import Hub
 from hub.db import Database
-from hub.services.tokens import check_email
+from hub.email_address import check_email
 from hub.tables import BuyerSession, BuyerSignIn, DownloadSession, DownloadToken, OutboxMessage, Purchase, TokenLink
 
 log = logging.getLogger("hub.privacy")
