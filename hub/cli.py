@@ -429,13 +429,18 @@ def cmd_plugins(args: argparse.Namespace) -> int:
 
 
 def _mailer_choice(settings: Settings, manager) -> str:
-    """Which plugin will deliver email, as the start-up will decide it."""
-    from hub.app import build_hub
-    from hub.plugins import PluginLoadError, choose_mailer
+    """Which plugin will deliver email, as the start-up will decide it.
+
+    The plugins are asked with a stand-in hub that holds only the settings
+    (what a mailer is built from): listing plugins opens no database and
+    writes no file."""
+    from types import SimpleNamespace
+
+    from hub.plugins import PluginLoadError, apply_plugin_settings, choose_mailer
 
     try:
-        hub = build_hub(settings, manager)
-        name, mailer = asyncio.run(choose_mailer(manager, hub, settings.mailer))
+        stand_in = SimpleNamespace(settings=apply_plugin_settings(manager, settings), plugin_state={})
+        name, mailer = asyncio.run(choose_mailer(manager, stand_in, settings.mailer))
     except (PluginLoadError, SettingsError) as problem:
         return f"none: {problem}"
     return f"{name} ({mailer!r})" if mailer is not None else "none (emails wait in the outbox)"

@@ -9,7 +9,10 @@ that one out (``all,-paypal``).
 
 A plugin that fails to import stops the start-up with a message naming it
 (and how to leave it out): a shop must not discover at the first sale that
-its payment plugin never loaded.
+its payment plugin never loaded. So does a required plugin setting left
+unset (:func:`apply_plugin_settings`, which also fills in defaults), and a
+``HUB_MAILER`` that names no loaded mailer (:func:`choose_mailer` decides
+which plugin delivers email, whatever order the plugins were found in).
 """
 
 from __future__ import annotations
