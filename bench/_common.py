@@ -67,6 +67,31 @@ def cpu_seconds(pid: int) -> float:
     return ticks / CLK_TCK
 
 
+def postgres_backend_seconds(dbname: str | None) -> float:
+    """CPU seconds of the PostgreSQL backends connected to ``dbname`` (0 without
+    one), found in /proc by their ``postgres: user db …`` title."""
+    if not dbname:
+        return 0.0
+    total = 0
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if not cmd.startswith("postgres:") or f" {dbname} " not in cmd:
+                continue
+            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / CLK_TCK
+
+
+def verdict(met: bool) -> str:
+    """How every target line starts: ``MET`` or ``MISSED``."""
+    return "MET   " if met else "MISSED"
+
+
 def _status_kb(pid: int, key: str) -> int:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -244,7 +269,7 @@ class ServerSpec:
 
     @classmethod
     def parse(cls, text: str) -> ServerSpec:
-        # "cli", "uvicorn", "uvicorn:http=httptools,loop=uvloop,access_log=0", "granian:workers=1"
+        # "cli", "cli:workers=2", "uvicorn", "uvicorn:http=httptools,loop=uvloop,access_log=0", "granian:workers=1"
         kind, _, rest = text.partition(":")
         opts = dict(item.split("=", 1) for item in rest.split(",") if item)
         if kind not in {"cli", "uvicorn", "granian"}:
@@ -266,9 +291,9 @@ class ServerSpec:
 
     def command(self, app: str, port: int) -> list[str]:
         if self.kind == "cli":
-            if app != "hub" or set(self.opts) - {"pythonpath"}:
-                raise ValueError("the cli server runs only the hub, and takes only pythonpath=")
-            return [HUB_CLI, "serve", "--host", "127.0.0.1", "--port", str(port)]
+            if app != "hub" or set(self.opts) - {"pythonpath", "workers"}:
+                raise ValueError("the cli server runs only the hub, and takes only pythonpath= and workers=")
+            return [HUB_CLI, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", self.opts.get("workers", "1")]
         opts = [f"--{k.replace('_', '-')}={v}" for k, v in self.opts.items() if k != "pythonpath"]
         return [sys.executable, str(BENCH_DIR / "servers" / "serve.py"), app, "--server", self.kind, "--port", str(port), *opts]
 
@@ -424,6 +449,42 @@ def setup_hub(work: Path, database_url: str, folder: Path, log: Path) -> HubSetu
     return setup
 
 
+def small_folder() -> Path:
+    """A small product folder (two files), written once into the cache."""
+    folder = CACHE / "small"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, size in (("readme.txt", 2_000), ("sample.wav", 300_000)):
+        path = folder / name
+        if not path.exists() or path.stat().st_size != size:
+            path.write_bytes((name.encode() * (size // len(name) + 1))[:size])
+    return folder
+
+
+# --------------------------------------------------------------------------
+# wrk
+
+
+def _ms(text: str) -> float:
+    m = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if not m:
+        return float("nan")
+    value, unit = float(m.group(1)), m.group(2)
+    return value * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def parse_wrk(out: str) -> tuple[float, float, float, int, int]:
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    bad = 0
+    if m := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out):
+        bad += int(m.group(1))
+    if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
+        bad += sum(int(x) for x in m.groups())
+    return rps, p50, p99, requests, bad
+
+
 # --------------------------------------------------------------------------
 # PostgreSQL
 
@@ -456,6 +517,28 @@ def drop_postgres(name: str, base_url: str) -> None:
 
 # --------------------------------------------------------------------------
 # output
+
+
+def per_database(databases: str, prefix: str, keep: bool, measure) -> list:
+    """``measure(kind, work)`` for each of ``databases`` ("sqlite,postgres"), each
+    in a fresh temporary folder (removed afterwards unless ``keep``); their results."""
+    import tempfile
+
+    results = []
+    for kind in [k.strip() for k in databases.split(",") if k.strip()]:
+        if kind not in {"sqlite", "postgres"}:
+            raise SystemExit(f"unknown database {kind!r}: sqlite or postgres")
+        if kind == "postgres":
+            need("psql", "apt-get install -y postgresql-client")
+        work = Path(tempfile.mkdtemp(prefix=f"{prefix}-{kind}-"))
+        try:
+            results.append(measure(kind, work))
+        finally:
+            if keep:
+                print(f"Kept {work}")
+            else:
+                shutil.rmtree(work, ignore_errors=True)
+    return results
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:

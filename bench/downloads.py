@@ -62,6 +62,7 @@ from _common import (  # noqa: E402
     split_specs,
     system_busy,
     table,
+    verdict,
     wait_quiet,
     warm_page_cache,
 )
@@ -307,9 +308,9 @@ def report(targets: list[Target], args: argparse.Namespace) -> None:
             grow = max(hub.grow_fast_mb, hub.grow_slow_mb or 0) * 1.048576
             print()
             print(f"Targets for {hub.label}:")
-            print(f"  {'MET ' if cpu <= 1.3 else 'MISS'}  server CPU per GiB <= 1.3x nginx: {cpu:.2f}x")
-            print(f"  {'MET ' if tput >= 0.8 else 'MISS'}  throughput >= 0.8x nginx: {tput:.2f}x")
-            print(f"  {'MET ' if grow < 50 else 'MISS'}  RSS growth streaming 2 GiB < 50 MB: {grow:.1f} MB")
+            print(f"  {verdict(cpu <= 1.3)}  server CPU per GiB <= 1.3x nginx: {cpu:.2f}x")
+            print(f"  {verdict(tput >= 0.8)}  throughput >= 0.8x nginx: {tput:.2f}x")
+            print(f"  {verdict(grow < 50)}  RSS growth streaming 2 GiB < 50 MB: {grow:.1f} MB")
 
 
 def main() -> int:

@@ -8,16 +8,26 @@ With ``wrk -t2 -c32 -d<duration>s --latency`` on 127.0.0.1, for each database:
 - ``hello``: a bare Litestar app (``@get("/")`` returning a dict) on the same
   ``uvicorn.run`` settings as ``continuata-hub serve`` (the reference);
 - ``healthz``: the hub's ``GET /healthz`` (the hub's app and middleware, no database);
-- ``redeem``: ``GET /download?token=…``, the buyer's download page (resolves the
-  token: four queries, looks up the download session: one more, renders HTML);
+- ``redeem``: ``GET /download?token=…``, the buyer's download page (one joined
+  query for the token, its product, purchase and media files; the download
+  session: one more; the version's files come from a per-process cache; renders HTML);
+- ``redeem-json``: the same page with ``Accept: application/json``;
 - ``mint``: ``POST /api/products/bench/tokens`` with a JSON body and an API key
-  (authenticates the key, inserts a token, reads it back).
+  (authenticates the key, inserts a token, records the event);
+- ``genurl``: ``POST /api/generate-download-url`` (the custom integration's minting).
+
+``--hub hub,hub@cli:workers=2`` (the default) measures ``continuata-hub serve``
+with one process and with ``--workers 2``; each is compared with the bare app
+served the same way (one process, or two with uvicorn's ``workers=2``).
 
 The endpoints take turns, ``--reps`` runs each (median run counts), so that a
 change in the machine's background load hits all of them alike. Printed:
 requests/s, latency p50/p99 from wrk, the server's CPU per request (from
 /proc, less sensitive to other load than requests/s), the database's CPU per
 request (PostgreSQL backends of the benchmark database), and ratios to ``hello``.
+
+Targets, each printed with MET or MISSED: the page (HTML and JSON) >= 0.5x the
+bare app's requests/s with p99 <= 50 ms; both mintings >= 0.3x.
 
 The PostgreSQL database (``hub_bench_requests`` by default) is dropped and
 created fresh for each run, and dropped again at the end.
@@ -27,7 +37,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import re
 import shutil
 import statistics
 import subprocess
@@ -39,24 +48,26 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
-    CACHE,
-    CLK_TCK,
     ForeignLoad,
     Server,
     ServerSpec,
     cpu_seconds,
     drop_postgres,
+    postgres_backend_seconds,
     fresh_postgres,
     free_port,
     hub_env,
     machine_line,
     need,
+    parse_wrk,
     python_env,
     server_versions,
     setup_hub,
+    small_folder,
     split_specs,
     table,
     tail,
+    verdict,
     wait_quiet,
 )
 
@@ -66,6 +77,14 @@ wrk.body = '{"customerEmail": "buyer@example.com", "maxDownloads": 5, "metadata"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer %s"
 """
+GENURL_LUA = """\
+wrk.method = "POST"
+wrk.body = '{"productId": "bench", "customerEmail": "buyer@example.com"}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer %s"
+"""
+TARGETS = {"redeem": (0.5, 50.0), "redeem-json": (0.5, 50.0), "mint": (0.3, None), "genurl": (0.3, None)}
+"""endpoint -> (least requests/s as a fraction of the bare app's, greatest p99 in ms or None)."""
 
 
 @dataclass
@@ -87,61 +106,25 @@ class Endpoint:
     server: Server
     path: str
     script: Path | None = None
+    headers: tuple[str, ...] = ()
+    reference: Endpoint | None = None  # the bare app served the same way (hello's is None)
     runs: list[Run] = field(default_factory=list)
 
     def median(self, attr: str) -> float:
         return statistics.median(getattr(r, attr) for r in self.runs)
 
 
-def _ms(text: str) -> float:
-    m = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
-    if not m:
-        return float("nan")
-    value, unit = float(m.group(1)), m.group(2)
-    return value * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
-
-
-def parse_wrk(out: str) -> tuple[float, float, float, int, int]:
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
-    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
-    requests = int(re.search(r"(\d+) requests in", out).group(1))
-    bad = 0
-    if m := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out):
-        bad += int(m.group(1))
-    if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
-        bad += sum(int(x) for x in m.groups())
-    return rps, p50, p99, requests, bad
-
-
-def db_backend_ticks(dbname: str | None) -> int:
-    """CPU ticks of the PostgreSQL backends connected to ``dbname`` (0 without one)."""
-    if not dbname:
-        return 0
-    total = 0
-    for d in Path("/proc").iterdir():
-        if not d.name.isdigit():
-            continue
-        try:
-            cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            if not cmd.startswith("postgres:") or f" {dbname} " not in cmd:
-                continue
-            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total
-
-
 def run_wrk(ep: Endpoint, args: argparse.Namespace, dbname: str | None, log: Path) -> Run:
     cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency", "--timeout", "10s"]
     if ep.script:
         cmd += ["-s", str(ep.script)]
+    for header in ep.headers:
+        cmd += ["-H", header]
     cmd.append(ep.server.url + ep.path)
     with ForeignLoad(ep.server.pid) as foreign:
-        cpu0, db0 = cpu_seconds(ep.server.pid), db_backend_ticks(dbname)
+        cpu0, db0 = cpu_seconds(ep.server.pid), postgres_backend_seconds(dbname)
         r = subprocess.run(cmd, capture_output=True, text=True)
-        cpu, db = cpu_seconds(ep.server.pid) - cpu0, (db_backend_ticks(dbname) - db0) / CLK_TCK
+        cpu, db = cpu_seconds(ep.server.pid) - cpu0, postgres_backend_seconds(dbname) - db0
     with open(log, "a") as fh:
         fh.write(f"$ {' '.join(cmd)}\n{r.stdout}{r.stderr}\n")
     if ep.server.proc is not None and ep.server.proc.poll() is not None:
@@ -155,16 +138,6 @@ def run_wrk(ep: Endpoint, args: argparse.Namespace, dbname: str | None, log: Pat
     return Run(rps, p50, p99, requests, bad, cpu * per, db * per, max(0.0, foreign.cores - db / foreign.seconds))
 
 
-def small_folder() -> Path:
-    folder = CACHE / "small"
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, size in (("readme.txt", 2_000), ("sample.wav", 300_000)):
-        path = folder / name
-        if not path.exists() or path.stat().st_size != size:
-            path.write_bytes((name.encode() * (size // len(name) + 1))[:size])
-    return folder
-
-
 def bench_database(kind: str, args: argparse.Namespace, work: Path) -> tuple[list[Endpoint], str]:
     dbname = None
     if kind == "sqlite":
@@ -176,30 +149,49 @@ def bench_database(kind: str, args: argparse.Namespace, work: Path) -> tuple[lis
     setup = setup_hub(work, db_url, small_folder(), work / "logs" / "setup.log")
     script = work / "mint.lua"
     script.write_text(MINT_LUA % setup.api_key)
+    genurl = work / "genurl.lua"
+    genurl.write_text(GENURL_LUA % setup.api_key)
     servers: list[Server] = []
     endpoints: list[Endpoint] = []
     try:
-        port = free_port()
-        spec = ServerSpec.parse(args.reference)
-        hello = Server("hello", spec.command("hello", port), spec.env(python_env()), port, work / "logs" / "hello.log").start()
-        servers.append(hello)
-        endpoints.append(Endpoint("hello", f"bare Litestar hello ({spec.label()})", hello, "/"))
+        references: dict[str, Endpoint] = {}
+
+        def reference(workers: str) -> Endpoint:
+            """The bare app, served as ``--reference`` says, with ``workers`` processes."""
+            if workers not in references:
+                spec = ServerSpec.parse(args.reference)
+                if workers != "1":
+                    spec.opts["workers"] = workers
+                port = free_port()
+                hello = Server(f"hello-{workers}", spec.command("hello", port), spec.env(python_env()), port,
+                               work / "logs" / f"hello-{workers}.log").start()
+                servers.append(hello)
+                references[workers] = Endpoint("hello", f"bare Litestar hello ({spec.label()})", hello, "/")
+                endpoints.append(references[workers])
+            return references[workers]
+
         for hub_spec in split_specs(args.hub):
             app, _, how = hub_spec.strip().partition("@")
             if app != "hub":
                 raise SystemExit(f"--hub takes hub or hub@SERVER[:opts], not {hub_spec!r}")
             sspec = ServerSpec.parse(how or "cli")
+            ref = reference(sspec.opts.get("workers", "1"))
             port = free_port()
             env = sspec.env(hub_env(setup.data_dir, db_url, port))
             log = work / "logs" / f"{hub_spec.replace('/', '_')}.log"
             hub = Server(hub_spec, sspec.command("hub", port), env, port, log, health="/healthz").start()
             servers.append(hub)
-            tag = "" if sspec.kind == "cli" and not sspec.opts else f" [{sspec.label()}]"
+            tag = "" if sspec.kind == "cli" and not sspec.opts else f" [{sspec.label()}{','.join(f' {k}={v}' for k, v in sspec.opts.items() if sspec.kind == 'cli')}]"
             endpoints += [
-                Endpoint("healthz", f"hub GET /healthz{tag}", hub, "/healthz"),
-                Endpoint("redeem", f"hub redeem GET /download?token={tag}", hub, f"/download?token={setup.token}"),
+                Endpoint("healthz", f"hub GET /healthz{tag}", hub, "/healthz", reference=ref),
+                Endpoint("redeem", f"hub redeem GET /download?token={tag}", hub, f"/download?token={setup.token}",
+                         reference=ref),
+                Endpoint("redeem-json", f"hub redeem JSON (Accept: application/json){tag}", hub,
+                         f"/download?token={setup.token}", headers=("Accept: application/json",), reference=ref),
                 Endpoint("mint", f"hub mint POST /api/products/…/tokens{tag}", hub, "/api/products/bench/tokens",
-                         script),
+                         script, reference=ref),
+                Endpoint("genurl", f"hub mint POST /api/generate-download-url{tag}", hub,
+                         "/api/generate-download-url", genurl, reference=ref),
             ]
         ours = tuple(s.pid for s in servers)
         for rep in range(args.reps):
@@ -219,13 +211,14 @@ def bench_database(kind: str, args: argparse.Namespace, work: Path) -> tuple[lis
     return endpoints, db_url.split("://")[0]
 
 
-def report(kind: str, endpoints: list[Endpoint], args: argparse.Namespace) -> None:
-    hello = next(e for e in endpoints if e.name == "hello")
+def report(kind: str, endpoints: list[Endpoint], args: argparse.Namespace) -> bool:
+    """The table and one MET/MISSED line per target; True when every target is met."""
     print()
     print(f"Requests on {kind}: wrk -t{args.threads} -c{args.connections} -d{args.duration}s, "
           f"median of {args.reps} runs taken in turns")
     rows = []
     for ep in endpoints:
+        ref = ep.reference or ep
         rows.append([
             ep.label,
             f"{ep.median('rps'):,.0f}",
@@ -235,20 +228,27 @@ def report(kind: str, endpoints: list[Endpoint], args: argparse.Namespace) -> No
             f"{ep.median('server_us'):,.0f}",
             f"{ep.median('db_us'):,.0f}" if kind != "sqlite" else "-",
             str(sum(r.bad for r in ep.runs)),
-            f"{ep.median('rps') / hello.median('rps'):.2f}x",
-            f"{ep.median('server_us') / hello.median('server_us'):.1f}x",
+            f"{ep.median('rps') / ref.median('rps'):.2f}x",
+            f"{ep.median('server_us') / ref.median('server_us'):.1f}x",
             f"{max(r.foreign for r in ep.runs):.2f}",
         ])
     print(table(["endpoint", "req/s", "range", "p50 ms", "p99 ms", "srv CPU us/req", "db CPU us/req", "errors",
                  "req/s vs hello", "CPU/req vs hello", "other procs"], rows))
+    all_met = True
     for ep in endpoints:
-        if ep.name == "redeem":
-            ratio = ep.median("rps") / hello.median("rps")
-            print(f"  {'MET ' if ratio >= 0.5 else 'MISS'}  {ep.label}: {ratio:.2f}x bare Litestar req/s "
-                  "(target >= 0.5x)")
+        if ep.name not in TARGETS or ep.reference is None:
+            continue
+        least, p99_limit = TARGETS[ep.name]
+        ratio = ep.median("rps") / ep.reference.median("rps")
+        p99 = ep.median("p99_ms")
+        met = ratio >= least and (p99_limit is None or p99 <= p99_limit) and not any(r.bad for r in ep.runs)
+        all_met &= met
+        limit = f", p99 {p99:.1f} ms (target <= {p99_limit:.0f} ms)" if p99_limit else ""
+        print(f"  {verdict(met)}  {kind}: {ep.label}: {ratio:.2f}x bare Litestar req/s (target >= {least}x){limit}")
     if any(r.foreign > 0.2 for ep in endpoints for r in ep.runs):
         print("  NOTE: other processes used CPU during some runs ('other procs', cores): req/s is then understated;"
               " CPU per request is less affected.")
+    return all_met
 
 
 def main() -> int:
@@ -257,8 +257,9 @@ def main() -> int:
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres",
                         help="a server and a user that may create databases")
     parser.add_argument("--postgres-db", default="hub_bench_requests")
-    parser.add_argument("--hub", default="hub", help="hub servers, comma-separated: hub (continuata-hub serve), "
-                        "hub@uvicorn:http=httptools,loop=uvloop,access_log=0, hub@granian, ...")
+    parser.add_argument("--hub", default="hub,hub@cli:workers=2",
+                        help="hub servers, comma-separated: hub (continuata-hub serve), hub@cli:workers=2 (serve "
+                        "--workers 2), hub@uvicorn:http=h11,loop=asyncio, hub@granian, ...")
     parser.add_argument("--reference", default="uvicorn",
                         help="how to serve the bare hello app (bench/servers/serve.py options; default the serve settings)")
     parser.add_argument("--threads", type=int, default=2)
@@ -291,9 +292,8 @@ def main() -> int:
                 print(f"Kept {work}")
             else:
                 shutil.rmtree(work, ignore_errors=True)
-    for kind, endpoints in reports:
-        report(kind, endpoints, args)
-    return 1 if any(r.bad for _, eps in reports for ep in eps for r in ep.runs) else 0
+    met = [report(kind, endpoints, args) for kind, endpoints in reports]
+    return 0 if all(met) else 1
 
 
 if __name__ == "__main__":

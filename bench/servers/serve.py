@@ -6,7 +6,8 @@ With ``--server uvicorn`` (the default) the options default to exactly what
 ``continuata-hub serve`` passes to ``uvicorn.run`` (log level info, so the
 access log is on; proxy headers; no Server header; ``http``/``loop`` "auto",
 which means httptools/uvloop only when installed). Override with
-``--http=h11|httptools``, ``--loop=asyncio|uvloop``, ``--access-log=0``.
+``--http=h11|httptools``, ``--loop=asyncio|uvloop``, ``--access-log=0``,
+``--workers=N`` (N processes on one port, as ``continuata-hub serve --workers N``).
 
 With ``--server granian`` this execs ``granian --interface asgi --factory``
 on ``apps:<app>_app`` with one worker; any ``--opt=value`` is handed to
@@ -71,6 +72,7 @@ def main() -> None:
     from apps import APPS
 
     access_log = opts.pop("access_log", "1") in {"1", "true", "yes"}
+    workers = int(opts.pop("workers", "1"))
     kwargs = dict(
         host=args.host,
         port=args.port,
@@ -83,7 +85,10 @@ def main() -> None:
     )
     if opts:
         sys.exit(f"unknown uvicorn options: {sorted(opts)}")
-    uvicorn.run(APPS[args.app](), **kwargs)
+    if workers > 1:  # uvicorn's supervisor: each process imports the factory (as `serve --workers N`)
+        uvicorn.run(f"apps:{args.app}_app", factory=True, workers=workers, **kwargs)
+    else:
+        uvicorn.run(APPS[args.app](), **kwargs)
 
 
 if __name__ == "__main__":

@@ -35,18 +35,17 @@ def session_key(token_id: str, *, cookie: str | None, ip: str, user_agent: str) 
     return hashlib.sha256(f"{token_id}\n{identity}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
+_OPEN_SESSION = (
+    f"SELECT id FROM {DownloadSession._meta.tablename} "
+    "WHERE token = {} AND session_key = {} AND started_at > {} LIMIT 1"
+)
+
+
 async def open_session(hub: Hub, token_id: str, key: str) -> dict | None:
-    """The client's current session for this token, if it has one."""
+    """The client's current session for this token, if it has one (raw SQL:
+    the download page runs it on every visit)."""
     since = utcnow() - timedelta(hours=hub.settings.download_session_hours)
-    return (
-        await DownloadSession.select(DownloadSession.id)
-        .where(
-            DownloadSession.token == token_id,
-            DownloadSession.session_key == key,
-            DownloadSession.started_at > since,
-        )
-        .first()
-    )
+    return await hub.db.fetch_one(_OPEN_SESSION, token_id, key, since)
 
 
 async def _spend_one(token_id: str) -> bool:

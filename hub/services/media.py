@@ -244,22 +244,25 @@ def media_path(directory: str, filename: str) -> str:
     return "/".join(p for p in ("media", inner, filename) if p)
 
 
+def deliverable_media_file(row: dict) -> dict:
+    """A media file row (``id``, ``directory``, ``filename``, ``size``,
+    ``sha256``, ``storage_key``) shaped like a version's file row (same keys,
+    ``status`` ready)."""
+    return {
+        "id": row["id"],
+        "version": None,
+        "path": media_path(row["directory"], row["filename"]),
+        "size": row["size"],
+        "sha256": row["sha256"],
+        "storage_key": row["storage_key"],
+        "status": "ready",
+        "upload_id": None,
+        "storage_upload_id": None,
+    }
+
+
 async def deliverable_media_files(org: str, product_pk: str) -> list[dict]:
-    """The product's media files shaped like a version's file rows (same
-    keys, ``status`` ready), sorted by path, for a download grant."""
+    """The product's media files shaped like a version's file rows, sorted
+    by path, for a download grant."""
     rows = await MediaFile.select().where(MediaFile.org == org, MediaFile.product == product_pk)
-    files = [
-        {
-            "id": row["id"],
-            "version": None,
-            "path": media_path(row["directory"], row["filename"]),
-            "size": row["size"],
-            "sha256": row["sha256"],
-            "storage_key": row["storage_key"],
-            "status": "ready",
-            "upload_id": None,
-            "storage_upload_id": None,
-        }
-        for row in rows
-    ]
-    return sorted(files, key=lambda f: f["path"])
+    return sorted(map(deliverable_media_file, rows), key=lambda f: f["path"])
