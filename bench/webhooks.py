@@ -611,7 +611,8 @@ def main() -> int:
                         help="events in the reference's pool (reused in turn: the reference keeps no state)")
     parser.add_argument("--min-bursts", type=int, default=5)
     parser.add_argument("--max-bursts", type=int, default=60)
-    parser.add_argument("--drain-timeout", type=float, default=120)
+    parser.add_argument("--drain-timeout", type=float, default=600,
+                        help="how long the worker may take to process every stored event and send every email after a phase")
     parser.add_argument("--wait-quiet", type=float, default=15.0,
                         help="before each phase, wait up to this many seconds for other processes to go quiet")
     parser.add_argument("--py-spy", metavar="PREFIX",

@@ -105,6 +105,8 @@ class Purchase(TypedDict):
     """Why some item could not be delivered, or None."""
     metadata: dict[str, Any]
     createdAt: str
+    refundedAt: str | None
+    """When it was refunded or charged back; None while it is not."""
     tokens: list[PurchaseToken]
 
 

@@ -11,14 +11,18 @@
   an upload part, which the handler streams itself (no ``data`` argument for
   Litestar to see).
 - :func:`openapi_config`: the app's OpenAPI settings, with Swagger UI and
-  ReDoc served from the hub's own files (``/schema/assets``), not a CDN.
+  ReDoc served from the hub's own files (``/schema/assets``), not a CDN;
+  ReDoc's run-time styles get the page's style nonce
+  (:data:`hub.web.security_headers.STYLE_NONCE_SLOT`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from litestar import Request
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import JsonRenderPlugin, RedocRenderPlugin, SwaggerRenderPlugin, YamlRenderPlugin
@@ -103,9 +107,10 @@ class NoncedRedocRenderPlugin(RedocRenderPlugin):
     """ReDoc, handing its run-time styles the page's style nonce (see
     :data:`hub.web.security_headers.STYLE_NONCE_SLOT`)."""
 
-    def render(self, request, openapi_schema):  # type: ignore[no-untyped-def]
+    def render(self, request: Request, openapi_schema: dict[str, Any]) -> bytes:
         page = super().render(request, openapi_schema)
-        return page.replace(b",undefined,document.getElementById", b",{nonce:'" + STYLE_NONCE_SLOT + b"'},document.getElementById", 1)
+        options = b"{nonce:'" + STYLE_NONCE_SLOT + b"'}"  # Redoc.init(spec, options, element)
+        return page.replace(b",undefined,document.getElementById", b"," + options + b",document.getElementById", 1)
 
 
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "web" / "static" / "openapi"

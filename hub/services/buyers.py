@@ -21,13 +21,14 @@ from datetime import timedelta
 
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
+from hub.email_address import check_email
 from hub.emails import render_email
 from hub.errors import NotFound, TooManyRequests
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, SESSION_PREFIX, SIGN_IN_PREFIX, hash_secret, new_id, new_secret
 from hub.services import rate_limits
 from hub.services.outbox import queue_email
 from hub.services.events import emit
-from hub.services.tokens import check_email, token_records
+from hub.services.tokens import token_records
 from hub.tables import BuyerSession, BuyerSignIn, DownloadToken, Organization, Purchase, TokenLink
 
 PER_EMAIL_PER_HOUR = 5

@@ -27,7 +27,7 @@ from hub.api import shapes
 from hub.clock import iso, utcnow
 from hub.context import Hub
 from hub.db import Database
-from hub.services.tokens import check_email
+from hub.email_address import check_email
 from hub.tables import BuyerSession, BuyerSignIn, DownloadSession, DownloadToken, OutboxMessage, Purchase, TokenLink
 
 log = logging.getLogger("hub.privacy")
@@ -102,11 +102,11 @@ async def run_retention(hub: Hub, stop: asyncio.Event) -> None:
 def _purchase(row: dict) -> dict:
     """A purchase as the main API shows it (one shape: :func:`hub.api.shapes.purchase`),
     without its tokens (the export lists them apart, with their downloads),
-    and with ``reference``, the name under which the export has always shown
-    the provider's reference."""
+    with ``reference``, the name under which the export has always shown the
+    provider's reference, and ``refundedAt``."""
     shaped = shapes.purchase(row)
     del shaped["tokens"]
-    return {**shaped, "reference": shaped["providerRef"]}
+    return {**shaped, "reference": shaped["providerRef"], "refundedAt": iso(row["refunded_at"])}
 
 
 def _token(row: dict, sessions: list[dict]) -> dict:

@@ -9,12 +9,13 @@ from typing import Any
 
 from hub.clock import utcnow
 from hub.context import Hub
+from hub.email_address import check_email
 from hub.errors import HubError, Invalid, NotFound
 from hub.services.products import find_product
 from hub.services.purchases import parse_items
 from hub.services.support import resend_delivery
 from hub.services.events import emit
-from hub.services.tokens import check_email, deliverable_version, mint_for_version, token_records
+from hub.services.tokens import deliverable_version, mint_for_version, token_records
 from hub.services.inbox import FAILED
 from hub.tables import DownloadToken, InboxEvent, OutboxMessage, Purchase
 

@@ -20,6 +20,7 @@ from hub.api import shapes
 from hub.clock import iso, utcnow
 from hub.context import Hub
 from hub.db import UNIQUE_VIOLATIONS
+from hub.email_address import check_email
 from hub.emails import render_email
 from hub.errors import HubError, Invalid
 from hub.inputs import check_text
@@ -30,7 +31,7 @@ from hub.services.outbox import queue_email
 from hub.services.products import find_product
 from hub.services.provider_refs import ORDER, ProviderRef, record_references
 from hub.services.reversals import PAID, REVOKING, payment_status
-from hub.services.tokens import check_email, deliverable_version, mint_for_version, token_records
+from hub.services.tokens import deliverable_version, mint_for_version, token_records
 from hub.tables import DownloadToken, Organization, Purchase
 
 ATTEMPTS = 3

@@ -5,11 +5,11 @@ email (a mailer or not, a test message, template previews)."""
 from __future__ import annotations
 
 from hub.context import Hub
+from hub.email_address import check_email
 from hub.email_samples import SAMPLES, preview
 from hub.errors import Invalid, NotFound
 from hub.plugins import PaymentProviderStatus, RenderedEmail, await_me_maybe
 from hub.services.outbox import queue_email
-from hub.services.tokens import check_email
 from hub.tables import InboxEvent
 
 

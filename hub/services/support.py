@@ -11,19 +11,20 @@ with the token.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from typing import Any
 
-from hub.clock import UTC, as_aware, iso, utcnow
+from hub.clock import as_aware, iso, utcnow
 from hub.context import Hub
+from hub.email_address import check_email
 from hub.emails import render_email
 from hub.errors import Invalid, NotFound
 from hub.records import email_purchase
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, hash_secret, new_id, new_secret
 from hub.services.outbox import queue_email
-from hub.services.reports import parse_day
 from hub.services.events import emit
-from hub.services.tokens import check_email, token_records
+from hub.services.reports import parse_day, within_days
+from hub.services.tokens import token_records
 from hub.tables import DownloadSession, DownloadToken, Organization, OutboxMessage, Purchase, TokenLink
 
 PAGE_SIZE = 50
@@ -53,11 +54,7 @@ async def search_purchases(
         conditions.append(Purchase.provider == provider[:40])
     if status:
         conditions.append(Purchase.status == status[:20])
-    start, end = parse_day(since, "since"), parse_day(until, "until")
-    if start:
-        conditions.append(Purchase.created_at >= datetime.combine(start, time.min, UTC))
-    if end:
-        conditions.append(Purchase.created_at < datetime.combine(end + timedelta(days=1), time.min, UTC))
+    conditions += within_days(Purchase.created_at, parse_day(since, "since"), parse_day(until, "until"))
     rows = (
         await Purchase.select()
         .where(*conditions)

@@ -123,10 +123,15 @@ class DownloadController(Controller):
         try:
             async with hub.db.read():  # the page's reads on one SQLite connection
                 grant = await resolve_token(hub, token)
-                session = await download_service.open_session(hub, grant.token["id"], _session_key(request, grant))
+                # Only a used-up token asks whether this client has a session
+                # (it still serves the session that used it up): one query
+                # less on every other visit.
+                has_session = grant.downloads_left == 0 and (
+                    await download_service.open_session(hub, grant.token["id"], _session_key(request, grant))
+                ) is not None
         except PurchaseOnHold as hold:
             return on_hold_answer(hub, request, hold)
-        download_service.refuse_if_used_up(grant, has_session=session is not None)
+        download_service.refuse_if_used_up(grant, has_session=has_session)
         files = [{**f, "url": file_url(hub, token, f), "name": f["path"]} for f in grant.files]
         if wants_json(request):
             response = Response(

@@ -23,9 +23,8 @@ from hub.email_samples import SAMPLE_CONTEXTS, preview
 from hub.emails import render_email
 from continuata_plugins.email.smtp import SmtpMailer, mailer_from_settings, parse_smtp_url
 from tests.conftest import PUBLIC_URL, ok
+from tests.support.hubs import SHOP_FROM, app, settings, smtp  # noqa: F401  (fixtures)
 from tests.test_tokens_api import ready_product
-
-SHOP_FROM = "Audio Company <shop@audio.example>"
 BUYER = "buyer@example.com"
 
 
@@ -316,26 +315,6 @@ async def test_smtp_server_helper_restarts_on_the_same_port():
 
 
 # --- end to end: a purchase, an email over SMTP, a download -------------------------
-
-
-@pytest.fixture
-def smtp():
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
-def settings(database_url, tmp_path, smtp):
-    return settings_for_tests(
-        tmp_path / "data",
-        database_url=database_url,
-        extra={"HUB_SMTP_URL": smtp.url, "HUB_MAIL_FROM": SHOP_FROM},
-    )
-
-
-@pytest.fixture
-async def app(settings):
-    return make_app(settings, entry_points="email")
 
 
 async def test_a_purchase_emails_working_download_links_over_smtp(client, org, app, smtp):

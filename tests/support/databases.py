@@ -180,9 +180,12 @@ def migrated_template(admin_url: str, migrate: Callable[[str], None]) -> str:
 
 
 def worker_database_name(admin_url: str) -> str:
-    """This pytest process's own database: one per xdist worker."""
+    """This pytest process's own database: one per xdist worker and per run
+    (two runs at once on one ``HUB_TEST_POSTGRES_URL`` must not drop each
+    other's databases)."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")[:8] or f"p{os.getpid()}"
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    return f"{database_of(admin_url)}_{worker}"
+    return f"{database_of(admin_url)}_{run}_{worker}"
 
 
 @contextlib.asynccontextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -31,6 +32,24 @@ class HubServer:
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")
+
+
+def pairing_settings(request, database: str, storage: str, **settings: str) -> dict[str, str]:
+    """``settings`` and the ``HUB_*`` settings of one database (``sqlite`` or
+    ``postgres``: a fresh database) and storage (``local`` or ``s3``: a new
+    bucket on the tests' moto server) pairing; ``request`` is the fixture's."""
+    settings = dict(settings)
+    if database == "postgres":
+        settings["HUB_DATABASE_URL"] = request.getfixturevalue("fresh_postgres")
+    if storage == "s3":
+        settings.update(
+            HUB_STORAGE="s3",
+            HUB_S3_BUCKET=f"test-{secrets.token_hex(6)}",
+            HUB_S3_ENDPOINT_URL=request.getfixturevalue("s3_endpoint"),
+            HUB_S3_ACCESS_KEY_ID="testing",
+            HUB_S3_SECRET_ACCESS_KEY="testing",
+        )
+    return settings
 
 
 def free_port() -> int:

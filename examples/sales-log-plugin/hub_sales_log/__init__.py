@@ -27,7 +27,7 @@ LOG_SETTING = "HUB_SALES_LOG_FILE"
 
 @hookimpl
 def hub_settings():
-    return [Setting(LOG_SETTING, "a JSON-lines copy of each sale, for a spreadsheet", default="sales.jsonl")]
+    return [Setting(LOG_SETTING, "the JSON-lines file each sale is appended to", default="sales.jsonl")]
 
 
 @hookimpl

@@ -275,14 +275,11 @@ async def update_release(hub: Hub, org: str, product_id: str, changes: ReleaseCh
 
 async def delete_release(hub: Hub, org: str, product_id: str) -> None:
     """Delete a product that is not active, with its files and cover."""
-    product = await find_product(org, product_id)
     try:
-        keys = await delete_product(org, product_id)
+        await delete_product(hub, org, product_id)
     except Conflict as exc:
         # The core's rule, in the release's words.
         raise Conflict(f"Product {product_id} is active and cannot be deleted; archive it first") from exc
-    for key in [*keys, *([product["cover_key"]] if product["cover_key"] else [])]:
-        await hub.blobs.delete(key)
 
 
 @dataclass
