@@ -41,7 +41,8 @@ from hub.db import Database
 from hub.logs import guard_server_logs
 from hub.metrics import count_requests
 from hub.pages import template_environment
-from hub.plugins import first_result, load_plugins, notify
+from hub.plugin_tables import piccolo_apps
+from hub.plugins import apply_plugin_settings, check_mailer_choice, choose_mailer, load_plugins, notify
 from hub.requests import HubRequest, refuse_impossible_ids
 from hub.sealing import Sealer, secret_key
 from hub.services.privacy import run_retention
@@ -65,6 +66,8 @@ async def index() -> dict:
 def build_hub(settings: Settings, plugins: pluggy.PluginManager | None = None) -> Hub:
     """The hub context for ``settings``; resources are opened by the lifespan."""
     plugins = plugins or load_plugins(settings.plugins)
+    settings = apply_plugin_settings(plugins, settings)
+    check_mailer_choice(plugins, settings.mailer)
     template_dirs = [Path(d) for dirs in plugins.hook.hub_template_dirs() for d in (dirs or [])]
     s3 = None
     if settings.storage == "s3":
@@ -96,11 +99,15 @@ async def opened(hub: Hub) -> AsyncIterator[Hub]:
     and ``continuata-hub worker`` both run inside it."""
     await wait_for_database(hub.settings.database_url, hub.settings.database_wait_seconds, log.warning)
     async with hub.db:
-        await hub.db.migrate()
+        await hub.db.migrate(piccolo_apps(hub.plugins))
         await check_secret_key(hub.db, secret_key(hub.settings))
         await hub.blobs.start()
         try:
-            hub.mailer = await first_result(hub.plugins, "hub_mailer", hub=hub)
+            mailer_plugin, hub.mailer = await choose_mailer(hub.plugins, hub, hub.settings.mailer)
+            if hub.mailer is None:
+                log.warning("No mailer: emails wait in the outbox until one is configured (HUB_MAILER, HUB_SMTP_URL)")
+            else:
+                log.info("Mailer: %s, from plugin %r", hub.mailer, mailer_plugin)
             await notify(hub.plugins, "hub_startup", hub=hub)
             try:
                 yield hub

@@ -33,29 +33,31 @@ def _checked_settings():
     """The settings and the plugins ``HUB_PLUGINS`` selects; a ``HUB_*``
     variable that neither the core nor a loaded plugin reads is refused
     (a misspelt ``HUB_DATABSE_URL`` would otherwise silently mean SQLite)."""
-    from hub.plugins import load_plugins
+    from hub.plugins import declared_settings, load_plugins
     from hub.startup import unknown_settings
 
     settings = _settings()
     plugins = load_plugins(settings.plugins)
-    declared = {setting.name for group in plugins.hook.hub_settings() for setting in (group or [])}
+    declared = {setting.name for _, setting in declared_settings(plugins)}
     problems = unknown_settings(settings.extra, Settings.variable_names() | declared)
     if problems:
         raise StartupError("; ".join(problems))
     return settings, plugins
 
 
-async def _with_database(settings: Settings, work, check_key: bool = True):
-    """Run ``work(db)`` on the database once it is open, migrated and (with
-    ``check_key``) known to belong to this ``HUB_SECRET_KEY``."""
+async def _with_database(settings: Settings, work, check_key: bool = True, plugins=None):
+    """Run ``work(db)`` on the database once it is open, migrated (with the
+    tables of ``plugins``, when given) and (with ``check_key``) known to
+    belong to this ``HUB_SECRET_KEY``."""
     from hub.db import Database
+    from hub.plugin_tables import piccolo_apps
     from hub.sealing import secret_key
     from hub.startup import check_secret_key, wait_for_database
 
     db = Database(settings.database_url)
     await wait_for_database(settings.database_url, settings.database_wait_seconds, _say)
     async with db:
-        await db.migrate()
+        await db.migrate(piccolo_apps(plugins) if plugins is not None else ())
         if check_key:
             await check_secret_key(db, secret_key(settings))
         return await work(db)
@@ -204,9 +206,9 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    settings, _ = _checked_settings()
+    settings, plugins = _checked_settings()
     # Migrating needs no secret key, so an operator may run it from anywhere.
-    asyncio.run(_with_database(settings, _nothing, check_key=False))
+    asyncio.run(_with_database(settings, _nothing, check_key=False, plugins=plugins))
     print(f"Database migrated: {where(settings.database_url)}")
     return 0
 
@@ -251,7 +253,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     check_listen_address(host, port)
     # Wait for, migrate and check the database here, where a problem can be
     # said in one line; inside the server's lifespan it would be a traceback.
-    asyncio.run(_with_database(settings, _nothing))
+    asyncio.run(_with_database(settings, _nothing, plugins=plugins))
     protocol, loop = server_protocol()
     # Several processes share one listening socket (uvicorn's supervisor
     # binds it, starts the processes and replaces one that dies). Each runs
@@ -357,6 +359,7 @@ def cmd_buyers(args: argparse.Namespace) -> int:
 def cmd_webhooks(args: argparse.Namespace) -> int:
     """``webhooks list|create|delete|rotate-secret``: the organization's endpoints."""
     from hub.app import build_hub
+    from hub.plugin_tables import piccolo_apps
     from hub.services import webhook_endpoints as endpoints
 
     settings = _settings()
@@ -364,7 +367,7 @@ def cmd_webhooks(args: argparse.Namespace) -> int:
 
     async def work() -> None:
         async with hub.db:
-            await hub.db.migrate()
+            await hub.db.migrate(piccolo_apps(hub.plugins))
             if args.webhooks_command == "list":
                 rows, _ = await endpoints.list_endpoints(args.org, limit=1000, offset=0)
                 if not rows:
@@ -398,7 +401,7 @@ def cmd_webhooks(args: argparse.Namespace) -> int:
 
 def cmd_plugins(args: argparse.Namespace) -> int:
     """List the loaded plugins, their versions and hooks, and their settings."""
-    from hub.plugins import PluginLoadError, describe, load_plugins
+    from hub.plugins import PluginLoadError, declared_settings, describe, load_plugins
 
     settings = _settings()
     try:
@@ -412,34 +415,50 @@ def cmd_plugins(args: argparse.Namespace) -> int:
     for plugin in loaded:
         print(f"{plugin.name} {plugin.version}")
         print(f"  hooks: {', '.join(plugin.hooks) or '-'}")
-    declared = [s for group in manager.hook.hub_settings() for s in (group or [])]
+    declared = declared_settings(manager)
     if declared:
         print("settings:")
-        for setting in declared:
+        for plugin, setting in declared:
             value = settings.extra.get(setting.name)
-            state = "set" if value else ("MISSING" if setting.required else "unset")
+            state = "set" if value else ("MISSING" if setting.required and setting.default is None else "unset")
             shown = "" if setting.secret or not value else f" = {value}"
-            print(f"  {setting.name} [{state}]{shown}: {setting.description}")
+            default = "" if setting.default is None or setting.secret else f" (default: {setting.default})"
+            print(f"  {setting.name} [{state}]{shown}: {setting.description}{default}")
+    print(f"mailer: {_mailer_choice(settings, manager)}")
     return 0
 
 
+def _mailer_choice(settings: Settings, manager) -> str:
+    """Which plugin will deliver email, as the start-up will decide it.
+
+    The plugins are asked with a stand-in hub that holds only the settings
+    (what a mailer is built from): listing plugins opens no database and
+    writes no file."""
+    from types import SimpleNamespace
+
+    from hub.plugins import PluginLoadError, apply_plugin_settings, choose_mailer
+
+    try:
+        stand_in = SimpleNamespace(settings=apply_plugin_settings(manager, settings), plugin_state={})
+        name, mailer = asyncio.run(choose_mailer(manager, stand_in, settings.mailer))
+    except (PluginLoadError, SettingsError) as problem:
+        return f"none: {problem}"
+    return f"{name} ({mailer!r})" if mailer is not None else "none (emails wait in the outbox)"
+
+
 def cmd_email_preview(args: argparse.Namespace) -> int:
-    """Render an email template with sample data, as the plugins would."""
+    """Render an email with sample data, exactly as the hub would render it."""
     from hub.app import build_hub
-    from hub.email_samples import SAMPLES
+    from hub.email_samples import SAMPLES, preview
 
     settings = _settings()
     if args.template not in SAMPLES:
         print(f"continuata-hub: no sample for {args.template!r}; templates: {', '.join(SAMPLES)}", file=sys.stderr)
         return 2
-    from hub.plugins import first_result
-
-    hub = build_hub(settings)
-    rendered = asyncio.run(
-        first_result(hub.plugins, "render_email", hub=hub, template=args.template, context=SAMPLES[args.template](settings))
-    )
-    if rendered is None:
-        print("continuata-hub: no plugin renders email (is the email plugin loaded?)", file=sys.stderr)
+    try:
+        rendered = asyncio.run(preview(build_hub(settings), args.template))
+    except ValueError as problem:
+        print(f"continuata-hub: {problem}", file=sys.stderr)
         return 1
     print(f"Subject: {rendered.subject}\n")
     print(rendered.text)

@@ -42,12 +42,6 @@ class Hub:
     opened at start-up, say), under the plugin's name. Per process, never
     shared: it holds resources, not data other processes need."""
 
-    @property
-    def engine(self):
-        """The database's piccolo engine: kept for code written before
-        ``hub.db``; use ``hub.db`` (its transactions, ``is_sqlite``)."""
-        return self.db.engine
-
     def download_url(self, token: str) -> str:
         """The buyer-facing link for a token secret."""
         return f"{self.settings.public_url}/download?token={token}"

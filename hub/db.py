@@ -19,9 +19,9 @@ from __future__ import annotations
 import contextlib
 import io
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -35,6 +35,9 @@ from hub.engines import (  # noqa: F401  (DatabaseUrlError, QuietPostgresEngine:
     engine_from_url,
     migrating_on,
 )
+
+if TYPE_CHECKING:
+    from piccolo.conf.apps import AppConfig
 
 
 class ImmutableRows:
@@ -137,10 +140,13 @@ class Database:
     async def __aexit__(self, *exc_info) -> None:
         await self.close()
 
-    async def migrate(self) -> None:
-        """Apply every pending piccolo migration of the hub, under the
+    async def migrate(self, apps: Sequence[AppConfig] = ()) -> None:
+        """Apply every pending piccolo migration of the hub, then those of
+        the plugins' own ``apps`` (see :mod:`hub.plugin_tables`), under the
         migration lock (see :func:`migration_lock`)."""
         from piccolo.apps.migrations.commands.forwards import run_forwards
+
+        from hub.plugin_tables import migrate_apps
 
         self.bind()
         # piccolo reports progress on stdout; the CLI's last line must stay
@@ -151,6 +157,8 @@ class Database:
             async with migrating_on(self.engine):
                 with contextlib.redirect_stdout(report):
                     result = await run_forwards(app_name="hub")
+                    if result.success and apps:
+                        result = await migrate_apps(self, apps)
         if not result.success:
             raise RuntimeError(f"Database migration failed: {result.message}\n{report.getvalue()}")
 
@@ -275,9 +283,15 @@ async def migration_lock(engine: Engine):
             fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
 
 
-async def migrate(db: Database | Engine) -> None:
-    """:meth:`Database.migrate` (also given a bare engine, whose tables it binds)."""
-    await _database(db).migrate()
+async def migrate(db: Database | Engine, apps: Sequence[AppConfig] = ()) -> None:
+    """:meth:`Database.migrate`; given a bare engine, the database is opened
+    for the migration and closed after it (its SQLite connections too, so
+    the file is complete on its own: WAL checkpointed, ready to be copied)."""
+    if isinstance(db, Database):
+        await db.migrate(apps)
+        return
+    async with Database(engine=db) as database:
+        await database.migrate(apps)
 
 
 async def _no_reset(connection) -> None:

@@ -1,44 +1,123 @@
-"""Sample contexts for ``continuata-hub email preview``, shaped exactly as
-the core builds them (see the ``render_email`` hook)."""
+"""Sample data for previewing the hub's emails: ``continuata-hub email
+preview <template>`` and the console's Settings → Email.
+
+The samples have exactly the shape the core gives ``render_email`` (see the
+hook's docstring; built by :func:`hub.services.purchases.queue_delivery_email`,
+:func:`hub.services.buyers.request_sign_in`,
+:func:`hub.services.webhook_delivery` and :func:`hub.services.invitations.invite`),
+so a shop can check an override in ``HUB_TEMPLATES_DIR/email/`` before a
+buyer sees it. One fixed moment, so a preview (and a test) is the same every time.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from hub.clock import utcnow
+from hub.clock import iso
+from hub.context import Hub
+from hub.emails import render_email
+from hub.plugins import RenderedEmail
+from hub.records import ConsoleInviteContext, DeliveryContext, SignInContext, WebhookDisabledContext
 from hub.settings import Settings
 
+SAMPLE_MOMENT = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 
-def delivery(settings: Settings) -> dict:
-    expires = utcnow() + timedelta(days=settings.token_ttl_days)
+
+def delivery(settings: Settings) -> DeliveryContext:
+    public_url = settings.public_url
+    expires = iso(SAMPLE_MOMENT + timedelta(days=settings.token_ttl_days))
     return {
-        "purchase": {"id": "purchase_sample", "customer_email": "buyer@example.com", "customer_name": "Ada Lovelace",
-                     "amount": 2900, "currency": "eur", "provider": "stripe", "provider_ref": "cs_test_sample"},
-        "shop": "Audio Company",
-        "my_url": f"{settings.public_url}/my",
+        "purchase": {
+            "id": "purchase_sample",
+            "provider": "stripe",
+            "provider_ref": "cs_test_a1B2c3D4",
+            "customer_email": "ada@example.com",
+            "customer_name": "Ada",
+            "amount": 4900,
+            "currency": "eur",
+        },
+        "shop": "Sample Audio Co.",
+        "my_url": f"{public_url}/my",
         "items": [
-            {"product": "Epic Drum Kit Vol. 1", "version": "1.0.0", "url": f"{settings.public_url}/download?token=ct_download_sample1",
-             "expires_at": expires, "max_downloads": 3},
-            {"product": "Lush Pads", "version": "2.1.0", "url": f"{settings.public_url}/download?token=ct_download_sample2",
-             "expires_at": expires, "max_downloads": None},
+            {
+                "product": "Epic Drum Kit Vol. 1",
+                "version": "1.2.0",
+                "url": f"{public_url}/download?token=ct_download_SAMPLE1",
+                "expires_at": expires,
+                "max_downloads": 5,
+            },
+            {
+                "product": "Analog Pads & Textures",
+                "version": "2.0.0",
+                "url": f"{public_url}/download?token=ct_download_SAMPLE2",
+                "expires_at": expires,
+                "max_downloads": None,
+            },
         ],
     }
 
 
-def signin(settings: Settings) -> dict:
-    return {"email": "buyer@example.com", "url": f"{settings.public_url}/my/sign-in?token=ct_signin_sample",
-            "expires_minutes": settings.sign_in_minutes}
+def signin(settings: Settings) -> SignInContext:
+    return {
+        "email": "ada@example.com",
+        "url": f"{settings.public_url}/my/sign-in?token=ct_signin_SAMPLE",
+        "expires_minutes": settings.sign_in_minutes,
+    }
 
 
-def webhook_disabled(settings: Settings) -> dict:
-    return {"org": "audio-company", "url": "https://shop.example.com/hooks/continuata", "endpoint_id": "we_sample",
-            "reason": "failing since 2026-11-27T12:00:00+00:00; last error: answered 503", "hours": settings.webhook_retry_hours}
+def webhook_disabled(settings: Settings) -> WebhookDisabledContext:
+    return {
+        "org": "sample-shop",
+        "url": "https://shop.example.com/hooks/continuata",
+        "endpoint_id": "we_sample",
+        "reason": "failing since 2026-03-11T09:30:00+00:00; last error: answered 503",
+        "hours": settings.webhook_retry_hours,
+    }
 
 
-def console_invite(settings: Settings) -> dict:
-    return {"email": "helper@example.com", "org": "audio-company", "role": "member", "invited_by": "owner@example.com",
-            "url": f"{settings.public_url}/console/invite?token=ct_invite_sample", "needs_password": True,
-            "expires_days": 7}
+def console_invite(settings: Settings) -> ConsoleInviteContext:
+    return {
+        "email": "helper@example.com",
+        "org": "sample-shop",
+        "role": "member",
+        "invited_by": "owner@example.com",
+        "url": f"{settings.public_url}/console/invite?token=ct_invite_SAMPLE",
+        "needs_password": True,
+        "expires_days": 7,
+    }
 
 
-SAMPLES = {"delivery": delivery, "signin": signin, "webhook_disabled": webhook_disabled, "console_invite": console_invite}
+SAMPLES: dict[str, Callable[[Settings], Any]] = {
+    "delivery": delivery,
+    "signin": signin,
+    "webhook_disabled": webhook_disabled,
+    "console_invite": console_invite,
+}
+"""Each email the core sends → its sample context for given settings."""
+
+
+def sample_contexts(settings: Settings | None = None) -> dict[str, dict[str, Any]]:
+    """Every sample context, with links under ``settings.public_url``."""
+    settings = settings or Settings(public_url="https://downloads.example.com")
+    return {name: sample(settings) for name, sample in SAMPLES.items()}
+
+
+SAMPLE_CONTEXTS = sample_contexts()
+
+
+async def preview(hub: Hub, template: str) -> RenderedEmail:
+    """``template`` rendered with its sample context exactly as a real one
+    would be (:func:`hub.emails.render_email`: a plugin's rendering, else
+    the templates of the hub's search path, the shop's
+    ``HUB_TEMPLATES_DIR`` first).
+
+    :raises ValueError: for a template with no sample, or that nothing renders.
+    """
+    if template not in SAMPLES:
+        raise ValueError(f"No sample for email {template!r}: choose one of {', '.join(sorted(SAMPLES))}")
+    rendered = await render_email(hub, template, SAMPLES[template](hub.settings))
+    if rendered is None:
+        raise ValueError(f"No template email/{template}.txt in the template folders")
+    return rendered

@@ -55,6 +55,16 @@ class Invalid(HubError):
     status_code = 422
 
 
+class Problems(Invalid):
+    """Several inputs break rules at once; ``errors`` holds each one, so a
+    client fixing a form gets all of them in one answer. Anywhere that knows
+    only :class:`Invalid` sees the first problem."""
+
+    def __init__(self, errors: list[Invalid]) -> None:
+        super().__init__(errors[0].message, field=errors[0].field)
+        self.errors = list(errors)
+
+
 class TooManyRequests(HubError):
     status_code = 429
 

@@ -54,13 +54,15 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 def hub_settings():
     """Declare the settings the plugin reads.
 
-    Called once when the plugins are loaded, to document them
-    (``continuata-hub plugins``) and to check them at start-up.
+    Called when the hub is built, to check them (a ``required`` setting that
+    is unset stops the start-up with a message naming it; an unset one
+    with a ``default`` reads as its default) and to document them
+    (``continuata-hub plugins`` shows each, with its state and default).
 
     :return: a list of :class:`hub.plugins.Setting` (name such as
-        ``HUB_STRIPE_WEBHOOK_SECRET``, description, whether required, whether
-        secret). Values are read from the environment like the core's, and
-        reach the plugin as ``hub.settings.extra[name]``.
+        ``HUB_STRIPE_WEBHOOK_SECRET``, description, ``required``, ``secret``,
+        ``default``). Values are read from the environment like the core's,
+        and reach the plugin as ``hub.settings.extra[name]``.
     """
 
 
@@ -89,6 +91,25 @@ def hub_template_dirs():
 
 
 @hookspec
+def hub_piccolo_apps():
+    """Declare the plugin's own tables, with their piccolo migrations.
+
+    Called whenever the hub migrates its database (``continuata-hub
+    migrate``, and the start of ``serve`` and ``worker``): after the hub's
+    own migrations, under the same migration lock, the hub applies each
+    app's pending migrations to its database and binds the app's tables to
+    it, so the plugin queries them like any piccolo table. See
+    :mod:`hub.plugin_tables` and ``examples/sales-log-plugin``.
+
+    :return: a list of piccolo ``AppConfig``: an ``app_name`` of the
+        plugin's own (never ``hub``), its ``table_classes`` (table names
+        prefixed with the plugin's name), and a migrations folder whose
+        files are named after the app (``sales_log_2026_…py``: piccolo
+        imports them by file name).
+    """
+
+
+@hookspec
 def payment_provider_status(hub):
     """Say how a payment plugin is set up, for the console's Settings page.
 
@@ -101,27 +122,41 @@ def payment_provider_status(hub):
     """
 
 
-@hookspec(firstresult=True)
+@hookspec
 def hub_mailer(hub):
-    """Provide the mailer that delivers queued messages.
+    """Offer the mailer that delivers queued messages.
 
-    Called once at start-up. Stops at the first non-None result.
+    Called once at start-up. Which plugin delivers is chosen, never left to
+    the order plugins were found in (:func:`hub.plugins.choose_mailer`):
+    ``HUB_MAILER=<plugin name>`` asks that plugin alone (a name that is not
+    loaded stops the start-up); unset, the one plugin that offers a mailer
+    delivers, the built-in ``email`` (SMTP) one when several do, and the
+    start-up stops when several others do. The start-up log names the
+    mailer.
+
+    The core renders every email (:mod:`hub.emails`) and gives the message
+    its ``From`` (``HUB_MAIL_FROM``, also ``hub.settings.mail_from``), so a
+    mailer only sends.
 
     :return: an object with ``async def send(message: email.message.EmailMessage) -> None``
         that raises on failure (the outbox then retries with backoff) and
         keeps the message's ``Message-ID`` (derived from the outbox row, the
         same on every attempt, so a copy resent after a crash is
-        recognisably the same message), or
-        None to leave mail to another plugin. With no mailer at all, messages
-        stay queued (and visible) until one is configured.
+        recognisably the same message), or None to offer none (say, when
+        unconfigured). With no mailer at all, messages stay queued (and
+        visible) until one is configured.
     """
 
 
 @hookspec(firstresult=True)
 def render_email(hub, template, context):
-    """Render the email ``template`` with ``context``.
+    """Render the email ``template`` with ``context`` your own way.
 
-    Called by the core when it queues a message: ``template`` is
+    The core renders every email from its Jinja templates
+    (``templates/email/``, overridable in ``HUB_TEMPLATES_DIR/email/`` or a
+    plugin's ``hub_template_dirs``); implement this hook only to render
+    differently (say, through an email provider's template API). Called
+    by the core when it queues a message: ``template`` is
     ``"delivery"`` (a purchase's download links), ``"signin"`` (a buyer's
     one-time sign-in link for ``/my``, rendered by the worker, never in the
     buyer's request, so that its cost reveals nothing),
@@ -135,9 +170,10 @@ def render_email(hub, template, context):
         ``expires_minutes``; for ``webhook_disabled``: ``org``, ``url``,
         ``endpoint_id``, ``reason``, ``hours``; for ``console_invite``:
         ``email``, ``org``, ``role``, ``invited_by``, ``url``,
-        ``needs_password``, ``expires_days`` (when no plugin answers, the core
-        sends a plain-text invitation).
-    :return: a :class:`hub.plugins.RenderedEmail` (subject, text, html) or None.
+        ``needs_password``, ``expires_days``. :mod:`hub.records` types each
+        context (``DeliveryContext``...).
+    :return: a :class:`hub.plugins.RenderedEmail` (subject, text, html), or
+        None to leave it to the next plugin and then to the core's templates.
     """
 
 
@@ -186,15 +222,21 @@ def purchase_recorded(hub, purchase, tokens):
         ``provider``, ``providerRef``, ``customerEmail``, ``items``,
         ``amount``, ``currency``, ``status``, ``problem`` (null when none),
         ``createdAt``, ``tokens`` (each ``id``, ``productId``, ``version``...).
-    :param tokens: the tokens minted for it, as the tokens API shows them
-        (without the secret).
+    :param tokens: the tokens minted for it (:class:`hub.records.Token`),
+        as the tokens API shows them (without the secret).
     """
 
 
 @hookspec
 def tokens_minted(hub, tokens):
-    """Download tokens were minted (by a purchase, ``POST
-    /api/products/{id}/tokens`` or ``generate-download-url``).
+    """Download links were minted: called once per mint, whatever made it.
+
+    New tokens: a purchase (and one restored before it was delivered),
+    ``POST /api/products/{id}/tokens``, ``POST /api/generate-download-url``,
+    a purchase fixed in the console. Fresh links for existing tokens (a new
+    secret that spends from the same token): the buyer's ``/my`` page, the
+    console's "fresh link" and "resend"; the records are then those tokens,
+    with their own ``id`` and ``createdAt``, ``expiresAt`` as extended.
 
     :param tokens: :class:`hub.records.Token` dicts, as the tokens API shows them: ``id``,
         ``product`` (``id`` = slug, ``name``, ``version``), ``customerEmail``,
@@ -211,7 +253,7 @@ def purchase_refunded(hub, purchase, revoked_tokens):
     refund (it is recorded ``refunded``, with no tokens).
 
     :param purchase: the purchase, as in :func:`purchase_recorded`.
-    :param revoked_tokens: the tokens revoked now, as in :func:`tokens_minted`.
+    :param revoked_tokens: the tokens revoked now (:class:`hub.records.Token`).
     """
 
 
@@ -229,8 +271,10 @@ def token_revoked(hub, token):
 def version_ready(hub, product, version):
     """The last file of a product version arrived: it can be delivered.
 
-    :param product: the product as the products API shows it.
-    :param version: the version as the versions API shows it, with ``files``.
+    :param product: a :class:`hub.records.Product`, as the products API shows
+        it (``id`` is the slug).
+    :param version: a :class:`hub.records.Version`, as the versions API shows
+        it, with ``files``.
     """
 
 

@@ -7,6 +7,7 @@ answering alike (a 422 naming the field, never a database error).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -31,6 +32,36 @@ def check_text(value: Any, field: str, *, max_length: int, required: bool = Fals
     if len(value) > max_length:
         raise Invalid(f"{field} must be at most {max_length} characters", field=field)
     return value
+
+
+def time_zone_required(field: str) -> Invalid:
+    """The one answer to a timestamp without a time zone, on every surface."""
+    return Invalid(f"{field} must include a time zone, e.g. 2026-01-01T10:00:00Z", field=field)
+
+
+def require_time_zone(moment: datetime | None, field: str) -> datetime | None:
+    """``moment`` if it says which time zone it is in.
+
+    A naive timestamp (what Python's ``datetime.now()`` and many clients
+    send) could mean any zone: taking it as UTC would move a buyer's expiry
+    by hours without a word, so it is refused instead (422), whatever the
+    surface."""
+    if moment is not None and moment.tzinfo is None:
+        raise time_zone_required(field)
+    return moment
+
+
+def naive_timestamp_problem(value: Any, field: str) -> Invalid | None:
+    """The :func:`time_zone_required` problem if ``value`` is an ISO 8601
+    timestamp string without a time zone (``2026-01-01T10:00:00``), else
+    None: for checks that read text rather than a decoded datetime."""
+    if not isinstance(value, str) or "T" not in value.upper():
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return time_zone_required(field) if moment.tzinfo is None else None
 
 
 def names_nothing(identifier: Any) -> bool:

@@ -3,16 +3,21 @@
 Plugins are found through the ``continuata_hub`` entry-point group; the
 built-in Stripe, PayPal and email plugins are registered through that same
 group, so the core imports none of them. ``HUB_PLUGINS`` chooses which load:
-unset or ``all`` loads every plugin found; a comma-separated list loads just
-those; a name prefixed with ``-`` leaves that one out (``all,-paypal``).
+unset or ``all`` loads every plugin found; ``none`` loads none of them; a
+comma-separated list loads just those; a name prefixed with ``-`` leaves
+that one out (``all,-paypal``).
 
 A plugin that fails to import stops the start-up with a message naming it
 (and how to leave it out): a shop must not discover at the first sale that
-its payment plugin never loaded.
+its payment plugin never loaded. So does a required plugin setting left
+unset (:func:`apply_plugin_settings`, which also fills in defaults), and a
+``HUB_MAILER`` that names no loaded mailer (:func:`choose_mailer` decides
+which plugin delivers email, whatever order the plugins were found in).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.metadata
 import inspect
 import logging
@@ -23,6 +28,7 @@ from typing import Any
 import pluggy
 
 from hub import hookspecs
+from hub.settings import Settings, SettingsError
 
 log = logging.getLogger("hub.plugins")
 ENTRY_POINT_GROUP = "continuata_hub"
@@ -30,7 +36,14 @@ ENTRY_POINT_GROUP = "continuata_hub"
 
 @dataclass(frozen=True)
 class Setting:
-    """A setting a plugin declares through ``hub_settings``."""
+    """A setting a plugin declares through ``hub_settings``.
+
+    Checked when the hub is built (:func:`apply_plugin_settings`): a
+    ``required`` setting that is unset (or empty) stops the start-up with a
+    message naming it; an unset one with a ``default`` reads as its default
+    in ``hub.settings.extra``. ``secret`` keeps its value out of
+    ``continuata-hub plugins``.
+    """
 
     name: str
     description: str
@@ -77,7 +90,12 @@ class LoadedPlugin:
 
 
 def selection(value: str | None) -> tuple[set[str] | None, set[str]]:
-    """Parse ``HUB_PLUGINS`` into (names to load or None for all, names left out)."""
+    """Parse ``HUB_PLUGINS`` into (names to load or None for all, names left out).
+
+    ``none`` (alone) loads no installed plugin: a plugin's own tests, or a
+    hub that only needs the core, pass their plugins directly."""
+    if (value or "").strip().lower() == "none":
+        return set(), set()
     wanted: set[str] = set()
     excluded: set[str] = set()
     load_all = not value or not value.strip()
@@ -136,6 +154,45 @@ def load_plugins(
     return manager
 
 
+class PluginSettingError(SettingsError):
+    """A plugin's required setting is missing; the message names it."""
+
+
+def declared_settings(manager: pluggy.PluginManager) -> list[tuple[str, Setting]]:
+    """``(plugin name, Setting)`` for every setting the loaded plugins declare."""
+    declared = []
+    for impl in reversed(manager.hook.hub_settings.get_hookimpls()):
+        for setting in impl.function() or []:
+            declared.append((impl.plugin_name, setting))
+    return declared
+
+
+def apply_plugin_settings(manager: pluggy.PluginManager, settings: Settings) -> Settings:
+    """``settings`` with the plugins' declared settings checked and their
+    defaults filled in: what ``hub_settings``'s docstring promises.
+
+    :raises PluginSettingError: naming every required variable that is unset
+        (or empty), with the plugin that needs it and what it is for.
+    """
+    extra = dict(settings.extra)
+    missing = []
+    for plugin, setting in declared_settings(manager):
+        if (extra.get(setting.name) or "").strip():
+            continue
+        if setting.default is not None:
+            extra[setting.name] = setting.default
+        elif setting.required:
+            missing.append(f"{setting.name} (plugin {plugin!r}: {setting.description})")
+    if missing:
+        raise PluginSettingError(
+            f"Required setting{'s' if len(missing) > 1 else ''} not set: {'; '.join(missing)}. "
+            "Set it in the environment or .env, or leave the plugin out with HUB_PLUGINS"
+        )
+    if extra == dict(settings.extra):
+        return settings
+    return dataclasses.replace(settings, extra=extra)
+
+
 def describe(manager: pluggy.PluginManager) -> list[LoadedPlugin]:
     """Each loaded plugin with its distribution's version and its hooks."""
     versions = {}
@@ -181,9 +238,72 @@ async def first_result(manager: pluggy.PluginManager, hook: str, **kwargs: Any) 
     return None
 
 
-async def collect(manager: pluggy.PluginManager, hook: str, **kwargs: Any) -> list[Any]:
-    """Call a hook and resolve every implementation's answer."""
-    return [await await_me_maybe(answer) for answer in getattr(manager.hook, hook)(**kwargs)]
+BUILTIN_MAILER = "email"
+"""The plugin that delivers when ``HUB_MAILER`` is unset and it has a mailer: the built-in SMTP one."""
+
+
+class MailerChoiceError(PluginLoadError):
+    """``HUB_MAILER`` names no loaded mailer, or several plugins offer one and none is chosen."""
+
+
+def check_mailer_choice(manager: pluggy.PluginManager, choice: str) -> dict[str, Any]:
+    """The ``hub_mailer`` implementations by plugin name, once ``HUB_MAILER``
+    (``choice``) is known to name one of them: checked when the hub is
+    built, so a misspelt name stops the start-up before anything opens.
+
+    :raises MailerChoiceError: naming the plugins that do offer a mailer.
+    """
+    impls = {impl.plugin_name: impl for impl in manager.hook.hub_mailer.get_hookimpls()}
+    choice = (choice or "").strip()
+    if choice and choice not in impls:
+        raise MailerChoiceError(
+            f"HUB_MAILER={choice} names no loaded plugin with a mailer "
+            f"(plugins with one: {', '.join(sorted(impls)) or 'none'}; see HUB_PLUGINS)"
+        )
+    return impls
+
+
+async def choose_mailer(manager: pluggy.PluginManager, hub: Any, choice: str = "") -> tuple[str | None, Any]:
+    """The mailer that delivers the outbox, and the name of its plugin.
+
+    Deterministic, whatever order the plugins were found in:
+
+    - ``HUB_MAILER=<plugin>`` (``choice``): that plugin's ``hub_mailer``
+      answer, and no other plugin is asked. A name that is not a loaded
+      plugin implementing ``hub_mailer`` stops the start-up.
+    - Unset: every plugin implementing ``hub_mailer`` is asked. None
+      offering a mailer leaves emails queued; one offering one delivers;
+      when several do, the built-in ``email`` plugin (SMTP) delivers if it is
+      one of them, and otherwise the start-up stops, naming them, until
+      ``HUB_MAILER`` chooses.
+
+    :return: ``(plugin name, mailer)``, or ``(None, None)`` when nobody delivers.
+    :raises MailerChoiceError: with a message naming the variable and the plugins.
+    """
+    impls = check_mailer_choice(manager, choice)
+
+    async def ask(name: str) -> Any:
+        impl = impls[name]
+        return await await_me_maybe(impl.function(**{arg: {"hub": hub}[arg] for arg in impl.argnames}))
+
+    choice = (choice or "").strip()
+    if choice:
+        return choice, await ask(choice)
+    offers = {}
+    for name in sorted(impls):
+        mailer = await ask(name)
+        if mailer is not None:
+            offers[name] = mailer
+    if not offers:
+        return None, None
+    if len(offers) == 1:
+        return next(iter(offers.items()))
+    if BUILTIN_MAILER in offers:
+        return BUILTIN_MAILER, offers[BUILTIN_MAILER]
+    raise MailerChoiceError(
+        f"Several plugins offer a mailer ({', '.join(sorted(offers))}): "
+        f"choose the one that delivers with HUB_MAILER (e.g. HUB_MAILER={sorted(offers)[0]})"
+    )
 
 
 async def notify(manager: pluggy.PluginManager, hook: str, **kwargs: Any) -> None:

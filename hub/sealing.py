@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -42,8 +43,15 @@ def secret_key(settings: Settings) -> str:
 
 class Sealer:
     def __init__(self, key: str) -> None:
+        self._key = key
         derived = hashlib.sha256(b"continuata-hub outbox\n" + key.encode()).digest()
         self._fernet = Fernet(base64.urlsafe_b64encode(derived))
+
+    def derive(self, purpose: str) -> str:
+        """A secret of its own for ``purpose`` (the CSRF tokens' signing key,
+        say), derived from the secret key: shared by every process with that
+        key, and revealing nothing of it or of the outbox's."""
+        return hmac.new(self._key.encode(), b"continuata-hub " + purpose.encode(), hashlib.sha256).hexdigest()
 
     def seal(self, data: bytes) -> str:
         return self._fernet.encrypt(data).decode("ascii")

@@ -11,6 +11,7 @@ import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from pathlib import Path
 
 from dotenv import dotenv_values
@@ -41,8 +42,36 @@ def _int(name: str, raw: str, minimum: int = 0) -> int:
     return value
 
 
+def check_sender(mail_from: str) -> str:
+    """``HUB_MAIL_FROM`` (``shop@example.com`` or ``Shop <shop@example.com>``),
+    checked the way a message's ``From`` header will use it."""
+    probe = EmailMessage()
+    try:
+        probe["From"] = mail_from
+        addresses = probe["From"].addresses
+    except (ValueError, IndexError) as problem:
+        raise SettingsError(f"HUB_MAIL_FROM is not an email address ({problem}): {mail_from!r}") from None
+    if len(addresses) != 1 or "@" not in addresses[0].addr_spec or probe["From"].defects:
+        raise SettingsError(f"HUB_MAIL_FROM must be one email address, like 'Shop <shop@example.com>', not {mail_from!r}")
+    return mail_from
+
+
 ZERO_ALLOWED = {"port", "database_wait_seconds"}
 """Whole-number settings for which 0 means something (any free port; do not wait)."""
+
+
+def _convert(key: str, raw: str, default: object) -> object:
+    """The value of the core setting ``key`` (a field name) written ``raw``."""
+    setting = f"HUB_{key.upper()}"
+    if isinstance(raw, (Path, bool, int)) and not isinstance(raw, str):
+        return raw  # already a value (extra given by hand)
+    if isinstance(default, bool):
+        return _bool(setting, raw)
+    if isinstance(default, int):
+        return _int(setting, raw, minimum=0 if key in ZERO_ALLOWED else 1)
+    if key in {"data_dir", "templates_dir"}:
+        return Path(raw)
+    return raw or default
 
 
 @dataclass(frozen=True)
@@ -71,6 +100,10 @@ class Settings:
     templates_dir: Path | None = None
     secret_key: str = ""
     plugins: str = ""
+    mailer: str = ""
+    """``HUB_MAILER``: the plugin whose ``hub_mailer`` delivers (see :func:`hub.plugins.choose_mailer`)."""
+    mail_from: str = ""
+    """``HUB_MAIL_FROM``: the ``From`` of every email, whichever mailer sends it."""
     worker: str = "inline"
     outbox_max_attempts: int = 8
     outbox_backoff_seconds: int = 30
@@ -93,6 +126,7 @@ class Settings:
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self._take_core_variables_from_extra()
         if not self.database_url:
             object.__setattr__(self, "database_url", f"sqlite:///{self.data_dir / 'hub.sqlite3'}")
         if self.storage not in {"local", "s3"}:
@@ -106,10 +140,26 @@ class Settings:
         if not 0 <= self.port <= 65535:
             raise SettingsError(f"HUB_PORT must be a port number (0-65535), not {self.port}")
         object.__setattr__(self, "public_url", self.public_url.rstrip("/"))
+        object.__setattr__(self, "mail_from", self.mail_from.strip())
+        if self.mail_from:
+            check_sender(self.mail_from)
         try:
             parse_networks(self.trusted_proxies)
         except TrustedProxiesError as problem:
             raise SettingsError(str(problem)) from None
+
+    def _take_core_variables_from_extra(self) -> None:
+        """A core variable written into ``extra`` by hand (tests and embedding
+        apps build ``Settings(extra={"HUB_MAIL_FROM": ...})``) is the core's:
+        it sets its field, as :meth:`from_env` would, and leaves ``extra``."""
+        fields = {f"HUB_{f.name.upper()}": f for f in dataclasses.fields(self) if f.name != "extra"}
+        claimed = {name: raw for name, raw in self.extra.items() if name in fields}
+        if not claimed:
+            return
+        for name, raw in claimed.items():
+            key = fields[name].name
+            object.__setattr__(self, key, _convert(key, raw, fields[name].default))
+        object.__setattr__(self, "extra", {k: v for k, v in self.extra.items() if k not in claimed})
 
     @property
     def trusted_proxy_networks(self):
@@ -135,16 +185,7 @@ class Settings:
         for key, raw in env.items():
             if key not in names or key == "extra":
                 continue
-            default = names[key].default
-            setting = f"HUB_{key.upper()}"
-            if isinstance(default, bool):
-                kwargs[key] = _bool(setting, raw)
-            elif isinstance(default, int):
-                kwargs[key] = _int(setting, raw, minimum=0 if key in ZERO_ALLOWED else 1)
-            elif key in {"data_dir", "templates_dir"}:
-                kwargs[key] = Path(raw)
-            else:
-                kwargs[key] = raw or default
+            kwargs[key] = _convert(key, raw, names[key].default)
         # Settings no core field claims (a plugin's, say) stay readable.
         kwargs["extra"] = {f"HUB_{k.upper()}": v for k, v in env.items() if k not in names}
         return cls(**kwargs)  # type: ignore[arg-type]

@@ -324,16 +324,21 @@ class PaymentReversal(Table, tablename="hub_payment_reversal"):
     created_at = Timestamptz()
 
 
-class PurchasePayment(Table, tablename="hub_purchase_payment"):
-    """The provider's references that identify a purchase's payment
-    (besides ``Purchase.provider_ref``): a reversal names one of these.
-    Index ``hub_purchase_payment_ref`` on (org, provider, payment_ref)."""
+class ProviderReference(Table, tablename="hub_provider_reference"):
+    """An id a payment provider gives a purchase (its order or checkout
+    session, a payment, a capture...), kept by the core so that a plugin
+    finds the purchase an event names with an indexed lookup (see
+    :mod:`hub.services.provider_refs`). ``kind`` is the plugin's word for
+    the id (``order`` is ``Purchase.provider_ref`` itself). Unique per
+    (org, provider, reference, kind) (index ``hub_provider_reference_unique``,
+    which also serves lookups by reference whatever its kind)."""
 
     id = Varchar(length=40, primary_key=True)
-    purchase = Varchar(length=40, index=True)
     org = Varchar(length=64)
+    purchase = Varchar(length=40, index=True)
     provider = Varchar(length=40)
-    payment_ref = Varchar(length=255)
+    kind = Varchar(length=40)
+    reference = Varchar(length=255)
 
 
 class OutboxMessage(Table, tablename="hub_outbox_message"):
@@ -558,7 +563,7 @@ ALL_TABLES: list[type[Table]] = [
     TokenLink,
     InboxEvent,
     PaymentReversal,
-    PurchasePayment,
+    ProviderReference,
     OutboxMessage,
     Event,
     EventDelivery,

@@ -135,7 +135,7 @@ def _emptying_sql() -> str:
     milliseconds where ``TRUNCATE`` of the 36 tables takes about a second;
     both leave the tables empty (only the serial counter of
     ``hub_upload_part`` is not reset, and no test reads it)."""
-    deletes = ", ".join(f'"{table._meta.tablename}" AS (DELETE FROM "{table._meta.tablename}")' for table in ALL_TABLES)
+    deletes = ", ".join(f'd{n} AS (DELETE FROM "{table._meta.tablename}")' for n, table in enumerate(ALL_TABLES))
     return f"WITH {deletes} SELECT 1"
 
 

@@ -1,19 +1,25 @@
-"""No request of any shape makes the main API answer 5xx.
+"""No request of any shape makes the API answer 5xx, and every answer is
+the one the schema declares.
 
 schemathesis generates requests from the app's own OpenAPI schema (valid
 and invalid bodies, odd parameters, odd strings) and sends them to a real
-server holding a real product, version and token.
+server holding a real product, version and token. Every answer is checked
+against the schema too: its status is declared, its content type is
+declared, and its body matches the declared type (errors included).
 """
 
 from __future__ import annotations
-
-import hashlib
 
 import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 import tempfile
 from pathlib import Path
@@ -21,7 +27,7 @@ from pathlib import Path
 from hub.app import create_app
 from hub.testing.app import settings_for_tests
 from tests.conftest import DATABASES, empty_postgres
-from tests.support.server import HubServer, hub_server
+from tests.support.server import HubServer, hub_server, upload_sample
 
 def _schema() -> dict:
     """The app's OpenAPI schema, from an app whose data folder is a temporary
@@ -32,6 +38,12 @@ def _schema() -> dict:
 
 schema = schemathesis.openapi.from_dict(_schema())
 
+#: Surfaces whose answers are not yet checked against the schema (strand c
+#: types v1 and v2): only "no 5xx" is checked there. Empty this tuple when
+#: their typed schemas land, and all three surfaces are checked alike.
+RESPONSES_UNCHECKED = ("/api/v1", "/api/v2")
+RESPONSE_CHECKS = [status_code_conformance, content_type_conformance, response_schema_conformance]
+
 
 @pytest.fixture(scope="module", params=DATABASES)
 def server(request, tmp_path_factory) -> HubServer:
@@ -40,13 +52,7 @@ def server(request, tmp_path_factory) -> HubServer:
         settings["HUB_DATABASE_URL"] = request.getfixturevalue("fresh_postgres")
     with hub_server(tmp_path_factory.mktemp("fuzz"), **settings) as running:
         with httpx.Client(base_url=running.url, headers=running.auth) as api:
-            data = b"fuzz me"
-            api.post("/api/products", json={"name": "Kit", "slug": "kit"}).raise_for_status()
-            files = [{"path": "a.txt", "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}]
-            api.post("/api/products/kit/versions", json={"version": "1.0.0", "files": files}).raise_for_status()
-            upload = api.post("/api/products/kit/versions/1.0.0/uploads", json={"path": "a.txt"}).json()["data"]["upload"]
-            api.put(f"/api/uploads/{upload['id']}/parts/1", content=data).raise_for_status()
-            api.post(f"/api/uploads/{upload['id']}/complete").raise_for_status()
+            upload_sample(api, "kit", b"fuzz me")
         yield running
     if request.param == "postgres":
         empty_postgres()  # the next module's servers start from nothing
@@ -60,4 +66,7 @@ def test_no_request_makes_a_server_error(case, server):
     headers = dict(server.auth)
     if case.method == "DELETE" and "{product_id}" in case.path and "tokens" not in case.path:
         headers["Authorization"] = "Bearer ct_key_wrong"
-    case.call_and_validate(base_url=server.url, headers=headers, checks=[not_a_server_error])
+    checks = [not_a_server_error]
+    if not case.path.startswith(RESPONSES_UNCHECKED):
+        checks += RESPONSE_CHECKS
+    case.call_and_validate(base_url=server.url, headers=headers, checks=checks)

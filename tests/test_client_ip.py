@@ -71,7 +71,7 @@ async def test_downloads_and_sign_ins_record_the_forwarded_client_only_from_a_tr
         assert (await client.get(delivery.url("kick.wav"), headers=forwarded)).status_code == 200
         form = await client.get("/my")
         answer = await client.post(
-            "/my/sign-in", data={"email": "fan@example.com", "csrf": csrf_of(form.text)}, headers=forwarded
+            "/my/sign-in", data={"email": "fan@example.com", "_csrf_token": csrf_of(form.text)}, headers=forwarded
         )
         assert answer.status_code == 200
     assert [row["ip"] for row in await DownloadSession.select(DownloadSession.ip)] == [recorded]

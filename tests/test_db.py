@@ -19,6 +19,7 @@ from hub.db import Database
 from hub.secrets import hash_secret
 from hub.tables import InstanceFact
 from hub.clock import utcnow
+from tests.conftest import POSTGRES_URL
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -154,6 +155,17 @@ async def test_sqlite_writers_of_one_process_take_turns_on_the_writer(db: Databa
     assert await db.fetch_one("SELECT value FROM hub_instance_fact WHERE name = {}", "counter") == {"value": "50"}
 
 
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs HUB_TEST_POSTGRES_URL")
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_postgres_queries_outside_a_transaction_use_the_pool(db: Database):
+    """Every query outside a transaction borrows a pooled connection: the
+    same few server processes answer, where a connection per query would
+    show a new one each time."""
+    raw = {(await db.fetch_one("SELECT pg_backend_pid() AS pid"))["pid"] for _ in range(20)}
+    piccolo = {(await InstanceFact.raw("SELECT pg_backend_pid() AS pid"))[0]["pid"] for _ in range(20)}
+    assert len(raw | piccolo) <= 2
+
+
 COUNTING_PROCESS = """
 import asyncio, sys
 from hub.db import Database
@@ -195,6 +207,7 @@ def test_two_processes_writing_one_sqlite_file_lose_nothing(tmp_path: Path):
 
 PREPARE = """
 from hub.clock import utcnow
+from tests.conftest import POSTGRES_URL
 from hub.db import Database
 
 async def main(url):

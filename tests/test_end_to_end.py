@@ -16,7 +16,6 @@ import csv
 import hashlib
 import io
 import os
-import secrets
 import shutil
 import subprocess
 import sys
@@ -28,7 +27,7 @@ import httpx
 import pytest
 
 from tests.conftest import POSTGRES_URL
-from tests.support.server import HubServer, hub_server
+from tests.support.server import HubServer, hub_server, pairing_settings
 
 CLI = shutil.which("continuata-hub", path=str(Path(sys.executable).parent)) or "continuata-hub"
 PART_SIZE = 5 * 1024 * 1024
@@ -51,18 +50,7 @@ VARIANTS = [
 @pytest.fixture(params=VARIANTS)
 def hub(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[HubServer]:
     """``init`` then ``serve`` on a free port; the server is stopped however the test ends."""
-    database, storage = request.param
-    settings = {"HUB_UPLOAD_PART_SIZE": str(PART_SIZE)}
-    if database == "postgres":
-        settings["HUB_DATABASE_URL"] = request.getfixturevalue("fresh_postgres")
-    if storage == "s3":
-        settings.update(
-            HUB_STORAGE="s3",
-            HUB_S3_BUCKET=f"e2e-{secrets.token_hex(6)}",
-            HUB_S3_ENDPOINT_URL=request.getfixturevalue("s3_endpoint"),
-            HUB_S3_ACCESS_KEY_ID="testing",
-            HUB_S3_SECRET_ACCESS_KEY="testing",
-        )
+    settings = pairing_settings(request, *request.param, HUB_UPLOAD_PART_SIZE=str(PART_SIZE))
     with hub_server(tmp_path, **settings) as server:
         yield server
 

@@ -40,7 +40,7 @@ async def hostile(settings) -> AsyncIterator[tuple[Litestar, httpx.AsyncClient, 
         "HUB_PAYPAL_CLIENT_ID": "client",
         "HUB_PAYPAL_CLIENT_SECRET": "secret",
     }
-    app = make_app(replace(settings, extra=extra), entry_points="")
+    app = make_app(replace(settings, extra=extra), entry_points="stripe,paypal,email")
     async with hub_client(app) as client:
         await _empty_postgres(app)
         org = await make_org("audio-company")

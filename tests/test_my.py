@@ -44,7 +44,7 @@ async def shop_with_purchase(client, org_id: str, ref: str, email: str = "buyer@
 
 
 def csrf_of(page: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    return re.search(r'name="_csrf_token" value="([^"]+)"', page).group(1)
 
 
 def sign_in_emails(mailbox) -> list:
@@ -62,14 +62,14 @@ async def next_sign_in_email(mailbox, already: int):
 async def sign_in(client, mailbox, email: str = "buyer@example.com") -> None:
     already = len(sign_in_emails(mailbox))
     form = await client.get("/my")
-    sent = await client.post("/my/sign-in", data={"email": email, "csrf": csrf_of(form.text)})
+    sent = await client.post("/my/sign-in", data={"email": email, "_csrf_token": csrf_of(form.text)})
     assert sent.status_code == 200 and "Check your email" in sent.text
     message = await next_sign_in_email(mailbox, already)
     link = re.search(r"(http://\S+/my/sign-in\?token=\S+)", message.get_content()).group(1)
     confirm = await client.get(link.removeprefix("http://hub.test"))
     assert "Continue" in confirm.text
     token = re.search(r'name="token" value="([^"]+)"', confirm.text).group(1)
-    done = await client.post("/my/sign-in/confirm", data={"token": token, "csrf": csrf_of(confirm.text)})
+    done = await client.post("/my/sign-in/confirm", data={"token": token, "_csrf_token": csrf_of(confirm.text)})
     assert done.status_code == 303 and done.headers["location"] == "/my"
     return token
 
@@ -86,7 +86,7 @@ async def test_buyer_sees_purchases_of_every_shop_and_downloads_again(my_client,
     token_ids = re.findall(r'action="/my/links/([^"]+)"', page)
     assert len(token_ids) == 2
 
-    opened = await my_client.post(f"/my/links/{token_ids[0]}", data={"csrf": csrf_of(page)})
+    opened = await my_client.post(f"/my/links/{token_ids[0]}", data={"_csrf_token": csrf_of(page)})
     assert opened.status_code == 303
     fresh = opened.headers["location"]
     assert "/download?token=ct_download_" in fresh
@@ -101,7 +101,7 @@ async def test_sign_in_link_works_once(my_client, mailbox):
     await mailbox.wait_for(1)  # the delivery email first: sign_in reads the next one
     token = await sign_in(my_client, mailbox)
     page = await my_client.get("/my")
-    again = await my_client.post("/my/sign-in/confirm", data={"token": token, "csrf": csrf_of(page.text)})
+    again = await my_client.post("/my/sign-in/confirm", data={"token": token, "_csrf_token": csrf_of(page.text)})
     assert again.status_code == 410
     assert "expired or was already used" in again.text
 
@@ -110,9 +110,9 @@ async def test_unknown_email_gets_the_same_answer_and_no_email(my_client, mailbo
     await shop_with_purchase(my_client, "drum-shop", "order-1")
     await mailbox.wait_for(1)
     form = await my_client.get("/my")
-    answer = await my_client.post("/my/sign-in", data={"email": "stranger@example.com", "csrf": csrf_of(form.text)})
+    answer = await my_client.post("/my/sign-in", data={"email": "stranger@example.com", "_csrf_token": csrf_of(form.text)})
     assert answer.status_code == 200 and "Check your email" in answer.text
-    known = await my_client.post("/my/sign-in", data={"email": "buyer@example.com", "csrf": csrf_of(form.text)})
+    known = await my_client.post("/my/sign-in", data={"email": "buyer@example.com", "_csrf_token": csrf_of(form.text)})
     assert known.text.replace("buyer@example.com", "X") == answer.text.replace("stranger@example.com", "X")
     await mailbox.wait_for(2)
     assert [m["To"] for m in mailbox.messages] == ["buyer@example.com", "buyer@example.com"]
@@ -122,7 +122,7 @@ async def test_sign_in_form_refuses_a_missing_or_wrong_csrf_token(my_client, mai
     await my_client.get("/my")
     refused = await my_client.post("/my/sign-in", data={"email": "buyer@example.com"})
     assert refused.status_code == 403 and "Reload the page" in refused.text
-    wrong = await my_client.post("/my/sign-in", data={"email": "buyer@example.com", "csrf": "forged"})
+    wrong = await my_client.post("/my/sign-in", data={"email": "buyer@example.com", "_csrf_token": "forged"})
     assert wrong.status_code == 403
 
 
@@ -130,7 +130,7 @@ async def test_sign_in_requests_are_rate_limited(my_client, mailbox):
     form = await my_client.get("/my")
     csrf = csrf_of(form.text)
     answers = [
-        (await my_client.post("/my/sign-in", data={"email": "flood@example.com", "csrf": csrf})).status_code
+        (await my_client.post("/my/sign-in", data={"email": "flood@example.com", "_csrf_token": csrf})).status_code
         for _ in range(6)
     ]
     assert answers == [200] * 5 + [429]

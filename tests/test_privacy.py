@@ -105,6 +105,17 @@ async def test_an_admin_exports_everything_held_about_a_buyer(app: Litestar, cli
     fails(await client.get("/api/buyers/not-an-email/export", headers=org.admin), 422, "email")
 
 
+async def test_an_export_shows_a_purchase_as_the_api_does_with_its_items_as_json(client, org):
+    await sale(client, org)
+    [exported] = ok(await client.get("/api/buyers/buyer@example.com/export", headers=org.admin))["purchases"]
+    [listed] = ok(await client.get("/api/purchases", headers=org.admin))["purchases"]
+    assert exported["items"] == [{"productId": "epic-drums", "version": None}]
+    assert exported["metadata"] == {}
+    assert exported == {
+        **{k: v for k, v in listed.items() if k != "tokens"}, "reference": "order-1", "refundedAt": None
+    }
+
+
 async def test_erasing_a_buyer_revokes_links_and_keeps_amounts_and_dates(app: Litestar, client, org):
     delivery = await sale(client, org)
     await download(app, delivery, "198.51.100.20")

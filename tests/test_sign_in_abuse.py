@@ -22,7 +22,7 @@ CONCURRENT = 30
 async def _sign_in_requests(client, emails: list[str]) -> list[int]:
     csrf = csrf_of((await client.get("/my")).text)
     answers = await asyncio.gather(
-        *(client.post("/my/sign-in", data={"email": email, "csrf": csrf}) for email in emails)
+        *(client.post("/my/sign-in", data={"email": email, "_csrf_token": csrf}) for email in emails)
     )
     return sorted(answer.status_code for answer in answers)
 
@@ -81,7 +81,7 @@ async def test_a_sign_in_request_does_the_same_work_for_a_customer_and_a_strange
     for who, email in (("customer", "buyer@example.com"), ("stranger", "stranger@example.com")):
         statements.clear()
         monkeypatch.setattr(type(engine), "run_querystring", recorded)
-        answer = await quiet_client.post("/my/sign-in", data={"email": email, "csrf": csrf})
+        answer = await quiet_client.post("/my/sign-in", data={"email": email, "_csrf_token": csrf})
         monkeypatch.undo()
         assert answer.status_code == 200
         work[who] = list(statements)

@@ -3,11 +3,11 @@ revoking, generate-download-url, and the purchases a core service records."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+import hub.testing.products
 from hub.secrets import hash_secret
 from hub.services.purchases import PurchaseIn, PurchaseItem, record_purchase
 from hub.tables import DownloadToken
@@ -15,18 +15,8 @@ from tests.conftest import PUBLIC_URL, fails, ok
 
 
 async def ready_product(client, org, slug: str = "epic-drums-v1", version: str = "1.0.0") -> None:
-    """A product whose version ``version`` holds one uploaded file."""
-    data = b"kick drum"
-    if (await client.get(f"/api/products/{slug}", headers=org.viewer)).status_code == 404:
-        ok(await client.post("/api/products", json={"name": "Epic Drum Kit Vol. 1", "slug": slug}, headers=org.member), 201)
-    files = [{"path": "kick.wav", "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}]
-    ok(await client.post(f"/api/products/{slug}/versions", json={"version": version, "files": files}, headers=org.member), 201)
-    upload = ok(
-        await client.post(f"/api/products/{slug}/versions/{version}/uploads", json={"path": "kick.wav"}, headers=org.member),
-        201,
-    )["upload"]
-    ok(await client.put(f"/api/uploads/{upload['id']}/parts/1", content=data, headers=org.member))
-    ok(await client.post(f"/api/uploads/{upload['id']}/complete", headers=org.member))
+    """A product whose version ``version`` holds one uploaded file (the test kit's, with ``org``'s member key)."""
+    await hub.testing.products.ready_product(client, org.member, slug, version)
 
 
 async def test_minted_token_has_the_seed_shape(client, org):

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import secrets
 import shutil
 import subprocess
 import sys
@@ -25,7 +24,7 @@ import httpx
 import pytest
 
 from tests.conftest import POSTGRES_URL
-from tests.support.server import HubServer, hub_server
+from tests.support.server import HubServer, hub_server, pairing_settings
 
 CLI = shutil.which("continuata-hub", path=str(Path(sys.executable).parent)) or "continuata-hub"
 PART_SIZE = 5 * 1024 * 1024
@@ -53,19 +52,7 @@ CRASH_POINTS = [
 def database_settings(request: pytest.FixtureRequest) -> dict[str, str]:
     """The ``HUB_*`` settings of one database and storage pairing (the
     fixture's name lets conftest empty PostgreSQL after each test)."""
-    database, storage = request.param
-    settings = {"HUB_UPLOAD_PART_SIZE": str(PART_SIZE), "HUB_WORKER": "off"}
-    if database == "postgres":
-        settings["HUB_DATABASE_URL"] = request.getfixturevalue("fresh_postgres")
-    if storage == "s3":
-        settings.update(
-            HUB_STORAGE="s3",
-            HUB_S3_BUCKET=f"crash-{secrets.token_hex(6)}",
-            HUB_S3_ENDPOINT_URL=request.getfixturevalue("s3_endpoint"),
-            HUB_S3_ACCESS_KEY_ID="testing",
-            HUB_S3_SECRET_ACCESS_KEY="testing",
-        )
-    return settings
+    return pairing_settings(request, *request.param, HUB_UPLOAD_PART_SIZE=str(PART_SIZE), HUB_WORKER="off")
 
 
 def make_folder(root: Path) -> dict[str, bytes]:

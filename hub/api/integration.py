@@ -17,6 +17,7 @@ from hub.api.schemas import DownloadLink, PurchasePageAnswer, PurchaseRecordedAn
 from hub.inputs import page_bounds
 from hub.clock import iso_millis
 from hub.context import Hub
+from hub.email_address import check_email
 from hub.errors import Conflict, Invalid, NotFound
 from hub.inputs import check_text
 from hub.services import purchases as purchase_service
@@ -132,7 +133,7 @@ class IntegrationController(Controller):
                 org=principal.org,
                 provider="api",
                 provider_ref=reference,
-                customer_email=token_service.check_email(data.customer_email),
+                customer_email=check_email(data.customer_email),
                 customer_name=check_text(data.customer_name, "customerName", max_length=300) or "",
                 items=[purchase_service.PurchaseItem(i.product_id, i.version) for i in data.items],
                 amount=data.amount,

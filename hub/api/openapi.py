@@ -11,14 +11,18 @@
   an upload part, which the handler streams itself (no ``data`` argument for
   Litestar to see).
 - :func:`openapi_config`: the app's OpenAPI settings, with Swagger UI and
-  ReDoc served from the hub's own files (``/schema/assets``), not a CDN.
+  ReDoc served from the hub's own files (``/schema/assets``), not a CDN;
+  ReDoc's run-time styles get the page's style nonce
+  (:data:`hub.web.security_headers.STYLE_NONCE_SLOT`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from litestar import Request
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import JsonRenderPlugin, RedocRenderPlugin, SwaggerRenderPlugin, YamlRenderPlugin
@@ -30,13 +34,14 @@ from litestar.static_files import create_static_files_router
 
 from hub import __version__
 from hub.api.errors import ErrorBody
+from hub.web.security_headers import STYLE_NONCE_SLOT
 
 #: What each error status means on the main API, as the schema describes it.
 ERROR_MEANINGS = {
     400: "The request is malformed: a body that is not JSON, or of the wrong shape",
     401: "No valid API key (Authorization: Bearer ct_key_…)",
     403: "The API key's role is too low for this operation",
-    404: "Not found in the key's organization",
+    404: "Not found (on the main API: not in the API key's organization)",
     409: "Conflicts with the current state (a ready version cannot change, a slug is taken…)",
     410: "No longer available",
     413: "The body is larger than allowed",
@@ -98,6 +103,16 @@ class PartUploadOperation(Operation):
         )
 
 
+class NoncedRedocRenderPlugin(RedocRenderPlugin):
+    """ReDoc, handing its run-time styles the page's style nonce (see
+    :data:`hub.web.security_headers.STYLE_NONCE_SLOT`)."""
+
+    def render(self, request: Request, openapi_schema: dict[str, Any]) -> bytes:
+        page = super().render(request, openapi_schema)
+        options = b"{nonce:'" + STYLE_NONCE_SLOT + b"'}"  # Redoc.init(spec, options, element)
+        return page.replace(b",undefined,document.getElementById", b"," + options + b",document.getElementById", 1)
+
+
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "web" / "static" / "openapi"
 ASSETS_PATH = "/schema/assets"
 
@@ -143,7 +158,7 @@ def openapi_config() -> OpenAPIConfig:
                 standalone_preset_js_url=f"{ASSETS_PATH}/swagger-ui/swagger-ui-standalone-preset.js",
                 favicon=f'<link rel="icon" type="image/png" href="{ASSETS_PATH}/swagger-ui/favicon-32x32.png">',
             ),
-            RedocRenderPlugin(
+            NoncedRedocRenderPlugin(
                 path="/redoc",
                 js_url=f"{ASSETS_PATH}/redoc/redoc.standalone.js",
                 google_fonts=False,

@@ -139,9 +139,7 @@ class ProductController(Controller):
     )
     async def delete_product(self, hub: Hub, principal: Principal, product_id: str) -> DeletedAnswer:
         principal.require("admin")
-        keys = await product_service.delete_product(principal.org, product_id)
-        for key in keys:
-            await hub.blobs.delete(key)
+        await product_service.delete_product(hub, principal.org, product_id)
         return answer(DeletedAnswer, {"deleted": product_id})
 
     # --- versions ------------------------------------------------------------

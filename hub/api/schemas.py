@@ -186,7 +186,9 @@ class PurchaseToken(Wire):
     download_url: str | None | UnsetType = UNSET
 
 
-class Purchase(Wire):
+class PurchaseRecord(Wire):
+    """A purchase's own fields (what :class:`Purchase` and the buyer's export share)."""
+
     id: str
     org_id: str
     provider: str
@@ -200,6 +202,9 @@ class Purchase(Wire):
     problem: str | None
     metadata: dict[str, Any] | None
     created_at: Timestamp
+
+
+class Purchase(PurchaseRecord):
     tokens: list[PurchaseToken]
 
 
@@ -330,20 +335,13 @@ class Me(Wire):
     key_id: str
 
 
-class ExportedPurchase(Wire):
-    id: str
-    provider: str
+class ExportedPurchase(PurchaseRecord):
+    """A purchase in a buyer's export: the API's purchase without its tokens
+    (listed apart), with ``reference`` (= ``providerRef``) as the export names
+    it, and when it was refunded."""
+
     reference: str
-    customer_email: str
-    customer_name: str | None
-    items: list[PurchaseItem]
-    amount: int | None
-    currency: str | None
-    status: str
     refunded_at: Timestamp | None
-    problem: str | None
-    metadata: dict[str, Any] | None
-    created_at: Timestamp
 
 
 class ExportedDownload(Wire):
@@ -397,6 +395,50 @@ class Erasure(Wire):
 
 class Erased(Wire):
     erased: Erasure
+
+
+# --- public routes (no API key) ---------------------------------------------
+
+
+class DownloadFile(Wire):
+    id: str
+    path: str
+    size: int
+    sha256: str
+    url: str
+
+
+class DownloadPage(Wire):
+    """``GET /download?token=…`` with ``Accept: application/json``."""
+
+    product: TokenProduct
+    expires_at: Timestamp | None
+    max_downloads: int | None
+    used_count: int
+    downloads_left: int | None
+    purchase_status: str | None
+    files: list[DownloadFile]
+
+
+class DownloadRefused(Wire):
+    """A download refused (403): no downloads left, or the purchase is on
+    hold (disputed), which names the shop to contact."""
+
+    success: bool
+    error: str
+    purchase_status: str | UnsetType = UNSET  # "on_hold" when the purchase is disputed
+    shop: str | UnsetType = UNSET  # then: whom to contact
+
+
+class Health(Wire):
+    status: str
+
+
+class Readiness(Wire):
+    """``ready``, or ``unready`` with the failing checks (503)."""
+
+    status: Literal["ready", "unready"]
+    checks: dict[str, str]
 
 
 # --- the envelopes -----------------------------------------------------------
@@ -493,6 +535,10 @@ class BuyerExportAnswer(Answer):
 
 class ErasedAnswer(Answer):
     data: Erased
+
+
+class DownloadPageAnswer(Answer):
+    data: DownloadPage
 
 
 A = TypeVar("A", bound=Answer)

@@ -14,6 +14,7 @@ from hub.api import shapes
 from hub.api.openapi import KEYED, PartUploadOperation, errors
 from hub.api.schemas import AbortedAnswer, PartAnswer, UploadAnswer, UploadCompletedAnswer, answer
 from hub.context import Hub
+from hub.requests import read_upload_part
 from hub.services import uploads as upload_service
 from hub.services.accounts import Principal
 
@@ -70,7 +71,7 @@ class UploadController(Controller):
     async def upload_part(
         self, hub: Hub, principal: Principal, request: Request, upload_id: str, part_number: int
     ) -> PartAnswer:
-        data = await _read_part(request, hub.settings.upload_part_size)
+        data = await read_upload_part(request, hub.settings.upload_part_size)
         part = await upload_service.upload_part(hub, principal.org, upload_id, part_number, data)
         return answer(PartAnswer, {"part": part})
 
@@ -104,17 +105,3 @@ class UploadController(Controller):
         await upload_service.abort_upload(hub, principal.org, upload_id)
         return answer(AbortedAnswer, {"aborted": upload_id})
 
-
-async def _read_part(request: Request, part_size: int) -> bytes:
-    """Read a part's body, refusing early anything larger than a part."""
-    from hub.errors import PayloadTooLarge
-
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > part_size:
-        raise PayloadTooLarge(f"A part is at most {part_size} bytes; this one declares {declared}")
-    chunks = bytearray()
-    async for chunk in request.stream():
-        chunks += chunk
-        if len(chunks) > part_size:
-            raise PayloadTooLarge(f"A part is at most {part_size} bytes")
-    return bytes(chunks)

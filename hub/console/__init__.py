@@ -25,7 +25,7 @@ from hub.console.pages import render
 from hub.console.products import ConsoleUploadsController, ProductsController
 from hub.console.problems import ProblemsController
 from hub.console.purchases import PurchasesController
-from hub.console.security import add_security_headers, after_console_request
+from hub.console.security import add_security_headers, after_console_request, console_csrf
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -50,6 +50,7 @@ def console_router() -> Router:
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],
         dependencies={"console": Provide(provide_console)},
+        middleware=[console_csrf()],
         after_request=after_console_request,
         include_in_schema=False,
     )

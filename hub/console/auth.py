@@ -11,13 +11,13 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect
 
 from hub.console.pages import client_ip, form_of, render
-from hub.console.security import SIGN_IN_CSRF_COOKIE, check_sign_in_csrf, same_token, sign_in_csrf
 from hub.context import Hub
 from hub.errors import Forbidden, Unauthorized
 from hub.services import console_sessions
 from hub.services.accounts import ROLES
 from hub.services.audit import audit, user_actor
 from hub.services.people import Person, person
+from hub.web.csrf import csrf_token
 
 SESSION_COOKIE = "ct_console"
 
@@ -49,10 +49,9 @@ class Console:
             raise Forbidden(f"This needs the {role} role in {self.org}; yours is {self.role}.")
 
     async def form(self, request: Request) -> dict[str, str]:
-        """The submitted form, once its CSRF token is checked."""
-        form = await form_of(request)
-        same_token(self.csrf, form.get("csrf"))
-        return form
+        """The submitted form (its CSRF token was checked by the router's
+        middleware before the handler ran)."""
+        return await form_of(request)
 
     async def audit(self, action: str, target: str = "", **detail) -> None:
         await audit(org=self.org, actor=self.actor, action=action, target=target, detail=detail, ip=self.ip)
@@ -68,7 +67,7 @@ async def provide_console(request: Request) -> Console:
     if not org:
         raise Forbidden("Your account belongs to no organization yet. Ask an admin to invite you.")
     return Console(
-        session_id=session["id"], person=who, org=org, role=who.roles[org], csrf=session["csrf"], ip=client_ip(request)
+        session_id=session["id"], person=who, org=org, role=who.roles[org], csrf=csrf_token(request), ip=client_ip(request)
     )
 
 
@@ -80,16 +79,10 @@ def _safe_next(target: str | None) -> str:
 
 
 def login_page(hub: Hub, request: Request, status: int = 200, error: str | None = None, email: str = "") -> Response:
-    token = sign_in_csrf(request)
-    response = render(
-        hub, "console/login.html", status=status, csrf=token, error=error, email=email,
+    return render(
+        hub, "console/login.html", status=status, csrf=csrf_token(request), error=error, email=email,
         next=_safe_next(request.query_params.get("next")),
     )
-    response.set_cookie(
-        SIGN_IN_CSRF_COOKIE, token, path="/console", httponly=True, samesite="strict",
-        secure=hub.settings.public_url.startswith("https://"),
-    )
-    return response
 
 
 def login_redirect(request: Request) -> Response:
@@ -111,7 +104,6 @@ class SignInController(Controller):
     @post("/login", status_code=303)
     async def login(self, hub: Hub, request: Request) -> Response:
         form = await form_of(request)
-        check_sign_in_csrf(request, form.get("csrf"))
         email = (form.get("email") or "").strip()
         ip = client_ip(request)
         who = await console_sessions.sign_in(email, form.get("password") or "", ip)

@@ -9,13 +9,13 @@ from litestar.response import Redirect
 
 from hub.console.auth import SESSION_COOKIE, Console
 from hub.console.pages import client_ip, form_of, page, render
-from hub.console.security import SIGN_IN_CSRF_COOKIE, check_sign_in_csrf, sign_in_csrf
 from hub.context import Hub
 from hub.errors import Conflict, Invalid
 from hub.services import console_sessions, invitations
 from hub.services.accounts import ROLES
 from hub.services.audit import audit, user_actor
 from hub.services.people import members, remove_membership
+from hub.web.csrf import csrf_token
 
 
 class MembersController(Controller):
@@ -52,13 +52,9 @@ class MembersController(Controller):
 
 
 def _invite_page(hub: Hub, request: Request, token: str, email: str | None, status: int = 200, error: str | None = None) -> Response:
-    csrf = sign_in_csrf(request)
-    response = render(hub, "console/invite.html", status=status, csrf=csrf, token=token, email=email, error=error)
-    response.set_cookie(
-        SIGN_IN_CSRF_COOKIE, csrf, path="/console", httponly=True, samesite="strict",
-        secure=hub.settings.public_url.startswith("https://"),
+    return render(
+        hub, "console/invite.html", status=status, csrf=csrf_token(request), token=token, email=email, error=error
     )
-    return response
 
 
 class InvitationController(Controller):
@@ -73,7 +69,6 @@ class InvitationController(Controller):
     @post("/", status_code=303)
     async def accept(self, hub: Hub, request: Request) -> Response:
         form = await form_of(request)
-        check_sign_in_csrf(request, form.get("csrf"))
         token = form.get("token") or ""
         try:
             if form.get("password") != form.get("password_again"):

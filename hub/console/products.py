@@ -5,8 +5,8 @@ The browser's upload (``static/console-upload.js``) speaks to the JSON
 endpoints below, which call the same services as the upload API: the
 manifest is checked as the API checks it, parts are resumable, and the
 server verifies each file's size and SHA-256 when it is completed. They
-are signed-in requests, so they carry the session's CSRF token in the
-``X-CSRF-Token`` header.
+are signed-in requests, so they carry the page's CSRF token in the
+``X-CSRF-Token`` header (checked by the console router's middleware).
 """
 
 from __future__ import annotations
@@ -16,12 +16,11 @@ import json
 from litestar import Controller, Request, Response, get, post, put
 from litestar.response import Redirect
 
-from hub.api.uploads import _read_part  # the API's bounded part reader, shared
 from hub.console.auth import Console
 from hub.console.pages import page
-from hub.console.security import same_token
 from hub.context import Hub
 from hub.errors import Conflict, Invalid
+from hub.requests import read_upload_part
 from hub.services import products as product_service
 from hub.services import uploads as upload_service
 from hub.services import versions as version_service
@@ -43,8 +42,8 @@ def _metadata(text: str | None) -> dict:
 
 
 async def _json(console: Console, request: Request) -> dict:
-    """A JSON request of the upload script, once its CSRF header is checked."""
-    same_token(console.csrf, request.headers.get("x-csrf-token"))
+    """A JSON request of the upload script (its CSRF header is checked by
+    the console router's middleware)."""
     try:
         body = await request.json()
     except ValueError:
@@ -147,13 +146,11 @@ class ConsoleUploadsController(Controller):
     @put("/{upload_id:str}/parts/{part_number:int}", request_max_body_size=None)
     async def upload_part(self, hub: Hub, console: Console, request: Request, upload_id: str, part_number: int) -> dict:
         console.require("member")
-        same_token(console.csrf, request.headers.get("x-csrf-token"))
-        data = await _read_part(request, hub.settings.upload_part_size)
+        data = await read_upload_part(request, hub.settings.upload_part_size)
         return await upload_service.upload_part(hub, console.org, upload_id, part_number, data)
 
     @post("/{upload_id:str}/complete", status_code=200)
     async def complete(self, hub: Hub, console: Console, request: Request, upload_id: str) -> dict:
         console.require("member")
-        same_token(console.csrf, request.headers.get("x-csrf-token"))
         result = await upload_service.complete_upload(hub, console.org, upload_id)
         return {"file": result["file"]["path"], "version": result["version"]["version"], "versionStatus": result["version"]["status"]}

@@ -1,20 +1,18 @@
-"""The console's browser protections: security headers and CSRF checks.
+"""The console's browser protections: security headers and CSRF.
 
 Every console answer (pages, errors, static files) carries the headers;
 the CSP allows scripts and styles only from the hub itself (no inline
-script), and no framing. Forms of a signed-in person carry their session's
-CSRF token; the sign-in form, before there is a session, a double-submit
-cookie.
+script), and no framing. Every form (the sign-in form too, before there is a
+session) and the upload script's requests carry a CSRF token, checked by
+Litestar's middleware (:mod:`hub.web.csrf`) on the whole console router.
 """
 
 from __future__ import annotations
 
-import hmac
-import secrets
+from litestar import Response
+from litestar.middleware import DefineMiddleware
 
-from litestar import Request, Response
-
-from hub.errors import Forbidden
+from hub.web.csrf import csrf_protection
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -27,8 +25,7 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
-SIGN_IN_CSRF_COOKIE = "ct_console_csrf"
-EXPIRED_FORM = "This form has expired. Reload the page and try again."
+CSRF_COOKIE = "ct_console_csrf"
 
 
 def add_security_headers(response: Response) -> Response:
@@ -42,17 +39,6 @@ async def after_console_request(response: Response) -> Response:
     return add_security_headers(response)
 
 
-def same_token(expected: str | None, submitted: str | None) -> None:
-    """Raise :class:`Forbidden` unless both tokens are present and equal
-    (compared in constant time)."""
-    if not expected or not isinstance(submitted, str) or not submitted or not hmac.compare_digest(expected, submitted):
-        raise Forbidden(EXPIRED_FORM)
-
-
-def sign_in_csrf(request: Request) -> str:
-    """The sign-in form's token: the cookie's, or a new one to set."""
-    return request.cookies.get(SIGN_IN_CSRF_COOKIE) or secrets.token_urlsafe(24)
-
-
-def check_sign_in_csrf(request: Request, submitted: str | None) -> None:
-    same_token(request.cookies.get(SIGN_IN_CSRF_COOKIE), submitted)
+def console_csrf() -> DefineMiddleware:
+    """The console router's CSRF middleware (its own cookie, under /console)."""
+    return csrf_protection(CSRF_COOKIE, "/console")

@@ -29,8 +29,9 @@ from dataclasses import dataclass
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns import JSON, BigInt, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
-from piccolo.engine import engine_finder
 from piccolo.table import Table
+
+from hub.engines import migration_engine
 
 ID = "2026-12-01T00:00:00:000000"
 VERSION = "1.38.0"
@@ -569,7 +570,7 @@ async def forwards() -> MigrationManager:
     manager = MigrationManager(migration_id=ID, app_name="hub", description=DESCRIPTION)
 
     async def create() -> None:
-        engine = engine_finder()
+        engine = migration_engine()
         for table in TABLES:
             table._meta.db = engine
             await table.create_table()
@@ -577,7 +578,7 @@ async def forwards() -> MigrationManager:
                 await engine.run_ddl(extra.ddl(table._meta.tablename))
 
     async def drop() -> None:
-        engine = engine_finder()
+        engine = migration_engine()
         for table in reversed(TABLES):
             await engine.run_ddl(f'DROP TABLE IF EXISTS "{table._meta.tablename}"')
 

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from hub.clock import utcnow
+from hub.email_address import check_email
 from hub.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from hub.secrets import API_KEY_PREFIX, hash_secret, new_id, new_secret
 from hub.tables import ApiKey, Organization
@@ -49,8 +50,6 @@ async def describe_principal(principal: Principal) -> dict:
 async def create_organization(org_id: str, name: str | None = None, *, contact_email: str | None = None) -> dict:
     """Create a tenant; ``contact_email`` is where the hub writes to its admins."""
     if contact_email:
-        from hub.services.tokens import check_email
-
         contact_email = check_email(contact_email, field="contact email")
     if not ORG_ID.match(org_id or ""):
         raise Invalid(

@@ -21,12 +21,14 @@ from datetime import timedelta
 
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
+from hub.email_address import check_email
+from hub.emails import render_email
 from hub.errors import NotFound, TooManyRequests
-from hub.plugins import first_result
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, SESSION_PREFIX, SIGN_IN_PREFIX, hash_secret, new_id, new_secret
 from hub.services import rate_limits
 from hub.services.outbox import queue_email
-from hub.services.tokens import check_email
+from hub.services.events import emit
+from hub.services.tokens import token_records
 from hub.tables import BuyerSession, BuyerSignIn, DownloadToken, Organization, Purchase, TokenLink
 
 PER_EMAIL_PER_HOUR = 5
@@ -87,7 +89,7 @@ async def prepare_sign_ins(hub: Hub, limit: int = 20) -> int:
                 BuyerSignIn.id == row["id"]
             )
             context = {"email": row["email"], "url": f"{hub.my_url}/sign-in?token={secret}", "expires_minutes": minutes}
-            rendered = await first_result(hub.plugins, "render_email", hub=hub, template="signin", context=context)
+            rendered = await render_email(hub, "signin", context)
             if rendered is not None:
                 await queue_email(hub, org="", kind="signin", recipient=row["email"], rendered=rendered)
     if rows:  # buckets pile up only with requests: tidy them as they come
@@ -190,7 +192,7 @@ async def fresh_link(hub: Hub, email: str, token_id: str) -> str:
     download limit and a revocation still apply.
     """
     token = (
-        await DownloadToken.select(DownloadToken.id, DownloadToken.expires_at, DownloadToken.revoked_at)
+        await DownloadToken.select(DownloadToken.id, DownloadToken.org, DownloadToken.expires_at, DownloadToken.revoked_at)
         .where(DownloadToken.id == token_id, DownloadToken.customer_email == email, DownloadToken.purchase.is_not_null())
         .first()
     )
@@ -205,4 +207,5 @@ async def fresh_link(hub: Hub, email: str, token_id: str) -> str:
         )
         if as_aware(token["expires_at"]) < expires:
             await DownloadToken.update({DownloadToken.expires_at: expires}).where(DownloadToken.id == token_id)
+        await emit(hub, "tokens_minted", org=token["org"], tokens=lambda: token_records(hub, [token_id]))
     return hub.download_url(secret)

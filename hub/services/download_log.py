@@ -3,11 +3,9 @@ buyer email and date, newest first."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
 from typing import Any
 
-from hub.clock import UTC
-from hub.services.reports import parse_day
+from hub.services.reports import parse_day, within_days
 from hub.tables import DownloadSession
 
 PAGE_SIZE = 50
@@ -21,11 +19,7 @@ async def list_sessions(
         conditions.append(DownloadSession.token.product.slug == product[:100])
     if email:
         conditions.append(DownloadSession.token.customer_email == email.strip().lower()[:320])
-    start, end = parse_day(since, "since"), parse_day(until, "until")
-    if start:
-        conditions.append(DownloadSession.started_at >= datetime.combine(start, time.min, UTC))
-    if end:
-        conditions.append(DownloadSession.started_at < datetime.combine(end + timedelta(days=1), time.min, UTC))
+    conditions += within_days(DownloadSession.started_at, parse_day(since, "since"), parse_day(until, "until"))
     rows = (
         await DownloadSession.select(
             DownloadSession.id, DownloadSession.started_at, DownloadSession.last_activity_at, DownloadSession.bytes_sent,

@@ -27,6 +27,7 @@ from typing import Any
 from hub.clock import iso, utcnow
 from hub.context import Hub
 from hub.plugins import await_me_maybe
+from hub.records import for_hook
 from hub.secrets import new_id
 from hub.services.webhook_events import announced, announces, subscribes
 from hub.tables import Event, EventDelivery, WebhookEndpoint
@@ -114,7 +115,7 @@ async def call_plugin(hub: Hub, plugin_name: str, hook: str, payload: dict) -> N
     impl = next((i for i in (caller.get_hookimpls() if caller else []) if i.plugin_name == plugin_name), None)
     if impl is None:
         raise LookupError(f"plugin {plugin_name!r} is not loaded in this process (or no longer implements {hook})")
-    arguments = {"hub": hub, **payload}
+    arguments = {"hub": hub, **for_hook(payload)}
     wanted = {name: arguments[name] for name in impl.argnames}
 
     async def call() -> None:

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from hub.clock import utcnow
 from hub.context import Hub
-from hub.plugins import RenderedEmail, first_result
+from hub.emails import render_email
 from hub.secrets import CONSOLE_INVITE_PREFIX as INVITE_PREFIX
 from hub.secrets import hash_secret, new_id, new_secret
 from hub.services.outbox import queue_email
@@ -21,16 +21,6 @@ from hub.tables import ConsoleInvite, ConsoleUser
 
 INVITE_DAYS = 7
 TEMPLATE = "console_invite"
-
-
-def _plain_invitation(context: dict) -> RenderedEmail:
-    """The invitation when no plugin renders ``console_invite`` (an invite
-    must reach its person whatever the email plugins)."""
-    action = f"Choose your password: {context['url']}" if context["needs_password"] else f"Sign in: {context['url']}"
-    return RenderedEmail(
-        subject=f"You are invited to {context['org']} on Continuata Hub",
-        text=f"{context['invited_by']} added you to {context['org']} as {context['role']}.\n\n{action}\n",
-    )
 
 
 async def invite(hub: Hub, *, org: str, email: str, role: str, invited_by: str) -> dict:
@@ -48,7 +38,9 @@ async def invite(hub: Hub, *, org: str, email: str, role: str, invited_by: str) 
         "email": user["email"], "org": org, "role": role, "invited_by": invited_by, "url": url,
         "needs_password": needs_password, "expires_days": INVITE_DAYS,
     }
-    rendered = await first_result(hub.plugins, "render_email", hub=hub, template=TEMPLATE, context=context)
+    rendered = await render_email(hub, TEMPLATE, context)
+    if rendered is None:  # the built-in templates render it: only a broken install gets here
+        raise RuntimeError(f"No template renders the {TEMPLATE} email")
     async with hub.db.write_transaction():
         await set_membership(user["id"], org, role)
         if needs_password:
@@ -59,7 +51,7 @@ async def invite(hub: Hub, *, org: str, email: str, role: str, invited_by: str) 
                 )
             )
         await queue_email(
-            hub, org=org, kind=TEMPLATE, recipient=user["email"], rendered=rendered or _plain_invitation(context)
+            hub, org=org, kind=TEMPLATE, recipient=user["email"], rendered=rendered
         )
     hub.outbox_wakeup.set()
     return {"user_id": user["id"], "email": user["email"], "role": role, "needs_password": needs_password}

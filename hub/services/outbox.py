@@ -226,6 +226,8 @@ async def deliver(hub: Hub, row: dict) -> bool:
         message = email.message_from_bytes(hub.sealer.open(row["sealed_body"]), policy=POLICY)
         del message["Message-ID"]  # rows queued before Message-IDs were stable get one too
         message["Message-ID"] = stable_message_id(hub, row["id"])
+        if message["From"] is None and hub.settings.mail_from:
+            message["From"] = hub.settings.mail_from  # HUB_MAIL_FROM, whichever mailer sends
         await hub.mailer.send(message)
         crash_point("outbox.sent")
     except Exception as problem:  # any mailer failure is retried, never lost

@@ -14,10 +14,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from hub.clock import utcnow
 from hub.db import UNIQUE_VIOLATIONS
+from hub.email_address import check_email
 from hub.errors import Conflict, Invalid, NotFound
 from hub.secrets import new_id
 from hub.services.accounts import ROLES
-from hub.services.tokens import check_email
 from hub.tables import ConsoleUser, Membership, Organization
 
 MIN_PASSWORD_LENGTH = 10

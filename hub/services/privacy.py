@@ -23,10 +23,11 @@ import ipaddress
 import logging
 from datetime import datetime, timedelta
 
+from hub.api import shapes
 from hub.clock import iso, utcnow
 from hub.context import Hub
 from hub.db import Database
-from hub.services.tokens import check_email
+from hub.email_address import check_email
 from hub.tables import BuyerSession, BuyerSignIn, DownloadSession, DownloadToken, OutboxMessage, Purchase, TokenLink
 
 log = logging.getLogger("hub.privacy")
@@ -99,21 +100,13 @@ async def run_retention(hub: Hub, stop: asyncio.Event) -> None:
 
 
 def _purchase(row: dict) -> dict:
-    return {
-        "id": row["id"],
-        "provider": row["provider"],
-        "reference": row["provider_ref"],
-        "customerEmail": row["customer_email"],
-        "customerName": row["customer_name"],
-        "items": row["items"],
-        "amount": row["amount"],
-        "currency": row["currency"],
-        "status": row["status"],
-        "refundedAt": iso(row["refunded_at"]),
-        "problem": row["problem"],
-        "metadata": row["metadata"],
-        "createdAt": iso(row["created_at"]),
-    }
+    """A purchase as the main API shows it (one shape: :func:`hub.api.shapes.purchase`),
+    without its tokens (the export lists them apart, with their downloads),
+    with ``reference``, the name under which the export has always shown the
+    provider's reference, and ``refundedAt``."""
+    shaped = shapes.purchase(row)
+    del shaped["tokens"]
+    return {**shaped, "reference": shaped["providerRef"], "refundedAt": iso(row["refunded_at"])}
 
 
 def _token(row: dict, sessions: list[dict]) -> dict:
@@ -148,11 +141,18 @@ async def export_buyer(org: str, email: str) -> dict:
     """Everything ``org`` holds about ``email``: purchases, tokens with their
     downloads (IP address and user agent as kept), and emails sent or queued."""
     email = check_email(email, field="email")
-    purchases = await Purchase.select().where(Purchase.org == org, Purchase.customer_email == email).order_by(Purchase.created_at)
+    # JSON columns (items, metadata) as JSON, not as the text the database holds.
+    purchases = (
+        await Purchase.select()
+        .where(Purchase.org == org, Purchase.customer_email == email)
+        .order_by(Purchase.created_at)
+        .output(load_json=True)
+    )
     tokens = (
         await DownloadToken.select()
         .where(DownloadToken.org == org, DownloadToken.customer_email == email)
         .order_by(DownloadToken.created_at)
+        .output(load_json=True)
     )
     sessions: dict[str, list[dict]] = {}
     if tokens:

@@ -9,11 +9,13 @@ from typing import Any
 
 from hub.clock import utcnow
 from hub.context import Hub
+from hub.email_address import check_email
 from hub.errors import HubError, Invalid, NotFound
 from hub.services.products import find_product
 from hub.services.purchases import parse_items
 from hub.services.support import resend_delivery
-from hub.services.tokens import check_email, deliverable_version, mint_for_version
+from hub.services.events import emit
+from hub.services.tokens import deliverable_version, mint_for_version, token_records
 from hub.services.inbox import FAILED
 from hub.tables import DownloadToken, InboxEvent, OutboxMessage, Purchase
 
@@ -100,12 +102,16 @@ async def fix_and_fulfil(hub: Hub, org: str, purchase_id: str, *, email: str, it
             raise Invalid(f"{item.product_id}: {problem.message}", field="items") from None
         resolved.append((product, version))
     async with hub.db.write_transaction():
+        minted = []
         for product, version in resolved:
-            await mint_for_version(
+            _, token, _, _ = await mint_for_version(
                 org, product, version, customer_email=email, ttl=timedelta(days=hub.settings.token_ttl_days),
                 metadata={"purchaseId": purchase_id, "provider": purchase["provider"], "fixedInConsole": True},
                 purchase=purchase_id,
             )
+            minted.append(token["id"])
+        if minted:
+            await emit(hub, "tokens_minted", org=org, tokens=lambda: token_records(hub, minted))
         items_json: list[dict[str, Any]] = [{"productId": i.product_id, "version": i.version} for i in wanted]
         await Purchase.update({Purchase.problem: "", Purchase.items: items_json}).where(Purchase.id == purchase_id)
     await resend_delivery(hub, org, purchase_id, email)

@@ -7,6 +7,7 @@ import unicodedata
 from typing import Any
 
 from hub.clock import utcnow
+from hub.context import Hub
 from hub.db import Database, UNIQUE_VIOLATIONS
 from hub.errors import Conflict, Invalid, NotFound
 from hub.inputs import check_text, names_nothing
@@ -165,10 +166,10 @@ async def update_product(org: str, product_id: str, changes: dict[str, Any]) -> 
     return await find_product(org, product_id)
 
 
-async def delete_product(org: str, product_id: str) -> list[str]:
-    """Delete a product that is not published; returns the blob keys to
-    remove (its files, media and cover), which the caller deletes after the
-    rows are gone."""
+async def delete_product(hub: Hub, org: str, product_id: str) -> None:
+    """Delete a product that is not published, then its blobs (its files,
+    media and cover): the rows go first, so a failure while deleting blobs
+    leaves unreachable bytes at worst, never a row pointing at none."""
     product = await find_product(org, product_id)
     if product["status"] == "published":
         raise Conflict(f"Product {product_id} is published and cannot be deleted; archive it first")
@@ -177,4 +178,5 @@ async def delete_product(org: str, product_id: str) -> list[str]:
     ).output(as_list=True)
     media = await MediaFile.select(MediaFile.storage_key).where(MediaFile.product == product["id"]).output(as_list=True)
     await Product.delete().where(Product.id == product["id"])
-    return [*keys, *media, *([product["cover_key"]] if product["cover_key"] else [])]
+    for key in [*keys, *media, *([product["cover_key"]] if product["cover_key"] else [])]:
+        await hub.blobs.delete(key)

@@ -17,19 +17,22 @@ from datetime import timedelta
 from typing import Any
 
 from hub.api import shapes
-from hub.clock import utcnow
+from hub.clock import iso, utcnow
 from hub.context import Hub
 from hub.db import UNIQUE_VIOLATIONS
+from hub.email_address import check_email
+from hub.emails import render_email
 from hub.errors import HubError, Invalid
 from hub.inputs import check_text
-from hub.plugins import first_result
+from hub.records import email_purchase
 from hub.secrets import new_id
 from hub.services.events import emit
 from hub.services.outbox import queue_email
 from hub.services.products import find_product
+from hub.services.provider_refs import ORDER, ProviderRef, record_references
 from hub.services.reversals import PAID, REVOKING, payment_status
-from hub.services.tokens import check_email, deliverable_version, mint_for_version, token_records
-from hub.tables import DownloadToken, Organization, Purchase, PurchasePayment
+from hub.services.tokens import deliverable_version, mint_for_version, token_records
+from hub.tables import DownloadToken, Organization, Purchase
 
 ATTEMPTS = 3
 
@@ -53,9 +56,11 @@ class PurchaseIn:
     amount: int | None = None
     currency: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)
-    payment_refs: tuple[str, ...] = ()
-    """The provider's other references of this payment (besides
-    ``provider_ref``) that a refund or dispute may name instead."""
+    references: tuple[ProviderRef, ...] = ()
+    """The provider's other ids of this purchase (besides ``provider_ref``,
+    kept as kind ``order``): a PaymentIntent, a capture... The core keeps
+    them (:mod:`hub.services.provider_refs`); a refund or dispute may name
+    any of them, and the plugin finds the purchase by them."""
 
 
 @dataclass(frozen=True)
@@ -141,14 +146,9 @@ async def record_in_transaction(hub: Hub, order: PurchaseIn) -> RecordedPurchase
         created_at=utcnow(),
     )
     await Purchase.insert(Purchase(id=purchase_id, **new_purchase))
-    payment_refs = sorted({order.provider_ref, *order.payment_refs})
-    await PurchasePayment.insert(
-        *(
-            PurchasePayment(id=new_id("pay"), purchase=purchase_id, org=order.org, provider=order.provider, payment_ref=ref)
-            for ref in payment_refs
-        )
-    )
-    status = await payment_status(order.org, order.provider, payment_refs)
+    references = [ProviderRef(ORDER, order.provider_ref), *order.references]
+    await record_references(order.org, purchase_id, order.provider, references)
+    status = await payment_status(order.org, order.provider, sorted({ref.reference for ref in references}))
     minted: list[tuple[str, dict]] = []
     if status == PAID:
         minted = await deliver_purchase(hub, {**new_purchase, "id": purchase_id})
@@ -220,7 +220,7 @@ async def purchase_record(org: str, purchase_id: str) -> dict:
 async def queue_delivery_email(hub: Hub, purchase: dict, delivered: list[dict]) -> None:
     shop = await Organization.select(Organization.name).where(Organization.id == purchase["org"]).first()
     context = {
-        "purchase": purchase,
+        "purchase": email_purchase(purchase),
         "shop": shop["name"] if shop else purchase["org"],
         "my_url": hub.my_url,
         "items": [
@@ -228,13 +228,13 @@ async def queue_delivery_email(hub: Hub, purchase: dict, delivered: list[dict]) 
                 "product": d["product"]["name"],
                 "version": d["version"]["version"],
                 "url": hub.download_url(d["secret"]),
-                "expires_at": d["token"]["expires_at"],
+                "expires_at": iso(d["token"]["expires_at"]),
                 "max_downloads": d["token"]["max_downloads"],
             }
             for d in delivered
         ],
     }
-    rendered = await first_result(hub.plugins, "render_email", hub=hub, template="delivery", context=context)
+    rendered = await render_email(hub, "delivery", context)
     if rendered is None:
         return  # no plugin renders email: the shop delivers links itself
     await queue_email(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator
+from typing import Any
 from datetime import date, datetime, time, timedelta
 
 from hub.clock import UTC, iso
@@ -37,6 +38,17 @@ def parse_day(value: str | None, field: str) -> date | None:
         raise Invalid(f"{field} must be a date such as 2026-04-01", field=field) from None
 
 
+def within_days(column: Any, start: date | None, end: date | None) -> list[Any]:
+    """Conditions keeping the timestamp ``column`` within the UTC days
+    ``start`` to ``end``, both included; None leaves that side open."""
+    conditions = []
+    if start:
+        conditions.append(column >= datetime.combine(start, time.min, UTC))
+    if end:
+        conditions.append(column < datetime.combine(end + timedelta(days=1), time.min, UTC))
+    return conditions
+
+
 def _cell(value: object) -> object:
     """Neutralize text a spreadsheet would run as a formula (CSV injection):
     a User-Agent is whatever the client chose to send."""
@@ -59,11 +71,7 @@ async def download_sessions_csv(org: str, start: date | None, end: date | None) 
     """
     if start and end and end < start:
         raise Invalid("to must not be before from", field="to")
-    conditions = [DownloadSession.org == org]
-    if start:
-        conditions.append(DownloadSession.started_at >= datetime.combine(start, time.min, UTC))
-    if end:
-        conditions.append(DownloadSession.started_at < datetime.combine(end + timedelta(days=1), time.min, UTC))
+    conditions = [DownloadSession.org == org, *within_days(DownloadSession.started_at, start, end)]
 
     async def lines() -> AsyncIterator[str]:
         yield _csv_line(COLUMNS)

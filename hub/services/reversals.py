@@ -28,7 +28,8 @@ from hub.clock import as_aware, utcnow
 from hub.context import Hub
 from hub.secrets import new_id
 from hub.services.events import emit
-from hub.tables import DownloadToken, PaymentReversal, Purchase, PurchasePayment
+from hub.services.provider_refs import find_purchases, references_of
+from hub.tables import DownloadToken, PaymentReversal, Purchase
 
 REFUND = "refund"
 REFUND_CANCELLED = "refund_cancelled"
@@ -51,8 +52,8 @@ REVOKING = frozenset({REFUNDED, CHARGED_BACK})
 class ReversalIn:
     """A reversal in the hub's terms.
 
-    :param payment_ref: the provider's reference of the payment (one of the
-        purchase's ``payment_refs``; see :class:`hub.services.purchases.PurchaseIn`).
+    :param payment_ref: the provider's reference of the payment: any of the
+        purchase's provider references (see :mod:`hub.services.provider_refs`).
     :param kind: one of :data:`KINDS`.
     :param reference: the refund's or dispute's own id, so that a dispute's
         closing meets its opening (and a replay is recognised).
@@ -105,8 +106,8 @@ def status_after(reversals: Iterable[dict]) -> str:
 
 
 async def payment_refs_of(purchase: dict) -> list[str]:
-    rows = await PurchasePayment.select(PurchasePayment.payment_ref).where(PurchasePayment.purchase == purchase["id"])
-    return sorted({purchase["provider_ref"], *(row["payment_ref"] for row in rows)})
+    """Every reference of ``purchase``'s payment (its provider references, of any kind)."""
+    return sorted({ref.reference for ref in await references_of(purchase)})
 
 
 async def payment_status(org: str, provider: str, payment_refs: list[str]) -> str:
@@ -124,28 +125,6 @@ async def payment_status(org: str, provider: str, payment_refs: list[str]) -> st
 async def purchase_status(purchase: dict) -> str:
     """The status ``purchase`` should have, from every reversal of its payment."""
     return await payment_status(purchase["org"], purchase["provider"], await payment_refs_of(purchase))
-
-
-async def link_payment(org: str, provider: str, purchase_id: str, payment_ref: str) -> None:
-    """Record that ``payment_ref`` identifies the payment of ``purchase_id``
-    (once). A plugin calls it for purchases recorded before it declared
-    that reference."""
-    exists = await PurchasePayment.exists().where(
-        PurchasePayment.purchase == purchase_id, PurchasePayment.payment_ref == payment_ref
-    )
-    if not exists:
-        await PurchasePayment.insert(
-            PurchasePayment(id=new_id("pay"), purchase=purchase_id, org=org, provider=provider, payment_ref=payment_ref)
-        )
-
-
-async def purchases_paid_by(org: str, provider: str, payment_ref: str) -> list[dict]:
-    rows = await PurchasePayment.select(PurchasePayment.purchase).where(
-        PurchasePayment.org == org, PurchasePayment.provider == provider, PurchasePayment.payment_ref == payment_ref
-    )
-    if not rows:
-        return []
-    return await Purchase.select().where(Purchase.id.is_in([r["purchase"] for r in rows])).output(load_json=True)
 
 
 async def settle_status(hub: Hub, purchase: dict) -> Transition | None:
@@ -238,7 +217,7 @@ async def record_reversal(hub: Hub, reversal: ReversalIn) -> str:
                 created_at=utcnow(),
             )
         ).on_conflict(action="DO NOTHING")
-        purchases = await purchases_paid_by(reversal.org, reversal.provider, reversal.payment_ref)
+        purchases = await find_purchases(reversal.org, provider=reversal.provider, reference=reversal.payment_ref)
         for purchase in purchases:
             transition = await settle_status(hub, purchase)
             if transition:

@@ -5,18 +5,19 @@ email (a mailer or not, a test message, template previews)."""
 from __future__ import annotations
 
 from hub.context import Hub
-from hub.email_samples import SAMPLES
+from hub.email_address import check_email
+from hub.email_samples import SAMPLES, preview
 from hub.errors import Invalid, NotFound
-from hub.plugins import PaymentProviderStatus, RenderedEmail, collect, first_result
+from hub.plugins import PaymentProviderStatus, RenderedEmail, await_me_maybe
 from hub.services.outbox import queue_email
-from hub.services.tokens import check_email
 from hub.tables import InboxEvent
 
 
 async def payment_providers(hub: Hub, org: str) -> list[dict]:
     """Each payment plugin's status with its last event for ``org`` (or
     for no organization yet: an event the hub could not place)."""
-    statuses = [s for s in await collect(hub.plugins, "payment_provider_status", hub=hub) if isinstance(s, PaymentProviderStatus)]
+    answers = [await await_me_maybe(answer) for answer in hub.plugins.hook.payment_provider_status(hub=hub)]
+    statuses = [s for s in answers if isinstance(s, PaymentProviderStatus)]
     providers = []
     for status in sorted(statuses, key=lambda s: s.title):
         last = (
@@ -53,12 +54,10 @@ def email_templates() -> list[str]:
 
 
 async def preview_email(hub: Hub, template: str) -> RenderedEmail:
-    """``template`` rendered with sample data, as the plugins render it."""
+    """``template`` rendered with sample data, as the hub renders it."""
     if template not in SAMPLES:
         raise NotFound(f"No email template {template!r}; there are {', '.join(SAMPLES)}")
-    rendered = await first_result(
-        hub.plugins, "render_email", hub=hub, template=template, context=SAMPLES[template](hub.settings)
-    )
-    if rendered is None:
-        raise Invalid("No plugin renders emails (the email plugin is not loaded: see HUB_PLUGINS).")
-    return rendered
+    try:
+        return await preview(hub, template)
+    except ValueError as problem:
+        raise Invalid(str(problem)) from None

@@ -11,17 +11,20 @@ with the token.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from typing import Any
 
-from hub.clock import UTC, as_aware, utcnow
+from hub.clock import as_aware, iso, utcnow
 from hub.context import Hub
+from hub.email_address import check_email
+from hub.emails import render_email
 from hub.errors import Invalid, NotFound
-from hub.plugins import first_result
+from hub.records import email_purchase
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, hash_secret, new_id, new_secret
 from hub.services.outbox import queue_email
-from hub.services.reports import parse_day
-from hub.services.tokens import check_email
+from hub.services.events import emit
+from hub.services.reports import parse_day, within_days
+from hub.services.tokens import token_records
 from hub.tables import DownloadSession, DownloadToken, Organization, OutboxMessage, Purchase, TokenLink
 
 PAGE_SIZE = 50
@@ -51,11 +54,7 @@ async def search_purchases(
         conditions.append(Purchase.provider == provider[:40])
     if status:
         conditions.append(Purchase.status == status[:20])
-    start, end = parse_day(since, "since"), parse_day(until, "until")
-    if start:
-        conditions.append(Purchase.created_at >= datetime.combine(start, time.min, UTC))
-    if end:
-        conditions.append(Purchase.created_at < datetime.combine(end + timedelta(days=1), time.min, UTC))
+    conditions += within_days(Purchase.created_at, parse_day(since, "since"), parse_day(until, "until"))
     rows = (
         await Purchase.select()
         .where(*conditions)
@@ -167,16 +166,17 @@ async def resend_delivery(hub: Hub, org: str, purchase_id: str, email: str | Non
             await DownloadToken.update({DownloadToken.customer_email: recipient}).where(DownloadToken.purchase == purchase_id)
             purchase["customer_email"] = recipient
         items = []
+        await emit(hub, "tokens_minted", org=org, tokens=lambda: token_records(hub, [token["id"] for token in tokens]))
         for token in tokens:
             items.append(
                 {
                     "product": token["product_name"], "version": token["version_name"],
                     "url": hub.download_url(await _new_link(token)),
-                    "expires_at": token["expires_at"], "max_downloads": token["max_downloads"],
+                    "expires_at": iso(token["expires_at"]), "max_downloads": token["max_downloads"],
                 }
             )
-        context = {"purchase": purchase, "shop": shop["name"] if shop else org, "my_url": hub.my_url, "items": items}
-        rendered = await first_result(hub.plugins, "render_email", hub=hub, template="delivery", context=context)
+        context = {"purchase": email_purchase(purchase), "shop": shop["name"] if shop else org, "my_url": hub.my_url, "items": items}
+        rendered = await render_email(hub, "delivery", context)
         if rendered is None:
             raise Invalid("No email plugin renders the delivery email (HUB_PLUGINS); nothing was sent.")
         await queue_email(
@@ -190,7 +190,10 @@ async def resend_delivery(hub: Hub, org: str, purchase_id: str, email: str | Non
 async def fresh_link(hub: Hub, org: str, purchase_id: str, token_id: str) -> str:
     """A new download link for one of the purchase's tokens (shown to support, once)."""
     token = await _token(org, purchase_id, token_id)
-    return hub.download_url(await _new_link(token))
+    async with hub.db.write_transaction():
+        secret = await _new_link(token)
+        await emit(hub, "tokens_minted", org=org, tokens=lambda: token_records(hub, [token_id]))
+    return hub.download_url(secret)
 
 
 async def extend_expiry(hub: Hub, org: str, purchase_id: str, token_id: str, days: Any) -> None:

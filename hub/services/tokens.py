@@ -8,7 +8,6 @@ and looks the hash up.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +18,9 @@ from hub.api import shapes
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
 from hub.db import Database
+from hub.email_address import check_email
 from hub.errors import Conflict, Forbidden, Gone, Invalid, NotFound
+from hub.inputs import require_time_zone
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, hash_secret, new_id, new_secret
 from hub.services.events import emit
 from hub.services.media import deliverable_media_file
@@ -43,17 +44,6 @@ class PurchaseOnHold(Forbidden):
     def __init__(self, shop: str) -> None:
         super().__init__(ON_HOLD.format(shop=shop))
         self.shop = shop
-
-
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def check_email(email: Any, field: str = "customerEmail") -> str:
-    if not isinstance(email, str) or len(email) > 320 or "\x00" in email or not EMAIL.match(email):
-        raise Invalid(f"{field} must be an email address", field=field)
-    # Stored lower-case so that filters and the buyer's page find every
-    # purchase whatever case the shop sent.
-    return email.strip().lower()
 
 
 async def deliverable_version(hub: Hub, product: dict, version: str | None) -> dict:
@@ -137,7 +127,7 @@ async def mint_for_version(
         customer_email = check_email(customer_email)
     if expires_at is None:
         expires_at = now + ttl
-    elif as_aware(expires_at) <= now:
+    elif require_time_zone(expires_at, "expiresAt") <= now:
         raise Invalid("expiresAt must be in the future", field="expiresAt")
     if max_downloads is not None and (
         not isinstance(max_downloads, int) or isinstance(max_downloads, bool) or not 1 <= max_downloads <= 1_000_000

@@ -211,10 +211,7 @@ async def upload_part(hub: Hub, org: str, upload_id: str, part_number: int, data
         # Locks the file's row, so an abort cannot slip in between the check
         # and the insert and leave a part behind for an upload that is gone.
         current = await VersionFile.update({VersionFile.upload_id: upload_id}).where(
-            VersionFile.id == file["id"],
-            VersionFile.upload_id == upload_id,
-            VersionFile.storage_upload_id == file["storage_upload_id"],
-            VersionFile.status != "ready",
+            *_in_storage_upload(file, upload_id)
         ).returning(VersionFile.id)
         if not current:
             raise await _storage_failure(StorageError("gone", code="NoSuchUpload"), file, upload_id)
@@ -356,6 +353,18 @@ async def _assemble(hub: Hub, file: dict, upload_id: str, parts: list[tuple[int,
     )
 
 
+def _in_storage_upload(file: dict, upload_id: str) -> tuple:
+    """Conditions: ``file`` is still in the hub's upload ``upload_id``, on the
+    storage upload it was read with, and not ready (an abort, a start-over or
+    a completion in between changes one of them)."""
+    return (
+        VersionFile.id == file["id"],
+        VersionFile.upload_id == upload_id,
+        VersionFile.storage_upload_id == file["storage_upload_id"],
+        VersionFile.status != "ready",
+    )
+
+
 async def _start_over_in_storage(hub: Hub, file: dict, upload_id: str) -> None:
     """Give the hub's upload a new, empty storage upload and forget its parts."""
     try:
@@ -364,10 +373,7 @@ async def _start_over_in_storage(hub: Hub, file: dict, upload_id: str) -> None:
         raise await _storage_failure(exc, file, upload_id) from exc
     async with hub.db.write_transaction():
         moved = await VersionFile.update({VersionFile.storage_upload_id: storage_upload_id}).where(
-            VersionFile.id == file["id"],
-            VersionFile.upload_id == upload_id,
-            VersionFile.storage_upload_id == file["storage_upload_id"],
-            VersionFile.status != "ready",
+            *_in_storage_upload(file, upload_id)
         ).returning(VersionFile.id)
         if moved:
             await UploadPart.delete().where(UploadPart.file == file["id"], UploadPart.upload_id == upload_id)

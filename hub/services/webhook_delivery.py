@@ -31,9 +31,9 @@ import httpx
 
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
+from hub.emails import render_email
 from hub.errors import Invalid
 from hub.netguard import RefusedAddress, check_url_form, public_address
-from hub.plugins import first_result
 from hub.secrets import new_id
 from hub.services.outbox import queue_email
 from hub.tables import EventDelivery, Organization, WebhookAttempt, WebhookEndpoint
@@ -210,7 +210,7 @@ async def disable_failing_endpoint(hub: Hub, endpoint: dict, error: str) -> None
         "org": endpoint["org"], "url": endpoint["url"], "endpoint_id": endpoint["id"], "reason": reason,
         "hours": hub.settings.webhook_retry_hours,
     }
-    rendered = await first_result(hub.plugins, "render_email", hub=hub, template="webhook_disabled", context=context)
+    rendered = await render_email(hub, "webhook_disabled", context)
     if rendered is None:
         log.warning("No plugin renders the webhook_disabled email: %s was not told that %s was disabled", recipient, endpoint["id"])
         return

@@ -15,7 +15,7 @@ from typing import Any
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
 from hub.errors import Conflict, Invalid, NotFound
-from hub.inputs import check_text
+from hub.inputs import check_text, require_time_zone
 from hub.netguard import check_endpoint_url
 from hub.secrets import new_id
 from hub.services.events import ENDPOINT
@@ -168,6 +168,7 @@ async def redeliver(hub: Hub, org: str, endpoint_id: str, *, event_id: str | Non
     time, to the endpoint again; returns how many were queued."""
     if (event_id is None) == (since is None):
         raise Invalid("Give either eventId (one event) or since (every event from that time)", field="eventId")
+    require_time_zone(since, "since")
     endpoint = await find_endpoint(org, endpoint_id)
     if endpoint["status"] != "enabled":
         raise Conflict("The endpoint is disabled: enable it (PATCH status) before sending events again")

@@ -16,11 +16,19 @@ from hub.services.accounts import create_api_key, create_organization
 from hub.settings import Settings
 
 
+BUILTIN_PLUGINS = "stripe,paypal,email"
+"""The plugins the hub ships, in ``HUB_PLUGINS`` syntax."""
+
+
 def settings_for_tests(data_dir: Path, **overrides) -> Settings:
     """Settings for a test: SQLite and local blobs under ``data_dir``, the
-    worker inline, a fast outbox backoff, no ``.env`` read."""
+    worker inline, a fast outbox backoff, no ``.env`` read, and ``HUB_PLUGINS``
+    pinned to the hub's built-in plugins (for ``create_app(settings)``), so
+    that whatever else is installed (a third-party mailer, say) cannot change
+    a test; :func:`make_app`'s ``entry_points`` chooses otherwise."""
     values = dict(
         data_dir=data_dir,
+        plugins=BUILTIN_PLUGINS,
         public_url="http://hub.test",
         upload_part_size=5 * 1024 * 1024,
         outbox_backoff_seconds=1,
@@ -31,20 +39,16 @@ def settings_for_tests(data_dir: Path, **overrides) -> Settings:
     return Settings(**values)
 
 
-def make_app(settings: Settings, *, plugins: Iterable[tuple[str, object]] = (), entry_points: str = "") -> Litestar:
-    """An app with the ``(name, plugin)`` pairs given, plus the entry-point
-    plugins that ``entry_points`` selects (``HUB_PLUGINS`` syntax; ``""``
-    loads every installed one, ``"none"`` none of them)."""
-    if entry_points == "none":
-        from hub.plugins import new_plugin_manager
-
-        manager = new_plugin_manager()
-        for name, plugin in plugins:
-            manager.register(plugin, name=name)
-        manager.check_pending()
-    else:
-        manager = load_plugins(entry_points, extra=plugins)
-    return create_app(settings, plugins=manager)
+def make_app(
+    settings: Settings, *, plugins: Iterable[tuple[str, object]] = (), entry_points: str | None = None
+) -> Litestar:
+    """An app with the ``(name, plugin)`` pairs given, plus the installed
+    (entry-point) plugins that ``entry_points`` selects, in ``HUB_PLUGINS``
+    syntax: ``"none"`` for none of them, ``"my-plugin"`` for yours alone,
+    ``"all"`` (or ``""``) for every installed one; None (the default) takes
+    ``settings.plugins``."""
+    choice = settings.plugins if entry_points is None else entry_points
+    return create_app(settings, plugins=load_plugins(choice, extra=plugins))
 
 
 @contextlib.asynccontextmanager

@@ -38,7 +38,7 @@ class CapturedMailbox:
 class PlainEmails:
     """A ``render_email`` plugin whose emails are just their links, one per
     line (``<product> <version>: <url>``, or ``Sign in: <url>``), so a test
-    can follow them without depending on the email plugin's templates."""
+    can follow them without depending on the hub's email templates."""
 
     @hookimpl
     def render_email(self, hub, template, context):

@@ -28,8 +28,13 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from urllib.parse import quote
 
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
+try:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+except ModuleNotFoundError as missing:  # an extra of its own: the hub itself never needs it
+    raise ModuleNotFoundError(
+        "hub.testing.smtp needs aiosmtpd: pip install 'continuata-hub[testing]'", name=missing.name
+    ) from missing
 
 HOST = "127.0.0.1"
 

@@ -16,7 +16,7 @@ from litestar.types import ASGIApp
 from hub.context import Hub
 from hub.errors import NotFound
 from hub.services.accounts import ORG_ID
-from hub.services.catalog import COVER_EXTENSIONS, COVER_FILE, cover_key
+from hub.services.catalog.covers import COVER_EXTENSIONS, COVER_FILE, cover_key
 from hub.web.file_response import BlobResponse
 
 

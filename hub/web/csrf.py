@@ -1,33 +1,92 @@
-"""CSRF protection for the buyer's forms: a double-submit token.
+"""CSRF protection of the cookie-authenticated pages (the console, the
+buyer's ``/my``): Litestar's :class:`~litestar.middleware.csrf.CSRFMiddleware`.
 
-The page sets a random ``ct_csrf`` cookie (SameSite=Lax, HttpOnly) and puts
-the same value in a hidden field; a POST is accepted only when both are
-present and equal (compared in constant time). Another site can make a
-browser send the cookie, but cannot read it to fill in the field.
+It is a double-submit token: a GET sets a random, HMAC-signed token in a
+cookie (HttpOnly, SameSite=Lax) and the page puts the same token in its
+forms' hidden ``_csrf_token`` field (the name the middleware reads) or, for
+the console's upload script, the ``X-CSRF-Token`` header. Any other method
+is refused unless the submitted token and the cookie's are both signed by
+the hub and equal. Another site can make a browser send the cookie, but can
+neither read it nor make a token of its own. The API and the payment
+webhooks are not behind it: they are not cookie-authenticated.
+
+Only the routers of those pages use it (the download page and the API get
+no cookie). The signing secret is derived from ``HUB_SECRET_KEY``, so every
+``serve`` process accepts the tokens of the others.
 """
 
 from __future__ import annotations
 
-import hmac
-import secrets
+from typing import Any
 
-from litestar import Request, Response
+from litestar import Request
+from litestar.config.csrf import CSRFConfig
+from litestar.exceptions import PermissionDeniedException
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.csrf import CSRFMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.utils.scope.state import ScopeState
 
 from hub.errors import Forbidden
+from hub.requests import refuse_impossible_ids
 
-CSRF_COOKIE = "ct_csrf"
-
-
-def csrf_token(request: Request) -> str:
-    """The request's CSRF token (the cookie's, or a new one to set)."""
-    return request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
-
-
-def set_csrf_cookie(response: Response, token: str, secure: bool) -> None:
-    response.set_cookie(CSRF_COOKIE, token, path="/my", httponly=True, samesite="lax", secure=secure)
+CSRF_FIELD = "_csrf_token"
+"""The hidden form field carrying the token (fixed by Litestar's middleware)."""
+CSRF_HEADER = "x-csrf-token"
+EXPIRED_FORM = "This form has expired. Reload the page and try again."
+LITESTAR_REFUSAL = "CSRF token verification failed"
 
 
-def check_csrf(request: Request, submitted: str | None) -> None:
-    cookie = request.cookies.get(CSRF_COOKIE)
-    if not cookie or not submitted or not hmac.compare_digest(cookie, submitted):
-        raise Forbidden("This form has expired. Reload the page and try again.")
+class FormCSRFMiddleware(CSRFMiddleware):
+    """Litestar's CSRF middleware with the hub's secret and refusal.
+
+    The secret is read on the first request (from the running hub's secret
+    key), and a refused token is a :class:`Forbidden` with the words the
+    pages show ("This form has expired…"), answered by the surface's own
+    error page. When the browser's cookie is still good, the error page
+    gets its token, so the form shown again works.
+    """
+
+    def __init__(self, app: ASGIApp, cookie_name: str, cookie_path: str) -> None:
+        config = CSRFConfig(
+            secret="",  # set on the first request: see __call__
+            cookie_name=cookie_name,
+            cookie_path=cookie_path,
+            header_name=CSRF_HEADER,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+        )
+        super().__init__(app, config)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self.config.secret:
+            hub = scope["litestar_app"].state.hub
+            self.config.secret = hub.sealer.derive("csrf")
+            self.config.cookie_secure = hub.settings.public_url.startswith("https://")
+        # A path id no request can name is a 404 before it is a bad form (the
+        # app's guard would answer so; the middleware runs before guards).
+        refuse_impossible_ids(Request(scope), scope["route_handler"])
+        try:
+            await super().__call__(scope, receive, send)
+        except PermissionDeniedException as refused:
+            if refused.detail != LITESTAR_REFUSAL:
+                raise
+            cookie = Request(scope).cookies.get(self.config.cookie_name)
+            if cookie and self._decode_csrf_token(cookie) is not None:
+                ScopeState.from_scope(scope).csrf_token = cookie
+            raise Forbidden(EXPIRED_FORM) from None
+
+
+def csrf_protection(cookie_name: str, path: str) -> DefineMiddleware:
+    """The middleware of a router or controller serving forms under ``path``."""
+    return DefineMiddleware(FormCSRFMiddleware, cookie_name=cookie_name, cookie_path=path)
+
+
+def csrf_token(request: Request[Any, Any, Any]) -> str:
+    """The token a page puts in its forms: the one the middleware set or
+    checked for this request ("" where it did not run, as on a 404)."""
+    token = ScopeState.from_scope(request.scope).csrf_token
+    return token if isinstance(token, str) else ""
+
+
+__all__ = ["CSRF_FIELD", "EXPIRED_FORM", "FormCSRFMiddleware", "csrf_protection", "csrf_token"]

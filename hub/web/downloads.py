@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, route
 from litestar.enums import HttpMethod
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Redirect
 from litestar.types import ASGIApp
 
@@ -22,6 +23,8 @@ from hub.client_ip import client_ip
 from hub.clock import as_aware, iso
 from hub.context import Hub
 from hub.api import shapes
+from hub.api.openapi import PublicOperation, PublicPageOperation, errors
+from hub.api.schemas import DownloadPageAnswer, DownloadRefused
 from hub.errors import NotFound
 from hub.http_range import RangeNotSatisfiable, etag_for, if_range_allows_partial, parse_range
 from hub.services.events import emit
@@ -101,7 +104,21 @@ class DownloadController(Controller):
     path = "/download"
     tags = ["Downloads"]
 
-    @get("/", summary="The download page of a token (HTML, or JSON for Accept: application/json)")
+    @get(
+        "/",
+        summary="The download page of a token (HTML, or JSON for Accept: application/json)",
+        operation_id="getDownloadPage",
+        operation_class=PublicPageOperation,
+        responses={
+            200: ResponseSpec(data_container=DownloadPageAnswer, generate_examples=False, description="The page"),
+            **errors(404, 410),
+            403: ResponseSpec(
+                data_container=DownloadRefused,
+                generate_examples=False,
+                description="No downloads left, or the purchase is on hold (disputed)",
+            ),
+        },
+    )
     async def download_page(self, hub: Hub, request: Request, token: str | None = None) -> Response:
         try:
             async with hub.db.read():  # the page's reads on one SQLite connection
@@ -168,6 +185,17 @@ class DownloadController(Controller):
         "/files/{file_id:str}/{name:str}",
         http_method=[HttpMethod.GET, HttpMethod.HEAD],
         summary="Download one file (HTTP Range supported; HEAD spends nothing)",
+        operation_id=lambda handler, method, path: "downloadFile" if method == HttpMethod.GET else "headDownloadFile",
+        operation_class=PublicOperation,
+        responses={
+            200: ResponseSpec(data_container=bytes, generate_examples=False, media_type="application/octet-stream",
+                              description="The whole file"),
+            206: ResponseSpec(data_container=bytes, generate_examples=False, media_type="application/octet-stream",
+                              description="The requested range (Range header)"),
+            302: ResponseSpec(data_container=None, description="To a short-lived presigned URL of the blob store"),
+            303: ResponseSpec(data_container=None, description="A link-preview bot is sent to the page (spends nothing)"),
+            **errors(403, 404, 410, 416),
+        },
     )
     async def download_file(self, hub: Hub, request: Request, file_id: str, name: str, token: str | None = None) -> ASGIApp:
         grant = await resolve_token(hub, token)

@@ -19,6 +19,10 @@ from functools import cache
 from litestar import Request, Response, get
 from litestar.status_codes import HTTP_200_OK, HTTP_401_UNAUTHORIZED, HTTP_404_NOT_FOUND, HTTP_503_SERVICE_UNAVAILABLE
 
+from litestar.openapi.datastructures import ResponseSpec
+
+from hub.api.openapi import PublicOperation
+from hub.api.schemas import Health, Readiness
 from hub.context import Hub
 from hub.metrics import exposition, read_database_figures
 
@@ -26,9 +30,10 @@ log = logging.getLogger("hub.health")
 READINESS_PROBE_KEY = "readyz/probe"
 
 
-@get("/healthz", include_in_schema=False)
-async def healthz() -> dict:
-    return {"status": "ok"}
+@get("/healthz", summary="The process is alive", tags=["Operations"], operation_id="getHealth",
+     operation_class=PublicOperation)
+async def healthz() -> Health:
+    return Health(status="ok")
 
 
 @cache
@@ -55,7 +60,17 @@ async def _check_blobs(hub: Hub) -> str | None:
     return None
 
 
-@get("/readyz", include_in_schema=False)
+@get(
+    "/readyz",
+    summary="The process can serve: database, blob store and migrations are ready",
+    tags=["Operations"],
+    operation_id="getReadiness",
+    operation_class=PublicOperation,
+    responses={
+        200: ResponseSpec(data_container=Readiness, generate_examples=False, description="Ready"),
+        503: ResponseSpec(data_container=Readiness, generate_examples=False, description="Not ready: the failing checks"),
+    },
+)
 async def readyz(request: Request) -> Response:
     hub: Hub = request.app.state.hub
     checks: dict[str, str] = {}

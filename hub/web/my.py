@@ -10,17 +10,18 @@ from hub.clock import as_aware, utcnow
 from hub.context import Hub
 from hub.errors import Invalid
 from hub.services import buyers
-from hub.web.csrf import check_csrf, csrf_token, set_csrf_cookie
+from hub.web.csrf import csrf_protection, csrf_token
 
 SESSION_COOKIE = "ct_my"
+CSRF_COOKIE = "ct_csrf"
 
 
 def _page(hub: Hub, request: Request, template: str, status: int = 200, **context) -> Response:
-    token = csrf_token(request)
-    html = hub.templates.get_template(template).render(csrf=token, now=utcnow(), as_aware=as_aware, **context)
+    html = hub.templates.get_template(template).render(
+        csrf=csrf_token(request), now=utcnow(), as_aware=as_aware, **context
+    )
     response = Response(html, status_code=status, media_type="text/html; charset=utf-8")
     response.headers["Cache-Control"] = "no-store"  # security headers: hub.web.security_headers
-    set_csrf_cookie(response, token, secure=hub.settings.public_url.startswith("https://"))
     return response
 
 
@@ -38,6 +39,7 @@ async def _form(request: Request) -> dict:
 class MyController(Controller):
     path = "/my"
     include_in_schema = False
+    middleware = [csrf_protection(CSRF_COOKIE, "/my")]  # every form's token (hub.web.csrf)
 
     @get("/")
     async def my_page(self, hub: Hub, request: Request) -> Response:
@@ -48,7 +50,6 @@ class MyController(Controller):
     @post("/sign-in", status_code=200)
     async def ask_for_link(self, hub: Hub, request: Request) -> Response:
         form = await _form(request)
-        check_csrf(request, form.get("csrf"))
         email = (form.get("email") or "").strip()
         if not email:
             raise Invalid("Enter the email address you bought with.", field="email")
@@ -64,7 +65,6 @@ class MyController(Controller):
     @post("/sign-in/confirm", status_code=200)
     async def confirm(self, hub: Hub, request: Request) -> Response:
         form = await _form(request)
-        check_csrf(request, form.get("csrf"))
         session = await buyers.confirm_sign_in(form.get("token"))
         if session is None:
             return _page(
@@ -80,8 +80,6 @@ class MyController(Controller):
 
     @post("/links/{token_id:str}", status_code=303)
     async def open_download(self, hub: Hub, request: Request, token_id: str) -> Response:
-        form = await _form(request)
-        check_csrf(request, form.get("csrf"))
         email = await buyers.signed_in_email(request.cookies.get(SESSION_COOKIE))
         if email is None:
             return Redirect("/my", status_code=303)
@@ -89,8 +87,6 @@ class MyController(Controller):
 
     @post("/sign-out", status_code=303)
     async def sign_out(self, hub: Hub, request: Request) -> Response:
-        form = await _form(request)
-        check_csrf(request, form.get("csrf"))
         await buyers.sign_out(request.cookies.get(SESSION_COOKIE))
         response = Redirect("/my", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/my")

@@ -28,6 +28,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import secrets
 from collections.abc import Iterable
 
 from jinja2 import Environment
@@ -59,6 +60,11 @@ PAGE_SOURCES = {
 SCHEMA_PREFIX = "/schema"
 # Swagger UI and ReDoc are served by the hub itself (hub/web/static/openapi):
 # the schema pages need no other host.
+#: Where a schema page asks for a style nonce: ReDoc's styled-components
+#: inserts its <style> elements at run time (under a policy of hashes alone
+#: it stops with "error #17"), and gives them the nonce it is handed. The
+#: middleware puts a fresh nonce of the same length in its place, per answer.
+STYLE_NONCE_SLOT = b"hub-style-nonce-slot00"
 SCHEMA_SOURCES = {
     "connect-src": "'self'",
     "worker-src": "blob:",
@@ -94,15 +100,28 @@ def template_page_policy(templates: Environment) -> bytes:
     return _policy(sources)
 
 
-def schema_page_policy(body: bytes) -> bytes:
-    """The policy of a Litestar OpenAPI page, from its own body."""
+def schema_page_policy(body: bytes, style_nonce: str | None = None) -> bytes:
+    """The policy of a Litestar OpenAPI page, from its own body (and the
+    nonce its run-time styles carry, if it has one)."""
     sources = dict(PAGE_SOURCES)
     for directive, extra in SCHEMA_SOURCES.items():
         sources[directive] = f"{sources[directive]} {extra}" if directive in sources else extra
     text = body.decode("utf-8", "replace")
     for directive, pattern in INLINE.items():
         sources[directive] += _sha256_sources(pattern.findall(text))
+    if style_nonce:
+        sources["style-src"] += f" 'nonce-{style_nonce}'"
     return _policy(sources)
+
+
+def _with_style_nonce(body: bytes) -> tuple[bytes, str | None]:
+    """``body`` with a fresh nonce in its :data:`STYLE_NONCE_SLOT` (same
+    length: Content-Length stays right), and the nonce; or as it is."""
+    if STYLE_NONCE_SLOT not in body:
+        return body, None
+    nonce = secrets.token_urlsafe(16)
+    assert len(nonce) == len(STYLE_NONCE_SLOT)
+    return body.replace(STYLE_NONCE_SLOT, nonce.encode()), nonce
 
 
 def _is_html(headers: list[tuple[bytes, bytes]]) -> bool:
@@ -152,9 +171,9 @@ class SecurityHeadersMiddleware:
                 chunks.append(message.get("body", b""))
                 if message.get("more_body", False):
                     return
-                body = b"".join(chunks)
+                body, nonce = _with_style_nonce(b"".join(chunks))
                 start, held = held, None
-                start["headers"] = _with_security_headers(start["headers"], schema_page_policy(body))
+                start["headers"] = _with_security_headers(start["headers"], schema_page_policy(body, nonce))
                 await send(start)
                 message = {"type": "http.response.body", "body": body, "more_body": False}
             await send(message)

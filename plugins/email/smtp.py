@@ -32,7 +32,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import aiosmtplib
 
 from hub.clock import utcnow
-from hub.settings import SettingsError
+from hub.settings import SettingsError, check_sender
 
 DEFAULT_TIMEOUT = 30.0
 TRUE = {"1", "true", "yes", "on"}
@@ -121,20 +121,6 @@ def parse_smtp_url(url: str) -> SmtpConfig:
         start_tls=start_tls,
         timeout=timeout,
     )
-
-
-def check_sender(mail_from: str) -> str:
-    """``HUB_MAIL_FROM`` (``shop@example.com`` or ``Shop <shop@example.com>``),
-    checked the way the message will use it."""
-    probe = EmailMessage()
-    try:
-        probe["From"] = mail_from
-        addresses = probe["From"].addresses
-    except (ValueError, IndexError) as problem:
-        raise SettingsError(f"HUB_MAIL_FROM is not an email address ({problem}): {mail_from!r}") from None
-    if len(addresses) != 1 or "@" not in addresses[0].addr_spec or probe["From"].defects:
-        raise SettingsError(f"HUB_MAIL_FROM must be one email address, like 'Shop <shop@example.com>', not {mail_from!r}")
-    return mail_from
 
 
 class SmtpMailer:

@@ -4,8 +4,9 @@ One PayPal order is one hub purchase, whichever event reports it first: a
 ``PAYMENT.CAPTURE.COMPLETED`` (a capture, whose buyer is read from its
 order) or a ``CHECKOUT.ORDER.COMPLETED`` (the order itself). Both use the
 ORDER id as the purchase's provider reference, so the second finds the
-first; the capture ids go into the purchase's metadata, where a refund
-(which names only its capture) finds them.
+first; the capture ids are kept as the purchase's provider references of
+kind ``capture`` (:mod:`hub.services.provider_refs`), by which a refund
+(which names only its capture) finds it. The metadata shows them too.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from typing import Any
 
 from hub.errors import BadRequest
 from hub.inputs import decode_json
+from hub.services.provider_refs import ProviderRef
 from hub.services.purchases import PurchaseIn, parse_items
 
 PROVIDER = "paypal"
+CAPTURE = "capture"  # the kind of provider reference a capture id is kept as
 COMPLETED = "COMPLETED"
 CAPTURE_COMPLETED = "PAYMENT.CAPTURE.COMPLETED"
 ORDER_COMPLETED = "CHECKOUT.ORDER.COMPLETED"
@@ -188,7 +191,7 @@ def purchase_from_order(org: str, order: dict[str, Any]) -> PurchaseIn | None:
         amount=amount,
         currency=currency,
         metadata=_metadata(order_id, [_text(c.get("id")) for c in captures], order),
-        payment_refs=tuple(c for c in (paypal_id(c.get("id")) for c in captures) if c),
+        references=tuple(ProviderRef(CAPTURE, c) for c in (paypal_id(c.get("id")) for c in captures) if c),
     )
 
 
@@ -222,17 +225,17 @@ def purchase_from_capture(org: str, capture: dict[str, Any], order: dict[str, An
         amount=amount,
         currency=currency,
         metadata=_metadata(order_id, [capture_id], order),
-        payment_refs=(capture_id,) if capture_id else (),
+        references=(ProviderRef(CAPTURE, capture_id),) if capture_id else (),
     )
 
 
-def refunds_whole_purchase(refund: dict[str, Any], purchase: dict[str, Any]) -> bool | None:
-    """Whether ``refund`` leaves nothing of ``purchase`` paid: its capture's
-    ``total_refunded_amount`` (all refunds so far) against the purchase's
-    amount. None when the payload cannot tell (no breakdown, or a purchase
-    paid by several captures): then the capture's status decides."""
-    metadata = _dict(purchase.get("metadata"))
-    if len(_list(metadata.get("captureIds"))) != 1 or purchase.get("amount") is None:
+def refunds_whole_purchase(refund: dict[str, Any], purchase: dict[str, Any], captures: int) -> bool | None:
+    """Whether ``refund`` leaves nothing of ``purchase`` (paid by ``captures``
+    captures) paid: its capture's ``total_refunded_amount`` (all refunds so
+    far) against the purchase's amount. None when the payload cannot tell
+    (no breakdown, or a purchase paid by several captures): then the
+    capture's status decides."""
+    if captures != 1 or purchase.get("amount") is None:
         return None
     breakdown = _dict(refund.get("seller_payable_breakdown"))
     refunded, currency = minor_units(breakdown.get("total_refunded_amount"))

@@ -23,22 +23,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from piccolo.columns.combination import WhereRaw
-
 from hub.context import Hub
 from hub.services.inbox import ReceivedEvent
-from hub.services.purchases import find_purchase, record_purchase
+from hub.services.provider_refs import ORDER, find_purchase, record_reference, references_of
+from hub.services.purchases import record_purchase
 from hub.services.reversals import (
     DISPUTE_LOST,
     DISPUTE_OPENED,
     DISPUTE_WON,
     REFUND,
     ReversalIn,
-    link_payment,
-    purchases_paid_by,
     record_reversal,
 )
-from hub.tables import Purchase
 from continuata_plugins.paypal import events
 from continuata_plugins.paypal.api import PayPalApi
 from continuata_plugins.paypal.config import PayPalConfig
@@ -98,7 +94,7 @@ class PayPalEvents:
         order = None
         # When CHECKOUT.ORDER.COMPLETED recorded the order first, the buyer is
         # already known: no need to ask PayPal (the core finds the purchase).
-        if order_id and not await find_purchase(event.org, events.PROVIDER, order_id):
+        if order_id and not await find_purchase(event.org, provider=events.PROVIDER, kind=ORDER, reference=order_id):
             order = await self.api.get_order(order_id)
         return await self.record(hub, events.purchase_from_capture(event.org, capture, order))
 
@@ -107,7 +103,10 @@ class PayPalEvents:
         if capture_id is None:
             return "refund names no capture: nothing to revoke"
         purchase = await purchase_for_capture(event.org, capture_id)
-        whole = events.refunds_whole_purchase(refund, purchase) if purchase else None
+        whole = None
+        if purchase is not None:
+            captures = [ref for ref in await references_of(purchase) if ref.kind == events.CAPTURE]
+            whole = events.refunds_whole_purchase(refund, purchase, captures=len(captures))
         if whole is None and self.config.has_credentials:
             # The payload cannot tell: PayPal's capture says whether it is
             # REFUNDED or only PARTIALLY_REFUNDED, and names its order.
@@ -116,9 +115,11 @@ class PayPalEvents:
             order_id = events.order_id_of_capture(capture)
             if purchase is None and order_id:
                 # A capture of a recorded order the purchase did not list.
-                recorded = await find_purchase(event.org, events.PROVIDER, order_id)
+                recorded = await find_purchase(event.org, provider=events.PROVIDER, kind=ORDER, reference=order_id)
                 if recorded is not None:
-                    await link_payment(event.org, events.PROVIDER, recorded["id"], capture_id)
+                    await record_reference(
+                        event.org, recorded["id"], provider=events.PROVIDER, kind=events.CAPTURE, reference=capture_id
+                    )
         if whole is False:
             return f"partial refund of capture {capture_id}: the links stay valid"
         reference = events.paypal_id(refund.get("id")) or capture_id
@@ -133,8 +134,6 @@ class PayPalEvents:
             kind = DISPUTE_OPENED
         else:
             kind = DISPUTE_LOST if events.dispute_lost(dispute) else DISPUTE_WON
-        for capture_id in captures:
-            await purchase_for_capture(event.org, capture_id)
         notes = [await self.reversal(hub, event, capture_id, kind, dispute_id) for capture_id in captures]
         return "; ".join(notes)
 
@@ -153,27 +152,6 @@ class PayPalEvents:
 
 
 async def purchase_for_capture(org: str, capture_id: str) -> dict[str, Any] | None:
-    """The PayPal purchase paid by ``capture_id``, if the hub has one; a
-    purchase recorded before the hub kept payment references (the capture
-    is in its metadata) is linked to the capture on the way."""
-    found = await purchases_paid_by(org, events.PROVIDER, capture_id)
-    if found:
-        return found[0]
-    if not events.paypal_id(capture_id):
-        return None
-    # A text search narrows the rows on both databases; the JSON decides.
-    rows = (
-        await Purchase.select()
-        .where(
-            Purchase.org == org,
-            Purchase.provider == events.PROVIDER,
-            WhereRaw("CAST(metadata AS TEXT) LIKE {}", f'%"{capture_id}"%'),
-        )
-        .output(load_json=True)
-    )
-    for row in rows:
-        metadata = row["metadata"] if isinstance(row["metadata"], dict) else {}
-        if capture_id in (metadata.get("captureIds") or []):
-            await link_payment(org, events.PROVIDER, row["id"], capture_id)
-            return row
-    return None
+    """The PayPal purchase paid by ``capture_id``, if the hub has one (its
+    captures are kept as its provider references)."""
+    return await find_purchase(org, provider=events.PROVIDER, reference=capture_id)

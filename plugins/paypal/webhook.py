@@ -28,7 +28,7 @@ from litestar.handlers import HTTPRouteHandler
 from hub.context import Hub
 from hub.errors import BadRequest
 from hub.services.inbox import store_event
-from hub.tables import Organization
+from hub.services.provider_accounts import organization_for
 from continuata_plugins.paypal import events
 from continuata_plugins.paypal.api import PayPalApi
 from continuata_plugins.paypal.config import PayPalConfig
@@ -57,7 +57,7 @@ class PayPalWebhook:
         check_certificate_url(transmission.cert_url)
         event = events.parse_event(body)
         await self._verify(transmission, body)
-        org = await webhook_org(self.config.org)
+        org = await organization_for(events.PROVIDER, self.config.org)
         stored = await store_event(
             hub,
             provider=events.PROVIDER,
@@ -80,22 +80,6 @@ class PayPalWebhook:
         elif not await self.api.verify_signature(transmission, self.config.webhook_id, body):
             log.warning("PayPal did not confirm the signature of transmission %s", transmission.transmission_id)
             raise SignatureError("PayPal did not confirm the webhook signature")
-
-
-async def webhook_org(configured: str) -> str:
-    """The organization PayPal's payments belong to: ``HUB_PAYPAL_ORG``, or
-    the hub's only organization."""
-    if configured:
-        if not await Organization.exists().where(Organization.id == configured):
-            raise BadRequest(f"HUB_PAYPAL_ORG names organization {configured!r}, which does not exist")
-        return configured
-    found = await Organization.select(Organization.id).limit(2)
-    if len(found) == 1:
-        return found[0]["id"]
-    raise BadRequest(
-        "Set HUB_PAYPAL_ORG to the organization PayPal payments belong to: "
-        + ("this hub has no organization yet" if not found else "this hub has several")
-    )
 
 
 def webhook_route(webhook: PayPalWebhook) -> HTTPRouteHandler:

@@ -18,20 +18,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from piccolo.columns.combination import WhereRaw
-
-from hub.context import Hub
+from hub.services.provider_refs import ProviderRef
 from hub.services.purchases import PurchaseIn, PurchaseItem, parse_items
-from hub.tables import Purchase
 from continuata_plugins.stripe.api import StripeApi
 
 PROVIDER = "stripe"
 SESSION_PRODUCTS = "continuata_products"
 LINE_ITEM_PRODUCT = "continuata_product_id"
 PAYMENT_INTENT_KEY = "stripePaymentIntent"
-"""Where the purchase's metadata keeps the session's PaymentIntent id (the
-PaymentIntent is also one of the purchase's payment references, which
-refunds and disputes name)."""
+"""Where the purchase's metadata shows the session's PaymentIntent id (for
+people reading the purchase; the plugin finds purchases by their provider
+references)."""
+PAYMENT_INTENT = "payment_intent"
+"""The kind of provider reference a PaymentIntent is kept as (refunds and
+disputes name it); the Checkout Session is the purchase's own reference."""
 
 
 def object_id(value: Any) -> str | None:
@@ -85,7 +85,7 @@ async def order_from_session(org: str, session: dict[str, Any], api: StripeApi) 
         org=org,
         provider=PROVIDER,
         provider_ref=session_id,
-        payment_refs=(payment_intent,) if payment_intent else (),
+        references=(ProviderRef(PAYMENT_INTENT, payment_intent),) if payment_intent else (),
         customer_email=email if isinstance(email, str) else "",
         customer_name=name.replace("\x00", "")[:300] if isinstance(name, str) else "",
         items=items,
@@ -103,22 +103,11 @@ def is_full_refund(charge: dict[str, Any]) -> bool:
     return isinstance(amount, int) and isinstance(refunded, int) and amount > 0 and refunded >= amount
 
 
-async def session_paid_by(hub: Hub, org: str, payment_intent: str, api: StripeApi) -> str | None:
-    """The Checkout Session (a purchase's provider reference) that
-    ``payment_intent`` paid: from the hub's own purchases when it recorded
-    one, else from Stripe's API."""
-    # JSON is queried differently by the two databases; both compare text.
-    if hub.db.is_sqlite:
-        field = f"json_extract(metadata, '$.{PAYMENT_INTENT_KEY}')"
-    else:
-        field = f"metadata ->> '{PAYMENT_INTENT_KEY}'"
-    row = (
-        await Purchase.select(Purchase.provider_ref)
-        .where(Purchase.org == org, Purchase.provider == PROVIDER, WhereRaw(f"{field} = {{}}", payment_intent))
-        .first()
-    )
-    if row:
-        return row["provider_ref"]
+async def session_paid_by(payment_intent: str, api: StripeApi) -> str | None:
+    """The Checkout Session (a purchase's own reference) that
+    ``payment_intent`` paid, from Stripe's API; None without an API key
+    (then only the PaymentIntents the hub recorded with their purchases
+    are known)."""
     if not api.configured:
-        return None  # without an API key, only the hub's own purchases are known
+        return None
     return await api.checkout_session_for_payment_intent(payment_intent)

@@ -30,7 +30,8 @@ from typing import Any
 
 from hub.context import Hub
 from hub.services.inbox import ReceivedEvent
-from hub.services.purchases import find_purchase, record_purchase
+from hub.services.provider_refs import ORDER, find_purchase, record_reference
+from hub.services.purchases import record_purchase
 from hub.services.reversals import (
     DISPUTE_LOST,
     DISPUTE_OPENED,
@@ -38,12 +39,17 @@ from hub.services.reversals import (
     REFUND,
     REFUND_CANCELLED,
     ReversalIn,
-    link_payment,
-    purchases_paid_by,
     record_reversal,
 )
 from continuata_plugins.stripe.api import StripeApi
-from continuata_plugins.stripe.checkout import PROVIDER, is_full_refund, object_id, order_from_session, session_paid_by
+from continuata_plugins.stripe.checkout import (
+    PAYMENT_INTENT,
+    PROVIDER,
+    is_full_refund,
+    object_id,
+    order_from_session,
+    session_paid_by,
+)
 
 PAID_EVENTS = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
 REFUND_UPDATES = ("charge.refund.updated", "refund.updated", "refund.failed")
@@ -96,7 +102,7 @@ class StripeEvents:
             return f"Checkout Session {session_id} is not paid yet"
         if session.get("mode") == "setup":
             return f"Checkout Session {session_id} only saves a payment method"
-        if await find_purchase(event.org, PROVIDER, session_id):
+        if await find_purchase(event.org, provider=PROVIDER, kind=ORDER, reference=session_id):
             # The other paid event recorded it: no need to ask Stripe again.
             return f"Checkout Session {session_id} is already recorded"
         order = await order_from_session(event.org, {**session, "id": session_id}, self.api)
@@ -128,12 +134,11 @@ class StripeEvents:
 
     async def link_recorded_purchase(self, hub: Hub, org: str, payment_intent: str) -> None:
         """Make sure a purchase this hub recorded for ``payment_intent`` is
-        known under it: one recorded before the hub kept payment references,
-        or whose session did not name its PaymentIntent yet (Stripe's API
-        then tells which session it paid)."""
-        if await purchases_paid_by(org, PROVIDER, payment_intent):
+        known under it: one whose session did not name its PaymentIntent
+        when it was recorded (Stripe's API then tells which session it paid)."""
+        if await find_purchase(org, provider=PROVIDER, reference=payment_intent):
             return
-        session_id = await session_paid_by(hub, org, payment_intent, self.api)
-        purchase = await find_purchase(org, PROVIDER, session_id) if session_id else None
+        session_id = await session_paid_by(payment_intent, self.api)
+        purchase = await find_purchase(org, provider=PROVIDER, kind=ORDER, reference=session_id) if session_id else None
         if purchase is not None:
-            await link_payment(org, PROVIDER, purchase["id"], payment_intent)
+            await record_reference(org, purchase["id"], provider=PROVIDER, kind=PAYMENT_INTENT, reference=payment_intent)

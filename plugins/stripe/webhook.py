@@ -24,7 +24,7 @@ from hub.context import Hub
 from hub.errors import BadRequest
 from hub.inputs import decode_json
 from hub.services.inbox import store_event
-from hub.tables import Organization
+from hub.services.provider_accounts import organization_for
 from continuata_plugins.stripe.checkout import PROVIDER, object_id
 from continuata_plugins.stripe.config import ORG, StripeConfig
 
@@ -79,20 +79,6 @@ def verify_event(body: bytes, signature: str | None, secrets: tuple[str, ...]) -
     return event
 
 
-async def organization_for(config: StripeConfig) -> str:
-    """The organization Stripe's orders belong to: ``HUB_STRIPE_ORG``, or
-    the only one there is."""
-    if config.org:
-        if not await Organization.exists().where(Organization.id == config.org):
-            raise BadRequest(f"{ORG} is {config.org!r}, but no organization has that id: set {ORG} to an existing one")
-        return config.org
-    found = await Organization.select(Organization.id).limit(2)
-    if len(found) == 1:
-        return found[0]["id"]
-    reason = "no organization exists yet" if not found else "this hub has several organizations"
-    raise BadRequest(f"Cannot tell which organization this Stripe event is for ({reason}): set {ORG} to its id")
-
-
 def payment_key(obj: dict[str, Any]) -> str:
     """The PaymentIntent an event's object belongs to, as far as the payload
     says (a Checkout Session, a charge, a refund and a dispute all name it);
@@ -116,7 +102,7 @@ class StripeWebhook:
     async def receive(self, hub: Hub, body: bytes, signature: str | None) -> dict[str, Any]:
         """Verify one delivery and store it (once); the answer for Stripe."""
         event = verify_event(body, signature, self.config.webhook_secrets)
-        org = self.known_org or await organization_for(self.config)
+        org = self.known_org or await organization_for(PROVIDER, self.config.org, setting=ORG)
         if self.config.org:
             self.known_org = org
         stored = await store_event(

@@ -20,7 +20,7 @@ OWNER = "owner@example.com"
 
 
 def csrf_of(page: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    found = re.search(r'name="_csrf_token" value="([^"]+)"', page)
     assert found, f"no CSRF field in:\n{page[:2000]}"
     return found.group(1)
 
@@ -36,7 +36,7 @@ async def browser_of(app, ip: str = "203.0.113.7"):
 async def sign_in(client: httpx.AsyncClient, email: str = OWNER, password: str = PASSWORD) -> httpx.Response:
     form = await client.get("/console/login")
     return await client.post(
-        "/console/login", data={"email": email, "password": password, "csrf": csrf_of(form.text), "next": "/console"}
+        "/console/login", data={"email": email, "password": password, "_csrf_token": csrf_of(form.text), "next": "/console"}
     )
 
 
@@ -44,7 +44,7 @@ async def post_form(client: httpx.AsyncClient, page_url: str, action: str, **fie
     """Open ``page_url`` and post ``fields`` to ``action`` with the page's CSRF token."""
     page = await client.get(page_url)
     assert page.status_code == 200, page.text
-    return await client.post(action, data={"csrf": csrf_of(page.text), **fields})
+    return await client.post(action, data={"_csrf_token": csrf_of(page.text), **fields})
 
 
 @pytest.fixture

@@ -26,10 +26,10 @@ async def test_an_invited_person_chooses_a_password_once_and_signs_in(console_ap
         form = await helper.get(link)
         assert form.status_code == 200 and "Choose your password" in form.text
         token = re.search(r'name="token" value="([^"]+)"', form.text).group(1)
-        differ = await helper.post("/console/invite", data={"csrf": csrf_of(form.text), "token": token,
+        differ = await helper.post("/console/invite", data={"_csrf_token": csrf_of(form.text), "token": token,
                                                             "password": "a long password", "password_again": "another one!"})
         assert differ.status_code == 422 and "differ" in differ.text
-        done = await helper.post("/console/invite", data={"csrf": csrf_of(form.text), "token": token,
+        done = await helper.post("/console/invite", data={"_csrf_token": csrf_of(form.text), "token": token,
                                                           "password": "a long password", "password_again": "a long password"})
         assert done.status_code == 303 and done.headers["location"] == "/console"
         home = await helper.get("/console")
@@ -48,7 +48,7 @@ async def test_someone_with_a_password_is_told_to_sign_in_and_can_be_removed(con
     async with browser_of(console_app, ip="192.0.2.8") as helper:
         form = await helper.get(link)
         token = re.search(r'name="token" value="([^"]+)"', form.text).group(1)
-        await helper.post("/console/invite", data={"csrf": csrf_of(form.text), "token": token,
+        await helper.post("/console/invite", data={"_csrf_token": csrf_of(form.text), "token": token,
                                                    "password": "a long password", "password_again": "a long password"})
     text = await invite(owner, mailbox, "helper@example.com", role="admin")
     assert "/console/login" in text and "/console/invite" not in text

@@ -100,4 +100,4 @@ async def test_viewers_see_products_but_change_nothing(console_app, owner):
         refused = await viewer.post("/console/products/kit/versions", json={"version": "1", "files": []},
                                     headers={"X-CSRF-Token": token, "Accept": "application/json"})
         assert refused.status_code == 403
-        assert (await viewer.post("/console/products/kit", data={"csrf": csrf_of(page.text), "name": "x"})).status_code == 403
+        assert (await viewer.post("/console/products/kit", data={"_csrf_token": csrf_of(page.text), "name": "x"})).status_code == 403

@@ -80,7 +80,7 @@ async def test_revoke_stops_every_link_and_restore_brings_them_back(owner, purch
     original = links_in(mailbox.messages[0])[0]
     page = await owner.get(f"/console/purchases/{purchase['id']}")
     token_id = re.search(r"/links/(token_[0-9a-f]+)/revoke", page.text).group(1)
-    fresh_page = await owner.post(f"/console/purchases/{purchase['id']}/links/{token_id}/fresh", data={"csrf": csrf_of(page.text)})
+    fresh_page = await owner.post(f"/console/purchases/{purchase['id']}/links/{token_id}/fresh", data={"_csrf_token": csrf_of(page.text)})
     fresh = re.search(r'id="fresh-url"[^>]*value="http://hub\.test([^"]+)"', fresh_page.text).group(1)
     for link in (original, fresh):
         assert (await owner.get(link, headers={"Accept": "application/json"})).status_code == 200
@@ -120,7 +120,7 @@ async def test_viewers_see_purchases_but_cannot_change_them(console_app, purchas
         await sign_in(viewer, "viewer@example.com")
         page = await viewer.get(f"/console/purchases/{purchase['id']}")
         assert page.status_code == 200 and "Revoke" not in page.text
-        refused = await viewer.post(f"/console/purchases/{purchase['id']}/resend", data={"csrf": csrf_of(page.text)})
+        refused = await viewer.post(f"/console/purchases/{purchase['id']}/resend", data={"_csrf_token": csrf_of(page.text)})
         assert refused.status_code == 403
 
 

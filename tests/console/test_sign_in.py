@@ -66,7 +66,7 @@ async def test_sign_in_returns_to_the_page_asked_for_but_never_to_another_site(b
     assert 'name="next" value="/console/settings/audit"' in form.text
     back = await browser.post(
         "/console/login",
-        data={"email": OWNER, "password": PASSWORD, "csrf": csrf_of(form.text), "next": "https://evil.example/x"},
+        data={"email": OWNER, "password": PASSWORD, "_csrf_token": csrf_of(form.text), "next": "https://evil.example/x"},
     )
     assert back.status_code == 303 and back.headers["location"] == "/console"
 
@@ -74,7 +74,7 @@ async def test_sign_in_returns_to_the_page_asked_for_but_never_to_another_site(b
 async def test_forms_without_the_csrf_token_are_refused(owner):
     no_token = await owner.post("/console/settings/keys", data={"label": "sneaky", "role": "admin"})
     assert no_token.status_code == 403 and "expired" in no_token.text
-    wrong = await owner.post("/console/settings/keys", data={"label": "sneaky", "role": "admin", "csrf": "forged"})
+    wrong = await owner.post("/console/settings/keys", data={"label": "sneaky", "role": "admin", "_csrf_token": "forged"})
     assert wrong.status_code == 403
     keys = await owner.get("/console/settings/keys")
     assert "sneaky" not in keys.text
@@ -83,7 +83,7 @@ async def test_forms_without_the_csrf_token_are_refused(owner):
 
 
 async def test_sign_in_form_needs_its_csrf_cookie(browser):
-    refused = await browser.post("/console/login", data={"email": OWNER, "password": PASSWORD, "csrf": "made-up"})
+    refused = await browser.post("/console/login", data={"email": OWNER, "password": PASSWORD, "_csrf_token": "made-up"})
     assert refused.status_code == 403
     assert "ct_console=" not in refused.headers.get("set-cookie", "")
 
@@ -91,7 +91,7 @@ async def test_sign_in_form_needs_its_csrf_cookie(browser):
 async def test_bad_form_input_gets_a_clear_page_not_a_server_error(owner):
     page = await owner.get("/console/settings/keys")
     odd = await owner.post(
-        "/console/settings/keys", data={"csrf": csrf_of(page.text), "role": "emperor", "label": "x" * 50_000}
+        "/console/settings/keys", data={"_csrf_token": csrf_of(page.text), "role": "emperor", "label": "x" * 50_000}
     )
     assert odd.status_code == 422 and "role must be one of" in odd.text
     garbage = await owner.post("/console/login", content=b"\xff\xfe%%%", headers={"content-type": "application/x-www-form-urlencoded"})
@@ -112,7 +112,7 @@ async def test_parallel_guesses_cannot_exceed_the_account_limit(console_app):
     async with browser_of(console_app) as client:
         form = await client.get("/console/login")
         token = csrf_of(form.text)
-        data = {"email": OWNER, "password": "wrong password!", "csrf": token}
+        data = {"email": OWNER, "password": "wrong password!", "_csrf_token": token}
         answers = await asyncio.gather(*(client.post("/console/login", data=data) for _ in range(12)))
     statuses = sorted(a.status_code for a in answers)
     assert statuses.count(401) == console_sessions.ATTEMPTS_PER_ACCOUNT, statuses

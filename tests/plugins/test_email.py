@@ -12,19 +12,19 @@ import pytest
 
 from hub.app import build_hub
 from hub.errors import Invalid
-from hub.plugins import RenderedEmail, first_result, load_plugins
+from hub.plugins import RenderedEmail, load_plugins
 from hub.services.outbox import build_message, deliver_due, queue_email
 from hub.services.purchases import PurchaseIn, PurchaseItem, record_purchase
 from hub.settings import SettingsError
 from hub.tables import OutboxMessage
 from hub.testing.app import hub_client, make_app, settings_for_tests
 from hub.testing.smtp import parse_received, smtp_server
-from continuata_plugins.email.preview import SAMPLE_CONTEXTS, preview
+from hub.email_samples import SAMPLE_CONTEXTS, preview
+from hub.emails import render_email
 from continuata_plugins.email.smtp import SmtpMailer, mailer_from_settings, parse_smtp_url
 from tests.conftest import PUBLIC_URL, ok
+from tests.support.hubs import SHOP_FROM, app, settings, smtp  # noqa: F401  (fixtures)
 from tests.test_tokens_api import ready_product
-
-SHOP_FROM = "Audio Company <shop@audio.example>"
 BUYER = "buyer@example.com"
 
 
@@ -37,11 +37,11 @@ def delivery_context(*, only_one: bool = False, **item_changes) -> dict:
 
 
 async def render(tmp_path: Path, template: str, context: dict, templates_dir: Path | None = None) -> RenderedEmail:
-    """Through the ``render_email`` hook of a hub that loads the email plugin."""
+    """As the core renders an email, in a hub that loads the email plugin."""
     hub = build_hub(
         settings_for_tests(tmp_path / "data", templates_dir=templates_dir), plugins=load_plugins("email")
     )
-    return await first_result(hub.plugins, "render_email", hub=hub, template=template, context=context)
+    return await render_email(hub, template, context)
 
 
 def as_received(message) -> EmailMessage:
@@ -133,13 +133,13 @@ async def test_an_email_without_templates_is_left_to_other_plugins(tmp_path):
     assert await render(tmp_path, "newsletter", {}) is None
 
 
-def test_preview_renders_each_email_with_sample_data(tmp_path):
-    settings = settings_for_tests(tmp_path / "data")
+async def test_preview_renders_each_email_with_sample_data(tmp_path):
+    hub = build_hub(settings_for_tests(tmp_path / "data"), plugins=load_plugins("none"))
     for template in ("delivery", "signin"):
-        rendered = preview(settings, template)
+        rendered = await preview(hub, template)
         assert rendered.subject and rendered.html and PUBLIC_URL in rendered.text
     with pytest.raises(ValueError, match="delivery, signin"):
-        preview(settings, "nope")
+        await preview(hub, "nope")
 
 
 # --- the MIME message -----------------------------------------------------------
@@ -315,26 +315,6 @@ async def test_smtp_server_helper_restarts_on_the_same_port():
 
 
 # --- end to end: a purchase, an email over SMTP, a download -------------------------
-
-
-@pytest.fixture
-def smtp():
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
-def settings(database_url, tmp_path, smtp):
-    return settings_for_tests(
-        tmp_path / "data",
-        database_url=database_url,
-        extra={"HUB_SMTP_URL": smtp.url, "HUB_MAIL_FROM": SHOP_FROM},
-    )
-
-
-@pytest.fixture
-async def app(settings):
-    return make_app(settings, entry_points="email")
 
 
 async def test_a_purchase_emails_working_download_links_over_smtp(client, org, app, smtp):

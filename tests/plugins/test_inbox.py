@@ -5,17 +5,15 @@ once; a failing event is retried and then left ``failed`` with its reason."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 
 from litestar import Litestar
 
 from hub.hookspecs import hookimpl
 from hub.services.inbox import ReceivedEvent, process_due, store_event
 from hub.tables import InboxEvent
-from hub.testing.app import hub_client, make_app, settings_for_tests
 from hub.testing.inbox import drain_inbox, retry_now
-from tests.conftest import _empty_postgres
+from tests.support.hubs import hub_driving_its_worker
 
 PROVIDER = "acme-pay"
 
@@ -49,19 +47,8 @@ class AcmePay:
             del self.running[key]
 
 
-@contextlib.asynccontextmanager
-async def inbox_app(database_url: str, tmp_path, plugin: AcmePay, **settings) -> AsyncIterator[Litestar]:
-    app = make_app(
-        settings_for_tests(tmp_path / "data", database_url=database_url, worker="off", **settings),
-        plugins=[("acme-pay", plugin)],
-        entry_points="none",
-    )
-    async with hub_client(app):
-        await _empty_postgres(app)
-        try:
-            yield app
-        finally:
-            await _empty_postgres(app)
+def inbox_app(database_url: str, tmp_path, plugin: AcmePay, **settings) -> AbstractAsyncContextManager[Litestar]:
+    return hub_driving_its_worker(database_url, tmp_path, PROVIDER, plugin, **settings)
 
 
 async def store(hub, event_id: str, payment: str) -> bool:

@@ -5,14 +5,13 @@ is sent once however many workers run, and is stored sealed."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from email.message import EmailMessage
 
-import pytest
 from litestar import Litestar
 
 from hub.clock import as_aware, utcnow
@@ -24,11 +23,9 @@ from hub.services.purchases import PurchaseIn, PurchaseItem, record_purchase
 from hub.tables import OutboxMessage
 from hub.testing.app import hub_client, make_app, settings_for_tests
 from hub.testing.mailbox import CapturedMailbox
-from hub.testing.smtp import smtp_server
 from tests.conftest import _empty_postgres, make_org
+from tests.support.hubs import SHOP_FROM, app, hub_driving_its_worker, settings, smtp  # noqa: F401  (fixtures)
 from tests.test_tokens_api import ready_product
-
-SHOP_FROM = "Audio Company <shop@audio.example>"
 
 
 async def eventually(check: Callable[[], Awaitable], timeout: float = 10.0, what: str = "the condition"):
@@ -57,23 +54,10 @@ def order(org: str, number: int) -> PurchaseIn:
     )
 
 
-@contextlib.asynccontextmanager
-async def outbox_app(database_url: str, tmp_path, mailer: object, **settings) -> AsyncIterator[Litestar]:
+def outbox_app(database_url: str, tmp_path, mailer: object, **settings) -> AbstractAsyncContextManager[Litestar]:
     """A running hub whose mailer is ``mailer`` and whose worker is off, so
     that the test drives the outbox itself."""
-    app = make_app(
-        settings_for_tests(tmp_path / "data", database_url=database_url, worker="off", **settings),
-        plugins=[("mailbox", mailer)],
-        entry_points="none",
-    )
-    async with hub_client(app):
-        await _empty_postgres(app)
-        try:
-            yield app
-        finally:
-            # Leave no pending message in the shared PostgreSQL database: the
-            # next test's inline worker would send it before that test empties it.
-            await _empty_postgres(app)
+    return hub_driving_its_worker(database_url, tmp_path, "mailbox", mailer, **settings)
 
 
 async def queue(hub, count: int) -> list[str]:
@@ -86,24 +70,6 @@ async def queue(hub, count: int) -> list[str]:
 
 
 # --- over SMTP, with the inline worker --------------------------------------------
-
-
-@pytest.fixture
-def smtp():
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
-def settings(database_url, tmp_path, smtp):
-    return settings_for_tests(
-        tmp_path / "data", database_url=database_url, extra={"HUB_SMTP_URL": smtp.url, "HUB_MAIL_FROM": SHOP_FROM}
-    )
-
-
-@pytest.fixture
-async def app(settings):
-    return make_app(settings, entry_points="email")
 
 
 async def test_emails_wait_out_an_smtp_outage_and_then_arrive_once_each(client, org, app, smtp):

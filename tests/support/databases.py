@@ -20,11 +20,13 @@ event loop, so that it never touches the loop of the test that calls it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
+import secrets
 import shutil
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -37,10 +39,15 @@ TEMPLATE_LOCK_ID = 0x74706C  # "tpl": held while one worker makes the template
 
 def migrate_url(url: str) -> None:
     """Apply the hub's migrations to the database of ``url`` (in a loop of
-    its own, closing every connection it opened)."""
-    from hub.db import engine_from_url, migrate
+    its own, closing every connection it opened: a PostgreSQL template must
+    have none left to be cloned)."""
+    from hub.db import Database
 
-    in_own_loop(lambda: migrate(engine_from_url(url)))
+    async def work() -> None:
+        async with Database(url) as database:
+            await database.migrate()
+
+    in_own_loop(work)
 
 
 def migrated_sqlite_template(folder: Path) -> Path:
@@ -173,6 +180,26 @@ def migrated_template(admin_url: str, migrate: Callable[[str], None]) -> str:
 
 
 def worker_database_name(admin_url: str) -> str:
-    """This pytest process's own database: one per xdist worker."""
+    """This pytest process's own database: one per xdist worker and per run
+    (two runs at once on one ``HUB_TEST_POSTGRES_URL`` must not drop each
+    other's databases)."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")[:8] or f"p{os.getpid()}"
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    return f"{database_of(admin_url)}_{worker}"
+    return f"{database_of(admin_url)}_{run}_{worker}"
+
+
+@contextlib.asynccontextmanager
+async def empty_database_url(kind: str, folder: Path) -> AsyncIterator[str]:
+    """The URL of an empty database of the test's own, of ``kind``
+    (``sqlite`` or ``postgres``): for tests that migrate from nothing, or
+    run the CLI in a subprocess. A PostgreSQL one is created beside
+    ``HUB_TEST_POSTGRES_URL``'s and dropped afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / f'own-{secrets.token_hex(4)}.sqlite3'}"
+        return
+    admin_url = os.environ["HUB_TEST_POSTGRES_URL"]
+    name = f"{database_of(admin_url)}_own_{secrets.token_hex(4)}"
+    try:
+        yield recreate_database(admin_url, name)
+    finally:
+        drop_database(admin_url, name)

@@ -3,7 +3,9 @@ subprocess on a free loopback port, stopped whatever the test did."""
 
 from __future__ import annotations
 
+import hashlib
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -30,6 +32,24 @@ class HubServer:
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")
+
+
+def pairing_settings(request, database: str, storage: str, **settings: str) -> dict[str, str]:
+    """``settings`` and the ``HUB_*`` settings of one database (``sqlite`` or
+    ``postgres``: a fresh database) and storage (``local`` or ``s3``: a new
+    bucket on the tests' moto server) pairing; ``request`` is the fixture's."""
+    settings = dict(settings)
+    if database == "postgres":
+        settings["HUB_DATABASE_URL"] = request.getfixturevalue("fresh_postgres")
+    if storage == "s3":
+        settings.update(
+            HUB_STORAGE="s3",
+            HUB_S3_BUCKET=f"test-{secrets.token_hex(6)}",
+            HUB_S3_ENDPOINT_URL=request.getfixturevalue("s3_endpoint"),
+            HUB_S3_ACCESS_KEY_ID="testing",
+            HUB_S3_SECRET_ACCESS_KEY="testing",
+        )
+    return settings
 
 
 def free_port() -> int:
@@ -98,3 +118,14 @@ def hub_server(data_dir: Path, org: str = "shop", init: bool = True, **settings:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def upload_sample(api: httpx.Client, slug: str, data: bytes, *, path: str = "a.txt", version: str = "1.0.0") -> None:
+    """Through a running hub's API (``api`` carries an admin key): a product
+    ``slug`` with one version holding one file of ``data``, uploaded and ready."""
+    api.post("/api/products", json={"name": slug.title(), "slug": slug}).raise_for_status()
+    files = [{"path": path, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}]
+    api.post(f"/api/products/{slug}/versions", json={"version": version, "files": files}).raise_for_status()
+    upload = api.post(f"/api/products/{slug}/versions/{version}/uploads", json={"path": path}).json()["data"]["upload"]
+    api.put(f"/api/uploads/{upload['id']}/parts/1", content=data).raise_for_status()
+    api.post(f"/api/uploads/{upload['id']}/complete").raise_for_status()

@@ -67,6 +67,14 @@ async def test_reference_resources_are_validated(client, shop: Catalog, resource
     assert errors(response, 422) == expected
 
 
+@pytest.mark.parametrize("code", ["zz", "en-ZZ", "zh-Xxxx-TW"])
+async def test_a_language_code_must_exist_in_iso_639_with_a_real_script_and_region(client, shop: Catalog, code):
+    response = await shop.member.post("/languages", {"data": {"type": "languages", "attributes": {"code": code, "name": "X"}}})
+    assert errors(response, 422) == [
+        unprocessable("The code field must be an ISO 639 language code such as en or pt-BR.", "/data/attributes/code")
+    ]
+
+
 async def test_a_language_code_is_normalized_and_unique(client, shop: Catalog):
     french = await shop.member.create("languages", {"code": "FR_ca", "name": "French (Canada)"})
     assert french["attributes"]["code"] == "fr-CA"

@@ -20,7 +20,7 @@ from litestar.handlers.base import BaseRouteHandler
 from hub.api.v1.errors import JSONAPI, MEDIA_TYPE, NotAcceptable, UnsupportedMediaType
 from hub.errors import BadRequest, Conflict, Forbidden, Invalid
 from hub.inputs import MAX_OFFSET, decode_json
-from hub.services.catalog import Checker
+from hub.services.catalog.checks import Checker
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -98,16 +98,27 @@ def read_resource(
     document: dict[str, Any],
     resource_type: str,
     *,
-    link_types: dict[str, str],
+    noun: str,
+    attributes: tuple[str, ...],
+    read_only: tuple[str, ...] = ("createdAt", "updatedAt"),
+    link_types: dict[str, str] | None = None,
+    fixed_links: dict[str, str] | None = None,
     resource_id: str | None = None,
 ) -> ResourceInput:
     """Check the resource object's own members and read its linkage.
 
-    ``link_types`` maps each relationship that can be written to the type
-    it links to; other relationships are passed on for the service to
-    refuse by name. ``resource_id`` is the id in the URL of an update; a
-    create must not carry an id (client-generated ids are not supported).
+    ``attributes`` are the attributes that can be written; ``read_only``
+    ones (shown in responses) are ignored when a client sends a resource
+    back unchanged; any other is refused by name. ``link_types`` maps each
+    relationship that can be written to the type it links to;
+    ``fixed_links`` names relationships that are shown but not written here,
+    with the reason; any other relationship is refused by name. Problems
+    with members go to the resource's ``checks``, refused together with the
+    service's. ``resource_id`` is the id in the URL of an update; a create
+    must not carry an id (client-generated ids are not supported).
     """
+    link_types = link_types or {}
+    fixed_links = fixed_links or {}
     data = document["data"]
     kind = data.get("type")
     if not isinstance(kind, str):
@@ -121,18 +132,30 @@ def read_resource(
         raise BadRequest(f"id is required in an update and must be the string {resource_id}", field="id")
     elif data["id"] != resource_id:
         raise Conflict(f"id must be {resource_id}, the id in the URL, not {data['id']}", field="id")
-    attributes = data.get("attributes", {})
+    sent_attributes = data.get("attributes", {})
     relationships = data.get("relationships", {})
-    if not isinstance(attributes, dict):
+    if not isinstance(sent_attributes, dict):
         raise BadRequest("attributes must be an object", field="attributes")
     if not isinstance(relationships, dict):
         raise BadRequest("relationships must be an object", field="relationships")
-    resource = ResourceInput(attributes=attributes, links={})
+    resource = ResourceInput(attributes={}, links={})
+    for name, value in sent_attributes.items():
+        if name in attributes:
+            resource.attributes[name] = value
+        elif name not in read_only:
+            resource.checks.errors.append(Invalid(f"{name} is not an attribute of {noun}", field=f"attributes/{name}"))
     for name, relationship in relationships.items():
-        linkage = relationship.get("data", ...) if isinstance(relationship, dict) else ...
-        if name not in link_types:
-            resource.links[name] = linkage.get("id") if isinstance(linkage, dict) else None
+        if name in fixed_links:
+            resource.checks.errors.append(
+                Invalid(f"{name} cannot be set on {noun}: {fixed_links[name]}", field=f"relationships/{name}")
+            )
             continue
+        if name not in link_types:
+            resource.checks.errors.append(
+                Invalid(f"{name} is not a relationship of {noun}", field=f"relationships/{name}")
+            )
+            continue
+        linkage = relationship.get("data", ...) if isinstance(relationship, dict) else ...
         expected = link_types[name]
         if linkage is None:
             resource.links[name] = None
@@ -314,9 +337,3 @@ def paginate(base: str, query: Query, total: int, count: int) -> tuple[dict[str,
     if page.number < last:
         links["next"] = _page_url(base, query, page.number + 1)
     return meta, links
-
-
-def refuse_links(resource: ResourceInput, noun: str) -> None:
-    """A resource without writable relationships: each one sent is a problem."""
-    for name in resource.links:
-        resource.checks.errors.append(Invalid(f"{name} is not a relationship of {noun}", field=f"relationships/{name}"))

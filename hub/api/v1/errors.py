@@ -15,8 +15,7 @@ from typing import Any
 
 from litestar import Request, Response
 
-from hub.errors import HubError
-from hub.services.catalog import Problems
+from hub.errors import HubError, Problems
 
 MEDIA_TYPE = "application/vnd.api+json"
 JSONAPI = {"version": "1.0"}

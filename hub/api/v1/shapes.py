@@ -9,7 +9,13 @@ from datetime import datetime
 from typing import Any
 
 from hub.clock import UTC, as_aware
-from hub.services import catalog
+from hub.services.catalog.covers import cover_file
+from hub.services.catalog.releases import CREDIT_FIELDS
+
+#: v1's statuses of a product and the product statuses they are: the
+#: JSON:API surface calls a published product ``active``.
+RELEASE_STATUSES = {"draft": "draft", "active": "published", "archived": "archived"}
+PRODUCT_TO_RELEASE_STATUS = {product: release for release, product in RELEASE_STATUSES.items()}
 
 #: A product's relationships, in the seed's order, and the type each links to.
 PRODUCT_RELATIONSHIPS = {
@@ -62,9 +68,10 @@ class Urls:
 
     def cover(self, key: str | None) -> str | None:
         """``orgs/<org>/covers/<file>`` → the hub's public URL of the image."""
-        if not key:
+        parts = cover_file(key)
+        if parts is None:
             return None
-        _, org, _, file_name = key.split("/", 3)
+        org, file_name = parts
         return f"{self.public_url}/covers/{org}/{file_name}"
 
 
@@ -95,7 +102,7 @@ def product(urls: Urls, row: dict, linkage: dict[str, Any] | None = None) -> dic
         "copyright-line": release.get("copyright-line"),
         "production-line": release.get("production-line"),
         "production-year": release.get("production-year"),
-        "status": catalog.release_status(row),
+        "status": PRODUCT_TO_RELEASE_STATUS.get(row["status"], row["status"]),
         "cover-url": urls.cover(row["cover_key"]),
         "release-date": date_timestamp(release.get("release-date")),
         "original-release-date": date_timestamp(release.get("original-release-date")),
@@ -103,7 +110,7 @@ def product(urls: Urls, row: dict, linkage: dict[str, Any] | None = None) -> dic
         "label-internal-reference": release.get("label-internal-reference"),
         "subtitle": release.get("subtitle"),
         "front-cover-md5": row["cover_md5"],
-        **{name: release.get(name) for name in catalog.CREDIT_FIELDS},
+        **{name: release.get(name) for name in CREDIT_FIELDS},
         "custom-data": release.get("custom-data"),
         "createdAt": timestamp(row["created_at"]),
         "updatedAt": timestamp(row["updated_at"]),

@@ -9,14 +9,17 @@ off as soon as it passes the limit).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Controller, Request, Response, post
 
+from hub.api.v2.schemas import V2ProductDownloadCreated, documented
 from hub.clock import iso
 from hub.context import Hub
 from hub.errors import Invalid, NotFound, PayloadTooLarge
 from hub.inputs import decode_json
+from hub.requests import read_body
 from hub.services import media as media_service
 from hub.services.accounts import Principal
 from hub.services.products import find_product
@@ -24,22 +27,13 @@ from hub.services.products import find_product
 SCOPE = "products"
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 once it is known to pass ``limit``."""
-    too_large = PayloadTooLarge(
+def _too_large(limit: int) -> Callable[[int | None], PayloadTooLarge]:
+    """The refusal of a body larger than ``limit``, in the v2 words."""
+    return lambda _declared: PayloadTooLarge(
         f"The request body is larger than the {limit} bytes allowed; "
         "make the file smaller or ask the hub's operator to raise HUB_V2_MAX_FILE_BYTES",
         field="file",
     )
-    declared = request.content_length
-    if declared is not None and declared > limit:
-        raise too_large
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise too_large
-    return bytes(body)
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -107,10 +101,11 @@ class ProductDownloadController(Controller):
         ),
         status_code=201,
         request_max_body_size=None,  # enforced by read_body, from HUB_V2_MAX_FILE_BYTES
+        **documented("v2CreateProductDownload"),
     )
     async def add_product_download(
         self, hub: Hub, principal: Principal, request: Request, product_id: str
-    ) -> Response:
+    ) -> Response[V2ProductDownloadCreated]:
         principal.require_scope(SCOPE)
         max_bytes = media_service.max_file_bytes(hub.settings)
         # Known before a byte of a possibly large body is read.
@@ -118,7 +113,8 @@ class ProductDownloadController(Controller):
             await find_product(principal.org, product_id)
         except NotFound as missing:
             raise NotFound(missing.message, field="productId") from None
-        inputs = file_inputs(await read_body(request, media_service.request_body_limit(max_bytes)))
+        limit = media_service.request_body_limit(max_bytes)
+        inputs = file_inputs(await read_body(request, limit, _too_large(limit)))
         row, product = await media_service.add_media_file(
             hub, principal.org, product_id, max_bytes=max_bytes, **inputs
         )

@@ -88,27 +88,6 @@ class _BaseClient:
             response.status_code, message, payload, float(retry_after) if retry_after and retry_after.isdigit() else None
         )
 
-    def _should_retry(self, call: Call, attempt: int, problem: Exception | None, response: httpx.Response | None) -> float | None:
-        """Seconds to wait before another try, or ``None`` to give up.
-
-        A request that never reached the hub (connect errors) and a 429 are
-        always safe to repeat; a lost answer or a 5xx only for idempotent calls.
-        """
-        if attempt >= self.max_retries:
-            return None
-        delay = min(8.0, 0.5 * 2**attempt) * (0.5 + random.random() / 2)
-        if problem is not None:
-            if isinstance(problem, (httpx.ConnectError, httpx.ConnectTimeout)) or call.repeatable:
-                return delay
-            return None
-        assert response is not None
-        if response.status_code == 429:
-            advice = response.headers.get("retry-after", "")
-            return min(float(advice), 30.0) if advice.isdigit() else delay
-        if response.status_code in RETRYABLE_STATUS and call.repeatable:
-            return delay
-        return None
-
     def _request_args(self, call: Call) -> dict[str, Any]:
         """httpx's arguments for ``call``, with the key and any headers of the call's own."""
         args: dict[str, Any] = {"params": call.params, "headers": {**self._headers(), **call.headers}}
@@ -117,6 +96,57 @@ class _BaseClient:
         elif call.json is not None or call.method in ("POST", "PATCH", "PUT"):
             args["json"] = call.json if call.json is not None else {}
         return args
+
+
+class _Attempts:
+    """The retry policy of one call, sans-I/O: both clients send the request
+    and sleep in their own way, and ask this object what to do next, so the
+    policy exists once.
+
+    :meth:`wait_after` is told each try's outcome (the response, or the
+    transport error) and answers the seconds to wait before trying again,
+    or ``None`` when that outcome is final; :meth:`result` then reads it.
+    """
+
+    def __init__(self, client: _BaseClient, call: Call) -> None:
+        self.client = client
+        self.call = call
+        self.count = 0
+        self.outcome: httpx.Response | httpx.TransportError | None = None
+
+    def wait_after(self, outcome: httpx.Response | httpx.TransportError) -> float | None:
+        """Seconds to wait before another try, or ``None`` to stop.
+
+        A request that never reached the hub (connect errors) and a 429 are
+        always safe to repeat; a lost answer or a 5xx only for idempotent calls.
+        """
+        self.outcome = outcome
+        if self.count >= self.client.max_retries:
+            return None
+        wait = self._wait(outcome)
+        if wait is not None:
+            self.count += 1
+        return wait
+
+    def _wait(self, outcome: httpx.Response | httpx.TransportError) -> float | None:
+        delay = min(8.0, 0.5 * 2**self.count) * (0.5 + random.random() / 2)
+        if isinstance(outcome, httpx.TransportError):
+            if isinstance(outcome, (httpx.ConnectError, httpx.ConnectTimeout)) or self.call.repeatable:
+                return delay
+            return None
+        if outcome.status_code == 429:
+            advice = outcome.headers.get("retry-after", "")
+            return min(float(advice), 30.0) if advice.isdigit() else delay
+        if outcome.status_code in RETRYABLE_STATUS and self.call.repeatable:
+            return delay
+        return None
+
+    def result(self) -> Any:
+        """The call's answer from the final outcome, or its error raised."""
+        if isinstance(self.outcome, httpx.TransportError):
+            raise APIConnectionError(f"Cannot reach the hub at {self.client.base_url}: {self.outcome}") from self.outcome
+        assert self.outcome is not None, "result() before any try"
+        return self.client._answer(self.call, self.outcome)
 
 
 class Client(_BaseClient):
@@ -147,20 +177,16 @@ class Client(_BaseClient):
         return self._send(call)
 
     def _send(self, call: Call) -> Any:
-        attempt = 0
-        while True:
-            try:
-                response = self._http.request(call.method, self.base_url + call.path, **self._request_args(call))
-            except httpx.TransportError as problem:
-                wait = self._should_retry(call, attempt, problem, None)
-                if wait is None:
-                    raise APIConnectionError(f"Cannot reach the hub at {self.base_url}: {problem}") from problem
-            else:
-                wait = self._should_retry(call, attempt, None, response)
-                if wait is None:
-                    return self._answer(call, response)
+        attempts = _Attempts(self, call)
+        while (wait := attempts.wait_after(self._try(call))) is not None:
             time.sleep(wait)
-            attempt += 1
+        return attempts.result()
+
+    def _try(self, call: Call) -> httpx.Response | httpx.TransportError:
+        try:
+            return self._http.request(call.method, self.base_url + call.path, **self._request_args(call))
+        except httpx.TransportError as problem:
+            return problem
 
     def _paginate(self, make_call: Callable[[int, int], Call], page_size: int) -> Iterator[Any]:
         offset = 0
@@ -224,20 +250,16 @@ class AsyncClient(_BaseClient):
         return await self._send(call)
 
     async def _send(self, call: Call) -> Any:
-        attempt = 0
-        while True:
-            try:
-                response = await self._http.request(call.method, self.base_url + call.path, **self._request_args(call))
-            except httpx.TransportError as problem:
-                wait = self._should_retry(call, attempt, problem, None)
-                if wait is None:
-                    raise APIConnectionError(f"Cannot reach the hub at {self.base_url}: {problem}") from problem
-            else:
-                wait = self._should_retry(call, attempt, None, response)
-                if wait is None:
-                    return self._answer(call, response)
+        attempts = _Attempts(self, call)
+        while (wait := attempts.wait_after(await self._try(call))) is not None:
             await asyncio.sleep(wait)
-            attempt += 1
+        return attempts.result()
+
+    async def _try(self, call: Call) -> httpx.Response | httpx.TransportError:
+        try:
+            return await self._http.request(call.method, self.base_url + call.path, **self._request_args(call))
+        except httpx.TransportError as problem:
+            return problem
 
     async def _paginate(self, make_call: Callable[[int, int], Call], page_size: int) -> AsyncIterator[Any]:
         offset = 0

@@ -1,7 +1,15 @@
-"""Rendering the hub's emails from Jinja templates.
+"""The hub's emails: rendered by the core, from Jinja templates.
 
-An email named ``<name>`` (``delivery``, ``signin``) is three templates in
-the ``email/`` folder of the template search path:
+Rendering belongs to the core, not to the SMTP plugin, so that any mailer
+(the built-in SMTP one, or a plugin's that sends through a provider's API)
+gets the same rendered messages and the same ``From`` (``HUB_MAIL_FROM``,
+:attr:`hub.settings.Settings.mail_from`). :func:`render_email` asks the
+plugins first (a ``render_email`` hook that answers wins) and otherwise
+renders the templates.
+
+An email named ``<name>`` (``delivery``, ``signin``, ``webhook_disabled``,
+``console_invite``) is three templates in the ``email/`` folder of the
+template search path:
 
 - ``email/<name>.subject.txt``: the subject. Whitespace, newlines included,
   is collapsed to single spaces, so the subject is always one header line.
@@ -24,13 +32,16 @@ from __future__ import annotations
 import functools
 import logging
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import BaseLoader, Environment, FileSystemLoader, TemplateNotFound, select_autoescape
 
 from hub.clock import UTC, as_aware
 from hub.pages import BUILTIN_TEMPLATES, human_size
-from hub.plugins import RenderedEmail
+from hub.plugins import RenderedEmail, first_result
+
+if TYPE_CHECKING:
+    from hub.context import Hub
 
 log = logging.getLogger("hub.email")
 
@@ -38,10 +49,13 @@ FOLDER = "email"
 BUILTIN_LOADER = FileSystemLoader(str(BUILTIN_TEMPLATES))
 
 
-def utc_datetime(moment: datetime | None) -> str:
-    """``22 December 2026, 14:05 UTC`` (a naive datetime, as SQLite returns, is UTC)."""
+def utc_datetime(moment: datetime | str | None) -> str:
+    """``22 December 2026, 14:05 UTC``, from an ISO time (what the core's
+    contexts hold) or a datetime (a naive one, as SQLite returns, is UTC)."""
     if moment is None:
         return "never"
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
     moment = as_aware(moment).astimezone(UTC)
     return f"{moment.day} {moment:%B %Y, %H:%M} UTC"
 
@@ -112,3 +126,16 @@ def render(loader: BaseLoader, template: str, context: dict[str, Any]) -> Render
             FOLDER,
         )
         return _render(email_environment(BUILTIN_LOADER), template, context)
+
+
+async def render_email(hub: Hub, template: str, context: dict[str, Any]) -> RenderedEmail | None:
+    """The email ``template`` rendered with ``context``: a plugin's
+    ``render_email`` answer when one answers, else the templates of the
+    hub's search path (``HUB_TEMPLATES_DIR``, plugins' folders, built-in).
+
+    :return: None only for an email that neither a plugin nor a template knows.
+    """
+    rendered = await first_result(hub.plugins, "render_email", hub=hub, template=template, context=context)
+    if rendered is None:
+        rendered = render(hub.templates.loader, template, context)
+    return rendered

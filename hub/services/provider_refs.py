@@ -1,0 +1,124 @@
+"""Provider references: the ids a payment provider gives a purchase, kept
+by the core so that any payment plugin finds the purchase an event names.
+
+A provider names one payment by several ids: Stripe a Checkout Session and
+its PaymentIntent (which refunds and disputes name), PayPal an order and
+its captures. A plugin hands them to the core with the purchase
+(:attr:`hub.services.purchases.PurchaseIn.references`), or later with
+:func:`record_reference`, and finds the purchase again with
+:func:`find_purchase`: an indexed lookup on (org, provider, reference[,
+kind]), never a search of the purchases' JSON metadata. The purchase's own
+reference (``provider_ref``, the one it is recorded once under) is kept as
+kind :data:`ORDER`.
+
+Every reference of a purchase identifies its payment: a refund or dispute
+(:mod:`hub.services.reversals`) may name any of them, whatever its kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from hub.errors import Invalid
+from hub.secrets import new_id
+from hub.tables import Purchase, ProviderReference
+
+ORDER = "order"
+"""The kind of a purchase's own reference (``Purchase.provider_ref``): the
+provider's order, checkout session or payment the purchase is recorded under."""
+
+MAX_KIND = 40
+MAX_REFERENCE = 255
+
+
+@dataclass(frozen=True)
+class ProviderRef:
+    """One id of a purchase at its provider.
+
+    :param kind: the plugin's word for the id (``payment_intent``,
+        ``capture``...), at most 40 characters.
+    :param reference: the provider's id, at most 255 characters.
+    """
+
+    kind: str
+    reference: str
+
+
+def check_reference(kind: str, reference: str) -> None:
+    """:class:`Invalid` unless ``kind`` and ``reference`` fit the columns
+    that keep them (a plugin's bug, told as such rather than truncated)."""
+    if not isinstance(kind, str) or not 0 < len(kind) <= MAX_KIND:
+        raise Invalid(f"A provider reference's kind must be 1 to {MAX_KIND} characters, got {kind!r}")
+    if not isinstance(reference, str) or not 0 < len(reference) <= MAX_REFERENCE or "\x00" in reference:
+        raise Invalid(f"A provider reference must be 1 to {MAX_REFERENCE} characters without NUL, got {reference[:80]!r}")
+
+
+async def record_references(org: str, purchase_id: str, provider: str, references: Iterable[ProviderRef]) -> None:
+    """Keep ``references`` as ids of ``purchase_id`` (in the caller's
+    transaction, if any). A reference already kept, for this purchase or
+    another one, is left as it is: the first purchase to claim an id keeps it."""
+    wanted = {(ref.kind, ref.reference) for ref in references}
+    for kind, reference in wanted:
+        check_reference(kind, reference)
+    if not wanted:
+        return
+    held = await ProviderReference.select(ProviderReference.kind, ProviderReference.reference).where(
+        ProviderReference.org == org,
+        ProviderReference.provider == provider,
+        ProviderReference.reference.is_in(sorted({reference for _, reference in wanted})),
+    )
+    new = sorted(wanted - {(row["kind"], row["reference"]) for row in held})
+    if new:
+        await ProviderReference.insert(
+            *(
+                ProviderReference(
+                    id=new_id("ref"), org=org, purchase=purchase_id, provider=provider, kind=kind, reference=reference
+                )
+                for kind, reference in new
+            )
+        )
+
+
+async def record_reference(org: str, purchase_id: str, *, provider: str, kind: str, reference: str) -> None:
+    """Keep one more id of ``purchase_id`` at ``provider`` (once): for an id
+    the plugin learns after the purchase was recorded (Stripe's API telling
+    which Checkout Session a PaymentIntent paid, say)."""
+    await record_references(org, purchase_id, provider, [ProviderRef(kind, reference)])
+
+
+async def find_purchases(org: str, *, provider: str, reference: str, kind: str | None = None) -> list[dict]:
+    """Every purchase of ``org`` that ``reference`` (of ``kind``, or of any
+    kind when None) identifies at ``provider``, oldest first."""
+    conditions = [
+        ProviderReference.org == org,
+        ProviderReference.provider == provider,
+        ProviderReference.reference == reference,
+    ]
+    if kind is not None:
+        conditions.append(ProviderReference.kind == kind)
+    rows = await ProviderReference.select(ProviderReference.purchase).where(*conditions)
+    if not rows:
+        return []
+    return (
+        await Purchase.select()
+        .where(Purchase.org == org, Purchase.id.is_in(sorted({row["purchase"] for row in rows})))
+        .order_by(Purchase.created_at)
+        .output(load_json=True)
+    )
+
+
+async def find_purchase(org: str, *, provider: str, reference: str, kind: str | None = None) -> dict | None:
+    """The purchase of ``org`` that ``reference`` identifies at ``provider``
+    (the first recorded, should several share it), or None."""
+    found = await find_purchases(org, provider=provider, reference=reference, kind=kind)
+    return found[0] if found else None
+
+
+async def references_of(purchase: dict) -> list[ProviderRef]:
+    """Every id ``purchase`` is known by at its provider, its own reference included."""
+    rows = await ProviderReference.select(ProviderReference.kind, ProviderReference.reference).where(
+        ProviderReference.purchase == purchase["id"]
+    )
+    refs = {(row["kind"], row["reference"]) for row in rows} | {(ORDER, purchase["provider_ref"])}
+    return [ProviderRef(kind, reference) for kind, reference in sorted(refs)]
