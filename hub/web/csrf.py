@@ -65,7 +65,7 @@ class FormCSRFMiddleware(CSRFMiddleware):
             self.config.cookie_secure = hub.settings.public_url.startswith("https://")
         # A path id no request can name is a 404 before it is a bad form (the
         # app's guard would answer so; the middleware runs before guards).
-        refuse_impossible_ids(Request(scope), scope["route_handler"])
+        await refuse_impossible_ids(Request(scope), scope["route_handler"])
         try:
             await super().__call__(scope, receive, send)
         except PermissionDeniedException as refused:
