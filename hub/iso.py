@@ -18,9 +18,12 @@ COUNTRIES = frozenset({country.alpha_2 for country in pycountry.countries} | {KO
 #: ISO 4217 codes that are not money a shop prices in: bond-market units and
 #: funds (BOV, CHE...), precious metals (XAU...), the IMF's and other units of
 #: account (XDR, XSU, XUA...), and the test and "no currency" codes.
-NOT_MONEY = frozenset(
-    """BOV CHE CHW CLF COU MXV USN UYI UYW XAD XAG XAU XBA XBB XBC XBD XDR XPD XPT XSU XTS XUA XXX""".split()
-)
+NOT_MONEY = frozenset({
+    "BOV", "CHE", "CHW", "CLF", "COU", "MXV", "USN", "UYI", "UYW",  # funds
+    "XAG", "XAU", "XPD", "XPT",  # metals
+    "XAD", "XBA", "XBB", "XBC", "XBD", "XDR", "XSU", "XUA",  # units of account
+    "XTS", "XXX",  # testing, no currency
+})
 #: ISO 4217 codes of currencies in use.
 CURRENCIES = frozenset({currency.alpha_3 for currency in pycountry.currencies} - NOT_MONEY)
 

@@ -25,12 +25,16 @@ from hub.app import create_app
 from hub.testing.app import settings_for_tests
 from tests.support.server import HubServer, hub_server, upload_sample
 
-#: Surfaces whose typing is strand c's (v1 JSON:API, v2 downloads): the lead
-#: empties this tuple when their typed schemas land, and the checks below
-#: then cover all three surfaces.
-PENDING_SURFACES = ("/api/v1", "/api/v2")
+#: Surfaces left out of the checks below while their schemas are untyped:
+#: none now (v1 and v2 have their own typed documents and tests too).
+PENDING_SURFACES: tuple[str, ...] = ()
 #: Routes that need no API key; /my (HTML forms for buyers) is left out of
 #: the schema, but would need ``security: []`` there too.
+#: Operations openapi-python-client still drops (an "invalid property in
+#: union" in the v1 product documents' request bodies); the client test fails
+#: when any other operation is dropped, or when these are fixed and the list
+#: should shrink.
+GENERATOR_GAPS = ("POST /api/v1/products", "PATCH /api/v1/products/{product_id}")
 PUBLIC_PREFIXES = ("/download", "/my", "/healthz", "/readyz")
 OPERATION_ID = re.compile(r"^[a-z][a-zA-Z0-9]*$")
 METHODS = {"get", "put", "post", "patch", "delete", "head", "options"}
@@ -77,21 +81,23 @@ def test_every_json_success_answer_is_a_named_typed_object(schema):
                 assert resolve(schema, declared).get("properties"), f"{method} {path} {status}"
 
 
-def test_every_error_is_declared_with_the_hub_envelope_not_litestars(schema):
+#: The error envelope of each surface: JSON:API's and v2's ``errors`` list,
+#: the main API's (and the download pages') ``success``/``error``.
+ERROR_ENVELOPES = {"/api/v1/": {"errors"}, "/api/v2/": {"errors"}}
+
+
+def test_every_error_is_declared_with_its_surfaces_envelope_not_litestars(schema):
     for path, method, op in operations(schema):
         errors = {s: r for s, r in op["responses"].items() if s.startswith(("4", "5")) and path != "/readyz"}
-        if path.startswith("/api"):
+        if path.startswith("/api") and not path.startswith(tuple(ERROR_ENVELOPES)):
             assert {"400", "401", "403"} <= set(errors), f"{method} {path}: {sorted(errors)}"
+        envelope = next((e for prefix, e in ERROR_ENVELOPES.items() if path.startswith(prefix)), {"success", "error"})
         for status, response in errors.items():
-            body = resolve(schema, response["content"]["application/json"]["schema"])
-            assert set(body["properties"]) >= {"success", "error"}, f"{method} {path} {status}"
-            assert set(body["required"]) >= {"success", "error"}
+            [media] = response["content"].values() if len(response["content"]) == 1 else [response["content"]["application/json"]]
+            body = resolve(schema, media["schema"])
+            assert set(body["properties"]) >= envelope, f"{method} {path} {status}"
+            assert set(body["required"]) >= envelope
     assert not any("status_code" in (s.get("properties") or {}) for s in _all_inline_schemas(schema, pending=False))
-
-
-@pytest.mark.xfail(reason="v1/v2 schemas are strand c's; remove from PENDING_SURFACES when typed", strict=False)
-def test_v1_and_v2_show_no_litestar_default_error_body(schema):
-    assert not any("status_code" in (s.get("properties") or {}) for s in _all_inline_schemas(schema, pending=True))
 
 
 def _all_inline_schemas(schema: dict, *, pending: bool):
@@ -214,9 +220,8 @@ def generated_client(live_hub, tmp_path_factory):
         cwd=work, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    for line in (result.stdout + result.stderr).splitlines():
-        # Only the surfaces still pending may make the generator drop anything.
-        assert not line.startswith("WARNING parsing") or any(p in line for p in PENDING_SURFACES), line
+    dropped = [line for line in (result.stdout + result.stderr).splitlines() if line.startswith("WARNING parsing")]
+    assert [line.split(" within ")[0] for line in dropped] == [f"WARNING parsing {op}" for op in GENERATOR_GAPS], dropped
     sys.path.insert(0, str(work))
     try:
         yield importlib.import_module("hub_client")

@@ -40,7 +40,7 @@ def inline_schema(struct: type) -> dict[str, Any]:
 class _RawSchema(Schema):
     """A schema written as JSON Schema already (see :func:`inline_schema`)."""
 
-    def __init__(self, schema: dict[str, Any]) -> None:  # noqa: D107 - no dataclass fields of its own
+    def __init__(self, schema: dict[str, Any]) -> None:
         self._schema = schema
 
     def to_schema(self) -> dict[str, Any]:

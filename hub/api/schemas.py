@@ -202,6 +202,7 @@ class PurchaseRecord(Wire):
     problem: str | None
     metadata: dict[str, Any] | None
     created_at: Timestamp
+    refunded_at: Timestamp | None
 
 
 class Purchase(PurchaseRecord):
@@ -337,11 +338,9 @@ class Me(Wire):
 
 class ExportedPurchase(PurchaseRecord):
     """A purchase in a buyer's export: the API's purchase without its tokens
-    (listed apart), with ``reference`` (= ``providerRef``) as the export names
-    it, and when it was refunded."""
+    (listed apart), with ``reference`` (= ``providerRef``) as the export names it."""
 
     reference: str
-    refunded_at: Timestamp | None
 
 
 class ExportedDownload(Wire):

@@ -95,6 +95,7 @@ def purchase(row: dict) -> dict:
         "problem": row["problem"] or None,
         "metadata": row["metadata"],
         "createdAt": iso(row["created_at"]),
+        "refundedAt": iso(row.get("refunded_at")),
         "tokens": [
             {
                 "id": t["id"],

@@ -102,11 +102,11 @@ async def run_retention(hub: Hub, stop: asyncio.Event) -> None:
 def _purchase(row: dict) -> dict:
     """A purchase as the main API shows it (one shape: :func:`hub.api.shapes.purchase`),
     without its tokens (the export lists them apart, with their downloads),
-    with ``reference``, the name under which the export has always shown the
-    provider's reference, and ``refundedAt``."""
+    and with ``reference``, the name under which the export has always shown
+    the provider's reference."""
     shaped = shapes.purchase(row)
     del shaped["tokens"]
-    return {**shaped, "reference": shaped["providerRef"], "refundedAt": iso(row["refunded_at"])}
+    return {**shaped, "reference": shaped["providerRef"]}
 
 
 def _token(row: dict, sessions: list[dict]) -> dict:

@@ -11,7 +11,9 @@ import pytest
 from hub.services.accounts import create_api_key
 from hub.services.people import create_user
 from hub.services.purchases import PurchaseIn, PurchaseItem, record_purchase
+from hub.tables import OutboxMessage
 from tests.console.conftest import PASSWORD, browser_of, csrf_of, post_form, sign_in
+from tests.plugins.test_outbox import eventually
 from tests.test_tokens_api import ready_product
 
 
@@ -30,7 +32,14 @@ async def purchase(console_app, owner, mailbox) -> dict:
                    items=[PurchaseItem("pack")], amount=2900, currency="eur"),
     )
     await mailbox.wait_for(1)
+    # The message reaches the inbox a moment before the worker records it
+    # sent: the page is read once the outbox holds nothing unsent.
+    await eventually(_all_sent, what="the delivery email recorded as sent")
     return recorded.purchase
+
+
+async def _all_sent() -> bool:
+    return await OutboxMessage.count().where(OutboxMessage.status != "sent") == 0
 
 
 def links_in(message) -> list[str]:

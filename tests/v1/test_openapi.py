@@ -63,7 +63,10 @@ def catalog(server: HubServer) -> dict[str, str]:
             "language": _id(api.post("/languages", json={"data": {"type": "languages", "attributes": {"code": "en", "name": "English"}}})),
             "product-type": _id(api.post("/product-types", json={"data": {"type": "product-types", "attributes": {"name": "Album"}}})),
         }
-        link = lambda kind, key: {"data": {"type": kind, "id": ids[key]}}  # noqa: E731
+
+        def link(kind: str, key: str) -> dict:
+            return {"data": {"type": kind, "id": ids[key]}}
+
         attributes = {
             "name": "Night Drive", "upc-code": "8088111222333", "copyright-line": "Records", "production-line": "2024 Records",
             "production-year": 2024, "status": "draft", "artist": ["Ava"], "front-cover": data_uri(png()),

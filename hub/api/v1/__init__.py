@@ -16,7 +16,12 @@ from hub.api.v1.documents import negotiate
 from hub.api.v1.errors import jsonapi_error, problems_handler
 from hub.api.v1.parts import OfferController, RightController, TrackController
 from hub.api.v1.products import ProductController
-from hub.api.v1.resources import LabelController, LanguageController, ProductTypeController, get_company
+from hub.api.v1.resources import (
+    LabelController,
+    LanguageController,
+    ProductTypeController,
+    get_company,
+)
 from hub.errors import Problems
 from hub.web.covers import get_cover
 

@@ -14,8 +14,17 @@ from typing import Any
 from litestar import Controller, Request, Response, delete, get, patch, post
 
 from hub.api.v1 import schemas, shapes
+from hub.api.v1.documents import (
+    MAX_BODY_BYTES,
+    Query,
+    ResourceInput,
+    document,
+    paginate,
+    read_document,
+    read_query,
+    read_resource,
+)
 from hub.api.v1.schemas import documented
-from hub.api.v1.documents import MAX_BODY_BYTES, Query, ResourceInput, document, paginate, read_document, read_query, read_resource
 from hub.api.v1.shapes import PRODUCT_LINK_TYPES, PRODUCT_RELATIONSHIPS, TO_MANY, Urls
 from hub.context import Hub
 from hub.errors import BadRequest, Invalid, NotFound

@@ -10,14 +10,20 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 
 from hub.api.v1 import schemas, shapes
+from hub.api.v1.documents import (
+    document,
+    paginate,
+    read_document,
+    read_query,
+    read_resource,
+)
 from hub.api.v1.schemas import documented
-from hub.api.v1.documents import document, paginate, read_document, read_query, read_resource
 from hub.api.v1.shapes import Urls
 from hub.context import Hub
 from hub.errors import NotFound
+from hub.services.accounts import Principal
 from hub.services.catalog import labels as label_service
 from hub.services.catalog.releases import find_organization
-from hub.services.accounts import Principal
 
 Shape = Callable[[Urls, dict], dict[str, Any]]
 

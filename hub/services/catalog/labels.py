@@ -11,7 +11,12 @@ from hub.clock import utcnow
 from hub.db import UNIQUE_VIOLATIONS
 from hub.errors import Conflict, Invalid
 from hub.secrets import new_id
-from hub.services.catalog.checks import Checker, check_language_code, check_string, unknown_field
+from hub.services.catalog.checks import (
+    Checker,
+    check_language_code,
+    check_string,
+    unknown_field,
+)
 from hub.services.catalog.rows import find_owned, page_of
 from hub.tables import Label, Language, ProductType
 

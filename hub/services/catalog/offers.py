@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.services.catalog.checks import Checker, check_currency, check_date, check_price, check_territories, required
+from hub.services.catalog.checks import (
+    Checker,
+    check_currency,
+    check_date,
+    check_price,
+    check_territories,
+    required,
+)
 from hub.services.catalog.parts import PartKind, refuse_field, require_fields
 from hub.tables import Offer
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.services.catalog.checks import RIGHT_TYPES, Checker, check_string, check_territory, required
+from hub.services.catalog.checks import (
+    RIGHT_TYPES,
+    Checker,
+    check_string,
+    check_territory,
+    required,
+)
 from hub.services.catalog.parts import PartKind, refuse_field, require_fields
 from hub.services.products import check_status
 from hub.tables import Right

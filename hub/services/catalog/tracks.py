@@ -8,7 +8,14 @@ from typing import Any
 
 from hub.errors import Invalid
 from hub.manifest import normalize_path
-from hub.services.catalog.checks import Checker, check_integer, check_isrc, check_names, check_string, required
+from hub.services.catalog.checks import (
+    Checker,
+    check_integer,
+    check_isrc,
+    check_names,
+    check_string,
+    required,
+)
 from hub.services.catalog.parts import PartKind, refuse_field, require_fields
 from hub.tables import Track, VersionFile
 
