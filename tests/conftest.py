@@ -74,6 +74,18 @@ def pytest_configure(config: pytest.Config) -> None:
     hypothesis_settings.load_profile("hub-tests")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Refuse two tests with one node id: pytest-xdist keys its reports by
+    node id, so it would run one of them and drop the others without a word
+    (schemathesis' generated tests shared one until their fixture was
+    parametrized)."""
+    import collections
+
+    shared = [nodeid for nodeid, count in collections.Counter(item.nodeid for item in items).items() if count > 1]
+    if shared:
+        raise pytest.UsageError("Tests sharing one node id (give them distinct ids): " + ", ".join(shared))
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     import shutil
 

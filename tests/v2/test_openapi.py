@@ -37,7 +37,10 @@ def _schema() -> dict:
 schema = schemathesis.openapi.from_dict(_schema()).include(path_regex="^/api/v2/")
 
 
-@pytest.fixture(scope="module")
+# Parametrized (one database) so that each generated test has its own node
+# id, "[GET /api/…][sqlite]": schemathesis' items otherwise share one, and
+# pytest-xdist runs one of them and drops the rest without a word.
+@pytest.fixture(scope="module", params=["sqlite"])
 def server(tmp_path_factory) -> HubServer:
     with hub_server(tmp_path_factory.mktemp("v2-openapi")) as running:
         with httpx.Client(base_url=running.url, headers=running.auth) as api:
