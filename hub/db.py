@@ -80,6 +80,11 @@ class Database:
         self.engine: Engine = engine
         self.ready_versions = ImmutableRows()
         """Ready versions and their files by version id (immutable rows)."""
+        self.existing_organizations: set[str] = set()
+        """Organization ids a provider's setting named and the database
+        confirmed: organizations are never deleted, so a webhook need not
+        look its organization up again
+        (:func:`hub.services.provider_accounts.organization_for`)."""
         self.extra_tables: list[type] = []
         """Tables beyond the hub's own (a plugin's) that :meth:`bind` binds
         too (:meth:`add_tables`)."""

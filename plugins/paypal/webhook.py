@@ -57,7 +57,7 @@ class PayPalWebhook:
         check_certificate_url(transmission.cert_url)
         event = events.parse_event(body)
         await self._verify(transmission, body)
-        org = await organization_for(events.PROVIDER, self.config.org)
+        org = await organization_for(events.PROVIDER, self.config.org, db=hub.db)
         stored = await store_event(
             hub,
             provider=events.PROVIDER,

@@ -95,16 +95,11 @@ class StripeWebhook:
 
     def __init__(self, config: StripeConfig) -> None:
         self.config = config
-        self.known_org: str | None = None
-        """``HUB_STRIPE_ORG`` once found in the database: organizations are
-        never deleted, so each delivery need not look it up again."""
 
     async def receive(self, hub: Hub, body: bytes, signature: str | None) -> dict[str, Any]:
         """Verify one delivery and store it (once); the answer for Stripe."""
         event = verify_event(body, signature, self.config.webhook_secrets)
-        org = self.known_org or await organization_for(PROVIDER, self.config.org, setting=ORG)
-        if self.config.org:
-            self.known_org = org
+        org = await organization_for(PROVIDER, self.config.org, setting=ORG, db=hub.db)
         stored = await store_event(
             hub,
             provider=PROVIDER,
