@@ -25,8 +25,12 @@ nothing twice.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import itertools
 import json
 import logging
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,7 +40,7 @@ from piccolo.columns.combination import WhereRaw
 
 from hub.clock import utcnow
 from hub.context import Hub
-from hub.db import UNIQUE_VIOLATIONS
+from hub.db import UNIQUE_VIOLATIONS, Database
 from hub.metrics import count_webhook_event
 from hub.secrets import new_id
 from hub.services.outbox import claim_rows, record_failure
@@ -83,35 +87,143 @@ async def store_event(
     """Store a verified event for the worker; False when it was stored
     before (a provider's replay, or a concurrent delivery of the same event).
 
+    It returns once the event is committed, on its own: never as part of a
+    transaction the caller may have open. Events that arrive while another
+    is being written are written together, in one statement and one commit
+    (:class:`_GroupCommit`), each caller still waiting for its own.
+
     :param payment_key: the provider's reference of the payment the event is
         about, as far as the payload tells without asking the provider; the
         events of one key are processed in order. Empty when it is about no
         payment (then it waits for nothing).
     """
     now = utcnow()
-    try:
-        inserted = await InboxEvent.insert(
-            InboxEvent(
-                id=new_id("evt"),
-                provider=provider,
-                event_id=event_id,
-                event_type=event_type[:100],
-                org=org,
-                payment_key=(payment_key or f"event:{event_id}")[:255],
-                sealed_payload=hub.sealer.seal(json.dumps(payload).encode()),
-                status="pending",
-                attempts=0,
-                next_attempt_at=now,
-                received_at=now,
-            )
-        ).on_conflict(action="DO NOTHING").returning(InboxEvent.id)
-    except UNIQUE_VIOLATIONS:
-        inserted = []
-    count_webhook_event(provider, "stored" if inserted else "duplicate")
-    if not inserted:
-        return False
-    hub.outbox_wakeup.set()
-    return True
+    row = (
+        new_id("evt"),
+        provider,
+        event_id,
+        event_type[:100],
+        org,
+        (payment_key or f"event:{event_id}")[:255],
+        hub.sealer.seal(json.dumps(payload).encode()),
+        now,
+        now,
+    )
+    stored = await _group_commit(hub).store(row)
+    count_webhook_event(provider, "stored" if stored else "duplicate")
+    if stored:
+        hub.outbox_wakeup.set()
+    return stored
+
+
+_COLUMNS = (
+    "id, provider, event_id, event_type, org, payment_key, sealed_payload, next_attempt_at, received_at,"
+    " status, attempts, claimed_until, last_error, outcome, processed_at"
+)
+_VALUES = "({}, {}, {}, {}, {}, {}, {}, {}, {}, 'pending', 0, NULL, '', '', NULL)"
+MAX_BATCH = 100
+"""Events written by one statement at most (11 parameters each: far below
+either database's limit)."""
+
+
+def _insert(rows: int) -> str:
+    """The statement storing ``rows`` events; a replay (the provider and
+    event id are unique) is skipped, and the ids of the new rows come back."""
+    return (
+        f"INSERT INTO {InboxEvent._meta.tablename} ({_COLUMNS}) VALUES {', '.join([_VALUES] * rows)}"
+        " ON CONFLICT DO NOTHING RETURNING id"
+    )
+
+
+class _GroupCommit:
+    """Writes the events that wait together in one statement and one commit.
+
+    A commit waits for the disk (SQLite syncs its WAL, PostgreSQL its log);
+    one per event made the sync, not the work, the limit of how many events
+    the hub could take. The first event is written at once; those arriving
+    meanwhile wait for that write to end and are then written together. Each
+    caller's answer comes only after the commit that holds its event, so a
+    2xx still means "stored". One per database and event loop.
+    """
+
+    def __init__(self, hub: Hub, loop: asyncio.AbstractEventLoop) -> None:
+        self.db = hub.db
+        self.loop = loop
+        self.waiting: list[tuple[tuple, asyncio.Future[bool]]] = []
+        self.writer: asyncio.Task | None = None
+
+    async def store(self, row: tuple) -> bool:
+        """Store one event's row (see :func:`store_event`); True when new."""
+        answer: asyncio.Future[bool] = self.loop.create_future()
+        self.waiting.append((row, answer))
+        if self.writer is None:
+            # A context of its own: the write must never join a transaction
+            # that the caller who happened to start it has open.
+            self.writer = self.loop.create_task(self._write_waiting(), context=contextvars.Context())
+        # A caller that goes away (a cancelled request) leaves its event to be
+        # written: the provider delivers it again, and the replay is a duplicate.
+        return await answer
+
+    async def _write_waiting(self) -> None:
+        batch: list[tuple[tuple, asyncio.Future[bool]]] = []
+        try:
+            while self.waiting:
+                batch, self.waiting = self.waiting[:MAX_BATCH], self.waiting[MAX_BATCH:]
+                await self._write(batch)
+        finally:
+            self.writer = None
+            # Only when the writer itself was cancelled (the loop is closing):
+            # its callers are told, rather than left waiting for ever.
+            unanswered, self.waiting = batch + self.waiting, []
+            for _, answer in unanswered:
+                answer.cancel()
+
+    async def _write(self, batch: list[tuple[tuple, asyncio.Future[bool]]]) -> None:
+        # The same event twice in one batch (a concurrent replay): written
+        # once, and the later copies answered as duplicates.
+        first: dict[tuple[str, str], tuple] = {}
+        for row, _ in batch:
+            first.setdefault((row[1], row[2]), row)
+        rows = list(first.values())
+        try:
+            inserted = {r["id"] for r in await self.db.fetch(_insert(len(rows)), *itertools.chain(*rows))}
+        except Exception as problem:
+            if len(rows) == 1:
+                for _, answer in batch:
+                    _answer(answer, exception=problem)
+                return
+            # One row the database refuses must not fail the others: each
+            # alone, with its own outcome.
+            for row, answer in batch:
+                if first[(row[1], row[2])] is row:
+                    await self._write([(row, answer)])
+                else:
+                    _answer(answer, False)
+            return
+        for row, answer in batch:
+            _answer(answer, row[0] in inserted)
+
+
+def _answer(answer: asyncio.Future[bool], stored: bool = False, *, exception: BaseException | None = None) -> None:
+    if answer.done():  # its caller was cancelled
+        return
+    if exception is None:
+        answer.set_result(stored)
+    elif isinstance(exception, UNIQUE_VIOLATIONS):
+        answer.set_result(False)
+    else:
+        answer.set_exception(exception)
+
+
+_group_commits: weakref.WeakKeyDictionary[Database, _GroupCommit] = weakref.WeakKeyDictionary()
+
+
+def _group_commit(hub: Hub) -> _GroupCommit:
+    loop = asyncio.get_running_loop()
+    group = _group_commits.get(hub.db)
+    if group is None or group.loop is not loop:
+        group = _group_commits[hub.db] = _GroupCommit(hub, loop)
+    return group
 
 
 def _received(hub: Hub, row: dict) -> ReceivedEvent:
