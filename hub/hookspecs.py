@@ -144,7 +144,12 @@ def hub_mailer(hub):
         same on every attempt, so a copy resent after a crash is
         recognisably the same message), or None to offer none (say, when
         unconfigured). With no mailer at all, messages stay queued (and
-        visible) until one is configured.
+        visible) until one is configured. The mailer may also have
+        ``async def send_bytes(data: bytes, *, sender: str, recipients: list[str]) -> None``:
+        the message as it goes out (``From``, ``Date`` and ``Message-ID``
+        set, CRLF line ends) and its envelope, all ASCII; the outbox then
+        uses it for the messages it can complete without parsing them, and
+        ``send`` for the others.
     """
 
 

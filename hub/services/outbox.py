@@ -30,6 +30,8 @@ import asyncio
 import contextlib
 import email
 import email.policy
+import email.utils
+import functools
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -223,12 +225,18 @@ async def claim_due(hub: Hub, limit: int = 10) -> list[dict]:
 async def deliver(hub: Hub, row: dict) -> bool:
     """Send one claimed message; record the outcome. True when sent."""
     try:
-        message = email.message_from_bytes(hub.sealer.open(row["sealed_body"]), policy=POLICY)
-        del message["Message-ID"]  # rows queued before Message-IDs were stable get one too
-        message["Message-ID"] = stable_message_id(hub, row["id"])
-        if message["From"] is None and hub.settings.mail_from:
-            message["From"] = hub.settings.mail_from  # HUB_MAIL_FROM, whichever mailer sends
-        await hub.mailer.send(message)
+        data = hub.sealer.open(row["sealed_body"])
+        send_bytes = getattr(hub.mailer, "send_bytes", None)
+        ready = as_sent(hub, row["id"], row["recipient"], data) if send_bytes is not None else None
+        if ready is not None:
+            await send_bytes(ready, sender=_envelope_sender(hub.settings.mail_from), recipients=[row["recipient"]])
+        else:
+            message = email.message_from_bytes(data, policy=POLICY)
+            del message["Message-ID"]  # rows queued before Message-IDs were stable get one too
+            message["Message-ID"] = stable_message_id(hub, row["id"])
+            if message["From"] is None and hub.settings.mail_from:
+                message["From"] = hub.settings.mail_from  # HUB_MAIL_FROM, whichever mailer sends
+            await hub.mailer.send(message)
         crash_point("outbox.sent")
     except Exception as problem:  # any mailer failure is retried, never lost
         async with hub.db.write_transaction():
@@ -265,6 +273,41 @@ async def deliver(hub: Hub, row: dict) -> bool:
         }
     ).where(OutboxMessage.id == row["id"])
     return True
+
+
+def as_sent(hub: Hub, outbox_id: str, recipient: str, data: bytes) -> bytes | None:
+    """The queued message ``data`` as it goes out, with its ``From``
+    (``HUB_MAIL_FROM``) and ``Date``, made without the email package; None
+    when the message needs it (no ``HUB_MAIL_FROM``, a ``From`` already, a
+    non-ASCII address (SMTPUTF8), or a row queued before Message-IDs were
+    stable).
+
+    Parsing a stored message and writing it out again cost the email
+    package several milliseconds per message, more than the rest of its
+    delivery; the headers added here are those the parsed path adds.
+    """
+    if not hub.settings.mail_from or not (hub.settings.mail_from + recipient).isascii():
+        return None
+    head, blank, body = data.partition(b"\r\n\r\n")
+    if not blank:
+        return None
+    lines = b"\r\n" + head + b"\r\n"
+    if f"\r\nMessage-ID: {stable_message_id(hub, outbox_id)}\r\n".encode() not in lines or b"\r\nfrom:" in lines.lower():
+        return None
+    date = f"Date: {email.utils.format_datetime(utcnow())}\r\n".encode()
+    return head + b"\r\n" + _from_line(hub.settings.mail_from) + date + b"\r\n" + body
+
+
+@functools.lru_cache(maxsize=8)
+def _from_line(mail_from: str) -> bytes:
+    """The ``From`` header line for ``HUB_MAIL_FROM``, as the policy writes it."""
+    return POLICY.header_factory("From", mail_from).fold(policy=POLICY).encode("ascii")
+
+
+@functools.lru_cache(maxsize=8)
+def _envelope_sender(mail_from: str) -> str:
+    """The envelope sender (``MAIL FROM``) of ``HUB_MAIL_FROM``: its address."""
+    return email.utils.parseaddr(mail_from)[1]
 
 
 async def deliver_due(hub: Hub) -> int:

@@ -159,6 +159,32 @@ class SmtpMailer:
         )
 
 
+    async def send_bytes(self, data: bytes, *, sender: str, recipients: list[str]) -> None:
+        """Send a complete message (``From``, ``Date`` and ``Message-ID`` set,
+        CRLF line ends) with its envelope, over a connection of its own; raises
+        as :meth:`send` does. As ``send_message`` would, it asks for
+        ``BODY=8BITMIME`` where the server offers it; the outbox gives
+        non-ASCII addresses (SMTPUTF8) to :meth:`send`."""
+        config = self.config
+        client = aiosmtplib.SMTP(
+            hostname=config.hostname,
+            port=config.port,
+            username=config.username,
+            password=config.password,
+            use_tls=config.use_tls,
+            start_tls=config.start_tls,
+            timeout=config.timeout,
+        )
+        async with client:
+            if client.is_ehlo_or_helo_needed:
+                try:
+                    await client.ehlo()
+                except aiosmtplib.SMTPHeloError:
+                    await client.helo()
+            options = ["BODY=8BITMIME"] if client.supports_extension("8BITMIME") else []
+            await client.sendmail(sender, recipients, data, mail_options=options)
+
+
 def mailer_from_settings(extra: dict[str, str]) -> SmtpMailer | None:
     """The SMTP mailer ``HUB_SMTP_URL`` and ``HUB_MAIL_FROM`` describe, or
     None when ``HUB_SMTP_URL`` is unset."""

@@ -284,6 +284,21 @@ async def test_smtp_mailer_logs_in_with_percent_decoded_credentials_and_sets_fro
     assert message.get_content() == "Your links\n"
 
 
+async def test_smtp_mailer_sends_a_finished_message_as_bytes_with_its_envelope():
+    with smtp_server(credentials=("apikey@shop.example", "p:ss/w@rd")) as server:
+        mailer = mailer_from_settings({"HUB_SMTP_URL": server.url + "?timeout=5", "HUB_MAIL_FROM": SHOP_FROM})
+        message = build_message(BUYER, RenderedEmail("Hello", "Your links \u2014 caf\u00e9"), message_id="<msg_1@hub.example>")
+        message["From"] = SHOP_FROM
+        message["Date"] = "Mon, 01 Dec 2025 00:00:00 +0000"
+        await mailer.send_bytes(message.as_bytes(), sender="shop@audio.example", recipients=[BUYER])
+        [received] = await server.wait_for(1)
+        [envelope] = server.envelopes
+    assert envelope.login == "apikey@shop.example"
+    assert envelope.mail_from == "shop@audio.example" and envelope.rcpt_tos == [BUYER]
+    assert received["From"] == SHOP_FROM and received["Message-ID"] == "<msg_1@hub.example>"
+    assert received.get_content() == "Your links \u2014 caf\u00e9\n"
+
+
 async def test_smtp_mailer_fails_on_wrong_credentials():
     with smtp_server(credentials=("user", "right")) as server:
         url = server.url.replace(":right@", ":wrong@")
@@ -355,6 +370,55 @@ async def test_a_purchase_emails_working_download_links_over_smtp(client, org, a
     )
     assert await deliver_due(hub) == 0
     assert len(smtp.received()) == 1
+
+
+class ParsingOnly:
+    """The same mailer without ``send_bytes``: the outbox parses each message."""
+
+    def __init__(self, mailer) -> None:
+        self.mailer = mailer
+        self.used: list[str] = []
+
+    async def send(self, message) -> None:
+        self.used.append("send")
+        await self.mailer.send(message)
+
+
+class Unparsed(ParsingOnly):
+    """The same mailer, noting which of its two ways each message took."""
+
+    async def send_bytes(self, data: bytes, **envelope) -> None:
+        self.used.append("send_bytes")
+        await self.mailer.send_bytes(data, **envelope)
+
+
+async def test_a_message_sent_unparsed_reads_as_the_parsed_one_with_one_from_date_and_its_message_id(client, org, app, smtp):
+    hub = app.state.hub
+    rendered = RenderedEmail("Your links from B\u00fctik", "Hi Ada \u2014 here they are", "<p>Hi Ada &mdash;</p>")
+    smart = hub.mailer
+    hub.mailer = unparsed_only = Unparsed(smart)
+    try:
+        ids = [await queue_email(hub, org=org.id, kind="delivery", recipient=BUYER, rendered=rendered) for _ in range(2)]
+        await smtp.wait_for(2)
+        hub.mailer = parsing_only = ParsingOnly(smart)
+        await OutboxMessage.update({OutboxMessage.status: "pending"}).where(OutboxMessage.id == ids[1])
+        hub.outbox_wakeup.set()
+        await smtp.wait_for(3)  # the second again, parsed
+    finally:
+        hub.mailer = smart
+    assert unparsed_only.used == ["send_bytes", "send_bytes"] and parsing_only.used == ["send"]
+    by_id = {m["Message-ID"]: m for m in smtp.received()[:2]}
+    unparsed, parsed = by_id[f"<{ids[0]}@hub.test>"], smtp.received()[2]
+    for message, outbox_id in ((unparsed, ids[0]), (parsed, ids[1])):
+        assert message.get_all("From") == [SHOP_FROM] and len(message.get_all("Date")) == 1
+        assert message.get_all("Message-ID") == [f"<{outbox_id}@hub.test>"]
+    # Each message has its own MIME boundary; everything else reads the same.
+    headers = [sorted((k, v) for k, v in m.items() if k not in {"Date", "Message-ID", "Content-Type"}) for m in (unparsed, parsed)]
+    assert headers[0] == headers[1] and unparsed.get_content_type() == parsed.get_content_type() == "multipart/alternative"
+    assert unparsed.get_body(("plain",)).get_content() == parsed.get_body(("plain",)).get_content()
+    assert unparsed.get_body(("html",)).get_content() == parsed.get_body(("html",)).get_content()
+    assert [e.mail_from for e in smtp.envelopes] == ["shop@audio.example"] * 3
+    assert [e.rcpt_tos for e in smtp.envelopes] == [[BUYER]] * 3
 
 
 async def test_a_product_name_cannot_smuggle_a_header_into_the_sent_email(client, org, app, smtp):
