@@ -239,8 +239,9 @@ def _received(hub: Hub, row: dict) -> ReceivedEvent:
     )
 
 
-async def process(hub: Hub, row: dict) -> bool:
-    """Process one claimed event; record the outcome. True when done."""
+async def process(hub: Hub, row: dict) -> str | None:
+    """Process one claimed event: its processor's note when it is done (for
+    :func:`record_done`), None when it failed (recorded for a retry)."""
     processor = hub.inbox_processors[row["provider"]]
     try:
         note = await processor(hub, _received(hub, row))
@@ -257,18 +258,28 @@ async def process(hub: Hub, row: dict) -> bool:
             row["provider"], row["event_id"], row["event_type"], row["attempts"] + 1,
             ", giving up" if final else "", problem,
         )
-        return False
-    await InboxEvent.update(
-        {
-            InboxEvent.status: DONE,
-            InboxEvent.attempts: row["attempts"] + 1,
-            InboxEvent.outcome: (note or "")[:2000],
-            InboxEvent.claimed_until: None,
-            InboxEvent.last_error: "",
-            InboxEvent.processed_at: utcnow(),
-        }
-    ).where(InboxEvent.id == row["id"])
-    return True
+        return None
+    return note or ""
+
+
+async def record_done(hub: Hub, done: list[tuple[dict, str, datetime]]) -> None:
+    """Mark processed events done, with their notes and when each was done,
+    in one transaction (one commit for a batch). An event whose mark a crash lost is processed
+    again, which changes nothing: processors are idempotent."""
+    if not done:
+        return
+    async with hub.db.write_transaction():
+        for row, note, processed_at in done:
+            await InboxEvent.update(
+                {
+                    InboxEvent.status: DONE,
+                    InboxEvent.attempts: row["attempts"] + 1,
+                    InboxEvent.outcome: note[:2000],
+                    InboxEvent.claimed_until: None,
+                    InboxEvent.last_error: "",
+                    InboxEvent.processed_at: processed_at,
+                }
+            ).where(InboxEvent.id == row["id"])
 
 
 async def process_due(hub: Hub, limit: int = 10) -> int:
@@ -281,6 +292,10 @@ async def process_due(hub: Hub, limit: int = 10) -> int:
         return 0
     also = InboxEvent.provider.is_in(sorted(hub.inbox_processors)) & FIRST_OF_ITS_PAYMENT
     batch = await claim_rows(hub, InboxEvent, claimed=PROCESSING, limit=limit, also=also)
+    done: list[tuple[dict, str, datetime]] = []
     for row in batch:
-        await process(hub, row)
+        note = await process(hub, row)
+        if note is not None:
+            done.append((row, note, utcnow()))
+    await record_done(hub, done)
     return len(batch)

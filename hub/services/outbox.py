@@ -1,6 +1,6 @@
 """The outbox: emails written with what caused them, delivered later; and
-the one worker loop, which also processes the payment inbox
-(:mod:`hub.services.inbox`).
+the worker's loops that deliver them and process the payment inbox
+(:mod:`hub.services.inbox`), side by side.
 
 :func:`queue_email` runs inside the caller's transaction, so a purchase and
 its delivery email commit together or not at all. A worker (in-process by
@@ -390,7 +390,7 @@ async def run_worker(hub: Hub, stop: asyncio.Event) -> None:
     and polls for what other processes queue."""
     from hub.services.buyers import prepare_sign_ins  # buyers queue through this module
     from hub.services.inbox import process_due  # the inbox claims through this module
-    from hub.services.worker import run_passes  # the worker runs this loop
+    from hub.services.worker import relay_wakeups, run_passes  # the worker runs these loops
 
     if hub.mailer is None:
         log.warning("No mailer is configured (the email plugin needs HUB_SMTP_URL): emails stay queued in the outbox")
@@ -402,6 +402,12 @@ async def run_worker(hub: Hub, stop: asyncio.Event) -> None:
         except Exception:  # the leases still run out; the worker must start anyway
             log.exception("Taking back dead workers' outbox messages failed")
     # /my sign-in requests become emails in prepare_sign_ins, not in the
-    # buyer's request.
-    passes = [("Inbox", process_due), ("Sign-in", prepare_sign_ins), ("Outbox", deliver_due)]
-    await run_passes(hub, stop, hub.outbox_wakeup, passes, log)
+    # buyer's request. The inbox and the outbox run side by side: a message
+    # goes out while the next payment is processed, and each one's wait for
+    # the disk (a commit) or the mail server is the other's time to work.
+    inbox_wakeup, outbox_wakeup = asyncio.Event(), asyncio.Event()
+    await asyncio.gather(
+        relay_wakeups(hub.outbox_wakeup, (inbox_wakeup, outbox_wakeup), stop),
+        run_passes(hub, stop, inbox_wakeup, [("Inbox", process_due)], log),
+        run_passes(hub, stop, outbox_wakeup, [("Sign-in", prepare_sign_ins), ("Outbox", deliver_due)], log),
+    )

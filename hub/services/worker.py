@@ -61,3 +61,21 @@ async def run_passes(
         await asyncio.wait(waiters, timeout=IDLE_POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
         for waiter in waiters:
             waiter.cancel()
+
+
+async def relay_wakeups(source: asyncio.Event, targets: tuple[asyncio.Event, ...], stop: asyncio.Event) -> None:
+    """Pass each setting of ``source`` on to every one of ``targets`` until
+    ``stop`` is set: loops that share one wake-up event each get their own
+    (a loop clears its event before a round; clearing a shared one could
+    swallow the other loop's wake-up)."""
+    while not stop.is_set():
+        waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(source.wait())]
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+        if source.is_set():
+            source.clear()
+            for target in targets:
+                target.set()
