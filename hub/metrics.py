@@ -70,10 +70,18 @@ def count_requests(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
+_request_series: dict[tuple[str, str, int], Counter] = {}
+
+
 def count_request(route: str, method: str, status: int) -> None:
     """Count one answered request (also for answers sent before routing,
-    :mod:`hub.web.page_lane`)."""
-    REQUESTS.labels(route=route, method=method, status=str(status)).inc()
+    :mod:`hub.web.page_lane`). Each series' child is looked up once: routes,
+    methods and statuses are few, and ``labels()`` checks and locks."""
+    key = (route, method, status)
+    series = _request_series.get(key)
+    if series is None:
+        series = _request_series[key] = REQUESTS.labels(route=route, method=method, status=str(status))
+    series.inc()
 
 
 @dataclass
