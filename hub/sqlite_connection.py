@@ -52,6 +52,9 @@ PROGRESS_STEPS = 1000
 _READ = re.compile(r"\s*(?:SELECT|VALUES)\b", re.IGNORECASE)
 _COMMIT = re.compile(r"\s*(?:COMMIT|END)\b", re.IGNORECASE)
 
+DISK_THREADS = 4
+"""Threads (per process, made as needed) for the statements that wait for the disk."""
+
 _threads: ThreadPoolExecutor | None = None
 
 
@@ -59,7 +62,7 @@ def _disk_threads() -> ThreadPoolExecutor:
     """The threads that wait for the disk (made on first use, never at import)."""
     global _threads
     if _threads is None:
-        _threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="hub-sqlite")
+        _threads = ThreadPoolExecutor(max_workers=DISK_THREADS, thread_name_prefix="hub-sqlite")
     return _threads
 
 
