@@ -87,10 +87,11 @@ async def store_event(
     """Store a verified event for the worker; False when it was stored
     before (a provider's replay, or a concurrent delivery of the same event).
 
-    It returns once the event is committed, on its own: never as part of a
-    transaction the caller may have open. Events that arrive while another
-    is being written are written together, in one statement and one commit
-    (:class:`_GroupCommit`), each caller still waiting for its own.
+    Called inside a transaction, the event is written in it (and commits or
+    rolls back with it). Otherwise it returns once the event is committed;
+    events that arrive while another is being written are written together,
+    in one statement and one commit (:class:`_GroupCommit`), each caller
+    still waiting for its own.
 
     :param payment_key: the provider's reference of the payment the event is
         about, as far as the payload tells without asking the provider; the
@@ -109,7 +110,10 @@ async def store_event(
         now,
         now,
     )
-    stored = await _group_commit(hub).store(row)
+    if hub.db.engine.current_transaction.get() is not None:
+        stored = await _insert_one(hub.db, row)
+    else:
+        stored = await _group_commit(hub).store(row)
     count_webhook_event(provider, "stored" if stored else "duplicate")
     if stored:
         hub.outbox_wakeup.set()
@@ -133,6 +137,14 @@ def _insert(rows: int) -> str:
         f"INSERT INTO {InboxEvent._meta.tablename} ({_COLUMNS}) VALUES {', '.join([_VALUES] * rows)}"
         " ON CONFLICT DO NOTHING RETURNING id"
     )
+
+
+async def _insert_one(db: Database, row: tuple) -> bool:
+    """Write one event's row (in the current transaction); True when new."""
+    try:
+        return bool(await db.fetch(_insert(1), *row))
+    except UNIQUE_VIOLATIONS:
+        return False
 
 
 class _GroupCommit:

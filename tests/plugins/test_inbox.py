@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from contextlib import AbstractAsyncContextManager
 
+import pytest
 from litestar import Litestar
 
 from hub.hookspecs import hookimpl
@@ -66,6 +67,33 @@ async def test_an_event_is_stored_once_however_often_it_is_delivered(database_ur
         assert await InboxEvent.count() == 1
         row = await InboxEvent.select().first()
         assert "pay-1" not in row["sealed_payload"]  # the payload is sealed: it names the buyer
+
+
+async def test_events_delivered_together_are_each_stored_and_answered(database_url, tmp_path):
+    async with inbox_app(database_url, tmp_path, AcmePay()) as app:
+        hub = app.state.hub
+        answers = await asyncio.gather(
+            *(store(hub, f"evt-{n}", f"pay-{n % 3}") for n in range(30)),
+            *(store(hub, f"evt-{n}", f"pay-{n % 3}") for n in range(5)),  # replays among them
+        )
+        assert answers == [True] * 30 + [False] * 5
+        rows = await InboxEvent.select().order_by(InboxEvent.event_id)
+        assert sorted(r["event_id"] for r in rows) == sorted(f"evt-{n}" for n in range(30))
+        assert {(r["status"], r["attempts"]) for r in rows} == {("pending", 0)}
+
+
+async def test_an_event_stored_inside_a_transaction_is_part_of_it(database_url, tmp_path):
+    async with inbox_app(database_url, tmp_path, AcmePay()) as app:
+        hub = app.state.hub
+        with pytest.raises(RuntimeError):
+            async with hub.db.write_transaction():
+                assert await store(hub, "evt-1", "pay-1")
+                raise RuntimeError("the caller's work failed")
+        assert await InboxEvent.count() == 0
+        async with hub.db.write_transaction():
+            assert await store(hub, "evt-1", "pay-1")
+            assert not await store(hub, "evt-1", "pay-1")
+        assert [r["event_id"] for r in await InboxEvent.select(InboxEvent.event_id)] == ["evt-1"]
 
 
 async def test_several_workers_process_each_event_once_and_each_payment_in_order(database_url, tmp_path):
