@@ -227,6 +227,16 @@ def _answer(answer: asyncio.Future[bool], stored: bool = False, *, exception: Ba
         answer.set_exception(exception)
 
 
+async def _intake_first(hub: Hub) -> None:
+    """Wait while this process is storing webhooks: a provider waits for its
+    answer (and retries, or gives up on the endpoint, when it is slow),
+    while a stored event can wait for its processing. Once the deliveries
+    pause, the worker goes on."""
+    group = _group_commits.get(hub.db)
+    while group is not None and group.writer is not None and group.loop is asyncio.get_running_loop():
+        await asyncio.wait([group.writer])
+
+
 _group_commits: weakref.WeakKeyDictionary[Database, _GroupCommit] = weakref.WeakKeyDictionary()
 
 
@@ -306,6 +316,7 @@ async def process_due(hub: Hub, limit: int = 10) -> int:
     batch = await claim_rows(hub, InboxEvent, claimed=PROCESSING, limit=limit, also=also)
     done: list[tuple[dict, str, datetime]] = []
     for row in batch:
+        await _intake_first(hub)
         note = await process(hub, row)
         if note is not None:
             done.append((row, note, utcnow()))
