@@ -8,7 +8,7 @@ For each database (SQLite file, PostgreSQL), on 127.0.0.1:
 
 1. **Webhooks per second.** ``wrk -t1 -c<concurrency> -d<seconds>s`` posts
    signed Stripe ``checkout.session.completed`` events, taken in turn from a
-   pool signed just before the phase (``hub.testing.stripe``: each with its own
+   pool signed just before each phase (``hub.testing.stripe``: each with its own
    event id, Checkout Session id and buyer email, ``continuata_products``
    naming a product that exists and has a ready, active version), to
 
@@ -511,13 +511,15 @@ def bench_database(kind: str, args, work: Path) -> Report:
             reference = Target("reference", "bare Litestar + stripe verify (reference)", ref, REFERENCE_PATH)
             target = Target("hub", label, hub, WEBHOOK)
             ours = (ref.pid, hub.pid)
-            ref_pool = write_pool(work / "ref-pool.txt", args.reference_pool, "ref")
             for rep in range(args.reps):
                 for t in (reference, target):
+                    # Each phase's pool is signed just before it: the signatures
+                    # are refused once older than the tolerance (300 s), and the
+                    # worker's catching up after a hub phase can take longer.
                     if t is target:
                         pool = write_pool(work / "hub-pool.txt", int(args.seconds * args.hub_cap), f"{kind}-r{rep}")
                     else:
-                        pool = ref_pool
+                        pool = write_pool(work / "ref-pool.txt", args.reference_pool, "ref")
                     if args.wait_quiet:
                         wait_quiet(args.wait_quiet, ours)
                     rate = run_wrk(t, pool, args, work, db if t is target else None, inbox if t is target else None)
