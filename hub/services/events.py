@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 import logging
 from datetime import timedelta
 from typing import Any
@@ -47,6 +48,22 @@ def _receivers(hub: Hub, hook: str) -> list[str]:
     return [impl.plugin_name for impl in reversed(caller.get_hookimpls())]
 
 
+_ENDPOINTS_OF_ORG = f"SELECT id, events, status FROM {WebhookEndpoint._meta.tablename} WHERE org = {{}}"
+
+
+def webhook_receiver(endpoint_id: str, events: Any, status: str) -> dict:
+    """An endpoint as :func:`emit_to` wants it: ``id``, ``events`` (the
+    subscribed types, a list) and ``status``, from the columns as read."""
+    return {"id": endpoint_id, "events": json.loads(events) if isinstance(events, str) else events, "status": status}
+
+
+async def webhook_endpoints(hub: Hub, org: str) -> list[dict]:
+    """The organization's webhook endpoints, as :func:`emit_to` wants them
+    (one raw query on the organization index: every event asks)."""
+    rows = await hub.db.fetch(_ENDPOINTS_OF_ORG, org)
+    return [webhook_receiver(row["id"], row["events"], row["status"]) for row in rows]
+
+
 async def emit(hub: Hub, hook: str, *, org: str, **records: Any) -> list[str]:
     """Record that ``hook``'s event happened; returns the ids of the events written.
 
@@ -58,14 +75,23 @@ async def emit(hub: Hub, hook: str, *, org: str, **records: Any) -> list[str]:
     only when some plugin or endpoint will receive the event, which spares
     a sale the queries when nobody listens.
     """
+    # Webhook events are stored while the organization has endpoints at
+    # all, so that a disabled one can be sent what it missed once enabled.
+    endpoints = await webhook_endpoints(hub, org) if announces(hook) else []
+    return await emit_to(hub, hook, org=org, endpoints=endpoints, records=records)
+
+
+async def emit_to(hub: Hub, hook: str, *, org: str, endpoints: list[dict], records: dict[str, Any]) -> list[str]:
+    """:func:`emit`, for a caller that read the organization's webhook
+    endpoints itself, in the same transaction (:func:`webhook_receiver` for
+    each; minting joins them to its product query, one round trip less).
+
+    ``endpoints`` must be all of the organization's endpoints, whatever
+    their status, when ``hook`` has a webhook twin (and is ignored when it
+    has none)."""
     plugins = _receivers(hub, hook)
-    endpoints = []
-    if announces(hook):
-        # Webhook events are stored while the organization has endpoints at
-        # all, so that a disabled one can be sent what it missed once enabled.
-        endpoints = await WebhookEndpoint.select(WebhookEndpoint.id, WebhookEndpoint.events, WebhookEndpoint.status).where(
-            WebhookEndpoint.org == org
-        ).output(load_json=True)
+    if not announces(hook):
+        endpoints = []
     if not plugins and not endpoints:
         return []
     records = {name: await await_me_maybe(value) for name, value in records.items()}
