@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from piccolo.querystring import QueryString
+from piccolo.utils.encoding import dump_json
+
 from hub.clock import utcnow
 from hub.secrets import new_id
 from hub.tables import AuditEntry
@@ -28,22 +31,32 @@ def key_actor(key_id: str) -> str:
 CLI_ACTOR = "cli"
 
 
+_COLUMNS = ("id", "org", "actor", "action", "target", "detail", "ip", "created_at")
+_INSERT = (
+    f"INSERT INTO {AuditEntry._meta.tablename} ({', '.join(_COLUMNS)}) VALUES ({', '.join('{}' for _ in _COLUMNS)})"
+)
+
+
 async def audit(
     *, org: str, actor: str, action: str, target: str = "", detail: dict[str, Any] | None = None, ip: str = ""
 ) -> None:
     """Record one change. ``action`` is a dotted verb (``api_key.revoke``);
     ``target`` the id of what changed; ``detail`` anything worth keeping
     (never a secret)."""
-    await AuditEntry.insert(
-        AuditEntry(
-            id=new_id("audit"),
-            org=org,
-            actor=actor[:400],
-            action=action,
-            target=target[:400],
-            detail=detail or {},
-            ip=(ip or "")[:64],
-            created_at=utcnow(),
+    # Every API change writes one: a statement built once, through the
+    # engine the table is bound to (hub.db's), the detail encoded as piccolo
+    # encodes JSON columns.
+    await AuditEntry._meta.db.run_querystring(
+        QueryString(
+            _INSERT,
+            new_id("audit"),
+            org,
+            actor[:400],
+            action,
+            target[:400],
+            dump_json(detail or {}),
+            (ip or "")[:64],
+            utcnow(),
         )
     )
 
