@@ -81,6 +81,13 @@ async def emit(hub: Hub, hook: str, *, org: str, **records: Any) -> list[str]:
     return await emit_to(hub, hook, org=org, endpoints=endpoints, records=records)
 
 
+def has_receivers(hub: Hub, hook: str, endpoints: list[dict]) -> bool:
+    """Whether :func:`emit_to` would write anything for ``hook`` given the
+    organization's ``endpoints``: a caller with nothing else to write may
+    then skip its transaction."""
+    return bool(_receivers(hub, hook)) or (announces(hook) and bool(endpoints))
+
+
 async def emit_to(hub: Hub, hook: str, *, org: str, endpoints: list[dict], records: dict[str, Any]) -> list[str]:
     """:func:`emit`, for a caller that read the organization's webhook
     endpoints itself, in the same transaction (:func:`webhook_receiver` for
@@ -89,11 +96,11 @@ async def emit_to(hub: Hub, hook: str, *, org: str, endpoints: list[dict], recor
     ``endpoints`` must be all of the organization's endpoints, whatever
     their status, when ``hook`` has a webhook twin (and is ignored when it
     has none)."""
+    if not has_receivers(hub, hook, endpoints):
+        return []
     plugins = _receivers(hub, hook)
     if not announces(hook):
         endpoints = []
-    if not plugins and not endpoints:
-        return []
     records = {name: await await_me_maybe(value) for name, value in records.items()}
 
     now = utcnow()

@@ -7,6 +7,7 @@ and looks the hash up.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,7 +25,7 @@ from hub.email_address import check_email
 from hub.errors import Conflict, Forbidden, Gone, Invalid, NotFound
 from hub.inputs import names_nothing, require_time_zone
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, hash_secret, new_id, new_secret
-from hub.services.events import emit, emit_to, webhook_receiver
+from hub.services.events import emit, emit_to, has_receivers, webhook_receiver
 from hub.services.media import deliverable_media_file
 from hub.services.products import find_product, find_version
 from hub.services.reversals import ON_HOLD as ON_HOLD_STATUS
@@ -103,21 +104,25 @@ async def mint_token(
     """Mint a token and record its ``tokens_minted`` event; returns
     ``(secret, token, product, version)``.
 
-    The API's minting endpoints' hot path: in one write transaction, one
-    read (:func:`_mint_query`), the token's insert, and the event's inserts
-    only when a plugin or an endpoint listens.
+    The API's minting endpoints' hot path: one read (:func:`_mint_query`),
+    the token's insert, and the event's inserts only when a plugin or an
+    endpoint listens.
+
+    On SQLite all of it runs in one write transaction, serialized with
+    every other writer. PostgreSQL (READ COMMITTED) lets each statement see
+    the latest commits whether or not a transaction is open, so one is
+    opened only when the event must commit with the token: otherwise its
+    BEGIN and COMMIT would be two round trips that change nothing.
     """
-    async with hub.db.write_transaction():
+    outer = hub.db.write_transaction() if hub.db.is_sqlite else contextlib.nullcontext()
+    async with outer:
         rows = await hub.db.fetch(_MINT_READ, org, product_id) if not names_nothing(product_id) else []
         if not rows:
             raise NotFound(f"Product {product_id} not found")
         product = _loaded({name: rows[0][name] for name in _PRODUCT_COLUMNS}, _PRODUCT_JSON)
         endpoints = [webhook_receiver(r["w_id"], r["w_events"], r["w_status"]) for r in rows if r["w_id"] is not None]
         version_row = await deliverable_version(hub, product, version)
-        minted = await mint_for_version(
-            org,
-            product,
-            version_row,
+        options = dict(
             customer_email=customer_email,
             expires_at=expires_at,
             ttl=ttl,
@@ -125,15 +130,19 @@ async def mint_token(
             metadata=metadata,
             purchase=purchase,
         )
-        secret, token, product, version_row = minted
-        # Shaped only when a plugin or an endpoint listens (emit_to calls it then).
-        await emit_to(
-            hub,
-            "tokens_minted",
-            org=org,
-            endpoints=endpoints,
-            records={"tokens": lambda: [shapes.token(hub, token, product, version_row["version"])]},
-        )
+        if not has_receivers(hub, "tokens_minted", endpoints):
+            return await mint_for_version(org, product, version_row, **options)
+        async with hub.db.write_transaction():  # on SQLite, the one already open
+            minted = await mint_for_version(org, product, version_row, **options)
+            secret, token, product, version_row = minted
+            # Shaped only when a plugin or an endpoint listens (emit_to calls it then).
+            await emit_to(
+                hub,
+                "tokens_minted",
+                org=org,
+                endpoints=endpoints,
+                records={"tokens": lambda: [shapes.token(hub, token, product, version_row["version"])]},
+            )
         return minted
 
 
