@@ -17,7 +17,6 @@ import pluggy
 
 from litestar import Litestar, get
 from litestar.datastructures import State
-from litestar.middleware import DefineMiddleware
 
 from hub import __version__
 from hub.api.buyers import BuyerController
@@ -53,6 +52,7 @@ from hub.storage import S3Config, create_blob_store
 from hub.web.downloads import DownloadController, download_error
 from hub.web.health import ROUTES as HEALTH_ROUTES
 from hub.web.my import MyController, my_error
+from hub.web.page_lane import DownloadPageLane
 from hub.web.security_headers import secure
 
 log = logging.getLogger("hub")
@@ -173,11 +173,16 @@ def create_app(settings: Settings | None = None, *, plugins: pluggy.PluginManage
             ),
         },
         request_class=HubRequest,
-        middleware=[DefineMiddleware(ForwardedClientMiddleware, trusted=settings.trusted_proxy_networks), count_requests, audit_trail_middleware],
+        middleware=[count_requests, audit_trail_middleware],
         guards=[refuse_impossible_ids],
         lifespan=[lifespan],
         state=State({"hub": hub}),
         openapi_config=openapi_config(),
         debug=False,
     )
+    # Around the router, innermost first: the download page's fast lane, the
+    # client's address (read by the lane's pages, the routes and the server's
+    # access log), the security headers of every answer.
+    app.asgi_handler = DownloadPageLane(app.asgi_handler, hub)
+    app.asgi_handler = ForwardedClientMiddleware(app.asgi_handler, trusted=settings.trusted_proxy_networks)
     return secure(app, hub.templates)

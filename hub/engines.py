@@ -8,8 +8,9 @@ from here, and neither imports the other.
 SQLite: :class:`PooledSQLiteEngine` keeps a few long-lived connections (one
 writer, a few readers) instead of piccolo's new connection, and new
 aiosqlite thread, for every query outside a transaction (half the download
-page's time, issue 10). PostgreSQL: piccolo's engine with asyncpg's pool,
-started by :meth:`hub.db.Database.open`.
+page's time, issue 10), each a :class:`~hub.sqlite_connection.LoopConnection`
+that runs short statements on the event loop's own thread. PostgreSQL:
+piccolo's engine with asyncpg's pool, started by :meth:`hub.db.Database.open`.
 """
 
 from __future__ import annotations
@@ -18,16 +19,16 @@ import asyncio
 import contextlib
 import contextvars
 import os
-import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import aiosqlite
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+
+from hub.sqlite_connection import LoopConnection, reads_only
 
 DEFAULT_DATABASE_URL = "sqlite:///data/hub.sqlite3"
 """What ``HUB_DATABASE_URL`` defaults to (``HUB_DATA_DIR``'s default folder)."""
@@ -58,24 +59,12 @@ class QuietPostgresEngine(PostgresEngine):
         return None
 
 
-_READS = re.compile(r"\s*(?:SELECT|VALUES)\b", re.IGNORECASE)
-
-
-def _reads_only(sql: str) -> bool:
-    """Whether a statement only reads (and may go to a reader connection).
-
-    A conservative test: anything not starting with ``SELECT`` (a ``WITH``
-    that may end in an ``UPDATE``, a ``PRAGMA``, DDL) goes to the writer.
-    """
-    return _READS.match(sql) is not None
-
-
 class _Lease:
     """One connection lent by a :class:`_SQLitePool`, given back on ``release``."""
 
     __slots__ = ("pool", "connection", "writer")
 
-    def __init__(self, pool: _SQLitePool, connection: aiosqlite.Connection, writer: bool) -> None:
+    def __init__(self, pool: _SQLitePool, connection: LoopConnection, writer: bool) -> None:
         self.pool = pool
         self.connection = connection
         self.writer = writer
@@ -97,9 +86,9 @@ class _SQLitePool:
     def __init__(self, engine: PooledSQLiteEngine, loop: asyncio.AbstractEventLoop) -> None:
         self.engine = engine
         self.loop = loop
-        self.writer: aiosqlite.Connection | None = None
+        self.writer: LoopConnection | None = None
         self.writer_lock = asyncio.Lock()
-        self.idle_readers: list[aiosqlite.Connection] = []
+        self.idle_readers: list[LoopConnection] = []
         self.reader_slots = asyncio.Semaphore(engine.readers)
         self.closed = False
 
@@ -162,12 +151,9 @@ class _SQLitePool:
         self.idle_readers, self.writer = [], None
 
 
-def _stop(connection: aiosqlite.Connection) -> None:
-    """Close a connection without waiting (its thread closes it in turn)."""
-    try:
-        connection.stop()
-    except RuntimeError:  # no event loop left to report to: the thread still stops
-        pass
+def _stop(connection: LoopConnection) -> None:
+    """Close a connection without waiting (see :meth:`LoopConnection.stop`)."""
+    connection.stop()
 
 
 class PooledSQLiteTransaction(SQLiteTransaction):
@@ -189,7 +175,7 @@ class PooledSQLiteTransaction(SQLiteTransaction):
         self.read_only = read_only and transaction_type == TransactionType.deferred
         self.lease: _Lease | None = None
 
-    async def get_connection(self) -> aiosqlite.Connection:
+    async def get_connection(self) -> LoopConnection:
         self.lease = await self.engine.lease(writer=not self.read_only)
         return self.lease.connection
 
@@ -228,8 +214,9 @@ class PooledSQLiteEngine(SQLiteEngine):
     piccolo opens a connection, and aiosqlite a thread, for every query
     outside a transaction; here a query borrows a reader (``SELECT``) or the
     writer (anything else) and gives it back. Each connection is set up as
-    piccolo's were: foreign keys on, the busy timeout, autocommit outside
-    ``BEGIN``. WAL (set by :meth:`hub.db.Database.migrate`) lets readers and
+    piccolo's were (foreign keys on, autocommit outside ``BEGIN``) and waits
+    for another process's lock as long as piccolo's busy timeout said, without
+    blocking the event loop (:class:`~hub.sqlite_connection.LoopConnection`). WAL (set by :meth:`hub.db.Database.migrate`) lets readers and
     the writer work at once. Connections are opened on first use, per event
     loop, and closed by :meth:`close`.
     """
@@ -239,21 +226,18 @@ class PooledSQLiteEngine(SQLiteEngine):
         self.readers = readers
         self._pool: _SQLitePool | None = None
 
-    async def connect(self) -> aiosqlite.Connection:
+    async def connect(self) -> LoopConnection:
         """A new connection set up for the hub (the pool's, or piccolo's ``batch``)."""
         # SQLite creates the file, not its folder: made here, on first use,
         # never when a module is imported.
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        connection = aiosqlite.connect(**self.connection_kwargs)
-        # A pooled connection lives as long as the engine; a process that
-        # exits without closing it must not wait for its thread.
-        connection._thread.daemon = True
-        await connection
+        timeout = self.connection_kwargs.get("timeout", SQLITE_BUSY_TIMEOUT)
+        connection = LoopConnection.open(busy_timeout=timeout, **self.connection_kwargs)
         connection.row_factory = dict_factory
         await connection.execute("PRAGMA foreign_keys = 1")
         return connection
 
-    async def get_connection(self) -> aiosqlite.Connection:
+    async def get_connection(self) -> LoopConnection:
         return await self.connect()
 
     def _current_pool(self) -> _SQLitePool:
@@ -284,7 +268,7 @@ class PooledSQLiteEngine(SQLiteEngine):
         # Outside a transaction: each statement commits by itself (autocommit).
         # A failed or cancelled statement leaves no transaction open (there
         # is none), so the connection always goes back to the pool.
-        lease = await self.lease(writer=not _reads_only(query))
+        lease = await self.lease(writer=not reads_only(query))
         try:
             return await lease.connection.execute_fetchall(query, args or [])
         finally:

@@ -58,10 +58,15 @@ def count_requests(app: ASGIApp) -> ASGIApp:
         try:
             await app(scope, receive, remember_status)
         finally:
-            route = scope.get("path_template") or "unmatched"
-            REQUESTS.labels(route=route, method=scope["method"], status=str(status["code"])).inc()
+            count_request(scope.get("path_template") or "unmatched", scope["method"], status["code"])
 
     return middleware
+
+
+def count_request(route: str, method: str, status: int) -> None:
+    """Count one answered request (also for answers sent before routing,
+    :mod:`hub.web.page_lane`)."""
+    REQUESTS.labels(route=route, method=method, status=str(status)).inc()
 
 
 @dataclass

@@ -48,6 +48,9 @@ def template_environment(override_dir: Path | None = None, extra_dirs: list[Path
         loader=ChoiceLoader([FileSystemLoader(str(d)) for d in search]),
         autoescape=select_autoescape(["html", "htm", "xml"]),
         enable_async=False,
+        # Templates are read once per process: no stat of the file at every
+        # render (a changed template shows after a restart).
+        auto_reload=False,
     )
     env.filters["filesize"] = human_size
     return env

@@ -181,6 +181,6 @@ class IntegrationController(Controller):
         filename = f"download-sessions-{start or 'all'}-{end or 'all'}.csv"
         return Stream(
             lines,
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )

@@ -33,6 +33,6 @@ class DownloadsController(Controller):
         start, end = reports.parse_day(since or None, "since"), reports.parse_day(until or None, "until")
         lines = await reports.download_sessions_csv(console.org, start, end)
         return Stream(
-            lines, media_type="text/csv; charset=utf-8",
+            lines, media_type="text/csv",
             headers={"Content-Disposition": f'attachment; filename="download-sessions-{start or "all"}-{end or "all"}.csv"'},
         )

@@ -70,4 +70,4 @@ class EmailSettingsController(Controller):
         console.require("admin")
         rendered = await setup_status.preview_email(hub, template)
         body = rendered.html or f"<pre>{html.escape(rendered.text)}</pre>"
-        return Response(body, media_type="text/html; charset=utf-8")
+        return Response(body, media_type="text/html")

@@ -15,7 +15,7 @@ MAX_FORM_FIELD = 10_000
 
 def render(hub: Hub, template: str, status: int = 200, **context: Any) -> Response:
     html = hub.templates.get_template(template).render(now=utcnow(), as_aware=as_aware, **context)
-    return Response(html, status_code=status, media_type="text/html; charset=utf-8")
+    return Response(html, status_code=status, media_type="text/html")
 
 
 async def form_of(request: Request) -> dict[str, str]:

@@ -317,6 +317,7 @@ def _grant_query(where: str) -> str:
 
 _GRANT_BY_HASH = _grant_query("t.token_hash = {}")
 _GRANT_BY_ID = _grant_query("t.id = {}")
+_TOKEN_KEYS = tuple(c._meta.db_column_name for c in DownloadToken._meta.columns)
 _TOKEN_JSON = tuple(c._meta.db_column_name for c in DownloadToken._meta.columns if isinstance(c, JSON))
 _PRODUCT_JSON = tuple(c._meta.db_column_name for c in Product._meta.columns if isinstance(c, JSON))
 _PRODUCT_KEYS = tuple((f"p_{c._meta.db_column_name}", c._meta.db_column_name) for c in Product._meta.columns)
@@ -339,28 +340,30 @@ async def resolve_token(hub: Hub, secret: str | None) -> Grant:
     """
     if not secret or not secret.startswith(DOWNLOAD_TOKEN_PREFIX) or len(secret) > 200:
         raise NotFound(NOT_VALID)
-    async with hub.db.read():
-        digest = hash_secret(secret)
-        rows = await hub.db.fetch(_GRANT_BY_HASH, digest)
-        if not rows:
-            # An extra link minted on the buyer's /my page for the same token.
-            link = await TokenLink.select(TokenLink.token).where(
-                TokenLink.link_hash == digest, TokenLink.expires_at > utcnow()
-            ).first()
-            if link is not None:
-                rows = await hub.db.fetch(_GRANT_BY_ID, link["token"])
-        if not rows:
-            raise NotFound(NOT_VALID)
-        first = rows[0]
-        token = _loaded({c._meta.db_column_name: first[c._meta.db_column_name] for c in DownloadToken._meta.columns}, _TOKEN_JSON)
-        if token["revoked_at"] is not None:
-            raise Gone(REVOKED)
-        if as_aware(token["expires_at"]) <= utcnow():
-            raise Gone(EXPIRED)
-        if first["u_status"] == ON_HOLD_STATUS:
-            raise PurchaseOnHold(first["o_name"] or first["u_org"])
-        product = _loaded({key: first[alias] for alias, key in _PRODUCT_KEYS}, _PRODUCT_JSON)
-        version, files = await _ready_version(hub.db, token["version"])
+    # No transaction: the token's row, its product and purchase come in one
+    # statement (one snapshot); what follows it is immutable (a ready
+    # version) or keyed by it (an extra link's token).
+    digest = hash_secret(secret)
+    rows = await hub.db.fetch(_GRANT_BY_HASH, digest)
+    if not rows:
+        # An extra link minted on the buyer's /my page for the same token.
+        link = await TokenLink.select(TokenLink.token).where(
+            TokenLink.link_hash == digest, TokenLink.expires_at > utcnow()
+        ).first()
+        if link is not None:
+            rows = await hub.db.fetch(_GRANT_BY_ID, link["token"])
+    if not rows:
+        raise NotFound(NOT_VALID)
+    first = rows[0]
+    token = _loaded({name: first[name] for name in _TOKEN_KEYS}, _TOKEN_JSON)
+    if token["revoked_at"] is not None:
+        raise Gone(REVOKED)
+    if as_aware(token["expires_at"]) <= utcnow():
+        raise Gone(EXPIRED)
+    if first["u_status"] == ON_HOLD_STATUS:
+        raise PurchaseOnHold(first["o_name"] or first["u_org"])
+    product = _loaded({key: first[alias] for alias, key in _PRODUCT_KEYS}, _PRODUCT_JSON)
+    version, files = await _ready_version(hub.db, token["version"])
     # The product's media library files (the v2 downloads surface) come
     # with every version, listed after the version's own files.
     media = sorted(

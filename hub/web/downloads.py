@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from urllib.parse import quote
 
+import msgspec
 from litestar import Controller, Request, Response, get, route
 from litestar.enums import HttpMethod
 from litestar.openapi.datastructures import ResponseSpec
@@ -32,6 +34,8 @@ from hub.services import downloads as download_service
 from hub.services.tokens import Grant, PurchaseOnHold, resolve_token
 from hub.storage.base import content_disposition_attachment
 from hub.web.file_response import BlobResponse
+
+JSON_ENCODER = msgspec.json.Encoder()
 
 # Link unfurlers and mail scanners fetch links to preview them; a file link
 # opened by one is sent to the page instead, which spends nothing. Only the
@@ -87,7 +91,7 @@ def download_error(request: Request, status: int, message: str, problems: list) 
     html = hub.templates.get_template("download_error.html").render(
         heading=ERROR_HEADINGS.get(status, "Something went wrong"), message=message
     )
-    return Response(html, status_code=status, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"})
+    return Response(html, status_code=status, media_type="text/html", headers={"Cache-Control": "no-store"})
 
 
 def on_hold_answer(hub: Hub, request: Request, hold: PurchaseOnHold) -> Response:
@@ -97,7 +101,72 @@ def on_hold_answer(hub: Hub, request: Request, hold: PurchaseOnHold) -> Response
         answer = {"success": False, "error": hold.message, "purchaseStatus": "on_hold", "shop": hold.shop}
         return Response(answer, status_code=403, headers=headers)
     html = hub.templates.get_template("download_on_hold.html").render(shop=hold.shop, message=hold.message)
-    return Response(html, status_code=403, media_type="text/html; charset=utf-8", headers=headers)
+    return Response(html, status_code=403, media_type="text/html", headers=headers)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """The download page's answer, as both its routes send it (the Litestar
+    handler and :mod:`hub.web.page_lane`)."""
+
+    body: bytes
+    media_type: str  # without charset: Litestar adds "; charset=utf-8" to text/*
+    headers: dict[str, str]
+
+
+def download_page(hub: Hub, grant: Grant, secret: str, *, as_json: bool, has_cookie: bool) -> Page:
+    """The page of a valid grant: HTML, or JSON for programs; a session
+    cookie for a client that has none (it keys the download sessions)."""
+    files = [{**f, "url": file_url(hub, secret, f), "name": f["path"]} for f in grant.files]
+    if as_json:
+        body = JSON_ENCODER.encode(
+            {
+                "success": True,
+                "data": {
+                    "product": {
+                        "id": grant.product["slug"],
+                        "name": grant.product["name"],
+                        "version": grant.version["version"],
+                    },
+                    "expiresAt": iso(grant.token["expires_at"]),
+                    "maxDownloads": grant.token["max_downloads"],
+                    "usedCount": grant.token["used_count"],
+                    "downloadsLeft": grant.downloads_left,
+                    "purchaseStatus": "paid" if grant.token["purchase"] else None,
+                    "files": [
+                        {"id": f["id"], "path": f["path"], "size": f["size"], "sha256": f["sha256"], "url": f["url"]}
+                        for f in files
+                    ],
+                },
+            }
+        )
+        media_type = "application/json"
+    else:
+        body = hub.templates.get_template("download.html").render(
+            product=grant.product,
+            version=grant.version,
+            token=grant.token,
+            downloads_left=grant.downloads_left,
+            expires_at=as_aware(grant.token["expires_at"]),
+            files=files,
+            total_size=sum(f["size"] for f in files),
+            session_hours=hub.settings.download_session_hours,
+        ).encode()
+        media_type = "text/html"
+    # Security headers: hub.web.security_headers, for every answer.
+    headers = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+    if not has_cookie:
+        headers["Set-Cookie"] = session_cookie(hub)
+    return Page(body, media_type, headers)
+
+
+def session_cookie(hub: Hub) -> str:
+    """A new download-session cookie (``Set-Cookie`` value)."""
+    cookie = (
+        f"{download_service.SESSION_COOKIE}={secrets.token_urlsafe(18)}; HttpOnly; "
+        f"Max-Age={hub.settings.download_session_hours * 3600}; Path=/download; SameSite=lax"
+    )
+    return cookie + "; Secure" if hub.settings.public_url.startswith("https://") else cookie
 
 
 class DownloadController(Controller):
@@ -120,66 +189,21 @@ class DownloadController(Controller):
         },
     )
     async def download_page(self, hub: Hub, request: Request, token: str | None = None) -> Response:
+        # The plain case (a valid token with downloads left, ?token= alone)
+        # is answered before routing, by hub.web.page_lane, with the same
+        # download_page(); every other one comes here.
         try:
-            async with hub.db.read():  # the page's reads on one SQLite connection
-                grant = await resolve_token(hub, token)
-                # Only a used-up token asks whether this client has a session
-                # (it still serves the session that used it up): one query
-                # less on every other visit.
-                has_session = grant.downloads_left == 0 and (
-                    await download_service.open_session(hub, grant.token["id"], _session_key(request, grant))
-                ) is not None
+            grant = await resolve_token(hub, token)
         except PurchaseOnHold as hold:
             return on_hold_answer(hub, request, hold)
+        # Only a used-up token asks whether this client has a session (it
+        # still serves the session that used it up).
+        has_session = grant.downloads_left == 0 and (
+            await download_service.open_session(hub, grant.token["id"], _session_key(request, grant))
+        ) is not None
         download_service.refuse_if_used_up(grant, has_session=has_session)
-        files = [{**f, "url": file_url(hub, token, f), "name": f["path"]} for f in grant.files]
-        if wants_json(request):
-            response = Response(
-                {
-                    "success": True,
-                    "data": {
-                        "product": {
-                            "id": grant.product["slug"],
-                            "name": grant.product["name"],
-                            "version": grant.version["version"],
-                        },
-                        "expiresAt": iso(grant.token["expires_at"]),
-                        "maxDownloads": grant.token["max_downloads"],
-                        "usedCount": grant.token["used_count"],
-                        "downloadsLeft": grant.downloads_left,
-                        "purchaseStatus": "paid" if grant.token["purchase"] else None,
-                        "files": [
-                            {"id": f["id"], "path": f["path"], "size": f["size"], "sha256": f["sha256"], "url": f["url"]}
-                            for f in files
-                        ],
-                    },
-                }
-            )
-        else:
-            html = hub.templates.get_template("download.html").render(
-                product=grant.product,
-                version=grant.version,
-                token=grant.token,
-                downloads_left=grant.downloads_left,
-                expires_at=as_aware(grant.token["expires_at"]),
-                files=files,
-                total_size=sum(f["size"] for f in files),
-                session_hours=hub.settings.download_session_hours,
-            )
-            response = Response(html, media_type="text/html; charset=utf-8")
-        response.headers["Cache-Control"] = "no-store"  # security headers: hub.web.security_headers
-        response.headers["X-Robots-Tag"] = "noindex"
-        if download_service.SESSION_COOKIE not in request.cookies:
-            response.set_cookie(
-                download_service.SESSION_COOKIE,
-                secrets.token_urlsafe(18),
-                path="/download",
-                max_age=hub.settings.download_session_hours * 3600,
-                httponly=True,
-                samesite="lax",
-                secure=hub.settings.public_url.startswith("https://"),
-            )
-        return response
+        page = download_page(hub, grant, token, as_json=wants_json(request), has_cookie=download_service.SESSION_COOKIE in request.cookies)
+        return Response(page.body, media_type=page.media_type, headers=page.headers)
 
     @route(
         "/files/{file_id:str}/{name:str}",

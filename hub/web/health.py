@@ -105,7 +105,7 @@ async def metrics(request: Request) -> Response:
     figures = await read_database_figures()
     return Response(
         exposition(figures),
-        media_type="text/plain; version=0.0.4; charset=utf-8",
+        media_type="text/plain; version=0.0.4",
         headers={"Cache-Control": "no-store"},
     )
 

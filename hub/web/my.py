@@ -20,7 +20,7 @@ def _page(hub: Hub, request: Request, template: str, status: int = 200, **contex
     html = hub.templates.get_template(template).render(
         csrf=csrf_token(request), now=utcnow(), as_aware=as_aware, **context
     )
-    response = Response(html, status_code=status, media_type="text/html; charset=utf-8")
+    response = Response(html, status_code=status, media_type="text/html")
     response.headers["Cache-Control"] = "no-store"  # security headers: hub.web.security_headers
     return response
 
