@@ -27,7 +27,7 @@ from hub.inputs import names_nothing, require_time_zone
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, hash_secret, new_id, new_secret
 from hub.services.events import emit, emit_to, has_receivers, webhook_receiver
 from hub.services.media import deliverable_media_file
-from hub.services.products import find_product, find_version
+from hub.services.products import PRODUCT_COLUMNS, find_product, find_version, product_row
 from hub.services.reversals import ON_HOLD as ON_HOLD_STATUS
 from hub.tables import (
     DownloadToken,
@@ -75,7 +75,7 @@ def _mint_query() -> str:
     """Minting's one read: the product (by organization and slug) and the
     organization's webhook endpoints, which its ``tokens_minted`` event
     needs (one row per endpoint, or one with NULLs), instead of two queries."""
-    product_columns = ", ".join(f"p.{name}" for name in _PRODUCT_COLUMNS)
+    product_columns = ", ".join(f"p.{name}" for name in PRODUCT_COLUMNS)
     return (
         f"SELECT {product_columns}, w.id AS w_id, w.events AS w_events, w.status AS w_status "
         f"FROM {Product._meta.tablename} p "
@@ -84,7 +84,6 @@ def _mint_query() -> str:
     )
 
 
-_PRODUCT_COLUMNS = tuple(c._meta.db_column_name for c in Product._meta.columns)
 _MINT_READ = _mint_query()
 
 
@@ -119,7 +118,7 @@ async def mint_token(
         rows = await hub.db.fetch(_MINT_READ, org, product_id) if not names_nothing(product_id) else []
         if not rows:
             raise NotFound(f"Product {product_id} not found")
-        product = _loaded({name: rows[0][name] for name in _PRODUCT_COLUMNS}, _PRODUCT_JSON)
+        product = product_row(rows[0])
         endpoints = [webhook_receiver(r["w_id"], r["w_events"], r["w_status"]) for r in rows if r["w_id"] is not None]
         version_row = await deliverable_version(hub, product, version)
         options = dict(
