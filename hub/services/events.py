@@ -129,7 +129,10 @@ async def emit_to(hub: Hub, hook: str, *, org: str, endpoints: list[dict], recor
             event_id = new_id("evt")
             payload = {"id": event_id, "type": event_type, "timestamp": iso(now), "data": data}
             events.append(
-                {"id": event_id, "org": org, "kind": "webhook", "type": event_type, "payload": payload, "created_at": now}
+                {
+                    "id": event_id, "org": org, "kind": "webhook", "type": event_type, "payload": payload,
+                    "created_at": now,
+                }
             )
             for endpoint in endpoints:
                 if endpoint["status"] == "enabled" and subscribes(endpoint["events"], event_type):
