@@ -148,13 +148,21 @@ async def create_product(
     return await find_product(org, slug)
 
 
+_VERSION_COLUMNS = tuple(c._meta.db_column_name for c in Version._meta.columns)
+_VERSION_BY_NAME = (
+    f"SELECT {', '.join(_VERSION_COLUMNS)} FROM {Version._meta.tablename} WHERE product = {{}} AND version = {{}}"
+)
+
+
 async def find_version(product: dict, version: str) -> dict:
-    row = None
+    """The version named ``version`` of ``product``, or :class:`NotFound`
+    (one raw statement built once, as :func:`find_product`)."""
+    rows = []
     if not names_nothing(version):
-        row = await Version.select().where(Version.product == product["id"], Version.version == version).first()
-    if row is None:
+        rows = await Version._meta.db.run_querystring(QueryString(_VERSION_BY_NAME, product["id"], version))
+    if not rows:
         raise NotFound(f"Version {version} of product {product['slug']} not found")
-    return row
+    return dict(rows[0])
 
 
 async def update_product(org: str, product_id: str, changes: dict[str, Any]) -> dict:
