@@ -8,12 +8,15 @@ callers, on:
 
 - SQLite through piccolo's ``SQLiteEngine`` (a new connection, and a new
   aiosqlite thread, per query: the hub before issue 10) and through the
-  hub's ``PooledSQLiteEngine`` (long-lived connections);
+  hub's ``PooledSQLiteEngine`` (long-lived connections whose reads run on
+  the event loop's thread, :mod:`hub.sqlite_connection`);
 - PostgreSQL (with ``--postgres``, a database this script may migrate)
   without a pool (a connection per query) and with asyncpg's pool, as
   :meth:`hub.db.Database.open` starts it.
 
-Prints queries/s and the mean time per query for each.
+Each as a piccolo query and as the same statement in raw SQL through
+:meth:`hub.db.Database.fetch` (what the download page does). Prints
+queries/s and the mean time per query for each.
 """
 
 from __future__ import annotations
@@ -32,14 +35,20 @@ from hub.secrets import hash_secret
 from hub.tables import DownloadToken
 
 
-async def lookups(n: int, concurrency: int) -> float:
-    """Seconds for ``n`` token lookups by hash, ``concurrency`` at a time."""
+async def lookups(n: int, concurrency: int, db: Database | None = None) -> float:
+    """Seconds for ``n`` token lookups by hash, ``concurrency`` at a time:
+    a piccolo query, or with ``db`` the same statement as raw SQL
+    (:meth:`hub.db.Database.fetch`, as the download page reads)."""
     digest = hash_secret("ct_download_missing")
     per_worker = n // concurrency
+    raw = f"SELECT * FROM {DownloadToken._meta.tablename} WHERE token_hash = {{}}"
 
     async def worker() -> None:
         for _ in range(per_worker):
-            await DownloadToken.select().where(DownloadToken.token_hash == digest).first()
+            if db is None:
+                await DownloadToken.select().where(DownloadToken.token_hash == digest).first()
+            else:
+                await db.fetch(raw, digest)
 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -50,9 +59,10 @@ async def measure(label: str, db: Database, n: int) -> None:
     async with db:
         await db.migrate()
         await lookups(50, 1)  # warm up: connections, statement caches
-        for concurrency in (1, 32):
-            seconds = await lookups(n, concurrency)
-            print(f"{label:<44} x{concurrency:<3} {n / seconds:8.0f} queries/s  {seconds / n * 1e6:7.0f} µs/query")
+        for kind, raw in (("piccolo query", None), ("raw SQL", db)):
+            for concurrency in (1, 32):
+                seconds = await lookups(n, concurrency, raw)
+                print(f"{label:<44} {kind:<13} x{concurrency:<3} {n / seconds:8.0f} queries/s  {seconds / n * 1e6:7.0f} µs/query")
 
 
 async def main() -> None:

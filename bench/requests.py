@@ -8,9 +8,10 @@ With ``wrk -t2 -c32 -d<duration>s --latency`` on 127.0.0.1, for each database:
 - ``hello``: a bare Litestar app (``@get("/")`` returning a dict) on the same
   ``uvicorn.run`` settings as ``continuata-hub serve`` (the reference);
 - ``healthz``: the hub's ``GET /healthz`` (the hub's app and middleware, no database);
-- ``redeem``: ``GET /download?token=…``, the buyer's download page (one joined
-  query for the token, its product, purchase and media files; the download
-  session: one more; the version's files come from a per-process cache; renders HTML);
+- ``redeem``: ``GET /download?token=…``, the buyer's download page, answered
+  by the page's fast lane before routing (``hub/web/page_lane.py``): one joined
+  query for the token, its product, purchase and media files, the version's
+  files from the per-database memo of ready versions, the HTML rendered;
 - ``redeem-json``: the same page with ``Accept: application/json``;
 - ``mint``: ``POST /api/products/bench/tokens`` with a JSON body and an API key
   (authenticates the key, inserts a token, records the event);

@@ -48,7 +48,7 @@ def count_requests(app: ASGIApp) -> ASGIApp:
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
-        status = {"code": 500}
+        status: dict[str, int | None] = {"code": None}
 
         async def remember_status(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -57,16 +57,31 @@ def count_requests(app: ASGIApp) -> ASGIApp:
 
         try:
             await app(scope, receive, remember_status)
+        except Exception as error:
+            # Raised past the route's own error handling (by a middleware:
+            # a refused form, an impossible id): the app's handler answers
+            # it with the error's status.
+            if status["code"] is None:
+                status["code"] = getattr(error, "status_code", 500)
+            raise
         finally:
-            count_request(scope.get("path_template") or "unmatched", scope["method"], status["code"])
+            count_request(scope.get("path_template") or "unmatched", scope["method"], status["code"] or 500)
 
     return middleware
 
 
+_request_series: dict[tuple[str, str, int], Counter] = {}
+
+
 def count_request(route: str, method: str, status: int) -> None:
     """Count one answered request (also for answers sent before routing,
-    :mod:`hub.web.page_lane`)."""
-    REQUESTS.labels(route=route, method=method, status=str(status)).inc()
+    :mod:`hub.web.page_lane`). Each series' child is looked up once: routes,
+    methods and statuses are few, and ``labels()`` checks and locks."""
+    key = (route, method, status)
+    series = _request_series.get(key)
+    if series is None:
+        series = _request_series[key] = REQUESTS.labels(route=route, method=method, status=str(status))
+    series.inc()
 
 
 @dataclass

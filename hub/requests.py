@@ -5,8 +5,9 @@
   body nested a thousand levels deep is a 400 in the surface's envelope,
   never a RecursionError and a 500.
 * :func:`refuse_impossible_ids` answers 404 for a path id holding a NUL
-  character before any handler runs: no id can hold one, and PostgreSQL
-  would refuse the lookup with an error where SQLite finds nothing.
+  character before any handler (or a route's own middleware, such as the
+  CSRF check) runs: no id can hold one, and PostgreSQL would refuse the
+  lookup with an error where SQLite finds nothing.
 * :func:`read_body` reads a raw body under a size limit of the route's own
   (an upload part, a v2 data URI), for the routes that lift Litestar's cap.
 """
@@ -17,9 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from litestar import Request
-from litestar.connection import ASGIConnection
-from litestar.handlers.base import BaseRouteHandler
-from litestar.types import Empty
+from litestar.types import ASGIApp, Empty, Receive, Scope, Send
 
 from hub.errors import NotFound, PayloadTooLarge
 from hub.inputs import decode_json
@@ -37,14 +36,21 @@ class HubRequest(Request):
         return self._json
 
 
-async def refuse_impossible_ids(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-    """An app-wide guard: a path parameter with a NUL character names nothing.
+def refuse_impossible_ids(app: ASGIApp) -> ASGIApp:
+    """App-wide middleware: a path parameter with a NUL character names nothing.
 
-    ``async`` although it awaits nothing: Litestar runs a plain function guard
-    in a worker thread, a thread hop on every request of the hub."""
-    for value in connection.path_params.values():
-        if isinstance(value, str) and "\x00" in value:
+    A middleware, not a guard: Litestar copies the route handler for every
+    guard it runs, on every request (issue 10). The router has parsed the
+    path parameters by now; the refusal is answered in the surface's
+    envelope by the app's exception handlers."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        params = scope.get("path_params")
+        if params and any(isinstance(value, str) and "\x00" in value for value in params.values()):
             raise NotFound("Not found")
+        await app(scope, receive, send)
+
+    return middleware
 
 
 async def read_body(request: Request, limit: int, too_large: Callable[[int | None], Exception]) -> bytes:

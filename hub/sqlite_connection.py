@@ -52,6 +52,9 @@ PROGRESS_STEPS = 1000
 _READ = re.compile(r"\s*(?:SELECT|VALUES)\b", re.IGNORECASE)
 _COMMIT = re.compile(r"\s*(?:COMMIT|END)\b", re.IGNORECASE)
 
+DISK_THREADS = 4
+"""Threads (per process, made as needed) for the statements that wait for the disk."""
+
 _threads: ThreadPoolExecutor | None = None
 
 
@@ -59,7 +62,7 @@ def _disk_threads() -> ThreadPoolExecutor:
     """The threads that wait for the disk (made on first use, never at import)."""
     global _threads
     if _threads is None:
-        _threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="hub-sqlite")
+        _threads = ThreadPoolExecutor(max_workers=DISK_THREADS, thread_name_prefix="hub-sqlite")
     return _threads
 
 
@@ -185,6 +188,16 @@ class LoopConnection:
         finally:
             cursor.close()
 
+    def _step_in_thread(self, sql: str, parameters: Sequence[Any]) -> _Rows:
+        """:meth:`_step` in a worker thread, unwatched: the progress handler
+        is a Python call, and would make a long query fight the event loop
+        for the GIL every few thousand steps."""
+        self._connection.set_progress_handler(None, 0)
+        try:
+            return self._step(sql, parameters)
+        finally:
+            self._connection.set_progress_handler(self._over_budget, PROGRESS_STEPS)
+
     async def _retrying_busy(self, sql: str, parameters: Sequence[Any], *, in_thread: bool) -> _Rows:
         """Run the statement, and again after a pause while another process
         holds the lock, until the busy timeout has passed."""
@@ -193,7 +206,7 @@ class LoopConnection:
         while True:
             try:
                 if in_thread:
-                    self._in_thread = _disk_threads().submit(self._step, sql, parameters)
+                    self._in_thread = _disk_threads().submit(self._step_in_thread, sql, parameters)
                     return await asyncio.wrap_future(self._in_thread)
                 return self._inline(sql, parameters)
             except sqlite3.OperationalError as error:

@@ -124,6 +124,22 @@ async def test_metrics_count_requests_by_route_template_and_status(client: httpx
     assert "no-such-product" not in after
 
 
+async def test_metrics_count_a_refusal_by_middleware_with_its_own_status(client: httpx.AsyncClient, org: Org):
+    """A request refused before its handler (an id no request can name) is
+    counted as the 404 it is answered with, not as a 500."""
+    route = "/api/products/{product_id}"
+    before = await scrape(client)
+    answer = await client.get("/api/products/bad%00id", headers=org.viewer)
+    assert answer.status_code == 404 and answer.json()["success"] is False
+    after = await scrape(client)
+    assert sample(after, "hub_http_requests_total", method="GET", route=route, status="404") == (
+        sample(before, "hub_http_requests_total", method="GET", route=route, status="404") + 1
+    )
+    assert sample(after, "hub_http_requests_total", method="GET", route=route, status="500") == sample(
+        before, "hub_http_requests_total", method="GET", route=route, status="500"
+    )
+
+
 async def test_metrics_report_downloads_bytes_and_the_outbox(app: Litestar, client: httpx.AsyncClient, org: Org):
     files = {"kick.wav": b"k" * 1000}
     delivery = await sell(client, org.member, files)

@@ -28,7 +28,6 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
 from hub.errors import Forbidden
-from hub.requests import refuse_impossible_ids
 
 CSRF_FIELD = "_csrf_token"
 """The hidden form field carrying the token (fixed by Litestar's middleware)."""
@@ -63,9 +62,6 @@ class FormCSRFMiddleware(CSRFMiddleware):
             hub = scope["litestar_app"].state.hub
             self.config.secret = hub.sealer.derive("csrf")
             self.config.cookie_secure = hub.settings.public_url.startswith("https://")
-        # A path id no request can name is a 404 before it is a bad form (the
-        # app's guard would answer so; the middleware runs before guards).
-        await refuse_impossible_ids(Request(scope), scope["route_handler"])
         try:
             await super().__call__(scope, receive, send)
         except PermissionDeniedException as refused:
