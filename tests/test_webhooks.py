@@ -15,7 +15,7 @@ from standardwebhooks import Webhook
 
 from hub.clock import utcnow
 from hub.services.reversals import REFUND, ReversalIn, record_reversal
-from hub.tables import EventDelivery, Organization, WebhookEndpoint
+from hub.tables import Event, EventDelivery, Organization, WebhookEndpoint
 from hub.testing.app import hub_client, make_app
 from hub.testing.events import events_settled
 from hub.testing.mailbox import CapturedMailbox
@@ -134,6 +134,25 @@ async def test_an_endpoint_only_gets_the_events_it_subscribed_to(settings, recei
         await events_settled(app.state.hub)
         assert received_types(receiver) == ["token.created"]
         assert json.loads(receiver.received[0].body)["data"]["id"] == token["id"]
+
+
+async def test_a_mint_stores_its_event_for_a_disabled_endpoint_and_none_without_endpoints(settings, receiver):
+    """Minting reads the organization's endpoints with its product: none,
+    no webhook event; a disabled one, the event stored (to be sent once the
+    endpoint is enabled again) and no delivery owed."""
+    app = webhook_app(settings)
+    async with hub_client(app) as client:
+        await _empty_postgres(app)
+        org = await make_org("shop")
+        await ready_product(client, org, slug="pack")
+        ok(await client.post("/api/products/pack/tokens", json={}, headers=org.member), 201)
+        assert await Event.count().where(Event.kind == "webhook") == 0
+        endpoint = await register(client, org, receiver.url, events=["token.created"])
+        ok(await client.patch(f"/api/webhook-endpoints/{endpoint['id']}", json={"status": "disabled"}, headers=org.admin))
+        token = ok(await client.post("/api/products/pack/tokens", json={}, headers=org.member), 201)["token"]
+        [event] = await Event.select().where(Event.kind == "webhook").output(load_json=True)
+        assert event["type"] == "token.created" and event["payload"]["data"]["id"] == token["id"]
+        assert await EventDelivery.count().where(EventDelivery.event == event["id"]) == 0
 
 
 async def test_a_receiver_that_was_down_gets_the_event_again_and_the_log_shows_every_attempt(settings):

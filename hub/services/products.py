@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from typing import Any
+
+from piccolo.columns import JSON
+from piccolo.querystring import QueryString
 
 from hub.clock import utcnow
 from hub.context import Hub
@@ -39,18 +43,39 @@ def check_status(status: Any, allowed: tuple[str, ...] = STATUSES, field: str = 
     return status
 
 
+PRODUCT_COLUMNS = tuple(c._meta.db_column_name for c in Product._meta.columns)
+"""A product's columns, in the order piccolo's ``Product.select()`` reads them."""
+_PRODUCT_JSON = tuple(c._meta.db_column_name for c in Product._meta.columns if isinstance(c, JSON))
+_PRODUCT_BY_SLUG = (
+    f"SELECT {', '.join(PRODUCT_COLUMNS)} FROM {Product._meta.tablename} WHERE org = {{}} AND slug = {{}}"
+)
+
+
+def product_row(row: dict) -> dict:
+    """A product as :func:`find_product` returns it (JSON columns decoded),
+    from a raw row that holds its columns under their own names."""
+    product = {name: row[name] for name in PRODUCT_COLUMNS}
+    for name in _PRODUCT_JSON:
+        if isinstance(product[name], str):
+            product[name] = json.loads(product[name])
+    return product
+
+
 async def find_product(org: str, product_id: str) -> dict:
     """The product with public id ``product_id`` in ``org``, or :class:`NotFound`.
 
     Another organization's product is "not found" too: tenants never learn
     of each other.
     """
-    row = None
+    rows = []
     if not names_nothing(product_id):
-        row = await Product.select().where(Product.org == org, Product.slug == product_id).output(load_json=True).first()
-    if row is None:
+        # Most API calls start here: one raw statement built once (on the
+        # unique (org, slug) index), through the engine the table is bound
+        # to (hub.db's), instead of piccolo building a select every time.
+        rows = await Product._meta.db.run_querystring(QueryString(_PRODUCT_BY_SLUG, org, product_id))
+    if not rows:
         raise NotFound(f"Product {product_id} not found")
-    return row
+    return product_row(dict(rows[0]))
 
 
 async def active_versions(version_ids: list[str]) -> dict[str, dict]:
@@ -123,13 +148,21 @@ async def create_product(
     return await find_product(org, slug)
 
 
+_VERSION_COLUMNS = tuple(c._meta.db_column_name for c in Version._meta.columns)
+_VERSION_BY_NAME = (
+    f"SELECT {', '.join(_VERSION_COLUMNS)} FROM {Version._meta.tablename} WHERE product = {{}} AND version = {{}}"
+)
+
+
 async def find_version(product: dict, version: str) -> dict:
-    row = None
+    """The version named ``version`` of ``product``, or :class:`NotFound`
+    (one raw statement built once, as :func:`find_product`)."""
+    rows = []
     if not names_nothing(version):
-        row = await Version.select().where(Version.product == product["id"], Version.version == version).first()
-    if row is None:
+        rows = await Version._meta.db.run_querystring(QueryString(_VERSION_BY_NAME, product["id"], version))
+    if not rows:
         raise NotFound(f"Version {version} of product {product['slug']} not found")
-    return row
+    return dict(rows[0])
 
 
 async def update_product(org: str, product_id: str, changes: dict[str, Any]) -> dict:

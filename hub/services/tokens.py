@@ -7,12 +7,15 @@ and looks the hash up.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from piccolo.columns import JSON
+from piccolo.querystring import QueryString
+from piccolo.utils.encoding import dump_json
 
 from hub.api import shapes
 from hub.clock import as_aware, utcnow
@@ -20,13 +23,23 @@ from hub.context import Hub
 from hub.db import Database
 from hub.email_address import check_email
 from hub.errors import Conflict, Forbidden, Gone, Invalid, NotFound
-from hub.inputs import require_time_zone
+from hub.inputs import names_nothing, require_time_zone
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, hash_secret, new_id, new_secret
-from hub.services.events import emit
+from hub.services.events import emit, emit_to, has_receivers, webhook_receiver
 from hub.services.media import deliverable_media_file
-from hub.services.products import find_product, find_version
+from hub.services.products import PRODUCT_COLUMNS, find_product, find_version, product_row
 from hub.services.reversals import ON_HOLD as ON_HOLD_STATUS
-from hub.tables import DownloadToken, MediaFile, Organization, Product, Purchase, TokenLink, Version, VersionFile
+from hub.tables import (
+    DownloadToken,
+    MediaFile,
+    Organization,
+    Product,
+    Purchase,
+    TokenLink,
+    Version,
+    VersionFile,
+    WebhookEndpoint,
+)
 
 NOT_VALID = "This download link is not valid. Check that you copied the whole link."
 REVOKED = "This download link has been revoked."
@@ -58,6 +71,22 @@ async def deliverable_version(hub: Hub, product: dict, version: str | None) -> d
     return row
 
 
+def _mint_query() -> str:
+    """Minting's one read: the product (by organization and slug) and the
+    organization's webhook endpoints, which its ``tokens_minted`` event
+    needs (one row per endpoint, or one with NULLs), instead of two queries."""
+    product_columns = ", ".join(f"p.{name}" for name in PRODUCT_COLUMNS)
+    return (
+        f"SELECT {product_columns}, w.id AS w_id, w.events AS w_events, w.status AS w_status "
+        f"FROM {Product._meta.tablename} p "
+        f"LEFT JOIN {WebhookEndpoint._meta.tablename} w ON w.org = p.org "
+        f"WHERE p.org = {{}} AND p.slug = {{}}"
+    )
+
+
+_MINT_READ = _mint_query()
+
+
 async def mint_token(
     hub: Hub,
     org: str,
@@ -72,14 +101,27 @@ async def mint_token(
     purchase: str | None = None,
 ) -> tuple[str, dict, dict, dict]:
     """Mint a token and record its ``tokens_minted`` event; returns
-    ``(secret, token, product, version)``."""
-    async with hub.db.write_transaction():
-        product = await find_product(org, product_id)
+    ``(secret, token, product, version)``.
+
+    The API's minting endpoints' hot path: one read (:func:`_mint_query`),
+    the token's insert, and the event's inserts only when a plugin or an
+    endpoint listens.
+
+    On SQLite all of it runs in one write transaction, serialized with
+    every other writer. PostgreSQL (READ COMMITTED) lets each statement see
+    the latest commits whether or not a transaction is open, so one is
+    opened only when the event must commit with the token: otherwise its
+    BEGIN and COMMIT would be two round trips that change nothing.
+    """
+    outer = hub.db.write_transaction() if hub.db.is_sqlite else contextlib.nullcontext()
+    async with outer:
+        rows = await hub.db.fetch(_MINT_READ, org, product_id) if not names_nothing(product_id) else []
+        if not rows:
+            raise NotFound(f"Product {product_id} not found")
+        product = product_row(rows[0])
+        endpoints = [webhook_receiver(r["w_id"], r["w_events"], r["w_status"]) for r in rows if r["w_id"] is not None]
         version_row = await deliverable_version(hub, product, version)
-        minted = await mint_for_version(
-            org,
-            product,
-            version_row,
+        options = dict(
             customer_email=customer_email,
             expires_at=expires_at,
             ttl=ttl,
@@ -87,25 +129,48 @@ async def mint_token(
             metadata=metadata,
             purchase=purchase,
         )
-        secret, token, product, version_row = minted
-        # Shaped only when a plugin or an endpoint listens (emit calls it then).
-        await emit(hub, "tokens_minted", org=org, tokens=lambda: [shapes.token(hub, token, product, version_row["version"])])
+        if not has_receivers(hub, "tokens_minted", endpoints):
+            return await mint_for_version(org, product, version_row, **options)
+        async with hub.db.write_transaction():  # on SQLite, the one already open
+            minted = await mint_for_version(org, product, version_row, **options)
+            secret, token, product, version_row = minted
+            # Shaped only when a plugin or an endpoint listens (emit_to calls it then).
+            await emit_to(
+                hub,
+                "tokens_minted",
+                org=org,
+                endpoints=endpoints,
+                records={"tokens": lambda: [shapes.token(hub, token, product, version_row["version"])]},
+            )
         return minted
+
+
+_TOKEN_COLUMNS = tuple(c._meta.db_column_name for c in DownloadToken._meta.columns)
+
+
+def _records_query(count: int) -> str:
+    """:func:`token_records`' one read: ``count`` tokens by id, with their
+    product's slug and name and their version's string."""
+    token_columns = ", ".join(f"t.{name}" for name in _TOKEN_COLUMNS)
+    return (
+        f"SELECT {token_columns}, p.slug AS product_slug, p.name AS product_name, v.version AS version_name "
+        f"FROM {DownloadToken._meta.tablename} t "
+        f"LEFT JOIN {Product._meta.tablename} p ON p.id = t.product "
+        f"LEFT JOIN {Version._meta.tablename} v ON v.id = t.version "
+        f"WHERE t.id IN ({', '.join('{}' for _ in range(count))})"
+    )
 
 
 async def token_records(hub: Hub, token_ids: list[str]) -> list[dict]:
     """Tokens as the API shows them (no secret, no hash): what hooks and
-    webhooks receive."""
+    webhooks receive (one raw read: every sale with a listener asks)."""
     if not token_ids:
         return []
-    rows = await DownloadToken.select(
-        *DownloadToken.all_columns(),
-        DownloadToken.product.slug.as_alias("product_slug"),
-        DownloadToken.product.name.as_alias("product_name"),
-        DownloadToken.version.version.as_alias("version_name"),
-    ).where(DownloadToken.id.is_in(token_ids)).output(load_json=True)
+    rows = await hub.db.fetch(_records_query(len(token_ids)), *token_ids)
     return [
-        shapes.token(hub, row, {"slug": row["product_slug"], "name": row["product_name"]}, row["version_name"])
+        shapes.token(
+            hub, _loaded(row, _TOKEN_JSON), {"slug": row["product_slug"], "name": row["product_name"]}, row["version_name"]
+        )
         for row in rows
     ]
 
@@ -136,26 +201,42 @@ async def mint_for_version(
     if metadata is not None and not isinstance(metadata, dict):
         raise Invalid("metadata must be an object", field="metadata")
     secret = new_secret(DOWNLOAD_TOKEN_PREFIX)
-    token = DownloadToken(
-        id=new_id("token"),
-        org=org,
-        product=product["id"],
-        version=version["id"],
-        token_hash=hash_secret(secret),
-        customer_email=customer_email or "",
-        expires_at=as_aware(expires_at),
-        max_downloads=max_downloads,
-        used_count=0,
-        metadata=metadata or {},
-        purchase=purchase,
-        created_at=now,
-    )
-    await DownloadToken.insert(token)
-    # The row as a select would read it back, without the round trip: every
-    # value is what was just written (metadata as a dict, times aware).
-    row = {column._meta.db_column_name: getattr(token, column._meta.name) for column in DownloadToken._meta.columns}
-    row["metadata"] = metadata or {}
+    # The row as a select would read it back (metadata as a dict, times
+    # aware), written as it is: no round trip to read it again.
+    row = {
+        "id": new_id("token"),
+        "org": org,
+        "product": product["id"],
+        "version": version["id"],
+        "token_hash": hash_secret(secret),
+        "customer_email": customer_email or "",
+        "expires_at": as_aware(expires_at),
+        "max_downloads": max_downloads,
+        "used_count": 0,
+        "metadata": metadata or {},
+        "purchase": purchase,
+        "created_at": now,
+        "revoked_at": None,
+    }
+    await _insert_token(row)
     return secret, row, product, version
+
+
+_INSERT_TOKEN = (
+    f"INSERT INTO {DownloadToken._meta.tablename} ({', '.join(_TOKEN_COLUMNS)}) "
+    f"VALUES ({', '.join('{}' for _ in _TOKEN_COLUMNS)})"
+)
+
+
+async def _insert_token(row: dict) -> None:
+    """Insert a token row as piccolo would (JSON as piccolo encodes it,
+    times through the same adapters), with a statement built once.
+
+    Raw SQL through the engine the table is bound to (``hub.db``'s, see
+    :meth:`hub.db.Database.bind`), inside the caller's transaction.
+    """
+    values = [dump_json(row[name]) if name in _TOKEN_JSON else row[name] for name in _TOKEN_COLUMNS]
+    await DownloadToken._meta.db.run_querystring(QueryString(_INSERT_TOKEN, *values))
 
 
 async def list_tokens(org: str, product_id: str, *, limit: int, offset: int) -> tuple[list[dict], int, dict]:
