@@ -85,6 +85,10 @@ class Database:
         confirmed: organizations are never deleted, so a webhook need not
         look its organization up again
         (:func:`hub.services.provider_accounts.organization_for`)."""
+        self.group_commits: dict[str, Any] = {}
+        """The :class:`~hub.group_commit.GroupCommit` of each kind of row
+        written in groups (stored webhooks, audit rows), by name; each serves
+        the event loop that made it."""
         self.extra_tables: list[type] = []
         """Tables beyond the hub's own (a plugin's) that :meth:`bind` binds
         too (:meth:`add_tables`)."""
@@ -217,6 +221,21 @@ class Database:
     async def execute(self, sql: str, *args: Any) -> None:
         """Run a raw statement for its effect (see :meth:`fetch`)."""
         await self.engine.run_querystring(QueryString(sql, *args))
+
+
+async def fetch_bound(table: type, sql: str, *args: Any) -> list[dict]:
+    """Raw SQL (``{}`` placeholders) on the database ``table`` is bound to
+    (:meth:`Database.bind`), in the current transaction: for the hot paths of
+    services called without the hub at hand, which piccolo's own queries on
+    ``table`` would run on too. Rows as dicts on either database."""
+    engine = table._meta.db
+    rows = await engine.run_querystring(QueryString(sql, *args))
+    return rows if engine.engine_type == "sqlite" else [dict(row) for row in rows]
+
+
+def in_transaction(table: type) -> bool:
+    """Whether a transaction is open on the database ``table`` is bound to."""
+    return table._meta.db.transaction_exists()
 
 
 def _database(db: Database | Engine) -> Database:

@@ -12,10 +12,11 @@ import asyncio
 import weakref
 from typing import Any
 
-from piccolo.querystring import QueryString
 from piccolo.utils.encoding import dump_json
 
 from hub.clock import utcnow
+from hub.db import fetch_bound, in_transaction
+from hub.group_commit import GroupCommit
 from hub.secrets import new_id
 from hub.tables import AuditEntry
 
@@ -56,7 +57,7 @@ async def audit(
 
     Inside a transaction the row is part of it. Outside one, it is committed
     when this returns, possibly together with the rows of other changes
-    that arrived meanwhile (:class:`_GroupCommit`).
+    that arrived meanwhile (:mod:`hub.group_commit`).
     """
     row = (
         new_id("audit"),
@@ -68,71 +69,22 @@ async def audit(
         (ip or "")[:64],
         utcnow(),
     )
-    engine = AuditEntry._meta.db  # hub.db's engine (hub.db.Database.bind)
-    if engine.transaction_exists():
-        await engine.run_querystring(QueryString(_insert(1), *row))
+    if in_transaction(AuditEntry):
+        await _write_rows([row])
         return
-    await _GroupCommit.of_running_loop().write(row)
+    loop = asyncio.get_running_loop()
+    group = _group_commits.get(loop)
+    if group is None:
+        group = _group_commits[loop] = GroupCommit(_write_rows, max_batch=MAX_BATCH)
+    await group.submit(row)
 
 
-class _Batch:
-    __slots__ = ("rows", "written")
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.rows: list[tuple] = []
-        self.written: asyncio.Future[None] = loop.create_future()
+_group_commits: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, GroupCommit] = weakref.WeakKeyDictionary()
 
 
-class _GroupCommit:
-    """Audit rows written outside a transaction, for one event loop.
-
-    Every API change writes a row after its answer: on its own, a commit
-    each (on SQLite a WAL sync, under the one write lock, as long as the
-    change's own). Here one insert is written at a time; the rows that
-    arrive while it runs wait and go together in the next one, one commit
-    for all of them. Each caller still returns only once its own row is
-    committed (or raises what the write raised), so nothing is less
-    durable than a row written alone. Per process and per loop; nothing is
-    kept once written.
-    """
-
-    _per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _GroupCommit] = weakref.WeakKeyDictionary()
-
-    def __init__(self) -> None:
-        self.lock = asyncio.Lock()
-        self.open: _Batch | None = None
-
-    @classmethod
-    def of_running_loop(cls) -> _GroupCommit:
-        loop = asyncio.get_running_loop()
-        writer = cls._per_loop.get(loop)
-        if writer is None:
-            writer = cls._per_loop[loop] = cls()
-        return writer
-
-    async def write(self, row: tuple) -> None:
-        batch = self.open
-        if batch is None or len(batch.rows) >= MAX_BATCH:
-            batch = self.open = _Batch(asyncio.get_running_loop())
-        batch.rows.append(row)
-        async with self.lock:
-            # The first of a batch to get the lock writes the whole batch;
-            # the others find it written.
-            if not batch.written.done():
-                if self.open is batch:
-                    self.open = None  # later rows start the next batch
-                try:
-                    values = [value for each in batch.rows for value in each]
-                    await AuditEntry._meta.db.run_querystring(QueryString(_insert(len(batch.rows)), *values))
-                except Exception as problem:
-                    batch.written.set_exception(problem)
-                except BaseException:  # cancelled: the batch's other callers must not wait forever
-                    batch.written.set_exception(RuntimeError("writing the audit rows was cancelled"))
-                    batch.written.exception()  # retrieved here; the others get it when they wait
-                    raise
-                else:
-                    batch.written.set_result(None)
-        await batch.written
+async def _write_rows(rows: list[tuple]) -> list[None]:
+    await fetch_bound(AuditEntry, _insert(len(rows)), *(value for row in rows for value in row))
+    return [None] * len(rows)
 
 
 async def audit_log(org: str, *, before: str | None = None, limit: int = PAGE_SIZE) -> list[dict]:

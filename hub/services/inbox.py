@@ -26,11 +26,9 @@ nothing twice.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import itertools
 import json
 import logging
-import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,6 +39,7 @@ from piccolo.columns.combination import WhereRaw
 from hub.clock import utcnow
 from hub.context import Hub
 from hub.db import UNIQUE_VIOLATIONS, Database
+from hub.group_commit import GroupCommit
 from hub.metrics import count_webhook_event
 from hub.secrets import new_id
 from hub.services.outbox import claim_rows, record_failure
@@ -113,7 +112,7 @@ async def store_event(
     if hub.db.engine.current_transaction.get() is not None:
         stored = await _insert_one(hub.db, row)
     else:
-        stored = await _group_commit(hub).store(row)
+        stored = await _group_commit(hub).submit(row)
     count_webhook_event(provider, "stored" if stored else "duplicate")
     if stored:
         hub.outbox_wakeup.set()
@@ -147,84 +146,21 @@ async def _insert_one(db: Database, row: tuple) -> bool:
         return False
 
 
-class _GroupCommit:
-    """Writes the events that wait together in one statement and one commit.
-
-    A commit waits for the disk (SQLite syncs its WAL, PostgreSQL its log);
-    one per event made the sync, not the work, the limit of how many events
-    the hub could take. The first event is written at once; those arriving
-    meanwhile wait for that write to end and are then written together. Each
-    caller's answer comes only after the commit that holds its event, so a
-    2xx still means "stored". One per database and event loop.
-    """
-
-    def __init__(self, hub: Hub, loop: asyncio.AbstractEventLoop) -> None:
-        self.db = hub.db
-        self.loop = loop
-        self.waiting: list[tuple[tuple, asyncio.Future[bool]]] = []
-        self.writer: asyncio.Task | None = None
-
-    async def store(self, row: tuple) -> bool:
-        """Store one event's row (see :func:`store_event`); True when new."""
-        answer: asyncio.Future[bool] = self.loop.create_future()
-        self.waiting.append((row, answer))
-        if self.writer is None:
-            # A context of its own: the write must never join a transaction
-            # that the caller who happened to start it has open.
-            self.writer = self.loop.create_task(self._write_waiting(), context=contextvars.Context())
-        # A caller that goes away (a cancelled request) leaves its event to be
-        # written: the provider delivers it again, and the replay is a duplicate.
-        return await answer
-
-    async def _write_waiting(self) -> None:
-        batch: list[tuple[tuple, asyncio.Future[bool]]] = []
-        try:
-            while self.waiting:
-                batch, self.waiting = self.waiting[:MAX_BATCH], self.waiting[MAX_BATCH:]
-                await self._write(batch)
-        finally:
-            self.writer = None
-            # Only when the writer itself was cancelled (the loop is closing):
-            # its callers are told, rather than left waiting for ever.
-            unanswered, self.waiting = batch + self.waiting, []
-            for _, answer in unanswered:
-                answer.cancel()
-
-    async def _write(self, batch: list[tuple[tuple, asyncio.Future[bool]]]) -> None:
-        # The same event twice in one batch (a concurrent replay): written
-        # once, and the later copies answered as duplicates.
-        first: dict[tuple[str, str], tuple] = {}
-        for row, _ in batch:
-            first.setdefault((row[1], row[2]), row)
-        rows = list(first.values())
-        try:
-            inserted = {r["id"] for r in await self.db.fetch(_insert(len(rows)), *itertools.chain(*rows))}
-        except Exception as problem:
-            if len(rows) == 1:
-                for _, answer in batch:
-                    _answer(answer, exception=problem)
-                return
-            # One row the database refuses must not fail the others: each
-            # alone, with its own outcome.
-            for row, answer in batch:
-                if first[(row[1], row[2])] is row:
-                    await self._write([(row, answer)])
-                else:
-                    _answer(answer, False)
-            return
-        for row, answer in batch:
-            _answer(answer, row[0] in inserted)
-
-
-def _answer(answer: asyncio.Future[bool], stored: bool = False, *, exception: BaseException | None = None) -> None:
-    if answer.done():  # its caller was cancelled
-        return
-    if exception is None:
-        answer.set_result(stored)
-    elif isinstance(exception, UNIQUE_VIOLATIONS):
-        answer.set_result(False)
-    else:
-        answer.set_exception(exception)
+async def _write_events(db: Database, rows: list[tuple]) -> list[bool]:
+    """Store events in one statement (a :class:`~hub.group_commit.GroupCommit`
+    batch); for each, whether it is new. The same event twice in one batch
+    (a concurrent replay) is written once, the later copies are duplicates."""
+    first: dict[tuple[str, str], tuple] = {}
+    for row in rows:
+        first.setdefault((row[1], row[2]), row)
+    unique = list(first.values())
+    try:
+        inserted = {r["id"] for r in await db.fetch(_insert(len(unique)), *itertools.chain(*unique))}
+    except UNIQUE_VIOLATIONS:
+        if len(unique) > 1:
+            raise  # written again one by one
+        return [False] * len(rows)
+    return [row[0] in inserted for row in rows]
 
 
 async def _intake_first(hub: Hub) -> None:
@@ -232,19 +168,17 @@ async def _intake_first(hub: Hub) -> None:
     answer (and retries, or gives up on the endpoint, when it is slow),
     while a stored event can wait for its processing. Once the deliveries
     pause, the worker goes on."""
-    group = _group_commits.get(hub.db)
-    while group is not None and group.writer is not None and group.loop is asyncio.get_running_loop():
-        await asyncio.wait([group.writer])
+    group = hub.db.group_commits.get("inbox")
+    if group is not None and group.loop is asyncio.get_running_loop():
+        await group.idle()
 
 
-_group_commits: weakref.WeakKeyDictionary[Database, _GroupCommit] = weakref.WeakKeyDictionary()
-
-
-def _group_commit(hub: Hub) -> _GroupCommit:
-    loop = asyncio.get_running_loop()
-    group = _group_commits.get(hub.db)
-    if group is None or group.loop is not loop:
-        group = _group_commits[hub.db] = _GroupCommit(hub, loop)
+def _group_commit(hub: Hub) -> GroupCommit[tuple, bool]:
+    """The stored events' group commit of this database and event loop."""
+    db = hub.db
+    group = db.group_commits.get("inbox")
+    if group is None or group.loop is not asyncio.get_running_loop():
+        group = db.group_commits["inbox"] = GroupCommit(lambda rows: _write_events(db, rows), max_batch=MAX_BATCH)
     return group
 
 

@@ -8,11 +8,10 @@ import unicodedata
 from typing import Any
 
 from piccolo.columns import JSON
-from piccolo.querystring import QueryString
 
 from hub.clock import utcnow
 from hub.context import Hub
-from hub.db import Database, UNIQUE_VIOLATIONS
+from hub.db import Database, UNIQUE_VIOLATIONS, fetch_bound
 from hub.errors import Conflict, Invalid, NotFound
 from hub.inputs import check_text, names_nothing
 from hub.secrets import new_id
@@ -72,10 +71,10 @@ async def find_product(org: str, product_id: str) -> dict:
         # Most API calls start here: one raw statement built once (on the
         # unique (org, slug) index), through the engine the table is bound
         # to (hub.db's), instead of piccolo building a select every time.
-        rows = await Product._meta.db.run_querystring(QueryString(_PRODUCT_BY_SLUG, org, product_id))
+        rows = await fetch_bound(Product, _PRODUCT_BY_SLUG, org, product_id)
     if not rows:
         raise NotFound(f"Product {product_id} not found")
-    return product_row(dict(rows[0]))
+    return product_row(rows[0])
 
 
 async def active_versions(version_ids: list[str]) -> dict[str, dict]:
@@ -159,10 +158,10 @@ async def find_version(product: dict, version: str) -> dict:
     (one raw statement built once, as :func:`find_product`)."""
     rows = []
     if not names_nothing(version):
-        rows = await Version._meta.db.run_querystring(QueryString(_VERSION_BY_NAME, product["id"], version))
+        rows = await fetch_bound(Version, _VERSION_BY_NAME, product["id"], version)
     if not rows:
         raise NotFound(f"Version {version} of product {product['slug']} not found")
-    return dict(rows[0])
+    return rows[0]
 
 
 async def update_product(org: str, product_id: str, changes: dict[str, Any]) -> dict:

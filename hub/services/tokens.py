@@ -14,13 +14,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from piccolo.columns import JSON
-from piccolo.querystring import QueryString
 from piccolo.utils.encoding import dump_json
 
 from hub.api import shapes
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
-from hub.db import Database
+from hub.db import Database, fetch_bound
 from hub.email_address import check_email
 from hub.errors import Conflict, Forbidden, Gone, Invalid, NotFound
 from hub.inputs import names_nothing, require_time_zone
@@ -236,7 +235,7 @@ async def _insert_token(row: dict) -> None:
     :meth:`hub.db.Database.bind`), inside the caller's transaction.
     """
     values = [dump_json(row[name]) if name in _TOKEN_JSON else row[name] for name in _TOKEN_COLUMNS]
-    await DownloadToken._meta.db.run_querystring(QueryString(_INSERT_TOKEN, *values))
+    await fetch_bound(DownloadToken, _INSERT_TOKEN, *values)
 
 
 async def list_tokens(org: str, product_id: str, *, limit: int, offset: int) -> tuple[list[dict], int, dict]:
