@@ -146,18 +146,20 @@ class SmtpMailer:
             message["From"] = self.mail_from
         if message["Date"] is None:
             message["Date"] = email.utils.format_datetime(utcnow())
-        config = self.config
-        await aiosmtplib.send(
-            message,
-            hostname=config.hostname,
-            port=config.port,
-            username=config.username,
-            password=config.password,
-            use_tls=config.use_tls,
-            start_tls=config.start_tls,
-            timeout=config.timeout,
-        )
+        await aiosmtplib.send(message, **self._connection_options())
 
+    def _connection_options(self) -> dict:
+        """Where and how to connect (``aiosmtplib.send`` and ``SMTP`` take the same)."""
+        config = self.config
+        return {
+            "hostname": config.hostname,
+            "port": config.port,
+            "username": config.username,
+            "password": config.password,
+            "use_tls": config.use_tls,
+            "start_tls": config.start_tls,
+            "timeout": config.timeout,
+        }
 
     async def send_bytes(self, data: bytes, *, sender: str, recipients: list[str]) -> None:
         """Send a complete message (``From``, ``Date`` and ``Message-ID`` set,
@@ -165,16 +167,7 @@ class SmtpMailer:
         as :meth:`send` does. As ``send_message`` would, it asks for
         ``BODY=8BITMIME`` where the server offers it; the outbox gives
         non-ASCII addresses (SMTPUTF8) to :meth:`send`."""
-        config = self.config
-        client = aiosmtplib.SMTP(
-            hostname=config.hostname,
-            port=config.port,
-            username=config.username,
-            password=config.password,
-            use_tls=config.use_tls,
-            start_tls=config.start_tls,
-            timeout=config.timeout,
-        )
+        client = aiosmtplib.SMTP(**self._connection_options())
         async with client:
             if client.is_ehlo_or_helo_needed:
                 try:
