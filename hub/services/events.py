@@ -25,11 +25,10 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from piccolo.columns import JSON
-from piccolo.utils.encoding import dump_json
 
 from hub.clock import iso, utcnow
 from hub.context import Hub
+from hub.db import insert_rows
 from hub.plugins import await_me_maybe
 from hub.records import for_hook
 from hub.secrets import new_id
@@ -138,25 +137,13 @@ async def emit_to(hub: Hub, hook: str, *, org: str, endpoints: list[dict], recor
                 if endpoint["status"] == "enabled" and subscribes(endpoint["events"], event_type):
                     owe(event_id, ENDPOINT + endpoint["id"], endpoint["id"])
     if events:
-        await _insert(hub, Event, events)
+        await insert_rows(Event, events)
     if deliveries:
-        await _insert(hub, EventDelivery, deliveries)
+        await insert_rows(EventDelivery, deliveries)
         # The worker may look before the caller commits; it then finds the
         # deliveries on its next poll.
         hub.events_wakeup.set()
     return [event["id"] for event in events]
-
-
-async def _insert(hub: Hub, table: type[Event] | type[EventDelivery], rows: list[dict]) -> None:
-    """Insert rows holding every column of ``table`` in one raw statement,
-    JSON encoded as piccolo encodes it (every sale and mint with a listener
-    writes some: piccolo would build each row's SQL in Python)."""
-    columns = [c._meta.db_column_name for c in table._meta.columns]
-    encoded = {c._meta.db_column_name for c in table._meta.columns if isinstance(c, JSON)}
-    row_marks = "(" + ", ".join("{}" for _ in columns) + ")"
-    sql = f"INSERT INTO {table._meta.tablename} ({', '.join(columns)}) VALUES {', '.join(row_marks for _ in rows)}"
-    values = [dump_json(row[name]) if name in encoded else row[name] for row in rows for name in columns]
-    await hub.db.execute(sql, *values)
 
 
 async def call_plugin(hub: Hub, plugin_name: str, hook: str, payload: dict) -> None:

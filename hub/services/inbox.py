@@ -110,7 +110,7 @@ async def store_event(
         now,
     )
     if hub.db.engine.current_transaction.get() is not None:
-        stored = await _insert_one(hub.db, row)
+        (stored,) = await _write_events(hub.db, [row])
     else:
         stored = await _group_commit(hub).submit(row)
     count_webhook_event(provider, "stored" if stored else "duplicate")
@@ -138,17 +138,9 @@ def _insert(rows: int) -> str:
     )
 
 
-async def _insert_one(db: Database, row: tuple) -> bool:
-    """Write one event's row (in the current transaction); True when new."""
-    try:
-        return bool(await db.fetch(_insert(1), *row))
-    except UNIQUE_VIOLATIONS:
-        return False
-
-
 async def _write_events(db: Database, rows: list[tuple]) -> list[bool]:
     """Store events in one statement (a :class:`~hub.group_commit.GroupCommit`
-    batch); for each, whether it is new. The same event twice in one batch
+    batch, or one event in the caller's transaction); for each, whether it is new. The same event twice in one batch
     (a concurrent replay) is written once, the later copies are duplicates."""
     first: dict[tuple[str, str], tuple] = {}
     for row in rows:

@@ -14,12 +14,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from piccolo.columns import JSON
-from piccolo.utils.encoding import dump_json
 
 from hub.api import shapes
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
-from hub.db import Database, fetch_bound
+from hub.db import Database, insert_rows
 from hub.email_address import check_email
 from hub.errors import Conflict, Forbidden, Gone, Invalid, NotFound
 from hub.inputs import names_nothing, require_time_zone
@@ -217,25 +216,8 @@ async def mint_for_version(
         "created_at": now,
         "revoked_at": None,
     }
-    await _insert_token(row)
+    await insert_rows(DownloadToken, [row])
     return secret, row, product, version
-
-
-_INSERT_TOKEN = (
-    f"INSERT INTO {DownloadToken._meta.tablename} ({', '.join(_TOKEN_COLUMNS)}) "
-    f"VALUES ({', '.join('{}' for _ in _TOKEN_COLUMNS)})"
-)
-
-
-async def _insert_token(row: dict) -> None:
-    """Insert a token row as piccolo would (JSON as piccolo encodes it,
-    times through the same adapters), with a statement built once.
-
-    Raw SQL through the engine the table is bound to (``hub.db``'s, see
-    :meth:`hub.db.Database.bind`), inside the caller's transaction.
-    """
-    values = [dump_json(row[name]) if name in _TOKEN_JSON else row[name] for name in _TOKEN_COLUMNS]
-    await fetch_bound(DownloadToken, _INSERT_TOKEN, *values)
 
 
 async def list_tokens(org: str, product_id: str, *, limit: int, offset: int) -> tuple[list[dict], int, dict]:
@@ -327,9 +309,7 @@ def _grant_query(where: str) -> str:
 
 _GRANT_BY_HASH = _grant_query("t.token_hash = {}")
 _GRANT_BY_ID = _grant_query("t.id = {}")
-_TOKEN_KEYS = tuple(c._meta.db_column_name for c in DownloadToken._meta.columns)
 _TOKEN_JSON = tuple(c._meta.db_column_name for c in DownloadToken._meta.columns if isinstance(c, JSON))
-_PRODUCT_JSON = tuple(c._meta.db_column_name for c in Product._meta.columns if isinstance(c, JSON))
 _PRODUCT_KEYS = tuple((f"p_{c._meta.db_column_name}", c._meta.db_column_name) for c in Product._meta.columns)
 
 
@@ -365,14 +345,14 @@ async def resolve_token(hub: Hub, secret: str | None) -> Grant:
     if not rows:
         raise NotFound(NOT_VALID)
     first = rows[0]
-    token = _loaded({name: first[name] for name in _TOKEN_KEYS}, _TOKEN_JSON)
+    token = _loaded({name: first[name] for name in _TOKEN_COLUMNS}, _TOKEN_JSON)
     if token["revoked_at"] is not None:
         raise Gone(REVOKED)
     if as_aware(token["expires_at"]) <= utcnow():
         raise Gone(EXPIRED)
     if first["u_status"] == ON_HOLD_STATUS:
         raise PurchaseOnHold(first["o_name"] or first["u_org"])
-    product = _loaded({key: first[alias] for alias, key in _PRODUCT_KEYS}, _PRODUCT_JSON)
+    product = product_row({key: first[alias] for alias, key in _PRODUCT_KEYS})
     version, files = await _ready_version(hub.db, token["version"])
     # The product's media library files (the v2 downloads surface) come
     # with every version, listed after the version's own files.

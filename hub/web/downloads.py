@@ -51,9 +51,13 @@ PREVIEW_BOTS = re.compile(
 )
 
 
-def wants_json(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
+def accepts_json(accept: str) -> bool:
+    """Whether an ``Accept`` header asks for JSON rather than a page."""
     return "application/json" in accept and "text/html" not in accept
+
+
+def wants_json(request: Request) -> bool:
+    return accepts_json(request.headers.get("accept", ""))
 
 
 def file_url(hub: Hub, secret: str, file: dict) -> str:

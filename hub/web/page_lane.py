@@ -35,7 +35,7 @@ from hub.context import Hub
 from hub.metrics import count_request
 from hub.services import downloads as download_service
 from hub.services.tokens import resolve_token
-from hub.web.downloads import download_page
+from hub.web.downloads import accepts_json, download_page
 
 log = logging.getLogger("hub")
 
@@ -43,10 +43,6 @@ PAGE_PATH = "/download"
 ROUTE_TEMPLATE = "/download"  # what Litestar's router names the page (metrics label)
 _QUERY = re.compile(rb"token=(ct_download_[A-Za-z0-9_\-]{1,180})")
 _COOKIE = download_service.SESSION_COOKIE.encode() + b"="
-
-
-def _wants_json(accept: bytes) -> bool:
-    return b"application/json" in accept and b"text/html" not in accept
 
 
 class DownloadPageLane:
@@ -89,4 +85,4 @@ class DownloadPageLane:
         if grant.downloads_left == 0:
             return None  # whether this client's session may still use it: the routed handler's call
         has_cookie = any(part.strip().startswith(_COOKIE) for part in cookie.split(b";"))
-        return download_page(self.hub, grant, secret, as_json=_wants_json(accept), has_cookie=has_cookie)
+        return download_page(self.hub, grant, secret, as_json=accepts_json(accept.decode("latin-1")), has_cookie=has_cookie)
