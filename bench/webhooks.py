@@ -517,7 +517,9 @@ def bench_database(kind: str, args, work: Path) -> Report:
                     # are refused once older than the tolerance (300 s), and the
                     # worker's catching up after a hub phase can take longer.
                     if t is target:
-                        pool = write_pool(work / "hub-pool.txt", int(args.seconds * args.hub_cap), f"{kind}-r{rep}")
+                        # Sized from the reference's rate: the hub never outruns it.
+                        cap = args.hub_cap or 1.5 * max(r.rate for r in reference.rates)
+                        pool = write_pool(work / "hub-pool.txt", int(args.seconds * cap), f"{kind}-r{rep}")
                     else:
                         pool = write_pool(work / "ref-pool.txt", args.reference_pool, "ref")
                     if args.wait_quiet:
@@ -607,8 +609,9 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=50, help="connections / webhooks in flight")
     parser.add_argument("--reps", type=int, default=2, help="runs of each webhooks/s phase, taken in turns")
     parser.add_argument("--hub-path", help="run the hub from this source tree (PYTHONPATH), e.g. a patched copy")
-    parser.add_argument("--hub-cap", type=float, default=2500,
-                        help="events signed per second of a hub phase (the pool must outlast the phase)")
+    parser.add_argument("--hub-cap", type=float, default=None,
+                        help="events signed per second of a hub phase (the pool must outlast the phase;"
+                             " default 1.5x the reference's rate in the same run)")
     parser.add_argument("--reference-pool", type=int, default=5000,
                         help="events in the reference's pool (reused in turn: the reference keeps no state)")
     parser.add_argument("--min-bursts", type=int, default=5)

@@ -51,15 +51,19 @@ PROCESSING = "processing"
 DONE = "done"
 FAILED = "failed"
 
-# An event is due only when no earlier event of its payment is unfinished.
-FIRST_OF_ITS_PAYMENT = WhereRaw(
-    "NOT EXISTS (SELECT 1 FROM hub_inbox_event AS earlier"
-    " WHERE earlier.provider = hub_inbox_event.provider"
-    " AND earlier.payment_key = hub_inbox_event.payment_key"
-    " AND earlier.status IN ('pending', 'processing')"
-    " AND (earlier.received_at < hub_inbox_event.received_at"
-    " OR (earlier.received_at = hub_inbox_event.received_at AND earlier.id < hub_inbox_event.id)))"
+# An event is due only when it is the first unfinished event of its payment.
+# A scalar subquery with LIMIT 1 (not NOT EXISTS, which PostgreSQL may turn
+# into a join scanning every unfinished event of the provider per event when
+# the table's statistics are stale): one search of the partial index of
+# unfinished events by (provider, payment key) per event looked at.
+FIRST_OF_ITS_PAYMENT_SQL = (
+    "hub_inbox_event.id = (SELECT first.id FROM hub_inbox_event AS first"
+    " WHERE first.status IN ('pending', 'processing')"
+    " AND first.provider = hub_inbox_event.provider"
+    " AND first.payment_key = hub_inbox_event.payment_key"
+    " ORDER BY first.received_at, first.id LIMIT 1)"
 )
+FIRST_OF_ITS_PAYMENT = WhereRaw(FIRST_OF_ITS_PAYMENT_SQL)
 
 
 @dataclass(frozen=True)
@@ -238,8 +242,9 @@ async def process_due(hub: Hub, limit: int = 10) -> int:
     """
     if not hub.inbox_processors:
         return 0
-    also = InboxEvent.provider.is_in(sorted(hub.inbox_processors)) & FIRST_OF_ITS_PAYMENT
-    batch = await claim_rows(hub, InboxEvent, claimed=PROCESSING, limit=limit, also=also)
+    providers = sorted(hub.inbox_processors)
+    also = f"provider IN ({', '.join('{}' for _ in providers)}) AND {FIRST_OF_ITS_PAYMENT_SQL}"
+    batch = await claim_rows(hub, InboxEvent, claimed=PROCESSING, limit=limit, also=also, also_args=tuple(providers))
     done: list[tuple[dict, str, datetime]] = []
     for row in batch:
         await _intake_first(hub)

@@ -51,7 +51,6 @@ from hub.secrets import new_id
 from hub.services.events import emit
 from hub.services.worker_identity import WorkerIdentity, is_certainly_dead, this_worker
 from hub.tables import OutboxMessage
-from piccolo.columns.combination import Combinable
 from piccolo.table import Table
 
 log = logging.getLogger("hub.outbox")
@@ -147,37 +146,52 @@ async def claim_rows(
     *,
     claimed: str,
     limit: int = 10,
-    also: Combinable | None = None,
+    also: str = "",
+    also_args: tuple = (),
     stamp: dict | None = None,
     lease: timedelta = UNRENEWED_LEASE,
 ) -> list[dict]:
     """Claim up to ``limit`` due rows of a work table for this worker.
 
-    A work table (this outbox, the payment inbox) has ``status``,
-    ``next_attempt_at`` and ``claimed_until``: a row is due when it is
-    ``pending`` and its time has come, or when it is ``claimed`` (the status
-    a claim sets) and its lease ran out. ``also`` narrows what is due;
-    ``stamp`` names further columns the claim sets. ``lease`` is how long
-    the claim holds: shorten it only where the worker renews it.
+    A work table (this outbox, the payment inbox, event deliveries) has
+    ``status``, ``next_attempt_at`` and ``claimed_until``: a row is due when
+    it is ``pending`` and its time has come, or when it is ``claimed`` (the
+    status a claim sets) and its lease ran out. ``also`` is raw SQL (``{}``
+    placeholders for ``also_args``) that narrows what is due; ``stamp``
+    names further columns the claim sets. ``lease`` is how long the claim
+    holds: shorten it only where the worker renews it.
+
+    The search names the unfinished statuses as literals, so that it runs on
+    the table's partial index of unfinished rows (``<table>_unfinished``,
+    migration 2026-12-01T00:20): its cost follows the backlog, never the
+    rows done long ago. On PostgreSQL the claim is planned for the table as
+    it is now: a plan cached while the table was empty (a burst right after
+    a start) would scan a large backlog once per row of it.
     """
     now = utcnow()
-    condition = ((table.status == "pending") & (table.next_attempt_at <= now)) | (
-        (table.status == claimed) & (table.claimed_until < now)
-    )
-    if also is not None:
-        condition = condition & also
-    due = table.select(table.id).where(condition).order_by(table.next_attempt_at).limit(limit)
-    if not hub.db.is_sqlite:
-        # Rows another worker holds are skipped, not waited for.
-        due = due.lock_rows("UPDATE", skip_locked=True)
+    due = due_query(table, claimed=claimed, limit=limit, also=also, postgres=not hub.db.is_sqlite)
     async with hub.db.write_transaction():
-        ids = [row["id"] for row in await due]
+        if not hub.db.is_sqlite:
+            await hub.db.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        ids = [row["id"] for row in await hub.db.fetch(due, now, now, *also_args)]
         if not ids:
             return []
         await table.update({table.status: claimed, table.claimed_until: now + lease, **(stamp or {})}).where(
             table.id.is_in(ids)
         )
         return await table.select().where(table.id.is_in(ids))
+
+
+def due_query(table: type[Table], *, claimed: str, limit: int, also: str = "", postgres: bool) -> str:
+    """The ids of up to ``limit`` due rows of a work table (see
+    :func:`claim_rows`); placeholders: the time now, twice, then ``also``'s."""
+    query = (
+        f"SELECT id FROM {table._meta.tablename} WHERE status IN ('pending', '{claimed}')"
+        f" AND ((status = 'pending' AND next_attempt_at <= {{}}) OR (status = '{claimed}' AND claimed_until < {{}}))"
+        f"{f' AND {also}' if also else ''} ORDER BY next_attempt_at LIMIT {int(limit)}"
+    )
+    # On PostgreSQL, rows another worker holds are skipped, not waited for.
+    return query + " FOR UPDATE SKIP LOCKED" if postgres else query
 
 
 async def record_failure(
