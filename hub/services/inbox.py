@@ -42,7 +42,7 @@ from hub.db import UNIQUE_VIOLATIONS, Database
 from hub.group_commit import GroupCommit
 from hub.metrics import count_webhook_event
 from hub.secrets import new_id
-from hub.services.outbox import claim_rows, record_failure
+from hub.services.outbox import claim_rows, raise_first, record_failure
 from hub.tables import InboxEvent
 
 log = logging.getLogger("hub.inbox")
@@ -246,10 +246,18 @@ async def process_due(hub: Hub, limit: int = 10) -> int:
     also = f"provider IN ({', '.join('{}' for _ in providers)}) AND {FIRST_OF_ITS_PAYMENT_SQL}"
     batch = await claim_rows(hub, InboxEvent, claimed=PROCESSING, limit=limit, also=also, also_args=tuple(providers))
     done: list[tuple[dict, str, datetime]] = []
-    for row in batch:
+
+    async def process_one(row: dict) -> None:
         await _intake_first(hub)
         note = await process(hub, row)
         if note is not None:
             done.append((row, note, utcnow()))
+
+    # A claim holds at most one event of a payment (the first unfinished
+    # one), so a batch's events are independent and processed together:
+    # one's round trips to the database or the provider are the others'
+    # time to work. On SQLite their write transactions still take turns.
+    outcomes = await asyncio.gather(*(process_one(row) for row in batch), return_exceptions=True)
     await record_done(hub, done)
+    raise_first(outcomes)
     return len(batch)

@@ -334,10 +334,36 @@ async def deliver_due(hub: Hub) -> int:
         return 0
     batch = await claim_due(hub)
     if batch:
+        # Several at once when the mailer allows (``concurrency``, default
+        # one): each message waits for its relay's answers, often tens of
+        # milliseconds per command, and a sale's buyer waits for those of
+        # every message before theirs.
+        lanes = asyncio.Semaphore(mailer_concurrency(hub.mailer))
+
+        async def deliver_in_lane(row: dict) -> bool:
+            async with lanes:
+                return await deliver(hub, row)
+
         async with _renewing_claims(hub):
-            for row in batch:
-                await deliver(hub, row)
+            outcomes = await asyncio.gather(*(deliver_in_lane(row) for row in batch), return_exceptions=True)
+        raise_first(outcomes)
     return len(batch)
+
+
+def raise_first(outcomes: list) -> None:
+    """Raise the first exception among ``asyncio.gather(...,
+    return_exceptions=True)``'s outcomes, once every task has ended (a
+    database hiccup: the leases run out and the rows are tried again)."""
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+
+
+def mailer_concurrency(mailer: object) -> int:
+    """How many messages ``mailer`` may send at once: its ``concurrency``
+    attribute (a whole number from 1), or 1."""
+    concurrency = getattr(mailer, "concurrency", 1)
+    return concurrency if isinstance(concurrency, int) and not isinstance(concurrency, bool) and concurrency >= 1 else 1
 
 
 async def renew_claims(hub: Hub) -> int:

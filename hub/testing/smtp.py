@@ -57,6 +57,10 @@ class SmtpServer:
     """
 
     credentials: tuple[str, str] | None = None
+    data_delay: float = 0.0
+    """Seconds each message's ``DATA`` waits before it is accepted: a slow relay."""
+    most_at_once: int = 0
+    """The most messages whose ``DATA`` was in progress at once."""
     messages: list[EmailMessage] = field(default_factory=list)
     envelopes: list[Envelope] = field(default_factory=list)
     port: int = 0
@@ -158,6 +162,7 @@ class _Collector:
 
     def __init__(self, server: SmtpServer) -> None:
         self.server = server
+        self.in_progress = 0  # DATA commands being handled (one thread: no lock)
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options) -> str:
         if self.server.credentials and not session.authenticated:
@@ -167,6 +172,13 @@ class _Collector:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:
+        self.in_progress += 1
+        self.server.most_at_once = max(self.server.most_at_once, self.in_progress)
+        try:
+            if self.server.data_delay:
+                await asyncio.sleep(self.server.data_delay)
+        finally:
+            self.in_progress -= 1
         auth = getattr(session, "auth_data", None)
         login = auth.login.decode() if isinstance(auth, LoginPassword) else None
         self.server._keep(

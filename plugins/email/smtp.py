@@ -13,6 +13,11 @@
   never upgrades; without it, the connection upgrades when the server
   offers STARTTLS.
 - ``timeout=<seconds>`` bounds connecting and each SMTP command (default 30).
+- ``concurrency=<n>`` is how many messages go out at once, each over its own
+  connection (default 4, at most 50): every SMTP command waits for the
+  relay's answer, so messages sent one after the other make the last buyer
+  of a busy minute wait for all the others. Lower it for a relay that
+  limits its clients' connections (some allow three).
 - The user name and password are percent-decoded (``%40`` for ``@``, ``%3A``
   for ``:``, ``%2F`` for ``/``).
 
@@ -35,6 +40,8 @@ from hub.clock import utcnow
 from hub.settings import SettingsError, check_sender
 
 DEFAULT_TIMEOUT = 30.0
+DEFAULT_CONCURRENCY = 4
+MAX_CONCURRENCY = 50
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off"}
 
@@ -50,6 +57,7 @@ class SmtpConfig:
     use_tls: bool = False
     start_tls: bool | None = None  # None: upgrade when the server offers it
     timeout: float = DEFAULT_TIMEOUT
+    concurrency: int = DEFAULT_CONCURRENCY
 
 
 def redacted(url: str) -> str:
@@ -78,9 +86,9 @@ def parse_smtp_url(url: str) -> SmtpConfig:
         query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
     except ValueError as problem:
         raise SettingsError(f"HUB_SMTP_URL is not a valid URL ({problem}): {shown!r}") from None
-    unknown = set(query) - {"starttls", "timeout"}
+    unknown = set(query) - {"starttls", "timeout", "concurrency"}
     if unknown:
-        raise SettingsError(f"HUB_SMTP_URL has unknown options {sorted(unknown)}: use starttls and timeout")
+        raise SettingsError(f"HUB_SMTP_URL has unknown options {sorted(unknown)}: use starttls, timeout and concurrency")
     options = {name: values[-1].strip().lower() for name, values in query.items()}
 
     start_tls: bool | None = None
@@ -106,6 +114,15 @@ def parse_smtp_url(url: str) -> SmtpConfig:
         if not 0 < timeout <= 600:
             raise SettingsError(f"HUB_SMTP_URL's timeout must be seconds from 0 to 600, not {options['timeout']!r}")
 
+    concurrency = DEFAULT_CONCURRENCY
+    if "concurrency" in options:
+        text = options["concurrency"]
+        concurrency = int(text) if text.isascii() and text.isdigit() else 0
+        if not 1 <= concurrency <= MAX_CONCURRENCY:
+            raise SettingsError(
+                f"HUB_SMTP_URL's concurrency must be a whole number from 1 to {MAX_CONCURRENCY}, not {text!r}"
+            )
+
     if port is None:
         port = 465 if use_tls else 587 if start_tls else 25
     username = unquote(parts.username) if parts.username else None
@@ -120,6 +137,7 @@ def parse_smtp_url(url: str) -> SmtpConfig:
         use_tls=use_tls,
         start_tls=start_tls,
         timeout=timeout,
+        concurrency=concurrency,
     )
 
 
@@ -129,6 +147,8 @@ class SmtpMailer:
     def __init__(self, config: SmtpConfig, mail_from: str) -> None:
         self.config = config
         self.mail_from = mail_from
+        self.concurrency = config.concurrency
+        """Messages the outbox may send at once (``concurrency=`` in the URL)."""
 
     def __repr__(self) -> str:
         return f"SmtpMailer({self.config.hostname}:{self.config.port}, from {self.mail_from!r})"

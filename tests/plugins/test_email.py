@@ -205,6 +205,9 @@ async def test_an_unsendable_recipient_queues_nothing(tmp_path, database_url):
         ("smtp://u@relay.internal?starttls=1", dict(port=587, username="u", password=None)),
         ("smtps://mail.example.com", dict(port=465)),
         ("smtp://relay.internal?starttls=0&timeout=2.5", dict(start_tls=False, timeout=2.5)),
+        ("smtp://relay.internal", dict(concurrency=4)),
+        ("smtp://relay.internal?concurrency=1", dict(concurrency=1)),
+        ("smtp://relay.internal?timeout=5&concurrency=50", dict(concurrency=50, timeout=5.0)),
         ("smtp://apikey%40shop.example:p%3Ass%2Fw%40rd%25@smtp.example.com:2525",
          dict(username="apikey@shop.example", password="p:ss/w@rd%", port=2525)),
         ("smtp://[::1]:2525", dict(hostname="::1", port=2525)),
@@ -226,6 +229,10 @@ def test_smtp_url_forms(url, expected):
         ("smtp://smtp.example.com?starttls=maybe", "starttls must be"),
         ("smtps://smtp.example.com?starttls=1", "TLS already"),
         ("smtp://smtp.example.com?timeout=0", "timeout"),
+        ("smtp://smtp.example.com?concurrency=0", "concurrency must be a whole number from 1 to 50, not '0'"),
+        ("smtp://smtp.example.com?concurrency=51", "concurrency must be"),
+        ("smtp://smtp.example.com?concurrency=two", "concurrency must be"),
+        ("smtp://smtp.example.com?concurrency=%C2%B2", "concurrency must be"),
         ("smtp://smtp.example.com/path", "no path"),
     ],
 )
@@ -459,3 +466,27 @@ async def test_a_buyer_sign_in_link_arrives_over_smtp(client, org, app, smtp):
     assert message["Subject"] == "Your sign-in link to your downloads"
     text = message.get_body(("plain",)).get_content()
     assert re.search(rf"^{re.escape(PUBLIC_URL)}/my/sign-in\?token=ct_signin_\S+$", text, flags=re.MULTILINE)
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+async def test_the_outbox_sends_over_as_many_connections_at_once_as_the_smtp_url_allows(database_url, tmp_path, concurrency):
+    with smtp_server() as server:
+        server.data_delay = 0.05  # a relay that takes its time: sends overlap only when sent at once
+        settings = settings_for_tests(
+            tmp_path / "data", database_url=database_url, worker="off",
+            extra={"HUB_SMTP_URL": f"{server.url}?concurrency={concurrency}", "HUB_MAIL_FROM": SHOP_FROM},
+        )
+        app = make_app(settings, entry_points="email")
+        async with hub_client(app):
+            hub = app.state.hub
+            for n in range(7):
+                await queue_email(
+                    hub, org="shop", kind="test", recipient=f"buyer{n}@example.com",
+                    rendered=RenderedEmail(f"Message {n}", "Body"),
+                )
+            assert await deliver_due(hub) == 7
+            received = server.received()
+            rows = await OutboxMessage.select(OutboxMessage.status)
+    assert sorted(m["Subject"] for m in received) == [f"Message {n}" for n in range(7)]
+    assert [r["status"] for r in rows] == ["sent"] * 7
+    assert server.most_at_once == concurrency

@@ -5,6 +5,7 @@ is sent once however many workers run, and is stored sealed."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
@@ -164,8 +165,12 @@ async def test_a_message_failing_every_attempt_ends_failed_with_its_error(databa
         assert mailbox.messages == []
 
 
+WORKER_NAME: contextvars.ContextVar[str] = contextvars.ContextVar("worker_name")
+
+
 class SlowMailbox(CapturedMailbox):
-    """Takes a moment per message, like a real relay, and notes which worker sent it."""
+    """Takes a moment per message, like a real relay, and notes which worker
+    sent it (``WORKER_NAME``, which the worker's sends inherit)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -173,7 +178,7 @@ class SlowMailbox(CapturedMailbox):
 
     async def send(self, message: EmailMessage) -> None:
         await asyncio.sleep(0.005)
-        self.senders.append(asyncio.current_task().get_name())
+        self.senders.append(WORKER_NAME.get())
         await super().send(message)
 
 
@@ -183,11 +188,12 @@ async def test_concurrent_workers_never_send_one_message_twice(database_url, tmp
         hub = app.state.hub
         queued = await queue(hub, 60)
 
-        async def worker() -> None:
+        async def worker(name: str) -> None:
+            WORKER_NAME.set(name)
             while await deliver_due(hub):
                 pass
 
-        await asyncio.gather(*(asyncio.create_task(worker(), name=f"worker-{n}") for n in range(3)))
+        await asyncio.gather(*(worker(f"worker-{n}") for n in range(3)))
 
         assert len(mailbox.messages) == 60
         assert sorted(m["Subject"] for m in mailbox.messages) == sorted(f"Message {n}" for n in range(60))
