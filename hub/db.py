@@ -34,6 +34,7 @@ from hub.engines import (  # noqa: F401  (DatabaseUrlError, QuietPostgresEngine:
     DatabaseUrlError,
     PooledSQLiteEngine,
     QuietPostgresEngine,
+    compile_placeholders,
     engine_from_url,
     migrating_on,
 )
@@ -212,7 +213,7 @@ class Database:
         current transaction). Placeholders are ``{}`` (piccolo's
         ``QueryString``; a literal brace is ``{{``), compiled to ``?`` or
         ``$n``; values are never formatted into the SQL."""
-        rows = await self.engine.run_querystring(QueryString(sql, *args))
+        rows = await run_raw(self.engine, sql, args)
         return rows if self.is_sqlite else [dict(row) for row in rows]
 
     async def fetch_one(self, sql: str, *args: Any) -> dict | None:
@@ -222,7 +223,16 @@ class Database:
 
     async def execute(self, sql: str, *args: Any) -> None:
         """Run a raw statement for its effect (see :meth:`fetch`)."""
-        await self.engine.run_querystring(QueryString(sql, *args))
+        await run_raw(self.engine, sql, args)
+
+
+async def run_raw(engine: Engine, sql: str, args: tuple) -> list:
+    """Run raw SQL with ``{}`` placeholders on ``engine``: compiled once per
+    text on the hub's engines, through piccolo's ``QueryString`` on others."""
+    run_compiled = getattr(engine, "run_compiled", None)
+    if run_compiled is None:
+        return await engine.run_querystring(QueryString(sql, *args))
+    return await run_compiled(compile_placeholders(sql, engine.engine_type != "sqlite"), args)
 
 
 async def fetch_bound(table: type, sql: str, *args: Any) -> list[dict]:
@@ -231,7 +241,7 @@ async def fetch_bound(table: type, sql: str, *args: Any) -> list[dict]:
     services called without the hub at hand, which piccolo's own queries on
     ``table`` would run on too. Rows as dicts on either database."""
     engine = table._meta.db
-    rows = await engine.run_querystring(QueryString(sql, *args))
+    rows = await run_raw(engine, sql, args)
     return rows if engine.engine_type == "sqlite" else [dict(row) for row in rows]
 
 

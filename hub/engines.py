@@ -18,7 +18,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import functools
+import itertools
 import os
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -57,6 +60,36 @@ class QuietPostgresEngine(PostgresEngine):
 
     async def check_version(self) -> None:
         return None
+
+    async def run_compiled(self, query: str, args: tuple) -> list:
+        """A statement already in asyncpg's dialect (:func:`compile_placeholders`),
+        on the current transaction's connection or the pool."""
+        transaction = self.current_transaction.get()
+        if transaction:
+            return await transaction.connection.fetch(query, *args)
+        if self.pool:
+            return await self._run_in_pool(query, args)
+        return await self._run_in_new_connection(query, args)
+
+
+_PLACEHOLDERS = re.compile(r"\{\{|\}\}|\{\}")
+
+
+@functools.lru_cache(maxsize=1024)
+def compile_placeholders(sql: str, postgres: bool) -> str:
+    """Raw SQL with piccolo's ``QueryString`` placeholders (``{}``; ``{{``
+    and ``}}`` for literal braces) in the engine's own dialect (``?``, or
+    ``$1``, ``$2``...), once per text: piccolo compiles a ``QueryString``
+    in Python on every run, a tenth of a small request's time (issue 10)."""
+    numbers = itertools.count(1)
+
+    def mark(found: re.Match) -> str:
+        token = found.group()
+        if token != "{}":
+            return token[0]
+        return f"${next(numbers)}" if postgres else "?"
+
+    return _PLACEHOLDERS.sub(mark, sql)
 
 
 class _Lease:
@@ -273,6 +306,14 @@ class PooledSQLiteEngine(SQLiteEngine):
             return await lease.connection.execute_fetchall(query, args or [])
         finally:
             lease.release()
+
+    async def run_compiled(self, query: str, args: tuple) -> list:
+        """A statement already in SQLite's dialect (:func:`compile_placeholders`),
+        in the current transaction or on a pooled connection."""
+        transaction = self.current_transaction.get()
+        if transaction:
+            return await transaction.connection.execute_fetchall(query, args)
+        return await self._run_in_new_connection(query, args)
 
     async def _run_in_existing_connection(
         self, connection, query: str, args: list[Any] | None = None, query_type: str = "generic", table: Any = None

@@ -15,7 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from piccolo.querystring import QueryString
+
 from hub.db import Database
+from hub.engines import compile_placeholders
 from hub.secrets import hash_secret
 from hub.sqlite_connection import DISK_THREADS
 from hub.tables import InstanceFact
@@ -99,6 +102,27 @@ async def test_raw_sql_reads_and_writes_through_the_engine_and_its_transactions(
     assert await db.fetch("SELECT value FROM hub_instance_fact WHERE name = {}", "raw") == [{"value": "one"}]
     # piccolo's queries and the raw door see the same rows.
     assert await InstanceFact.select(InstanceFact.value).where(InstanceFact.name == "raw").first() == {"value": "one"}
+    # Literal braces are written doubled, as in piccolo's QueryString; a value is never SQL.
+    assert await db.fetch_one("SELECT {} || '{{x}}' AS v, {} AS w", "'; DROP TABLE x; --", "2") == {
+        "v": "'; DROP TABLE x; --{x}", "w": "2",
+    }
+
+
+@pytest.mark.parametrize(
+    ("sql", "sqlite", "postgres"),
+    [
+        ("SELECT 1", "SELECT 1", "SELECT 1"),
+        ("a = {} AND b IN ({}, {})", "a = ? AND b IN (?, ?)", "a = $1 AND b IN ($2, $3)"),
+        ("'{{}}' = {}", "'{}' = ?", "'{}' = $1"),
+        ("{{{}}}", "{?}", "{$1}"),
+    ],
+)
+def test_raw_sql_placeholders_compile_to_each_dialect_as_piccolo_does(sql, sqlite, postgres):
+    assert compile_placeholders(sql, postgres=False) == sqlite
+    assert compile_placeholders(sql, postgres=True) == postgres
+    if "{{" not in sql:  # piccolo gives a doubled brace an argument of its own: no model there
+        for engine_type, compiled in (("sqlite", sqlite), ("postgres", postgres)):
+            assert QueryString(sql, *range(sql.count("{}"))).compile_string(engine_type=engine_type)[0] == compiled
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
