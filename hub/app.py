@@ -52,6 +52,7 @@ from hub.storage import S3Config, create_blob_store
 from hub.web.downloads import DownloadController, download_error
 from hub.web.health import ROUTES as HEALTH_ROUTES
 from hub.web.my import MyController, my_error
+from hub.web.access_log import AccessLog
 from hub.web.page_lane import DownloadPageLane
 from hub.web.security_headers import secure
 
@@ -117,9 +118,13 @@ async def opened(hub: Hub) -> AsyncIterator[Hub]:
             await hub.blobs.close()
 
 
-def create_app(settings: Settings | None = None, *, plugins: pluggy.PluginManager | None = None) -> Litestar:
+def create_app(
+    settings: Settings | None = None, *, plugins: pluggy.PluginManager | None = None, access_log: bool = False
+) -> Litestar:
     """The hub's ASGI app.
 
+    :param access_log: write a line per request to standard output
+        (:mod:`hub.web.access_log`; ``serve`` asks for it).
     :param plugins: a plugin manager to use instead of the one ``HUB_PLUGINS``
         selects (see :func:`hub.plugins.load_plugins`; tests pass chosen plugins).
     """
@@ -184,4 +189,7 @@ def create_app(settings: Settings | None = None, *, plugins: pluggy.PluginManage
     # access log), the security headers of every answer.
     app.asgi_handler = DownloadPageLane(app.asgi_handler, hub)
     app.asgi_handler = ForwardedClientMiddleware(app.asgi_handler, trusted=settings.trusted_proxy_networks)
-    return secure(app, hub.templates)
+    app = secure(app, hub.templates)
+    if access_log:
+        app.asgi_handler = AccessLog(app.asgi_handler)
+    return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import secrets
@@ -12,6 +13,7 @@ import pytest
 
 from hub.logs import RedactSecrets, guard_server_logs, redact
 from hub.secrets import SECRET_PREFIXES, new_secret
+from hub.web.access_log import AccessLog, access_line
 from tests.support.server import hub_server
 
 
@@ -28,6 +30,55 @@ def test_access_log_records_are_redacted():
     RedactSecrets().filter(record)
     assert "ct_download_secret" not in record.getMessage()
     assert "ct_download_[redacted]" in record.getMessage()
+
+
+def scope(raw_path: bytes, query: bytes = b"", client=("198.51.100.4", 5123)) -> dict:
+    return {
+        "type": "http", "method": "GET", "http_version": "1.1", "client": client, "root_path": "",
+        "path": raw_path.decode(), "raw_path": raw_path, "query_string": query, "headers": [],
+    }
+
+
+def test_the_request_line_is_uvicorns_with_the_target_as_sent_and_redacted():
+    token = new_secret("ct_download_")
+    assert access_line(scope(b"/download", f"token={token}".encode()), 200) == (
+        'INFO:     198.51.100.4:5123 - "GET /download?token=ct_download_[redacted] HTTP/1.1" 200\n'
+    )
+    # A decoded line break would forge a second line: the target stays as the client sent it.
+    forged = access_line(scope(b"/x%0AINFO:%20fake", b"a=%0D%0A"), 404)
+    assert forged.count("\n") == 1 and "/x%0AINFO:%20fake?a=%0D%0A" in forged
+    assert access_line(scope(b"/", client=None), 200).startswith('INFO:     - - "GET / HTTP/1.1"')
+
+
+class CountedWrites(io.StringIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        return super().write(text)
+
+
+async def test_request_lines_made_together_are_written_together_once_the_loop_is_free():
+    stream = CountedWrites()
+
+    async def answer(scope, receive, send):
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def ignore(message):
+        return None
+
+    logged = AccessLog(answer, stream=stream)
+    await asyncio.gather(*(logged(scope(f"/r{n}".encode()), None, ignore) for n in range(3)))
+    await asyncio.sleep(0)
+    assert [line.split('"')[1] for line in stream.getvalue().splitlines()] == [f"GET /r{n} HTTP/1.1" for n in range(3)]
+    assert stream.writes == 1
+    await logged(scope(b"/later"), None, ignore)
+    assert stream.writes == 1  # kept until the loop comes round
+    await asyncio.sleep(0)
+    assert stream.writes == 2 and stream.getvalue().endswith('"GET /later HTTP/1.1" 204\n')
 
 
 def percent_all(text: str, hex_format: str) -> str:
