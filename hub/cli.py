@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import sys
 from pathlib import Path
@@ -220,7 +221,19 @@ def serve_app():
     from hub.app import create_app
 
     settings, plugins = _checked_settings()
-    return create_app(settings, plugins=plugins, access_log=logs_requests(settings))
+    app = create_app(settings, plugins=plugins, access_log=logs_requests(settings))
+    settle_heap()
+    return app
+
+
+def settle_heap() -> None:
+    """Leave what start-up built (modules, the app and its routes, templates)
+    out of the garbage collector's full passes: it lives as long as the
+    process, and a full pass over it stalls every request in flight (each
+    pass walks every object; ``gc.freeze``, as CPython's documentation
+    advises for servers)."""
+    gc.collect()
+    gc.freeze()
 
 
 def logs_requests(settings) -> bool:
@@ -265,7 +278,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # binds it, starts the processes and replaces one that dies). Each runs
     # the inline worker too: claims are leases, so N workers share the
     # outbox and inbox without doing anything twice.
-    app = "hub.cli:serve_app" if args.workers > 1 else create_app(settings, plugins=plugins, access_log=logs_requests(settings))
+    if args.workers > 1:
+        app = "hub.cli:serve_app"
+    else:
+        app = create_app(settings, plugins=plugins, access_log=logs_requests(settings))
+        settle_heap()
     uvicorn.run(
         app,
         factory=args.workers > 1,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import threading
 
 import httpx
@@ -101,3 +102,66 @@ def test_a_client_that_goes_away_ends_the_transfer_and_says_how_much_went_out(se
     assert sent and 0 < sent[0] < BIG
     with httpx.Client(timeout=10) as client:  # the server still serves others
         assert client.get(f"{url}/?offset=5&count=10").content == data[5:15]
+
+
+async def _small_answers(scope, receive, send):
+    """Answers of every shape whose head the httptools cycle holds for the body."""
+    if scope["type"] != "http":
+        return
+    path = scope["path"]
+    if path == "/stream":
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": b"", "more_body": True})
+        await asyncio.sleep(0.05)
+        await send({"type": "http.response.body", "body": b"first ", "more_body": True})
+        await send({"type": "http.response.body", "body": b"second"})
+        return
+    body = b"" if path == "/empty" else f"answer to {path}".encode()
+    await send({"type": "http.response.start", "status": 200 if body else 204,
+                "headers": [(b"content-length", str(len(body)).encode())] if body else []})
+    await send({"type": "http.response.body", "body": body})
+
+
+@pytest.fixture
+def small_server():
+    port = free_port()
+    config = uvicorn.Config(_small_answers, host="127.0.0.1", port=port, http=SendfileHttpToolsProtocol, loop="uvloop",
+                            log_level="warning", lifespan="off")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if srv.started:
+            break
+        threading.Event().wait(0.025)
+    yield port
+    srv.should_exit = True
+    thread.join(10)
+
+
+def _exchange(port: int, raw: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(raw)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    return received
+
+
+def test_small_answers_of_every_shape_arrive_whole_with_their_head(small_server):
+    with httpx.Client(base_url=f"http://127.0.0.1:{small_server}") as client:
+        answer = client.get("/hello")
+        assert (answer.status_code, answer.text, answer.headers["content-length"]) == (200, "answer to /hello", "16")
+        head = client.head("/hello")
+        assert (head.status_code, head.content, head.headers["content-length"]) == (200, b"", "16")
+        assert client.get("/empty").status_code == 204
+        streamed = client.get("/stream")
+        assert (streamed.status_code, streamed.text) == (200, "first second")
+    # Two requests in one packet, the second closing the connection; then an empty answer that closes it.
+    pipelined = _exchange(small_server, b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert pipelined.count(b"HTTP/1.1 200 OK") == 2 and pipelined.endswith(b"answer to /b")
+    assert pipelined.index(b"answer to /a") < pipelined.index(b"HTTP/1.1 200 OK", 10)
+    closing = _exchange(small_server, b"GET /empty HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert closing.startswith(b"HTTP/1.1 204 No Content\r\n") and closing.endswith(b"\r\n\r\n")
+    head_closing = _exchange(small_server, b"HEAD /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert head_closing.startswith(b"HTTP/1.1 200 OK\r\n") and b"content-length: 12" in head_closing

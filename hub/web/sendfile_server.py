@@ -77,8 +77,70 @@ def _file_part(message, fh) -> tuple[int, int]:
     return offset, os.fstat(fh.fileno()).st_size - offset if count is None else int(count)
 
 
+class _HeldWrites:
+    """Stands in for the transport while uvicorn writes a response's head."""
+
+    __slots__ = ("data",)
+
+    def __init__(self) -> None:
+        self.data = b""
+
+    def write(self, data: bytes) -> None:
+        self.data += data
+
+
+class _HeadFirst:
+    """The transport, writing a held head in front of the first write."""
+
+    __slots__ = ("transport", "head")
+
+    def __init__(self, transport: asyncio.Transport, head: bytes) -> None:
+        self.transport = transport
+        self.head = head
+
+    def write(self, data: bytes) -> None:
+        head, self.head = self.head, b""
+        self.transport.write(head + data if head else data)
+
+    def close(self) -> None:
+        if self.head:
+            self.write(b"")
+        self.transport.close()
+
+    def __getattr__(self, name: str):
+        return getattr(self.transport, name)
+
+
 class SendfileHttpToolsCycle(httptools_impl.RequestResponseCycle):
+    head = b""
+    """The response's status line and headers, until its body's first bytes
+    go with them: one write (one system call, one packet) for a small answer."""
+
     async def send(self, message) -> None:  # type: ignore[override]
+        if message["type"] == "http.response.start" and not self.response_started:
+            if self.flow.write_paused and not self.disconnected:
+                await self.flow.drain()
+            transport, self.transport = self.transport, _HeldWrites()
+            try:
+                await super().send(message)
+            finally:
+                held, self.transport = self.transport, transport
+            self.head = held.data
+            return
+        if self.head:
+            head, self.head = self.head, b""
+            if message["type"] != "http.response.body" or not message.get("body") or self.scope["method"] == "HEAD":
+                # A file, or no bytes to go with: the head goes first, alone.
+                if not self.disconnected:
+                    self.transport.write(head)
+            else:
+                # uvicorn writes these bytes at once, in one write.
+                transport, self.transport = self.transport, _HeadFirst(self.transport, head)
+                try:
+                    await super().send(message)
+                finally:
+                    self.transport = transport
+                return
         if message["type"] not in EXTENSIONS or not self.response_started or self.response_complete:
             return await super().send(message)
         if self.flow.write_paused and not self.disconnected:
