@@ -16,10 +16,11 @@ command line reads :mod:`hub.piccolo_conf`. Importing either does nothing.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,8 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import TransactionType
 from piccolo.querystring import QueryString
 from piccolo.utils.encoding import dump_json
+
+from hub.group_commit import GroupCommit
 
 from hub.engines import (  # noqa: F401  (DatabaseUrlError, QuietPostgresEngine: the CLI's and tests' names)
     DatabaseUrlError,
@@ -98,6 +101,18 @@ class Database:
 
     def __repr__(self) -> str:
         return f"Database({self.engine.engine_type})"
+
+    def group_commit(self, name: str, write: Callable[[list], Awaitable[list]], *, max_batch: int) -> GroupCommit:
+        """The group commit ``name`` of this database on the running event
+        loop (:class:`~hub.group_commit.GroupCommit`), made on first use."""
+        group = self.group_commits.get(name)
+        if group is None or group.loop is not asyncio.get_running_loop():
+            group = self.group_commits[name] = GroupCommit(write, max_batch=max_batch)
+        return group
+
+    def in_transaction(self) -> bool:
+        """Whether the running task has a transaction open on this database."""
+        return self.engine.current_transaction.get() is not None
 
     @property
     def is_sqlite(self) -> bool:
@@ -364,3 +379,15 @@ def _unique_violation_types() -> tuple[type[BaseException], ...]:
 
 UNIQUE_VIOLATIONS = _unique_violation_types()
 """What an ``INSERT`` raises when a unique index refuses it, on either database."""
+
+
+def _foreign_key_violation_types() -> tuple[type[BaseException], ...]:
+    import sqlite3
+
+    import asyncpg
+
+    return (sqlite3.IntegrityError, asyncpg.exceptions.ForeignKeyViolationError)
+
+
+FOREIGN_KEY_VIOLATIONS = _foreign_key_violation_types()
+"""What an ``INSERT`` raises when a row it names is gone, on either database."""

@@ -3,11 +3,13 @@ revoking, generate-download-url, and the purchases a core service records."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 import hub.testing.products
+from hub.errors import NotFound
 from hub.secrets import hash_secret
 from hub.services.purchases import PurchaseIn, PurchaseItem, record_purchase
 from hub.tables import DownloadToken
@@ -193,3 +195,48 @@ async def test_a_purchase_recorded_through_the_api_mints_links_once(client, org)
     assert "token" not in replay["purchase"]["tokens"][0]
     assert ok(await client.get("/api/purchases", headers=org.viewer))["pagination"]["total"] == 1
     fails(await client.post("/api/purchases", json={**body, "reference": "x", "customerEmail": "nope"}, headers=org.member), 422, "customerEmail")
+
+
+async def test_mints_at_the_same_moment_each_get_their_own_working_token(client, org):
+    """Mints arriving together are committed together (one statement); each
+    answer still names its own token, stored once, whose page works, and a
+    bad request among them fails alone."""
+    await ready_product(client, org)
+    bodies = [{"metadata": {"n": n}} for n in range(40)] + [{"maxDownloads": 0}]
+    answers = await asyncio.gather(
+        *(client.post("/api/products/epic-drums-v1/tokens", json=body, headers=org.member) for body in bodies)
+    )
+    fails(answers[-1], 422, "maxDownloads")
+    tokens = [ok(answer, 201)["token"] for answer in answers[:-1]]
+    assert sorted(t["metadata"]["n"] for t in tokens) == list(range(40))
+    rows = await DownloadToken.select(DownloadToken.id, DownloadToken.token_hash, DownloadToken.metadata).output(load_json=True)
+    assert sorted((r["id"], r["token_hash"], r["metadata"]["n"]) for r in rows) == sorted(
+        (t["id"], hash_secret(t["token"]), t["metadata"]["n"]) for t in tokens
+    )
+    for token in tokens[::13]:
+        page = ok(await client.get("/download", params={"token": token["token"]}, headers={"Accept": "application/json"}))
+        assert page["maxDownloads"] is None and page["product"]["id"] == "epic-drums-v1"
+
+
+async def test_a_mint_for_a_product_deleted_meanwhile_is_not_found_and_stores_nothing(client, org, app):
+    from hub.services.tokens import mint_token
+    from hub.tables import Product
+
+    await ready_product(client, org)
+    ok(await client.post("/api/products/epic-drums-v1/tokens", json={}, headers=org.member), 201)  # its version known
+    hub = app.state.hub
+    product_seen = hub.db.fetch  # the mint's read sees the product; it is deleted before the insert
+
+    async def read_then_delete(sql, *args):
+        rows = await product_seen(sql, *args)
+        if "hub_webhook_endpoint" in sql:
+            await Product.delete().where(Product.slug == "epic-drums-v1")
+        return rows
+
+    hub.db.fetch = read_then_delete
+    try:
+        with pytest.raises(NotFound, match="epic-drums-v1"):
+            await mint_token(hub, org.id, "epic-drums-v1")
+    finally:
+        del hub.db.fetch
+    assert await DownloadToken.count() == 0  # the first token went with its product

@@ -93,7 +93,7 @@ async def store_event(
     Called inside a transaction, the event is written in it (and commits or
     rolls back with it). Otherwise it returns once the event is committed;
     events that arrive while another is being written are written together,
-    in one statement and one commit (:class:`_GroupCommit`), each caller
+    in one statement and one commit (:class:`~hub.group_commit.GroupCommit`), each caller
     still waiting for its own.
 
     :param payment_key: the provider's reference of the payment the event is
@@ -113,7 +113,7 @@ async def store_event(
         now,
         now,
     )
-    if hub.db.engine.current_transaction.get() is not None:
+    if hub.db.in_transaction():
         (stored,) = await _write_events(hub.db, [row])
     else:
         stored = await _group_commit(hub).submit(row)
@@ -172,10 +172,7 @@ async def _intake_first(hub: Hub) -> None:
 def _group_commit(hub: Hub) -> GroupCommit[tuple, bool]:
     """The stored events' group commit of this database and event loop."""
     db = hub.db
-    group = db.group_commits.get("inbox")
-    if group is None or group.loop is not asyncio.get_running_loop():
-        group = db.group_commits["inbox"] = GroupCommit(lambda rows: _write_events(db, rows), max_batch=MAX_BATCH)
-    return group
+    return db.group_commit("inbox", lambda rows: _write_events(db, rows), max_batch=MAX_BATCH)
 
 
 def _received(hub: Hub, row: dict) -> ReceivedEvent:

@@ -7,7 +7,6 @@ and looks the hash up.
 
 from __future__ import annotations
 
-import contextlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,7 +17,8 @@ from piccolo.columns import JSON
 from hub.api import shapes
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
-from hub.db import Database, insert_rows
+from hub.db import FOREIGN_KEY_VIOLATIONS, Database, insert_rows
+from hub.group_commit import GroupCommit
 from hub.email_address import check_email
 from hub.errors import Conflict, Forbidden, Gone, Invalid, NotFound
 from hub.inputs import names_nothing, require_time_zone
@@ -62,7 +62,10 @@ async def deliverable_version(hub: Hub, product: dict, version: str | None) -> d
     if version is None:
         if product["active_version"] is None:
             raise Conflict(f"Product {product['slug']} has no active version to deliver yet", field="version")
-        return (await _ready_version(hub.db, product["active_version"]))[0]
+        active = (await _ready_version(hub.db, product["active_version"]))[0]
+        if active is None:  # deleted since the product was read
+            raise Conflict(f"Product {product['slug']} has no active version to deliver yet", field="version")
+        return active
     row = await find_version(product, version)
     if row["status"] != "ready":
         raise Conflict(f"Version {version} is {row['status']}, not ready to deliver", field="version")
@@ -102,45 +105,63 @@ async def mint_token(
     ``(secret, token, product, version)``.
 
     The API's minting endpoints' hot path: one read (:func:`_mint_query`),
-    the token's insert, and the event's inserts only when a plugin or an
-    endpoint listens.
-
-    On SQLite all of it runs in one write transaction, serialized with
-    every other writer. PostgreSQL (READ COMMITTED) lets each statement see
-    the latest commits whether or not a transaction is open, so one is
-    opened only when the event must commit with the token: otherwise its
-    BEGIN and COMMIT would be two round trips that change nothing.
+    then the token's insert. When no plugin or endpoint listens, the insert
+    joins the other mints of the moment in one statement and one commit
+    (:func:`_token_writes`): on SQLite every commit waits for the disk,
+    one at a time, and a mint's commit was most of its time. When one
+    listens, the token and its event commit together in one transaction.
     """
-    outer = hub.db.write_transaction() if hub.db.is_sqlite else contextlib.nullcontext()
-    async with outer:
-        rows = await hub.db.fetch(_MINT_READ, org, product_id) if not names_nothing(product_id) else []
-        if not rows:
-            raise NotFound(f"Product {product_id} not found")
-        product = product_row(rows[0])
-        endpoints = [webhook_receiver(r["w_id"], r["w_events"], r["w_status"]) for r in rows if r["w_id"] is not None]
-        version_row = await deliverable_version(hub, product, version)
-        options = dict(
-            customer_email=customer_email,
-            expires_at=expires_at,
-            ttl=ttl,
-            max_downloads=max_downloads,
-            metadata=metadata,
-            purchase=purchase,
+    rows = await hub.db.fetch(_MINT_READ, org, product_id) if not names_nothing(product_id) else []
+    if not rows:
+        raise NotFound(f"Product {product_id} not found")
+    product = product_row(rows[0])
+    endpoints = [webhook_receiver(r["w_id"], r["w_events"], r["w_status"]) for r in rows if r["w_id"] is not None]
+    version_row = await deliverable_version(hub, product, version)
+    options = dict(
+        customer_email=customer_email,
+        expires_at=expires_at,
+        ttl=ttl,
+        max_downloads=max_downloads,
+        metadata=metadata,
+        purchase=purchase,
+    )
+    if not has_receivers(hub, "tokens_minted", endpoints):
+        secret, token = new_token(org, product, version_row, **options)
+        if hub.db.in_transaction():
+            await insert_rows(DownloadToken, [token])
+        else:
+            try:
+                await _token_writes(hub).submit(token)
+            except FOREIGN_KEY_VIOLATIONS:  # the product or version was deleted meanwhile
+                raise NotFound(f"Product {product_id} not found") from None
+        return secret, token, product, version_row
+    async with hub.db.write_transaction():
+        minted = await mint_for_version(org, product, version_row, **options)
+        secret, token, product, version_row = minted
+        # Shaped only when a plugin or an endpoint listens (emit_to calls it then).
+        await emit_to(
+            hub,
+            "tokens_minted",
+            org=org,
+            endpoints=endpoints,
+            records={"tokens": lambda: [shapes.token(hub, token, product, version_row["version"])]},
         )
-        if not has_receivers(hub, "tokens_minted", endpoints):
-            return await mint_for_version(org, product, version_row, **options)
-        async with hub.db.write_transaction():  # on SQLite, the one already open
-            minted = await mint_for_version(org, product, version_row, **options)
-            secret, token, product, version_row = minted
-            # Shaped only when a plugin or an endpoint listens (emit_to calls it then).
-            await emit_to(
-                hub,
-                "tokens_minted",
-                org=org,
-                endpoints=endpoints,
-                records={"tokens": lambda: [shapes.token(hub, token, product, version_row["version"])]},
-            )
-        return minted
+    return minted
+
+
+TOKENS_PER_STATEMENT = 50
+"""Tokens one grouped insert writes at most (13 values each)."""
+
+
+def _token_writes(hub: Hub) -> GroupCommit[dict, None]:
+    """The minted tokens' group commit (:mod:`hub.group_commit`): a mint
+    answers once its token is committed, with the others of its moment."""
+
+    async def write(rows: list[dict]) -> list[None]:
+        await insert_rows(DownloadToken, rows)
+        return [None] * len(rows)
+
+    return hub.db.group_commit("tokens", write, max_batch=TOKENS_PER_STATEMENT)
 
 
 _TOKEN_COLUMNS = tuple(c._meta.db_column_name for c in DownloadToken._meta.columns)
@@ -185,6 +206,29 @@ async def mint_for_version(
     metadata: Any = None,
     purchase: str | None = None,
 ) -> tuple[str, dict, dict, dict]:
+    """Mint a token for ``version`` of ``product`` (in the caller's
+    transaction, if any); returns ``(secret, token, product, version)``."""
+    secret, row = new_token(
+        org, product, version, customer_email=customer_email, expires_at=expires_at, ttl=ttl,
+        max_downloads=max_downloads, metadata=metadata, purchase=purchase,
+    )
+    await insert_rows(DownloadToken, [row])
+    return secret, row, product, version
+
+
+def new_token(
+    org: str,
+    product: dict,
+    version: dict,
+    *,
+    customer_email: Any = None,
+    expires_at: datetime | None = None,
+    ttl: timedelta = timedelta(days=30),
+    max_downloads: Any = None,
+    metadata: Any = None,
+    purchase: str | None = None,
+) -> tuple[str, dict]:
+    """A new token's secret and row (checked, not yet written)."""
     now = utcnow()
     if customer_email is not None:
         customer_email = check_email(customer_email)
@@ -216,8 +260,7 @@ async def mint_for_version(
         "created_at": now,
         "revoked_at": None,
     }
-    await insert_rows(DownloadToken, [row])
-    return secret, row, product, version
+    return secret, row
 
 
 async def list_tokens(org: str, product_id: str, *, limit: int, offset: int) -> tuple[list[dict], int, dict]:
