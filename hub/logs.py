@@ -42,6 +42,16 @@ SECRET_IN_TEXT = re.compile(
 )
 
 
+PLAIN_SECRET_IN_TEXT = re.compile(
+    "(?P<prefix>" + "|".join(f"(?P<p{i}>{re.escape(p)})" for i, p in enumerate(SECRET_PREFIXES)) + ")"
+    + r"[A-Za-z0-9_\-]+",
+    re.IGNORECASE,
+)
+""":data:`SECRET_IN_TEXT` for a text with no ``%`` and no ``\\``, where no
+character can be encoded: the same matches, at half the cost (every request
+line of the access log is redacted)."""
+
+
 def _blank(match: re.Match[str]) -> str:
     kind = next(SECRET_PREFIXES[i] for i in range(len(SECRET_PREFIXES)) if match.group(f"p{i}"))
     return kind + REDACTED
@@ -49,7 +59,8 @@ def _blank(match: re.Match[str]) -> str:
 
 def redact(text: str) -> str:
     """``text`` with every secret the hub mints blanked after its prefix."""
-    return SECRET_IN_TEXT.sub(_blank, text)
+    pattern = SECRET_IN_TEXT if "%" in text or "\\" in text else PLAIN_SECRET_IN_TEXT
+    return pattern.sub(_blank, text)
 
 
 def _redact_argument(value: Any) -> Any:

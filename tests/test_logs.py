@@ -10,6 +10,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hub.logs import RedactSecrets, guard_server_logs, redact
 from hub.secrets import SECRET_PREFIXES, new_secret
@@ -163,3 +165,11 @@ def test_the_servers_access_log_holds_no_sign_in_link_or_token_however_encoded(t
     assert "GET /download?token=ct_download_[redacted]" in log, log
     for secret in (sign_in, token):
         assert secret.split("_", 2)[-1][:16] not in log, log
+
+
+@given(st.lists(st.sampled_from(["ct_", "CT_", "download_", "key_", "signin_", "my_", "x", "-", "_", " ", "?t=", "é", "\n"])
+                .map("".join) | st.text(max_size=60), min_size=1, max_size=8).map("".join))
+def test_the_quick_redaction_of_plain_text_blanks_what_the_full_one_does(text):
+    from hub.logs import SECRET_IN_TEXT, _blank
+
+    assert redact(text) == SECRET_IN_TEXT.sub(_blank, text)
