@@ -25,7 +25,7 @@ from hub.inputs import names_nothing, require_time_zone
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, hash_secret, new_id, new_secret
 from hub.services.events import emit, emit_to, has_receivers, webhook_receiver
 from hub.services.media import deliverable_media_file
-from hub.services.products import PRODUCT_COLUMNS, find_product, find_version, product_row
+from hub.services.products import find_product, find_version, product_row
 from hub.services.reversals import ON_HOLD as ON_HOLD_STATUS
 from hub.tables import (
     DownloadToken,
@@ -72,11 +72,16 @@ async def deliverable_version(hub: Hub, product: dict, version: str | None) -> d
     return row
 
 
+_MINT_PRODUCT = ("id", "org", "slug", "name", "active_version")
+"""The product's columns minting uses (the token's answer names the product
+by slug and name): no JSON to decode, no timestamps to parse."""
+
+
 def _mint_query() -> str:
     """Minting's one read: the product (by organization and slug) and the
     organization's webhook endpoints, which its ``tokens_minted`` event
     needs (one row per endpoint, or one with NULLs), instead of two queries."""
-    product_columns = ", ".join(f"p.{name}" for name in PRODUCT_COLUMNS)
+    product_columns = ", ".join(f"p.{name}" for name in _MINT_PRODUCT)
     return (
         f"SELECT {product_columns}, w.id AS w_id, w.events AS w_events, w.status AS w_status "
         f"FROM {Product._meta.tablename} p "
@@ -102,7 +107,8 @@ async def mint_token(
     purchase: str | None = None,
 ) -> tuple[str, dict, dict, dict]:
     """Mint a token and record its ``tokens_minted`` event; returns
-    ``(secret, token, product, version)``.
+    ``(secret, token, product, version)`` (of the product, its id, org,
+    slug, name and active version).
 
     The API's minting endpoints' hot path: one read (:func:`_mint_query`),
     then the token's insert. When no plugin or endpoint listens, the insert
@@ -114,7 +120,7 @@ async def mint_token(
     rows = await hub.db.fetch(_MINT_READ, org, product_id) if not names_nothing(product_id) else []
     if not rows:
         raise NotFound(f"Product {product_id} not found")
-    product = product_row(rows[0])
+    product = {name: rows[0][name] for name in _MINT_PRODUCT}
     endpoints = [webhook_receiver(r["w_id"], r["w_events"], r["w_status"]) for r in rows if r["w_id"] is not None]
     version_row = await deliverable_version(hub, product, version)
     options = dict(

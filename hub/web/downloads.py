@@ -7,6 +7,7 @@ the first file transfer of a new download session does (see
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from dataclasses import dataclass
@@ -61,8 +62,13 @@ def wants_json(request: Request) -> bool:
 
 
 def file_url(hub: Hub, secret: str, file: dict) -> str:
-    name = file["path"].rsplit("/", 1)[-1]
-    return f"{hub.settings.public_url}/download/files/{file['id']}/{quote(name)}?token={quote(secret)}"
+    return f"{hub.settings.public_url}{file_path(file['id'], file['path'])}?token={quote(secret)}"
+
+
+@functools.lru_cache(maxsize=4096)
+def file_path(file_id: str, path: str) -> str:
+    """A file's download path (its name quoted), the same for every token."""
+    return f"/download/files/{file_id}/{quote(path.rsplit('/', 1)[-1])}"
 
 
 def _asgi(request: Request, response: Response) -> ASGIApp:
@@ -121,7 +127,8 @@ class Page:
 def download_page(hub: Hub, grant: Grant, secret: str, *, as_json: bool, has_cookie: bool) -> Page:
     """The page of a valid grant: HTML, or JSON for programs; a session
     cookie for a client that has none (it keys the download sessions)."""
-    files = [{**f, "url": file_url(hub, secret, f), "name": f["path"]} for f in grant.files]
+    base, query = hub.settings.public_url, f"?token={quote(secret)}"
+    files = [{**f, "url": base + file_path(f["id"], f["path"]) + query, "name": f["path"]} for f in grant.files]
     if as_json:
         body = JSON_ENCODER.encode(
             {
