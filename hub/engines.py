@@ -49,6 +49,11 @@ class DatabaseUrlError(ValueError):
     """``HUB_DATABASE_URL`` names no database the hub can use."""
 
 
+HELD_CONNECTIONS = 4
+"""PostgreSQL connections an engine keeps out of asyncpg's pool for raw
+statements (of the pool's 20): enough for the statements of one moment."""
+
+
 class QuietPostgresEngine(PostgresEngine):
     """piccolo's PostgreSQL engine without its connection at construction.
 
@@ -63,13 +68,47 @@ class QuietPostgresEngine(PostgresEngine):
 
     async def run_compiled(self, query: str, args: tuple) -> list:
         """A statement already in asyncpg's dialect (:func:`compile_placeholders`),
-        on the current transaction's connection or the pool."""
+        on the current transaction's connection, or else on a connection of
+        the pool that this engine keeps between statements (:meth:`_held`):
+        asyncpg's checkout and return cost more CPU than a short query
+        (issue 10). A statement that fails gives its connection back to the
+        pool, which looks after it."""
         transaction = self.current_transaction.get()
         if transaction:
             return await transaction.connection.fetch(query, *args)
-        if self.pool:
-            return await self._run_in_pool(query, args)
-        return await self._run_in_new_connection(query, args)
+        if not self.pool:
+            return await self._run_in_new_connection(query, args)
+        pool, held = self.pool, self._held()
+        connection = held.pop() if held else await pool.acquire()
+        try:
+            rows = await connection.fetch(query, *args)
+        except BaseException:
+            await pool.release(connection)
+            raise
+        if len(held) < HELD_CONNECTIONS and pool is self.pool:
+            held.append(connection)
+        else:
+            await pool.release(connection)
+        return rows
+
+    def _held(self) -> list:
+        """Connections taken from the pool and kept for raw statements."""
+        held = self.__dict__.get("_held_connections")
+        if held is None:
+            held = self.__dict__["_held_connections"] = []
+        return held
+
+    async def close_connection_pool(self) -> None:
+        """Give the kept connections back, then close the pool (which waits
+        for every connection it lent)."""
+        pool, held = self.pool, self._held()
+        self.pool = None  # statements still running give theirs back (see run_compiled)
+        self.__dict__["_held_connections"] = []
+        if pool is None:
+            return
+        for connection in held:
+            await pool.release(connection)
+        await pool.close()
 
 
 _PLACEHOLDERS = re.compile(r"\{\{|\}\}|\{\}")

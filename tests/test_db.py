@@ -258,3 +258,24 @@ def _env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HUB_", "PICCOLO"))}
     env["PYTHONPATH"] = str(ROOT)
     return env
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs HUB_TEST_POSTGRES_URL")
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_postgres_raw_statements_keep_a_few_connections_and_give_them_back(db: Database):
+    """Raw statements outside a transaction run on connections the engine
+    keeps between them (a pool checkout costs more than a short query):
+    many at once all answer, a failing one leaves nothing broken behind, a
+    transaction still gets a connection, and closing gives every one back."""
+    from hub.engines import HELD_CONNECTIONS
+
+    answers = await asyncio.gather(*(db.fetch_one("SELECT CAST({} AS integer) AS n, pg_sleep(0.01)", n) for n in range(40)))
+    assert [a["n"] for a in answers] == list(range(40))
+    assert len(db.engine._held()) == HELD_CONNECTIONS
+    with pytest.raises(Exception, match="syntax"):
+        await db.fetch("SELEKT 1")
+    assert await db.fetch_one("SELECT 1 AS one") == {"one": 1}
+    async with db.write_transaction():
+        assert await db.fetch_one("SELECT 2 AS two") == {"two": 2}
+    await asyncio.wait_for(db.close(), timeout=10)  # waits for every lent connection
+    assert db.engine._held() == []
