@@ -7,9 +7,11 @@ sendfile extensions; the bytes the client receives are compared with the file.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import threading
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -55,8 +57,15 @@ def server(request, tmp_path):
         fh.truncate(BIG)
     sent: list[int] = []
     protocol, loop = (SendfileHttpToolsProtocol, "uvloop") if request.param == "httptools+uvloop" else (SendfileH11Protocol, "asyncio")
+    with serving(_app(str(path), str(big), sent), protocol, loop) as port:
+        yield f"http://127.0.0.1:{port}", data, sent
+
+
+@contextlib.contextmanager
+def serving(app, protocol, loop: str) -> Iterator[int]:
+    """uvicorn serving ``app`` with ``protocol`` on ``loop``, in a thread; its port."""
     port = free_port()
-    config = uvicorn.Config(_app(str(path), str(big), sent), host="127.0.0.1", port=port, http=protocol, loop=loop, log_level="warning", lifespan="off")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, http=protocol, loop=loop, log_level="warning", lifespan="off")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -65,7 +74,7 @@ def server(request, tmp_path):
             break
         threading.Event().wait(0.025)
     try:
-        yield f"http://127.0.0.1:{port}", data, sent
+        yield port
     finally:
         srv.should_exit = True
         thread.join(10)
@@ -124,19 +133,8 @@ async def _small_answers(scope, receive, send):
 
 @pytest.fixture
 def small_server():
-    port = free_port()
-    config = uvicorn.Config(_small_answers, host="127.0.0.1", port=port, http=SendfileHttpToolsProtocol, loop="uvloop",
-                            log_level="warning", lifespan="off")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if srv.started:
-            break
-        threading.Event().wait(0.025)
-    yield port
-    srv.should_exit = True
-    thread.join(10)
+    with serving(_small_answers, SendfileHttpToolsProtocol, "uvloop") as port:
+        yield port
 
 
 def _exchange(port: int, raw: bytes) -> bytes:

@@ -200,24 +200,11 @@ async def token_records(hub: Hub, token_ids: list[str]) -> list[dict]:
     ]
 
 
-async def mint_for_version(
-    org: str,
-    product: dict,
-    version: dict,
-    *,
-    customer_email: Any = None,
-    expires_at: datetime | None = None,
-    ttl: timedelta = timedelta(days=30),
-    max_downloads: Any = None,
-    metadata: Any = None,
-    purchase: str | None = None,
-) -> tuple[str, dict, dict, dict]:
+async def mint_for_version(org: str, product: dict, version: dict, **options: Any) -> tuple[str, dict, dict, dict]:
     """Mint a token for ``version`` of ``product`` (in the caller's
-    transaction, if any); returns ``(secret, token, product, version)``."""
-    secret, row = new_token(
-        org, product, version, customer_email=customer_email, expires_at=expires_at, ttl=ttl,
-        max_downloads=max_downloads, metadata=metadata, purchase=purchase,
-    )
+    transaction, if any), with the ``options`` :func:`new_token` takes;
+    returns ``(secret, token, product, version)``."""
+    secret, row = new_token(org, product, version, **options)
     await insert_rows(DownloadToken, [row])
     return secret, row, product, version
 
