@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from hub.context import Hub
 from hub.services import outbox
 from hub.services.events import deliver_due_events
+from hub.services.statistics import refresh_statistics_until
 
 log = logging.getLogger("hub.worker")
 
@@ -25,8 +26,12 @@ IDLE_POLL_SECONDS = 1.0
 
 
 async def run_worker(hub: Hub, stop: asyncio.Event) -> None:
-    """Process payments and deliver emails and events until ``stop`` is set."""
-    await asyncio.gather(outbox.run_worker(hub, stop), deliver_events_until(hub, stop))
+    """Process payments and deliver emails and events until ``stop`` is set
+    (and, on PostgreSQL, keep the planner's statistics of the hub's tables
+    fresh: :mod:`hub.services.statistics`)."""
+    await asyncio.gather(
+        outbox.run_worker(hub, stop), deliver_events_until(hub, stop), refresh_statistics_until(hub, stop)
+    )
 
 
 async def deliver_events_until(hub: Hub, stop: asyncio.Event) -> None:

@@ -153,12 +153,16 @@ def download_page(hub: Hub, grant: Grant, secret: str, *, as_json: bool, has_coo
         )
         media_type = "application/json"
     else:
+        expires_at = as_aware(grant.token["expires_at"])
         body = hub.templates.get_template("download.html").render(
             product=grant.product,
             version=grant.version,
             token=grant.token,
             downloads_left=grant.downloads_left,
-            expires_at=as_aware(grant.token["expires_at"]),
+            expires_at=expires_at,
+            # Formatted here: a method call from a template costs Jinja a checked call.
+            expires_iso=expires_at.isoformat(),
+            expires_text=expires_at.strftime("%d %B %Y, %H:%M UTC"),
             files=files,
             total_size=sum(f["size"] for f in files),
             session_hours=hub.settings.download_session_hours,
