@@ -259,7 +259,7 @@ class MediaFile(Table, tablename="hub_media_file"):
 
     id = Varchar(length=40, primary_key=True)
     org = Varchar(length=64, index=True)
-    product = ForeignKey(Product, on_delete=OnDelete.cascade)
+    product = ForeignKey(Product, on_delete=OnDelete.cascade, index=True)
     directory = Varchar(length=500)
     filename = Varchar(length=255)
     mime_type = Varchar(length=200)

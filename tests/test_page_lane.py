@@ -89,3 +89,18 @@ async def test_what_the_lane_does_not_answer_reaches_the_routed_page(client: htt
     client.cookies.clear()
     other = await client.get(delivery.download_url, headers={**as_json, "User-Agent": "another browser"})
     assert other.status_code == 403 and other.json()["success"] is False
+
+
+async def test_the_pages_one_query_finds_each_row_by_an_index(app, client: httpx.AsyncClient):
+    """The page's join reads the token, its product, purchase, shop and the
+    product's media files each through an index: never the shop's whole
+    media library (nor any table) per page view."""
+    from hub.engines import compile_placeholders
+    from hub.services.tokens import _GRANT_BY_HASH
+
+    hub = app.state.hub
+    if not hub.db.is_sqlite:
+        pytest.skip("SQLite's plan is the same on any size of table; PostgreSQL's depends on its statistics")
+    plan = [row["detail"] for row in await hub.db.fetch("EXPLAIN QUERY PLAN " + compile_placeholders(_GRANT_BY_HASH, False), "x")]
+    assert all(step.startswith("SEARCH") for step in plan), plan
+    assert any("hub_media_file_product" in step for step in plan), plan

@@ -1,4 +1,4 @@
-"""Partial indexes of the work tables' unfinished rows.
+"""Partial indexes of the work tables' unfinished rows; media files by product.
 
 The worker claims due rows of three work tables (the payment inbox, the
 email outbox, event deliveries) many times a second. Their indexes held
@@ -9,6 +9,9 @@ only the unfinished rows (``pending`` and claimed), which is what a claim
 searches (:func:`hub.services.outbox.claim_rows` names the statuses as
 literals so that both databases use them): a claim's cost follows the
 backlog. SQLite and PostgreSQL both take ``CREATE INDEX … WHERE``.
+
+The download page joins its product's media files; with the files indexed
+by organization only, every page view read all of the shop's media library.
 """
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
@@ -16,7 +19,7 @@ from piccolo.engine import engine_finder
 
 ID = "2026-12-01T00:20:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "partial indexes of the work tables' unfinished rows"
+DESCRIPTION = "partial indexes of the work tables' unfinished rows; media files by product"
 
 INDEXES = (
     'CREATE INDEX IF NOT EXISTS "hub_inbox_event_unfinished" ON "hub_inbox_event" ("next_attempt_at")'
@@ -27,6 +30,7 @@ INDEXES = (
     " WHERE status IN ('pending', 'sending')",
     'CREATE INDEX IF NOT EXISTS "hub_event_delivery_unfinished" ON "hub_event_delivery" ("next_attempt_at")'
     " WHERE status IN ('pending', 'sending')",
+    'CREATE INDEX IF NOT EXISTS "hub_media_file_product" ON "hub_media_file" ("product")',
 )
 
 
