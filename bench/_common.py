@@ -35,6 +35,19 @@ GiB = 1 << 30
 # processes and /proc
 
 
+def exit_cleanly_on_termination() -> None:
+    """Turn SIGTERM and SIGHUP into ``SystemExit``, so that the ``finally``
+    blocks stop the servers a script started (killed by the default action,
+    a script left its hub running: a worker of a database the next run makes
+    anew, with another secret key)."""
+
+    def leave(signum: int, frame) -> None:
+        raise SystemExit(128 + signum)
+
+    for termination in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(termination, leave)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

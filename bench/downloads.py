@@ -42,6 +42,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
+    exit_cleanly_on_termination,
     CACHE,
     ForeignLoad,
     GiB,
@@ -314,6 +315,7 @@ def report(targets: list[Target], args: argparse.Namespace) -> None:
 
 
 def main() -> int:
+    exit_cleanly_on_termination()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--targets", default="hub,file,nginx", help="comma-separated (default: hub,file,nginx)")
     parser.add_argument("--concurrency", type=int, default=4)

@@ -49,6 +49,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
+    exit_cleanly_on_termination,
     ForeignLoad,
     Server,
     ServerSpec,
@@ -253,6 +254,7 @@ def report(kind: str, endpoints: list[Endpoint], args: argparse.Namespace) -> bo
 
 
 def main() -> int:
+    exit_cleanly_on_termination()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres",

@@ -41,6 +41,7 @@ sys.path.insert(0, str(BENCH))
 sys.path.insert(1, str(BENCH.parent))
 
 from _common import (  # noqa: E402
+    exit_cleanly_on_termination,
     ForeignLoad,
     Server,
     ServerSpec,
@@ -224,6 +225,7 @@ def bench_database(kind: str, args, work: Path) -> bool:
 
 
 def main() -> int:
+    exit_cleanly_on_termination()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--small", default="10000:1000", help="TOKENS:PURCHASES of the small database")

@@ -69,6 +69,7 @@ sys.path.insert(0, str(BENCH))
 sys.path.insert(1, str(BENCH.parent))  # hub.testing, when run from anywhere
 
 from _common import (  # noqa: E402
+    exit_cleanly_on_termination,
     HUB_CLI,
     ForeignLoad,
     Server,
@@ -601,6 +602,7 @@ def print_report(rep: Report, args) -> bool:
 
 
 def main() -> int:
+    exit_cleanly_on_termination()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/bench_webhooks",
