@@ -218,10 +218,17 @@ def serve_app():
     """The app of one ``serve --workers N`` process (uvicorn imports it by
     name in each process it starts): the settings and plugins are read anew
     there, from the same environment."""
+    settings, plugins = _checked_settings()
+    return app_to_serve(settings, plugins)
+
+
+def app_to_serve(settings, plugins):
+    """The app one ``serve`` process runs: with its request lines (unless
+    ``HUB_LOG_LEVEL`` is above ``info``, as uvicorn's access log would be
+    quiet), and the start-up heap settled."""
     from hub.app import create_app
 
-    settings, plugins = _checked_settings()
-    app = create_app(settings, plugins=plugins, access_log=logs_requests(settings))
+    app = create_app(settings, plugins=plugins, access_log=settings.log_level.lower() in {"trace", "debug", "info"})
     settle_heap()
     return app
 
@@ -234,12 +241,6 @@ def settle_heap() -> None:
     advises for servers)."""
     gc.collect()
     gc.freeze()
-
-
-def logs_requests(settings) -> bool:
-    """Whether ``serve`` writes a line per request: at ``HUB_LOG_LEVEL``
-    ``info`` and below, as uvicorn's access log would."""
-    return settings.log_level.lower() in {"trace", "debug", "info"}
 
 
 def server_protocol() -> tuple[type, str]:
@@ -259,8 +260,6 @@ def server_protocol() -> tuple[type, str]:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from hub.app import create_app
-
     settings, plugins = _checked_settings()
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
@@ -278,11 +277,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # binds it, starts the processes and replaces one that dies). Each runs
     # the inline worker too: claims are leases, so N workers share the
     # outbox and inbox without doing anything twice.
-    if args.workers > 1:
-        app = "hub.cli:serve_app"
-    else:
-        app = create_app(settings, plugins=plugins, access_log=logs_requests(settings))
-        settle_heap()
+    app = "hub.cli:serve_app" if args.workers > 1 else app_to_serve(settings, plugins)
     uvicorn.run(
         app,
         factory=args.workers > 1,

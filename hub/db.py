@@ -16,9 +16,9 @@ command line reads :mod:`hub.piccolo_conf`. Importing either does nothing.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import io
+import json
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
@@ -31,8 +31,6 @@ from piccolo.engine.sqlite import TransactionType
 from piccolo.querystring import QueryString
 from piccolo.utils.encoding import dump_json
 
-from hub.group_commit import GroupCommit
-
 from hub.engines import (  # noqa: F401  (DatabaseUrlError, QuietPostgresEngine: the CLI's and tests' names)
     DatabaseUrlError,
     PooledSQLiteEngine,
@@ -41,6 +39,7 @@ from hub.engines import (  # noqa: F401  (DatabaseUrlError, QuietPostgresEngine:
     engine_from_url,
     migrating_on,
 )
+from hub.group_commit import GroupCommit, on_this_loop
 
 if TYPE_CHECKING:
     from piccolo.conf.apps import AppConfig
@@ -105,14 +104,11 @@ class Database:
     def group_commit(self, name: str, write: Callable[[list], Awaitable[list]], *, max_batch: int) -> GroupCommit:
         """The group commit ``name`` of this database on the running event
         loop (:class:`~hub.group_commit.GroupCommit`), made on first use."""
-        group = self.group_commits.get(name)
-        if group is None or group.loop is not asyncio.get_running_loop():
-            group = self.group_commits[name] = GroupCommit(write, max_batch=max_batch)
-        return group
+        return on_this_loop(self.group_commits, name, write, max_batch=max_batch)
 
     def in_transaction(self) -> bool:
         """Whether the running task has a transaction open on this database."""
-        return self.engine.current_transaction.get() is not None
+        return self.engine.transaction_exists()
 
     @property
     def is_sqlite(self) -> bool:
@@ -228,8 +224,7 @@ class Database:
         current transaction). Placeholders are ``{}`` (piccolo's
         ``QueryString``; a literal brace is ``{{``), compiled to ``?`` or
         ``$n``; values are never formatted into the SQL."""
-        rows = await run_raw(self.engine, sql, args)
-        return rows if self.is_sqlite else [dict(row) for row in rows]
+        return await _fetch(self.engine, sql, args)
 
     async def fetch_one(self, sql: str, *args: Any) -> dict | None:
         """The first row of :meth:`fetch`, or ``None``."""
@@ -250,14 +245,18 @@ async def run_raw(engine: Engine, sql: str, args: tuple) -> list:
     return await run_compiled(compile_placeholders(sql, engine.engine_type != "sqlite"), args)
 
 
+async def _fetch(engine: Engine, sql: str, args: tuple) -> list[dict]:
+    """:func:`run_raw`'s rows as dicts on either database."""
+    rows = await run_raw(engine, sql, args)
+    return rows if engine.engine_type == "sqlite" else [dict(row) for row in rows]
+
+
 async def fetch_bound(table: type, sql: str, *args: Any) -> list[dict]:
     """Raw SQL (``{}`` placeholders) on the database ``table`` is bound to
     (:meth:`Database.bind`), in the current transaction: for the hot paths of
     services called without the hub at hand, which piccolo's own queries on
     ``table`` would run on too. Rows as dicts on either database."""
-    engine = table._meta.db
-    rows = await run_raw(engine, sql, args)
-    return rows if engine.engine_type == "sqlite" else [dict(row) for row in rows]
+    return await _fetch(table._meta.db, sql, args)
 
 
 async def insert_rows(table: type, rows: list[dict]) -> None:
@@ -270,6 +269,16 @@ async def insert_rows(table: type, rows: list[dict]) -> None:
     marks = "(" + ", ".join("{}" for _ in columns) + ")"
     sql = f"INSERT INTO {table._meta.tablename} ({', '.join(columns)}) VALUES {', '.join(marks for _ in rows)}"
     await fetch_bound(table, sql, *(dump_json(row[name]) if name in encoded else row[name] for row in rows for name in columns))
+
+
+def load_json_columns(row: dict, names: tuple[str, ...]) -> dict:
+    """``row`` with its JSON columns ``names`` decoded, where a raw read
+    left them as text (SQLite; PostgreSQL's ``json`` comes back as text
+    too); returns the same dict."""
+    for name in names:
+        if isinstance(row.get(name), str):
+            row[name] = json.loads(row[name])
+    return row
 
 
 def in_transaction(table: type) -> bool:

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+from collections.abc import Awaitable, Callable, Hashable, MutableMapping
+from typing import Any, Generic, TypeVar
 
 Row = TypeVar("Row")
 Outcome = TypeVar("Outcome")
@@ -95,3 +95,13 @@ def _settle(answer: asyncio.Future, outcome: object = None, *, exception: BaseEx
     else:
         answer.set_exception(exception)
 
+
+def on_this_loop(
+    groups: MutableMapping[Any, GroupCommit], key: Hashable, write: Callable[[list], Awaitable[list]], *, max_batch: int
+) -> GroupCommit:
+    """The group commit kept in ``groups`` under ``key``, made (and kept) for
+    the running event loop when there is none or the one kept serves another."""
+    group = groups.get(key)
+    if group is None or group.loop is not asyncio.get_running_loop():
+        group = groups[key] = GroupCommit(write, max_batch=max_batch)
+    return group

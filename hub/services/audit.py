@@ -12,11 +12,9 @@ import asyncio
 import weakref
 from typing import Any
 
-from piccolo.utils.encoding import dump_json
-
 from hub.clock import utcnow
-from hub.db import fetch_bound, in_transaction
-from hub.group_commit import GroupCommit
+from hub.db import in_transaction, insert_rows
+from hub.group_commit import GroupCommit, on_this_loop
 from hub.secrets import new_id
 from hub.tables import AuditEntry
 
@@ -34,18 +32,9 @@ def key_actor(key_id: str) -> str:
 CLI_ACTOR = "cli"
 
 
-_COLUMNS = ("id", "org", "actor", "action", "target", "detail", "ip", "created_at")
-_ROW_MARKS = "(" + ", ".join("{}" for _ in _COLUMNS) + ")"
 MAX_BATCH = 500
 """Most rows in one statement (8 values a row: far below either database's
 limit on a statement's values)."""
-
-
-def _insert(count: int) -> str:
-    return (
-        f"INSERT INTO {AuditEntry._meta.tablename} ({', '.join(_COLUMNS)}) "
-        f"VALUES {', '.join(_ROW_MARKS for _ in range(count))}"
-    )
 
 
 async def audit(
@@ -59,31 +48,28 @@ async def audit(
     when this returns, possibly together with the rows of other changes
     that arrived meanwhile (:mod:`hub.group_commit`).
     """
-    row = (
-        new_id("audit"),
-        org,
-        actor[:400],
-        action,
-        target[:400],
-        dump_json(detail or {}),  # as piccolo encodes a JSON column
-        (ip or "")[:64],
-        utcnow(),
-    )
+    row = {
+        "id": new_id("audit"),
+        "org": org,
+        "actor": actor[:400],
+        "action": action,
+        "target": target[:400],
+        "detail": detail or {},
+        "ip": (ip or "")[:64],
+        "created_at": utcnow(),
+    }
     if in_transaction(AuditEntry):
         await _write_rows([row])
         return
-    loop = asyncio.get_running_loop()
-    group = _group_commits.get(loop)
-    if group is None:
-        group = _group_commits[loop] = GroupCommit(_write_rows, max_batch=MAX_BATCH)
-    await group.submit(row)
+    await on_this_loop(_group_commits, asyncio.get_running_loop(), _write_rows, max_batch=MAX_BATCH).submit(row)
 
 
 _group_commits: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, GroupCommit] = weakref.WeakKeyDictionary()
+"""The audit rows' group commit of each event loop (:func:`audit` has no hub, so no ``hub.db`` to keep it)."""
 
 
-async def _write_rows(rows: list[tuple]) -> list[None]:
-    await fetch_bound(AuditEntry, _insert(len(rows)), *(value for row in rows for value in row))
+async def _write_rows(rows: list[dict]) -> list[None]:
+    await insert_rows(AuditEntry, rows)
     return [None] * len(rows)
 
 

@@ -25,7 +25,6 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-
 from hub.clock import iso, utcnow
 from hub.context import Hub
 from hub.db import insert_rows

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from typing import Any
@@ -11,7 +10,7 @@ from piccolo.columns import JSON
 
 from hub.clock import utcnow
 from hub.context import Hub
-from hub.db import Database, UNIQUE_VIOLATIONS, fetch_bound
+from hub.db import Database, UNIQUE_VIOLATIONS, fetch_bound, load_json_columns
 from hub.errors import Conflict, Invalid, NotFound
 from hub.inputs import check_text, names_nothing
 from hub.secrets import new_id
@@ -48,16 +47,14 @@ _PRODUCT_JSON = tuple(c._meta.db_column_name for c in Product._meta.columns if i
 _PRODUCT_BY_SLUG = (
     f"SELECT {', '.join(PRODUCT_COLUMNS)} FROM {Product._meta.tablename} WHERE org = {{}} AND slug = {{}}"
 )
+_OWN_NAMES = tuple((name, name) for name in PRODUCT_COLUMNS)
 
 
-def product_row(row: dict) -> dict:
+def product_row(row: dict, names: tuple[tuple[str, str], ...] = _OWN_NAMES) -> dict:
     """A product as :func:`find_product` returns it (JSON columns decoded),
-    from a raw row that holds its columns under their own names."""
-    product = {name: row[name] for name in PRODUCT_COLUMNS}
-    for name in _PRODUCT_JSON:
-        if isinstance(product[name], str):
-            product[name] = json.loads(product[name])
-    return product
+    from a raw row; ``names`` pairs each of the row's keys with its column
+    (a joined read names them ``p_<column>``, say)."""
+    return load_json_columns({column: row[key] for key, column in names}, _PRODUCT_JSON)
 
 
 async def find_product(org: str, product_id: str) -> dict:

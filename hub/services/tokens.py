@@ -7,7 +7,6 @@ and looks the hash up.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +16,7 @@ from piccolo.columns import JSON
 from hub.api import shapes
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
-from hub.db import FOREIGN_KEY_VIOLATIONS, Database, insert_rows
+from hub.db import FOREIGN_KEY_VIOLATIONS, Database, insert_rows, load_json_columns
 from hub.group_commit import GroupCommit
 from hub.email_address import check_email
 from hub.errors import Conflict, Forbidden, Gone, Invalid, NotFound
@@ -60,10 +59,9 @@ class PurchaseOnHold(Forbidden):
 async def deliverable_version(hub: Hub, product: dict, version: str | None) -> dict:
     """The ready version a token will deliver: the named one or the active one."""
     if version is None:
-        if product["active_version"] is None:
-            raise Conflict(f"Product {product['slug']} has no active version to deliver yet", field="version")
-        active = (await _ready_version(hub.db, product["active_version"]))[0]
-        if active is None:  # deleted since the product was read
+        # None too when the active version was deleted since the product was read.
+        active = (await _ready_version(hub.db, product["active_version"]))[0] if product["active_version"] else None
+        if active is None:
             raise Conflict(f"Product {product['slug']} has no active version to deliver yet", field="version")
         return active
     row = await find_version(product, version)
@@ -194,7 +192,7 @@ async def token_records(hub: Hub, token_ids: list[str]) -> list[dict]:
     rows = await hub.db.fetch(_records_query(len(token_ids)), *token_ids)
     return [
         shapes.token(
-            hub, _loaded(row, _TOKEN_JSON), {"slug": row["product_slug"], "name": row["product_name"]}, row["version_name"]
+            hub, load_json_columns(row, _TOKEN_JSON), {"slug": row["product_slug"], "name": row["product_name"]}, row["version_name"]
         )
         for row in rows
     ]
@@ -349,13 +347,6 @@ _TOKEN_JSON = tuple(c._meta.db_column_name for c in DownloadToken._meta.columns 
 _PRODUCT_KEYS = tuple((f"p_{c._meta.db_column_name}", c._meta.db_column_name) for c in Product._meta.columns)
 
 
-def _loaded(row: dict, names: tuple[str, ...]) -> dict:
-    for name in names:
-        if isinstance(row.get(name), str):
-            row[name] = json.loads(row[name])
-    return row
-
-
 async def resolve_token(hub: Hub, secret: str | None) -> Grant:
     """The grant behind a token secret, or the reason it no longer works.
 
@@ -381,14 +372,14 @@ async def resolve_token(hub: Hub, secret: str | None) -> Grant:
     if not rows:
         raise NotFound(NOT_VALID)
     first = rows[0]
-    token = _loaded({name: first[name] for name in _TOKEN_COLUMNS}, _TOKEN_JSON)
+    token = load_json_columns({name: first[name] for name in _TOKEN_COLUMNS}, _TOKEN_JSON)
     if token["revoked_at"] is not None:
         raise Gone(REVOKED)
     if as_aware(token["expires_at"]) <= utcnow():
         raise Gone(EXPIRED)
     if first["u_status"] == ON_HOLD_STATUS:
         raise PurchaseOnHold(first["o_name"] or first["u_org"])
-    product = product_row({key: first[alias] for alias, key in _PRODUCT_KEYS})
+    product = product_row(first, _PRODUCT_KEYS)
     version, files = await _ready_version(hub.db, token["version"])
     # The product's media library files (the v2 downloads surface) come
     # with every version, listed after the version's own files.

@@ -61,10 +61,6 @@ def wants_json(request: Request) -> bool:
     return accepts_json(request.headers.get("accept", ""))
 
 
-def file_url(hub: Hub, secret: str, file: dict) -> str:
-    return f"{hub.settings.public_url}{file_path(file['id'], file['path'])}?token={quote(secret)}"
-
-
 @functools.lru_cache(maxsize=4096)
 def file_path(file_id: str, path: str) -> str:
     """A file's download path (its name quoted), the same for every token."""

@@ -147,8 +147,11 @@ class SmtpMailer:
     def __init__(self, config: SmtpConfig, mail_from: str) -> None:
         self.config = config
         self.mail_from = mail_from
-        self.concurrency = config.concurrency
+
+    @property
+    def concurrency(self) -> int:
         """Messages the outbox may send at once (``concurrency=`` in the URL)."""
+        return self.config.concurrency
 
     def __repr__(self) -> str:
         return f"SmtpMailer({self.config.hostname}:{self.config.port}, from {self.mail_from!r})"
