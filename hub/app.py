@@ -21,7 +21,8 @@ from litestar.datastructures import State
 from hub import __version__
 from hub.api.buyers import BuyerController
 from hub.api.audit_trail import audit_trail_middleware
-from hub.api.dependencies import API_DEPENDENCIES
+from hub.api.dependencies import api_dependencies
+from hub.api.mint_lane import MintLane
 from hub.api.errors import error_handler, main_api_error
 from hub.api.integration import IntegrationController
 from hub.api.me import me
@@ -164,7 +165,7 @@ def create_app(
             *V2_ROUTES,
             *plugin_routes,
         ],
-        dependencies=API_DEPENDENCIES,
+        dependencies=api_dependencies(hub),
         exception_handlers={
             Exception: error_handler(
                 {
@@ -184,9 +185,10 @@ def create_app(
         openapi_config=openapi_config(),
         debug=False,
     )
-    # Around the router, innermost first: the download page's fast lane, the
-    # client's address (read by the lane's pages, the routes and the server's
-    # access log), the security headers of every answer.
+    # Around the router, innermost first: the fast lanes of minting and of
+    # the download page, the client's address (read by the lanes, the routes
+    # and the server's access log), the security headers of every answer.
+    app.asgi_handler = MintLane(app.asgi_handler, hub)
     app.asgi_handler = DownloadPageLane(app.asgi_handler, hub)
     app.asgi_handler = ForwardedClientMiddleware(app.asgi_handler, trusted=settings.trusted_proxy_networks)
     app = secure(app, hub.templates)

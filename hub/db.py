@@ -17,6 +17,7 @@ command line reads :mod:`hub.piccolo_conf`. Importing either does nothing.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 from collections import OrderedDict
@@ -264,11 +265,20 @@ async def insert_rows(table: type, rows: list[dict]) -> None:
     statement on the database ``table`` is bound to, JSON columns encoded as
     piccolo encodes them: for hot paths, where piccolo would build each
     row's SQL in Python."""
-    columns = [column._meta.db_column_name for column in table._meta.columns]
-    encoded = {column._meta.db_column_name for column in table._meta.columns if isinstance(column, JSON)}
+    sql, columns = _insert_statement(table, len(rows))
+    await fetch_bound(
+        table, sql, *(dump_json(row[name]) if encode else row[name] for row in rows for name, encode in columns)
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _insert_statement(table: type, count: int) -> tuple[str, tuple[tuple[str, bool], ...]]:
+    """:func:`insert_rows`' statement for ``count`` rows of ``table``, and
+    its columns in order, each with whether it is JSON to encode."""
+    columns = tuple((column._meta.db_column_name, isinstance(column, JSON)) for column in table._meta.columns)
     marks = "(" + ", ".join("{}" for _ in columns) + ")"
-    sql = f"INSERT INTO {table._meta.tablename} ({', '.join(columns)}) VALUES {', '.join(marks for _ in rows)}"
-    await fetch_bound(table, sql, *(dump_json(row[name]) if name in encoded else row[name] for row in rows for name in columns))
+    names = ", ".join(name for name, _ in columns)
+    return f"INSERT INTO {table._meta.tablename} ({names}) VALUES {', '.join(marks for _ in range(count))}", columns
 
 
 def load_json_columns(row: dict, names: tuple[str, ...]) -> dict:

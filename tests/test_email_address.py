@@ -4,8 +4,11 @@ what a regex let through is refused, international addresses pass."""
 from __future__ import annotations
 
 import pytest
+from email_validator import validate_email
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from hub.email_address import check_email
+from hub.email_address import PLAIN_ADDRESS, check_email
 from hub.errors import Invalid
 
 
@@ -27,3 +30,38 @@ def test_what_is_no_address_is_refused(address):
 def test_addresses_are_normalized_and_lower_cased():
     assert check_email("Buyer@Example.COM") == "buyer@example.com"
     assert check_email("Käufer@Bücher.example") == "käufer@bücher.example"
+
+
+# The fast path (hub.email_address.PLAIN_ADDRESS) must accept only what the
+# library accepts, and give what the library gives.
+_NEAR_ADDRESSES = st.from_regex(
+    r"\A[a-zA-Z0-9._+\-!#~]{0,70}@[a-zA-Z0-9.\-]{0,70}"
+    r"(\.(com|co|de|x|test|local|localhost|onion|arpa|invalid|123|xn--p1ai|a1|[a-z]{2,3}))?\Z",
+    fullmatch=True,
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(address=st.one_of(_NEAR_ADDRESSES, st.text(max_size=80)))
+def test_the_fast_path_accepts_only_what_the_library_accepts_and_normalizes_alike(address):
+    if not (PLAIN_ADDRESS.match(address) and len(address) <= 254):
+        return
+    valid = validate_email(address, check_deliverability=False)  # raises: the fast path let through too much
+    assert check_email(address) == valid.normalized.lower()
+
+
+@pytest.mark.parametrize(
+    "address, plain",
+    [
+        ("buyer@example.com", True),
+        ("Jane.Doe+shop@Mail.Example.COM", True),
+        ("a@b.test", False),  # special-use names: the library's refusal
+        ("a@shop.localhost", False),
+        ("a@b.123", False),
+        ("a@ab--cd.com", False),  # reserved hyphen forms go to the library
+        ("a@" + "b" * 64 + ".com", False),  # a label over 63 characters
+        ("käufer@bücher.example", False),
+    ],
+)
+def test_the_fast_path_takes_the_common_addresses_and_leaves_the_rest_to_the_library(address, plain):
+    assert bool(PLAIN_ADDRESS.match(address)) is plain

@@ -54,16 +54,23 @@ def audit_trail_middleware(app: ASGIApp) -> ASGIApp:
             await send(message)
 
         await app(scope, receive, watch)
-        principal = scope.get("state", {}).get(STATE_KEY)
-        if principal is None or not 200 <= status < 400:
-            return
-        client = scope.get("client")
-        try:
-            await audit(
-                org=principal.org, actor=key_actor(principal.key_id), action=f"api.{scope['method'].lower()}",
-                target=scope["path"][:400], detail={"status": status}, ip=client[0] if client else "",
-            )
-        except Exception:  # the change is done and answered; a lost audit row is logged, never raised
-            log.exception("Could not write the audit row of %s %s", scope["method"], scope["path"])
+        await record_api_change(scope, status)
 
     return middleware
+
+
+async def record_api_change(scope: Scope, status: int) -> None:
+    """The audit row of an answered API change (the key's, when one was
+    used and the answer was a success); also for the minting lane
+    (:mod:`hub.api.mint_lane`), which answers before routing."""
+    principal = scope.get("state", {}).get(STATE_KEY)
+    if principal is None or not 200 <= status < 400:
+        return
+    client = scope.get("client")
+    try:
+        await audit(
+            org=principal.org, actor=key_actor(principal.key_id), action=f"api.{scope['method'].lower()}",
+            target=scope["path"][:400], detail={"status": status}, ip=client[0] if client else "",
+        )
+    except Exception:  # the change is done and answered; a lost audit row is logged, never raised
+        log.exception("Could not write the audit row of %s %s", scope["method"], scope["path"])

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from litestar import Request
-from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.types import Scope
 
 from hub.api.audit_trail import remember_principal
 from hub.context import Hub
 from hub.services.accounts import Principal, authenticate
-
-
-def provide_hub(state: State) -> Hub:
-    return state.hub
 
 
 async def provide_principal(request: Request, hub: Hub) -> Principal:
@@ -25,14 +21,25 @@ async def provide_principal(request: Request, hub: Hub) -> Principal:
     resolving ``hub`` and ``principal`` side by side in a task group of
     their own on every request: one after the other costs nothing.
     """
-    principal = await authenticate(hub.db, request.headers.get("authorization"))
-    remember_principal(request.scope, principal)  # for the audit trail
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
+    return await api_principal(hub, request.scope, request.headers.get("authorization"))
+
+
+async def api_principal(hub: Hub, scope: Scope, authorization: str | None) -> Principal:
+    """:func:`provide_principal`'s work, for the minting lane too
+    (:mod:`hub.api.mint_lane`), which answers before routing."""
+    principal = await authenticate(hub.db, authorization)
+    remember_principal(scope, principal)  # for the audit trail
+    if scope["method"] not in ("GET", "HEAD", "OPTIONS"):
         principal.require("member")
     return principal
 
 
-API_DEPENDENCIES = {
-    "hub": Provide(provide_hub, sync_to_thread=False),
-    "principal": Provide(provide_principal),
-}
+def api_dependencies(hub: Hub) -> dict[str, Provide]:
+    """The handlers' ``hub`` and ``principal``. ``hub`` is the app's own,
+    handed over by a provider without parameters: Litestar then neither
+    reads the app's state nor checks arguments for it on every request."""
+
+    def provide_hub() -> Hub:
+        return hub
+
+    return {"hub": Provide(provide_hub, sync_to_thread=False), "principal": Provide(provide_principal)}

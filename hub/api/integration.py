@@ -48,6 +48,29 @@ class PurchaseCreate(msgspec.Struct, rename="camel"):
     metadata: dict[str, Any] | None = None
 
 
+async def mint_download_link(hub: Hub, principal: Principal, data: DownloadUrlRequest) -> DownloadLink:
+    """``POST /api/generate-download-url``: the routed handler's work, and
+    the minting lane's (:mod:`hub.api.mint_lane`)."""
+    try:
+        secret, token, product, version = await token_service.mint_token(
+            hub,
+            principal.org,
+            data.product_id,
+            version=data.version,
+            ttl=timedelta(hours=hub.settings.integration_token_hours),
+        )
+    except (NotFound, Conflict) as missing:
+        raise NotFound(f"No active manifest for {data.product_id}@{data.version or 'active'}") from missing
+    return DownloadLink(
+        success=True,
+        product_id=product["slug"],
+        version=version["version"],
+        download_token=secret,
+        download_url=hub.download_url(secret),
+        expires_at=iso_millis(token["expires_at"]),
+    )
+
+
 class IntegrationController(Controller):
     path = "/api"
     tags = ["Integration"]
@@ -62,24 +85,7 @@ class IntegrationController(Controller):
         responses=errors(*KEYED, 404),
     )
     async def generate_download_url(self, hub: Hub, principal: Principal, data: DownloadUrlRequest) -> DownloadLink:
-        try:
-            secret, token, product, version = await token_service.mint_token(
-                hub,
-                principal.org,
-                data.product_id,
-                version=data.version,
-                ttl=timedelta(hours=hub.settings.integration_token_hours),
-            )
-        except (NotFound, Conflict) as missing:
-            raise NotFound(f"No active manifest for {data.product_id}@{data.version or 'active'}") from missing
-        return DownloadLink(
-            success=True,
-            product_id=product["slug"],
-            version=version["version"],
-            download_token=secret,
-            download_url=hub.download_url(secret),
-            expires_at=iso_millis(token["expires_at"]),
-        )
+        return await mint_download_link(hub, principal, data)
 
     @get(
         "/purchases",

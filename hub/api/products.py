@@ -70,6 +70,23 @@ class TokenCreate(msgspec.Struct, rename="camel"):
     version: str | None = None
 
 
+async def mint_product_token(hub: Hub, principal: Principal, product_id: str, data: TokenCreate) -> TokenAnswer:
+    """``POST /api/products/{id}/tokens``: the routed handler's work, and
+    the minting lane's (:mod:`hub.api.mint_lane`)."""
+    secret, token, product, version = await token_service.mint_token(
+        hub,
+        principal.org,
+        product_id,
+        version=data.version,
+        customer_email=data.customer_email,
+        expires_at=data.expires_at,
+        ttl=timedelta(days=hub.settings.token_ttl_days),
+        max_downloads=data.max_downloads,
+        metadata=data.metadata,
+    )
+    return answer(TokenAnswer, {"token": shapes.token(hub, token, product, version["version"], secret)})
+
+
 async def _shape_product(row: dict) -> dict:
     active = await product_service.active_versions([row["active_version"]])
     return shapes.product(row, active.get(row["active_version"]))
@@ -193,18 +210,7 @@ class ProductController(Controller):
         responses=errors(*KEYED, 404, 409),
     )
     async def create_token(self, hub: Hub, principal: Principal, product_id: str, data: TokenCreate) -> TokenAnswer:
-        secret, token, product, version = await token_service.mint_token(
-            hub,
-            principal.org,
-            product_id,
-            version=data.version,
-            customer_email=data.customer_email,
-            expires_at=data.expires_at,
-            ttl=timedelta(days=hub.settings.token_ttl_days),
-            max_downloads=data.max_downloads,
-            metadata=data.metadata,
-        )
-        return answer(TokenAnswer, {"token": shapes.token(hub, token, product, version["version"], secret)})
+        return await mint_product_token(hub, principal, product_id, data)
 
     @get(
         "/{product_id:str}/tokens",
