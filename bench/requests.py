@@ -21,7 +21,8 @@ With ``wrk -t2 -c32 -d<duration>s --latency`` on 127.0.0.1, for each database:
 with one process and with ``--workers 2``; each is compared with the bare app
 served the same way (one process, or two with uvicorn's ``workers=2``).
 
-The endpoints take turns, ``--reps`` runs each (median run counts), so that a
+Each endpoint is first warmed up (``--warmup`` seconds of the same load, not
+measured). The endpoints take turns, ``--reps`` runs each (median run counts), so that a
 change in the machine's background load hits all of them alike. Printed:
 requests/s, latency p50/p99 from wrk, the server's CPU per request (from
 /proc, less sensitive to other load than requests/s), the database's CPU per
@@ -196,6 +197,13 @@ def bench_database(kind: str, args: argparse.Namespace, work: Path) -> tuple[lis
                          "/api/generate-download-url", genurl, reference=ref),
             ]
         ours = tuple(s.pid for s in servers)
+        if args.warmup:
+            # Each server's first requests pay once for what a running server
+            # has done long ago (connections opened, statements prepared,
+            # templates compiled): not what the runs measure.
+            print(f"[{kind}] warming up each endpoint for {args.warmup} s ...", flush=True)
+            for ep in endpoints:
+                run_wrk(ep, argparse.Namespace(**{**vars(args), "duration": args.warmup}), dbname, work / "logs" / "warmup.log")
         for rep in range(args.reps):
             for ep in endpoints:
                 if args.wait_quiet:
@@ -269,6 +277,8 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--duration", type=int, default=8)
     parser.add_argument("--reps", type=int, default=2)
+    parser.add_argument("--warmup", type=int, default=1,
+                        help="seconds of load on each endpoint before the measured runs (0: none)")
     parser.add_argument("--wait-quiet", type=float, default=20.0,
                         help="before each run, wait up to this many seconds for other processes to go quiet")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directories (logs, wrk output)")

@@ -52,8 +52,13 @@ character can be encoded: the same matches, at half the cost (every request
 line of the access log is redacted)."""
 
 
+_PREFIX_AS_WRITTEN = {prefix.lower(): prefix for prefix in SECRET_PREFIXES}
+
+
 def _blank(match: re.Match[str]) -> str:
-    kind = next(SECRET_PREFIXES[i] for i in range(len(SECRET_PREFIXES)) if match.group(f"p{i}"))
+    kind = _PREFIX_AS_WRITTEN.get(match.group("prefix").lower())  # written plainly, in any case
+    if kind is None:  # written encoded
+        kind = next(SECRET_PREFIXES[i] for i in range(len(SECRET_PREFIXES)) if match.group(f"p{i}"))
     return kind + REDACTED
 
 

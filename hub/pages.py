@@ -12,6 +12,7 @@ so a wheel or a plain ``pip install .`` has its templates too.
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,13 @@ class PageEnvironment(Environment):
     of the download page's render. A dict's key is looked up first here; a
     name that is no key (``row.items()``) is still the dict's attribute.
     """
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        """A template's globals as one plain dict, where Jinja makes a
+        ``ChainMap`` over the environment's: every render copies them twice,
+        and a ``ChainMap`` copies slowly. Jinja's own rule still holds: set
+        globals before templates are loaded."""
+        return {**self.globals, **(d or {})}
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is dict:

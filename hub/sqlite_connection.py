@@ -36,6 +36,7 @@ handler would have.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import sqlite3
 import time
@@ -70,9 +71,11 @@ _BUSY_CODES = frozenset({5, 261})  # SQLITE_BUSY, SQLITE_BUSY_RECOVERY (not BUSY
 _INTERRUPT = 9  # SQLITE_INTERRUPT
 
 
+@functools.lru_cache(maxsize=1024)
 def reads_only(sql: str) -> bool:
     """Whether a statement only reads: a conservative test (anything not
-    starting with ``SELECT`` or ``VALUES`` counts as a write)."""
+    starting with ``SELECT`` or ``VALUES`` counts as a write). Remembered
+    per text: the hub runs a few hundred texts, each asked twice a run."""
     return _READ.match(sql) is not None
 
 

@@ -22,7 +22,7 @@ import io
 import random
 import re
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import quote, unquote
 
 import httpx
@@ -31,6 +31,7 @@ from litestar import Litestar
 
 from hub.settings import Settings
 from hub.tables import DownloadSession, DownloadToken
+from hub.web.downloads import expires_text
 from tests.conftest import PUBLIC_URL, Org, fails, ok
 from tests.support.catalog import Delivery, mint, sell
 
@@ -757,3 +758,10 @@ async def test_redirect_setting_on_local_storage_still_streams(client, org, visi
     response = await visitor().get(delivery.url("Snares/snare.wav"))
 
     assert response.status_code == 200 and response.content == SNARE
+
+
+@pytest.mark.parametrize("month", range(1, 13))
+def test_the_pages_expiry_reads_as_strftime_wrote_it_in_english(month):
+    moment = datetime(2027, month, 5, 14, 30, 59, tzinfo=UTC)
+    assert expires_text(moment) == moment.strftime("%d %B %Y, %H:%M UTC")  # the tests run in the C locale
+    assert expires_text(moment.astimezone(timezone(timedelta(hours=-7)))) == moment.strftime("%d %B %Y, %H:%M UTC")

