@@ -83,6 +83,6 @@ def test_serve_believes_forwarded_headers_from_trusted_proxies_only(tmp_path, tr
     settings = {} if trusted is None else {"HUB_TRUSTED_PROXIES": trusted}
     with hub_server(tmp_path, **settings) as hub:
         httpx.get(f"{hub.url}/healthz?probe=1", headers={"X-Forwarded-For": BUYER})
-        log = hub.log_text()
+        log = hub.log_text_with("/healthz?probe=1")
     [line] = [line for line in log.splitlines() if "/healthz?probe=1" in line]
     assert re.search(rf"\b{re.escape(logged)}:\d+ - ", line), line

@@ -33,6 +33,17 @@ class HubServer:
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")
 
+    def log_text_with(self, part: str, times: int = 1, timeout: float = 10.0) -> str:
+        """The log once it holds ``part`` ``times`` times: a request's line is
+        written after its answer is sent (the access log writes a loop
+        round's lines together), so a client can read the log first."""
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.log_text()
+            if text.count(part) >= times or time.monotonic() > deadline:
+                return text
+            time.sleep(0.05)
+
 
 def pairing_settings(request, database: str, storage: str, **settings: str) -> dict[str, str]:
     """``settings`` and the ``HUB_*`` settings of one database (``sqlite`` or
