@@ -21,13 +21,17 @@ flat beside ``"success"`` as the custom-integration seed shows
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
+from litestar.openapi.spec.enums import OpenAPIFormat
+from litestar.params import KwargDefinition
 from msgspec import UNSET, UnsetType
 
-Timestamp = str
-"""An ISO 8601 UTC time, ``2025-01-01T00:00:00Z``."""
+Timestamp = Annotated[str, KwargDefinition(format=OpenAPIFormat.DATE_TIME)]
+"""An ISO 8601 UTC time, ``2025-01-01T00:00:00Z``: a string on the wire,
+declared ``format: date-time`` in the schema so that typed clients (and
+both SDKs, checked by tests/sdk/test_models_match_openapi.py) read a time."""
 
 ProductStatus = Literal["draft", "published", "archived"]
 
@@ -162,7 +166,7 @@ class DownloadLink(Wire):
     version: str
     download_token: str
     download_url: str
-    expires_at: str
+    expires_at: Timestamp
 
 
 # --- purchases ---------------------------------------------------------------

@@ -45,7 +45,7 @@ export interface Version extends VersionSummary {
 
 export interface ManifestFile { path: string; size: number; sha256: string }
 
-export interface UploadPart { partNumber: number; size: number; received: boolean; url?: string }
+export interface UploadPart { partNumber: number; size: number; received: boolean; etag: string | null; url?: string }
 
 export interface Upload {
   id: string;
@@ -53,6 +53,7 @@ export interface Upload {
   path: string;
   size: number;
   sha256: string;
+  status: string;
   partSize: number;
   partCount: number;
   parts: UploadPart[];
@@ -105,6 +106,7 @@ export interface PurchaseToken {
 
 export interface Purchase {
   id: string;
+  orgId: string;
   provider: string;
   providerRef: string;
   customerEmail: string;
@@ -116,6 +118,7 @@ export interface Purchase {
   problem: string | null;
   metadata: Record<string, unknown> | null;
   createdAt: Date;
+  refundedAt: Date | null;
   tokens: PurchaseToken[];
 }
 
@@ -131,12 +134,37 @@ export interface WebhookEndpoint {
   url: string;
   events: string[];
   description: string | null;
+  /** 'enabled' or 'disabled' (by the shop, or by the hub after days of failures). */
+  status: string;
+  disabledReason: string | null;
+  failingSince: Date | null;
+  createdAt: Date;
+  updatedAt: Date | null;
   /** whsec_...; only when created or rotated. */
   secret?: string | null;
-  [field: string]: unknown;
 }
 
-export interface WebhookDelivery { [field: string]: unknown }
+export interface DeliveryAttempt {
+  at: Date | null;
+  statusCode: number | null;
+  latencyMs: number | null;
+  response: string | null;
+  error: string | null;
+  succeeded: boolean;
+}
+
+export interface WebhookDelivery {
+  id: string;
+  eventId: string;
+  eventType: string;
+  status: string;
+  attempts: number;
+  nextAttemptAt: Date | null;
+  lastError: string | null;
+  createdAt: Date;
+  deliveredAt: Date | null;
+  attemptLog: DeliveryAttempt[];
+}
 
 export declare class ContinuataClient {
   constructor(options?: ClientOptions);

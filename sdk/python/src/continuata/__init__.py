@@ -24,6 +24,7 @@ from continuata.errors import (
     WebhookVerificationError,
 )
 from continuata.models import (
+    DeliveryAttempt,
     DownloadUrl,
     Me,
     Organization,
@@ -46,7 +47,7 @@ from continuata.webhooks import sign_webhook, verify_webhook
 
 __all__ = [
     "APIConnectionError", "APIError", "APIStatusError", "AsyncClient", "AuthenticationError", "Client",
-    "ConflictError", "ContinuataError", "DownloadUrl", "InternalServerError", "Me", "NotFoundError",
+    "ConflictError", "ContinuataError", "DeliveryAttempt", "DownloadUrl", "InternalServerError", "Me", "NotFoundError",
     "Organization", "OrganizationMismatchError", "Page", "Pagination", "PermissionDeniedError", "Product",
     "Purchase", "PurchaseResult", "PurchaseToken", "RateLimitError", "Token", "Upload", "UploadError",
     "UploadProgress", "ValidationError", "Version", "VersionFile", "WebhookDelivery", "WebhookEndpoint",

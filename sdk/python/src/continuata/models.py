@@ -155,6 +155,7 @@ class UploadPart:
     part_number: int = 0
     size: int = 0
     received: bool = False
+    etag: str | None = None
     url: str | None = None
     raw: dict[str, Any] = _raw()
 
@@ -166,6 +167,7 @@ class Upload:
     path: str = ""
     size: int = 0
     sha256: str = ""
+    status: str = ""
     part_size: int = 0
     part_count: int = 0
     parts: list[UploadPart] = field(default_factory=list)
@@ -229,6 +231,7 @@ class PurchaseToken:
 @dataclass
 class Purchase:
     id: str = ""
+    org_id: str = ""
     provider: str = ""
     provider_ref: str = ""
     customer_email: str = ""
@@ -240,6 +243,7 @@ class Purchase:
     problem: str | None = None
     metadata: dict[str, Any] | None = None
     created_at: datetime | None = None
+    refunded_at: datetime | None = None
     tokens: list[PurchaseToken] = field(default_factory=list)
     raw: dict[str, Any] = _raw()
 
@@ -261,27 +265,47 @@ class WebhookEndpoint:
     url: str = ""
     events: list[str] = field(default_factory=list)
     description: str | None = None
+    status: str = ""
+    disabled_reason: str | None = None
+    failing_since: datetime | None = None
     secret: str | None = None
-    enabled: bool | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    raw: dict[str, Any] = _raw()
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the hub sends events to it (``status == "enabled"``)."""
+        return self.status == "enabled"
+
+
+@dataclass
+class DeliveryAttempt:
+    """One try of a delivery: when, the endpoint's answer or the error."""
+
+    at: datetime | None = None
+    status_code: int | None = None
+    latency_ms: int | None = None
+    response: str | None = None
+    error: str | None = None
+    succeeded: bool = False
     raw: dict[str, Any] = _raw()
 
 
 @dataclass
 class WebhookDelivery:
-    """One delivery attempt of an event to an endpoint."""
+    """An event's delivery to an endpoint, with the log of its tries."""
 
     id: str = ""
     event_id: str = ""
     event_type: str = ""
-    attempt: int | None = None
-    status: str | None = None
-    status_code: int | None = None
-    latency_ms: float | None = None
-    response_excerpt: str | None = None
-    error: str | None = None
+    status: str = ""
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_error: str | None = None
     created_at: datetime | None = None
+    delivered_at: datetime | None = None
+    attempt_log: list[DeliveryAttempt] = field(default_factory=list)
     raw: dict[str, Any] = _raw()
 
 
