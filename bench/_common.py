@@ -555,9 +555,9 @@ def per_database(databases: str, prefix: str, keep: bool, measure) -> list:
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=True)]
     line = "  ".join("-" * w for w in widths)
-    fmt = lambda r: "  ".join(str(x).rjust(w) if i else str(x).ljust(w) for i, (x, w) in enumerate(zip(r, widths)))  # noqa: E731
+    fmt = lambda r: "  ".join(str(x).rjust(w) if i else str(x).ljust(w) for i, (x, w) in enumerate(zip(r, widths, strict=True)))  # noqa: E731
     return "\n".join([fmt(headers), line, *map(fmt, rows)])
 
 

@@ -42,7 +42,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
-    exit_cleanly_on_termination,
     CACHE,
     ForeignLoad,
     GiB,
@@ -52,6 +51,7 @@ from _common import (  # noqa: E402
     children_cpu,
     cpu_seconds,
     ensure_file,
+    exit_cleanly_on_termination,
     free_port,
     hub_env,
     machine_line,
@@ -361,7 +361,7 @@ def main() -> int:
             measure_memory(target, args)
         samplers = {t.spec: RssSampler(t.server.pid) for t in targets}
         with contextlib.ExitStack() as stack:
-            for t, sampler in zip(targets, samplers.values()):
+            for sampler in samplers.values():
                 stack.enter_context(sampler)
             for rep in range(args.reps):
                 for target in targets:

@@ -50,19 +50,19 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
-    exit_cleanly_on_termination,
     ForeignLoad,
     Server,
     ServerSpec,
     cpu_seconds,
     drop_postgres,
-    postgres_backend_seconds,
-    fresh_postgres,
+    exit_cleanly_on_termination,
     free_port,
+    fresh_postgres,
     hub_env,
     machine_line,
     need,
     parse_wrk,
+    postgres_backend_seconds,
     python_env,
     server_versions,
     setup_hub,

@@ -41,11 +41,11 @@ sys.path.insert(0, str(BENCH))
 sys.path.insert(1, str(BENCH.parent))
 
 from _common import (  # noqa: E402
-    exit_cleanly_on_termination,
     ForeignLoad,
     Server,
     ServerSpec,
     drop_postgres,
+    exit_cleanly_on_termination,
     free_port,
     fresh_postgres,
     hub_env,

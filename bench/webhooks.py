@@ -69,12 +69,12 @@ sys.path.insert(0, str(BENCH))
 sys.path.insert(1, str(BENCH.parent))  # hub.testing, when run from anywhere
 
 from _common import (  # noqa: E402
-    exit_cleanly_on_termination,
     HUB_CLI,
     ForeignLoad,
     Server,
     cpu_seconds,
     drop_postgres,
+    exit_cleanly_on_termination,
     free_port,
     fresh_postgres,
     hub_env,
@@ -424,7 +424,7 @@ async def latency_bursts(url: str, inbox: Inbox, args, tag: str) -> Latency:
             events = list(signed_events(args.concurrency, f"{tag}-burst{burst}"))
             started: dict[str, float] = {}
 
-            async def post(body: bytes, signature: str, email: str) -> None:
+            async def post(body: bytes, signature: str, email: str, started: dict[str, float] = started) -> None:
                 headers = {"Content-Type": "application/json; charset=utf-8", "Stripe-Signature": signature}
                 started[email] = t = time.monotonic()
                 answer = await client.post(WEBHOOK, content=body, headers=headers)

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 from hub.clock import utcnow
 from hub.services.reversals import REFUND, ReversalIn, record_reversal
@@ -112,7 +113,7 @@ async def test_every_event_type_arrives_signed_and_verifiable(settings, receiver
 
         # A forged signature does not verify.
         forged = dict(receiver.received[0].headers, **{"webhook-signature": "v1,AAAA"})
-        with pytest.raises(Exception):
+        with pytest.raises(WebhookVerificationError):
             verifier.verify(receiver.received[0].body, forged)
 
 
