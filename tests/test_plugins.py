@@ -499,8 +499,10 @@ def test_the_typed_records_name_every_field_the_api_shapes_give():
     """hub.records documents the API's shapes: a field added to one must be added to the other."""
     from datetime import UTC, datetime
 
-    from hub import records
-    from hub.api import shapes
+    from hub import records, resources
+
+    def shaped(resource):
+        return resources.as_record(resource)
 
     now = datetime(2026, 1, 31, 12, tzinfo=UTC)
     version_row = {"id": "ver_1", "version": "1.0.0", "size": 3, "file_count": 1, "status": "ready", "changelog": "",
@@ -510,9 +512,9 @@ def test_the_typed_records_name_every_field_the_api_shapes_give():
                    "org": "shop", "created_at": now, "updated_at": now}
     token_row = {"id": "token_1", "expires_at": now, "max_downloads": None, "used_count": 0, "customer_email": "",
                  "metadata": {}, "revoked_at": None, "created_at": now, "purchase": None}
-    assert set(shapes.product(product_row, version_row)) == set(records.Product.__annotations__)
-    assert set(shapes.version_summary(version_row)) == set(records.VersionSummary.__annotations__)
-    version = shapes.version({**version_row, "files": [file_row]})
+    assert set(shaped(resources.product(product_row, version_row))) == set(records.Product.__annotations__)
+    assert set(shaped(resources.version_summary(version_row))) == set(records.VersionSummary.__annotations__)
+    version = shaped(resources.version({**version_row, "files": [file_row]}))
     assert set(version) == set(records.Version.__annotations__)
     assert set(version["files"][0]) == set(records.VersionFile.__annotations__)
-    assert set(shapes.token(None, token_row, product_row, "1.0.0")) == set(records.Token.__annotations__)
+    assert set(shaped(resources.token(None, token_row, product_row, "1.0.0"))) == set(records.Token.__annotations__)

@@ -11,8 +11,8 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 from litestar.response import Stream
 
-from hub.api import shapes
 from hub.api.openapi import KEYED, errors
+from hub import resources
 from hub.api.schemas import DownloadLink, PurchasePageAnswer, PurchaseRecordedAnswer, answer
 from hub.inputs import page_bounds
 from hub.clock import iso_millis
@@ -107,8 +107,8 @@ class IntegrationController(Controller):
         return answer(
             PurchasePageAnswer,
             {
-                "purchases": [shapes.purchase(r) for r in rows],
-                "pagination": shapes.pagination(total, limit, offset),
+                "purchases": [resources.purchase(r) for r in rows],
+                "pagination": resources.pagination(total, limit, offset),
             },
         )
 
@@ -150,13 +150,13 @@ class IntegrationController(Controller):
         rows, _ = await purchase_service.list_purchases(
             principal.org, customer_email=None, limit=1, offset=0, purchase_id=result.purchase["id"]
         )
-        shaped = shapes.purchase(rows[0])
+        shaped = resources.purchase(rows[0])
         if result.created:
             # The links, shown this once (only hashes are stored).
             links = {token["id"]: secret for secret, token in result.tokens}
-            for token in shaped["tokens"]:
-                secret = links.get(token["id"])
-                token["token"], token["downloadUrl"] = secret, hub.download_url(secret) if secret else None
+            for token in shaped.tokens:
+                secret = links.get(token.id)
+                token.token, token.download_url = secret, hub.download_url(secret) if secret else None
         return Response(
             answer(PurchaseRecordedAnswer, {"purchase": shaped, "created": result.created}),
             status_code=201 if result.created else 200,

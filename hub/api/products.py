@@ -9,8 +9,8 @@ import msgspec
 from litestar import Controller, delete, get, patch, post
 from litestar.params import Parameter
 
-from hub.api import shapes
 from hub.api.openapi import KEYED, errors
+from hub import resources
 from hub.api.schemas import (
     DeletedAnswer,
     ProductAnswer,
@@ -84,12 +84,12 @@ async def mint_product_token(hub: Hub, principal: Principal, product_id: str, da
         max_downloads=data.max_downloads,
         metadata=data.metadata,
     )
-    return answer(TokenAnswer, {"token": shapes.token(hub, token, product, version["version"], secret)})
+    return answer(TokenAnswer, {"token": resources.token(hub, token, product, version["version"], secret)})
 
 
 async def _shape_product(row: dict) -> dict:
     active = await product_service.active_versions([row["active_version"]])
-    return shapes.product(row, active.get(row["active_version"]))
+    return resources.product(row, active.get(row["active_version"]))
 
 
 class ProductController(Controller):
@@ -115,8 +115,8 @@ class ProductController(Controller):
         return answer(
             ProductPageAnswer,
             {
-                "products": [shapes.product(r, active.get(r["active_version"])) for r in rows],
-                "pagination": shapes.pagination(total, limit, offset),
+                "products": [resources.product(r, active.get(r["active_version"])) for r in rows],
+                "pagination": resources.pagination(total, limit, offset),
             },
         )
 
@@ -169,7 +169,7 @@ class ProductController(Controller):
     )
     async def list_versions(self, principal: Principal, product_id: str) -> VersionListAnswer:
         rows = await version_service.list_versions(principal.org, product_id)
-        return answer(VersionListAnswer, {"versions": [shapes.version(r) for r in rows]})
+        return answer(VersionListAnswer, {"versions": [resources.version(r) for r in rows]})
 
     @post(
         "/{product_id:str}/versions",
@@ -187,7 +187,7 @@ class ProductController(Controller):
             files=[msgspec.structs.asdict(f) for f in data.files],
         )
         return answer(
-            VersionCreatedAnswer, {"version": shapes.version(row), "upload": {"partSize": hub.settings.upload_part_size}}
+            VersionCreatedAnswer, {"version": resources.version(row), "upload": {"partSize": hub.settings.upload_part_size}}
         )
 
     @get(
@@ -199,7 +199,7 @@ class ProductController(Controller):
     async def get_version(self, principal: Principal, product_id: str, version: str) -> VersionAnswer:
         product = await product_service.find_product(principal.org, product_id)
         row = await version_service.version_detail(product, version)
-        return answer(VersionAnswer, {"version": shapes.version(row)})
+        return answer(VersionAnswer, {"version": resources.version(row)})
 
     # --- tokens --------------------------------------------------------------
 
@@ -231,8 +231,8 @@ class ProductController(Controller):
         return answer(
             TokenPageAnswer,
             {
-                "tokens": [shapes.token(hub, r, product, r["version_name"]) for r in rows],
-                "pagination": shapes.pagination(total, limit, offset),
+                "tokens": [resources.token(hub, r, product, r["version_name"]) for r in rows],
+                "pagination": resources.pagination(total, limit, offset),
             },
         )
 
@@ -248,4 +248,4 @@ class ProductController(Controller):
         row = await token_service.revoke_token(hub, principal.org, product_id, token_id)
         product = await product_service.find_product(principal.org, product_id)
         version = await version_service.version_name(row["version"])
-        return answer(TokenAnswer, {"token": shapes.token(hub, row, product, version)})
+        return answer(TokenAnswer, {"token": resources.token(hub, row, product, version)})

@@ -1,16 +1,12 @@
-"""The main API's wire types: what each operation answers, field by field.
+"""The main API's envelopes and request bodies: what each operation answers.
 
-These ``msgspec.Struct`` types are the public contract the OpenAPI schema
-(``/schema/openapi.json``) shows and a generated client is typed from. Wire
-names are the seeds' (camelCase through ``rename="camel"``); Python names
-stay snake_case. A field that is only sometimes present (a token's secret,
-shown once at creation) defaults to ``UNSET`` and is then left out of the
-answer, never sent as ``null``.
-
-Controllers shape rows with :mod:`hub.api.shapes` (plain dicts, which the
-services and hook records share) and hand the dict to :func:`answer`, which
-converts it into the declared type: a shape that drifts from its declared
-type fails the API's tests instead of silently changing the contract.
+The resources themselves (a product, a token, a purchase...) are the
+core's, one shape each (:mod:`hub.resources`); this module wraps them in the
+main API's envelopes and declares the request bodies and the answers that
+are this API's own. These ``msgspec.Struct`` types are the public contract
+the OpenAPI schema (``/schema/openapi.json``) shows and a generated client
+is typed from. Wire names are the seeds' (camelCase through
+``rename="camel"``); Python names stay snake_case.
 
 The envelope: every answer of the main API is ``{"success": true, "data":
 …}``, except ``POST /api/generate-download-url``, which answers its fields
@@ -21,19 +17,29 @@ flat beside ``"success"`` as the custom-integration seed shows
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import msgspec
-from litestar.openapi.spec.enums import OpenAPIFormat
-from litestar.params import KwargDefinition
 from msgspec import UNSET, UnsetType
 
-Timestamp = Annotated[str, KwargDefinition(format=OpenAPIFormat.DATE_TIME)]
-"""An ISO 8601 UTC time, ``2025-01-01T00:00:00Z``: a string on the wire,
-declared ``format: date-time`` in the schema so that typed clients (and
-both SDKs, checked by tests/sdk/test_models_match_openapi.py) read a time."""
-
-ProductStatus = Literal["draft", "published", "archived"]
+from hub.resources import (  # noqa: F401  (re-exported: the envelopes' contents)
+    DeliveryAttempt,
+    Pagination,
+    Product,
+    ProductStatus,
+    Purchase,
+    PurchaseItem,
+    PurchaseRecord,
+    PurchaseToken,
+    Timestamp,
+    Token,
+    TokenProduct,
+    Version,
+    VersionFile,
+    VersionSummary,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 
 class Wire(msgspec.Struct, rename="camel"):
@@ -44,53 +50,9 @@ class Wire(msgspec.Struct, rename="camel"):
 # --- products and versions ---------------------------------------------------
 
 
-class VersionSummary(Wire):
-    id: str
-    version: str
-    size: int
-    file_count: int
-    status: str
 
 
-class Product(Wire):
-    id: str
-    name: str
-    slug: str
-    description: str | None
-    status: ProductStatus
-    metadata: dict[str, Any] | None
-    org_id: str
-    active_version: VersionSummary | None
-    created_at: Timestamp
-    updated_at: Timestamp | None
 
-
-class VersionFile(Wire):
-    id: str
-    path: str
-    size: int
-    sha256: str
-    status: str
-    upload_id: str | None
-
-
-class Version(Wire):
-    id: str
-    version: str
-    size: int
-    file_count: int
-    status: str
-    changelog: str | None
-    created_at: Timestamp
-    ready_at: Timestamp | None
-    files: list[VersionFile] | UnsetType = UNSET  # with the detail of one version
-
-
-class Pagination(Wire):
-    total: int
-    limit: int
-    offset: int
-    has_more: bool
 
 
 class ProductPage(Wire):
@@ -126,26 +88,6 @@ class VersionData(Wire):
 # --- tokens ------------------------------------------------------------------
 
 
-class TokenProduct(Wire):
-    id: str
-    name: str
-    version: str
-
-
-class Token(Wire):
-    id: str
-    expires_at: Timestamp | None
-    max_downloads: int | None
-    used_count: int
-    customer_email: str | None
-    metadata: dict[str, Any] | None
-    revoked: bool
-    revoked_at: Timestamp | None
-    created_at: Timestamp
-    purchase_id: str | None
-    product: TokenProduct
-    token: str | UnsetType = UNSET  # the secret: only in the answer that minted it
-    download_url: str | UnsetType = UNSET  # likewise
 
 
 class TokenData(Wire):
@@ -172,45 +114,8 @@ class DownloadLink(Wire):
 # --- purchases ---------------------------------------------------------------
 
 
-class PurchaseItem(Wire):
-    product_id: str
-    version: str | None = None
 
 
-class PurchaseToken(Wire):
-    id: str
-    product_id: str
-    version: str
-    expires_at: Timestamp | None
-    max_downloads: int | None
-    used_count: int
-    revoked: bool
-    # Only when the purchase was just recorded (``created``): the link, shown once.
-    token: str | None | UnsetType = UNSET
-    download_url: str | None | UnsetType = UNSET
-
-
-class PurchaseRecord(Wire):
-    """A purchase's own fields (what :class:`Purchase` and the buyer's export share)."""
-
-    id: str
-    org_id: str
-    provider: str
-    provider_ref: str
-    customer_email: str
-    customer_name: str | None
-    items: list[PurchaseItem]
-    amount: int | None
-    currency: str | None
-    status: str
-    problem: str | None
-    metadata: dict[str, Any] | None
-    created_at: Timestamp
-    refunded_at: Timestamp | None
-
-
-class Purchase(PurchaseRecord):
-    tokens: list[PurchaseToken]
 
 
 class PurchasePage(Wire):
@@ -272,39 +177,7 @@ class Aborted(Wire):
 # --- webhook endpoints -------------------------------------------------------
 
 
-class WebhookEndpoint(Wire):
-    id: str
-    url: str
-    events: list[str]
-    description: str | None
-    status: str
-    disabled_reason: str | None
-    failing_since: Timestamp | None
-    created_at: Timestamp
-    updated_at: Timestamp | None
-    secret: str | UnsetType = UNSET  # only when just created or rotated
 
-
-class DeliveryAttempt(Wire):
-    at: Timestamp | None
-    status_code: int | None
-    latency_ms: int | None
-    response: str | None
-    error: str | None
-    succeeded: bool
-
-
-class WebhookDelivery(Wire):
-    id: str
-    event_id: str
-    event_type: str | None
-    status: str
-    attempts: int
-    next_attempt_at: Timestamp | None
-    last_error: str | None
-    created_at: Timestamp
-    delivered_at: Timestamp | None
-    attempt_log: list[DeliveryAttempt]
 
 
 class EndpointPage(Wire):
@@ -550,7 +423,8 @@ A = TypeVar("A", bound=Answer)
 def answer(kind: type[A], data: Any) -> A:
     """``{"success": true, "data": data}`` as the typed answer ``kind``.
 
-    ``data`` is the dict the shapes build (camelCase keys); converting it
-    checks it against the declared type, so the schema cannot drift from
-    what the API sends."""
+    ``data`` holds the core's resources (:mod:`hub.resources`, passed
+    through as they are) beside plain values; converting it checks the rest
+    against the declared type, so the schema cannot drift from what the API
+    sends."""
     return msgspec.convert({"success": True, "data": data}, kind)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import msgspec
 from litestar import Controller, Request, delete, get, post, put
 
-from hub.api import shapes
 from hub.api.openapi import KEYED, PartUploadOperation, errors
+from hub import resources
 from hub.api.schemas import AbortedAnswer, PartAnswer, UploadAnswer, UploadCompletedAnswer, answer
 from hub.context import Hub
 from hub.requests import read_upload_part
@@ -91,7 +91,7 @@ class UploadController(Controller):
         result = await upload_service.complete_upload(hub, principal.org, upload_id, parts)
         return answer(
             UploadCompletedAnswer,
-            {"file": shapes.version_file(result["file"]), "version": shapes.version(result["version"])},
+            {"file": resources.version_file(result["file"]), "version": resources.version(result["version"])},
         )
 
     @delete(

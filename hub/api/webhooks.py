@@ -9,8 +9,8 @@ import msgspec
 from litestar import Controller, delete, get, patch, post
 from litestar.params import Parameter
 
-from hub.api import shapes
 from hub.api.openapi import KEYED, errors
+from hub import resources
 from hub.api.schemas import (
     DeletedAnswer,
     DeliveryPageAnswer,
@@ -67,8 +67,8 @@ class WebhookEndpointController(Controller):
         return answer(
             EndpointPageAnswer,
             {
-                "endpoints": [shapes.webhook_endpoint(r) for r in rows],
-                "pagination": shapes.pagination(total, limit, offset),
+                "endpoints": [resources.webhook_endpoint(r) for r in rows],
+                "pagination": resources.pagination(total, limit, offset),
             },
         )
 
@@ -83,7 +83,7 @@ class WebhookEndpointController(Controller):
         row, secret = await endpoint_service.create_endpoint(
             hub, principal.org, url=data.url, events=data.events, description=data.description
         )
-        return answer(EndpointAnswer, {"endpoint": shapes.webhook_endpoint(row, secret)})
+        return answer(EndpointAnswer, {"endpoint": resources.webhook_endpoint(row, secret)})
 
     @get(
         "/{endpoint_id:str}",
@@ -94,7 +94,7 @@ class WebhookEndpointController(Controller):
     async def get_endpoint(self, principal: Principal, endpoint_id: str) -> EndpointAnswer:
         principal.require("admin")
         row = await endpoint_service.find_endpoint(principal.org, endpoint_id)
-        return answer(EndpointAnswer, {"endpoint": shapes.webhook_endpoint(row)})
+        return answer(EndpointAnswer, {"endpoint": resources.webhook_endpoint(row)})
 
     @patch(
         "/{endpoint_id:str}",
@@ -110,7 +110,7 @@ class WebhookEndpointController(Controller):
             name: getattr(data, name) for name in ("url", "events", "description", "status") if getattr(data, name) is not UNSET
         }
         row = await endpoint_service.update_endpoint(hub, principal.org, endpoint_id, changes)
-        return answer(EndpointAnswer, {"endpoint": shapes.webhook_endpoint(row)})
+        return answer(EndpointAnswer, {"endpoint": resources.webhook_endpoint(row)})
 
     @delete(
         "/{endpoint_id:str}",
@@ -143,8 +143,8 @@ class WebhookEndpointController(Controller):
         return answer(
             DeliveryPageAnswer,
             {
-                "deliveries": [shapes.webhook_delivery(r) for r in rows],
-                "pagination": shapes.pagination(total, limit, offset),
+                "deliveries": [resources.webhook_delivery(r) for r in rows],
+                "pagination": resources.pagination(total, limit, offset),
             },
         )
 
@@ -170,4 +170,4 @@ class WebhookEndpointController(Controller):
     async def rotate_secret(self, hub: Hub, principal: Principal, endpoint_id: str) -> EndpointAnswer:
         principal.require("admin")
         row, secret = await endpoint_service.rotate_secret(hub, principal.org, endpoint_id)
-        return answer(EndpointAnswer, {"endpoint": shapes.webhook_endpoint(row, secret)})
+        return answer(EndpointAnswer, {"endpoint": resources.webhook_endpoint(row, secret)})

@@ -23,7 +23,7 @@ import ipaddress
 import logging
 from datetime import datetime, timedelta
 
-from hub.api import shapes
+from hub import resources
 from hub.clock import iso, utcnow
 from hub.context import Hub
 from hub.db import Database
@@ -100,11 +100,11 @@ async def run_retention(hub: Hub, stop: asyncio.Event) -> None:
 
 
 def _purchase(row: dict) -> dict:
-    """A purchase as the main API shows it (one shape: :func:`hub.api.shapes.purchase`),
+    """A purchase as the main API shows it (one shape: :func:`hub.resources.purchase`),
     without its tokens (the export lists them apart, with their downloads),
     and with ``reference``, the name under which the export has always shown
     the provider's reference."""
-    shaped = shapes.purchase(row)
+    shaped = resources.as_record(resources.purchase(row))
     del shaped["tokens"]
     return {**shaped, "reference": shaped["providerRef"]}
 

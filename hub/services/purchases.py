@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from hub.api import shapes
+from hub import resources
 from hub.clock import iso, utcnow
 from hub.context import Hub
 from hub.db import UNIQUE_VIOLATIONS
@@ -194,7 +194,7 @@ async def deliver_purchase(hub: Hub, purchase: dict) -> list[tuple[str, dict]]:
             purchase=purchase["id"],
         )
         minted.append((secret, token))
-        minted_records.append(shapes.token(hub, token, product, version["version"]))
+        minted_records.append(resources.as_record(resources.token(hub, token, product, version["version"])))
         delivered.append({"product": product, "version": version, "secret": secret, "token": token})
     if not email and delivered:
         problems.append("no customer email: the links were not sent")
@@ -214,7 +214,7 @@ async def purchase_record(org: str, purchase_id: str) -> dict:
     """A purchase as the API shows it (with its tokens): what hooks and
     webhooks receive."""
     rows, _ = await list_purchases(org, customer_email=None, limit=1, offset=0, purchase_id=purchase_id)
-    return shapes.purchase(rows[0])
+    return resources.as_record(resources.purchase(rows[0]))
 
 
 async def queue_delivery_email(hub: Hub, purchase: dict, delivered: list[dict]) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from piccolo.columns import JSON
 
-from hub.api import shapes
+from hub import resources
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
 from hub.db import FOREIGN_KEY_VIOLATIONS, Database, insert_rows, load_json_columns
@@ -148,7 +148,7 @@ async def mint_token(
             "tokens_minted",
             org=org,
             endpoints=endpoints,
-            records={"tokens": lambda: [shapes.token(hub, token, product, version_row["version"])]},
+            records={"tokens": lambda: [resources.as_record(resources.token(hub, token, product, version_row["version"]))]},
         )
     return minted
 
@@ -191,8 +191,11 @@ async def token_records(hub: Hub, token_ids: list[str]) -> list[dict]:
         return []
     rows = await hub.db.fetch(_records_query(len(token_ids)), *token_ids)
     return [
-        shapes.token(
-            hub, load_json_columns(row, _TOKEN_JSON), {"slug": row["product_slug"], "name": row["product_name"]}, row["version_name"]
+        resources.as_record(
+            resources.token(
+                hub, load_json_columns(row, _TOKEN_JSON), {"slug": row["product_slug"], "name": row["product_name"]},
+                row["version_name"],
+            )
         )
         for row in rows
     ]

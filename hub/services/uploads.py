@@ -28,7 +28,7 @@ import logging
 import math
 from typing import Any
 
-from hub.api import shapes
+from hub import resources
 from hub.clock import utcnow
 from hub.context import Hub
 from hub.errors import Conflict, HubError, Invalid, NotFound, Unavailable
@@ -425,11 +425,11 @@ async def _finish_version_if_complete(hub: Hub, version_id: str) -> dict:
             async def product_record() -> dict:
                 product = await Product.select().where(Product.id == version["product"]).output(load_json=True).first()
                 active = await Version.select().where(Version.id == product["active_version"]).first()
-                return shapes.product(product, active)
+                return resources.as_record(resources.product(product, active))
 
             async def version_record() -> dict:
                 files = await VersionFile.select().where(VersionFile.version == version_id)
-                return shapes.version({**version, "files": files})
+                return resources.as_record(resources.version({**version, "files": files}))
 
             await emit(hub, "version_ready", org=version["org"], product=product_record, version=version_record)
     return await Version.select().where(Version.id == version_id).first()

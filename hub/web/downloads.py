@@ -25,7 +25,7 @@ from litestar.types import ASGIApp
 from hub.client_ip import client_ip
 from hub.clock import as_aware, iso
 from hub.context import Hub
-from hub.api import shapes
+from hub import resources
 from hub.api.openapi import PublicOperation, PublicPageOperation, errors
 from hub.api.schemas import DownloadPageAnswer, DownloadRefused
 from hub.errors import NotFound
@@ -297,7 +297,7 @@ class DownloadController(Controller):
             ip=client_ip(request),
             user_agent=request.headers.get("user-agent", ""),
         )
-        token_record = shapes.token(hub, grant.token, grant.product, grant.version["version"])
+        token_record = resources.as_record(resources.token(hub, grant.token, grant.product, grant.version["version"]))
         file_record = {key: file.get(key) for key in ("id", "path", "size", "sha256")}
         async with hub.db.write_transaction():
             transfer = await download_service.begin_transfer(session.id, file["id"], start, end, len(grant.files))
