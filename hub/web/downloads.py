@@ -25,12 +25,10 @@ from litestar.types import ASGIApp
 from hub.client_ip import client_ip
 from hub.clock import as_aware, iso
 from hub.context import Hub
-from hub.api import shapes
 from hub.api.openapi import PublicOperation, PublicPageOperation, errors
 from hub.api.schemas import DownloadPageAnswer, DownloadRefused
 from hub.errors import NotFound
 from hub.http_range import RangeNotSatisfiable, etag_for, if_range_allows_partial, parse_range
-from hub.services.events import emit
 from hub.services import downloads as download_service
 from hub.services.tokens import Grant, PurchaseOnHold, resolve_token
 from hub.storage.base import content_disposition_attachment
@@ -72,7 +70,7 @@ def _asgi(request: Request, response: Response) -> ASGIApp:
     return response.to_asgi_response(app=None, request=request)
 
 
-def _session_key(request: Request, grant: Grant) -> str:
+def _session_key(request: Request, grant: Grant) -> download_service.SessionKey:
     return download_service.session_key(
         grant.token["id"],
         cookie=request.cookies.get(download_service.SESSION_COOKIE),
@@ -290,36 +288,26 @@ class DownloadController(Controller):
                 headers=headers, whole_file=False, on_finish=None,
             )
 
-        session = await download_service.enter_session(
+        transfer = await download_service.start_transfer(
             hub,
             grant,
+            file,
             _session_key(request, grant),
             ip=client_ip(request),
             user_agent=request.headers.get("user-agent", ""),
+            start=start,
+            end=end,
         )
-        token_record = shapes.token(hub, grant.token, grant.product, grant.version["version"])
-        file_record = {key: file.get(key) for key in ("id", "path", "size", "sha256")}
-        async with hub.db.write_transaction():
-            transfer = await download_service.begin_transfer(session.id, file["id"], start, end, len(grant.files))
-            await emit(
-                hub, "download_started", org=grant.token["org"], token=token_record, file=file_record,
-                session_id=session.id, first_in_session=session.spent,
-            )
 
-        async def on_finish(sent: int, completed: bool, redirected: bool = False) -> None:
-            async with hub.db.write_transaction():
-                await download_service.finish_transfer(transfer, sent, completed, redirected=redirected)
-                await emit(
-                    hub, "download_finished", org=grant.token["org"], token=token_record, file=file_record,
-                    bytes_sent=sent, completed=completed,
-                )
+        async def on_finish(sent: int, completed: bool) -> None:
+            await download_service.finish_transfer(hub, transfer, sent, completed)
 
         if hub.settings.download_redirect:
             url = await hub.blobs.presign_get(
                 file["storage_key"], hub.settings.presign_expires, filename=file["path"].rsplit("/", 1)[-1]
             )
             if url:
-                await on_finish(end - start + 1, True, redirected=True)
+                await download_service.finish_transfer(hub, transfer, end - start + 1, True, redirected=True)
                 return _asgi(request, Redirect(url, status_code=302))
 
         return BlobResponse(
