@@ -150,6 +150,7 @@ def error_page(response: httpx.Response, status: int, *fragments: str) -> str:
 # --- the download page ----------------------------------------------------------
 
 
+@pytest.mark.parametrize("fast_lanes", [True, False])
 async def test_download_page_lists_each_file_with_its_size_and_a_link(client, org, visitor):
     delivery = await sell(client, org.member, PACK, max_downloads=3)
     buyer = visitor()
@@ -181,6 +182,7 @@ async def test_download_page_lists_each_file_with_its_size_and_a_link(client, or
     assert cookie.startswith("ct_dl=") and "Path=/download" in cookie and "HttpOnly" in cookie
 
 
+@pytest.mark.parametrize("fast_lanes", [True, False])
 async def test_download_page_as_json_describes_the_token_and_its_files(client, org, visitor):
     delivery = await sell(client, org.member, PACK, max_downloads=5)
 

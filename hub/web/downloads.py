@@ -111,7 +111,7 @@ def on_hold_answer(hub: Hub, request: Request, hold: PurchaseOnHold) -> Response
 @dataclass(frozen=True, slots=True)
 class Page:
     """The download page's answer, as both its routes send it (the Litestar
-    handler and :mod:`hub.web.page_lane`)."""
+    handler and :mod:`hub.bypasses.page_lane`)."""
 
     body: bytes
     media_type: str  # without charset: Litestar adds "; charset=utf-8" to text/*
@@ -210,7 +210,7 @@ class DownloadController(Controller):
     )
     async def download_page(self, hub: Hub, request: Request, token: str | None = None) -> Response:
         # The plain case (a valid token with downloads left, ?token= alone)
-        # is answered before routing, by hub.web.page_lane, with the same
+        # is answered before routing, by hub.bypasses.page_lane, with the same
         # download_page(); every other one comes here.
         try:
             grant = await resolve_token(hub, token)
