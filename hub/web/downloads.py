@@ -28,7 +28,7 @@ from hub.context import Hub
 from hub.api.openapi import PublicOperation, PublicPageOperation, errors
 from hub.api.schemas import DownloadPageAnswer, DownloadRefused
 from hub.errors import NotFound
-from hub.http_range import RangeNotSatisfiable, etag_for, if_range_allows_partial, parse_range
+from hub.http_range import ByteRange, RangeNotSatisfiable, etag_for, if_range_allows_partial, parse_range
 from hub.services import downloads as download_service
 from hub.services.tokens import Grant, PurchaseOnHold, resolve_token
 from hub.storage.base import content_disposition_attachment
@@ -266,17 +266,7 @@ class DownloadController(Controller):
                     ),
                 )
         start, end = (byte_range.start, byte_range.end) if byte_range else (0, total - 1)
-        headers = [
-            (b"content-type", b"application/octet-stream"),
-            (b"content-length", str(end - start + 1 if total else 0).encode()),
-            (b"content-disposition", content_disposition_attachment(file["path"].rsplit("/", 1)[-1]).encode()),
-            (b"accept-ranges", b"bytes"),
-            (b"etag", etag.encode()),
-            (b"last-modified", _http_date(last_modified).encode()),
-            (b"cache-control", b"private, no-transform"),
-        ]
-        if byte_range:
-            headers.append((b"content-range", byte_range.content_range(total).encode()))
+        headers = _file_headers(file, etag, last_modified, byte_range)
         status = 206 if byte_range else 200
         if request.method == "HEAD":
             # Spends nothing, but answers what a GET would: a download manager
@@ -299,9 +289,6 @@ class DownloadController(Controller):
             end=end,
         )
 
-        async def on_finish(sent: int, completed: bool) -> None:
-            await download_service.finish_transfer(hub, transfer, sent, completed)
-
         if hub.settings.download_redirect:
             url = await hub.blobs.presign_get(
                 file["storage_key"], hub.settings.presign_expires, filename=file["path"].rsplit("/", 1)[-1]
@@ -318,8 +305,26 @@ class DownloadController(Controller):
             status=status,
             headers=headers,
             whole_file=byte_range is None,
-            on_finish=on_finish,
+            on_finish=functools.partial(download_service.finish_transfer, hub, transfer),
         )
+
+
+def _file_headers(file: dict, etag: str, last_modified: datetime, byte_range: ByteRange | None) -> list[tuple[bytes, bytes]]:
+    """A file answer's headers (a GET's and a HEAD's alike)."""
+    total = file["size"]
+    start, end = (byte_range.start, byte_range.end) if byte_range else (0, total - 1)
+    headers = [
+        (b"content-type", b"application/octet-stream"),
+        (b"content-length", str(end - start + 1 if total else 0).encode()),
+        (b"content-disposition", content_disposition_attachment(file["path"].rsplit("/", 1)[-1]).encode()),
+        (b"accept-ranges", b"bytes"),
+        (b"etag", etag.encode()),
+        (b"last-modified", _http_date(last_modified).encode()),
+        (b"cache-control", b"private, no-transform"),
+    ]
+    if byte_range:
+        headers.append((b"content-range", byte_range.content_range(total).encode()))
+    return headers
 
 
 def _http_date(moment: datetime) -> str:
