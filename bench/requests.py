@@ -9,7 +9,7 @@ With ``wrk -t2 -c32 -d<duration>s --latency`` on 127.0.0.1, for each database:
   ``uvicorn.run`` settings as ``continuata-hub serve`` (the reference);
 - ``healthz``: the hub's ``GET /healthz`` (the hub's app and middleware, no database);
 - ``redeem``: ``GET /download?token=…``, the buyer's download page, answered
-  by the page's fast lane before routing (``hub/web/page_lane.py``): one joined
+  by the page's fast lane before routing (``hub/bypasses/page_lane.py``): one joined
   query for the token, its product, purchase and media files, the version's
   files from the per-database memo of ready versions, the HTML rendered;
 - ``redeem-json``: the same page with ``Accept: application/json``;
@@ -20,6 +20,11 @@ With ``wrk -t2 -c32 -d<duration>s --latency`` on 127.0.0.1, for each database:
 ``--hub hub,hub@cli:workers=2`` (the default) measures ``continuata-hub serve``
 with one process and with ``--workers 2``; each is compared with the bare app
 served the same way (one process, or two with uvicorn's ``workers=2``).
+
+``--lanes on,off`` (the default) measures each hub twice: with the fast lanes
+(``hub/bypasses/``) and with ``HUB_FAST_LANES=off``, every request through
+Litestar's routed path and uvicorn's own protocols (rows tagged ``lanes
+off``): what the bypasses buy. The targets apply to the lanes-on rows.
 
 Each endpoint is first warmed up (``--warmup`` seconds of the same load, not
 measured). The endpoints take turns, ``--reps`` runs each (median run counts), so that a
@@ -111,6 +116,7 @@ class Endpoint:
     script: Path | None = None
     headers: tuple[str, ...] = ()
     reference: Endpoint | None = None  # the bare app served the same way (hello's is None)
+    lanes: str = "on"  # HUB_FAST_LANES of the hub served
     runs: list[Run] = field(default_factory=list)
 
     def median(self, attr: str) -> float:
@@ -179,23 +185,28 @@ def bench_database(kind: str, args: argparse.Namespace, work: Path) -> tuple[lis
                 raise SystemExit(f"--hub takes hub or hub@SERVER[:opts], not {hub_spec!r}")
             sspec = ServerSpec.parse(how or "cli")
             ref = reference(sspec.opts.get("workers", "1"))
-            port = free_port()
-            env = sspec.env(hub_env(setup.data_dir, db_url, port))
-            log = work / "logs" / f"{hub_spec.replace('/', '_')}.log"
-            hub = Server(hub_spec, sspec.command("hub", port), env, port, log, health="/healthz").start()
-            servers.append(hub)
-            tag = "" if sspec.kind == "cli" and not sspec.opts else f" [{sspec.label()}{','.join(f' {k}={v}' for k, v in sspec.opts.items() if sspec.kind == 'cli')}]"
-            endpoints += [
-                Endpoint("healthz", f"hub GET /healthz{tag}", hub, "/healthz", reference=ref),
-                Endpoint("redeem", f"hub redeem GET /download?token={tag}", hub, f"/download?token={setup.token}",
-                         reference=ref),
-                Endpoint("redeem-json", f"hub redeem JSON (Accept: application/json){tag}", hub,
-                         f"/download?token={setup.token}", headers=("Accept: application/json",), reference=ref),
-                Endpoint("mint", f"hub mint POST /api/products/…/tokens{tag}", hub, "/api/products/bench/tokens",
-                         script, reference=ref),
-                Endpoint("genurl", f"hub mint POST /api/generate-download-url{tag}", hub,
-                         "/api/generate-download-url", genurl, reference=ref),
-            ]
+            for lanes in args.lanes.split(","):
+                port = free_port()
+                env = sspec.env(hub_env(setup.data_dir, db_url, port))
+                env["HUB_FAST_LANES"] = lanes
+                name = hub_spec if lanes == "on" else f"{hub_spec} lanes off"
+                log = work / "logs" / f"{name.replace('/', '_').replace(' ', '-')}.log"
+                hub = Server(name, sspec.command("hub", port), env, port, log, health="/healthz").start()
+                servers.append(hub)
+                tag = "" if sspec.kind == "cli" and not sspec.opts else f" [{sspec.label()}{','.join(f' {k}={v}' for k, v in sspec.opts.items() if sspec.kind == 'cli')}]"
+                tag += "" if lanes == "on" else " lanes off"
+                endpoints += [
+                    Endpoint("healthz", f"hub GET /healthz{tag}", hub, "/healthz", reference=ref, lanes=lanes),
+                    Endpoint("redeem", f"hub redeem GET /download?token={tag}", hub, f"/download?token={setup.token}",
+                             reference=ref, lanes=lanes),
+                    Endpoint("redeem-json", f"hub redeem JSON (Accept: application/json){tag}", hub,
+                             f"/download?token={setup.token}", headers=("Accept: application/json",), reference=ref,
+                             lanes=lanes),
+                    Endpoint("mint", f"hub mint POST /api/products/…/tokens{tag}", hub, "/api/products/bench/tokens",
+                             script, reference=ref, lanes=lanes),
+                    Endpoint("genurl", f"hub mint POST /api/generate-download-url{tag}", hub,
+                             "/api/generate-download-url", genurl, reference=ref, lanes=lanes),
+                ]
         ours = tuple(s.pid for s in servers)
         if args.warmup:
             # Each server's first requests pay once for what a running server
@@ -246,7 +257,7 @@ def report(kind: str, endpoints: list[Endpoint], args: argparse.Namespace) -> bo
                  "req/s vs hello", "CPU/req vs hello", "other procs"], rows))
     all_met = True
     for ep in endpoints:
-        if ep.name not in TARGETS or ep.reference is None:
+        if ep.name not in TARGETS or ep.reference is None or ep.lanes != "on":
             continue
         least, p99_limit = TARGETS[ep.name]
         ratio = ep.median("rps") / ep.reference.median("rps")
@@ -273,6 +284,8 @@ def main() -> int:
                         "--workers 2), hub@uvicorn:http=h11,loop=asyncio, hub@granian, ...")
     parser.add_argument("--reference", default="uvicorn",
                         help="how to serve the bare hello app (bench/servers/serve.py options; default the serve settings)")
+    parser.add_argument("--lanes", default="on,off",
+                        help="HUB_FAST_LANES values to serve each hub with: on, off, or on,off (default: both)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--duration", type=int, default=8)
@@ -283,6 +296,8 @@ def main() -> int:
                         help="before each run, wait up to this many seconds for other processes to go quiet")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directories (logs, wrk output)")
     args = parser.parse_args()
+    if not args.lanes or set(args.lanes.split(",")) - {"on", "off"}:
+        raise SystemExit(f"--lanes takes on, off or on,off, not {args.lanes!r}")
     need("wrk", "apt-get install -y wrk")
 
     print(f"Machine: {machine_line()}")

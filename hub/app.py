@@ -22,7 +22,7 @@ from hub import __version__
 from hub.api.buyers import BuyerController
 from hub.api.audit_trail import audit_trail_middleware
 from hub.api.dependencies import api_dependencies
-from hub.api.mint_lane import MintLane
+from hub.bypasses.mint_lane import MintLane
 from hub.api.errors import error_handler, main_api_error
 from hub.api.integration import IntegrationController
 from hub.api.me import me
@@ -54,7 +54,7 @@ from hub.web.downloads import DownloadController, download_error
 from hub.web.health import ROUTES as HEALTH_ROUTES
 from hub.web.my import MyController, my_error
 from hub.web.access_log import AccessLog
-from hub.web.page_lane import DownloadPageLane
+from hub.bypasses.page_lane import DownloadPageLane
 from hub.web.security_headers import secure
 
 log = logging.getLogger("hub")
@@ -186,10 +186,12 @@ def create_app(
         debug=False,
     )
     # Around the router, innermost first: the fast lanes of minting and of
-    # the download page, the client's address (read by the lanes, the routes
-    # and the server's access log), the security headers of every answer.
-    app.asgi_handler = MintLane(app.asgi_handler, hub)
-    app.asgi_handler = DownloadPageLane(app.asgi_handler, hub)
+    # the download page (hub.bypasses; HUB_FAST_LANES=off leaves them out),
+    # the client's address (read by the lanes, the routes and the server's
+    # access log), the security headers of every answer.
+    if settings.fast_lanes:
+        app.asgi_handler = MintLane(app.asgi_handler, hub)
+        app.asgi_handler = DownloadPageLane(app.asgi_handler, hub)
     app.asgi_handler = ForwardedClientMiddleware(app.asgi_handler, trusted=settings.trusted_proxy_networks)
     app = secure(app, hub.templates)
     if access_log:

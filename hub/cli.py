@@ -243,18 +243,20 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-def server_protocol() -> tuple[type, str]:
+def server_protocol(fast_lanes: bool = True) -> tuple[type | str, str]:
     """The HTTP protocol and event loop ``serve`` runs: httptools + uvloop
     (about twice h11 + asyncio on small requests), both taught zero-copy file
-    bodies (hub.web.sendfile_server); h11 + asyncio where they are missing."""
-    from hub.web.sendfile_server import SendfileH11Protocol, SendfileHttpToolsProtocol
+    bodies (hub.bypasses.sendfile_server); h11 + asyncio where they are
+    missing. Without ``fast_lanes`` (``HUB_FAST_LANES=off``), uvicorn's own
+    protocols, untaught."""
+    from hub.bypasses.sendfile_server import SendfileH11Protocol, SendfileHttpToolsProtocol
 
     try:
         import httptools  # noqa: F401
         import uvloop  # noqa: F401
     except ImportError:
-        return SendfileH11Protocol, "asyncio"
-    return SendfileHttpToolsProtocol, "uvloop"
+        return (SendfileH11Protocol if fast_lanes else "h11"), "asyncio"
+    return (SendfileHttpToolsProtocol if fast_lanes else "httptools"), "uvloop"
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -272,7 +274,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # Wait for, migrate and check the database here, where a problem can be
     # said in one line; inside the server's lifespan it would be a traceback.
     asyncio.run(_with_database(settings, _nothing, plugins=plugins))
-    protocol, loop = server_protocol()
+    protocol, loop = server_protocol(settings.fast_lanes)
     # Several processes share one listening socket (uvicorn's supervisor
     # binds it, starts the processes and replaces one that dies). Each runs
     # the inline worker too: claims are leases, so N workers share the

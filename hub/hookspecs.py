@@ -324,5 +324,12 @@ def download_started(hub, token, file, session_id, first_in_session):
 
 @hookspec
 def download_finished(hub, token, file, bytes_sent, completed):
-    """A file transfer ended, ``completed`` or interrupted after
-    ``bytes_sent`` bytes (records as in :func:`download_started`)."""
+    """A file transfer ended after ``bytes_sent`` bytes (records as in
+    :func:`download_started`).
+
+    :param completed: True when the transfer went out to its last byte and
+        the file is delivered: the bytes its download session sent of it,
+        over all its transfers (a resume, parallel segments), cover the
+        whole file. False for an interrupted transfer, and for a range that
+        leaves part of the file unsent.
+    """

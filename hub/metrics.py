@@ -75,7 +75,7 @@ _request_series: dict[tuple[str, str, int], Counter] = {}
 
 def count_request(route: str, method: str, status: int) -> None:
     """Count one answered request (also for answers sent before routing,
-    :mod:`hub.web.page_lane`). Each series' child is looked up once: routes,
+    :mod:`hub.bypasses.page_lane`). Each series' child is looked up once: routes,
     methods and statuses are few, and ``labels()`` checks and locks."""
     key = (route, method, status)
     series = _request_series.get(key)

@@ -105,6 +105,9 @@ class Settings:
     mail_from: str = ""
     """``HUB_MAIL_FROM``: the ``From`` of every email, whichever mailer sends it."""
     worker: str = "inline"
+    fast_lanes: bool = True
+    """``HUB_FAST_LANES``: ``off`` sends every request through Litestar's
+    routed path and serves with uvicorn's own protocols (see :mod:`hub.bypasses`)."""
     outbox_max_attempts: int = 8
     outbox_backoff_seconds: int = 30
     inbox_max_attempts: int = 10

@@ -175,7 +175,14 @@ def storage() -> str:
 
 
 @pytest.fixture
-def settings(database_url: str, storage: str, tmp_path, request: pytest.FixtureRequest) -> Settings:
+def fast_lanes() -> bool:
+    """Parametrize to ``False`` to run with ``HUB_FAST_LANES=off``: every
+    request through Litestar's routed path (see :mod:`hub.bypasses`)."""
+    return True
+
+
+@pytest.fixture
+def settings(database_url: str, storage: str, fast_lanes: bool, tmp_path, request: pytest.FixtureRequest) -> Settings:
     extra: dict[str, object] = {}
     if storage == "s3":
         endpoint = request.getfixturevalue("s3_endpoint")
@@ -186,7 +193,7 @@ def settings(database_url: str, storage: str, tmp_path, request: pytest.FixtureR
             s3_access_key_id="testing",
             s3_secret_access_key="testing",
         )
-    return settings_for_tests(tmp_path / "data", database_url=database_url, **extra)
+    return settings_for_tests(tmp_path / "data", database_url=database_url, fast_lanes=fast_lanes, **extra)
 
 
 async def _empty_postgres(app: Litestar) -> None:

@@ -29,8 +29,11 @@ import httpx
 import pytest
 from litestar import Litestar
 
+from hub.hookspecs import hookimpl
+from hub.services.downloads import covers
 from hub.settings import Settings
-from hub.tables import DownloadSession, DownloadToken
+from hub.tables import DownloadSession, DownloadToken, Event
+from hub.testing.app import make_app
 from hub.web.downloads import expires_text
 from tests.conftest import PUBLIC_URL, Org, fails, ok
 from tests.support.catalog import Delivery, mint, sell
@@ -63,6 +66,31 @@ def download_redirect() -> bool:
 @pytest.fixture
 def settings(settings: Settings, download_redirect: bool) -> Settings:
     return dataclasses.replace(settings, download_redirect=download_redirect)
+
+
+class DownloadListener:
+    """A plugin listening to ``download_finished``: its events are stored."""
+
+    @hookimpl
+    def download_finished(self, hub, token, file, bytes_sent, completed):
+        pass
+
+
+@pytest.fixture
+def listening() -> bool:
+    """Parametrize to ``True`` to run the app with :class:`DownloadListener`."""
+    return False
+
+
+@pytest.fixture
+async def app(settings: Settings, listening: bool) -> Litestar:
+    return make_app(settings, plugins=[("listener", DownloadListener())] if listening else [])
+
+
+async def finished_events() -> list[tuple[str, int, bool]]:
+    """The stored ``download_finished`` events: (file path, bytes sent, completed)."""
+    rows = await Event.select(Event.payload).where(Event.type == "download_finished").output(load_json=True)
+    return sorted((r["payload"]["file"]["path"], r["payload"]["bytes_sent"], r["payload"]["completed"]) for r in rows)
 
 
 Visitor = Callable[..., httpx.AsyncClient]
@@ -122,6 +150,7 @@ def error_page(response: httpx.Response, status: int, *fragments: str) -> str:
 # --- the download page ----------------------------------------------------------
 
 
+@pytest.mark.parametrize("fast_lanes", [True, False])
 async def test_download_page_lists_each_file_with_its_size_and_a_link(client, org, visitor):
     delivery = await sell(client, org.member, PACK, max_downloads=3)
     buyer = visitor()
@@ -153,6 +182,7 @@ async def test_download_page_lists_each_file_with_its_size_and_a_link(client, or
     assert cookie.startswith("ct_dl=") and "Path=/download" in cookie and "HttpOnly" in cookie
 
 
+@pytest.mark.parametrize("fast_lanes", [True, False])
 async def test_download_page_as_json_describes_the_token_and_its_files(client, org, visitor):
     delivery = await sell(client, org.member, PACK, max_downloads=5)
 
@@ -505,6 +535,26 @@ async def test_page_cookie_groups_a_browsers_requests_into_one_session(client, o
     assert sorted(int(r["bytes_sent"]) for r in rows) == sorted([len(README) + len(SNARE), len(README)])
 
 
+async def test_a_file_fetched_before_the_page_and_one_with_its_cookie_spend_one_download(client, org, visitor):
+    delivery = await sell(client, org.member, PACK, max_downloads=1)
+    browser = visitor(user_agent=BROWSER, ip="198.51.100.20")
+
+    # A mail client's preview (same address, same browser) opens a file link first, without a cookie.
+    assert (await browser.get(delivery.url("README.txt"))).content == README
+    page = await browser.get(delivery.download_url)
+    assert page.status_code == 200 and "ct_dl" in page.cookies
+    second = await browser.get(delivery.url("Snares/snare.wav"))  # now with the page's cookie
+
+    assert second.status_code == 200 and second.content == SNARE
+    assert await used_count(client, org, delivery) == 1
+    [row] = await report(client, org)
+    assert row["files"] == "2" and int(row["bytes_sent"]) == len(README) + len(SNARE)
+    # The cookie owns the session now; another browser's cookie on that address does not.
+    other = visitor(user_agent=BROWSER, ip="198.51.100.20")
+    other.cookies.set("ct_dl", "another-browser", domain="hub.test", path="/download")
+    assert (await other.get(delivery.url("README.txt"))).status_code == 403
+
+
 @pytest.mark.parametrize("max_downloads", [1, 3])
 async def test_concurrent_downloads_let_exactly_max_downloads_through(client, org, visitor, max_downloads):
     delivery = await sell(client, org.member, {"loop.wav": SNARE}, max_downloads=max_downloads)
@@ -676,6 +726,65 @@ async def test_report_counts_a_file_fetched_in_parallel_segments_once(client, or
     assert b"".join(p.content for p in parts) == KICK
     [row] = await report(client, org)
     assert (row["files"], row["bytes_sent"], row["status"]) == ("1", str(len(KICK)), "partial")  # one of the three files
+
+
+@pytest.mark.parametrize("listening", [True])
+async def test_the_last_bytes_of_a_file_do_not_deliver_it_until_a_resume_sends_the_rest(client, org, visitor):
+    delivery = await sell(client, org.member, {"Kicks/kick 01.wav": KICK, "README.txt": README}, max_downloads=1)
+    buyer = visitor(user_agent="curl/8.5.0")
+
+    tail = await buyer.get(delivery.url("Kicks/kick 01.wav"), headers={"Range": "bytes=-1000"})
+    assert tail.status_code == 206 and tail.content == KICK[-1000:]
+    assert (await buyer.get(delivery.url("README.txt"))).content == README
+
+    [row] = await report(client, org)
+    assert (row["files"], row["status"], row["bytes_sent"]) == ("1", "partial", str(1000 + len(README)))
+    assert await finished_events() == [("Kicks/kick 01.wav", 1000, False), ("README.txt", len(README), True)]
+
+    # The rest of the file, in two pieces that overlap the tail: now it is delivered.
+    half = len(KICK) // 2
+    assert (await buyer.get(delivery.url("Kicks/kick 01.wav"), headers={"Range": f"bytes=0-{half}"})).status_code == 206
+    [row] = await report(client, org)
+    assert (row["files"], row["status"]) == ("1", "partial")
+    rest = await buyer.get(delivery.url("Kicks/kick 01.wav"), headers={"Range": f"bytes={half}-{len(KICK) - 500}"})
+    assert rest.status_code == 206
+    [row] = await report(client, org)
+    assert (row["files"], row["status"]) == ("2", "completed")
+    assert ("Kicks/kick 01.wav", len(KICK) - 500 - half + 1, True) in await finished_events()
+    assert ("Kicks/kick 01.wav", half + 1, False) in await finished_events()
+    assert await used_count(client, org, delivery) == 1
+
+
+async def test_parallel_segments_with_a_gap_do_not_deliver_the_file(client, org, visitor):
+    delivery = await sell(client, org.member, {"Kicks/kick 01.wav": KICK})
+    manager = visitor(user_agent="aria2/1.37.0")
+    quarter = len(KICK) // 4
+    segments = [f"bytes=0-{quarter - 1}", f"bytes={quarter}-{2 * quarter - 1}", f"bytes={3 * quarter}-"]  # a quarter missing
+
+    await asyncio.gather(*(manager.get(delivery.url("Kicks/kick 01.wav"), headers={"Range": r}) for r in segments))
+
+    [row] = await report(client, org)
+    assert (row["files"], row["status"]) == ("0", "interrupted")
+    missing = await manager.get(delivery.url("Kicks/kick 01.wav"), headers={"Range": f"bytes={2 * quarter}-{3 * quarter - 1}"})
+    assert missing.status_code == 206
+    [row] = await report(client, org)
+    assert (row["files"], row["status"]) == ("1", "completed")
+
+
+@pytest.mark.parametrize(
+    "spans, size, covered",
+    [
+        ([(0, 100)], 100, True),
+        ([(0, 99)], 100, False),
+        ([(99, 1)], 100, False),  # the last byte alone
+        ([(50, 50), (0, 60)], 100, True),  # out of order, overlapping
+        ([(0, 40), (41, 59)], 100, False),  # byte 40 missing
+        ([(0, 40), (40, 0), (40, 60)], 100, True),
+        ([(0, 0)], 0, True),  # an empty file
+    ],
+)
+def test_byte_spans_cover_a_file_only_without_a_gap(spans, size, covered):
+    assert covers(spans, size) is covered
 
 
 async def test_report_filters_sessions_by_day(client, org, visitor):

@@ -1,4 +1,4 @@
-"""Minting's fast lane (:mod:`hub.api.mint_lane`) answers exactly as the
+"""Minting's fast lane (:mod:`hub.bypasses.mint_lane`) answers exactly as the
 routed handlers do: same status, headers and bytes (but for what each mint
 makes anew), the same metrics series and audit row; whatever it does not
 answer itself reaches Litestar with its body intact, and a refusal writes
@@ -14,7 +14,7 @@ import secrets
 import httpx
 import pytest
 
-from hub.api.mint_lane import MAX_BODY
+from hub.bypasses.mint_lane import MAX_BODY
 from hub.settings import Settings
 from hub.tables import AuditEntry, DownloadToken
 from tests.conftest import Org
@@ -50,6 +50,7 @@ ENDPOINTS = [
 ]
 
 
+@pytest.mark.parametrize("fast_lanes", [True, False])
 @pytest.mark.parametrize("path, body", ENDPOINTS)
 async def test_the_lane_and_the_routed_handler_send_the_same_answer(client: httpx.AsyncClient, org: Org, path, body):
     await sell(client, org.member, PACK)
@@ -64,6 +65,7 @@ async def test_the_lane_and_the_routed_handler_send_the_same_answer(client: http
         assert page.status_code == 200 and page.json()["data"]["files"][0]["path"] == "README.txt"
 
 
+@pytest.mark.parametrize("fast_lanes", [True, False])
 async def test_mints_the_lane_answers_are_counted_and_audited_as_the_routed_ones(client: httpx.AsyncClient, org: Org):
     await sell(client, org.member, PACK)
     route = "/api/products/{product_id}/tokens"

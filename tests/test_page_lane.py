@@ -1,4 +1,4 @@
-"""The download page's fast lane (:mod:`hub.web.page_lane`) answers exactly
+"""The download page's fast lane (:mod:`hub.bypasses.page_lane`) answers exactly
 as the routed page does: same status, headers and bytes, counted in the same
 metrics series; whatever it does not answer itself reaches Litestar."""
 
@@ -9,7 +9,10 @@ import secrets
 
 import httpx
 import pytest
+from litestar import Litestar
 
+from hub.bypasses.mint_lane import MintLane
+from hub.bypasses.page_lane import DownloadPageLane
 from hub.settings import Settings
 from tests.conftest import Org
 from tests.support.catalog import sell
@@ -32,6 +35,21 @@ def comparable(answer: httpx.Response) -> tuple[int, list[tuple[str, str]], byte
         if name != "date"
     )
     return answer.status_code, headers, answer.content
+
+
+def lanes_of(app: Litestar) -> set[type]:
+    """The fast lanes around ``app``'s router."""
+    found, handler = set(), app.asgi_handler
+    while handler is not None:
+        if isinstance(handler, (DownloadPageLane, MintLane)):
+            found.add(type(handler))
+        handler = getattr(handler, "app", None)
+    return found
+
+
+@pytest.mark.parametrize("fast_lanes", [True, False])
+def test_hub_fast_lanes_off_leaves_the_lanes_out(app: Litestar, fast_lanes: bool):
+    assert lanes_of(app) == ({DownloadPageLane, MintLane} if fast_lanes else set())
 
 
 async def requests_counted(client: httpx.AsyncClient) -> float:
@@ -61,6 +79,7 @@ async def test_the_lane_and_the_routed_page_send_the_same_answer(client: httpx.A
         assert lane.headers["set-cookie"] != routed.headers["set-cookie"]
 
 
+@pytest.mark.parametrize("fast_lanes", [True, False])
 async def test_pages_the_lane_answers_are_counted_with_the_routed_ones(client: httpx.AsyncClient, org: Org):
     delivery = await sell(client, org.member, PACK)
     before = await requests_counted(client)

@@ -17,7 +17,7 @@ import httpx
 import pytest
 import uvicorn
 
-from hub.web.sendfile_server import SendfileH11Protocol, SendfileHttpToolsProtocol
+from hub.bypasses.sendfile_server import SendfileH11Protocol, SendfileHttpToolsProtocol
 from tests.support.server import free_port
 
 SIZE = 3 * 1024 * 1024 + 17  # larger than a socket buffer: sendfile must wait for the socket
@@ -163,3 +163,10 @@ def test_small_answers_of_every_shape_arrive_whole_with_their_head(small_server)
     assert closing.startswith(b"HTTP/1.1 204 No Content\r\n") and closing.endswith(b"\r\n\r\n")
     head_closing = _exchange(small_server, b"HEAD /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     assert head_closing.startswith(b"HTTP/1.1 200 OK\r\n") and b"content-length: 12" in head_closing
+
+
+def test_with_fast_lanes_off_serve_runs_uvicorns_own_protocols():
+    from hub.cli import server_protocol
+
+    assert server_protocol(True) == (SendfileHttpToolsProtocol, "uvloop")
+    assert server_protocol(False) == ("httptools", "uvloop")  # HUB_FAST_LANES=off

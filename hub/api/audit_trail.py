@@ -62,7 +62,7 @@ def audit_trail_middleware(app: ASGIApp) -> ASGIApp:
 async def record_api_change(scope: Scope, status: int) -> None:
     """The audit row of an answered API change (the key's, when one was
     used and the answer was a success); also for the minting lane
-    (:mod:`hub.api.mint_lane`), which answers before routing."""
+    (:mod:`hub.bypasses.mint_lane`), which answers before routing."""
     principal = scope.get("state", {}).get(STATE_KEY)
     if principal is None or not 200 <= status < 400:
         return

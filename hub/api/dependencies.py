@@ -26,7 +26,7 @@ async def provide_principal(request: Request, hub: Hub) -> Principal:
 
 async def api_principal(hub: Hub, scope: Scope, authorization: str | None) -> Principal:
     """:func:`provide_principal`'s work, for the minting lane too
-    (:mod:`hub.api.mint_lane`), which answers before routing."""
+    (:mod:`hub.bypasses.mint_lane`), which answers before routing."""
     principal = await authenticate(hub.db, authorization)
     remember_principal(scope, principal)  # for the audit trail
     if scope["method"] not in ("GET", "HEAD", "OPTIONS"):

@@ -50,7 +50,7 @@ class PurchaseCreate(msgspec.Struct, rename="camel"):
 
 async def mint_download_link(hub: Hub, principal: Principal, data: DownloadUrlRequest) -> DownloadLink:
     """``POST /api/generate-download-url``: the routed handler's work, and
-    the minting lane's (:mod:`hub.api.mint_lane`)."""
+    the minting lane's (:mod:`hub.bypasses.mint_lane`)."""
     try:
         secret, token, product, version = await token_service.mint_token(
             hub,

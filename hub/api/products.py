@@ -72,7 +72,7 @@ class TokenCreate(msgspec.Struct, rename="camel"):
 
 async def mint_product_token(hub: Hub, principal: Principal, product_id: str, data: TokenCreate) -> TokenAnswer:
     """``POST /api/products/{id}/tokens``: the routed handler's work, and
-    the minting lane's (:mod:`hub.api.mint_lane`)."""
+    the minting lane's (:mod:`hub.bypasses.mint_lane`)."""
     secret, token, product, version = await token_service.mint_token(
         hub,
         principal.org,

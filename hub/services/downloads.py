@@ -5,7 +5,13 @@ session cookie the download page sets or, for clients without cookies
 (curl, wget, download managers), by the client's IP address and User-Agent,
 and it lasts ``HUB_DOWNLOAD_SESSION_HOURS`` from its first transfer. Every
 file, Range request and resume inside a session is free; the first transfer
-of a new session spends one download.
+of a new session spends one download. A browser that fetched a file before
+the page gave it the cookie (a mail client's preview opens links first)
+keeps that session: the cookie adopts it.
+
+A file counts as delivered in a session once the bytes sent to it cover the
+file (:func:`finish_transfer`); the downloads report and the
+``download.completed`` event follow that rule.
 
 Spending is one conditional ``UPDATE … SET used_count = used_count + 1 WHERE
 used_count < max_downloads RETURNING``: the database, not Python, decides
@@ -19,20 +25,44 @@ import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
+from hub import resources
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
 from hub.errors import Forbidden, Gone
 from hub.secrets import new_id
+from hub.services.events import emit
 from hub.services.tokens import EXPIRED, REVOKED, Grant
 from hub.tables import DownloadSession, DownloadToken, FileTransfer, MediaFile, VersionFile
 
 SESSION_COOKIE = "ct_dl"
 
 
-def session_key(token_id: str, *, cookie: str | None, ip: str, user_agent: str) -> str:
-    """The stable key of a client's session for one token."""
-    identity = f"cookie:{cookie}" if cookie else f"client:{ip}\n{user_agent}"
+def _hashed_key(token_id: str, identity: str) -> str:
     return hashlib.sha256(f"{token_id}\n{identity}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class SessionKey:
+    """How a client's session for one token is found.
+
+    ``key`` is the session cookie's key when the client sends the cookie,
+    its address and User-Agent's otherwise. A client with a cookie may
+    still own a session keyed by its address and User-Agent: a browser (or
+    a mail client's preview) that fetched a file before the page set the
+    cookie. ``fallback`` is that key: such a session is adopted by the
+    cookie (:func:`enter_session`), so one browser is one download.
+    """
+
+    key: str
+    fallback: str | None = None
+
+
+def session_key(token_id: str, *, cookie: str | None, ip: str, user_agent: str) -> SessionKey:
+    """The keys of a client's session for one token (see :class:`SessionKey`)."""
+    by_client = _hashed_key(token_id, f"client:{ip}\n{user_agent}")
+    if cookie:
+        return SessionKey(_hashed_key(token_id, f"cookie:{cookie}"), fallback=by_client)
+    return SessionKey(by_client)
 
 
 _OPEN_SESSION = (
@@ -41,11 +71,33 @@ _OPEN_SESSION = (
 )
 
 
-async def open_session(hub: Hub, token_id: str, key: str) -> dict | None:
-    """The client's current session for this token, if it has one (raw SQL:
-    the download page runs it on every visit)."""
+async def open_session(hub: Hub, token_id: str, key: SessionKey) -> dict | None:
+    """The client's current session for this token, if it has one: the
+    one under its key, else the one under its fallback key (raw SQL: the
+    download page of a used-up token runs it on every visit)."""
     since = utcnow() - timedelta(hours=hub.settings.download_session_hours)
-    return await hub.db.fetch_one(_OPEN_SESSION, token_id, key, since)
+    found = await hub.db.fetch_one(_OPEN_SESSION, token_id, key.key, since)
+    if found is None and key.fallback is not None:
+        found = await hub.db.fetch_one(_OPEN_SESSION, token_id, key.fallback, since)
+    return found
+
+
+async def _own_session(hub: Hub, token_id: str, key: SessionKey) -> dict | None:
+    """The client's current session, a fallback-keyed one adopted under its
+    key first: one conditional ``UPDATE``, so of two cookies racing for one
+    address+agent session exactly one adopts it."""
+    found = await open_session(hub, token_id, SessionKey(key.key))
+    if found is not None or key.fallback is None:
+        return found
+    orphan = await open_session(hub, token_id, SessionKey(key.fallback))
+    if orphan is None:
+        return None
+    async with hub.db.write_transaction():
+        await DownloadSession.update({DownloadSession.session_key: key.key}).where(
+            DownloadSession.id == orphan["id"], DownloadSession.session_key == key.fallback
+        )
+    # Adopted by this cookie, or by another one a moment ago (then not ours).
+    return await open_session(hub, token_id, SessionKey(key.key))
 
 
 async def _spend_one(token_id: str) -> bool:
@@ -69,22 +121,23 @@ class SessionEntry:
     spent: bool  # this request started the session, and spent a download
 
 
-async def enter_session(hub: Hub, grant: Grant, key: str, *, ip: str, user_agent: str) -> SessionEntry:
+async def enter_session(hub: Hub, grant: Grant, key: SessionKey, *, ip: str, user_agent: str) -> SessionEntry:
     """The client's session, spending a download if it is new.
 
     Raises :class:`Forbidden` when the token has no download left, and
     :class:`Gone` when it expired or was revoked meanwhile.
     """
     token_id = grant.token["id"]
-    existing = await open_session(hub, token_id, key)
+    existing = await _own_session(hub, token_id, key)
     if existing:
         return SessionEntry(existing["id"], spent=False)
+    own_key = SessionKey(key.key)  # from here on, only the session this request would start
     async with hub.db.write_transaction() as transaction:
         # The UPDATE locks the token row (PostgreSQL) or the database
         # (SQLite), so every would-be spender of this token queues here, and
         # the re-check below sees the sessions committed by those before it.
         if await _spend_one(token_id):
-            existing = await open_session(hub, token_id, key)
+            existing = await open_session(hub, token_id, own_key)
             if existing:  # the same client raced itself: give the download back
                 await transaction.rollback()
                 return SessionEntry(existing["id"], spent=False)
@@ -95,7 +148,7 @@ async def enter_session(hub: Hub, grant: Grant, key: str, *, ip: str, user_agent
                     id=session_id,
                     org=grant.token["org"],
                     token=token_id,
-                    session_key=key,
+                    session_key=key.key,
                     started_at=now,
                     last_activity_at=now,
                     ip=ip[:64],
@@ -105,7 +158,7 @@ async def enter_session(hub: Hub, grant: Grant, key: str, *, ip: str, user_agent
             )
             return SessionEntry(session_id, spent=True)
     # Nothing left to spend, unless this client's own session appeared meanwhile.
-    existing = await open_session(hub, token_id, key)
+    existing = await open_session(hub, token_id, own_key)
     if existing:
         return SessionEntry(existing["id"], spent=False)
     token = await DownloadToken.select(DownloadToken.revoked_at, DownloadToken.expires_at).where(
@@ -124,74 +177,136 @@ class Transfer:
 
     id: str
     session_id: str
-    file_id: str
+    org: str
+    token: dict  # the token as the API shows it, for the event hooks
+    file: dict  # id, path, size, sha256 (hub.records.File)
     files_in_download: int
 
 
-async def begin_transfer(session_id: str, file_id: str, start: int, end: int, files_in_download: int) -> Transfer:
-    transfer = Transfer(id=new_id("xfer"), session_id=session_id, file_id=file_id, files_in_download=files_in_download)
-    await FileTransfer.insert(
-        FileTransfer(
-            id=transfer.id,
-            session=session_id,
-            file=file_id,
-            range_start=start,
-            range_end=end,
-            bytes_sent=0,
-            status="started",
-            started_at=utcnow(),
-        )
+async def start_transfer(
+    hub: Hub, grant: Grant, file: dict, key: SessionKey, *, ip: str, user_agent: str, start: int, end: int
+) -> Transfer:
+    """Let a client have bytes ``start``..``end`` of one of its grant's files:
+    its session entered (a download spent if it is new, see
+    :func:`enter_session`), the transfer recorded and ``download_started``
+    announced, in one transaction.
+
+    Raises what :func:`enter_session` raises.
+    """
+    session = await enter_session(hub, grant, key, ip=ip, user_agent=user_agent)
+    transfer = Transfer(
+        id=new_id("xfer"),
+        session_id=session.id,
+        org=grant.token["org"],
+        token=resources.as_record(resources.token(hub, grant.token, grant.product, grant.version["version"])),
+        file={name: file.get(name) for name in ("id", "path", "size", "sha256")},
+        files_in_download=len(grant.files),
     )
+    async with hub.db.write_transaction():
+        await FileTransfer.insert(
+            FileTransfer(
+                id=transfer.id,
+                session=session.id,
+                file=file["id"],
+                range_start=start,
+                range_end=end,
+                bytes_sent=0,
+                status="started",
+                started_at=utcnow(),
+            )
+        )
+        await emit(
+            hub, "download_started", org=transfer.org, token=transfer.token, file=transfer.file,
+            session_id=session.id, first_in_session=session.spent,
+        )
     return transfer
 
 
-async def finish_transfer(transfer: Transfer, bytes_sent: int, completed: bool, redirected: bool = False) -> None:
-    """Record how the transfer ended and roll it up into its session.
+async def finish_transfer(
+    hub: Hub, transfer: Transfer, bytes_sent: int, sent_all: bool, *, redirected: bool = False
+) -> bool:
+    """Record how a transfer ended, roll it up into its session and announce
+    ``download_finished``; whether the file is now delivered.
 
-    A transfer handed to S3 by a presigned redirect is ``redirected``: the
-    hub counts the bytes it granted, not bytes it saw go out. The session's
-    ``files`` counts distinct files delivered up to their last byte, so a
-    file fetched in several ranges (a resume, a download manager's
-    segments) counts once.
+    ``sent_all``: the response went out to its last byte. A transfer handed
+    to S3 by a presigned redirect is ``redirected``: the hub counts the
+    bytes it granted, not bytes it saw go out.
+
+    A file is *delivered* once the bytes its session's transfers sent cover
+    it from its first byte to its last (:func:`covers`): a resume that
+    sends the rest, or a download manager's parallel segments, complete it;
+    the last kilobytes alone (``Range: bytes=-1000``) do not. The session's
+    ``files`` counts its delivered files and its ``status`` says whether all
+    of the download's files were (``completed``), some (``partial``) or none
+    (``interrupted``). ``download_finished`` says ``completed`` when this
+    transfer went out whole and its file is delivered.
     """
     now = utcnow()
-    status = "redirected" if redirected else "completed" if completed else "interrupted"
-    await FileTransfer.update(
-        {FileTransfer.bytes_sent: bytes_sent, FileTransfer.status: status, FileTransfer.finished_at: now}
-    ).where(FileTransfer.id == transfer.id)
-    await DownloadSession.update(
-        {DownloadSession.bytes_sent: DownloadSession.bytes_sent + bytes_sent, DownloadSession.last_activity_at: now}
-    ).where(DownloadSession.id == transfer.session_id)
-    # Recounted in one statement rather than incremented: a resume or a
-    # download manager's parallel segments are several transfers of one
-    # file, and transfers of one session may finish concurrently.
-    await DownloadSession.raw(
-        _ROLL_UP_SESSION,
-        transfer.session_id,
-        transfer.files_in_download,
-        transfer.session_id,
-        transfer.session_id,
-        transfer.session_id,
-    )
+    status = "redirected" if redirected else "completed" if sent_all else "interrupted"
+    async with hub.db.write_transaction():
+        await FileTransfer.update(
+            {FileTransfer.bytes_sent: bytes_sent, FileTransfer.status: status, FileTransfer.finished_at: now}
+        ).where(FileTransfer.id == transfer.id)
+        # This UPDATE locks the session's row (PostgreSQL; SQLite's write
+        # transaction holds the database): transfers of one session finishing
+        # at once queue here, and the read below, a statement after it, sees
+        # every transfer committed before (READ COMMITTED takes a snapshot
+        # per statement), so the last of parallel segments sees them all.
+        await DownloadSession.update(
+            {DownloadSession.bytes_sent: DownloadSession.bytes_sent + bytes_sent, DownloadSession.last_activity_at: now}
+        ).where(DownloadSession.id == transfer.session_id)
+        delivered = delivered_files(await hub.db.fetch(_FINISHED_TRANSFERS, transfer.session_id))
+        await DownloadSession.update(
+            {
+                DownloadSession.files: len(delivered),
+                DownloadSession.status: (
+                    "completed" if len(delivered) >= transfer.files_in_download
+                    else "partial" if delivered else "interrupted"
+                ),
+            }
+        ).where(DownloadSession.id == transfer.session_id)
+        completed = status != "interrupted" and transfer.file["id"] in delivered
+        await emit(
+            hub, "download_finished", org=transfer.org, token=transfer.token, file=transfer.file,
+            bytes_sent=bytes_sent, completed=completed,
+        )
+    return completed
 
 
-_DELIVERED_FILES = f"""(
-    SELECT COUNT(DISTINCT t.file) FROM {FileTransfer._meta.tablename} t
-    LEFT JOIN {VersionFile._meta.tablename} f ON f.id = t.file
-    LEFT JOIN {MediaFile._meta.tablename} m ON m.id = t.file
-    WHERE t.session = {{}} AND t.status IN ('completed', 'redirected') AND t.range_end = COALESCE(f.size, m.size) - 1
-)"""
-_ROLL_UP_SESSION = f"""
-UPDATE {DownloadSession._meta.tablename} SET
-    status = CASE WHEN {_DELIVERED_FILES} >= {{}} THEN 'completed'
-                  WHEN {_DELIVERED_FILES} > 0 THEN 'partial'
-                  ELSE 'interrupted' END,
-    files = {_DELIVERED_FILES}
-WHERE id = {{}}
+_FINISHED_TRANSFERS = f"""
+SELECT t.file, t.range_start, t.bytes_sent, COALESCE(f.size, m.size) AS size
+FROM {FileTransfer._meta.tablename} t
+LEFT JOIN {VersionFile._meta.tablename} f ON f.id = t.file
+LEFT JOIN {MediaFile._meta.tablename} m ON m.id = t.file
+WHERE t.session = {{}} AND t.status <> 'started'
 """
-"""A session's ``files`` (distinct files delivered up to their last byte) and
-its ``status``: ``completed`` once every file of the download was delivered,
-``partial`` when some were, ``interrupted`` when none was yet."""
+
+
+def delivered_files(transfers: list[dict]) -> set[str]:
+    """The files that finished ``transfers`` (rows of ``file``,
+    ``range_start``, ``bytes_sent``, ``size``) delivered whole."""
+    spans: dict[str, list[tuple[int, int]]] = {}
+    sizes: dict[str, int] = {}
+    for row in transfers:
+        if row["size"] is None:  # a file deleted since
+            continue
+        spans.setdefault(row["file"], []).append((row["range_start"], row["bytes_sent"]))
+        sizes[row["file"]] = row["size"]
+    return {file for file, sent in spans.items() if covers(sent, sizes[file])}
+
+
+def covers(spans: list[tuple[int, int]], size: int) -> bool:
+    """Whether byte spans ``(start, count)`` together cover bytes ``0`` to
+    ``size - 1`` (the spans merged as intervals: overlaps and any order are
+    fine, a gap is not). An empty file is covered by any transfer of it."""
+    reach = 0  # bytes 0 .. reach-1 are covered
+    for start, count in sorted(spans):
+        if reach >= size:
+            break
+        if start > reach:
+            return False
+        reach = max(reach, start + count)
+    return reach >= size
 
 
 def used_up(grant: Grant) -> Forbidden:

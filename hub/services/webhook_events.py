@@ -18,7 +18,7 @@ EVENT_TYPES: dict[str, str] = {
     "token.created": "a download token was minted (data: the token, without its secret)",
     "token.revoked": "a download token was revoked, by the API or a refund (data: the token)",
     "download.started": "a file transfer started (data: token, file, sessionId, firstInSession)",
-    "download.completed": "a file transfer ended with its last byte sent (data: token, file, bytesSent)",
+    "download.completed": "a file transfer ended with its last byte sent and its file delivered whole (data: token, file, bytesSent)",
     "version.ready": "a product version's last file arrived: it can be delivered (data: product, version)",
     "email.failed": "the hub gave up sending an email (data: the message: id, kind, recipient, attempts, error)",
 }

@@ -25,12 +25,10 @@ from litestar.types import ASGIApp
 from hub.client_ip import client_ip
 from hub.clock import as_aware, iso
 from hub.context import Hub
-from hub import resources
 from hub.api.openapi import PublicOperation, PublicPageOperation, errors
 from hub.api.schemas import DownloadPageAnswer, DownloadRefused
 from hub.errors import NotFound
-from hub.http_range import RangeNotSatisfiable, etag_for, if_range_allows_partial, parse_range
-from hub.services.events import emit
+from hub.http_range import ByteRange, RangeNotSatisfiable, etag_for, if_range_allows_partial, parse_range
 from hub.services import downloads as download_service
 from hub.services.tokens import Grant, PurchaseOnHold, resolve_token
 from hub.storage.base import content_disposition_attachment
@@ -72,7 +70,7 @@ def _asgi(request: Request, response: Response) -> ASGIApp:
     return response.to_asgi_response(app=None, request=request)
 
 
-def _session_key(request: Request, grant: Grant) -> str:
+def _session_key(request: Request, grant: Grant) -> download_service.SessionKey:
     return download_service.session_key(
         grant.token["id"],
         cookie=request.cookies.get(download_service.SESSION_COOKIE),
@@ -113,7 +111,7 @@ def on_hold_answer(hub: Hub, request: Request, hold: PurchaseOnHold) -> Response
 @dataclass(frozen=True, slots=True)
 class Page:
     """The download page's answer, as both its routes send it (the Litestar
-    handler and :mod:`hub.web.page_lane`)."""
+    handler and :mod:`hub.bypasses.page_lane`)."""
 
     body: bytes
     media_type: str  # without charset: Litestar adds "; charset=utf-8" to text/*
@@ -212,7 +210,7 @@ class DownloadController(Controller):
     )
     async def download_page(self, hub: Hub, request: Request, token: str | None = None) -> Response:
         # The plain case (a valid token with downloads left, ?token= alone)
-        # is answered before routing, by hub.web.page_lane, with the same
+        # is answered before routing, by hub.bypasses.page_lane, with the same
         # download_page(); every other one comes here.
         try:
             grant = await resolve_token(hub, token)
@@ -268,17 +266,7 @@ class DownloadController(Controller):
                     ),
                 )
         start, end = (byte_range.start, byte_range.end) if byte_range else (0, total - 1)
-        headers = [
-            (b"content-type", b"application/octet-stream"),
-            (b"content-length", str(end - start + 1 if total else 0).encode()),
-            (b"content-disposition", content_disposition_attachment(file["path"].rsplit("/", 1)[-1]).encode()),
-            (b"accept-ranges", b"bytes"),
-            (b"etag", etag.encode()),
-            (b"last-modified", _http_date(last_modified).encode()),
-            (b"cache-control", b"private, no-transform"),
-        ]
-        if byte_range:
-            headers.append((b"content-range", byte_range.content_range(total).encode()))
+        headers = _file_headers(file, etag, last_modified, byte_range)
         status = 206 if byte_range else 200
         if request.method == "HEAD":
             # Spends nothing, but answers what a GET would: a download manager
@@ -290,36 +278,23 @@ class DownloadController(Controller):
                 headers=headers, whole_file=False, on_finish=None,
             )
 
-        session = await download_service.enter_session(
+        transfer = await download_service.start_transfer(
             hub,
             grant,
+            file,
             _session_key(request, grant),
             ip=client_ip(request),
             user_agent=request.headers.get("user-agent", ""),
+            start=start,
+            end=end,
         )
-        token_record = resources.as_record(resources.token(hub, grant.token, grant.product, grant.version["version"]))
-        file_record = {key: file.get(key) for key in ("id", "path", "size", "sha256")}
-        async with hub.db.write_transaction():
-            transfer = await download_service.begin_transfer(session.id, file["id"], start, end, len(grant.files))
-            await emit(
-                hub, "download_started", org=grant.token["org"], token=token_record, file=file_record,
-                session_id=session.id, first_in_session=session.spent,
-            )
-
-        async def on_finish(sent: int, completed: bool, redirected: bool = False) -> None:
-            async with hub.db.write_transaction():
-                await download_service.finish_transfer(transfer, sent, completed, redirected=redirected)
-                await emit(
-                    hub, "download_finished", org=grant.token["org"], token=token_record, file=file_record,
-                    bytes_sent=sent, completed=completed,
-                )
 
         if hub.settings.download_redirect:
             url = await hub.blobs.presign_get(
                 file["storage_key"], hub.settings.presign_expires, filename=file["path"].rsplit("/", 1)[-1]
             )
             if url:
-                await on_finish(end - start + 1, True, redirected=True)
+                await download_service.finish_transfer(hub, transfer, end - start + 1, True, redirected=True)
                 return _asgi(request, Redirect(url, status_code=302))
 
         return BlobResponse(
@@ -330,8 +305,26 @@ class DownloadController(Controller):
             status=status,
             headers=headers,
             whole_file=byte_range is None,
-            on_finish=on_finish,
+            on_finish=functools.partial(download_service.finish_transfer, hub, transfer),
         )
+
+
+def _file_headers(file: dict, etag: str, last_modified: datetime, byte_range: ByteRange | None) -> list[tuple[bytes, bytes]]:
+    """A file answer's headers (a GET's and a HEAD's alike)."""
+    total = file["size"]
+    start, end = (byte_range.start, byte_range.end) if byte_range else (0, total - 1)
+    headers = [
+        (b"content-type", b"application/octet-stream"),
+        (b"content-length", str(end - start + 1 if total else 0).encode()),
+        (b"content-disposition", content_disposition_attachment(file["path"].rsplit("/", 1)[-1]).encode()),
+        (b"accept-ranges", b"bytes"),
+        (b"etag", etag.encode()),
+        (b"last-modified", _http_date(last_modified).encode()),
+        (b"cache-control", b"private, no-transform"),
+    ]
+    if byte_range:
+        headers.append((b"content-range", byte_range.content_range(total).encode()))
+    return headers
 
 
 def _http_date(moment: datetime) -> str:

@@ -2,9 +2,9 @@
 
 Litestar's ``File`` response has no Range support and its generic streaming
 costs a task group per response; this one is small and does only what a
-download needs: headers, then either a zero-copy ``pathsend`` (when the
-server offers it and the whole local file is wanted) or 1 MiB chunks read
-from the blob store, stopping as soon as the client goes away. When it ends
+download needs: headers, then either one zero-copy message for a local
+blob (``hub.sendfile``, a range, on the hub's own server; ``pathsend``, a
+whole file, on others) or 1 MiB chunks read from the blob store, stopping as soon as the client goes away. When it ends
 it reports how many bytes were sent and whether the transfer completed.
 """
 
@@ -23,7 +23,7 @@ from hub.storage import BlobStore, StorageError
 log = logging.getLogger("hub.downloads")
 
 PATHSEND = "http.response.pathsend"
-SENDFILE = "hub.sendfile"  # the hub's own server (hub.web.sendfile_server): a range, zero-copy
+SENDFILE = "hub.sendfile"  # the hub's own server (hub.bypasses.sendfile_server): a range, zero-copy
 CHUNK = 1 << 20
 
 OnFinish = Callable[[int, bool], Awaitable[None]]
@@ -60,18 +60,14 @@ class BlobResponse:
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
                 completed = True
                 return
-            local_path = self.blobs.local_path(self.key)
-            if local_path and SENDFILE in scope.get("extensions", {}) and os.path.isfile(local_path):
+            file_message = self._file_message(scope)
+            if file_message is not None:
+                count = self.end - self.start + 1
                 await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
-                message = {"type": SENDFILE, "path": local_path, "offset": self.start, "count": self.end - self.start + 1}
-                await send(message)
-                sent = message.get("sent", 0)
-                completed = sent == self.end - self.start + 1
-                return
-            if self.whole_file and local_path and PATHSEND in scope.get("extensions", {}) and os.path.isfile(local_path):
-                await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
-                await send({"type": PATHSEND, "path": local_path})
-                sent, completed = self.end - self.start + 1, True
+                await send(file_message)
+                # hub.sendfile says what went out; a server's pathsend does not (all of it, then).
+                sent = file_message.get("sent", count)
+                completed = sent == count
                 return
             chunks = aiter(self.blobs.open_range(self.key, self.start, self.end, CHUNK))
             try:
@@ -92,6 +88,21 @@ class BlobResponse:
             if self.on_finish is not None:
                 # Shielded: a cancelled request must still record what it sent.
                 await asyncio.shield(self.on_finish(sent, completed))
+
+    def _file_message(self, scope: Scope) -> dict | None:
+        """The one message that sends a local blob's bytes zero-copy, when the
+        server offers a way: ``hub.sendfile`` for any range (the hub's own
+        server, :mod:`hub.bypasses.sendfile_server`), ``pathsend`` for a whole
+        file (other servers); ``None`` to stream chunks."""
+        extensions = scope.get("extensions") or {}
+        if SENDFILE not in extensions and not (self.whole_file and PATHSEND in extensions):
+            return None
+        local_path = self.blobs.local_path(self.key)
+        if not local_path or not os.path.isfile(local_path):
+            return None
+        if SENDFILE in extensions:
+            return {"type": SENDFILE, "path": local_path, "offset": self.start, "count": self.end - self.start + 1}
+        return {"type": PATHSEND, "path": local_path}
 
     async def _stream(self, first: bytes, chunks, receive: Receive, send: Send) -> tuple[int, bool]:
         gone = asyncio.Event()
