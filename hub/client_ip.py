@@ -124,6 +124,23 @@ class ForwardedClientMiddleware:
         await self.app(scope, receive, send)
 
 
+def rate_limit_key(address: str) -> str:
+    """What a per-address limit counts ``address`` under: an IPv4 address
+    itself, an IPv6 address's /64 network (one subscriber's or one server's
+    prefix: a single host may use every address in it, so counting whole
+    addresses would give it 2**64 fresh limits). An IPv4-mapped IPv6 address
+    counts as its IPv4 address; something that is no address, as itself."""
+    try:
+        ip = ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 def client_ip(request: Request) -> str:
     """The client's IP address (after :class:`ForwardedClientMiddleware`)."""
     client = request.client
