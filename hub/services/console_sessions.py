@@ -2,8 +2,8 @@
 
 Sessions live in the database (only the cookie's hash is stored), so every
 hub process honours them and "sign out everywhere" ends them all at once.
-Each session carries the CSRF token of its forms and the organization the
-person is looking at.
+Each session carries the organization the person is looking at (the
+forms' CSRF token is a signed cookie, :mod:`hub.web.csrf`).
 
 Sign-in attempts are counted per account and per IP address (an IPv6
 address by its /64, :func:`hub.client_ip.rate_limit_key`) in a fixed
@@ -14,7 +14,6 @@ never both see a stale count, so the limit holds whatever the concurrency.
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 
 from hub.client_ip import rate_limit_key
@@ -88,7 +87,6 @@ async def open_session(who: Person, ip: str) -> str:
             user_id=who.id,
             session_hash=hash_secret(secret),
             org=min(who.roles) if who.roles else "",
-            csrf=secrets.token_urlsafe(32),
             ip=ip[:64],
             created_at=now,
             expires_at=now + timedelta(hours=SESSION_HOURS),
