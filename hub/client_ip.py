@@ -4,7 +4,10 @@ Behind a reverse proxy or a load balancer, the TCP peer is the proxy, and
 the buyer's address is in ``X-Forwarded-For``. That header is believed only
 when the peer is one of ``HUB_TRUSTED_PROXIES`` (addresses or networks;
 loopback by default), and then only up to the first hop that is not trusted:
-anything to its left was written by the client and may be forged.
+anything to its left was written by the client and may be forged. The
+same trusted peer's ``X-Forwarded-Proto`` tells the scheme the client used
+(https at the proxy, say), which decides the cookies' ``Secure`` flag
+(:mod:`hub.web.cookies`); from any other peer it is ignored.
 
 :class:`ForwardedClientMiddleware` applies the rule once per request and
 rewrites the ASGI scope's ``client``, so :func:`client_ip`, the download
@@ -86,8 +89,19 @@ def forwarded_client(peer: str, forwarded_for: list[str], trusted: tuple[Network
     return client
 
 
+def forwarded_scheme(peer: str, forwarded_proto: list[str], trusted: tuple[Network, ...]) -> str | None:
+    """The scheme the client used, from ``X-Forwarded-Proto``: only when
+    ``peer`` is a trusted proxy, and then its rightmost value (the one the
+    proxy that talks to us wrote); None when there is nothing to believe."""
+    if not forwarded_proto or not _trusted(peer, trusted):
+        return None
+    value = forwarded_proto[-1].split(",")[-1].strip().lower()
+    return value if value in ("http", "https") else None
+
+
 class ForwardedClientMiddleware:
-    """Rewrites ``scope["client"]`` to the forwarded client (see the module)."""
+    """Rewrites ``scope["client"]`` to the forwarded client, and
+    ``scope["scheme"]`` to the forwarded scheme (see the module)."""
 
     def __init__(self, app: ASGIApp, trusted: tuple[Network, ...]) -> None:
         self.app = app
@@ -95,14 +109,36 @@ class ForwardedClientMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket") and scope.get("client"):
+            host, port = scope["client"]
+            proto = [v.decode("latin-1") for k, v in scope["headers"] if k == b"x-forwarded-proto"]
+            scheme = forwarded_scheme(host, proto, self.trusted)
+            if scheme is not None:
+                # The cookies' Secure flag follows it (hub.web.cookies).
+                scope["scheme"] = scheme if scope["type"] == "http" else {"http": "ws", "https": "wss"}[scheme]
             forwarded = [v.decode("latin-1") for k, v in scope["headers"] if k == b"x-forwarded-for"]
             if forwarded:
-                host, port = scope["client"]
                 client = forwarded_client(host, forwarded, self.trusted)
                 if client != host:
                     # In place: the server's access log reads this same scope.
                     scope["client"] = (client, 0)
         await self.app(scope, receive, send)
+
+
+def rate_limit_key(address: str) -> str:
+    """What a per-address limit counts ``address`` under: an IPv4 address
+    itself, an IPv6 address's /64 network (one subscriber's or one server's
+    prefix: a single host may use every address in it, so counting whole
+    addresses would give it 2**64 fresh limits). An IPv4-mapped IPv6 address
+    counts as its IPv4 address; something that is no address, as itself."""
+    try:
+        ip = ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def client_ip(request: Request) -> str:

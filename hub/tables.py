@@ -498,15 +498,15 @@ class Membership(Table, tablename="hub_membership"):
 
 
 class ConsoleSession(Table, tablename="hub_console_session"):
-    """A signed-in console browser: the cookie's hash, the organization being
-    looked at, and the CSRF token of its forms. Stored here, not in the
-    cookie, so that every hub process sees it and it can be ended."""
+    """A signed-in console browser: the cookie's hash and the organization
+    being looked at (the forms' CSRF token is a signed cookie, see
+    :mod:`hub.web.csrf`). Stored here, not in the cookie, so that every hub
+    process sees it and it can be ended."""
 
     id = Varchar(length=40, primary_key=True)
     user_id = Varchar(length=40, index=True)
     session_hash = Varchar(length=64, unique=True)
     org = Varchar(length=64, default="")
-    csrf = Varchar(length=64)
     ip = Varchar(length=64, default="")
     created_at = Timestamptz()
     expires_at = Timestamptz()

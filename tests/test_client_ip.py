@@ -86,3 +86,36 @@ def test_serve_believes_forwarded_headers_from_trusted_proxies_only(tmp_path, tr
         log = hub.log_text_with("/healthz?probe=1")
     [line] = [line for line in log.splitlines() if "/healthz?probe=1" in line]
     assert re.search(rf"\b{re.escape(logged)}:\d+ - ", line), line
+
+
+@pytest.mark.parametrize(("peer", "secure"), [("127.0.0.1", True), ("203.0.113.9", False)])
+async def test_cookies_are_secure_behind_a_trusted_https_proxy_only(settings, peer, secure):
+    """X-Forwarded-Proto: https from a trusted proxy makes every cookie the
+    hub sets Secure (console session and CSRF, /my CSRF, the download
+    session); from any other peer the header is ignored."""
+    from hub.services.people import create_user
+
+    app = make_app(settings, entry_points="none")
+    async with running(app):
+        await _empty_postgres(app)
+        org = await make_org("cookie-shop")
+        await create_user("cookie-shop", "owner@example.com", "admin", "correct horse battery staple")
+        transport = httpx.ASGITransport(app=app, client=(peer, 50000))
+        proto = {"X-Forwarded-Proto": "https"}
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test", headers=proto) as client:
+            await ready_product(client, org)
+            minted = await client.post("/api/products/epic-drums-v1/tokens", json={}, headers=org.member)
+            link = minted.json()["data"]["token"]["downloadUrl"].removeprefix("http://hub.test")
+            login = await client.get("/console/login")
+            # Sent by hand: the client keeps a Secure cookie from http:// to itself.
+            token = csrf_of(login.text)
+            signed_in = await client.post("/console/login", headers={"cookie": f"ct_console_csrf={token}"}, data={
+                "email": "owner@example.com", "password": "correct horse battery staple", "next": "/console",
+                "_csrf_token": token,
+            })
+            answers = [login, signed_in, await client.get("/my"), await client.get(link)]
+    cookies = [h for a in answers for h in a.headers.get_list("set-cookie")]
+    names = {c.split("=", 1)[0] for c in cookies}
+    assert names == {"ct_console_csrf", "ct_console", "ct_csrf", "ct_dl"}, names
+    for cookie in cookies:
+        assert ("; secure" in cookie.lower()) is secure, cookie

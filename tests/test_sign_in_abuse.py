@@ -94,3 +94,47 @@ async def test_a_sign_in_request_does_the_same_work_for_a_customer_and_a_strange
     assert queued == [{"recipient": "buyer@example.com"}]
     states = {r["email"]: r["state"] for r in await BuyerSignIn.select(BuyerSignIn.email, BuyerSignIn.state)}
     assert states == {"buyer@example.com": "sent", "stranger@example.com": "unknown"}
+
+
+@pytest.mark.parametrize(
+    ("address", "key"),
+    [
+        ("192.0.2.7", "192.0.2.7"),  # IPv4: the address
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),  # IPv6: its /64
+        ("2001:db8:1:2::ffff", "2001:db8:1:2::/64"),
+        ("::ffff:192.0.2.7", "192.0.2.7"),  # IPv4-mapped: the IPv4 address
+    ],
+)
+def test_an_ipv6_address_is_limited_by_its_64_and_ipv4_by_the_address(address, key):
+    from hub.client_ip import rate_limit_key
+
+    assert rate_limit_key(address) == key
+
+
+def _one_64(count: int, prefix: str = "2001:db8:77:1") -> list[str]:
+    return [f"{prefix}::{n + 1:x}" for n in range(count)]
+
+
+async def test_my_sign_in_requests_from_every_address_of_one_ipv6_64_share_one_limit(quiet_client):
+    from hub.errors import TooManyRequests
+    from hub.services.buyers import request_sign_in
+
+    for n, address in enumerate(_one_64(PER_IP_PER_HOUR)):
+        await request_sign_in(quiet_client.hub, f"buyer{n}@example.com", address)
+    with pytest.raises(TooManyRequests):
+        await request_sign_in(quiet_client.hub, "one-more@example.com", "2001:db8:77:1:ffff::1")
+    # Another /64, and IPv4 addresses, keep limits of their own.
+    await request_sign_in(quiet_client.hub, "neighbour@example.com", "2001:db8:77:2::1")
+    for n in range(PER_IP_PER_HOUR + 1):
+        await request_sign_in(quiet_client.hub, f"v4-{n}@example.com", f"198.51.100.{n + 1}")
+
+
+async def test_console_sign_ins_from_every_address_of_one_ipv6_64_share_one_limit(quiet_client):
+    from hub.errors import TooManyRequests
+    from hub.services.console_sessions import ATTEMPTS_PER_IP, sign_in
+
+    for n, address in enumerate(_one_64(ATTEMPTS_PER_IP)):
+        assert await sign_in(f"guess{n}@example.com", "a wrong password", address) is None
+    with pytest.raises(TooManyRequests):
+        await sign_in("one-more@example.com", "a wrong password", "2001:db8:77:1:ffff::1")
+    assert await sign_in("neighbour@example.com", "a wrong password", "2001:db8:77:2::1") is None

@@ -35,6 +35,7 @@ from hub.context import Hub
 from hub.metrics import count_request
 from hub.services import downloads as download_service
 from hub.services.tokens import resolve_token
+from hub.web.cookies import cookies_secure
 from hub.web.downloads import accepts_json, download_page
 
 log = logging.getLogger("hub")
@@ -85,4 +86,7 @@ class DownloadPageLane:
         if grant.downloads_left == 0:
             return None  # whether this client's session may still use it: the routed handler's call
         has_cookie = any(part.strip().startswith(_COOKIE) for part in cookie.split(b";"))
-        return download_page(self.hub, grant, secret, as_json=accepts_json(accept.decode("latin-1")), has_cookie=has_cookie)
+        return download_page(
+            self.hub, grant, secret, as_json=accepts_json(accept.decode("latin-1")), has_cookie=has_cookie,
+            secure=cookies_secure(scope, self.hub.settings.public_url),
+        )

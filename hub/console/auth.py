@@ -11,13 +11,15 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect
 
 from hub.console.pages import client_ip, form_of, render
+from hub.console.security import CSRF_COOKIE
 from hub.context import Hub
 from hub.errors import Forbidden, Unauthorized
 from hub.services import console_sessions
 from hub.services.accounts import ROLES
 from hub.services.audit import audit, user_actor
 from hub.services.people import Person, person
-from hub.web.csrf import csrf_token
+from hub.web.cookies import cookies_secure
+from hub.web.csrf import csrf_token, rotate_csrf_cookie
 
 SESSION_COOKIE = "ct_console"
 
@@ -94,6 +96,25 @@ def login_redirect(request: Request) -> Response:
     return Redirect(f"/console/login?next={quote(target, safe='')}", status_code=303)
 
 
+def signed_in(request: Request, response: Response, secret: str) -> Response:
+    """``response`` with the new session's cookie, and a new CSRF token: the
+    one the browser had before signing in (perhaps planted) stops working."""
+    hub: Hub = request.app.state.hub
+    response.set_cookie(
+        SESSION_COOKIE, secret, path="/console", httponly=True, samesite="lax",
+        max_age=console_sessions.SESSION_HOURS * 3600, secure=cookies_secure(request.scope, hub.settings.public_url),
+    )
+    rotate_csrf_cookie(request, response, CSRF_COOKIE, "/console")
+    return response
+
+
+def signed_out(request: Request, response: Response) -> Response:
+    """``response`` without the session's cookie, and with a new CSRF token."""
+    response.delete_cookie(SESSION_COOKIE, path="/console")
+    rotate_csrf_cookie(request, response, CSRF_COOKIE, "/console")
+    return response
+
+
 class SignInController(Controller):
     path = "/"
 
@@ -112,30 +133,21 @@ class SignInController(Controller):
         secret = await console_sessions.open_session(who, ip)
         for org in who.roles:
             await audit(org=org, actor=user_actor(who.email), action="console.sign_in", ip=ip)
-        response = Redirect(_safe_next(form.get("next")), status_code=303)
-        response.set_cookie(
-            SESSION_COOKIE, secret, path="/console", httponly=True, samesite="lax",
-            max_age=console_sessions.SESSION_HOURS * 3600, secure=hub.settings.public_url.startswith("https://"),
-        )
-        return response
+        return signed_in(request, Redirect(_safe_next(form.get("next")), status_code=303), secret)
 
     @post("/logout", status_code=303)
     async def logout(self, console: Console, request: Request) -> Response:
         await console.form(request)
         await console_sessions.end_session(console.session_id)
         await console.audit("console.sign_out")
-        response = Redirect("/console/login", status_code=303)
-        response.delete_cookie(SESSION_COOKIE, path="/console")
-        return response
+        return signed_out(request, Redirect("/console/login", status_code=303))
 
     @post("/logout-everywhere", status_code=303)
     async def logout_everywhere(self, console: Console, request: Request) -> Response:
         await console.form(request)
         ended = await console_sessions.end_all_sessions(console.person.id)
         await console.audit("console.sign_out_everywhere", sessions=ended)
-        response = Redirect("/console/login", status_code=303)
-        response.delete_cookie(SESSION_COOKIE, path="/console")
-        return response
+        return signed_out(request, Redirect("/console/login", status_code=303))
 
     @post("/org", status_code=303)
     async def switch_org(self, console: Console, request: Request) -> Response:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect
 
-from hub.console.auth import SESSION_COOKIE, Console
+from hub.console.auth import Console, signed_in
 from hub.console.pages import client_ip, form_of, page, render
 from hub.context import Hub
 from hub.errors import Conflict, Invalid
@@ -83,9 +83,4 @@ class InvitationController(Controller):
         for org in who.roles:
             await audit(org=org, actor=user_actor(who.email), action="member.accept_invitation", ip=ip)
         secret = await console_sessions.open_session(who, ip)
-        response = Redirect("/console", status_code=303)
-        response.set_cookie(
-            SESSION_COOKIE, secret, path="/console", httponly=True, samesite="lax",
-            max_age=console_sessions.SESSION_HOURS * 3600, secure=hub.settings.public_url.startswith("https://"),
-        )
-        return response
+        return signed_in(request, Redirect("/console", status_code=303), secret)

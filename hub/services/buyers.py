@@ -11,7 +11,7 @@ The answer to a sign-in request is the same whether the email bought
 anything or not, and so is the work behind it: the request only records
 itself, and the worker looks up purchases, makes the link and queues the
 email (:func:`prepare_sign_ins`). Requests are limited per email and per IP
-address, each limit one conditional write (:mod:`hub.services.rate_limits`),
+address (an IPv6 address by its /64: :func:`hub.client_ip.rate_limit_key`), each limit one conditional write (:mod:`hub.services.rate_limits`),
 so the form cannot flood an inbox, however many requests arrive at once.
 """
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from hub.client_ip import rate_limit_key
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
 from hub.email_address import check_email
@@ -50,7 +51,7 @@ async def request_sign_in(hub: Hub, email: str, ip: str) -> None:
     async with hub.db.write_transaction():
         # Each limit is one conditional write (hub.services.rate_limits);
         # a refusal rolls back the hits counted before it.
-        if ip and not await rate_limits.hit("sign-in-ip", ip, limit=PER_IP_PER_HOUR, window_seconds=3600):
+        if ip and not await rate_limits.hit("sign-in-ip", rate_limit_key(ip), limit=PER_IP_PER_HOUR, window_seconds=3600):
             raise TooManyRequests("Too many sign-in requests from your network. Try again in an hour.")
         if not await rate_limits.hit("sign-in-email", email, limit=PER_EMAIL_PER_HOUR, window_seconds=3600):
             raise TooManyRequests("Too many sign-in requests for this address. Try again in an hour.")

@@ -2,10 +2,11 @@
 
 Sessions live in the database (only the cookie's hash is stored), so every
 hub process honours them and "sign out everywhere" ends them all at once.
-Each session carries the CSRF token of its forms and the organization the
-person is looking at.
+Each session carries the organization the person is looking at (the
+forms' CSRF token is a signed cookie, :mod:`hub.web.csrf`).
 
-Sign-in attempts are counted per account and per IP address in a fixed
+Sign-in attempts are counted per account and per IP address (an IPv6
+address by its /64, :func:`hub.client_ip.rate_limit_key`) in a fixed
 window, each with one conditional write (an upsert that starts a new window
 or adds one, and returns the count): two processes counting at once can
 never both see a stale count, so the limit holds whatever the concurrency.
@@ -13,9 +14,9 @@ never both see a stale count, so the limit holds whatever the concurrency.
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 
+from hub.client_ip import rate_limit_key
 from hub.clock import utcnow
 from hub.errors import TooManyRequests
 from hub.secrets import CONSOLE_SESSION_PREFIX as SESSION_PREFIX
@@ -57,7 +58,7 @@ async def sign_in(email: str, password: str, ip: str) -> Person | None:
     """
     email = (email or "").strip().lower()[:320]
     account_attempts = await count_attempt(f"account:{email}")
-    ip_attempts = await count_attempt(f"ip:{ip}") if ip else 0
+    ip_attempts = await count_attempt(f"ip:{rate_limit_key(ip)}") if ip else 0
     if account_attempts > ATTEMPTS_PER_ACCOUNT or ip_attempts > ATTEMPTS_PER_IP:
         minutes = THROTTLE_WINDOW_SECONDS // 60
         raise TooManyRequests(f"Too many sign-in attempts. Wait {minutes} minutes and try again.")
@@ -86,7 +87,6 @@ async def open_session(who: Person, ip: str) -> str:
             user_id=who.id,
             session_hash=hash_secret(secret),
             org=min(who.roles) if who.roles else "",
-            csrf=secrets.token_urlsafe(32),
             ip=ip[:64],
             created_at=now,
             expires_at=now + timedelta(hours=SESSION_HOURS),

@@ -111,7 +111,14 @@ async def set_membership(user_id: str, org: str, role: str) -> None:
 
 
 async def remove_membership(user_id: str, org: str) -> None:
-    await Membership.delete().where(Membership.user_id == user_id, Membership.org == org)
+    """Take ``user_id`` out of ``org``; :class:`NotFound` when they are not in
+    it (another organization's member, or no one): nothing is removed, and
+    the caller records nothing."""
+    removed = await Membership.delete().where(Membership.user_id == user_id, Membership.org == org).returning(
+        Membership.id
+    )
+    if not removed:
+        raise NotFound(f"No member {user_id[:100]} in {org}")
 
 
 async def set_password(email: str, password: str) -> dict:

@@ -32,6 +32,7 @@ from hub.http_range import ByteRange, RangeNotSatisfiable, etag_for, if_range_al
 from hub.services import downloads as download_service
 from hub.services.tokens import Grant, PurchaseOnHold, resolve_token
 from hub.storage.base import content_disposition_attachment
+from hub.web.cookies import cookies_secure
 from hub.web.file_response import BlobResponse
 
 JSON_ENCODER = msgspec.json.Encoder()
@@ -118,7 +119,7 @@ class Page:
     headers: dict[str, str]
 
 
-def download_page(hub: Hub, grant: Grant, secret: str, *, as_json: bool, has_cookie: bool) -> Page:
+def download_page(hub: Hub, grant: Grant, secret: str, *, as_json: bool, has_cookie: bool, secure: bool) -> Page:
     """The page of a valid grant: HTML, or JSON for programs; a session
     cookie for a client that has none (it keys the download sessions)."""
     base, query = hub.settings.public_url, f"?token={quote(secret)}"
@@ -165,7 +166,7 @@ def download_page(hub: Hub, grant: Grant, secret: str, *, as_json: bool, has_coo
     # Security headers: hub.web.security_headers, for every answer.
     headers = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
     if not has_cookie:
-        headers["Set-Cookie"] = session_cookie(hub)
+        headers["Set-Cookie"] = session_cookie(hub, secure)
     return Page(body, media_type, headers)
 
 
@@ -180,13 +181,14 @@ def expires_text(moment: datetime) -> str:
     return f"{moment.day:02d} {MONTHS[moment.month - 1]} {moment.year}, {moment.hour:02d}:{moment.minute:02d} UTC"
 
 
-def session_cookie(hub: Hub) -> str:
-    """A new download-session cookie (``Set-Cookie`` value)."""
+def session_cookie(hub: Hub, secure: bool) -> str:
+    """A new download-session cookie (``Set-Cookie`` value); ``secure``:
+    :func:`hub.web.cookies.cookies_secure` of the request."""
     cookie = (
         f"{download_service.SESSION_COOKIE}={secrets.token_urlsafe(18)}; HttpOnly; "
         f"Max-Age={hub.settings.download_session_hours * 3600}; Path=/download; SameSite=lax"
     )
-    return cookie + "; Secure" if hub.settings.public_url.startswith("https://") else cookie
+    return cookie + "; Secure" if secure else cookie
 
 
 class DownloadController(Controller):
@@ -222,7 +224,10 @@ class DownloadController(Controller):
             await download_service.open_session(hub, grant.token["id"], _session_key(request, grant))
         ) is not None
         download_service.refuse_if_used_up(grant, has_session=has_session)
-        page = download_page(hub, grant, token, as_json=wants_json(request), has_cookie=download_service.SESSION_COOKIE in request.cookies)
+        page = download_page(
+            hub, grant, token, as_json=wants_json(request), has_cookie=download_service.SESSION_COOKIE in request.cookies,
+            secure=cookies_secure(request.scope, hub.settings.public_url),
+        )
         return Response(page.body, media_type=page.media_type, headers=page.headers)
 
     @route(

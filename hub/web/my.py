@@ -10,7 +10,8 @@ from hub.clock import as_aware, utcnow
 from hub.context import Hub
 from hub.errors import Invalid
 from hub.services import buyers
-from hub.web.csrf import csrf_protection, csrf_token
+from hub.web.cookies import cookies_secure
+from hub.web.csrf import csrf_protection, csrf_token, rotate_csrf_cookie
 
 SESSION_COOKIE = "ct_my"
 CSRF_COOKIE = "ct_csrf"
@@ -74,8 +75,10 @@ class MyController(Controller):
         response = Redirect("/my", status_code=303)
         response.set_cookie(
             SESSION_COOKIE, session, path="/my", httponly=True, samesite="lax",
-            max_age=buyers.SESSION_HOURS * 3600, secure=hub.settings.public_url.startswith("https://"),
+            max_age=buyers.SESSION_HOURS * 3600, secure=cookies_secure(request.scope, hub.settings.public_url),
         )
+        # A new CSRF token with the session: one known before no longer works.
+        rotate_csrf_cookie(request, response, CSRF_COOKIE, "/my")
         return response
 
     @post("/links/{token_id:str}", status_code=303)
@@ -90,4 +93,5 @@ class MyController(Controller):
         await buyers.sign_out(request.cookies.get(SESSION_COOKIE))
         response = Redirect("/my", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/my")
+        rotate_csrf_cookie(request, response, CSRF_COOKIE, "/my")
         return response

@@ -52,3 +52,50 @@ async def test_the_upload_script_sends_its_token_in_a_header(owner):
         "/console/products/none/versions/1.0/uploads", json={"path": "a.wav"}, headers={**headers, "X-CSRF-Token": token}
     )
     assert passed.status_code == 404  # past the CSRF check: the product does not exist
+
+
+def _set_cookie(response, name: str) -> str | None:
+    """The value ``response`` sets for cookie ``name`` (None: it sets none)."""
+    for header in response.headers.get_list("set-cookie"):
+        if header.startswith(f"{name}="):
+            return header.split(";", 1)[0].split("=", 1)[1]
+    return None
+
+
+async def test_signing_in_and_out_gives_a_new_csrf_token_and_the_old_one_stops_working(browser):
+    login = await browser.get("/console/login")
+    before = csrf_of(login.text)  # a token known before signing in (planted, say)
+    signed_in = await browser.post(
+        "/console/login", data={"email": OWNER, "password": PASSWORD, "_csrf_token": before, "next": "/console"}
+    )
+    assert signed_in.status_code == 303
+    rotated = _set_cookie(signed_in, "ct_console_csrf")
+    assert rotated and rotated != before
+    stale = await browser.post("/console/settings/keys", data={"label": "planted", "role": "admin", "_csrf_token": before})
+    assert stale.status_code == 403 and "expired" in stale.text
+    page = await browser.get("/console/settings/keys")
+    during = csrf_of(page.text)
+    assert during == rotated
+    signed_out = await browser.post("/console/logout", data={"_csrf_token": during})
+    assert signed_out.status_code == 303
+    assert _set_cookie(signed_out, "ct_console_csrf") not in (None, "", during)
+    again = await browser.post(
+        "/console/login", data={"email": OWNER, "password": PASSWORD, "_csrf_token": during, "next": "/console"}
+    )
+    assert again.status_code == 403
+
+
+async def test_a_buyers_sign_in_and_out_give_a_new_csrf_token(console_app, mailbox):
+    from tests.test_my import shop_with_purchase, sign_in as my_sign_in
+
+    async with browser_of(console_app) as client:
+        client.hub = console_app.state.hub
+        await shop_with_purchase(client, "buyer-shop", "order-1")
+        before = csrf_of((await client.get("/my")).text)
+        await my_sign_in(client, mailbox)
+        after = csrf_of((await client.get("/my")).text)
+        assert after != before
+        stale = await client.post("/my/sign-out", data={"_csrf_token": before})
+        assert stale.status_code == 403
+        signed_out = await client.post("/my/sign-out", data={"_csrf_token": after})
+        assert signed_out.status_code == 303 and _set_cookie(signed_out, "ct_csrf") not in (None, "", after)

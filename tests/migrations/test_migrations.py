@@ -142,3 +142,30 @@ def test_the_check_names_a_column_and_an_index_the_migrations_lack(empty_databas
         "hub_api_key.org: no index",
         "hub_product.cover_md5: no such column",
     ]
+
+
+def test_the_console_sessions_unused_csrf_column_is_dropped_and_sessions_are_kept(
+    previous_release_database: str, engine_type: str
+):
+    """hub_2026_12_07t00_30_00: a session signed in under the previous
+    release stays signed in; its never-read ``csrf`` column is gone."""
+    insert = (
+        "INSERT INTO hub_console_session (id, user_id, session_hash, org, csrf, ip, created_at, expires_at) "
+        "VALUES ('csess_1', 'user_1', 'hash-1', 'audio-company', 'unused', '192.0.2.1', "
+        "'2026-12-01 10:00:00+00:00', '2999-12-01 10:00:00+00:00')"
+    )
+    if engine_type == "sqlite":
+        connection = sqlite3.connect(previous_release_database[len("sqlite:///"):])
+        try:
+            connection.execute(insert)
+            connection.commit()
+        finally:
+            connection.close()
+    else:
+        execute(previous_release_database, insert)
+    assert "csrf" in in_own_loop(lambda: read_schema(previous_release_database))["hub_console_session"].columns
+    migrate_url(previous_release_database)
+    columns = in_own_loop(lambda: read_schema(previous_release_database))["hub_console_session"].columns
+    assert "csrf" not in columns and {"id", "user_id", "session_hash", "org", "ip"} <= set(columns)
+    rows = in_own_loop(lambda: read_rows(previous_release_database, "SELECT id, org, ip FROM hub_console_session"))
+    assert rows == [{"id": "csess_1", "org": "audio-company", "ip": "192.0.2.1"}]
