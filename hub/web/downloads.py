@@ -30,6 +30,7 @@ from hub.api.openapi import PublicOperation, PublicPageOperation, errors
 from hub.api.schemas import DownloadPageAnswer, DownloadRefused
 from hub.errors import NotFound
 from hub.http_range import RangeNotSatisfiable, etag_for, if_range_allows_partial, parse_range
+from hub.event_types import DownloadFinished, DownloadStarted
 from hub.services.events import emit
 from hub.services import downloads as download_service
 from hub.services.tokens import Grant, PurchaseOnHold, resolve_token
@@ -302,16 +303,18 @@ class DownloadController(Controller):
         async with hub.db.write_transaction():
             transfer = await download_service.begin_transfer(session.id, file["id"], start, end, len(grant.files))
             await emit(
-                hub, "download_started", org=grant.token["org"], token=token_record, file=file_record,
-                session_id=session.id, first_in_session=session.spent,
+                hub,
+                DownloadStarted(token=token_record, file=file_record, session_id=session.id, first_in_session=session.spent),
+                org=grant.token["org"],
             )
 
         async def on_finish(sent: int, completed: bool, redirected: bool = False) -> None:
             async with hub.db.write_transaction():
                 await download_service.finish_transfer(transfer, sent, completed, redirected=redirected)
                 await emit(
-                    hub, "download_finished", org=grant.token["org"], token=token_record, file=file_record,
-                    bytes_sent=sent, completed=completed,
+                    hub,
+                    DownloadFinished(token=token_record, file=file_record, bytes_sent=sent, completed=completed),
+                    org=grant.token["org"],
                 )
 
         if hub.settings.download_redirect:
