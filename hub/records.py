@@ -275,6 +275,10 @@ class ConsoleInviteContext(TypedDict):
     expires_days: int
 
 
+EmailContext = DeliveryContext | SignInContext | WebhookDisabledContext | ConsoleInviteContext
+"""The context ``render_email`` receives, by template."""
+
+
 def email_purchase(row: dict[str, Any]) -> EmailPurchase:
     """A purchase (a row, or a dict with its columns) as a delivery email's context names it."""
     return {

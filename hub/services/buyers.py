@@ -91,8 +91,7 @@ async def prepare_sign_ins(hub: Hub, limit: int = 20) -> int:
             )
             context = {"email": row["email"], "url": f"{hub.my_url}/sign-in?token={secret}", "expires_minutes": minutes}
             rendered = await render_email(hub, "signin", context)
-            if rendered is not None:
-                await queue_email(hub, org="", kind="signin", recipient=row["email"], rendered=rendered)
+            await queue_email(hub, org="", kind="signin", recipient=row["email"], rendered=rendered)
     if rows:  # buckets pile up only with requests: tidy them as they come
         await rate_limits.forget_expired()
     return len(rows)

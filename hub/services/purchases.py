@@ -239,8 +239,6 @@ async def queue_delivery_email(hub: Hub, purchase: dict, delivered: list[dict]) 
         ],
     }
     rendered = await render_email(hub, "delivery", context)
-    if rendered is None:
-        return  # no plugin renders email: the shop delivers links itself
     await queue_email(
         hub,
         org=purchase["org"],
