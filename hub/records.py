@@ -4,7 +4,7 @@ Event hooks' records go through the database (and webhooks' through the
 network) as JSON, so a record is a plain dict; these ``TypedDict`` classes
 document its keys, for readers and for a plugin author's editor::
 
-    from hub.records import Purchase, Token
+    from hub.plugin_api import Purchase, Token, hookimpl
 
     @hookimpl
     def purchase_recorded(purchase: Purchase, tokens: list[Token]):
