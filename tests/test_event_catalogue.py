@@ -66,6 +66,11 @@ def test_every_event_hookspec_has_its_event_class():
     assert len({event.hook for event in EVENTS}) == len(EVENTS)
 
 
+def test_the_plugin_api_exports_every_event_class():
+    assert {event.__name__ for event in EVENTS} <= set(plugin_api.__all__)
+    assert all(getattr(plugin_api, event.__name__) is event for event in EVENTS)
+
+
 def test_every_hookspec_is_typed_without_any():
     for name, spec in hookspec_functions().items():
         parameters = inspect.signature(spec).parameters
