@@ -14,6 +14,7 @@ from typing import Any
 import pluggy
 from jinja2 import Environment
 from hub.db import Database
+from hub.protocols import InboxProcessor, Mailer
 from hub.sealing import Sealer
 from hub.settings import Settings
 from hub.storage import BlobStore
@@ -28,14 +29,15 @@ class Hub:
     templates: Environment
     plugins: pluggy.PluginManager
     sealer: Sealer
-    mailer: Any = None
+    mailer: Mailer | None = None
+    """The mailer that delivers the outbox (``hub_mailer``), or None: emails stay queued."""
     outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     """Set when this process queues an email or stores a payment event: the
     worker takes it at once."""
     events_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     """Set when this process records an event: the worker delivers it at once."""
-    inbox_processors: dict[str, Any] = field(default_factory=dict)
-    """provider name → ``async def process(hub, event) -> note``: how each
+    inbox_processors: dict[str, InboxProcessor] = field(default_factory=dict)
+    """provider name → :class:`hub.protocols.InboxProcessor`: how each
     payment plugin processes its stored webhook events (``hub_inbox_processors``)."""
     plugin_state: dict[str, Any] = field(default_factory=dict)
     """What a plugin keeps between its hooks for this app (an API client

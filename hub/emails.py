@@ -128,14 +128,24 @@ def render(loader: BaseLoader, template: str, context: dict[str, Any]) -> Render
         return _render(email_environment(BUILTIN_LOADER), template, context)
 
 
-async def render_email(hub: Hub, template: str, context: dict[str, Any]) -> RenderedEmail | None:
+class UnknownEmailTemplate(LookupError):
+    """No plugin and no template folder renders the email asked for: a
+    misspelt template name, or a template folder missing from the install."""
+
+
+async def render_email(hub: Hub, template: str, context: dict[str, Any]) -> RenderedEmail:
     """The email ``template`` rendered with ``context``: a plugin's
     ``render_email`` answer when one answers, else the templates of the
     hub's search path (``HUB_TEMPLATES_DIR``, plugins' folders, built-in).
 
-    :return: None only for an email that neither a plugin nor a template knows.
+    :raises UnknownEmailTemplate: when neither a plugin nor a template knows
+        the email (every email the core sends has a built-in template).
     """
     rendered = await first_result(hub.plugins, "render_email", hub=hub, template=template, context=context)
     if rendered is None:
         rendered = render(hub.templates.loader, template, context)
+    if rendered is None:
+        raise UnknownEmailTemplate(
+            f"No plugin renders the email {template!r} and no template folder has {FOLDER}/{template}.txt"
+        )
     return rendered

@@ -4,11 +4,14 @@ A plugin is a module (or object) registered under the ``continuata_hub``
 entry-point group; it implements the hooks it needs, marked with
 :data:`hookimpl`, and nothing else::
 
-    from hub.hookspecs import hookimpl
+    from hub.plugin_api import Purchase, Token, hookimpl
 
     @hookimpl
-    def purchase_recorded(hub, purchase, tokens):
+    def purchase_recorded(hub, purchase: Purchase, tokens: list[Token]):
         ...
+
+Plugins import :data:`hookimpl` and every type named here from
+:mod:`hub.plugin_api`, the public plugin API.
 
 Conventions every hook follows:
 
@@ -16,7 +19,9 @@ Conventions every hook follows:
   may accept any subset of a hook's arguments, in any order.
 - An implementation may return a value, an awaitable, or (for event hooks)
   nothing; the core awaits what needs awaiting (pluggy has no native async).
-- ``hub`` is the :class:`hub.context.Hub` of the running app: settings
+  The return types below are what the core uses once awaited: a hook
+  annotated ``-> list[Setting]`` may be an ``async def`` returning one.
+- ``hub`` is the :class:`hub.plugin_api.Hub` of the running app: settings
   (``hub.settings``, plugin settings in ``hub.settings.extra``), the blob
   store, the template environment.
 - Event hooks are durable: the event is written in the same transaction
@@ -33,13 +38,31 @@ Conventions every hook follows:
   product slugs and version strings, ISO times, ``None`` rather than
   ``""``, never a secret or a hash): they pass through the database as
   JSON. :mod:`hub.records` documents their keys.
+- Every event hook has its event class in :mod:`hub.event_types`, whose
+  fields are the hook's arguments (``tests/test_event_catalogue.py``
+  checks that they agree): the core emits the class, plugins implement
+  the hook.
 - Never give a hook implementation's argument a default value: pluggy's
   treatment of defaults has changed between releases.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pluggy
+
+if TYPE_CHECKING:  # the types of the contract; hub.plugins imports this module
+    from collections.abc import Sequence
+    from pathlib import Path
+
+    from litestar.types import ControllerRouterHandler
+    from piccolo.conf.apps import AppConfig
+
+    from hub.context import Hub
+    from hub.plugins import PaymentProviderStatus, RenderedEmail, Setting
+    from hub.protocols import InboxProcessor, Mailer
+    from hub.records import Email, EmailContext, File, Product, Purchase, Token, Version
 
 PROJECT = "continuata_hub"
 
@@ -51,7 +74,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 @hookspec
-def hub_settings():
+def hub_settings() -> Sequence[Setting]:
     """Declare the settings the plugin reads.
 
     Called when the hub is built, to check them (a ``required`` setting that
@@ -59,7 +82,7 @@ def hub_settings():
     with a ``default`` reads as its default) and to document them
     (``continuata-hub plugins`` shows each, with its state and default).
 
-    :return: a list of :class:`hub.plugins.Setting` (name such as
+    :return: a list of :class:`hub.plugin_api.Setting` (name such as
         ``HUB_STRIPE_WEBHOOK_SECRET``, description, ``required``, ``secret``,
         ``default``). Values are read from the environment like the core's,
         and reach the plugin as ``hub.settings.extra[name]``.
@@ -67,19 +90,19 @@ def hub_settings():
 
 
 @hookspec
-def hub_routes(hub):
+def hub_routes(hub: Hub) -> Sequence[ControllerRouterHandler]:
     """Add HTTP routes, such as a payment provider's webhook endpoint.
 
     Called once while the app is built. Put routes under
     ``/plugins/<plugin name>/`` so they never collide with the core's.
 
-    :param hub: the :class:`hub.context.Hub` being built.
+    :param hub: the :class:`hub.plugin_api.Hub` being built.
     :return: a list of Litestar route handlers, controllers or routers.
     """
 
 
 @hookspec
-def hub_template_dirs():
+def hub_template_dirs() -> Sequence[Path]:
     """Add folders of Jinja templates.
 
     Called once while the app is built. A shop's ``HUB_TEMPLATES_DIR`` still
@@ -91,7 +114,7 @@ def hub_template_dirs():
 
 
 @hookspec
-def hub_piccolo_apps():
+def hub_piccolo_apps() -> Sequence[AppConfig]:
     """Declare the plugin's own tables, with their piccolo migrations.
 
     Called whenever the hub migrates its database (``continuata-hub
@@ -110,20 +133,20 @@ def hub_piccolo_apps():
 
 
 @hookspec
-def payment_provider_status(hub):
+def payment_provider_status(hub: Hub) -> PaymentProviderStatus | None:
     """Say how a payment plugin is set up, for the console's Settings page.
 
     Called when an admin opens Settings → Payments; every plugin answers
     for itself. The console adds when the provider's last event arrived and
     what became of it.
 
-    :param hub: the running :class:`hub.context.Hub`.
-    :return: a :class:`hub.plugins.PaymentProviderStatus`, or None.
+    :param hub: the running :class:`hub.plugin_api.Hub`.
+    :return: a :class:`hub.plugin_api.PaymentProviderStatus`, or None.
     """
 
 
 @hookspec
-def hub_mailer(hub):
+def hub_mailer(hub: Hub) -> Mailer | None:
     """Offer the mailer that delivers queued messages.
 
     Called once at start-up. Which plugin delivers is chosen, never left to
@@ -138,23 +161,27 @@ def hub_mailer(hub):
     its ``From`` (``HUB_MAIL_FROM``, also ``hub.settings.mail_from``), so a
     mailer only sends.
 
-    :return: an object with ``async def send(message: email.message.EmailMessage) -> None``
-        that raises on failure (the outbox then retries with backoff) and
-        keeps the message's ``Message-ID`` (derived from the outbox row, the
-        same on every attempt, so a copy resent after a crash is
-        recognisably the same message), or None to offer none (say, when
-        unconfigured). With no mailer at all, messages stay queued (and
-        visible) until one is configured. The mailer may also have
-        ``async def send_bytes(data: bytes, *, sender: str, recipients: list[str]) -> None``:
-        the message as it goes out (``From``, ``Date`` and ``Message-ID``
-        set, CRLF line ends) and its envelope, all ASCII; the outbox then
-        uses it for the messages it can complete without parsing them, and
-        ``send`` for the others.
+    :return: a :class:`hub.plugin_api.Mailer` (``async def send(message:
+        email.message.EmailMessage) -> None``, raising on failure so that
+        the outbox retries with backoff, and keeping the message's
+        ``Message-ID``), or None to offer none (say, when unconfigured).
+        With no mailer at all, messages stay queued (and visible) until one
+        is configured; an answer that is not a ``Mailer`` stops the
+        start-up. Two optional abilities, each a Protocol the outbox checks
+        with ``isinstance``: a :class:`hub.plugin_api.BytesMailer` also has
+        ``async def send_bytes(data: bytes, *, sender: str, recipients:
+        list[str]) -> None`` (the message as it goes out, ``From``, ``Date``
+        and ``Message-ID`` set, CRLF line ends, and its envelope, all
+        ASCII), which the outbox then uses for the messages it can complete
+        without parsing them, and ``send`` for the others; a
+        :class:`hub.plugin_api.ConcurrentMailer` has ``concurrency: int``,
+        how many messages it may send at once (each its own call; without
+        it, or with a value below 1, one at a time).
     """
 
 
 @hookspec(firstresult=True)
-def render_email(hub, template, context):
+def render_email(hub: Hub, template: str, context: EmailContext) -> RenderedEmail | None:
     """Render the email ``template`` with ``context`` your own way.
 
     The core renders every email from its Jinja templates
@@ -175,42 +202,42 @@ def render_email(hub, template, context):
         ``expires_minutes``; for ``webhook_disabled``: ``org``, ``url``,
         ``endpoint_id``, ``reason``, ``hours``; for ``console_invite``:
         ``email``, ``org``, ``role``, ``invited_by``, ``url``,
-        ``needs_password``, ``expires_days``. :mod:`hub.records` types each
-        context (``DeliveryContext``...).
-    :return: a :class:`hub.plugins.RenderedEmail` (subject, text, html), or
+        ``needs_password``, ``expires_days``. :mod:`hub.plugin_api` types each
+        context (``DeliveryContext``...; ``EmailContext`` is their union).
+    :return: a :class:`hub.plugin_api.RenderedEmail` (subject, text, html), or
         None to leave it to the next plugin and then to the core's templates.
     """
 
 
 @hookspec
-def hub_inbox_processors(hub):
+def hub_inbox_processors(hub: Hub) -> dict[str, InboxProcessor]:
     """Say how the plugin processes the webhook events it stores.
 
     Called once when the hub is built (in ``serve`` and in
     ``continuata-hub worker``). A payment plugin's webhook route only
-    verifies and stores each event (:func:`hub.services.inbox.store_event`);
+    verifies and stores each event (:func:`hub.plugin_api.store_event`);
     the worker later hands it to the processor named here for its provider,
     one event of a payment at a time, in the order received.
 
-    :return: a dict ``{provider: processor}`` where ``processor`` is
-        ``async def process(hub, event) -> str``: ``event`` is a
-        :class:`hub.services.inbox.ReceivedEvent`; the returned note is kept
-        as the event's outcome. Raising retries the event with backoff, up to
-        ``HUB_INBOX_MAX_ATTEMPTS``, then leaves it ``failed`` with the reason.
-        A processor may run again for an event it already processed (after a
-        crash): translate events into the core's idempotent calls
-        (:func:`hub.services.purchases.record_purchase`,
-        :func:`hub.services.reversals.record_reversal`).
+    :return: a dict ``{provider: processor}``, each processor a
+        :class:`hub.plugin_api.InboxProcessor`: ``async def process(hub,
+        event) -> str``, ``event`` a :class:`hub.plugin_api.ReceivedEvent`;
+        the returned note is kept as the event's outcome. Raising retries
+        the event with backoff, up to ``HUB_INBOX_MAX_ATTEMPTS``, then leaves
+        it ``failed`` with the reason. A processor may run again for an
+        event it already processed (after a crash): translate events into
+        the core's idempotent calls (:func:`hub.plugin_api.record_purchase`,
+        :func:`hub.plugin_api.record_reversal`).
     """
 
 
 @hookspec
-def hub_startup(hub):
+def hub_startup(hub: Hub) -> None:
     """Called once when the app has started (database and storage open)."""
 
 
 @hookspec
-def hub_shutdown(hub):
+def hub_shutdown(hub: Hub) -> None:
     """Called once when the app stops, before its resources close."""
 
 
@@ -218,7 +245,7 @@ def hub_shutdown(hub):
 
 
 @hookspec
-def purchase_recorded(hub, purchase, tokens):
+def purchase_recorded(hub: Hub, purchase: Purchase, tokens: list[Token]) -> None:
     """A purchase was recorded for the first time (a replay does not call it).
     A purchase whose refund or dispute came first is recorded ``refunded``
     or ``on_hold``, with no tokens.
@@ -233,7 +260,7 @@ def purchase_recorded(hub, purchase, tokens):
 
 
 @hookspec
-def tokens_minted(hub, tokens):
+def tokens_minted(hub: Hub, tokens: list[Token]) -> None:
     """Download links were minted: called once per mint, whatever made it.
 
     New tokens: a purchase (and one restored before it was delivered),
@@ -251,7 +278,7 @@ def tokens_minted(hub, tokens):
 
 
 @hookspec
-def purchase_refunded(hub, purchase, revoked_tokens):
+def purchase_refunded(hub: Hub, purchase: Purchase, revoked_tokens: list[Token]) -> None:
     """A purchase's money went back to the buyer and its tokens were revoked:
     a full refund (``purchase["status"] == "refunded"``) or a lost dispute
     (``"charged_back"``). Not called for a purchase recorded after its
@@ -263,7 +290,7 @@ def purchase_refunded(hub, purchase, revoked_tokens):
 
 
 @hookspec
-def token_revoked(hub, token):
+def token_revoked(hub: Hub, token: Token) -> None:
     """A token was revoked through the API (``DELETE
     /api/products/{id}/tokens/{token_id}``); a refund's revocations come with
     :func:`purchase_refunded`.
@@ -273,7 +300,7 @@ def token_revoked(hub, token):
 
 
 @hookspec
-def version_ready(hub, product, version):
+def version_ready(hub: Hub, product: Product, version: Version) -> None:
     """The last file of a product version arrived: it can be delivered.
 
     :param product: a :class:`hub.records.Product`, as the products API shows
@@ -284,7 +311,7 @@ def version_ready(hub, product, version):
 
 
 @hookspec
-def email_failed(hub, message):
+def email_failed(hub: Hub, message: Email) -> None:
     """The hub gave up sending an email after its last try.
 
     :param message: a :class:`hub.records.Email`: ``id``, ``kind`` (``delivery``, ``signin``...),
@@ -293,7 +320,7 @@ def email_failed(hub, message):
 
 
 @hookspec
-def purchase_suspended(hub, purchase):
+def purchase_suspended(hub: Hub, purchase: Purchase) -> None:
     """A purchase was put on hold: the buyer disputed the payment. Its links
     answer 403 (a page naming the shop to contact) until the dispute closes.
 
@@ -302,7 +329,7 @@ def purchase_suspended(hub, purchase):
 
 
 @hookspec
-def purchase_restored(hub, purchase):
+def purchase_restored(hub: Hub, purchase: Purchase) -> None:
     """A purchase's access came back: its dispute was won or withdrawn, or
     its refund failed or was cancelled. A purchase restored before it was
     ever delivered gets its tokens and delivery email now (and
@@ -313,7 +340,7 @@ def purchase_restored(hub, purchase):
 
 
 @hookspec
-def download_started(hub, token, file, session_id, first_in_session):
+def download_started(hub: Hub, token: Token, file: File, session_id: str, first_in_session: bool) -> None:
     """A file transfer started.
 
     :param token: the token, as in :func:`tokens_minted`.
@@ -323,7 +350,7 @@ def download_started(hub, token, file, session_id, first_in_session):
 
 
 @hookspec
-def download_finished(hub, token, file, bytes_sent, completed):
+def download_finished(hub: Hub, token: Token, file: File, bytes_sent: int, completed: bool) -> None:
     """A file transfer ended after ``bytes_sent`` bytes (records as in
     :func:`download_started`).
 

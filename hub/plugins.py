@@ -28,6 +28,7 @@ from typing import Any
 import pluggy
 
 from hub import hookspecs
+from hub.protocols import Mailer
 from hub.settings import Settings, SettingsError
 
 log = logging.getLogger("hub.plugins")
@@ -263,7 +264,7 @@ def check_mailer_choice(manager: pluggy.PluginManager, choice: str) -> dict[str,
     return impls
 
 
-async def choose_mailer(manager: pluggy.PluginManager, hub: Any, choice: str = "") -> tuple[str | None, Any]:
+async def choose_mailer(manager: pluggy.PluginManager, hub: Any, choice: str = "") -> tuple[str | None, Mailer | None]:
     """The mailer that delivers the outbox, and the name of its plugin.
 
     Deterministic, whatever order the plugins were found in:
@@ -278,13 +279,21 @@ async def choose_mailer(manager: pluggy.PluginManager, hub: Any, choice: str = "
       ``HUB_MAILER`` chooses.
 
     :return: ``(plugin name, mailer)``, or ``(None, None)`` when nobody delivers.
-    :raises MailerChoiceError: with a message naming the variable and the plugins.
+    :raises MailerChoiceError: with a message naming the variable and the plugins,
+        or naming a plugin whose answer is not a :class:`hub.protocols.Mailer`.
     """
     impls = check_mailer_choice(manager, choice)
 
-    async def ask(name: str) -> Any:
+    async def ask(name: str) -> Mailer | None:
         impl = impls[name]
-        return await await_me_maybe(impl.function(**{arg: {"hub": hub}[arg] for arg in impl.argnames}))
+        mailer = await await_me_maybe(impl.function(**{arg: {"hub": hub}[arg] for arg in impl.argnames}))
+        # Checked here, at start-up, rather than at the first email.
+        if mailer is not None and not isinstance(mailer, Mailer):
+            raise MailerChoiceError(
+                f"Plugin {name!r} offered a mailer without a send(message) method "
+                f"({type(mailer).__name__}): see hub.plugin_api.Mailer"
+            )
+        return mailer
 
     choice = (choice or "").strip()
     if choice:

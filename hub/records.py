@@ -4,7 +4,7 @@ Event hooks' records go through the database (and webhooks' through the
 network) as JSON, so a record is a plain dict; these ``TypedDict`` classes
 document its keys, for readers and for a plugin author's editor::
 
-    from hub.records import Purchase, Token
+    from hub.plugin_api import Purchase, Token, hookimpl
 
     @hookimpl
     def purchase_recorded(purchase: Purchase, tokens: list[Token]):
@@ -273,6 +273,10 @@ class ConsoleInviteContext(TypedDict):
     url: str
     needs_password: bool
     expires_days: int
+
+
+EmailContext = DeliveryContext | SignInContext | WebhookDisabledContext | ConsoleInviteContext
+"""The context ``render_email`` receives, by template."""
 
 
 def email_purchase(row: dict[str, Any]) -> EmailPurchase:

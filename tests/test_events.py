@@ -16,6 +16,7 @@ import pytest
 
 from hub import records
 from hub.clock import utcnow
+from hub.event_types import TokenRevoked
 from hub.hookspecs import hookimpl
 from hub.services.events import deliver_due_events, emit
 from hub.services.purchases import PurchaseIn, PurchaseItem, record_purchase
@@ -166,11 +167,11 @@ async def test_an_event_is_written_with_its_change_or_not_at_all(settings, tmp_p
         hub = app.state.hub
         with pytest.raises(RuntimeError):
             async with hub.db.write_transaction():
-                await emit(hub, "token_revoked", org="shop", token={"id": "token_x"})
+                await emit(hub, TokenRevoked(token={"id": "token_x"}), org="shop")
                 raise RuntimeError("the change failed")
         assert await Event.count() == 0 and await EventDelivery.count() == 0
         async with hub.db.write_transaction():
-            await emit(hub, "token_revoked", org="shop", token={"id": "token_x"})
+            await emit(hub, TokenRevoked(token={"id": "token_x"}), org="shop")
         assert await Event.count() == 1 and await EventDelivery.count() == 1
 
 
@@ -288,7 +289,7 @@ async def test_records_are_built_only_when_someone_listens(settings, tmp_path):
         await started(app)
         hub = app.state.hub
         async with hub.db.write_transaction():
-            assert await emit(hub, "token_revoked", org="shop", token=record) == []
+            assert await emit(hub, TokenRevoked(token=record), org="shop") == []
         assert built == [] and await Event.count() == 0
 
         class Listener:
@@ -298,7 +299,7 @@ async def test_records_are_built_only_when_someone_listens(settings, tmp_path):
 
         hub.plugins.register(Listener(), name="listener")
         async with hub.db.write_transaction():
-            [event_id] = await emit(hub, "token_revoked", org="shop", token=record)
+            [event_id] = await emit(hub, TokenRevoked(token=record), org="shop")
         assert built == ["token"]
         stored = await Event.select().where(Event.id == event_id).output(load_json=True).first()
         assert stored["payload"] == {"token": {"id": "token_x"}}

@@ -330,6 +330,22 @@ async def test_hub_mailer_names_the_plugin_that_delivers(tmp_path):
     assert await choose_mailer(hub.plugins, hub, hub.settings.mailer) == ("second", second)
 
 
+async def test_a_mailer_offer_that_cannot_send_stops_the_start_up(tmp_path):
+    class Typo:
+        """Offers an object whose method is misspelt: it could never send."""
+
+        @hookimpl
+        def hub_mailer(self):
+            class Mailer:
+                async def sned(self, message) -> None: ...
+
+            return Mailer()
+
+    hub = mailer_hub(tmp_path, ("typo", Typo()))
+    with pytest.raises(MailerChoiceError, match=r"Plugin 'typo' offered a mailer without a send\(message\) method"):
+        await choose_mailer(hub.plugins, hub, "")
+
+
 async def test_two_mailers_and_no_choice_stop_the_start_up(tmp_path):
     hub = mailer_hub(tmp_path, ("first", OfferingMailer()), ("second", OfferingMailer()))
     with pytest.raises(MailerChoiceError, match=r"Several plugins offer a mailer \(first, second\).*HUB_MAILER"):

@@ -28,6 +28,7 @@ from hub.errors import NotFound, TooManyRequests
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, SESSION_PREFIX, SIGN_IN_PREFIX, hash_secret, new_id, new_secret
 from hub.services import rate_limits
 from hub.services.outbox import queue_email
+from hub.event_types import TokensMinted
 from hub.services.events import emit
 from hub.services.tokens import token_records
 from hub.tables import BuyerSession, BuyerSignIn, DownloadToken, Organization, Purchase, TokenLink
@@ -91,8 +92,7 @@ async def prepare_sign_ins(hub: Hub, limit: int = 20) -> int:
             )
             context = {"email": row["email"], "url": f"{hub.my_url}/sign-in?token={secret}", "expires_minutes": minutes}
             rendered = await render_email(hub, "signin", context)
-            if rendered is not None:
-                await queue_email(hub, org="", kind="signin", recipient=row["email"], rendered=rendered)
+            await queue_email(hub, org="", kind="signin", recipient=row["email"], rendered=rendered)
     if rows:  # buckets pile up only with requests: tidy them as they come
         await rate_limits.forget_expired()
     return len(rows)
@@ -208,5 +208,5 @@ async def fresh_link(hub: Hub, email: str, token_id: str) -> str:
         )
         if as_aware(token["expires_at"]) < expires:
             await DownloadToken.update({DownloadToken.expires_at: expires}).where(DownloadToken.id == token_id)
-        await emit(hub, "tokens_minted", org=token["org"], tokens=lambda: token_records(hub, [token_id]))
+        await emit(hub, TokensMinted(tokens=lambda: token_records(hub, [token_id])), org=token["org"])
     return hub.download_url(secret)

@@ -30,6 +30,7 @@ from hub.clock import as_aware, utcnow
 from hub.context import Hub
 from hub.errors import Forbidden, Gone
 from hub.secrets import new_id
+from hub.event_types import DownloadFinished, DownloadStarted
 from hub.services.events import emit
 from hub.services.tokens import EXPIRED, REVOKED, Grant
 from hub.tables import DownloadSession, DownloadToken, FileTransfer, MediaFile, VersionFile
@@ -216,8 +217,9 @@ async def start_transfer(
             )
         )
         await emit(
-            hub, "download_started", org=transfer.org, token=transfer.token, file=transfer.file,
-            session_id=session.id, first_in_session=session.spent,
+            hub,
+            DownloadStarted(token=transfer.token, file=transfer.file, session_id=session.id, first_in_session=session.spent),
+            org=transfer.org,
         )
     return transfer
 
@@ -267,8 +269,9 @@ async def finish_transfer(
         ).where(DownloadSession.id == transfer.session_id)
         completed = status != "interrupted" and transfer.file["id"] in delivered
         await emit(
-            hub, "download_finished", org=transfer.org, token=transfer.token, file=transfer.file,
-            bytes_sent=bytes_sent, completed=completed,
+            hub,
+            DownloadFinished(token=transfer.token, file=transfer.file, bytes_sent=bytes_sent, completed=completed),
+            org=transfer.org,
         )
     return completed
 

@@ -28,10 +28,11 @@ from typing import Any
 from hub.clock import iso, utcnow
 from hub.context import Hub
 from hub.db import insert_rows
+from hub.event_types import HubEvent
 from hub.plugins import await_me_maybe
 from hub.records import for_hook
 from hub.secrets import new_id
-from hub.services.webhook_events import announced, announces, subscribes
+from hub.services.webhook_events import subscribes
 from hub.tables import Event, EventDelivery, WebhookEndpoint
 
 log = logging.getLogger("hub.events")
@@ -65,44 +66,52 @@ async def webhook_endpoints(hub: Hub, org: str) -> list[dict]:
     return [webhook_receiver(row["id"], row["events"], row["status"]) for row in rows]
 
 
-async def emit(hub: Hub, hook: str, *, org: str, **records: Any) -> list[str]:
-    """Record that ``hook``'s event happened; returns the ids of the events written.
+async def emit(hub: Hub, event: HubEvent, *, org: str) -> list[str]:
+    """Record that ``event`` happened; returns the ids of the events written.
 
-    Call it inside the transaction of the change it announces. ``records``
-    are the hook's arguments (without ``hub``, which the worker passes): they
-    go through the database, so they must serialize to JSON (the API's
-    shapes: ISO times, product slugs and version strings). A record may be
-    given as a function returning it (or an awaitable of it): it is built
+    Call it inside the transaction of the change it announces. ``event`` is
+    an instance of one of :data:`hub.event_types.EVENTS`; its fields are the
+    hook's arguments (without ``hub``, which the worker passes): they go
+    through the database, so they must serialize to JSON (the API's shapes:
+    ISO times, product slugs and version strings). A field may be given as
+    a function returning its record (or an awaitable of it): it is built
     only when some plugin or endpoint will receive the event, which spares
     a sale the queries when nobody listens.
     """
+    if not isinstance(event, HubEvent):
+        raise TypeError(f"emit() takes an event of hub.event_types (such as TokensMinted(...)), not {event!r}")
     # Webhook events are stored while the organization has endpoints at
     # all, so that a disabled one can be sent what it missed once enabled.
-    endpoints = await webhook_endpoints(hub, org) if announces(hook) else []
-    return await emit_to(hub, hook, org=org, endpoints=endpoints, records=records)
+    endpoints = await webhook_endpoints(hub, org) if event.webhook_types else []
+    return await emit_to(hub, event, org=org, endpoints=endpoints)
 
 
-def has_receivers(hub: Hub, hook: str, endpoints: list[dict]) -> bool:
-    """Whether :func:`emit_to` would write anything for ``hook`` given the
-    organization's ``endpoints``: a caller with nothing else to write may
-    then skip its transaction."""
-    return bool(_receivers(hub, hook)) or (announces(hook) and bool(endpoints))
+def has_receivers(hub: Hub, event: HubEvent | type[HubEvent], endpoints: list[dict]) -> bool:
+    """Whether :func:`emit_to` would write anything for ``event`` (an event
+    or its class) given the organization's ``endpoints``: a caller with
+    nothing else to write may then skip its transaction, and the work of
+    building the event."""
+    return bool(_receivers(hub, event.hook)) or (bool(event.webhook_types) and bool(endpoints))
 
 
-async def emit_to(hub: Hub, hook: str, *, org: str, endpoints: list[dict], records: dict[str, Any]) -> list[str]:
+async def emit_to(hub: Hub, event: HubEvent, *, org: str, endpoints: list[dict]) -> list[str]:
     """:func:`emit`, for a caller that read the organization's webhook
     endpoints itself, in the same transaction (:func:`webhook_receiver` for
     each; minting joins them to its product query, one round trip less).
 
     ``endpoints`` must be all of the organization's endpoints, whatever
-    their status, when ``hook`` has a webhook twin (and is ignored when it
+    their status, when ``event`` has webhook types (and is ignored when it
     has none)."""
-    if not has_receivers(hub, hook, endpoints):
+    if not isinstance(event, HubEvent):
+        raise TypeError(f"emit_to() takes an event of hub.event_types (such as TokensMinted(...)), not {event!r}")
+    if not has_receivers(hub, event, endpoints):
         return []
+    hook = event.hook
     plugins = _receivers(hub, hook)
-    if not announces(hook):
+    if not event.webhook_types:
         endpoints = []
-    records = {name: await await_me_maybe(value) for name, value in records.items()}
+    event = await event.resolved()
+    records = event.records()
 
     now = utcnow()
     events: list[dict] = []
@@ -123,7 +132,7 @@ async def emit_to(hub: Hub, hook: str, *, org: str, endpoints: list[dict], recor
         for name in plugins:
             owe(event_id, PLUGIN + name)
     if endpoints:
-        for event_type, data in announced(hook, records):
+        for event_type, data in event.webhooks():
             event_id = new_id("evt")
             payload = {"id": event_id, "type": event_type, "timestamp": iso(now), "data": data}
             events.append(

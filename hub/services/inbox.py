@@ -29,7 +29,6 @@ import asyncio
 import itertools
 import json
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -80,8 +79,6 @@ class ReceivedEvent:
     attempts: int
 
 
-Processor = Callable[[Hub, ReceivedEvent], Awaitable[str]]
-"""``async def process(hub, event) -> note``: act on one event; raise to retry."""
 
 
 async def store_event(

@@ -47,7 +47,9 @@ from hub.context import Hub
 from hub.errors import Invalid
 from hub.faults import crash_point
 from hub.plugins import RenderedEmail
+from hub.protocols import BytesMailer, mailer_concurrency
 from hub.secrets import new_id
+from hub.event_types import EmailFailed
 from hub.services.events import emit
 from hub.services.worker_identity import WorkerIdentity, is_certainly_dead, this_worker
 from hub.tables import OutboxMessage
@@ -240,17 +242,19 @@ async def deliver(hub: Hub, row: dict) -> bool:
     """Send one claimed message; record the outcome. True when sent."""
     try:
         data = hub.sealer.open(row["sealed_body"])
-        send_bytes = getattr(hub.mailer, "send_bytes", None)
-        ready = as_sent(hub, row["id"], row["recipient"], data) if send_bytes is not None else None
+        mailer = hub.mailer
+        assert mailer is not None  # deliver_due claims nothing without one
+        # A BytesMailer takes the message as it goes out, unparsed; others get an EmailMessage.
+        ready = as_sent(hub, row["id"], row["recipient"], data) if isinstance(mailer, BytesMailer) else None
         if ready is not None:
-            await send_bytes(ready, sender=_envelope_sender(hub.settings.mail_from), recipients=[row["recipient"]])
+            await mailer.send_bytes(ready, sender=_envelope_sender(hub.settings.mail_from), recipients=[row["recipient"]])
         else:
             message = email.message_from_bytes(data, policy=POLICY)
             del message["Message-ID"]  # rows queued before Message-IDs were stable get one too
             message["Message-ID"] = stable_message_id(hub, row["id"])
             if message["From"] is None and hub.settings.mail_from:
                 message["From"] = hub.settings.mail_from  # HUB_MAIL_FROM, whichever mailer sends
-            await hub.mailer.send(message)
+            await mailer.send(message)
         crash_point("outbox.sent")
     except Exception as problem:  # any mailer failure is retried, never lost
         async with hub.db.write_transaction():
@@ -264,12 +268,15 @@ async def deliver(hub: Hub, row: dict) -> bool:
             )
             if final:
                 await emit(
-                    hub, "email_failed", org=row["org"],
-                    message={
-                        "id": row["id"], "kind": row["kind"], "recipient": row["recipient"],
-                        "attempts": row["attempts"] + 1, "error": f"{type(problem).__name__}: {problem}"[:2000],
-                        "createdAt": iso(row["created_at"]),
-                    },
+                    hub,
+                    EmailFailed(
+                        message={
+                            "id": row["id"], "kind": row["kind"], "recipient": row["recipient"],
+                            "attempts": row["attempts"] + 1, "error": f"{type(problem).__name__}: {problem}"[:2000],
+                            "createdAt": iso(row["created_at"]),
+                        }
+                    ),
+                    org=row["org"],
                 )
         log.warning(
             "Email %s to %s failed (attempt %d%s): %s",
@@ -334,8 +341,8 @@ async def deliver_due(hub: Hub) -> int:
         return 0
     batch = await claim_due(hub)
     if batch:
-        # Several at once when the mailer allows (``concurrency``, default
-        # one): each message waits for its relay's answers, often tens of
+        # Several at once when the mailer allows (a ConcurrentMailer's
+        # ``concurrency``, else one): each message waits for its relay's answers, often tens of
         # milliseconds per command, and a sale's buyer waits for those of
         # every message before theirs.
         lanes = asyncio.Semaphore(mailer_concurrency(hub.mailer))
@@ -357,13 +364,6 @@ def raise_first(outcomes: list) -> None:
     for outcome in outcomes:
         if isinstance(outcome, BaseException):
             raise outcome
-
-
-def mailer_concurrency(mailer: object) -> int:
-    """How many messages ``mailer`` may send at once: its ``concurrency``
-    attribute (a whole number from 1), or 1."""
-    concurrency = getattr(mailer, "concurrency", 1)
-    return concurrency if isinstance(concurrency, int) and not isinstance(concurrency, bool) and concurrency >= 1 else 1
 
 
 async def renew_claims(hub: Hub) -> int:

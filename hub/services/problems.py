@@ -14,6 +14,7 @@ from hub.errors import HubError, Invalid, NotFound
 from hub.services.products import find_product
 from hub.services.purchases import parse_items
 from hub.services.support import resend_delivery
+from hub.event_types import TokensMinted
 from hub.services.events import emit
 from hub.services.tokens import deliverable_version, mint_for_version, token_records
 from hub.services.inbox import FAILED
@@ -111,7 +112,7 @@ async def fix_and_fulfil(hub: Hub, org: str, purchase_id: str, *, email: str, it
             )
             minted.append(token["id"])
         if minted:
-            await emit(hub, "tokens_minted", org=org, tokens=lambda: token_records(hub, minted))
+            await emit(hub, TokensMinted(tokens=lambda: token_records(hub, minted)), org=org)
         items_json: list[dict[str, Any]] = [{"productId": i.product_id, "version": i.version} for i in wanted]
         await Purchase.update({Purchase.problem: "", Purchase.items: items_json}).where(Purchase.id == purchase_id)
     await resend_delivery(hub, org, purchase_id, email)

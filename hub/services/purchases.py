@@ -26,6 +26,7 @@ from hub.errors import HubError, Invalid
 from hub.inputs import check_text
 from hub.records import email_purchase
 from hub.secrets import new_id
+from hub.event_types import PurchaseRecorded, TokensMinted
 from hub.services.events import emit
 from hub.services.outbox import queue_email
 from hub.services.products import find_product
@@ -159,9 +160,12 @@ async def record_in_transaction(hub: Hub, order: PurchaseIn) -> RecordedPurchase
         await Purchase.update(changes).where(Purchase.id == purchase_id)
     purchase = await Purchase.select().where(Purchase.id == purchase_id).output(load_json=True).first()
     await emit(
-        hub, "purchase_recorded", org=order.org,
-        purchase=lambda: purchase_record(order.org, purchase_id),
-        tokens=lambda: token_records(hub, [token["id"] for _, token in minted]),
+        hub,
+        PurchaseRecorded(
+            purchase=lambda: purchase_record(order.org, purchase_id),
+            tokens=lambda: token_records(hub, [token["id"] for _, token in minted]),
+        ),
+        org=order.org,
     )
     return RecordedPurchase(purchase, minted, created=True)
 
@@ -206,7 +210,7 @@ async def deliver_purchase(hub: Hub, purchase: dict) -> list[tuple[str, dict]]:
     if email and delivered:
         await queue_delivery_email(hub, purchase, delivered)
     if minted_records:
-        await emit(hub, "tokens_minted", org=purchase["org"], tokens=minted_records)
+        await emit(hub, TokensMinted(tokens=minted_records), org=purchase["org"])
     return minted
 
 
@@ -235,8 +239,6 @@ async def queue_delivery_email(hub: Hub, purchase: dict, delivered: list[dict]) 
         ],
     }
     rendered = await render_email(hub, "delivery", context)
-    if rendered is None:
-        return  # no plugin renders email: the shop delivers links itself
     await queue_email(
         hub,
         org=purchase["org"],

@@ -27,6 +27,7 @@ from datetime import datetime
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
 from hub.secrets import new_id
+from hub.event_types import PurchaseRefunded, PurchaseRestored, PurchaseSuspended
 from hub.services.events import emit
 from hub.services.provider_refs import find_purchases, references_of
 from hub.tables import DownloadToken, PaymentReversal, Purchase
@@ -179,13 +180,16 @@ async def record_transition_event(hub: Hub, purchase: dict, before: str, after: 
     if after in REVOKING:
         if before not in REVOKING:
             await emit(
-                hub, "purchase_refunded", org=org, purchase=record,
-                revoked_tokens=lambda: token_records(hub, [token["id"] for token in revoked]),
+                hub,
+                PurchaseRefunded(
+                    purchase=record, revoked_tokens=lambda: token_records(hub, [token["id"] for token in revoked])
+                ),
+                org=org,
             )
     elif after == ON_HOLD:
-        await emit(hub, "purchase_suspended", org=org, purchase=record)
+        await emit(hub, PurchaseSuspended(purchase=record), org=org)
     else:
-        await emit(hub, "purchase_restored", org=org, purchase=record)
+        await emit(hub, PurchaseRestored(purchase=record), org=org)
 
 
 async def announce_transition(hub: Hub, transition: Transition | None) -> None:

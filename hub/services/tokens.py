@@ -22,6 +22,7 @@ from hub.email_address import check_email
 from hub.errors import Conflict, Forbidden, Gone, Invalid, NotFound
 from hub.inputs import names_nothing, require_time_zone
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, hash_secret, new_id, new_secret
+from hub.event_types import TokenRevoked, TokensMinted
 from hub.services.events import emit, emit_to, has_receivers, webhook_receiver
 from hub.services.media import deliverable_media_file
 from hub.services.products import find_product, find_version, product_row
@@ -129,7 +130,7 @@ async def mint_token(
         metadata=metadata,
         purchase=purchase,
     )
-    if not has_receivers(hub, "tokens_minted", endpoints):
+    if not has_receivers(hub, TokensMinted, endpoints):
         secret, token = new_token(org, product, version_row, **options)
         if hub.db.in_transaction():
             await insert_rows(DownloadToken, [token])
@@ -145,10 +146,9 @@ async def mint_token(
         # Shaped only when a plugin or an endpoint listens (emit_to calls it then).
         await emit_to(
             hub,
-            "tokens_minted",
+            TokensMinted(tokens=lambda: [resources.as_record(resources.token(hub, token, product, version_row["version"]))]),
             org=org,
             endpoints=endpoints,
-            records={"tokens": lambda: [resources.as_record(resources.token(hub, token, product, version_row["version"]))]},
         )
     return minted
 
@@ -288,7 +288,7 @@ async def revoke_token(hub: Hub, org: str, product_id: str, token_id: str) -> di
             async def record() -> dict:
                 return (await token_records(hub, [token_id]))[0]
 
-            await emit(hub, "token_revoked", org=org, token=record)
+            await emit(hub, TokenRevoked(token=record), org=org)
         return await DownloadToken.select().where(DownloadToken.id == token_id).output(load_json=True).first()
 
 

@@ -35,6 +35,7 @@ from hub.errors import Conflict, HubError, Invalid, NotFound, Unavailable
 from hub.faults import crash_point
 from hub.manifest import normalize_path
 from hub.secrets import new_id
+from hub.event_types import VersionReady
 from hub.services.events import emit
 from hub.services.products import find_product, find_version
 from hub.storage import BlobInfo, StorageError
@@ -431,5 +432,5 @@ async def _finish_version_if_complete(hub: Hub, version_id: str) -> dict:
                 files = await VersionFile.select().where(VersionFile.version == version_id)
                 return resources.as_record(resources.version({**version, "files": files}))
 
-            await emit(hub, "version_ready", org=version["org"], product=product_record, version=version_record)
+            await emit(hub, VersionReady(product=product_record, version=version_record), org=version["org"])
     return await Version.select().where(Version.id == version_id).first()

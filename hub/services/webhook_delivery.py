@@ -211,9 +211,6 @@ async def disable_failing_endpoint(hub: Hub, endpoint: dict, error: str) -> None
         "hours": hub.settings.webhook_retry_hours,
     }
     rendered = await render_email(hub, "webhook_disabled", context)
-    if rendered is None:
-        log.warning("No plugin renders the webhook_disabled email: %s was not told that %s was disabled", recipient, endpoint["id"])
-        return
     await queue_email(
         hub, org=endpoint["org"], kind="webhook_disabled", recipient=recipient, rendered=rendered,
         dedupe_key=f"webhook_disabled:{endpoint['id']}:{int(time.time())}",

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import logging
 
-from hub.hookspecs import hookimpl
-from hub.plugins import Setting
+from hub.plugin_api import Setting, hookimpl
 from continuata_plugins.email.smtp import mailer_from_settings
 
 log = logging.getLogger("hub.email")

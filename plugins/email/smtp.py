@@ -36,8 +36,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
 
-from hub.clock import utcnow
-from hub.settings import SettingsError, check_sender
+from hub.plugin_api import SettingsError, check_sender, utcnow
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_CONCURRENCY = 4

@@ -34,8 +34,7 @@ from __future__ import annotations
 
 import logging
 
-from hub.context import Hub
-from hub.hookspecs import hookimpl
+from hub.plugin_api import Hub, PaymentProviderStatus, hookimpl
 from continuata_plugins.paypal.api import PayPalApi
 from continuata_plugins.paypal.config import SETTINGS, PayPalConfig
 from continuata_plugins.paypal.signature import CertificateFetch, CertificateVerifier
@@ -85,8 +84,6 @@ def hub_inbox_processors(hub):
 
 @hookimpl
 def payment_provider_status(hub):
-    from hub.plugins import PaymentProviderStatus
-
     config = PayPalConfig.from_extra(hub.settings.extra)
     missing = tuple(
         name for name, value in (("HUB_PAYPAL_WEBHOOK_ID", config.webhook_id), ("HUB_PAYPAL_CLIENT_ID", config.client_id),

@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import httpx
 
-from hub.errors import BadRequest
+from hub.plugin_api import BadRequest
 from continuata_plugins.paypal.config import PayPalConfig
 from continuata_plugins.paypal.signature import SignatureError, Transmission
 

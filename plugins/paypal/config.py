@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from hub.plugins import Setting
-from hub.settings import SettingsError
+from hub.plugin_api import Setting, SettingsError
 
 LIVE_API = "https://api-m.paypal.com"
 SANDBOX_API = "https://api-m.sandbox.paypal.com"

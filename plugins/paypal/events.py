@@ -5,7 +5,7 @@ One PayPal order is one hub purchase, whichever event reports it first: a
 order) or a ``CHECKOUT.ORDER.COMPLETED`` (the order itself). Both use the
 ORDER id as the purchase's provider reference, so the second finds the
 first; the capture ids are kept as the purchase's provider references of
-kind ``capture`` (:mod:`hub.services.provider_refs`), by which a refund
+kind ``capture`` (:class:`hub.plugin_api.ProviderRef`), by which a refund
 (which names only its capture) finds it. The metadata shows them too.
 """
 
@@ -15,10 +15,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from hub.errors import BadRequest
-from hub.inputs import decode_json
-from hub.services.provider_refs import ProviderRef
-from hub.services.purchases import PurchaseIn, parse_items
+from hub.plugin_api import BadRequest, ProviderRef, PurchaseIn, decode_json, parse_items
 
 PROVIDER = "paypal"
 CAPTURE = "capture"  # the kind of provider reference a capture id is kept as

@@ -13,7 +13,7 @@ webhook's request): PayPal's events translated into the core's calls.
   any other outcome restores it.
 
 Refunds and disputes are reversals of the capture
-(:func:`hub.services.reversals.record_reversal`), kept even when the
+(:func:`hub.plugin_api.record_reversal`), kept even when the
 purchase is not known yet and stamped with the event's ``create_time``, so
 the order PayPal delivers them in does not change the end state.
 """
@@ -23,17 +23,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from hub.context import Hub
-from hub.services.inbox import ReceivedEvent
-from hub.services.provider_refs import ORDER, find_purchase, record_reference, references_of
-from hub.services.purchases import record_purchase
-from hub.services.reversals import (
+from hub.plugin_api import (
     DISPUTE_LOST,
     DISPUTE_OPENED,
     DISPUTE_WON,
+    Hub,
+    ORDER,
     REFUND,
+    ReceivedEvent,
     ReversalIn,
+    find_purchase,
+    record_purchase,
+    record_reference,
     record_reversal,
+    references_of,
 )
 from continuata_plugins.paypal import events
 from continuata_plugins.paypal.api import PayPalApi

@@ -26,8 +26,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from hub.clock import utcnow
-from hub.errors import BadRequest
+from hub.plugin_api import BadRequest, utcnow
 
 log = logging.getLogger("hub.plugins.paypal")
 

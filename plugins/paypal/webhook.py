@@ -7,7 +7,7 @@ The order of the checks matters:
 2. the signature verifies (locally against the certificate, or through
    PayPal's API with ``HUB_PAYPAL_VERIFY=api``);
 3. the organization is known;
-4. the event is stored in the hub's inbox (:func:`hub.services.inbox.store_event`),
+4. the event is stored in the hub's inbox (:func:`hub.plugin_api.store_event`),
    once: a replay is answered 200 ``duplicate``.
 
 The answer is 200 ``{"received": true, "duplicate": ..., "note": ...}``
@@ -25,10 +25,7 @@ from typing import Any
 
 from litestar import Request, post
 from litestar.handlers import HTTPRouteHandler
-from hub.context import Hub
-from hub.errors import BadRequest
-from hub.services.inbox import store_event
-from hub.services.provider_accounts import organization_for
+from hub.plugin_api import BadRequest, Hub, organization_for, store_event
 from continuata_plugins.paypal import events
 from continuata_plugins.paypal.api import PayPalApi
 from continuata_plugins.paypal.config import PayPalConfig

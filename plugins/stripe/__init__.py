@@ -22,8 +22,7 @@ from __future__ import annotations
 
 import logging
 
-from hub.context import Hub
-from hub.hookspecs import hookimpl
+from hub.plugin_api import Hub, PaymentProviderStatus, hookimpl
 from continuata_plugins.stripe.api import StripeApi
 from continuata_plugins.stripe.checkout import PROVIDER
 from continuata_plugins.stripe.config import API_KEY, SETTINGS, WEBHOOK_SECRET, StripeConfig
@@ -56,8 +55,6 @@ def hub_inbox_processors(hub: Hub):
 
 @hookimpl
 def payment_provider_status(hub: Hub):
-    from hub.plugins import PaymentProviderStatus
-
     config = StripeConfig.from_hub(hub)
     missing = tuple(name for name, value in ((WEBHOOK_SECRET, config.webhook_secrets), (API_KEY, config.api_key)) if not value)
     return PaymentProviderStatus(

@@ -1,5 +1,5 @@
 """Stripe's objects in the hub's terms: a paid Checkout Session becomes a
-:class:`hub.services.purchases.PurchaseIn`, a refunded charge finds the
+:class:`hub.plugin_api.PurchaseIn`, a refunded charge finds the
 session it paid for.
 
 Which hub products a session sells is metadata the shop sets:
@@ -18,8 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.services.provider_refs import ProviderRef
-from hub.services.purchases import PurchaseIn, PurchaseItem, parse_items
+from hub.plugin_api import ProviderRef, PurchaseIn, PurchaseItemIn, parse_items
 from continuata_plugins.stripe.api import StripeApi
 
 PROVIDER = "stripe"
@@ -46,15 +45,15 @@ def _metadata(obj: Any) -> dict[str, Any]:
     return metadata if isinstance(metadata, dict) else {}
 
 
-def items_from_session_metadata(session: dict[str, Any]) -> list[PurchaseItem]:
+def items_from_session_metadata(session: dict[str, Any]) -> list[PurchaseItemIn]:
     spec = _metadata(session).get(SESSION_PRODUCTS)
     return parse_items(spec) if isinstance(spec, str) else []
 
 
-def items_from_line_items(line_items: list[dict[str, Any]]) -> list[PurchaseItem]:
+def items_from_line_items(line_items: list[dict[str, Any]]) -> list[PurchaseItemIn]:
     """The products the line items' Price (or else Product) metadata names;
     line items that name none (shipping, a physical good) are left out."""
-    items: list[PurchaseItem] = []
+    items: list[PurchaseItemIn] = []
     for line_item in line_items:
         price = line_item.get("price") if isinstance(line_item.get("price"), dict) else {}
         spec = _metadata(price).get(LINE_ITEM_PRODUCT) or _metadata(price.get("product")).get(LINE_ITEM_PRODUCT)

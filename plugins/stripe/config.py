@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 import stripe
 
-from hub.context import Hub
-from hub.plugins import Setting
+from hub.plugin_api import Hub, Setting
 
 WEBHOOK_SECRET = "HUB_STRIPE_WEBHOOK_SECRET"
 API_KEY = "HUB_STRIPE_API_KEY"

@@ -4,7 +4,7 @@ webhook's request): Stripe's events translated into the core's calls.
 - ``checkout.session.completed`` (unless its ``payment_status`` is
   ``unpaid``: a delayed payment method, still pending) and
   ``checkout.session.async_payment_succeeded`` record the purchase
-  (:func:`hub.services.purchases.record_purchase`); the Checkout Session id
+  (:func:`hub.plugin_api.record_purchase`); the Checkout Session id
   is the provider reference, so whichever arrives second finds the purchase
   already there. The line items are read from Stripe's API here when the
   session names no products.
@@ -17,7 +17,7 @@ webhook's request): Stripe's events translated into the core's calls.
   outcome (``won``, ``warning_closed``) restores it.
 
 Refunds and disputes are reversals of the PaymentIntent
-(:func:`hub.services.reversals.record_reversal`), kept even when the
+(:func:`hub.plugin_api.record_reversal`), kept even when the
 purchase is not known yet, and stamped with the event's ``created`` time,
 so that whatever order Stripe delivers them in, the end state is the same.
 Everything else is noted and done.
@@ -28,17 +28,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from hub.context import Hub
-from hub.services.inbox import ReceivedEvent
-from hub.services.provider_refs import ORDER, find_purchase, record_reference
-from hub.services.purchases import record_purchase
-from hub.services.reversals import (
+from hub.plugin_api import (
     DISPUTE_LOST,
     DISPUTE_OPENED,
     DISPUTE_WON,
+    Hub,
+    ORDER,
     REFUND,
     REFUND_CANCELLED,
+    ReceivedEvent,
     ReversalIn,
+    find_purchase,
+    record_purchase,
+    record_reference,
     record_reversal,
 )
 from continuata_plugins.stripe.api import StripeApi

@@ -2,7 +2,7 @@
 
 Each delivery is verified (``Stripe-Signature``, by the stripe library),
 assigned to an organization and stored in the hub's inbox
-(:func:`hub.services.inbox.store_event`); the worker processes it later
+(:func:`hub.plugin_api.store_event`); the worker processes it later
 (:mod:`continuata_plugins.stripe.events`). The answer is 200 ``{"received": true,
 "duplicate": ..., "note": ...}`` once the event is stored (or was already):
 nothing is lost after a 200, and no Stripe API call delays it. A 400 stores
@@ -20,11 +20,7 @@ import stripe
 from litestar import Request, post
 from litestar.handlers import HTTPRouteHandler
 
-from hub.context import Hub
-from hub.errors import BadRequest
-from hub.inputs import decode_json
-from hub.services.inbox import store_event
-from hub.services.provider_accounts import organization_for
+from hub.plugin_api import BadRequest, Hub, decode_json, organization_for, store_event
 from continuata_plugins.stripe.checkout import PROVIDER, object_id
 from continuata_plugins.stripe.config import ORG, StripeConfig
 

@@ -21,7 +21,8 @@ from hub.tables import OutboxMessage
 from hub.testing.app import hub_client, make_app, settings_for_tests
 from hub.testing.smtp import parse_received, smtp_server
 from hub.email_samples import SAMPLE_CONTEXTS, preview
-from hub.emails import render_email
+from hub.emails import UnknownEmailTemplate, render_email
+from hub.hookspecs import hookimpl
 from continuata_plugins.email.smtp import SmtpMailer, mailer_from_settings, parse_smtp_url
 from tests.conftest import PUBLIC_URL, ok
 from tests.support.hubs import SHOP_FROM, app, settings, smtp  # noqa: F401  (fixtures)
@@ -130,8 +131,20 @@ async def test_a_broken_shop_template_falls_back_to_the_built_in_one(tmp_path, c
     assert "failed to render" in caplog.text and "HUB_TEMPLATES_DIR" in caplog.text
 
 
+async def test_an_email_no_plugin_and_no_template_knows_is_an_error(tmp_path):
+    with pytest.raises(UnknownEmailTemplate, match="newsletter"):
+        await render(tmp_path, "newsletter", {})
+
+
 async def test_an_email_without_templates_is_left_to_other_plugins(tmp_path):
-    assert await render(tmp_path, "newsletter", {}) is None
+    class Newsletters:
+        @hookimpl
+        def render_email(self, template, context):
+            return RenderedEmail(subject="News", text=f"{context['headline']}\n") if template == "newsletter" else None
+
+    hub = build_hub(settings_for_tests(tmp_path / "data"), plugins=load_plugins("email", extra=[("news", Newsletters())]))
+    rendered = await render_email(hub, "newsletter", {"headline": "Spring sale"})
+    assert (rendered.subject, rendered.text) == ("News", "Spring sale\n")
 
 
 async def test_preview_renders_each_email_with_sample_data(tmp_path):

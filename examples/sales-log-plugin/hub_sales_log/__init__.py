@@ -15,9 +15,7 @@ from pathlib import Path
 
 from litestar import get
 
-from hub.clock import utcnow
-from hub.hookspecs import hookimpl
-from hub.plugins import Setting
+from hub.plugin_api import Setting, hookimpl, utcnow
 
 from hub_sales_log.piccolo_app import APP_CONFIG
 from hub_sales_log.tables import Sale

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from hub.services.purchases import PurchaseIn, PurchaseItem, record_purchase
+from hub.plugin_api import PurchaseIn, PurchaseItemIn, record_purchase
 from hub.testing.app import hub_client, make_app, make_org, settings_for_tests
 from hub.testing.events import events_settled
 from hub.testing.mailbox import CapturedMailbox
@@ -25,7 +25,7 @@ async def test_each_sale_is_logged_once_and_counted(tmp_path):
         await ready_product(client, headers, slug="pack")
         order = PurchaseIn(
             org="shop", provider="api", provider_ref="order-1", customer_email="ada@example.com",
-            items=[PurchaseItem("pack")], amount=500, currency="usd",
+            items=[PurchaseItemIn("pack")], amount=500, currency="usd",
         )
         recorded = await record_purchase(app.state.hub, order)
         await record_purchase(app.state.hub, order)  # a replay is not a second sale

@@ -129,10 +129,23 @@ export interface Me {
   keyId: string;
 }
 
+/** The `type` of a webhook delivery: what an endpoint subscribes to (or `"*"`, every one). */
+export type WebhookEventType =
+  | "purchase.completed"
+  | "purchase.refunded"
+  | "purchase.on_hold"
+  | "purchase.restored"
+  | "token.created"
+  | "token.revoked"
+  | "download.started"
+  | "download.completed"
+  | "version.ready"
+  | "email.failed";
+
 export interface WebhookEndpoint {
   id: string;
   url: string;
-  events: string[];
+  events: (WebhookEventType | "*")[];
   description: string | null;
   /** 'enabled' or 'disabled' (by the shop, or by the hub after days of failures). */
   status: string;
@@ -237,9 +250,9 @@ declare class Reports {
 
 declare class WebhookEndpoints {
   list(): Promise<WebhookEndpoint[]>;
-  create(endpoint: { url: string; events: string[]; description?: string }): Promise<WebhookEndpoint>;
+  create(endpoint: { url: string; events: (WebhookEventType | "*")[]; description?: string }): Promise<WebhookEndpoint>;
   get(endpointId: string): Promise<WebhookEndpoint>;
-  update(endpointId: string, changes: { url?: string; events?: string[]; description?: string; enabled?: boolean }): Promise<WebhookEndpoint>;
+  update(endpointId: string, changes: { url?: string; events?: (WebhookEventType | "*")[]; description?: string; enabled?: boolean }): Promise<WebhookEndpoint>;
   delete(endpointId: string): Promise<void>;
   deliveries(endpointId: string): Promise<WebhookDelivery[]>;
   redeliver(endpointId: string, options: { eventId: string } | { since: Date | string }): Promise<unknown>;

@@ -43,13 +43,13 @@ from continuata.models import (
     WebhookEndpoint,
 )
 from continuata._upload import manifest_of
-from continuata.webhooks import sign_webhook, verify_webhook
+from continuata.webhooks import EVENT_TYPES, WebhookEventType, sign_webhook, verify_webhook
 
 __all__ = [
-    "APIConnectionError", "APIError", "APIStatusError", "AsyncClient", "AuthenticationError", "Client",
+    "EVENT_TYPES", "APIConnectionError", "APIError", "APIStatusError", "AsyncClient", "AuthenticationError", "Client",
     "ConflictError", "ContinuataError", "DeliveryAttempt", "DownloadUrl", "InternalServerError", "Me", "NotFoundError",
     "Organization", "OrganizationMismatchError", "Page", "Pagination", "PermissionDeniedError", "Product",
     "Purchase", "PurchaseResult", "PurchaseToken", "RateLimitError", "Token", "Upload", "UploadError",
     "UploadProgress", "ValidationError", "Version", "VersionFile", "WebhookDelivery", "WebhookEndpoint",
-    "WebhookVerificationError", "__version__", "manifest_of", "sign_webhook", "verify_webhook",
+    "WebhookEventType", "WebhookVerificationError", "__version__", "manifest_of", "sign_webhook", "verify_webhook",
 ]

@@ -16,9 +16,26 @@ import hmac
 import json
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal, get_args
 
 from continuata.errors import WebhookVerificationError
+
+WebhookEventType = Literal[
+    "purchase.completed",
+    "purchase.refunded",
+    "purchase.on_hold",
+    "purchase.restored",
+    "token.created",
+    "token.revoked",
+    "download.started",
+    "download.completed",
+    "version.ready",
+    "email.failed",
+]
+"""The ``type`` of a delivery: what an endpoint subscribes to (or ``"*"``, every one)."""
+
+EVENT_TYPES: tuple[WebhookEventType, ...] = get_args(WebhookEventType)
+"""Every webhook event type the hub sends, in the order docs/webhooks.md lists them."""
 
 TOLERANCE_SECONDS = 5 * 60
 SECRET_PREFIX = "whsec_"

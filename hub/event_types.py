@@ -1,0 +1,240 @@
+"""The hub's events: one class per event, the one list everything else follows.
+
+An event is what happened (a purchase recorded, a token minted...); the core
+emits it with the change it announces (:func:`hub.services.events.emit`),
+and the worker hands it to every plugin implementing its hook and, as
+webhook events, to the shop's endpoints. Each class names:
+
+- ``hook``: the event hook plugins implement (:mod:`hub.hookspecs`, which
+  declares one hook per class, with the class's fields as its arguments,
+  ``hub`` first);
+- its fields: the hook's arguments, typed with :mod:`hub.records`;
+- ``webhook_types``: the webhook events it may become, and
+  :meth:`HubEvent.webhooks` the ``(type, data)`` pairs it becomes.
+
+So an event is written as a class where it is emitted
+(``emit(hub, PurchaseRecorded(purchase=..., tokens=...), org=org)``): a
+misspelt event is a NameError, a misspelt field a TypeError, where it is
+written. :data:`EVENTS` lists every class; the webhook catalogue
+(:data:`WEBHOOK_TYPES`, served as
+:data:`hub.services.webhook_events.EVENT_TYPES`), docs/webhooks.md,
+docs/plugins.md and both SDKs' lists of event types are checked against it
+(``tests/test_event_catalogue.py``).
+
+A field may be given as a function returning its record (or an awaitable
+of it), :data:`Later`: :func:`~hub.services.events.emit` calls it only when
+some plugin or endpoint will receive the event, which spares a sale the
+queries when nobody listens.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar, TypeVar, Union
+
+from hub.plugins import await_me_maybe
+from hub.records import Email, File, Product, Purchase, Token, Version
+
+T = TypeVar("T")
+
+Later = Union[Callable[[], Awaitable[T]], Callable[[], T]]
+"""A record to build only if the event has a receiver: a function returning it, or an awaitable of it."""
+
+
+WEBHOOK_TYPES: dict[str, str] = {
+    "purchase.completed": "a purchase was recorded (data: the purchase, with its tokens)",
+    "purchase.refunded": "a purchase was refunded and its tokens revoked (data: the purchase)",
+    "purchase.on_hold": "a purchase was put on hold, e.g. by a dispute (data: the purchase)",
+    "purchase.restored": "a purchase on hold was restored (data: the purchase)",
+    "token.created": "a download token was minted (data: the token, without its secret)",
+    "token.revoked": "a download token was revoked, by the API or a refund (data: the token)",
+    "download.started": "a file transfer started (data: token, file, sessionId, firstInSession)",
+    "download.completed": "a file transfer ended with its last byte sent and its file delivered whole (data: token, file, bytesSent)",
+    "version.ready": "a product version's last file arrived: it can be delivered (data: product, version)",
+    "email.failed": "the hub gave up sending an email (data: the message: id, kind, recipient, attempts, error)",
+}
+"""Every webhook event type, with what it means: the catalogue endpoints subscribe to."""
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
+class HubEvent:
+    """What every event has: its hook, its webhook types, its records."""
+
+    hook: ClassVar[str]
+    """The event hook plugins implement to receive it."""
+    webhook_types: ClassVar[tuple[str, ...]] = ()
+    """The webhook event types it may become (none: plugins only)."""
+
+    def records(self) -> dict[str, Any]:
+        """The hook's arguments (without ``hub``), by name: what is stored."""
+        return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+
+    async def resolved(self) -> HubEvent:
+        """This event with every :data:`Later` field built."""
+        return dataclasses.replace(self, **{name: await await_me_maybe(value) for name, value in self.records().items()})
+
+    def webhooks(self) -> list[tuple[str, Any]]:
+        """The webhook events ``(type, data)`` this (resolved) event announces,
+        ``data`` being the resource as the main API shows it."""
+        return []
+
+
+# --- purchases ----------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
+class PurchaseRecorded(HubEvent):
+    """A purchase was recorded for the first time (a replay does not emit it)."""
+
+    hook: ClassVar[str] = "purchase_recorded"
+    webhook_types: ClassVar[tuple[str, ...]] = ("purchase.completed",)
+    purchase: Purchase | Later[Purchase]
+    tokens: list[Token] | Later[list[Token]]
+
+    def webhooks(self) -> list[tuple[str, Any]]:
+        return [("purchase.completed", self.purchase)]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
+class PurchaseRefunded(HubEvent):
+    """A purchase's money went back to the buyer and its tokens were revoked."""
+
+    hook: ClassVar[str] = "purchase_refunded"
+    webhook_types: ClassVar[tuple[str, ...]] = ("purchase.refunded", "token.revoked")
+    purchase: Purchase | Later[Purchase]
+    revoked_tokens: list[Token] | Later[list[Token]]
+
+    def webhooks(self) -> list[tuple[str, Any]]:
+        return [("purchase.refunded", self.purchase)] + [("token.revoked", token) for token in self.revoked_tokens]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
+class PurchaseSuspended(HubEvent):
+    """A purchase was put on hold: the buyer disputed the payment."""
+
+    hook: ClassVar[str] = "purchase_suspended"
+    webhook_types: ClassVar[tuple[str, ...]] = ("purchase.on_hold",)
+    purchase: Purchase | Later[Purchase]
+
+    def webhooks(self) -> list[tuple[str, Any]]:
+        return [("purchase.on_hold", self.purchase)]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
+class PurchaseRestored(HubEvent):
+    """A purchase's access came back (a dispute won, a refund cancelled)."""
+
+    hook: ClassVar[str] = "purchase_restored"
+    webhook_types: ClassVar[tuple[str, ...]] = ("purchase.restored",)
+    purchase: Purchase | Later[Purchase]
+
+    def webhooks(self) -> list[tuple[str, Any]]:
+        return [("purchase.restored", self.purchase)]
+
+
+# --- tokens -------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
+class TokensMinted(HubEvent):
+    """Download links were minted (new tokens, or fresh links of existing ones)."""
+
+    hook: ClassVar[str] = "tokens_minted"
+    webhook_types: ClassVar[tuple[str, ...]] = ("token.created",)
+    tokens: list[Token] | Later[list[Token]]
+
+    def webhooks(self) -> list[tuple[str, Any]]:
+        return [("token.created", token) for token in self.tokens]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
+class TokenRevoked(HubEvent):
+    """A token was revoked through the API."""
+
+    hook: ClassVar[str] = "token_revoked"
+    webhook_types: ClassVar[tuple[str, ...]] = ("token.revoked",)
+    token: Token | Later[Token]
+
+    def webhooks(self) -> list[tuple[str, Any]]:
+        return [("token.revoked", self.token)]
+
+
+# --- products and downloads ---------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
+class VersionReady(HubEvent):
+    """The last file of a product version arrived: it can be delivered."""
+
+    hook: ClassVar[str] = "version_ready"
+    webhook_types: ClassVar[tuple[str, ...]] = ("version.ready",)
+    product: Product | Later[Product]
+    version: Version | Later[Version]
+
+    def webhooks(self) -> list[tuple[str, Any]]:
+        return [("version.ready", {"product": self.product, "version": self.version})]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
+class DownloadStarted(HubEvent):
+    """A file transfer started."""
+
+    hook: ClassVar[str] = "download_started"
+    webhook_types: ClassVar[tuple[str, ...]] = ("download.started",)
+    token: Token | Later[Token]
+    file: File | Later[File]
+    session_id: str
+    first_in_session: bool
+
+    def webhooks(self) -> list[tuple[str, Any]]:
+        data = {"token": self.token, "file": self.file, "sessionId": self.session_id, "firstInSession": self.first_in_session}
+        return [("download.started", data)]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
+class DownloadFinished(HubEvent):
+    """A file transfer ended, completed or interrupted (only a completed one
+    becomes a webhook event)."""
+
+    hook: ClassVar[str] = "download_finished"
+    webhook_types: ClassVar[tuple[str, ...]] = ("download.completed",)
+    token: Token | Later[Token]
+    file: File | Later[File]
+    bytes_sent: int
+    completed: bool
+
+    def webhooks(self) -> list[tuple[str, Any]]:
+        if not self.completed:
+            return []
+        return [("download.completed", {"token": self.token, "file": self.file, "bytesSent": self.bytes_sent})]
+
+
+# --- email --------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
+class EmailFailed(HubEvent):
+    """The hub gave up sending an email after its last try."""
+
+    hook: ClassVar[str] = "email_failed"
+    webhook_types: ClassVar[tuple[str, ...]] = ("email.failed",)
+    message: Email | Later[Email]
+
+    def webhooks(self) -> list[tuple[str, Any]]:
+        return [("email.failed", self.message)]
+
+
+EVENTS: tuple[type[HubEvent], ...] = (
+    PurchaseRecorded,
+    PurchaseRefunded,
+    PurchaseSuspended,
+    PurchaseRestored,
+    TokensMinted,
+    TokenRevoked,
+    VersionReady,
+    DownloadStarted,
+    DownloadFinished,
+    EmailFailed,
+)
+"""Every event class: the one list hooks, webhooks, docs and SDKs follow."""
