@@ -139,7 +139,9 @@ def hub_mailer(hub):
     mailer only sends.
 
     :return: an object with ``async def send(message: email.message.EmailMessage) -> None``
-        that raises on failure (the outbox then retries with backoff) and
+        that raises on failure (the outbox then retries with backoff; a
+        :class:`hub.errors.PermanentDeliveryError`, for a refusal no retry
+        can change, fails the message at once with its words) and
         keeps the message's ``Message-ID`` (derived from the outbox row, the
         same on every attempt, so a copy resent after a crash is
         recognisably the same message), or None to offer none (say, when
