@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import os
 import sys
@@ -46,22 +47,39 @@ def _checked_settings():
     return settings, plugins
 
 
-async def _with_database(settings: Settings, work, check_key: bool = True, plugins=None):
-    """Run ``work(db)`` on the database once it is open, migrated (with the
-    tables of ``plugins``, when given) and (with ``check_key``) known to
-    belong to this ``HUB_SECRET_KEY``."""
+async def _with_database(settings: Settings, plugins, work, *, db=None):
+    """Run ``work(db)`` on the database once it is open, migrated (the hub's
+    tables and those of ``plugins``) and known to belong to this
+    ``HUB_SECRET_KEY``, as ``serve`` and the worker check it.
+
+    Every command that opens the database goes through here (``migrate``
+    alone, see :func:`_migrated`): a command run with another key would
+    otherwise seal secrets (a webhook endpoint's) that no server can open.
+    ``db`` is the hub's own :class:`~hub.db.Database` for a command that
+    works through a hub (:func:`hub.app.build_hub`)."""
+    from hub.sealing import secret_key
+    from hub.startup import check_secret_key
+
+    async with _migrated(settings, plugins, db) as opened:
+        await check_secret_key(opened, secret_key(settings))
+        return await work(opened)
+
+
+@contextlib.asynccontextmanager
+async def _migrated(settings: Settings, plugins, db=None):
+    """The database, reachable and migrated, without the key check: only
+    ``migrate`` uses it bare. Migrating reads and writes no secret, and a
+    deploy step that migrates without ``HUB_SECRET_KEY`` must not record
+    its own made-up key as the database's (the servers would be refused)."""
     from hub.db import Database
     from hub.plugin_tables import piccolo_apps
-    from hub.sealing import secret_key
-    from hub.startup import check_secret_key, wait_for_database
+    from hub.startup import wait_for_database
 
-    db = Database(settings.database_url)
+    db = db or Database(settings.database_url)
     await wait_for_database(settings.database_url, settings.database_wait_seconds, _say)
     async with db:
-        await db.migrate(piccolo_apps(plugins) if plugins is not None else ())
-        if check_key:
-            await check_secret_key(db, secret_key(settings))
-        return await work(db)
+        await db.migrate(piccolo_apps(plugins))
+        yield db
 
 
 async def _nothing(db) -> None:
@@ -72,14 +90,14 @@ def cmd_init(args: argparse.Namespace) -> int:
     """Create the database (migrated), the organization, and an admin key."""
     from hub.services.accounts import create_api_key, create_organization
 
-    settings, _ = _checked_settings()
+    settings, plugins = _checked_settings()
 
     async def work(db):
         await create_organization(args.org, args.name, contact_email=args.contact_email)
         return await create_api_key(args.org, "admin", label="created by init")
 
     try:
-        secret, _ = asyncio.run(_with_database(settings, work))
+        secret, _ = asyncio.run(_with_database(settings, plugins, work))
     except HubError as problem:
         print(f"continuata-hub: {problem.message}", file=sys.stderr)
         if "already exists" in problem.message:
@@ -95,7 +113,7 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
     from hub.services.accounts import create_api_key
     from hub.services.audit import CLI_ACTOR, audit
 
-    settings, _ = _checked_settings()
+    settings, plugins = _checked_settings()
 
     async def work(db):
         secret, key = await create_api_key(args.org, args.role, label=args.label or "")
@@ -103,7 +121,7 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
         return secret, key
 
     try:
-        secret, key = asyncio.run(_with_database(settings, work, check_key=False))
+        secret, key = asyncio.run(_with_database(settings, plugins, work))
     except HubError as problem:
         print(f"continuata-hub: {problem.message}", file=sys.stderr)
         return 1
@@ -124,9 +142,9 @@ def _read_password(args: argparse.Namespace) -> str:
     return first
 
 
-def _run_hub_work(settings: Settings, work) -> object:
+def _run_hub_work(settings: Settings, plugins, work) -> object:
     try:
-        return asyncio.run(_with_database(settings, work))
+        return asyncio.run(_with_database(settings, plugins, work))
     except HubError as problem:
         print(f"continuata-hub: {problem.message}", file=sys.stderr)
         return None
@@ -137,7 +155,7 @@ def cmd_users_create(args: argparse.Namespace) -> int:
     from hub.services.audit import CLI_ACTOR, audit
     from hub.services.people import create_user
 
-    settings, _ = _checked_settings()
+    settings, plugins = _checked_settings()
     password = _read_password(args)
 
     async def work(db):
@@ -145,7 +163,7 @@ def cmd_users_create(args: argparse.Namespace) -> int:
         await audit(org=args.org, actor=CLI_ACTOR, action="member.create", target=user["email"], detail={"role": args.role})
         return user
 
-    user = _run_hub_work(settings, work)
+    user = _run_hub_work(settings, plugins, work)
     if user is None:
         return 1
     print(f"{user['email']} is {args.role} of {args.org}. Sign in at {settings.public_url}/console/login")
@@ -157,7 +175,7 @@ def cmd_users_reset_password(args: argparse.Namespace) -> int:
     from hub.services.console_sessions import end_all_sessions
     from hub.services.people import person, set_password
 
-    settings, _ = _checked_settings()
+    settings, plugins = _checked_settings()
     password = _read_password(args)
 
     async def work(db):
@@ -168,7 +186,7 @@ def cmd_users_reset_password(args: argparse.Namespace) -> int:
             await audit(org=org, actor=CLI_ACTOR, action="member.reset_password", target=user["email"])
         return user
 
-    user = _run_hub_work(settings, work)
+    user = _run_hub_work(settings, plugins, work)
     if user is None:
         return 1
     print(f"Password of {user['email']} changed; their console sessions were ended.")
@@ -178,8 +196,8 @@ def cmd_users_reset_password(args: argparse.Namespace) -> int:
 def cmd_keys_list(args: argparse.Namespace) -> int:
     from hub.services.accounts import list_api_keys
 
-    settings, _ = _checked_settings()
-    keys = _run_hub_work(settings, lambda db: list_api_keys(args.org))
+    settings, plugins = _checked_settings()
+    keys = _run_hub_work(settings, plugins, lambda db: list_api_keys(args.org))
     if keys is None:
         return 1
     for key in keys:
@@ -192,14 +210,14 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
     from hub.services.accounts import revoke_api_key
     from hub.services.audit import CLI_ACTOR, audit
 
-    settings, _ = _checked_settings()
+    settings, plugins = _checked_settings()
 
     async def work(db):
         key = await revoke_api_key(args.org, args.key_id)
         await audit(org=key["org"], actor=CLI_ACTOR, action="api_key.revoke", target=key["id"])
         return key
 
-    key = _run_hub_work(settings, work)
+    key = _run_hub_work(settings, plugins, work)
     if key is None:
         return 1
     print(f"API key {key['id']} of {key['org']} revoked.")
@@ -209,7 +227,11 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
 def cmd_migrate(args: argparse.Namespace) -> int:
     settings, plugins = _checked_settings()
     # Migrating needs no secret key, so an operator may run it from anywhere.
-    asyncio.run(_with_database(settings, _nothing, check_key=False, plugins=plugins))
+    async def migrated() -> None:
+        async with _migrated(settings, plugins):
+            pass
+
+    asyncio.run(migrated())
     print(f"Database migrated: {where(settings.database_url)}")
     return 0
 
@@ -273,7 +295,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     check_listen_address(host, port)
     # Wait for, migrate and check the database here, where a problem can be
     # said in one line; inside the server's lifespan it would be a traceback.
-    asyncio.run(_with_database(settings, _nothing, plugins=plugins))
+    asyncio.run(_with_database(settings, plugins, _nothing))
     protocol, loop = server_protocol(settings.fast_lanes)
     # Several processes share one listening socket (uvicorn's supervisor
     # binds it, starts the processes and replaces one that dies). Each runs
@@ -363,7 +385,7 @@ def cmd_buyers(args: argparse.Namespace) -> int:
 
     from hub.services.privacy import erase_buyer, export_buyer
 
-    settings, _ = _checked_settings()
+    settings, plugins = _checked_settings()
 
     async def work(db):
         if args.buyers_command == "export":
@@ -371,7 +393,7 @@ def cmd_buyers(args: argparse.Namespace) -> int:
         return {"erased": await erase_buyer(db, args.org, args.email)}
 
     try:
-        answer = asyncio.run(_with_database(settings, work, check_key=False))
+        answer = asyncio.run(_with_database(settings, plugins, work))
     except HubError as problem:
         print(f"continuata-hub: {problem.message}", file=sys.stderr)
         return 1
@@ -382,40 +404,37 @@ def cmd_buyers(args: argparse.Namespace) -> int:
 def cmd_webhooks(args: argparse.Namespace) -> int:
     """``webhooks list|create|delete|rotate-secret``: the organization's endpoints."""
     from hub.app import build_hub
-    from hub.plugin_tables import piccolo_apps
     from hub.services import webhook_endpoints as endpoints
 
-    settings = _settings()
-    hub = build_hub(settings)
+    settings, plugins = _checked_settings()
+    hub = build_hub(settings, plugins)
 
-    async def work() -> None:
-        async with hub.db:
-            await hub.db.migrate(piccolo_apps(hub.plugins))
-            if args.webhooks_command == "list":
-                rows, _ = await endpoints.list_endpoints(args.org, limit=1000, offset=0)
-                if not rows:
-                    print(f"No webhook endpoints for {args.org}.")
-                for row in rows:
-                    print(f"{row['id']}  {row['status']:<8}  {row['url']}  events: {', '.join(row['events'])}")
-                    if row["disabled_reason"]:
-                        print(f"    {row['disabled_reason']}")
-            elif args.webhooks_command == "create":
-                events = [e.strip() for e in args.events.split(",") if e.strip()]
-                row, secret = await endpoints.create_endpoint(
-                    hub, args.org, url=args.url, events=events, description=args.description
-                )
-                print(f"Webhook endpoint {row['id']} for {args.url}. Its signing secret (shown once, keep it safe):")
-                print(secret)
-            elif args.webhooks_command == "delete":
-                await endpoints.delete_endpoint(hub, args.org, args.endpoint_id)
-                print(f"Webhook endpoint {args.endpoint_id} deleted.")
-            else:
-                row, secret = await endpoints.rotate_secret(hub, args.org, args.endpoint_id)
-                print(f"New signing secret of {row['id']} (the old one still signs for 24 hours; shown once):")
-                print(secret)
+    async def work(db) -> None:
+        if args.webhooks_command == "list":
+            rows, _ = await endpoints.list_endpoints(args.org, limit=1000, offset=0)
+            if not rows:
+                print(f"No webhook endpoints for {args.org}.")
+            for row in rows:
+                print(f"{row['id']}  {row['status']:<8}  {row['url']}  events: {', '.join(row['events'])}")
+                if row["disabled_reason"]:
+                    print(f"    {row['disabled_reason']}")
+        elif args.webhooks_command == "create":
+            events = [e.strip() for e in args.events.split(",") if e.strip()]
+            row, secret = await endpoints.create_endpoint(
+                hub, args.org, url=args.url, events=events, description=args.description
+            )
+            print(f"Webhook endpoint {row['id']} for {args.url}. Its signing secret (shown once, keep it safe):")
+            print(secret)
+        elif args.webhooks_command == "delete":
+            await endpoints.delete_endpoint(hub, args.org, args.endpoint_id)
+            print(f"Webhook endpoint {args.endpoint_id} deleted.")
+        else:
+            row, secret = await endpoints.rotate_secret(hub, args.org, args.endpoint_id)
+            print(f"New signing secret of {row['id']} (the old one still signs for 24 hours; shown once):")
+            print(secret)
 
     try:
-        asyncio.run(work())
+        asyncio.run(_with_database(settings, plugins, work, db=hub.db))
     except HubError as problem:
         print(f"continuata-hub: {problem.message}", file=sys.stderr)
         return 1

@@ -73,3 +73,15 @@ class Unavailable(HubError):
     """A service the hub depends on (storage) failed; the request may be retried."""
 
     status_code = 503
+
+
+class PermanentDeliveryError(Exception):
+    """A mailer's delivery was refused for good: another attempt would get
+    the same answer (say, a relay's "550 no such user").
+
+    Part of the mailer contract (the ``hub_mailer`` hook): a mailer raises
+    it, with the refusal's own words as the message, for a refusal that no
+    retry can change; the outbox then marks the message ``failed`` at once
+    (``email.failed``) instead of retrying it. Any other exception is
+    taken as temporary and retried with backoff.
+    """

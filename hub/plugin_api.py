@@ -29,7 +29,8 @@ What it holds (see docs/plugins.md for the whole story):
   provider reference (:func:`find_purchase`, :func:`record_reference`,
   :func:`references_of`, :class:`ProviderRef`, :data:`ORDER`).
 - **Errors** a plugin raises (translated to each surface's envelope):
-  :class:`HubError` and its kinds, :class:`SettingsError` for a bad setting.
+  :class:`HubError` and its kinds, :class:`SettingsError` for a bad setting,
+  :class:`PermanentDeliveryError` for a mailer's refusal no retry can change.
 - **Helpers**: :func:`decode_json` (bounded JSON decoding of a request
   body), :func:`utcnow`, :func:`check_sender`.
 - **Records** hooks receive (TypedDicts: :class:`Purchase`, :class:`Token`...;
@@ -51,6 +52,7 @@ from hub.errors import (
     HubError,
     Invalid,
     NotFound,
+    PermanentDeliveryError,
     TooManyRequests,
     Unauthorized,
     Unavailable,
@@ -125,7 +127,7 @@ __all__ = [
     "find_purchase", "record_reference", "references_of", "ProviderRef", "ORDER",
     # errors
     "HubError", "BadRequest", "Unauthorized", "Forbidden", "NotFound", "Conflict", "Gone", "Invalid",
-    "TooManyRequests", "Unavailable", "SettingsError",
+    "TooManyRequests", "Unavailable", "SettingsError", "PermanentDeliveryError",
     # helpers
     "decode_json", "utcnow", "check_sender",
     # records

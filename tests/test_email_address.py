@@ -65,3 +65,68 @@ def test_the_fast_path_accepts_only_what_the_library_accepts_and_normalizes_alik
 )
 def test_the_fast_path_takes_the_common_addresses_and_leaves_the_rest_to_the_library(address, plain):
     assert bool(PLAIN_ADDRESS.match(address)) is plain
+
+
+@pytest.mark.parametrize(
+    "address, domain, rfc",
+    [
+        ("owner@shop.test", "shop.test", "RFC 6761"),
+        ("Owner@Shop.TEST", "shop.test", "RFC 6761"),
+        ("a@localhost", "localhost", "RFC 6761"),
+        ("a@printer.local", "printer.local", "RFC 6762"),
+        ("a@x.invalid", "x.invalid", "RFC 6761"),
+        ("a@hidden.onion", "hidden.onion", "RFC 7686"),
+        ("a@home.arpa", "home.arpa", "RFC 3172"),
+    ],
+)
+def test_an_address_at_a_special_use_domain_is_refused_saying_so(address, domain, rfc):
+    with pytest.raises(Invalid) as refused:
+        check_email(address, field="contact email")
+    assert refused.value.message == (
+        f"contact email cannot be at {domain}: it is a special-use domain ({rfc}) that cannot receive email"
+    )
+    assert refused.value.field == "contact email"
+
+
+def test_the_special_use_names_are_the_librarys():
+    import email_validator
+
+    from hub.email_address import SPECIAL_USE_DOMAINS
+
+    assert set(SPECIAL_USE_DOMAINS) == set(email_validator.SPECIAL_USE_DOMAIN_NAMES)
+
+
+@pytest.mark.parametrize(
+    "address, reason",
+    [
+        ("buyer@[192.0.2.1]", "customerEmail must be an email address at a domain name, not at an IP address ([192.0.2.1])"),
+        ("b@" + "e" * 260 + ".com", "customerEmail must be an email address of at most 254 characters"),
+        ("b@" + "e" * 330 + ".com", "customerEmail must be an email address of at most 254 characters"),
+    ],
+)
+def test_other_refusals_state_their_reason(address, reason):
+    with pytest.raises(Invalid) as refused:
+        check_email(address)
+    assert refused.value.message == reason
+
+
+async def test_every_surface_gives_the_special_use_reason(client, org):
+    """The API's answer carries the reason from the one place that checks
+    addresses (the console, /my and the CLI are tested beside their pages)."""
+    from tests.conftest import fails
+    from tests.test_tokens_api import ready_product
+
+    await ready_product(client, org, slug="pack")
+    answer = await client.post("/api/products/pack/tokens", json={"customerEmail": "buyer@shop.test"}, headers=org.member)
+    fails(answer, 422, "customerEmail cannot be at shop.test: it is a special-use domain (RFC 6761)")
+
+
+async def test_a_purchase_kept_without_its_special_use_address_says_why(app, client, org):
+    from hub.services.purchases import PurchaseIn, PurchaseItem, record_purchase
+
+    recorded = await record_purchase(
+        app.state.hub,
+        PurchaseIn(org=org.id, provider="api", provider_ref="order-1", customer_email="buyer@shop.test", items=[PurchaseItem("pack")]),
+    )
+    assert recorded.purchase["customer_email"] == ""
+    assert "it is a special-use domain (RFC 6761) that cannot receive email" in recorded.purchase["problem"]

@@ -157,3 +157,10 @@ async def test_a_disputed_purchase_shows_on_hold_without_a_download_button(my_cl
     page = (await my_client.get("/my")).text
     assert "on hold: the payment is disputed, contact drum-shop" in page
     assert 'action="/my/links/' not in page
+
+
+async def test_a_sign_in_at_a_special_use_domain_says_why_it_is_refused(my_client, mailbox):
+    form = await my_client.get("/my")
+    refused = await my_client.post("/my/sign-in", data={"email": "buyer@shop.test", "_csrf_token": csrf_of(form.text)})
+    assert refused.status_code == 422
+    assert "shop.test: it is a special-use domain (RFC 6761) that cannot receive email" in refused.text

@@ -197,3 +197,29 @@ def test_worker_without_a_mailer_exits_non_zero(tmp_path: Path):
     done = run(env, tmp_path, "worker")
     assert done.returncode != 0
     assert "no mailer" in done.stderr.strip().splitlines()[-1]
+
+
+def test_every_command_that_opens_the_database_refuses_another_secret_key(fresh_database: str, tmp_path: Path):
+    """A webhook secret sealed by a CLI run with another key could be opened
+    by no server: every command that opens the database checks the key
+    (``migrate`` alone does not: it reads and writes no secret)."""
+    set_up = cli_env(HUB_DATABASE_URL=fresh_database, HUB_DATA_DIR=str(tmp_path / "data"), HUB_SECRET_KEY="the-first-key")
+    assert run(set_up, tmp_path, "init", "--org", "shop").returncode == 0
+    other = {**set_up, "HUB_SECRET_KEY": "another-key"}
+    for command in (
+        ("webhooks", "create", "--org", "shop", "--url", "https://shop.example.com/hooks"),
+        ("webhooks", "rotate-secret", "--org", "shop", "whe_any"),
+        ("webhooks", "list", "--org", "shop"),
+        ("keys", "create", "--org", "shop"),
+        ("keys", "list", "--org", "shop"),
+        ("buyers", "export", "buyer@example.com", "--org", "shop"),
+        ("init", "--org", "other-shop"),
+    ):
+        one_line_failure(run(other, tmp_path, *command), "HUB_SECRET_KEY differs")
+    assert "No webhook endpoints" in run(set_up, tmp_path, "webhooks", "list", "--org", "shop").stdout
+    assert run(other, tmp_path, "migrate").returncode == 0
+
+
+def test_the_webhooks_command_refuses_a_misspelt_setting(tmp_path: Path):
+    env = cli_env(HUB_DATA_DIR=str(tmp_path / "d"), HUB_SECRET_KEY="k", HUB_WEBHOOKS_ALLOW_PRIVTE="true")
+    one_line_failure(run(env, tmp_path, "webhooks", "list", "--org", "shop"), "unknown setting HUB_WEBHOOKS_ALLOW_PRIVTE")

@@ -14,7 +14,7 @@ import pytest
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from hub.clock import utcnow
+from hub.clock import as_aware, utcnow
 from hub.services.reversals import REFUND, ReversalIn, record_reversal
 from hub.tables import Event, EventDelivery, Organization, WebhookEndpoint
 from hub.testing.app import hub_client, make_app
@@ -237,6 +237,49 @@ async def test_an_endpoint_failing_for_three_days_is_disabled_and_the_admins_tol
             assert patched["endpoint"]["status"] == "enabled" and patched["endpoint"]["disabledReason"] is None
     finally:
         receiver.stop()
+
+
+async def test_an_endpoint_whose_secret_another_key_sealed_fails_visibly_and_is_disabled(settings, receiver):
+    """A secret this process cannot open (sealed under another
+    HUB_SECRET_KEY) is a failed attempt like any other: logged with the
+    reason, retried with backoff, and the endpoint disabled after the
+    window; never a delivery stuck in ``sending``. Rotating the secret cures it."""
+    from hub.sealing import Sealer
+
+    app = webhook_app(settings, webhook_retry_seconds=3600)
+    async with hub_client(app) as client:
+        await _empty_postgres(app)
+        org = await make_org("shop")
+        endpoint = await register(client, org, receiver.url, events=["token.created"])
+        foreign = Sealer("another-key").seal(b"whsec_" + b"A" * 44)
+        await WebhookEndpoint.update({WebhookEndpoint.sealed_secret: foreign}).where(WebhookEndpoint.id == endpoint["id"])
+        await ready_product(client, org, slug="pack")
+        ok(await client.post("/api/products/pack/tokens", json={}, headers=org.member), 201)
+        await until(lambda: _attempts(endpoint["id"], 1))
+        deliveries_url = f"/api/webhook-endpoints/{endpoint['id']}/deliveries"
+        [delivery] = ok(await client.get(deliveries_url, headers=org.admin))["deliveries"]
+        assert delivery["status"] == "pending", delivery
+        [attempt] = delivery["attemptLog"]
+        assert attempt["statusCode"] is None and "HUB_SECRET_KEY" in attempt["error"], attempt
+        row = await EventDelivery.select().where(EventDelivery.endpoint == endpoint["id"]).first()
+        assert row["claimed_until"] is None and as_aware(row["next_attempt_at"]) > utcnow() + timedelta(minutes=30)
+        assert receiver.received == []
+        # Failing for the whole window: the endpoint is disabled, with the reason.
+        long_ago = utcnow() - timedelta(hours=73)
+        await WebhookEndpoint.update({WebhookEndpoint.failing_since: long_ago}).where(WebhookEndpoint.id == endpoint["id"])
+        await EventDelivery.update({EventDelivery.created_at: long_ago, EventDelivery.next_attempt_at: utcnow()}).where(
+            EventDelivery.endpoint == endpoint["id"]
+        )
+        await until(lambda: _disabled(endpoint["id"]))
+        shown = ok(await client.get(f"/api/webhook-endpoints/{endpoint['id']}", headers=org.admin))["endpoint"]
+        assert "HUB_SECRET_KEY" in shown["disabledReason"]
+        # A new secret (the unopenable one kept as "previous") signs again.
+        ok(await client.patch(f"/api/webhook-endpoints/{endpoint['id']}", json={"status": "enabled"}, headers=org.admin))
+        rotated = ok(await client.post(f"/api/webhook-endpoints/{endpoint['id']}/rotate-secret", headers=org.admin))["endpoint"]
+        ok(await client.post("/api/products/pack/tokens", json={}, headers=org.member), 201)
+        await events_settled(app.state.hub)
+        [request] = receiver.received
+        Webhook(rotated["secret"]).verify(request.body, request.headers)
 
 
 async def _attempts(endpoint_id: str, n: int) -> bool:

@@ -44,7 +44,7 @@ from urllib.parse import urlsplit
 
 from hub.clock import iso, utcnow
 from hub.context import Hub
-from hub.errors import Invalid
+from hub.errors import Invalid, PermanentDeliveryError
 from hub.faults import crash_point
 from hub.plugins import RenderedEmail
 from hub.protocols import BytesMailer, mailer_concurrency
@@ -206,11 +206,12 @@ async def record_failure(
     release: dict | None = None,
 ) -> bool:
     """A claimed row's attempt failed: due again after an exponential
-    backoff, or ``failed`` (with the reason) after its last attempt.
-    ``release`` names further columns to reset with the claim.
-    True when it was the last."""
+    backoff, or ``failed`` (with the reason) after its last attempt, or at
+    once when ``problem`` is a :class:`~hub.errors.PermanentDeliveryError`
+    (retrying would get the same refusal). ``release`` names further
+    columns to reset with the claim. True when it was the last."""
     attempts = row["attempts"] + 1
-    final = attempts >= max_attempts
+    final = attempts >= max_attempts or isinstance(problem, PermanentDeliveryError)
     delay = timedelta(seconds=backoff_seconds * 2 ** (attempts - 1))
     await table.update(
         {

@@ -126,10 +126,11 @@ async def record_in_transaction(hub: Hub, order: PurchaseIn) -> RecordedPurchase
     if email:
         try:
             email = check_email(email)
-        except Invalid:
+        except Invalid as refused:
             # A provider's odd email must not lose the purchase: it is kept
-            # without delivery, and the problem shows in GET /api/purchases.
-            problem = f"the customer email {email[:100]!r} is not an address the hub can send to"
+            # without delivery, and the problem (with its reason) shows in
+            # GET /api/purchases.
+            problem = f"the customer email {email[:100]!r} is not an address the hub can send to ({refused.message})"
             email = ""
     purchase_id = new_id("purchase")
     new_purchase = dict(

@@ -34,6 +34,7 @@ from hub.context import Hub
 from hub.emails import render_email
 from hub.errors import Invalid
 from hub.netguard import RefusedAddress, check_url_form, public_address
+from hub.sealing import SealError
 from hub.secrets import new_id
 from hub.services.outbox import queue_email
 from hub.tables import EventDelivery, Organization, WebhookAttempt, WebhookEndpoint
@@ -57,12 +58,29 @@ def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode("ascii")
 
 
+UNSEALABLE_SECRET = (
+    "cannot sign: the endpoint's secret was sealed with another HUB_SECRET_KEY than this process's; "
+    "give every process the same key, or rotate the endpoint's secret"
+)
+
+
 def signing_secrets(hub: Hub, endpoint: dict) -> list[str]:
-    """The endpoint's secret, and the previous one while it is still honoured."""
+    """The endpoint's secret, and the previous one while it is still honoured.
+
+    Raises :class:`~hub.sealing.SealError` when the current secret cannot
+    be opened (sealed under another ``HUB_SECRET_KEY``); a previous secret
+    that cannot be opened is left out, so that rotating the secret is the
+    cure and not another day of failures."""
     current = [hub.sealer.open(endpoint["sealed_secret"]).decode()]
     until = endpoint["previous_secret_until"]
     if endpoint["previous_sealed_secret"] and until and as_aware(until) > utcnow():
-        current.append(hub.sealer.open(endpoint["previous_sealed_secret"]).decode())
+        try:
+            current.append(hub.sealer.open(endpoint["previous_sealed_secret"]).decode())
+        except SealError:
+            log.warning(
+                "Webhook endpoint %s: its previous secret was sealed with another HUB_SECRET_KEY; "
+                "signing with the current one only", endpoint["id"],
+            )
     return current
 
 
@@ -145,7 +163,12 @@ async def deliver_to_endpoint(hub: Hub, delivery: dict, event: dict) -> bool:
             }
         ).where(EventDelivery.id == delivery["id"])
         return False
-    status_code, excerpt, error, latency = await post_event(hub, endpoint, event["payload"])
+    try:
+        status_code, excerpt, error, latency = await post_event(hub, endpoint, event["payload"])
+    except SealError:
+        # Nothing was sent (signing comes first); a failed attempt like any
+        # other, so it backs off, shows in the log and counts toward disabling.
+        status_code, excerpt, error, latency = None, "", UNSEALABLE_SECRET, 0
     now = utcnow()
     attempts = delivery["attempts"] + 1
     async with hub.db.write_transaction():

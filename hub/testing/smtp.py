@@ -59,6 +59,10 @@ class SmtpServer:
     credentials: tuple[str, str] | None = None
     data_delay: float = 0.0
     """Seconds each message's ``DATA`` waits before it is accepted: a slow relay."""
+    refusals: dict[str, str] = field(default_factory=dict)
+    """Recipient address (lower-case) → the answer its ``RCPT TO`` gets
+    instead of ``250``: ``"550 5.1.1 No such user"`` (a permanent refusal),
+    ``"451 4.3.0 Try again later"`` (a temporary one)."""
     most_at_once: int = 0
     """The most messages whose ``DATA`` was in progress at once."""
     messages: list[EmailMessage] = field(default_factory=list)
@@ -169,6 +173,14 @@ class _Collector:
             return "530 5.7.0 Authentication required"
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        refusal = self.server.refusals.get(address.lower())
+        if refusal:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:

@@ -21,6 +21,13 @@
 - The user name and password are percent-decoded (``%40`` for ``@``, ``%3A``
   for ``:``, ``%2F`` for ``/``).
 
+A relay's permanent refusal of a message (a 5xx answer to ``RCPT TO``,
+``MAIL FROM`` or ``DATA``: "550 no such user") is raised as
+:class:`~hub.errors.PermanentDeliveryError`, with the relay's words, and
+the outbox fails the message at once; a temporary one (4xx, 421 included),
+a refused login (the relay's configuration, which the operator mends, and
+the queued messages then go out) or a lost connection is retried.
+
 Each send opens its own connection: the outbox sends a handful of messages
 at a time, and a connection per message has no idle state to go stale, so
 a relay restart or a network blip affects one attempt, which the outbox
@@ -29,14 +36,16 @@ retries.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
 
-from hub.plugin_api import SettingsError, check_sender, utcnow
+from hub.plugin_api import PermanentDeliveryError, SettingsError, check_sender, utcnow
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_CONCURRENCY = 4
@@ -158,7 +167,8 @@ class SmtpMailer:
     async def send(self, message: EmailMessage) -> None:
         """Send ``message`` over a connection of its own; raises on any
         failure (refused connection, timeout, rejected recipient, failed
-        login), which the outbox retries later.
+        login), which the outbox retries later, but a permanent refusal
+        (5xx), raised as :class:`~hub.errors.PermanentDeliveryError`.
 
         Adds ``From`` (``HUB_MAIL_FROM``) and ``Date`` when the message has
         none. The envelope's recipients are the ``To``/``Cc``/``Bcc``
@@ -168,7 +178,8 @@ class SmtpMailer:
             message["From"] = self.mail_from
         if message["Date"] is None:
             message["Date"] = email.utils.format_datetime(utcnow())
-        await aiosmtplib.send(message, **self._connection_options())
+        with refusals_told_apart():
+            await aiosmtplib.send(message, **self._connection_options())
 
     def _connection_options(self) -> dict:
         """Where and how to connect (``aiosmtplib.send`` and ``SMTP`` take the same)."""
@@ -190,14 +201,47 @@ class SmtpMailer:
         ``BODY=8BITMIME`` where the server offers it; the outbox gives
         non-ASCII addresses (SMTPUTF8) to :meth:`send`."""
         client = aiosmtplib.SMTP(**self._connection_options())
-        async with client:
-            if client.is_ehlo_or_helo_needed:
-                try:
-                    await client.ehlo()
-                except aiosmtplib.SMTPHeloError:
-                    await client.helo()
-            options = ["BODY=8BITMIME"] if client.supports_extension("8BITMIME") else []
-            await client.sendmail(sender, recipients, data, mail_options=options)
+        with refusals_told_apart():
+            async with client:
+                if client.is_ehlo_or_helo_needed:
+                    try:
+                        await client.ehlo()
+                    except aiosmtplib.SMTPHeloError:
+                        await client.helo()
+                options = ["BODY=8BITMIME"] if client.supports_extension("8BITMIME") else []
+                await client.sendmail(sender, recipients, data, mail_options=options)
+
+
+PERMANENT_REFUSALS = (aiosmtplib.SMTPRecipientRefused, aiosmtplib.SMTPSenderRefused, aiosmtplib.SMTPDataError)
+"""The answers about the message itself; a refused login or greeting is
+about the relay's configuration, retried until the operator mends it."""
+
+
+@contextlib.contextmanager
+def refusals_told_apart() -> Iterator[None]:
+    """Raise a relay's permanent (5xx) refusal of the message as
+    :class:`~hub.errors.PermanentDeliveryError` with the relay's words;
+    anything else (4xx, 421, a lost connection) passes unchanged, to be retried."""
+    try:
+        yield
+    except aiosmtplib.SMTPRecipientsRefused as refused:
+        # Every recipient was refused; permanent only when every refusal is.
+        if refused.recipients and all(_permanent(r) for r in refused.recipients):
+            words = "; ".join(f"{r.recipient}: {_said(r)}" for r in refused.recipients)
+            raise PermanentDeliveryError(f"the relay refused the recipient: {words}") from refused
+        raise
+    except PERMANENT_REFUSALS as refused:
+        if _permanent(refused):
+            raise PermanentDeliveryError(f"the relay refused the message: {_said(refused)}") from refused
+        raise
+
+
+def _permanent(answer: aiosmtplib.SMTPResponseException) -> bool:
+    return 500 <= answer.code <= 599
+
+
+def _said(answer: aiosmtplib.SMTPResponseException) -> str:
+    return f"{answer.code} {answer.message}".strip()
 
 
 def mailer_from_settings(extra: dict[str, str]) -> SmtpMailer | None:

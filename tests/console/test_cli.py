@@ -72,3 +72,11 @@ async def test_keys_list_shows_no_secrets_and_keys_revoke_stops_a_key(settings):
         async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
             answer = await client.get("/api/products", headers={"Authorization": f"Bearer {secret}"})
             assert answer.status_code == 401
+
+
+def test_init_with_a_contact_email_at_a_special_use_domain_says_why(settings):
+    done = cli(settings, "init", "--org", "fresh-shop", "--contact-email", "owner@shop.test")
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        "continuata-hub: contact email cannot be at shop.test: it is a special-use domain (RFC 6761) that cannot receive email"
+    )

@@ -66,3 +66,9 @@ async def test_bad_invitations_are_refused_clearly(owner, browser):
     assert bad_role.status_code == 422
     forged = await browser.get("/console/invite?token=ct_invite_made-up")
     assert forged.status_code == 410
+
+
+async def test_an_invitation_to_a_special_use_domain_says_why_it_is_refused(owner):
+    refused = await post_form(owner, "/console/settings/members", "/console/settings/members", email="helper@shop.test", role="member")
+    assert refused.status_code == 422
+    assert "shop.test: it is a special-use domain (RFC 6761) that cannot receive email" in refused.text

@@ -503,3 +503,65 @@ async def test_the_outbox_sends_over_as_many_connections_at_once_as_the_smtp_url
     assert sorted(m["Subject"] for m in received) == [f"Message {n}" for n in range(7)]
     assert [r["status"] for r in rows] == ["sent"] * 7
     assert server.most_at_once == concurrency
+
+
+# --- permanent and temporary refusals ----------------------------------------------
+
+GONE = "gone@example.com"
+BUSY = "busy@example.com"
+CLOSING = "closing@example.com"
+REFUSALS = {
+    GONE: "550 5.1.1 <gone@example.com>: Recipient address rejected: User unknown",
+    BUSY: "451 4.3.0 Mailbox busy, try again later",
+    CLOSING: "421 4.7.0 Too many connections, closing",
+}
+
+
+async def test_smtp_mailer_raises_a_5xx_refusal_as_permanent_with_the_relays_words():
+    from hub.errors import PermanentDeliveryError
+
+    with smtp_server() as server:
+        server.refusals.update(REFUSALS)
+        mailer = mailer_from_settings({"HUB_SMTP_URL": server.url + "?timeout=5", "HUB_MAIL_FROM": SHOP_FROM})
+        sends = {
+            "send": lambda to: mailer.send(build_message(to, RenderedEmail("Hello", "Your links"))),
+            "send_bytes": lambda to: mailer.send_bytes(
+                build_message(to, RenderedEmail("Hello", "Your links")).as_bytes(), sender="shop@audio.example", recipients=[to]
+            ),
+        }
+        for name, send in sends.items():
+            with pytest.raises(PermanentDeliveryError) as refused:
+                await send(GONE)
+            assert "550 5.1.1" in str(refused.value) and "User unknown" in str(refused.value), name
+            for temporary in (BUSY, CLOSING):
+                with pytest.raises(Exception) as problem:
+                    await send(temporary)
+                assert not isinstance(problem.value, PermanentDeliveryError), (name, temporary, problem.value)
+        assert server.received() == []
+
+
+async def test_the_outbox_fails_a_permanently_refused_email_at_once_and_retries_a_temporary_one(database_url, tmp_path):
+    with smtp_server() as server:
+        server.refusals.update(REFUSALS)
+        settings = settings_for_tests(
+            tmp_path / "data", database_url=database_url, worker="off",
+            extra={"HUB_SMTP_URL": server.url, "HUB_MAIL_FROM": SHOP_FROM},
+        )
+        app = make_app(settings, entry_points="email")
+        async with hub_client(app):
+            hub = app.state.hub
+            for recipient in (GONE, BUSY, CLOSING, BUYER):
+                await queue_email(hub, org="shop", kind="test", recipient=recipient, rendered=RenderedEmail("Hi", "Body"))
+            assert await deliver_due(hub) == 4
+            rows = {
+                row["recipient"]: row
+                for row in await OutboxMessage.select(
+                    OutboxMessage.recipient, OutboxMessage.status, OutboxMessage.attempts, OutboxMessage.last_error
+                )
+            }
+    assert hub.settings.outbox_max_attempts > 1
+    assert rows[GONE]["status"] == "failed" and rows[GONE]["attempts"] == 1
+    assert "550 5.1.1" in rows[GONE]["last_error"] and "User unknown" in rows[GONE]["last_error"]
+    for temporary in (BUSY, CLOSING):
+        assert rows[temporary]["status"] == "pending" and rows[temporary]["attempts"] == 1, rows[temporary]
+    assert rows[BUYER]["status"] == "sent"

@@ -10,7 +10,9 @@ import json
 import time
 
 import httpx
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 
 import continuata
 from continuata import WebhookVerificationError, sign_webhook, verify_webhook
@@ -49,6 +51,55 @@ def test_the_specifications_example_verifies():
 def test_tampered_stale_or_incomplete_deliveries_are_refused(body, sent, now, problem):
     with pytest.raises(WebhookVerificationError, match=problem):
         verify_webhook(body, sent, SECRET, now=now)
+
+
+@pytest.mark.parametrize(
+    "signature",
+    ["v1,\u00e9t\u00e9", "v1," + SIGNATURE[3:-1] + "\u00e9", "v1,\U0001f600", "\u00e9", "v1,\x00"],
+)
+def test_a_signature_header_with_any_character_is_refused_not_a_crash(signature):
+    """A shop doing ``except WebhookVerificationError`` (as the README says)
+    must never answer 500: a non-ASCII signature was a ``TypeError``."""
+    with pytest.raises(WebhookVerificationError, match="No webhook signature matches"):
+        verify_webhook(BODY, headers(signature), SECRET, now=STAMP)
+
+
+@pytest.mark.parametrize("stamp", ["\u0661\u0666\u0661\u0664", " 1614265330", "1_614_265_330", "+1614265330"])
+def test_a_timestamp_is_ascii_digits_only(stamp):
+    with pytest.raises(WebhookVerificationError, match="not a number"):
+        verify_webhook(BODY, headers(stamp=stamp), SECRET, now=STAMP)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("secret", ["", "whsec_"])
+def test_an_empty_secret_verifies_nothing(secret):
+    """An unset secret (an empty environment variable) must not accept a
+    signature made with an empty key."""
+    import base64
+    import hashlib
+    import hmac
+
+    empty_key = hmac.new(b"", f"{MSG_ID}.{STAMP}.{BODY}".encode(), hashlib.sha256).digest()
+    forged = "v1," + base64.b64encode(empty_key).decode()
+    with pytest.raises(WebhookVerificationError, match="secret is empty"):
+        verify_webhook(BODY, headers(forged), secret, now=STAMP)
+    with pytest.raises(WebhookVerificationError, match="secret is empty"):
+        sign_webhook(secret, MSG_ID, STAMP, BODY)
+
+
+_HEADER_TEXT = st.one_of(st.text(), st.sampled_from([SIGNATURE, str(STAMP), MSG_ID, "v1,", "v1", ","]))
+
+
+@hypothesis.settings(max_examples=500, deadline=None)
+@hypothesis.given(
+    webhook_id=_HEADER_TEXT, stamp=_HEADER_TEXT, signature=st.one_of(_HEADER_TEXT, st.builds("v1,{}".format, st.text())),
+    body=st.one_of(st.just(BODY), st.text(), st.binary()), secret=st.one_of(st.just(SECRET), st.text()),
+)
+def test_any_headers_either_verify_or_raise_the_verification_error(webhook_id, stamp, signature, body, secret):
+    sent = {"webhook-id": webhook_id, "webhook-timestamp": stamp, "webhook-signature": signature}
+    try:
+        verify_webhook(body, sent, secret, now=STAMP)
+    except WebhookVerificationError:
+        pass
 
 
 def test_verify_agrees_with_the_standardwebhooks_library():

@@ -24,12 +24,18 @@ function bytesToBase64(bytes) {
 }
 
 function keyBytes(secret) {
+  if (typeof secret !== 'string') throw new WebhookVerificationError('The webhook secret is not whsec_<base64>');
   const encoded = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret;
+  let key;
   try {
-    return base64ToBytes(encoded);
+    key = base64ToBytes(encoded);
   } catch {
     throw new WebhookVerificationError('The webhook secret is not whsec_<base64>');
   }
+  // An unset secret (an empty environment variable) would accept whatever is
+  // signed with an empty key; WebCrypto refuses an empty HMAC key with a DataError.
+  if (key.length === 0) throw new WebhookVerificationError("The webhook secret is empty: set the endpoint's whsec_ secret");
+  return key;
 }
 
 function asBytes(payload) {
@@ -67,9 +73,13 @@ function sameText(a, b) {
 
 /**
  * Check a delivery's signature and timestamp; resolve to its parsed JSON body.
- * `payload` must be the raw body as received.
+ * `payload` must be the raw body as received. Rejects with a
+ * WebhookVerificationError, and nothing else, for a signature that does not
+ * match, a timestamp too far from now, a missing or malformed header (any
+ * text), or an empty secret.
  */
 export async function verifyWebhook(payload, headers, secret, { tolerance = TOLERANCE_SECONDS, now } = {}) {
+  keyBytes(secret); // an empty secret is refused before anything is compared
   const webhookId = header(headers, 'webhook-id');
   const stamp = header(headers, 'webhook-timestamp');
   const timestamp = Number(stamp);

@@ -44,9 +44,14 @@ SECRET_PREFIX = "whsec_"
 def _key(secret: str) -> bytes:
     encoded = secret[len(SECRET_PREFIX):] if secret.startswith(SECRET_PREFIX) else secret
     try:
-        return base64.b64decode(encoded, validate=True)
+        key = base64.b64decode(encoded, validate=True)
     except ValueError as problem:
         raise WebhookVerificationError("The webhook secret is not whsec_<base64>") from problem
+    if not key:
+        # An unset secret (an empty environment variable) would otherwise
+        # accept whatever anyone signs with an empty key.
+        raise WebhookVerificationError("The webhook secret is empty: set the endpoint's whsec_ secret")
+    return key
 
 
 def sign_webhook(secret: str, webhook_id: str, timestamp: int, body: bytes | str) -> str:
@@ -75,26 +80,31 @@ def verify_webhook(
     """Check a delivery's signature and timestamp; return its parsed JSON body.
 
     ``payload`` must be the raw body as received (not re-serialized JSON).
-    Raises :class:`~continuata.errors.WebhookVerificationError` when the
-    signature does not match or the timestamp is more than ``tolerance``
-    seconds away from now.
+    Raises :class:`~continuata.errors.WebhookVerificationError`, and nothing
+    else, when the signature does not match, the timestamp is more than
+    ``tolerance`` seconds away from now, a header is missing or malformed
+    (any text), or the secret is empty.
     """
+    key = _key(secret)  # an empty secret is refused before anything is compared
     body = payload.encode() if isinstance(payload, str) else bytes(payload)
     webhook_id = _header(headers, "webhook-id")
     stamp = _header(headers, "webhook-timestamp")
-    try:
-        timestamp = int(stamp)
-    except ValueError as problem:
-        raise WebhookVerificationError(f"The webhook-timestamp header is not a number: {stamp!r}") from problem
+    # ASCII digits only: int() would also take " 12", "+12", "1_2" and other scripts' digits.
+    if not (stamp.isascii() and stamp.isdigit()):
+        raise WebhookVerificationError(f"The webhook-timestamp header is not a number: {stamp[:40]!r}")
+    timestamp = int(stamp)
     current = time.time() if now is None else now
     if abs(current - timestamp) > tolerance:
         raise WebhookVerificationError("The webhook's timestamp is too far from now (older or newer than the tolerance)")
-    expected = sign_webhook(secret, webhook_id, timestamp, body).split(",", 1)[1]
+    signed = f"{webhook_id}.{timestamp}.".encode("utf-8", "surrogatepass") + body
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest())
     for candidate in _header(headers, "webhook-signature").split():
         version, _, signature = candidate.partition(",")
-        if version == "v1" and hmac.compare_digest(signature, expected):
+        # Bytes, not str: compare_digest refuses a str with any non-ASCII
+        # character (a TypeError), and a header may hold any text.
+        if version == "v1" and hmac.compare_digest(signature.encode("utf-8", "surrogatepass"), expected):
             try:
                 return json.loads(body)
-            except ValueError as problem:
+            except (ValueError, RecursionError) as problem:
                 raise WebhookVerificationError("The webhook's body is not JSON") from problem
     raise WebhookVerificationError("No webhook signature matches this secret")
