@@ -626,3 +626,26 @@ def test_a_misspelt_verification_mode_stops_the_start_up(tmp_path):
     settings = settings_for_tests(tmp_path, extra={"HUB_PAYPAL_WEBHOOK_ID": WEBHOOK_ID, "HUB_PAYPAL_VERIFY": "cert"})
     with pytest.raises(SettingsError, match="HUB_PAYPAL_VERIFY"):
         make_app(settings, entry_points="paypal")
+
+
+@pytest.mark.parametrize(
+    "api_base",
+    ["http://api-m.paypal.com", "http://api-m.sandbox.paypal.com/", "http://127.evil.example", "ftp://api-m.paypal.com"],
+)
+def test_an_api_base_that_would_send_the_secret_unencrypted_stops_the_start_up(tmp_path, api_base):
+    from hub.testing.app import settings_for_tests
+
+    settings = settings_for_tests(tmp_path, extra={"HUB_PAYPAL_WEBHOOK_ID": WEBHOOK_ID, "HUB_PAYPAL_API_BASE": api_base})
+    with pytest.raises(SettingsError, match="^HUB_PAYPAL_API_BASE must be an https:// URL") as refused:
+        make_app(settings, entry_points="paypal")
+    assert "\n" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "api_base",
+    ["https://api-m.paypal.com", "http://127.0.0.1:8123", "http://127.3.4.5", "http://[::1]:9000", "http://localhost:81"],
+)
+def test_an_https_or_loopback_api_base_is_accepted(api_base):
+    from continuata_plugins.paypal.config import PayPalConfig
+
+    assert PayPalConfig.from_extra({"HUB_PAYPAL_API_BASE": api_base}).api_base == api_base.rstrip("/")
