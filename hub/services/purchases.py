@@ -69,6 +69,18 @@ class RecordedPurchase:
     tokens: list[tuple[str, dict]]  # (secret, token row), only when just minted
     created: bool
 
+    @property
+    def note(self) -> str:
+        """What recording did, in the words a payment plugin notes as the
+        outcome of the event that reported the purchase."""
+        purchase = self.purchase
+        if not self.created:
+            return f"purchase {purchase['id']} already recorded"
+        note = f"recorded purchase {purchase['id']} ({purchase['status']}) with {len(self.tokens)} token(s)"
+        if purchase["problem"]:
+            note += f"; problem: {purchase['problem']}"
+        return note
+
 
 def parse_items(spec: str) -> list[PurchaseItem]:
     """``"drums-v1, pads@2.0.0"`` → items; the format shops put in provider

@@ -77,14 +77,7 @@ class PayPalEvents:
         return f"{kind}: nothing to do"
 
     async def record(self, hub: Hub, order) -> str:
-        result = await record_purchase(hub, order)
-        purchase = result.purchase
-        if not result.created:
-            return f"purchase {purchase['id']} already recorded"
-        note = f"recorded purchase {purchase['id']} ({purchase['status']}) with {len(result.tokens)} token(s)"
-        if purchase["problem"]:
-            note += f"; problem: {purchase['problem']}"
-        return note
+        return (await record_purchase(hub, order)).note
 
     async def capture_completed(self, hub: Hub, event: ReceivedEvent, capture: dict[str, Any]) -> str:
         status = capture.get("status")

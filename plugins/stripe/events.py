@@ -106,14 +106,7 @@ class StripeEvents:
             # The other paid event recorded it: no need to ask Stripe again.
             return f"Checkout Session {session_id} is already recorded"
         order = await order_from_session(event.org, {**session, "id": session_id}, self.api)
-        result = await record_purchase(hub, order)
-        purchase = result.purchase
-        if not result.created:
-            return f"purchase {purchase['id']} already recorded"
-        note = f"recorded purchase {purchase['id']} ({purchase['status']}) with {len(result.tokens)} token(s)"
-        if purchase["problem"]:
-            note += f"; problem: {purchase['problem']}"
-        return note
+        return (await record_purchase(hub, order)).note
 
     async def reversal(self, hub: Hub, event: ReceivedEvent, obj: dict[str, Any], kind: str, reference: str | None) -> str:
         payment_intent = object_id(obj.get("payment_intent"))
