@@ -199,6 +199,7 @@ class PurchaseRecord(Wire):
     amount: int | None
     currency: str | None
     status: str
+    livemode: bool  # False: paid in the provider's test mode or sandbox
     problem: str | None
     metadata: dict[str, Any] | None
     created_at: Timestamp

@@ -92,6 +92,7 @@ def purchase(row: dict) -> dict:
         "amount": row["amount"],
         "currency": row["currency"],
         "status": row["status"],
+        "livemode": row.get("mode", "live") != "test",
         "problem": row["problem"] or None,
         "metadata": row["metadata"],
         "createdAt": iso(row["created_at"]),

@@ -610,6 +610,26 @@ async def test_a_refund_for_an_unknown_sale_is_acknowledged(shop):
     assert await InboxEvent.count() == 1
 
 
+# --- live or sandbox ---------------------------------------------------------------
+
+
+async def test_a_purchase_through_the_live_api_is_live(shop):
+    order = paypal.order(custom_id=PRODUCTS)
+    await shop.deliver(paypal.order_completed(order_resource=order))
+    [purchase] = ok(await shop.client.get("/api/purchases", headers=shop.org.viewer))["purchases"]
+    assert purchase["livemode"] is True
+
+
+async def test_a_purchase_through_the_sandbox_is_recorded_as_test_mode(settings, fake, certificates):
+    sandbox = "https://api-m.sandbox.paypal.com"
+    async with paypal_shop(settings, fake, certificates, HUB_PAYPAL_API_BASE=sandbox) as shop:
+        # The order event names its buyer: no call to the sandbox is needed.
+        await shop.deliver(paypal.order_completed(custom_id=PRODUCTS))
+        [purchase] = ok(await shop.client.get("/api/purchases", headers=shop.org.viewer))["purchases"]
+        assert purchase["livemode"] is False
+        assert [row["mode"] for row in await Purchase.select(Purchase.mode)] == ["test"]
+
+
 # --- verification through PayPal's API -------------------------------------------
 
 
