@@ -601,6 +601,34 @@ async def test_a_capture_refunded_before_its_two_unit_order_arrives_delivers_onl
     assert len(links_in(message)) == 1  # the refunded item's link is not sent
 
 
+async def test_a_cancelled_refund_of_one_part_gives_back_only_its_tokens(shop):
+    # No PayPal event cancels a refund; a provider that reports one (as
+    # Stripe does) goes through the same core call.
+    from hub.services.reversals import REFUND_CANCELLED, ReversalIn, record_reversal
+
+    order, capture_a, capture_b = two_unit_order(shop)
+    await shop.deliver(paypal.order_completed(order_resource=order))
+    drums = (await tokens_by_product())["epic-drums-v1"]
+    await DownloadToken.update({DownloadToken.revoked_at: datetime.now(UTC)}).where(DownloadToken.id == drums["id"])
+    fully_refunded_at_paypal(shop, capture_b)
+    refund = paypal.capture_refunded(capture_id=capture_b["id"], amount="20.00")
+    await shop.deliver(refund)
+    assert (await tokens_by_product())["synth-pads"]["revoked_at"] is not None
+
+    note = await record_reversal(
+        shop.hub,
+        ReversalIn(
+            org=ORG, provider="paypal", payment_ref=capture_b["id"], kind=REFUND_CANCELLED,
+            reference=refund["resource"]["id"], occurred_at=datetime.now(UTC) + timedelta(seconds=1),
+        ),
+    )
+
+    assert "stays paid, 1 token(s) given back" in note
+    tokens = await tokens_by_product()
+    assert tokens["synth-pads"]["revoked_at"] is None
+    assert tokens["epic-drums-v1"]["revoked_at"] is not None  # revoked by hand: not the refund's to give back
+
+
 async def test_a_refund_for_an_unknown_sale_is_acknowledged(shop):
     stranger = paypal.capture(order_id=paypal.new_order_id(), status="REFUNDED")
     shop.paypal.captures[stranger["id"]] = stranger
