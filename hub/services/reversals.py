@@ -8,7 +8,7 @@ purchase's status is always *computed from all of its payment's
 reversals*, folded in the order they happened at the provider — never
 from the order the events arrived in. So a refund that arrives before the
 payment, or a dispute's closing before its opening, ends in the same state
-as the events in their natural order: :func:`purchase_status` is called
+as the events in their natural order: :func:`purchase_state` is called
 both when a reversal is recorded and when a purchase is recorded
 (:mod:`hub.services.purchases`).
 
@@ -164,11 +164,6 @@ def state_after(reversals: Iterable[dict], parts: Mapping[str, Iterable[int]], i
     if status == ON_HOLD or held:
         return PaymentState(ON_HOLD, reversed_frozen)
     return PaymentState(PAID, reversed_frozen)
-
-
-async def payment_refs_of(purchase: dict) -> list[str]:
-    """Every reference of ``purchase``'s payment (its provider references, of any kind)."""
-    return sorted({ref.reference for ref in await references_of(purchase)})
 
 
 async def payment_state(org: str, provider: str, references: Iterable[ProviderRef], item_count: int) -> PaymentState:
