@@ -19,6 +19,7 @@ import pytest
 
 import continuata_plugins.paypal as paypal_plugin
 from hub.plugins import load_plugins
+from hub.services.setup_status import payment_providers
 from hub.settings import Settings, SettingsError
 from hub.context import Hub
 from hub.tables import DownloadToken, InboxEvent, OutboxMessage, Purchase
@@ -656,6 +657,8 @@ async def test_a_purchase_through_the_sandbox_is_recorded_as_test_mode(settings,
         [purchase] = ok(await shop.client.get("/api/purchases", headers=shop.org.viewer))["purchases"]
         assert purchase["livemode"] is False
         assert [row["mode"] for row in await Purchase.select(Purchase.mode)] == ["test"]
+        [status] = [p["status"] for p in await payment_providers(shop.hub, ORG) if p["status"].name == "paypal"]
+        assert "Sandbox: purchases are recorded as test mode." in status.note
 
 
 # --- verification through PayPal's API -------------------------------------------
