@@ -292,7 +292,10 @@ def purchase_refunded(hub: Hub, purchase: Purchase, revoked_tokens: list[Token])
 @hookspec
 def token_revoked(hub: Hub, token: Token) -> None:
     """A token was revoked through the API (``DELETE
-    /api/products/{id}/tokens/{token_id}``); a refund's revocations come with
+    /api/products/{id}/tokens/{token_id}``), or by a refund (or lost
+    dispute) of the part of a purchase's payment that paid for its item
+    while the purchase stays paid (one capture of a PayPal order of several
+    purchase units); a refund of the whole purchase's revocations come with
     :func:`purchase_refunded`.
 
     :param token: the token, as in :func:`tokens_minted`.

@@ -32,7 +32,8 @@ What it holds (see docs/plugins.md for the whole story):
   :class:`HubError` and its kinds, :class:`SettingsError` for a bad setting,
   :class:`PermanentDeliveryError` for a mailer's refusal no retry can change.
 - **Helpers**: :func:`decode_json` (bounded JSON decoding of a request
-  body), :func:`utcnow`, :func:`check_sender`.
+  body), :func:`utcnow`, :func:`check_sender`, :func:`parse_flag` (a yes/no
+  setting, refusing anything else).
 - **Records** hooks receive (TypedDicts: :class:`Purchase`, :class:`Token`...;
   a purchase's item is :class:`PurchaseItem`) and render_email's contexts.
 - **Events** (:class:`HubEvent` and one class per event hook, listed in
@@ -110,7 +111,7 @@ from hub.services.reversals import (
     ReversalIn,
     record_reversal,
 )
-from hub.settings import SettingsError, check_sender
+from hub.settings import SettingsError, check_sender, parse_flag
 from hub.storage import BlobStore
 
 __all__ = [
@@ -129,7 +130,7 @@ __all__ = [
     "HubError", "BadRequest", "Unauthorized", "Forbidden", "NotFound", "Conflict", "Gone", "Invalid",
     "TooManyRequests", "Unavailable", "SettingsError", "PermanentDeliveryError",
     # helpers
-    "decode_json", "utcnow", "check_sender",
+    "decode_json", "utcnow", "check_sender", "parse_flag",
     # records
     "Purchase", "PurchaseItem", "PurchaseToken", "Token", "ProductRef", "Product", "VersionSummary", "Version",
     "VersionFile", "File", "Email",

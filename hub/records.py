@@ -101,6 +101,8 @@ class Purchase(TypedDict):
     currency: str | None
     status: str
     """``paid``, ``on_hold``, ``refunded`` or ``charged_back``."""
+    livemode: bool
+    """False for a payment made in the provider's test mode or sandbox."""
     problem: str | None
     """Why some item could not be delivered, or None."""
     metadata: dict[str, Any]

@@ -148,6 +148,7 @@ class PurchaseRecord(Resource):
     amount: int | None
     currency: str | None
     status: str
+    livemode: bool  # False: paid in the provider's test mode or sandbox
     problem: str | None
     metadata: dict[str, Any] | None
     created_at: Timestamp
@@ -293,6 +294,7 @@ def purchase(row: dict) -> Purchase:
         amount=row["amount"],
         currency=row["currency"],
         status=row["status"],
+        livemode=row.get("mode", "live") != "test",
         problem=row["problem"] or None,
         metadata=row["metadata"],
         created_at=iso(row["created_at"]),

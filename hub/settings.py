@@ -32,6 +32,13 @@ def _bool(name: str, raw: str) -> bool:
     raise SettingsError(f"{name} must be true or false, not {raw!r}")
 
 
+def parse_flag(name: str, raw: str) -> bool:
+    """A true-or-false setting ``name`` written ``raw`` (``true``/``1``/``yes``/``on``,
+    ``false``/``0``/``no``/``off`` or empty); :class:`SettingsError` naming
+    it otherwise. For plugins' settings as for the core's."""
+    return _bool(name, raw)
+
+
 def _int(name: str, raw: str, minimum: int = 0) -> int:
     try:
         value = int(raw)

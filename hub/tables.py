@@ -134,6 +134,9 @@ class Purchase(Table, tablename="hub_purchase"):
     problem = Text(default="")
     metadata = JSON(default={})
     created_at = Timestamptz()
+    mode = Varchar(length=10, default="live")
+    """``live``, or ``test`` for a payment made in the provider's test mode
+    or sandbox (shown as ``livemode`` by the API)."""
 
 
 class DownloadToken(Table, tablename="hub_download_token"):
@@ -152,6 +155,12 @@ class DownloadToken(Table, tablename="hub_download_token"):
     purchase = Varchar(length=40, null=True, default=None, index=True)
     created_at = Timestamptz()
     revoked_at = Timestamptz(null=True, default=None)
+    purchase_item = Integer(null=True, default=None)
+    """The index of the purchase's item this token delivers: a reversal of
+    part of a payment revokes the tokens of the items it paid for."""
+    reversed_at = Timestamptz(null=True, default=None)
+    """When a reversal of part of the purchase's payment revoked this token
+    (None otherwise): the revocation a cancelled refund undoes."""
 
 
 class DownloadSession(Table, tablename="hub_download_session"):
@@ -339,6 +348,10 @@ class ProviderReference(Table, tablename="hub_provider_reference"):
     provider = Varchar(length=40)
     kind = Varchar(length=40)
     reference = Varchar(length=255)
+    items = JSON(default=[])
+    """The indexes of the purchase's items this id paid for, when it paid
+    for only some of them (a PayPal order's capture of one purchase unit);
+    ``[]``: the whole purchase."""
 
 
 class OutboxMessage(Table, tablename="hub_outbox_message"):

@@ -13,6 +13,9 @@ kind :data:`ORDER`.
 
 Every reference of a purchase identifies its payment: a refund or dispute
 (:mod:`hub.services.reversals`) may name any of them, whatever its kind.
+A reference may pay for only some of the purchase's items (its
+:attr:`ProviderRef.items`: a PayPal order's capture of one purchase unit);
+a reversal of it then reverses those items only.
 """
 
 from __future__ import annotations
@@ -43,6 +46,10 @@ class ProviderRef:
 
     kind: str
     reference: str
+    items: tuple[int, ...] = ()
+    """The indexes (in :attr:`PurchaseIn.items <hub.services.purchases.PurchaseIn.items>`)
+    of the items this id paid for, when it paid for only some of them;
+    ``()``: the whole purchase."""
 
 
 def check_reference(kind: str, reference: str) -> None:
@@ -58,9 +65,10 @@ async def record_references(org: str, purchase_id: str, provider: str, reference
     """Keep ``references`` as ids of ``purchase_id`` (in the caller's
     transaction, if any). A reference already kept, for this purchase or
     another one, is left as it is: the first purchase to claim an id keeps it."""
-    wanted = {(ref.kind, ref.reference) for ref in references}
-    for kind, reference in wanted:
-        check_reference(kind, reference)
+    wanted: dict[tuple[str, str], list[int]] = {}
+    for ref in references:
+        check_reference(ref.kind, ref.reference)
+        wanted[(ref.kind, ref.reference)] = sorted({int(i) for i in ref.items})
     if not wanted:
         return
     held = await ProviderReference.select(ProviderReference.kind, ProviderReference.reference).where(
@@ -68,12 +76,13 @@ async def record_references(org: str, purchase_id: str, provider: str, reference
         ProviderReference.provider == provider,
         ProviderReference.reference.is_in(sorted({reference for _, reference in wanted})),
     )
-    new = sorted(wanted - {(row["kind"], row["reference"]) for row in held})
+    new = sorted(set(wanted) - {(row["kind"], row["reference"]) for row in held})
     if new:
         await ProviderReference.insert(
             *(
                 ProviderReference(
-                    id=new_id("ref"), org=org, purchase=purchase_id, provider=provider, kind=kind, reference=reference
+                    id=new_id("ref"), org=org, purchase=purchase_id, provider=provider, kind=kind, reference=reference,
+                    items=wanted[(kind, reference)],
                 )
                 for kind, reference in new
             )
@@ -117,8 +126,11 @@ async def find_purchase(org: str, *, provider: str, reference: str, kind: str | 
 
 async def references_of(purchase: dict) -> list[ProviderRef]:
     """Every id ``purchase`` is known by at its provider, its own reference included."""
-    rows = await ProviderReference.select(ProviderReference.kind, ProviderReference.reference).where(
-        ProviderReference.purchase == purchase["id"]
+    rows = (
+        await ProviderReference.select(ProviderReference.kind, ProviderReference.reference, ProviderReference.items)
+        .where(ProviderReference.purchase == purchase["id"])
+        .output(load_json=True)
     )
-    refs = {(row["kind"], row["reference"]) for row in rows} | {(ORDER, purchase["provider_ref"])}
-    return [ProviderRef(kind, reference) for kind, reference in sorted(refs)]
+    refs = {(row["kind"], row["reference"]): tuple(row["items"] or ()) for row in rows}
+    refs.setdefault((ORDER, purchase["provider_ref"]), ())
+    return [ProviderRef(kind, reference, items) for (kind, reference), items in sorted(refs.items())]

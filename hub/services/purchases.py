@@ -31,11 +31,14 @@ from hub.services.events import emit
 from hub.services.outbox import queue_email
 from hub.services.products import find_product
 from hub.services.provider_refs import ORDER, ProviderRef, record_references
-from hub.services.reversals import PAID, REVOKING, payment_status
+from hub.services.reversals import PAID, REVOKING, payment_state
 from hub.services.tokens import deliverable_version, mint_for_version, token_records
 from hub.tables import DownloadToken, Organization, Purchase
 
 ATTEMPTS = 3
+LIVE = "live"
+TEST = "test"
+"""A purchase's ``mode``: paid for real, or in a provider's test mode or sandbox."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,12 @@ class PurchaseIn:
     """The provider's other ids of this purchase (besides ``provider_ref``,
     kept as kind ``order``): a PaymentIntent, a capture... The core keeps
     them (:mod:`hub.services.provider_refs`); a refund or dispute may name
-    any of them, and the plugin finds the purchase by them."""
+    any of them, and the plugin finds the purchase by them. An id that paid
+    for only some of the items names them (:attr:`ProviderRef.items`): its
+    refund revokes those items' tokens only."""
+    livemode: bool = True
+    """False for a payment made in the provider's test mode or sandbox
+    (kept as the purchase's ``mode``)."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,18 @@ class RecordedPurchase:
     purchase: dict
     tokens: list[tuple[str, dict]]  # (secret, token row), only when just minted
     created: bool
+
+    @property
+    def note(self) -> str:
+        """What recording did, in the words a payment plugin notes as the
+        outcome of the event that reported the purchase."""
+        purchase = self.purchase
+        if not self.created:
+            return f"purchase {purchase['id']} already recorded"
+        note = f"recorded purchase {purchase['id']} ({purchase['status']}) with {len(self.tokens)} token(s)"
+        if purchase["problem"]:
+            note += f"; problem: {purchase['problem']}"
+        return note
 
 
 def parse_items(spec: str) -> list[PurchaseItem]:
@@ -146,14 +166,16 @@ async def record_in_transaction(hub: Hub, order: PurchaseIn) -> RecordedPurchase
         problem=problem,
         metadata=order.metadata,
         created_at=utcnow(),
+        mode=LIVE if order.livemode else TEST,
     )
     await Purchase.insert(Purchase(id=purchase_id, **new_purchase))
     references = [ProviderRef(ORDER, order.provider_ref), *order.references]
     await record_references(order.org, purchase_id, order.provider, references)
-    status = await payment_status(order.org, order.provider, sorted({ref.reference for ref in references}))
+    state = await payment_state(order.org, order.provider, references, len(order.items))
+    status = state.status
     minted: list[tuple[str, dict]] = []
     if status == PAID:
-        minted = await deliver_purchase(hub, {**new_purchase, "id": purchase_id})
+        minted = await deliver_purchase(hub, {**new_purchase, "id": purchase_id}, reversed_items=state.reversed_items)
     else:
         changes: dict = {Purchase.status: status}
         if status in REVOKING:
@@ -171,10 +193,15 @@ async def record_in_transaction(hub: Hub, order: PurchaseIn) -> RecordedPurchase
     return RecordedPurchase(purchase, minted, created=True)
 
 
-async def deliver_purchase(hub: Hub, purchase: dict) -> list[tuple[str, dict]]:
+async def deliver_purchase(
+    hub: Hub, purchase: dict, *, reversed_items: frozenset[int] = frozenset()
+) -> list[tuple[str, dict]]:
     """Mint one token per item of a paid ``purchase`` and queue its delivery
     email (in the caller's transaction); mark it delivered. Items that cannot
-    be delivered are noted in the purchase's ``problem``."""
+    be delivered are noted in the purchase's ``problem``. The tokens of
+    ``reversed_items`` (whose part of the payment was refunded before the
+    purchase was recorded) are minted revoked and left out of the email: a
+    cancelled refund gives them back (:mod:`hub.services.reversals`)."""
     problems = [purchase["problem"]] if purchase["problem"] else []
     email = purchase["customer_email"]
     minted: list[tuple[str, dict]] = []
@@ -182,7 +209,7 @@ async def deliver_purchase(hub: Hub, purchase: dict) -> list[tuple[str, dict]]:
     delivered: list[dict] = []
     if not purchase["items"]:
         problems.append("the order names no product")
-    for item in purchase["items"]:
+    for index, item in enumerate(purchase["items"]):
         try:
             product = await find_product(purchase["org"], item["productId"])
             version = await deliverable_version(hub, product, item["version"])
@@ -197,7 +224,17 @@ async def deliver_purchase(hub: Hub, purchase: dict) -> list[tuple[str, dict]]:
             ttl=timedelta(days=hub.settings.token_ttl_days),
             metadata={"purchaseId": purchase["id"], "provider": purchase["provider"]},
             purchase=purchase["id"],
+            purchase_item=index,
         )
+        if index in reversed_items:
+            now = utcnow()
+            await DownloadToken.update({DownloadToken.revoked_at: now, DownloadToken.reversed_at: now}).where(
+                DownloadToken.id == token["id"]
+            )
+            token = {**token, "revoked_at": now, "reversed_at": now}
+            minted.append((secret, token))
+            minted_records.append(shapes.token(hub, token, product, version["version"]))
+            continue
         minted.append((secret, token))
         minted_records.append(resources.as_record(resources.token(hub, token, product, version["version"])))
         delivered.append({"product": product, "version": version, "secret": secret, "token": token})

@@ -221,6 +221,7 @@ def new_token(
     max_downloads: Any = None,
     metadata: Any = None,
     purchase: str | None = None,
+    purchase_item: int | None = None,
 ) -> tuple[str, dict]:
     """A new token's secret and row (checked, not yet written)."""
     now = utcnow()
@@ -253,6 +254,8 @@ def new_token(
         "purchase": purchase,
         "created_at": now,
         "revoked_at": None,
+        "purchase_item": purchase_item,
+        "reversed_at": None,
     }
     return secret, row
 

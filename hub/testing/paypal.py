@@ -276,9 +276,39 @@ def capture_completed(
     )
 
 
-def order_completed(*, event_id: str | None = None, **order_fields: Any) -> dict[str, Any]:
-    """A ``CHECKOUT.ORDER.COMPLETED`` event; ``order_fields`` as for :func:`order`."""
-    return _event("CHECKOUT.ORDER.COMPLETED", "checkout-order", order(**order_fields), "Checkout Order Completed", id=event_id)
+def add_purchase_unit(
+    order: dict[str, Any],
+    *,
+    custom_id: str,
+    amount: str = "19.99",
+    currency: str = "USD",
+    reference_id: str | None = None,
+    capture_id: str | None = None,
+) -> dict[str, Any]:
+    """Add one more purchase unit, with its own completed capture, to
+    ``order`` (an order of several units: one capture each); returns the
+    capture."""
+    unit_capture = capture(id=capture_id, order_id=order["id"], custom_id=custom_id, amount=amount, currency=currency)
+    order["purchase_units"].append(
+        {
+            "reference_id": reference_id or f"unit-{len(order['purchase_units']) + 1}",
+            "custom_id": custom_id,
+            "amount": _money(amount, currency),
+            "payee": {"email_address": "shop@example.com", "merchant_id": "7KNGBPH2U58GQ"},
+            "payments": {"captures": [unit_capture]},
+        }
+    )
+    return unit_capture
+
+
+def order_completed(
+    *, event_id: str | None = None, order_resource: dict[str, Any] | None = None, **order_fields: Any
+) -> dict[str, Any]:
+    """A ``CHECKOUT.ORDER.COMPLETED`` event about ``order_resource`` (one
+    made by :func:`order`), or a new order of ``order_fields`` as for
+    :func:`order`."""
+    resource = order_resource if order_resource is not None else order(**order_fields)
+    return _event("CHECKOUT.ORDER.COMPLETED", "checkout-order", resource, "Checkout Order Completed", id=event_id)
 
 
 def capture_refunded(

@@ -57,19 +57,32 @@ def webhook_request(
     }
 
 
-def event(event_type: str, obj: dict[str, Any], *, event_id: str | None = None, created: int | None = None) -> dict[str, Any]:
-    """A v1 event (snapshot payload) of ``event_type`` about ``obj``."""
-    return {
+def event(
+    event_type: str,
+    obj: dict[str, Any],
+    *,
+    event_id: str | None = None,
+    created: int | None = None,
+    livemode: bool = False,
+    account: str | None = None,
+) -> dict[str, Any]:
+    """A v1 event (snapshot payload) of ``event_type`` about ``obj``; in
+    test mode unless ``livemode``; ``account`` as a Connect platform
+    receives it for a connected account."""
+    payload = {
         "id": event_id or stripe_id("evt"),
         "object": "event",
         "api_version": API_VERSION,
         "created": int(time.time()) if created is None else created,
         "data": {"object": obj},
-        "livemode": False,
+        "livemode": livemode,
         "pending_webhooks": 1,
         "request": {"id": None, "idempotency_key": None},
         "type": event_type,
     }
+    if account is not None:
+        payload["account"] = account
+    return payload
 
 
 def checkout_session(
@@ -121,10 +134,15 @@ def checkout_session(
     }
 
 
-def checkout_session_completed(*, event_id: str | None = None, **session: Any) -> dict[str, Any]:
+def checkout_session_completed(
+    *, event_id: str | None = None, livemode: bool = False, account: str | None = None, **session: Any
+) -> dict[str, Any]:
     """``checkout.session.completed``; ``session`` as :func:`checkout_session`
-    takes it (``payment_status="unpaid"`` for a delayed payment method)."""
-    return event("checkout.session.completed", checkout_session(**session), event_id=event_id)
+    takes it (``payment_status="unpaid"`` for a delayed payment method);
+    ``livemode`` and ``account`` as :func:`event` takes them."""
+    return event(
+        "checkout.session.completed", checkout_session(**session), event_id=event_id, livemode=livemode, account=account
+    )
 
 
 def async_payment_succeeded(*, event_id: str | None = None, **session: Any) -> dict[str, Any]:

@@ -93,7 +93,8 @@ def payment_provider_status(hub):
         name="paypal", title="PayPal", configured=bool(config.webhook_id),
         webhook_url=f"{hub.settings.public_url}{PATH}", missing=missing,
         note="Events to send: PAYMENT.CAPTURE.COMPLETED, CHECKOUT.ORDER.COMPLETED, PAYMENT.CAPTURE.REFUNDED, "
-        "CUSTOMER.DISPUTE.CREATED, CUSTOMER.DISPUTE.RESOLVED.",
+        "CUSTOMER.DISPUTE.CREATED, CUSTOMER.DISPUTE.RESOLVED. "
+        + ("Live: purchases are real." if config.livemode else "Sandbox: purchases are recorded as test mode."),
     )
 
 

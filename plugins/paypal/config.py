@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from hub.plugin_api import Setting, SettingsError
 
@@ -70,8 +72,13 @@ class PayPalConfig:
             verify=verify,
             org=value("HUB_PAYPAL_ORG"),
         )
-        if not config.api_base.startswith(("https://", "http://")):
-            raise SettingsError(f"HUB_PAYPAL_API_BASE must be a URL such as {LIVE_API}, not {config.api_base!r}")
+        if not is_safe_api_base(config.api_base):
+            # The client secret goes to this URL with every token request: a
+            # typo of the scheme must not send it unencrypted.
+            raise SettingsError(
+                f"HUB_PAYPAL_API_BASE must be an https:// URL such as {LIVE_API} "
+                f"(http:// only on a loopback host), not {config.api_base!r}"
+            )
         if verify == "api" and not config.has_credentials:
             raise SettingsError("HUB_PAYPAL_VERIFY=api needs HUB_PAYPAL_CLIENT_ID and HUB_PAYPAL_CLIENT_SECRET")
         return config
@@ -79,3 +86,32 @@ class PayPalConfig:
     @property
     def has_credentials(self) -> bool:
         return bool(self.client_id and self.client_secret)
+
+    @property
+    def livemode(self) -> bool:
+        """Whether the API base is PayPal's live one (not its sandbox): what
+        the purchases this plugin records are marked with."""
+        return ".sandbox." not in f".{urlsplit(self.api_base).hostname or ''}."
+
+
+def is_loopback_host(host: str) -> bool:
+    """``localhost``, 127.0.0.0/8 or ::1."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def is_safe_api_base(url: str) -> bool:
+    """An ``https://`` URL, or ``http://`` on a loopback host (a local test
+    double): nowhere else may the client secret travel in clear."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        return False
+    if not host:
+        return False
+    return parts.scheme == "https" or (parts.scheme == "http" and is_loopback_host(host))

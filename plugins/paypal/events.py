@@ -15,7 +15,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from hub.plugin_api import BadRequest, ProviderRef, PurchaseIn, decode_json, parse_items
+from hub.plugin_api import BadRequest, ProviderRef, PurchaseIn, PurchaseItemIn, decode_json, parse_items
 
 PROVIDER = "paypal"
 CAPTURE = "capture"  # the kind of provider reference a capture id is kept as
@@ -167,7 +167,7 @@ def _total(amounts: list[Any]) -> tuple[int | None, str]:
     return sum(value for value, _ in values if value is not None), currency
 
 
-def purchase_from_order(org: str, order: dict[str, Any]) -> PurchaseIn | None:
+def purchase_from_order(org: str, order: dict[str, Any], *, livemode: bool = True) -> PurchaseIn | None:
     """The purchase a ``CHECKOUT.ORDER.COMPLETED`` reports, or None while no
     capture is completed (money not yet taken: a ``PAYMENT.CAPTURE.COMPLETED``
     follows)."""
@@ -178,21 +178,37 @@ def purchase_from_order(org: str, order: dict[str, Any]) -> PurchaseIn | None:
     email, name = payer_of(order)
     captures = [capture for _, captures in units for capture in captures]
     amount, currency = _total([capture.get("amount") for capture in captures])
+    items: list[PurchaseItemIn] = []
+    references: list[ProviderRef] = []
+    for unit, unit_captures in units:
+        unit_items = parse_items(_text(unit.get("custom_id")))
+        # With several units, each capture paid for its own unit's items
+        # only: its refund takes back those (the core's parts of a payment).
+        scope = tuple(range(len(items), len(items) + len(unit_items))) if len(units) > 1 else ()
+        items.extend(unit_items)
+        references.extend(
+            ProviderRef(CAPTURE, capture_id, scope)
+            for capture_id in (paypal_id(c.get("id")) for c in unit_captures)
+            if capture_id
+        )
     return PurchaseIn(
         org=org,
         provider=PROVIDER,
         provider_ref=order_id,
         customer_email=email,
         customer_name=name,
-        items=[item for unit, _ in units for item in parse_items(_text(unit.get("custom_id")))],
+        items=items,
         amount=amount,
         currency=currency,
         metadata=_metadata(order_id, [_text(c.get("id")) for c in captures], order),
-        references=tuple(ProviderRef(CAPTURE, c) for c in (paypal_id(c.get("id")) for c in captures) if c),
+        references=tuple(references),
+        livemode=livemode,
     )
 
 
-def purchase_from_capture(org: str, capture: dict[str, Any], order: dict[str, Any] | None) -> PurchaseIn:
+def purchase_from_capture(
+    org: str, capture: dict[str, Any], order: dict[str, Any] | None, *, livemode: bool = True
+) -> PurchaseIn:
     """The purchase a ``PAYMENT.CAPTURE.COMPLETED`` reports.
 
     The items come from the capture's ``custom_id`` (or, when it has none,
@@ -223,15 +239,18 @@ def purchase_from_capture(org: str, capture: dict[str, Any], order: dict[str, An
         currency=currency,
         metadata=_metadata(order_id, [capture_id], order),
         references=(ProviderRef(CAPTURE, capture_id),) if capture_id else (),
+        livemode=livemode,
     )
 
 
 def refunds_whole_purchase(refund: dict[str, Any], purchase: dict[str, Any], captures: int) -> bool | None:
-    """Whether ``refund`` leaves nothing of ``purchase`` (paid by ``captures``
-    captures) paid: its capture's ``total_refunded_amount`` (all refunds so
-    far) against the purchase's amount. None when the payload cannot tell
-    (no breakdown, or a purchase paid by several captures): then the
-    capture's status decides."""
+    """Whether ``refund`` leaves nothing of its capture paid, for a
+    ``purchase`` paid by ``captures`` captures: the capture's
+    ``total_refunded_amount`` (all refunds so far) against the purchase's
+    amount, when one capture paid all of it. None when the payload cannot
+    tell (no breakdown, or a purchase paid by several captures): then the
+    capture's status decides. What a capture's full refund takes back (the
+    whole purchase, or the items of its purchase unit) is the core's rule."""
     if captures != 1 or purchase.get("amount") is None:
         return None
     breakdown = _dict(refund.get("seller_payable_breakdown"))

@@ -6,7 +6,10 @@ webhook's request): PayPal's events translated into the core's calls.
   (see :mod:`continuata_plugins.paypal.events`); the buyer of a capture is read from
   PayPal's order API here.
 - ``PAYMENT.CAPTURE.REFUNDED``: a refund of the capture, when it leaves
-  nothing paid (a partial refund is noted and changes nothing);
+  nothing of the capture paid (a partial refund is noted and changes
+  nothing). It takes back what the capture paid for: the whole purchase,
+  or, for an order with several purchase units, the items of the
+  capture's unit (the purchase stays paid until every capture is refunded);
 - ``CUSTOMER.DISPUTE.CREATED``: a dispute opened on the capture(s), the
   purchase is on hold;
 - ``CUSTOMER.DISPUTE.RESOLVED``: in the buyer's favour revokes the purchase,
@@ -69,7 +72,7 @@ class PayPalEvents:
         if kind == events.CAPTURE_COMPLETED:
             return await self.capture_completed(hub, event, resource)
         if kind == events.ORDER_COMPLETED:
-            purchase = events.purchase_from_order(event.org, resource)
+            purchase = events.purchase_from_order(event.org, resource, livemode=self.config.livemode)
             if purchase is None:
                 return "order has no completed capture yet: nothing to deliver"
             return await self.record(hub, purchase)
@@ -80,14 +83,7 @@ class PayPalEvents:
         return f"{kind}: nothing to do"
 
     async def record(self, hub: Hub, order) -> str:
-        result = await record_purchase(hub, order)
-        purchase = result.purchase
-        if not result.created:
-            return f"purchase {purchase['id']} already recorded"
-        note = f"recorded purchase {purchase['id']} ({purchase['status']}) with {len(result.tokens)} token(s)"
-        if purchase["problem"]:
-            note += f"; problem: {purchase['problem']}"
-        return note
+        return (await record_purchase(hub, order)).note
 
     async def capture_completed(self, hub: Hub, event: ReceivedEvent, capture: dict[str, Any]) -> str:
         status = capture.get("status")
@@ -99,7 +95,9 @@ class PayPalEvents:
         # already known: no need to ask PayPal (the core finds the purchase).
         if order_id and not await find_purchase(event.org, provider=events.PROVIDER, kind=ORDER, reference=order_id):
             order = await self.api.get_order(order_id)
-        return await self.record(hub, events.purchase_from_capture(event.org, capture, order))
+        return await self.record(
+            hub, events.purchase_from_capture(event.org, capture, order, livemode=self.config.livemode)
+        )
 
     async def capture_refunded(self, hub: Hub, event: ReceivedEvent, refund: dict[str, Any]) -> str:
         capture_id = events.capture_id_of_refund(refund)

@@ -25,7 +25,14 @@ import logging
 from hub.plugin_api import Hub, PaymentProviderStatus, hookimpl
 from continuata_plugins.stripe.api import StripeApi
 from continuata_plugins.stripe.checkout import PROVIDER
-from continuata_plugins.stripe.config import API_KEY, SETTINGS, WEBHOOK_SECRET, StripeConfig
+from continuata_plugins.stripe.config import (
+    ACCOUNT_ID,
+    API_KEY,
+    REFUSE_TEST_EVENTS,
+    SETTINGS,
+    WEBHOOK_SECRET,
+    StripeConfig,
+)
 from continuata_plugins.stripe.events import StripeEvents
 from continuata_plugins.stripe.webhook import WEBHOOK_PATH, StripeWebhook, webhook_route
 
@@ -48,19 +55,30 @@ def api_of(hub: Hub) -> StripeApi:
 
 @hookimpl
 def hub_inbox_processors(hub: Hub):
-    if not StripeConfig.from_hub(hub).webhook_secrets:
+    config = StripeConfig.from_hub(hub)
+    if not config.webhook_secrets:
         return {}  # no route stores Stripe events (their events stay for when it does)
-    return {PROVIDER: StripeEvents(api_of(hub)).process}
+    return {PROVIDER: StripeEvents(api_of(hub), config).process}
 
 
 @hookimpl
 def payment_provider_status(hub: Hub):
     config = StripeConfig.from_hub(hub)
     missing = tuple(name for name, value in ((WEBHOOK_SECRET, config.webhook_secrets), (API_KEY, config.api_key)) if not value)
+    if config.refuse_test_events:
+        mode = f"Test-mode events are refused ({REFUSE_TEST_EVENTS}=true)."
+    else:
+        mode = f"Test-mode payments are recorded as test purchases ({REFUSE_TEST_EVENTS}=false)."
+    account = (
+        f"The shop's own account: {config.account_id}; events of any other account are ignored."
+        if config.account_id
+        else f"{ACCOUNT_ID} is not set: events naming any account (Connect) are ignored."
+    )
     return PaymentProviderStatus(
         name="stripe", title="Stripe", configured=bool(config.webhook_secrets),
         webhook_url=f"{hub.settings.public_url}{WEBHOOK_PATH}", missing=missing,
-        note="Events to send: checkout.session.completed, checkout.session.async_payment_succeeded, charge.refunded.",
+        note="Events to send: checkout.session.completed, checkout.session.async_payment_succeeded, charge.refunded. "
+        f"{mode} {account}",
     )
 
 

@@ -62,9 +62,12 @@ def items_from_line_items(line_items: list[dict[str, Any]]) -> list[PurchaseItem
     return items
 
 
-async def order_from_session(org: str, session: dict[str, Any], api: StripeApi) -> PurchaseIn:
-    """The paid order a Checkout Session reports. Asks Stripe for the line
-    items only when the session carries no ``continuata_products``."""
+async def order_from_session(
+    org: str, session: dict[str, Any], api: StripeApi, *, livemode: bool = True
+) -> PurchaseIn:
+    """The paid order a Checkout Session reports (``livemode``: paid for
+    real, not in test mode). Asks Stripe for the line items only when the
+    session carries no ``continuata_products``."""
     session_id = session["id"]
     items = items_from_session_metadata(session)
     if not items:
@@ -91,6 +94,7 @@ async def order_from_session(org: str, session: dict[str, Any], api: StripeApi) 
         amount=amount if isinstance(amount, int) and not isinstance(amount, bool) else None,
         currency=currency.upper()[:10] if isinstance(currency, str) else "",
         metadata=metadata,
+        livemode=livemode,
     )
 
 

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 
 import stripe
 
-from hub.plugin_api import Hub, Setting
+from hub.plugin_api import Hub, Setting, parse_flag
 
 WEBHOOK_SECRET = "HUB_STRIPE_WEBHOOK_SECRET"
 API_KEY = "HUB_STRIPE_API_KEY"
 API_BASE = "HUB_STRIPE_API_BASE"
 ORG = "HUB_STRIPE_ORG"
+ACCOUNT_ID = "HUB_STRIPE_ACCOUNT_ID"
+REFUSE_TEST_EVENTS = "HUB_STRIPE_REFUSE_TEST_EVENTS"
 
 SETTINGS = [
     Setting(
@@ -34,6 +36,18 @@ SETTINGS = [
         ORG,
         "The id of the organization Stripe orders belong to; may be left unset while the hub has exactly one.",
     ),
+    Setting(
+        ACCOUNT_ID,
+        "The shop's own Stripe account (acct_..., Dashboard → Settings → Business). An event that names "
+        "another account (a Connect platform's connected account) is stored and ignored, never sold; "
+        "unset, every event that names an account is.",
+    ),
+    Setting(
+        REFUSE_TEST_EVENTS,
+        "true on a production hub: test-mode events (livemode false) are stored and ignored, never sold. "
+        "Otherwise a test-mode payment is recorded as a test purchase (livemode false).",
+        default="false",
+    ),
 ]
 
 
@@ -45,6 +59,8 @@ class StripeConfig:
     api_key: str | None
     api_base: str
     org: str | None
+    account_id: str | None = None
+    refuse_test_events: bool = False
 
     @classmethod
     def from_hub(cls, hub: Hub) -> StripeConfig:
@@ -55,4 +71,6 @@ class StripeConfig:
             api_key=(extra.get(API_KEY) or "").strip() or None,
             api_base=((extra.get(API_BASE) or "").strip() or stripe.DEFAULT_API_BASE).rstrip("/"),
             org=(extra.get(ORG) or "").strip() or None,
+            account_id=(extra.get(ACCOUNT_ID) or "").strip() or None,
+            refuse_test_events=parse_flag(REFUSE_TEST_EVENTS, extra.get(REFUSE_TEST_EVENTS) or ""),
         )

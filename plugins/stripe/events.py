@@ -16,6 +16,14 @@ webhook's request): Stripe's events translated into the core's calls.
 - ``charge.dispute.closed``: ``lost`` revokes the purchase, any other
   outcome (``won``, ``warning_closed``) restores it.
 
+Set aside before anything else (stored, noted ``ignored: …``, never sold
+nor reversed): an event of another Stripe account than the shop's own
+(its ``account``, which Stripe sets on a Connect platform's events of its
+connected accounts; the shop's own is ``HUB_STRIPE_ACCOUNT_ID``), and, with
+``HUB_STRIPE_REFUSE_TEST_EVENTS=true``, a test-mode event (``livemode``
+false). A test-mode payment otherwise becomes a purchase marked as such
+(``livemode`` false).
+
 Refunds and disputes are reversals of the PaymentIntent
 (:func:`hub.plugin_api.record_reversal`), kept even when the
 purchase is not known yet, and stamped with the event's ``created`` time,
@@ -44,6 +52,7 @@ from hub.plugin_api import (
     record_reversal,
 )
 from continuata_plugins.stripe.api import StripeApi
+from continuata_plugins.stripe.config import ACCOUNT_ID, REFUSE_TEST_EVENTS, StripeConfig
 from continuata_plugins.stripe.checkout import (
     PAYMENT_INTENT,
     PROVIDER,
@@ -66,13 +75,34 @@ def occurred_at(event: ReceivedEvent) -> datetime:
     return event.received_at
 
 
+def is_live(event: ReceivedEvent) -> bool:
+    """Whether Stripe sent the event in live mode (``livemode`` true)."""
+    return event.payload.get("livemode") is True
+
+
 class StripeEvents:
     """Processes stored Stripe events for one hub."""
 
-    def __init__(self, api: StripeApi) -> None:
+    def __init__(self, api: StripeApi, config: StripeConfig) -> None:
         self.api = api
+        self.config = config
+
+    def set_aside(self, event: ReceivedEvent) -> str | None:
+        """Why the hub must not act on ``event`` (the outcome to note), or
+        None when it may."""
+        account = event.payload.get("account")
+        if account is not None and account != self.config.account_id:
+            shown = object_id(account) or "?"
+            own = ACCOUNT_ID if self.config.account_id else f"{ACCOUNT_ID} is not set"
+            return f"ignored: event of connected account {shown}, not the shop's own ({own})"
+        if self.config.refuse_test_events and not is_live(event):
+            return f"ignored: test-mode event refused by {REFUSE_TEST_EVENTS}"
+        return None
 
     async def process(self, hub: Hub, event: ReceivedEvent) -> str:
+        refused = self.set_aside(event)
+        if refused:
+            return refused
         obj = event.payload["data"]["object"]
         kind = event.event_type
         if kind in PAID_EVENTS:
@@ -107,15 +137,8 @@ class StripeEvents:
         if await find_purchase(event.org, provider=PROVIDER, kind=ORDER, reference=session_id):
             # The other paid event recorded it: no need to ask Stripe again.
             return f"Checkout Session {session_id} is already recorded"
-        order = await order_from_session(event.org, {**session, "id": session_id}, self.api)
-        result = await record_purchase(hub, order)
-        purchase = result.purchase
-        if not result.created:
-            return f"purchase {purchase['id']} already recorded"
-        note = f"recorded purchase {purchase['id']} ({purchase['status']}) with {len(result.tokens)} token(s)"
-        if purchase["problem"]:
-            note += f"; problem: {purchase['problem']}"
-        return note
+        order = await order_from_session(event.org, {**session, "id": session_id}, self.api, livemode=is_live(event))
+        return (await record_purchase(hub, order)).note
 
     async def reversal(self, hub: Hub, event: ReceivedEvent, obj: dict[str, Any], kind: str, reference: str | None) -> str:
         payment_intent = object_id(obj.get("payment_intent"))

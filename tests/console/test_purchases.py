@@ -67,6 +67,18 @@ async def test_a_purchase_page_shows_items_links_and_emails(owner, purchase, mai
     assert (await owner.get("/console/purchases/purchase_nope")).status_code == 404
 
 
+async def test_a_purchase_page_shows_whether_it_was_paid_live_or_in_test_mode(console_app, owner, purchase):
+    live = await owner.get(f"/console/purchases/{purchase['id']}")
+    assert re.search(r"<dt>Mode</dt><dd>live</dd>", live.text)
+    recorded = await record_purchase(
+        console_app.state.hub,
+        PurchaseIn(org="audio-company", provider="stripe", provider_ref="cs_test_43", customer_email="buyer@example.com",
+                   items=[PurchaseItem("pack")], livemode=False),
+    )
+    test_mode = await owner.get(f"/console/purchases/{recorded.purchase['id']}")
+    assert test_mode.status_code == 200 and '<dt>Mode</dt><dd><span class="badge bad">test</span>' in test_mode.text
+
+
 async def test_resend_to_a_corrected_address_sends_working_links(owner, purchase, mailbox):
     resent = await post_form(owner, f"/console/purchases/{purchase['id']}", f"/console/purchases/{purchase['id']}/resend",
                              email="Buyer2@Example.com")

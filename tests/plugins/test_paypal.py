@@ -19,6 +19,7 @@ import pytest
 
 import continuata_plugins.paypal as paypal_plugin
 from hub.plugins import load_plugins
+from hub.services.setup_status import payment_providers
 from hub.settings import Settings, SettingsError
 from hub.context import Hub
 from hub.tables import DownloadToken, InboxEvent, OutboxMessage, Purchase
@@ -500,6 +501,135 @@ async def test_a_partial_refund_keeps_the_links(shop):
     assert await DownloadToken.count().where(DownloadToken.revoked_at.is_null()) == 0
 
 
+def two_unit_order(shop: Shop) -> tuple[dict, dict, dict]:
+    """An order PayPal's API knows, of two purchase units: epic-drums-v1
+    paid by capture A (30.00), synth-pads by capture B (20.00)."""
+    order = paypal.order(custom_id="epic-drums-v1", amount="30.00")
+    capture_a = order["purchase_units"][0]["payments"]["captures"][0]
+    capture_b = paypal.add_purchase_unit(order, custom_id="synth-pads", amount="20.00")
+    shop.paypal.add_order(order)
+    return order, capture_a, capture_b
+
+
+def fully_refunded_at_paypal(shop: Shop, capture: dict) -> None:
+    """PayPal's API tells the capture is refunded in full from now on."""
+    shop.paypal.captures[capture["id"]] = {**capture, "status": "REFUNDED"}
+
+
+async def tokens_by_product() -> dict[str, dict]:
+    rows = await DownloadToken.select(
+        DownloadToken.product.slug.as_alias("slug"), DownloadToken.revoked_at, DownloadToken.id
+    )
+    return {row["slug"]: row for row in rows}
+
+
+async def test_refunding_one_capture_of_a_two_unit_order_revokes_only_its_items(shop):
+    order, capture_a, capture_b = two_unit_order(shop)
+    await shop.deliver(paypal.order_completed(order_resource=order))
+    [message] = await shop.mailbox.wait_for(1)
+    assert len(links_in(message)) == 2
+
+    fully_refunded_at_paypal(shop, capture_a)
+    refund = paypal.capture_refunded(capture_id=capture_a["id"], amount="30.00")
+    response = await shop.deliver(refund)
+
+    assert response.status_code == 200
+    assert "stays paid, 1 token(s) of the reversed items revoked" in await note(refund)
+    tokens = await tokens_by_product()
+    assert tokens["epic-drums-v1"]["revoked_at"] is not None
+    assert tokens["synth-pads"]["revoked_at"] is None
+    [purchase] = await purchases()
+    assert purchase["status"] == "paid" and purchase["refunded_at"] is None
+    [api] = ok(await shop.client.get("/api/purchases", headers=shop.org.viewer))["purchases"]
+    assert api["status"] == "paid"
+    assert {t["productId"]: t["revoked"] for t in api["tokens"]} == {"epic-drums-v1": True, "synth-pads": False}
+
+    # Refunding the other capture too leaves nothing paid: refunded.
+    fully_refunded_at_paypal(shop, capture_b)
+    rest = paypal.capture_refunded(capture_id=capture_b["id"], amount="20.00")
+    await shop.deliver(rest)
+    assert "paid → refunded" in await note(rest)
+    [purchase] = await purchases()
+    assert purchase["status"] == "refunded"
+    assert await DownloadToken.count().where(DownloadToken.revoked_at.is_null()) == 0
+
+
+async def test_a_partial_refund_of_one_capture_of_a_two_unit_order_keeps_every_link(shop):
+    order, capture_a, _ = two_unit_order(shop)
+    await shop.deliver(paypal.order_completed(order_resource=order))
+    shop.paypal.captures[capture_a["id"]] = {**capture_a, "status": "PARTIALLY_REFUNDED"}
+
+    partial = paypal.capture_refunded(capture_id=capture_a["id"], amount="5.00", total_refunded="5.00")
+    await shop.deliver(partial)
+
+    assert "partial refund" in await note(partial)
+    assert await DownloadToken.count().where(DownloadToken.revoked_at.is_null()) == 2
+
+
+async def test_a_lost_dispute_on_one_capture_of_a_two_unit_order_revokes_only_its_items(shop):
+    order, _, capture_b = two_unit_order(shop)
+    await shop.deliver(paypal.order_completed(order_resource=order))
+
+    opened = paypal.dispute_created(capture_id=capture_b["id"])
+    await shop.deliver(opened)
+    [purchase] = await purchases()
+    assert purchase["status"] == "on_hold"  # a dispute open on a part holds the whole purchase
+    lost = paypal.dispute_resolved(
+        capture_id=capture_b["id"], dispute_id=opened["resource"]["dispute_id"], outcome_code="RESOLVED_BUYER_FAVOUR"
+    )
+    await shop.deliver(lost)
+
+    [purchase] = await purchases()
+    assert purchase["status"] == "paid"
+    tokens = await tokens_by_product()
+    assert tokens["synth-pads"]["revoked_at"] is not None and tokens["epic-drums-v1"]["revoked_at"] is None
+
+
+async def test_a_capture_refunded_before_its_two_unit_order_arrives_delivers_only_the_rest(shop):
+    order, capture_a, _ = two_unit_order(shop)
+    fully_refunded_at_paypal(shop, capture_a)
+    # Nothing is known of the capture yet: the refund is kept for later.
+    early = paypal.capture_refunded(capture_id=capture_a["id"], amount="30.00")
+    await shop.deliver(early)
+
+    await shop.deliver(paypal.order_completed(order_resource=order))
+
+    [purchase] = await purchases()
+    assert purchase["status"] == "paid"
+    tokens = await tokens_by_product()
+    assert tokens["epic-drums-v1"]["revoked_at"] is not None and tokens["synth-pads"]["revoked_at"] is None
+    [message] = await shop.mailbox.wait_for(1)
+    assert len(links_in(message)) == 1  # the refunded item's link is not sent
+
+
+async def test_a_cancelled_refund_of_one_part_gives_back_only_its_tokens(shop):
+    # No PayPal event cancels a refund; a provider that reports one (as
+    # Stripe does) goes through the same core call.
+    from hub.services.reversals import REFUND_CANCELLED, ReversalIn, record_reversal
+
+    order, capture_a, capture_b = two_unit_order(shop)
+    await shop.deliver(paypal.order_completed(order_resource=order))
+    drums = (await tokens_by_product())["epic-drums-v1"]
+    await DownloadToken.update({DownloadToken.revoked_at: datetime.now(UTC)}).where(DownloadToken.id == drums["id"])
+    fully_refunded_at_paypal(shop, capture_b)
+    refund = paypal.capture_refunded(capture_id=capture_b["id"], amount="20.00")
+    await shop.deliver(refund)
+    assert (await tokens_by_product())["synth-pads"]["revoked_at"] is not None
+
+    note = await record_reversal(
+        shop.hub,
+        ReversalIn(
+            org=ORG, provider="paypal", payment_ref=capture_b["id"], kind=REFUND_CANCELLED,
+            reference=refund["resource"]["id"], occurred_at=datetime.now(UTC) + timedelta(seconds=1),
+        ),
+    )
+
+    assert "stays paid, 1 token(s) given back" in note
+    tokens = await tokens_by_product()
+    assert tokens["synth-pads"]["revoked_at"] is None
+    assert tokens["epic-drums-v1"]["revoked_at"] is not None  # revoked by hand: not the refund's to give back
+
+
 async def test_a_refund_for_an_unknown_sale_is_acknowledged(shop):
     stranger = paypal.capture(order_id=paypal.new_order_id(), status="REFUNDED")
     shop.paypal.captures[stranger["id"]] = stranger
@@ -507,6 +637,28 @@ async def test_a_refund_for_an_unknown_sale_is_acknowledged(shop):
     response = await shop.deliver(refund)
     assert response.status_code == 200 and "no purchase is known" in await note(refund)
     assert await InboxEvent.count() == 1
+
+
+# --- live or sandbox ---------------------------------------------------------------
+
+
+async def test_a_purchase_through_the_live_api_is_live(shop):
+    order = paypal.order(custom_id=PRODUCTS)
+    await shop.deliver(paypal.order_completed(order_resource=order))
+    [purchase] = ok(await shop.client.get("/api/purchases", headers=shop.org.viewer))["purchases"]
+    assert purchase["livemode"] is True
+
+
+async def test_a_purchase_through_the_sandbox_is_recorded_as_test_mode(settings, fake, certificates):
+    sandbox = "https://api-m.sandbox.paypal.com"
+    async with paypal_shop(settings, fake, certificates, HUB_PAYPAL_API_BASE=sandbox) as shop:
+        # The order event names its buyer: no call to the sandbox is needed.
+        await shop.deliver(paypal.order_completed(custom_id=PRODUCTS))
+        [purchase] = ok(await shop.client.get("/api/purchases", headers=shop.org.viewer))["purchases"]
+        assert purchase["livemode"] is False
+        assert [row["mode"] for row in await Purchase.select(Purchase.mode)] == ["test"]
+        [status] = [p["status"] for p in await payment_providers(shop.hub, ORG) if p["status"].name == "paypal"]
+        assert "Sandbox: purchases are recorded as test mode." in status.note
 
 
 # --- verification through PayPal's API -------------------------------------------
@@ -626,3 +778,26 @@ def test_a_misspelt_verification_mode_stops_the_start_up(tmp_path):
     settings = settings_for_tests(tmp_path, extra={"HUB_PAYPAL_WEBHOOK_ID": WEBHOOK_ID, "HUB_PAYPAL_VERIFY": "cert"})
     with pytest.raises(SettingsError, match="HUB_PAYPAL_VERIFY"):
         make_app(settings, entry_points="paypal")
+
+
+@pytest.mark.parametrize(
+    "api_base",
+    ["http://api-m.paypal.com", "http://api-m.sandbox.paypal.com/", "http://127.evil.example", "ftp://api-m.paypal.com"],
+)
+def test_an_api_base_that_would_send_the_secret_unencrypted_stops_the_start_up(tmp_path, api_base):
+    from hub.testing.app import settings_for_tests
+
+    settings = settings_for_tests(tmp_path, extra={"HUB_PAYPAL_WEBHOOK_ID": WEBHOOK_ID, "HUB_PAYPAL_API_BASE": api_base})
+    with pytest.raises(SettingsError, match="^HUB_PAYPAL_API_BASE must be an https:// URL") as refused:
+        make_app(settings, entry_points="paypal")
+    assert "\n" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "api_base",
+    ["https://api-m.paypal.com", "http://127.0.0.1:8123", "http://127.3.4.5", "http://[::1]:9000", "http://localhost:81"],
+)
+def test_an_https_or_loopback_api_base_is_accepted(api_base):
+    from continuata_plugins.paypal.config import PayPalConfig
+
+    assert PayPalConfig.from_extra({"HUB_PAYPAL_API_BASE": api_base}).api_base == api_base.rstrip("/")

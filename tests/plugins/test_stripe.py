@@ -16,7 +16,8 @@ import httpx
 import pytest
 
 import continuata_plugins.stripe as stripe_plugin
-from hub.settings import Settings
+from hub.services.setup_status import payment_providers
+from hub.settings import Settings, SettingsError
 from hub.context import Hub
 from hub.tables import InboxEvent, OutboxMessage, Purchase
 from hub.testing.inbox import drain_inbox, outcome_of, retry_now
@@ -479,7 +480,95 @@ async def test_without_an_api_key_a_session_without_metadata_fails_visibly(setti
 
 def test_the_plugin_declares_its_settings():
     names = {setting.name for setting in stripe_plugin.hub_settings()}
-    assert names == {"HUB_STRIPE_WEBHOOK_SECRET", "HUB_STRIPE_API_KEY", "HUB_STRIPE_API_BASE", "HUB_STRIPE_ORG"}
+    assert names == {
+        "HUB_STRIPE_WEBHOOK_SECRET",
+        "HUB_STRIPE_API_KEY",
+        "HUB_STRIPE_API_BASE",
+        "HUB_STRIPE_ORG",
+        "HUB_STRIPE_ACCOUNT_ID",
+        "HUB_STRIPE_REFUSE_TEST_EVENTS",
+    }
+
+
+# --- Connect accounts and test mode --------------------------------------------
+
+
+async def test_a_connected_accounts_payment_is_set_aside_and_never_sold(settings, fake_stripe):
+    async with stripe_shop(settings, fake_stripe, HUB_STRIPE_ACCOUNT_ID="acct_1ShopOwn") as shop:
+        foreign = checkout_session_completed(products="epic-drums-v1", account="acct_1Stranger")
+        response = await shop.deliver(foreign)
+
+        assert response.status_code == 200 and response.json()["duplicate"] is False
+        stored = await outcome_of(foreign["id"])
+        assert stored["status"] == "done"
+        assert stored["outcome"] == (
+            "ignored: event of connected account acct_1Stranger, not the shop's own (HUB_STRIPE_ACCOUNT_ID)"
+        )
+        assert await shop.purchases() == [] and await OutboxMessage.count() == 0
+        # A refund of the other account's payment reverses nothing either.
+        refund = charge_refunded(payment_intent=foreign["data"]["object"]["payment_intent"])
+        refund["account"] = "acct_1Stranger"
+        await shop.deliver(refund)
+        assert (await outcome_of(refund["id"]))["outcome"].startswith("ignored: event of connected account")
+
+        # The shop's own account, named or not, sells.
+        await shop.deliver(checkout_session_completed(products="epic-drums-v1", account="acct_1ShopOwn"))
+        await shop.deliver(checkout_session_completed(products="synth-pads"))
+        assert len(await shop.purchases()) == 2
+
+
+async def test_without_the_shops_account_id_any_connected_account_event_is_set_aside(shop):
+    foreign = checkout_session_completed(products="epic-drums-v1", account="acct_1Stranger")
+    await shop.deliver(foreign)
+    assert (await outcome_of(foreign["id"]))["outcome"] == (
+        "ignored: event of connected account acct_1Stranger, not the shop's own (HUB_STRIPE_ACCOUNT_ID is not set)"
+    )
+    assert await shop.purchases() == []
+
+
+async def test_a_purchase_records_whether_it_was_paid_in_live_or_test_mode(shop):
+    await shop.deliver(checkout_session_completed(products="epic-drums-v1", client_reference_id="test"))
+    await shop.deliver(checkout_session_completed(products="synth-pads", client_reference_id="live", livemode=True))
+
+    purchases = {p["metadata"]["stripeClientReferenceId"]: p for p in await shop.purchases()}
+    assert purchases["test"]["livemode"] is False and purchases["live"]["livemode"] is True
+    assert {row["mode"] for row in await Purchase.select(Purchase.mode)} == {"test", "live"}
+
+
+async def test_a_hub_refusing_test_events_stores_them_and_sells_nothing(settings, fake_stripe):
+    async with stripe_shop(settings, fake_stripe, HUB_STRIPE_REFUSE_TEST_EVENTS="true") as shop:
+        test_mode = checkout_session_completed(products="epic-drums-v1")
+        assert (await shop.deliver(test_mode)).status_code == 200
+
+        stored = await outcome_of(test_mode["id"])
+        assert stored["status"] == "done"
+        assert stored["outcome"] == "ignored: test-mode event refused by HUB_STRIPE_REFUSE_TEST_EVENTS"
+        assert await shop.purchases() == [] and await OutboxMessage.count() == 0
+
+        live = checkout_session_completed(products="epic-drums-v1", livemode=True)
+        await shop.deliver(live)
+        [purchase] = await shop.purchases()
+        assert purchase["livemode"] is True
+
+        [status] = [p for p in await payment_providers(shop.hub, ORG) if p["status"].name == "stripe"]
+        assert "Test-mode events are refused (HUB_STRIPE_REFUSE_TEST_EVENTS=true)" in status["status"].note
+        assert status["last_event"]["outcome"].startswith("recorded purchase")
+
+
+async def test_settings_show_that_test_mode_payments_are_recorded_as_test_purchases(shop):
+    [status] = [p for p in await payment_providers(shop.hub, ORG) if p["status"].name == "stripe"]
+    assert "recorded as test purchases (HUB_STRIPE_REFUSE_TEST_EVENTS=false)" in status["status"].note
+    assert "HUB_STRIPE_ACCOUNT_ID is not set" in status["status"].note
+
+
+def test_a_misspelt_refuse_test_events_stops_the_start_up(tmp_path):
+    from hub.testing.app import settings_for_tests
+
+    settings = settings_for_tests(
+        tmp_path, extra={"HUB_STRIPE_WEBHOOK_SECRET": SECRET, "HUB_STRIPE_REFUSE_TEST_EVENTS": "ture"}
+    )
+    with pytest.raises(SettingsError, match="^HUB_STRIPE_REFUSE_TEST_EVENTS must be true or false"):
+        make_app(settings, entry_points="stripe")
 
 
 def test_sign_matches_the_stripe_library():

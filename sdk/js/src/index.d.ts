@@ -115,6 +115,8 @@ export interface Purchase {
   amount: number | null;
   currency: string | null;
   status: string;
+  /** false for a payment made in the provider's test mode or sandbox */
+  livemode: boolean;
   problem: string | null;
   metadata: Record<string, unknown> | null;
   createdAt: Date;

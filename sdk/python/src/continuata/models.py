@@ -240,6 +240,8 @@ class Purchase:
     amount: int | None = None
     currency: str | None = None
     status: str = ""
+    livemode: bool = True
+    """False for a payment made in the provider's test mode or sandbox."""
     problem: str | None = None
     metadata: dict[str, Any] | None = None
     created_at: datetime | None = None
