@@ -233,7 +233,7 @@ async def deliver_purchase(
             )
             token = {**token, "revoked_at": now, "reversed_at": now}
             minted.append((secret, token))
-            minted_records.append(shapes.token(hub, token, product, version["version"]))
+            minted_records.append(resources.as_record(resources.token(hub, token, product, version["version"])))
             continue
         minted.append((secret, token))
         minted_records.append(resources.as_record(resources.token(hub, token, product, version["version"])))
