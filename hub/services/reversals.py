@@ -37,7 +37,7 @@ from datetime import datetime
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
 from hub.secrets import new_id
-from hub.event_types import PurchaseRefunded, PurchaseRestored, PurchaseSuspended
+from hub.event_types import PurchaseRefunded, PurchaseRestored, PurchaseSuspended, TokenRevoked
 from hub.services.events import emit
 from hub.services.provider_refs import ProviderRef, find_purchases, references_of
 from hub.tables import DownloadToken, PaymentReversal, Purchase
@@ -271,7 +271,7 @@ async def record_part_revocations(hub: Hub, org: str, revoked: list[dict]) -> No
         async def record(token_id: str = token["id"]) -> dict:
             return (await token_records(hub, [token_id]))[0]
 
-        await emit(hub, "token_revoked", org=org, token=record)
+        await emit(hub, TokenRevoked(token=record), org=org)
 
 
 async def record_transition_event(hub: Hub, purchase: dict, before: str, after: str, revoked: list[dict]) -> None:

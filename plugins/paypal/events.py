@@ -206,6 +206,11 @@ def purchase_from_order(org: str, order: dict[str, Any], *, livemode: bool = Tru
     )
 
 
+def has_several_units(order: dict[str, Any]) -> bool:
+    """Whether ``order`` has more than one purchase unit (one capture each)."""
+    return len(_list(order.get("purchase_units"))) > 1
+
+
 def purchase_from_capture(
     org: str, capture: dict[str, Any], order: dict[str, Any] | None, *, livemode: bool = True
 ) -> PurchaseIn:

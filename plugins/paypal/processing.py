@@ -95,6 +95,14 @@ class PayPalEvents:
         # already known: no need to ask PayPal (the core finds the purchase).
         if order_id and not await find_purchase(event.org, provider=events.PROVIDER, kind=ORDER, reference=order_id):
             order = await self.api.get_order(order_id)
+        if order is not None and events.has_several_units(order):
+            # PayPal captures an order's units together, one capture (and
+            # one event) each: the first event records every completed unit,
+            # each with its own capture, so the others find it recorded
+            # instead of leaving their units undelivered.
+            whole = events.purchase_from_order(event.org, order, livemode=self.config.livemode)
+            if whole is not None:
+                return await self.record(hub, whole)
         return await self.record(
             hub, events.purchase_from_capture(event.org, capture, order, livemode=self.config.livemode)
         )

@@ -801,3 +801,29 @@ def test_an_https_or_loopback_api_base_is_accepted(api_base):
     from continuata_plugins.paypal.config import PayPalConfig
 
     assert PayPalConfig.from_extra({"HUB_PAYPAL_API_BASE": api_base}).api_base == api_base.rstrip("/")
+
+
+async def test_the_first_capture_event_of_a_two_unit_order_delivers_every_unit(shop):
+    """PayPal captures an order's units together and sends one
+    PAYMENT.CAPTURE.COMPLETED per capture: the first to arrive records the
+    whole order (read from PayPal's API), every unit's items; the second
+    finds it recorded and sends nothing more."""
+    order, capture_a, capture_b = two_unit_order(shop)
+    await shop.deliver(
+        paypal.capture_completed(capture_id=capture_a["id"], order_id=order["id"], custom_id="epic-drums-v1", amount="30.00")
+    )
+    [message] = await shop.mailbox.wait_for(1)
+    assert len(links_in(message)) == 2
+    assert set(await tokens_by_product()) == {"epic-drums-v1", "synth-pads"}
+
+    second = paypal.capture_completed(capture_id=capture_b["id"], order_id=order["id"], custom_id="synth-pads", amount="20.00")
+    await shop.deliver(second)
+    assert "already recorded" in await note(second)
+    assert len(await tokens_by_product()) == 2
+    assert len(shop.mailbox.messages) == 1
+
+    # Each capture still takes back only its own unit's items.
+    fully_refunded_at_paypal(shop, capture_a)
+    await shop.deliver(paypal.capture_refunded(capture_id=capture_a["id"], amount="30.00"))
+    tokens = await tokens_by_product()
+    assert tokens["epic-drums-v1"]["revoked_at"] is not None and tokens["synth-pads"]["revoked_at"] is None
