@@ -198,7 +198,7 @@ class WebhookDelivery(Resource):
 # --- built from rows ------------------------------------------------------------
 
 
-def version_summary(row: dict | None) -> VersionSummary | None:
+def version_summary(row: dict[str, Any] | None) -> VersionSummary | None:
     if row is None:
         return None
     return VersionSummary(
@@ -206,7 +206,7 @@ def version_summary(row: dict | None) -> VersionSummary | None:
     )
 
 
-def product(row: dict, active: dict | None) -> Product:
+def product(row: dict[str, Any], active: dict[str, Any] | None) -> Product:
     """A product (``id`` is its slug) with its active version's summary."""
     return Product(
         id=row["slug"],
@@ -222,14 +222,14 @@ def product(row: dict, active: dict | None) -> Product:
     )
 
 
-def version_file(row: dict) -> VersionFile:
+def version_file(row: dict[str, Any]) -> VersionFile:
     return VersionFile(
         id=row["id"], path=row["path"], size=row["size"], sha256=row["sha256"], status=row["status"],
         upload_id=row["upload_id"],
     )
 
 
-def version(row: dict) -> Version:
+def version(row: dict[str, Any]) -> Version:
     """A version; with ``files`` when the row carries them (one version's detail)."""
     return Version(
         id=row["id"],
@@ -244,7 +244,7 @@ def version(row: dict) -> Version:
     )
 
 
-def token(hub: Hub, row: dict, product_row: dict, version_name: str, secret: str | None = None) -> Token:
+def token(hub: Hub, row: dict[str, Any], product_row: dict[str, Any], version_name: str, secret: str | None = None) -> Token:
     """A token; ``secret`` and ``downloadUrl`` only at creation (never stored)."""
     shaped = Token(
         id=row["id"],
@@ -268,7 +268,7 @@ def pagination(total: int, limit: int, offset: int) -> Pagination:
     return Pagination(total=total, limit=limit, offset=offset, has_more=offset + limit < total)
 
 
-def purchase_token(row: dict) -> PurchaseToken:
+def purchase_token(row: dict[str, Any]) -> PurchaseToken:
     return PurchaseToken(
         id=row["id"],
         product_id=row["product_id"],
@@ -280,7 +280,7 @@ def purchase_token(row: dict) -> PurchaseToken:
     )
 
 
-def purchase(row: dict) -> Purchase:
+def purchase(row: dict[str, Any]) -> Purchase:
     """A purchase with its tokens (``row["tokens"]``, as
     :func:`hub.services.purchases.list_purchases` joins them)."""
     return Purchase(
@@ -303,7 +303,7 @@ def purchase(row: dict) -> Purchase:
     )
 
 
-def webhook_endpoint(row: dict, secret: str | None = None) -> WebhookEndpoint:
+def webhook_endpoint(row: dict[str, Any], secret: str | None = None) -> WebhookEndpoint:
     """An endpoint; ``secret`` only when just created or rotated (shown once)."""
     return WebhookEndpoint(
         id=row["id"],
@@ -319,7 +319,7 @@ def webhook_endpoint(row: dict, secret: str | None = None) -> WebhookEndpoint:
     )
 
 
-def webhook_delivery(row: dict) -> WebhookDelivery:
+def webhook_delivery(row: dict[str, Any]) -> WebhookDelivery:
     """One event owed to an endpoint, with every attempt made."""
     return WebhookDelivery(
         id=row["id"],
