@@ -17,7 +17,8 @@ import pytest
 from hub import records
 from hub.clock import utcnow
 from hub.hookspecs import hookimpl
-from hub.services.events import deliver_due_events, emit
+from hub.services.event_delivery import deliver_due_events
+from hub.services.events import emit
 from hub.services.purchases import PurchaseIn, PurchaseItem, record_purchase
 from hub.tables import Event, EventDelivery
 from hub.testing.app import hub_client, make_app

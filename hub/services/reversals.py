@@ -6,46 +6,48 @@ A payment plugin translates a provider's refund or dispute event into a
 (once: a unique index) whether or not the purchase is known yet, and a
 purchase's status is always *computed from all of its payment's
 reversals*, folded in the order they happened at the provider — never
-from the order the events arrived in. So a refund that arrives before the
-payment, or a dispute's closing before its opening, ends in the same state
-as the events in their natural order: :func:`purchase_status` is called
-both when a reversal is recorded and when a purchase is recorded
+from the order the events arrived in
+(:mod:`hub.services.purchase_statuses`). So a refund that arrives before
+the payment, or a dispute's closing before its opening, ends in the same
+state as the events in their natural order: :func:`purchase_status` is
+called both when a reversal is recorded and when a purchase is recorded
 (:mod:`hub.services.purchases`).
 
-Statuses: ``paid``; ``on_hold`` (a dispute is open: the links answer 403
-until it closes); ``refunded`` (fully refunded: the links are revoked);
-``charged_back`` (a dispute was lost: the links are revoked). A refund
-that fails or is cancelled, or a dispute won, gives access back.
+The kinds (:data:`KINDS`) and statuses are those of
+:mod:`hub.services.purchase_statuses`, named here too for the plugins.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from hub.clock import as_aware, utcnow
+from hub.clock import utcnow
 from hub.context import Hub
 from hub.secrets import new_id
 from hub.services.events import emit
-from hub.services.provider_refs import find_purchases, references_of
+from hub.services.provider_refs import find_purchases
+from hub.services.purchase_statuses import (  # noqa: F401  (the kinds and statuses: plugins' names)
+    CHARGED_BACK,
+    DISPUTE_LOST,
+    DISPUTE_OPENED,
+    DISPUTE_WON,
+    KINDS,
+    ON_HOLD,
+    PAID,
+    REFUND,
+    REFUND_CANCELLED,
+    REFUNDED,
+    REVOKING,
+    payment_refs_of,
+    payment_status,
+    purchase_status,
+    status_after,
+)
+from hub.services.purchases import deliver_purchase, purchase_record
+from hub.services.tokens import token_records
 from hub.tables import DownloadToken, PaymentReversal, Purchase
-
-REFUND = "refund"
-REFUND_CANCELLED = "refund_cancelled"
-DISPUTE_OPENED = "dispute_opened"
-DISPUTE_WON = "dispute_won"
-DISPUTE_LOST = "dispute_lost"
-KINDS = (REFUND, REFUND_CANCELLED, DISPUTE_OPENED, DISPUTE_WON, DISPUTE_LOST)
-# Two reversals stamped with the same second are folded cause first.
-_RANK = {REFUND: 0, REFUND_CANCELLED: 1, DISPUTE_OPENED: 0, DISPUTE_WON: 1, DISPUTE_LOST: 1}
-
-PAID = "paid"
-ON_HOLD = "on_hold"
-REFUNDED = "refunded"
-CHARGED_BACK = "charged_back"
-REVOKING = frozenset({REFUNDED, CHARGED_BACK})
-"""Statuses whose purchase's tokens are revoked."""
 
 
 @dataclass(frozen=True)
@@ -80,59 +82,10 @@ class Transition:
     """Tokens made now: a purchase restored before it was ever delivered."""
 
 
-def status_after(reversals: Iterable[dict]) -> str:
-    """The status a payment's reversals (rows) leave its purchase in."""
-    refunded = False
-    disputes: dict[str, str] = {}
-    for row in sorted(reversals, key=lambda r: (as_aware(r["occurred_at"]), _RANK[r["kind"]])):
-        kind = row["kind"]
-        if kind == REFUND:
-            refunded = True
-        elif kind == REFUND_CANCELLED:
-            refunded = False
-        elif kind == DISPUTE_OPENED:
-            # An opening stamped after its own closing (clocks differ) does
-            # not reopen it.
-            disputes.setdefault(row["reference"], "open")
-        else:
-            disputes[row["reference"]] = "lost" if kind == DISPUTE_LOST else "won"
-    if refunded:
-        return REFUNDED
-    if "lost" in disputes.values():
-        return CHARGED_BACK
-    if "open" in disputes.values():
-        return ON_HOLD
-    return PAID
-
-
-async def payment_refs_of(purchase: dict) -> list[str]:
-    """Every reference of ``purchase``'s payment (its provider references, of any kind)."""
-    return sorted({ref.reference for ref in await references_of(purchase)})
-
-
-async def payment_status(org: str, provider: str, payment_refs: list[str]) -> str:
-    """The status every reversal of a payment (known by ``payment_refs``) gives it."""
-    reversals = await PaymentReversal.select(
-        PaymentReversal.kind, PaymentReversal.reference, PaymentReversal.occurred_at
-    ).where(
-        PaymentReversal.org == org,
-        PaymentReversal.provider == provider,
-        PaymentReversal.payment_ref.is_in(payment_refs),
-    )
-    return status_after(reversals)
-
-
-async def purchase_status(purchase: dict) -> str:
-    """The status ``purchase`` should have, from every reversal of its payment."""
-    return await payment_status(purchase["org"], purchase["provider"], await payment_refs_of(purchase))
-
-
 async def settle_status(hub: Hub, purchase: dict) -> Transition | None:
     """Bring ``purchase`` to the status its reversals give (in the caller's
     transaction): revoke its tokens, give them back, or deliver it for the
     first time. None when nothing changes."""
-    from hub.services.purchases import deliver_purchase  # purchases imports this module
-
     before, after = purchase["status"], await purchase_status(purchase)
     if before == after:
         return None
@@ -167,10 +120,6 @@ async def settle_status(hub: Hub, purchase: dict) -> Transition | None:
 async def record_transition_event(hub: Hub, purchase: dict, before: str, after: str, revoked: list[dict]) -> None:
     """Record the event of a status change (in its transaction):
     ``purchase_refunded``, ``purchase_suspended`` or ``purchase_restored``."""
-    # Both modules import this one.
-    from hub.services.purchases import purchase_record
-    from hub.services.tokens import token_records
-
     org = purchase["org"]
 
     def record() -> Awaitable[dict]:

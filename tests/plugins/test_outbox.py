@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import dataclasses
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
@@ -18,7 +19,7 @@ from litestar import Litestar
 from hub.clock import as_aware, utcnow
 from hub.plugins import RenderedEmail
 from hub.services import outbox
-from hub.services.outbox import LEASE, claim_due, deliver_due, queue_email, reclaim_from_dead_workers, renew_claims
+from hub.services.outbox import EMAILS, LEASE, claim_due, deliver_due, queue_email
 from hub.services.worker_identity import WorkerIdentity, this_worker
 from hub.services.purchases import PurchaseIn, PurchaseItem, record_purchase
 from hub.tables import OutboxMessage
@@ -290,7 +291,7 @@ async def test_a_dead_workers_claims_are_taken_back_at_once_and_live_ones_are_le
             await OutboxMessage.update({OutboxMessage.claimed_by: holder}).where(OutboxMessage.id == message_id)
         assert await deliver_due(hub) == 0  # every lease still holds
 
-        assert await reclaim_from_dead_workers(hub) == 1
+        assert await EMAILS.reclaim_from_dead_workers() == 1
         assert await deliver_due(hub) == 1
         assert [m["To"] for m in mailbox.messages] == ["buyer0@example.com"]
         rows = {r["id"]: r for r in await outbox_rows()}
@@ -306,11 +307,11 @@ async def test_a_previous_life_of_this_process_is_dead(database_url, tmp_path):
         await claim_due(hub)
         me = this_worker()
         await OutboxMessage.update({OutboxMessage.claimed_by: str(WorkerIdentity(me.host, me.pid, "earlier"))}, force=True)
-        assert await reclaim_from_dead_workers(hub) == 1
+        assert await EMAILS.reclaim_from_dead_workers() == 1
 
 
 async def test_a_worker_renews_its_leases_while_a_slow_relay_sends(database_url, tmp_path, monkeypatch):
-    monkeypatch.setattr(outbox, "RENEW_EVERY_SECONDS", 0.01)
+    monkeypatch.setattr(outbox, "EMAILS", dataclasses.replace(outbox.EMAILS, renew_every_seconds=0.01))
 
     class SlowRelay(CapturedMailbox):
         async def send(self, message: EmailMessage) -> None:
@@ -332,4 +333,4 @@ async def test_a_worker_renews_its_leases_while_a_slow_relay_sends(database_url,
         assert len(mailbox.messages) == 1
         [row] = await outbox_rows()
         assert (row["status"], row["claimed_until"], row["claimed_by"]) == ("sent", None, None)
-        assert await renew_claims(hub) == 0  # nothing left to renew
+        assert await EMAILS.renew() == 0  # nothing left to renew
