@@ -334,3 +334,45 @@ async def test_a_worker_renews_its_leases_while_a_slow_relay_sends(database_url,
         [row] = await outbox_rows()
         assert (row["status"], row["claimed_until"], row["claimed_by"]) == ("sent", None, None)
         assert await EMAILS.renew() == 0  # nothing left to renew
+
+
+async def test_a_sent_message_is_recorded_ahead_of_the_writes_queued_behind_a_long_one(database_url, tmp_path):
+    """Issue 20.12: a hub killed between the relay's acceptance and the
+    record of ``sent`` sends the message again, and that record waited for
+    every sale queued for the database's writer. It goes ahead of them: it
+    waits at most for the write under way (on SQLite, which has one
+    writer), and not at all on PostgreSQL, whose row locks it does not share
+    with the sales."""
+    mailbox = CapturedMailbox()
+    async with outbox_app(database_url, tmp_path, mailbox) as app:
+        hub = app.state.hub
+        message_id, shared = await queue(hub, 2)
+        row = next(r for r in await claim_due(hub) if r["id"] == message_id)
+        first_holds, first_may_end = asyncio.Event(), asyncio.Event()
+        seen_by_the_next_sale: list[str] = []
+
+        async def long_sale() -> None:  # a 200-item purchase, say
+            async with hub.db.write_transaction():
+                await OutboxMessage.update({OutboxMessage.last_error: "a"}).where(OutboxMessage.id == shared)
+                first_holds.set()
+                await first_may_end.wait()
+
+        async def next_sale() -> None:  # queued behind it (the same row: on PostgreSQL too)
+            async with hub.db.write_transaction():
+                await OutboxMessage.update({OutboxMessage.last_error: "b"}).where(OutboxMessage.id == shared)
+                now = await OutboxMessage.select(OutboxMessage.status).where(OutboxMessage.id == message_id).first()
+                seen_by_the_next_sale.append(now["status"])
+
+        first = asyncio.create_task(long_sale())
+        await first_holds.wait()
+        then = asyncio.create_task(next_sale())
+        await asyncio.sleep(0.05)  # the next sale waits for the writer (the row, on PostgreSQL)
+        sending = asyncio.create_task(outbox.deliver(hub, row))
+        await mailbox.wait_for(1)  # the relay accepted it; now its record waits, ahead of the next sale
+        await asyncio.sleep(0.05)
+        first_may_end.set()
+        await asyncio.gather(first, then, sending)
+
+        assert seen_by_the_next_sale == ["sent"]
+        [sent] = [r for r in await outbox_rows() if r["id"] == message_id]
+        assert (sent["status"], sent["attempts"], sent["claimed_until"], sent["claimed_by"]) == ("sent", 1, None, None)
