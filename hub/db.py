@@ -236,6 +236,22 @@ class Database:
         """Run a raw statement for its effect (see :meth:`fetch`)."""
         await run_raw(self.engine, sql, args)
 
+    async def write_first(self, sql: str, *args: Any) -> list[dict]:
+        """Run one short raw write on its own (it commits by itself), ahead
+        of the writes this process has waiting: on SQLite it takes the
+        writer's next turn (it still waits for the transaction under way,
+        never for those queued behind it); on PostgreSQL, where writers wait
+        only for the rows they share, it is a plain statement. Its rows, as
+        :meth:`fetch` (a ``RETURNING``).
+
+        For a record whose delay is costly (the outbox's "sent", see
+        :func:`hub.services.outbox.record_sent`); inside a transaction it is
+        part of it, like any statement."""
+        run_first = getattr(self.engine, "run_compiled_first", None)
+        if run_first is None or self.in_transaction():
+            return await self.fetch(sql, *args)
+        return await run_first(compile_placeholders(sql, False), args)
+
 
 async def run_raw(engine: Engine, sql: str, args: tuple) -> list:
     """Run raw SQL with ``{}`` placeholders on ``engine``: compiled once per

@@ -16,6 +16,7 @@ piccolo's engine with asyncpg's pool, started by :meth:`hub.db.Database.open`.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import contextvars
 import functools
@@ -145,10 +146,54 @@ class _Lease:
         self.pool._give_back(self, healthy)
 
 
+class _WriterTurns:
+    """Turns at the writer connection: first come, first served, except that
+    a turn asked for ``first`` goes ahead of every turn still waiting.
+
+    ``first`` is for a short statement whose delay costs more than the wait
+    it adds to the others: the outbox's record that a message was sent (a
+    crash before it commits sends the message again, issue 20.12) must not
+    queue behind the sales waiting for the writer.
+    """
+
+    __slots__ = ("held", "waiting", "waiting_first")
+
+    def __init__(self) -> None:
+        self.held = False
+        self.waiting: collections.deque[asyncio.Future] = collections.deque()
+        self.waiting_first: collections.deque[asyncio.Future] = collections.deque()
+
+    async def acquire(self, *, first: bool = False) -> None:
+        if not self.held and not self.waiting and not self.waiting_first:
+            self.held = True
+            return
+        turn = asyncio.get_running_loop().create_future()
+        (self.waiting_first if first else self.waiting).append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self.release()  # handed over just as the waiter was cancelled: pass it on
+            else:
+                turn.cancel()  # release() skips it
+            raise
+
+    def release(self) -> None:
+        """End the current turn; the next waiting one (``first`` ones before
+        the others) begins."""
+        for queue in (self.waiting_first, self.waiting):
+            while queue:
+                turn = queue.popleft()
+                if not turn.done():
+                    turn.set_result(None)  # the writer stays held: it changes hands
+                    return
+        self.held = False
+
+
 class _SQLitePool:
     """The long-lived connections of one engine, for one event loop.
 
-    One writer, lent to one task at a time (an ``asyncio.Lock``), so the
+    One writer, lent to one task at a time (:class:`_WriterTurns`), so the
     process's own writers queue here instead of on SQLite's file lock; other
     processes' writers are kept apart by SQLite's lock and the busy timeout,
     as before. Readers are lent from a small stack; WAL lets them read while
@@ -159,16 +204,16 @@ class _SQLitePool:
         self.engine = engine
         self.loop = loop
         self.writer: LoopConnection | None = None
-        self.writer_lock = asyncio.Lock()
+        self.writer_turns = _WriterTurns()
         self.idle_readers: list[LoopConnection] = []
         self.reader_slots = asyncio.Semaphore(engine.readers)
         self.closed = False
 
-    async def lease(self, *, writer: bool) -> _Lease:
+    async def lease(self, *, writer: bool, first: bool = False) -> _Lease:
         if writer:
             try:
                 async with asyncio.timeout(SQLITE_BUSY_TIMEOUT):
-                    await self.writer_lock.acquire()
+                    await self.writer_turns.acquire(first=first)
             except TimeoutError:
                 # What SQLite itself says when its busy timeout runs out.
                 import sqlite3
@@ -178,7 +223,7 @@ class _SQLitePool:
                 if self.writer is None:
                     self.writer = await self.engine.connect()
             except BaseException:
-                self.writer_lock.release()
+                self.writer_turns.release()
                 raise
             return _Lease(self, self.writer, writer=True)
         await self.reader_slots.acquire()
@@ -199,7 +244,7 @@ class _SQLitePool:
                 _stop(lease.connection)
                 if self.writer is lease.connection:
                     self.writer = None
-            self.writer_lock.release()
+            self.writer_turns.release()
         else:
             if keep:
                 self.idle_readers.append(lease.connection)
@@ -321,9 +366,10 @@ class PooledSQLiteEngine(SQLiteEngine):
             pool = self._pool = _SQLitePool(self, loop)
         return pool
 
-    async def lease(self, *, writer: bool) -> _Lease:
-        """Borrow the writer or a reader; ``release()`` the lease when done."""
-        return await self._current_pool().lease(writer=writer)
+    async def lease(self, *, writer: bool, first: bool = False) -> _Lease:
+        """Borrow the writer or a reader; ``release()`` the lease when done.
+        ``first``: the writer's next turn, ahead of those waiting."""
+        return await self._current_pool().lease(writer=writer, first=first)
 
     async def close(self) -> None:
         """Close the pooled connections (they reopen on next use)."""
@@ -353,6 +399,16 @@ class PooledSQLiteEngine(SQLiteEngine):
         if transaction:
             return await transaction.connection.execute_fetchall(query, args)
         return await self._run_in_new_connection(query, args)
+
+    async def run_compiled_first(self, query: str, args: tuple) -> list:
+        """:meth:`run_compiled` outside any transaction, on the writer's next
+        turn: ahead of this process's writers that are waiting for it (it
+        still waits for the one writing)."""
+        lease = await self.lease(writer=True, first=True)
+        try:
+            return await lease.connection.execute_fetchall(query, args)
+        finally:
+            lease.release()
 
     async def _run_in_existing_connection(
         self, connection, query: str, args: list[Any] | None = None, query_type: str = "generic", table: Any = None

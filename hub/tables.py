@@ -310,6 +310,8 @@ class InboxEvent(Table, tablename="hub_inbox_event"):
     attempts = Integer(default=0)
     next_attempt_at = Timestamptz()
     claimed_until = Timestamptz(null=True, default=None)
+    # The worker holding the claim (``host/pid/nonce``, hub.services.worker_identity).
+    claimed_by = Varchar(length=200, null=True, default=None)
     last_error = Text(default="")
     outcome = Text(default="")
     received_at = Timestamptz()
@@ -404,6 +406,8 @@ class EventDelivery(Table, tablename="hub_event_delivery"):
     attempts = Integer(default=0)
     next_attempt_at = Timestamptz(index=True)
     claimed_until = Timestamptz(null=True, default=None)
+    # The worker holding the claim (``host/pid/nonce``, hub.services.worker_identity).
+    claimed_by = Varchar(length=200, null=True, default=None)
     last_error = Text(default="")
     created_at = Timestamptz()
     delivered_at = Timestamptz(null=True, default=None)

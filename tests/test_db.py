@@ -180,6 +180,55 @@ async def test_sqlite_writers_of_one_process_take_turns_on_the_writer(db: Databa
     assert await db.fetch_one("SELECT value FROM hub_instance_fact WHERE name = {}", "counter") == {"value": "50"}
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_write_first_goes_ahead_of_the_writers_waiting_and_a_cancelled_waiter_gives_up_its_turn(db: Database):
+    """The writer's turns are first come, first served, except for
+    :meth:`Database.write_first`; a waiter cancelled before or just as its
+    turn came never keeps the writer from the next one."""
+    await db.execute("INSERT INTO hub_instance_fact (name, value, created_at) VALUES ({}, {}, {})", "order", "", utcnow())
+    holding, may_end = asyncio.Event(), asyncio.Event()
+
+    async def append(mark: str) -> None:
+        async with db.write_transaction():
+            await db.execute("UPDATE hub_instance_fact SET value = value || {} WHERE name = {}", mark, "order")
+
+    async def hold() -> None:
+        async with db.write_transaction():
+            await db.execute("UPDATE hub_instance_fact SET value = value || 'h' WHERE name = {}", "order")
+            holding.set()
+            await may_end.wait()
+
+    holder = asyncio.create_task(hold())
+    await holding.wait()
+    waiting = [asyncio.create_task(append(mark)) for mark in "ab"]
+    cancelled = asyncio.create_task(append("x"))
+    await asyncio.sleep(0.01)
+    first = asyncio.create_task(db.write_first("UPDATE hub_instance_fact SET value = value || 'F' WHERE name = {}", "order"))
+    await asyncio.sleep(0.01)
+    cancelled.cancel()
+    may_end.set()
+    await asyncio.gather(holder, first, *waiting)
+    assert await db.fetch_one("SELECT value FROM hub_instance_fact WHERE name = {}", "order") == {"value": "hFab"}
+
+
+
+async def test_a_writer_turn_handed_to_a_waiter_cancelled_meanwhile_passes_on():
+    from hub.engines import _WriterTurns
+
+    turns = _WriterTurns()
+    await turns.acquire()
+    unlucky, next_one = asyncio.create_task(turns.acquire()), asyncio.create_task(turns.acquire())
+    await asyncio.sleep(0)
+    turns.release()  # the unlucky waiter's turn, before it has run
+    unlucky.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await unlucky
+    await asyncio.wait_for(next_one, timeout=5)
+    assert turns.held
+    turns.release()
+    assert not turns.held and not turns.waiting and not turns.waiting_first
+
+
 @pytest.mark.skipif(not POSTGRES_URL, reason="needs HUB_TEST_POSTGRES_URL")
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 async def test_postgres_queries_outside_a_transaction_use_the_pool(db: Database):

@@ -18,7 +18,8 @@ from hub import records
 from hub.clock import utcnow
 from hub.event_types import TokenRevoked
 from hub.hookspecs import hookimpl
-from hub.services.events import deliver_due_events, emit
+from hub.services.event_delivery import deliver_due_events
+from hub.services.events import emit
 from hub.services.purchases import PurchaseIn, PurchaseItem, record_purchase
 from hub.tables import Event, EventDelivery
 from hub.testing.app import hub_client, make_app
@@ -153,6 +154,44 @@ async def test_a_plugin_that_keeps_failing_ends_failed_with_its_error(settings, 
         assert (row["status"], row["attempts"], row["last_error"]) == ("failed", 2, "ValueError: always")
         await EventDelivery.update({EventDelivery.next_attempt_at: utcnow()}, force=True)
         assert await deliver_due_events(hub) == 0  # failed is final
+
+
+async def test_a_delivery_a_dead_worker_held_is_delivered_at_once_by_a_new_worker(settings, tmp_path):
+    """A delivery claimed by a worker that was killed is taken back by the
+    next worker to start on its host, not after the five-minute lease."""
+    from hub.services.event_delivery import DELIVERIES
+    from hub.services.worker import run_worker
+    from hub.services.worker_identity import WorkerIdentity, this_worker
+    from tests.plugins.test_outbox import a_dead_pid, eventually
+
+    seen: list[str] = []
+
+    class Listener:
+        @hookimpl
+        async def tokens_minted(self, tokens):
+            seen.extend(t["id"] for t in tokens)
+
+    app = app_with(settings, tmp_path, ("listener", Listener()), worker="off")
+    async with hub_client(app) as client:
+        org = await started(app)
+        hub = app.state.hub
+        await ready_product(client, org, slug="pack")
+        ok(await client.post("/api/products/pack/tokens", json={}, headers=org.member), 201)
+        [claimed] = await DELIVERIES.claim(hub)
+        dead = WorkerIdentity(this_worker().host, a_dead_pid(), "0123")
+        await EventDelivery.update({EventDelivery.claimed_by: str(dead)}).where(EventDelivery.id == claimed["id"])
+        assert await deliver_due_events(hub) == 0  # the lease still holds
+
+        stop = asyncio.Event()
+        worker = asyncio.create_task(run_worker(hub, stop))  # the restarted worker
+        try:
+            await eventually(lambda: asyncio.sleep(0, seen), what="the dead worker's delivery")
+        finally:
+            stop.set()
+            await worker
+        assert len(seen) == 1, "the minted token was told once"
+        [row] = await EventDelivery.select()
+        assert (row["status"], row["attempts"], row["claimed_by"]) == ("delivered", 1, None)
 
 
 async def test_an_event_is_written_with_its_change_or_not_at_all(settings, tmp_path):

@@ -16,7 +16,7 @@ from hub.clock import utcnow
 from hub.db import insert_rows
 from hub.secrets import new_id
 from hub.services.inbox import FIRST_OF_ITS_PAYMENT_SQL, PROCESSING, process_due
-from hub.services.outbox import claim_rows, due_query
+from hub.services.work_queue import claim_rows, due_query
 from hub.tables import EventDelivery, InboxEvent, OutboxMessage
 
 HISTORY = 3000

@@ -9,11 +9,7 @@ the request that caused the event, and an event a receiver fails to take is
 not lost.
 
 The worker (inline in ``continuata-hub serve``, or ``continuata-hub
-worker``, several at once) claims due deliveries with a lease
-(:func:`hub.services.outbox.claim_rows`), so two workers never deliver one at the same
-time, and records each outcome: ``delivered``; or ``pending`` again with an
-exponential backoff; or ``failed``, visible with its last error, after the
-last try.
+worker``, several at once) delivers them (:mod:`hub.services.event_delivery`).
 """
 
 from __future__ import annotations
@@ -22,7 +18,6 @@ import asyncio
 import inspect
 import json
 import logging
-from datetime import timedelta
 from typing import Any
 
 from hub.clock import iso, utcnow
@@ -122,7 +117,7 @@ async def emit_to(hub: Hub, event: HubEvent, *, org: str, endpoints: list[dict])
             {
                 "id": new_id("dlv"), "org": org, "event": event_id, "target": target, "endpoint": endpoint,
                 "status": "pending", "attempts": 0, "next_attempt_at": now, "claimed_until": None,
-                "last_error": "", "created_at": now, "delivered_at": None,
+                "claimed_by": None, "last_error": "", "created_at": now, "delivered_at": None,
             }
         )
 
@@ -180,69 +175,3 @@ async def call_plugin(hub: Hub, plugin_name: str, hook: str, payload: dict) -> N
         await asyncio.wait_for(call(), timeout=hub.settings.event_timeout_seconds)
     except TimeoutError:
         raise TimeoutError(f"the hook did not return within {hub.settings.event_timeout_seconds} s") from None
-
-
-async def _record(delivery: dict, **changes: Any) -> None:
-    await EventDelivery.update({getattr(EventDelivery, k): v for k, v in changes.items()}).where(
-        EventDelivery.id == delivery["id"]
-    )
-
-
-async def deliver_to_plugin(hub: Hub, delivery: dict, event: dict) -> bool:
-    """Call the plugin; on failure, back off or give up after the last try."""
-    plugin_name = delivery["target"][len(PLUGIN):]
-    attempts = delivery["attempts"] + 1
-    try:
-        await call_plugin(hub, plugin_name, event["type"], event["payload"])
-    except Exception as problem:  # a plugin's bug: retried, then left visible, never lost silently
-        final = attempts >= hub.settings.event_max_attempts
-        delay = timedelta(seconds=hub.settings.event_retry_seconds * 2 ** (attempts - 1))
-        await _record(
-            delivery,
-            status="failed" if final else "pending",
-            attempts=attempts,
-            next_attempt_at=utcnow() + delay,
-            claimed_until=None,
-            last_error=f"{type(problem).__name__}: {problem}"[:2000],
-        )
-        log.warning(
-            "Plugin %s failed in hook %s for event %s (attempt %d%s): %s",
-            plugin_name, event["type"], event["id"], attempts, ", giving up" if final else "", problem,
-            exc_info=problem,
-        )
-        return False
-    await _record(delivery, status="delivered", attempts=attempts, delivered_at=utcnow(), claimed_until=None, last_error="")
-    return True
-
-
-async def deliver_due_events(hub: Hub, limit: int = 20) -> int:
-    """One pass: claim due deliveries and deliver them; the number tried.
-
-    Deliveries of one pass run concurrently: a slow webhook endpoint (up to
-    its timeout) must not hold up the others or the plugins.
-    """
-    from hub.services.outbox import claim_rows  # the outbox imports this module
-    from hub.services.webhook_delivery import deliver_to_endpoint
-
-    batch = await claim_rows(hub, EventDelivery, claimed="sending", limit=limit)
-    if not batch:
-        return 0
-    events = {
-        row["id"]: row
-        for row in await Event.select().where(Event.id.is_in(list({d["event"] for d in batch}))).output(load_json=True)
-    }
-
-    async def deliver(delivery: dict) -> None:
-        event = events.get(delivery["event"])
-        try:
-            if event is None:
-                await _record(delivery, status="failed", claimed_until=None, last_error="the event was deleted")
-            elif delivery["target"].startswith(PLUGIN):
-                await deliver_to_plugin(hub, delivery, event)
-            else:
-                await deliver_to_endpoint(hub, delivery, event)
-        except Exception:  # a database hiccup: the lease runs out and the delivery is tried again
-            log.exception("Delivering event %s to %s failed", delivery["event"], delivery["target"])
-
-    await asyncio.gather(*(deliver(d) for d in batch))
-    return len(batch)

@@ -7,10 +7,12 @@ as everything else) the route answers 2xx, and a 2xx therefore means
 provider API call, no purchase.
 
 The worker (in-process with ``HUB_WORKER=inline``, or ``continuata-hub
-worker``, several at once) claims due events with the outbox's claiming
-(:func:`hub.services.outbox.claim_rows`: ``FOR UPDATE SKIP LOCKED`` on
-PostgreSQL, an immediate transaction on SQLite, a lease) and hands each to
-the processor its plugin declared through ``hub_inbox_processors``. An
+worker``, several at once) claims due events (:data:`EVENTS`, a
+:class:`~hub.services.work_queue.WorkQueue`: ``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL, an immediate transaction on SQLite, a lease that names the
+worker, so that a restarted worker takes a dead one's events back at once)
+and hands each to the processor its plugin declared through
+``hub_inbox_processors``. An
 event is done when its processor returns (its note is kept as the
 ``outcome``); an exception is retried with exponential backoff, and after
 ``HUB_INBOX_MAX_ATTEMPTS`` the event is left ``failed`` with the reason.
@@ -41,7 +43,7 @@ from hub.db import UNIQUE_VIOLATIONS, Database
 from hub.group_commit import GroupCommit
 from hub.metrics import count_webhook_event
 from hub.secrets import new_id
-from hub.services.outbox import claim_rows, raise_first, record_failure
+from hub.services.work_queue import WorkQueue, raise_first
 from hub.tables import InboxEvent
 
 log = logging.getLogger("hub.inbox")
@@ -49,6 +51,9 @@ log = logging.getLogger("hub.inbox")
 PROCESSING = "processing"
 DONE = "done"
 FAILED = "failed"
+
+EVENTS = WorkQueue(InboxEvent, claimed=PROCESSING)
+"""The inbox as a work queue (claims unrenewed: the five-minute lease)."""
 
 # An event is due only when it is the first unfinished event of its payment.
 # A scalar subquery with LIMIT 1 (not NOT EXISTS, which PostgreSQL may turn
@@ -192,8 +197,7 @@ async def process(hub: Hub, row: dict) -> str | None:
     try:
         note = await processor(hub, _received(hub, row))
     except Exception as problem:  # any failure is retried, then left visible as failed
-        final = await record_failure(
-            InboxEvent,
+        final = await EVENTS.record_failure(
             row,
             problem,
             max_attempts=hub.settings.inbox_max_attempts,
@@ -222,6 +226,7 @@ async def record_done(hub: Hub, done: list[tuple[dict, str, datetime]]) -> None:
                     InboxEvent.attempts: row["attempts"] + 1,
                     InboxEvent.outcome: note[:2000],
                     InboxEvent.claimed_until: None,
+                    InboxEvent.claimed_by: None,
                     InboxEvent.last_error: "",
                     InboxEvent.processed_at: processed_at,
                 }
@@ -238,7 +243,7 @@ async def process_due(hub: Hub, limit: int = 10) -> int:
         return 0
     providers = sorted(hub.inbox_processors)
     also = f"provider IN ({', '.join('{}' for _ in providers)}) AND {FIRST_OF_ITS_PAYMENT_SQL}"
-    batch = await claim_rows(hub, InboxEvent, claimed=PROCESSING, limit=limit, also=also, also_args=tuple(providers))
+    batch = await EVENTS.claim(hub, limit=limit, also=also, also_args=tuple(providers))
     done: list[tuple[dict, str, datetime]] = []
 
     async def process_one(row: dict) -> None:

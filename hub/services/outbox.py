@@ -1,39 +1,38 @@
-"""The outbox: emails written with what caused them, delivered later; and
-the worker's loops that deliver them and process the payment inbox
-(:mod:`hub.services.inbox`), side by side.
+"""The outbox: emails written with what caused them, delivered later.
 
 :func:`queue_email` runs inside the caller's transaction, so a purchase and
-its delivery email commit together or not at all. A worker (in-process by
-default, or ``continuata-hub worker``, several at once) claims due messages,
-hands them to the mailer plugin, and marks them sent; a failure is retried
-with exponential backoff and left visible as ``failed`` after the last try.
+its delivery email commit together or not at all. The worker
+(:mod:`hub.services.worker`: in-process by default, or ``continuata-hub
+worker``, several at once) claims due messages (:data:`EMAILS`, a
+:class:`~hub.services.work_queue.WorkQueue`), hands them to the mailer
+plugin, and marks them sent; a failure is retried with exponential backoff
+and left visible as ``failed`` after the last try.
 
-Claiming is safe with several workers: on PostgreSQL with ``SELECT … FOR
-UPDATE SKIP LOCKED``, on SQLite inside an immediate (write-locked)
-transaction. A claim is a short lease that names its worker
-(:mod:`hub.services.worker_identity`) and that the worker renews while it works. A
-worker that dies mid-send leaves the message ``sending``: a worker starting
-on the same host takes it back at once when the holder's process is gone,
-and any worker takes it once the lease runs out (``LEASE``).
+A claim is a short lease (``LEASE``) that names its worker and that the
+worker renews while it sends. A worker that dies mid-send leaves the message
+``sending``: a worker starting on the same host takes it back at once when
+the holder's process is gone, and any worker takes it once the lease runs
+out.
 
 The guarantee is at-least-once: a message is sent again only when the
 process dies after the SMTP server accepted it and before the outbox
-recorded it as sent (the time of one database write). Every message carries
-a ``Message-ID`` derived from its outbox row, the same on every attempt, so
-such a second copy is recognisably the same message, and receiving systems
-that deduplicate by ``Message-ID`` drop it.
+recorded it as sent. That record is kept as short as it can be
+(:func:`record_sent`): one statement for the messages accepted together, and
+on SQLite it goes ahead of the writes this process has queued (a sale's long
+transaction), so it waits at most for the one write under way. Every
+message carries a ``Message-ID`` derived from its outbox row, the same on
+every attempt, so such a second copy is recognisably the same message, and
+receiving systems that deduplicate by ``Message-ID`` drop it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import email
 import email.policy
 import email.utils
 import functools
 import logging
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from email.errors import HeaderParseError
 from email.headerregistry import Address
@@ -44,16 +43,16 @@ from urllib.parse import urlsplit
 
 from hub.clock import iso, utcnow
 from hub.context import Hub
-from hub.errors import Invalid, PermanentDeliveryError
+from hub.db import Database
+from hub.errors import Invalid
 from hub.faults import crash_point
 from hub.plugins import RenderedEmail
 from hub.protocols import BytesMailer, mailer_concurrency
 from hub.secrets import new_id
 from hub.event_types import EmailFailed
 from hub.services.events import emit
-from hub.services.worker_identity import WorkerIdentity, is_certainly_dead, this_worker
+from hub.services.work_queue import WorkQueue, raise_first
 from hub.tables import OutboxMessage
-from piccolo.table import Table
 
 log = logging.getLogger("hub.outbox")
 
@@ -80,11 +79,8 @@ POLICY = email.policy.SMTP.clone(header_factory=_HeaderClasses())
 LEASE = timedelta(seconds=60)
 """How long an outbox claim holds without renewal: the longest a message
 waits when its worker died on another host (or in a way this host cannot see)."""
-RENEW_EVERY_SECONDS = LEASE.total_seconds() / 3
-UNRENEWED_LEASE = timedelta(minutes=5)
-"""The lease of a work table whose worker does not renew its claims (the
-payment inbox): long enough for a batch of slow provider calls, so that a
-second worker never takes over an event that is still being processed."""
+EMAILS = WorkQueue(OutboxMessage, claimed="sending", lease=LEASE, renew_every_seconds=LEASE.total_seconds() / 3)
+"""The outbox as a work queue: claims renewed while :func:`deliver_due` sends."""
 
 
 def stable_message_id(hub: Hub, outbox_id: str) -> str:
@@ -142,101 +138,10 @@ async def queue_email(
     return message_id
 
 
-async def claim_rows(
-    hub: Hub,
-    table: type[Table],
-    *,
-    claimed: str,
-    limit: int = 10,
-    also: str = "",
-    also_args: tuple = (),
-    stamp: dict | None = None,
-    lease: timedelta = UNRENEWED_LEASE,
-) -> list[dict]:
-    """Claim up to ``limit`` due rows of a work table for this worker.
-
-    A work table (this outbox, the payment inbox, event deliveries) has
-    ``status``, ``next_attempt_at`` and ``claimed_until``: a row is due when
-    it is ``pending`` and its time has come, or when it is ``claimed`` (the
-    status a claim sets) and its lease ran out. ``also`` is raw SQL (``{}``
-    placeholders for ``also_args``) that narrows what is due; ``stamp``
-    names further columns the claim sets. ``lease`` is how long the claim
-    holds: shorten it only where the worker renews it.
-
-    The search names the unfinished statuses as literals, so that it runs on
-    the table's partial index of unfinished rows (``<table>_unfinished``,
-    migration 2026-12-01T00:20): its cost follows the backlog, never the
-    rows done long ago. On PostgreSQL the claim is planned for the table as
-    it is now: a plan cached while the table was empty (a burst right after
-    a start) would scan a large backlog once per row of it.
-    """
-    now = utcnow()
-    due = due_query(table, claimed=claimed, limit=limit, also=also, postgres=not hub.db.is_sqlite)
-    async with hub.db.write_transaction():
-        if not hub.db.is_sqlite:
-            await hub.db.execute("SET LOCAL plan_cache_mode = force_custom_plan")
-        ids = [row["id"] for row in await hub.db.fetch(due, now, now, *also_args)]
-        if not ids:
-            return []
-        await table.update({table.status: claimed, table.claimed_until: now + lease, **(stamp or {})}).where(
-            table.id.is_in(ids)
-        )
-        return await table.select().where(table.id.is_in(ids))
-
-
-def due_query(table: type[Table], *, claimed: str, limit: int, also: str = "", postgres: bool) -> str:
-    """The ids of up to ``limit`` due rows of a work table (see
-    :func:`claim_rows`); placeholders: the time now, twice, then ``also``'s."""
-    query = (
-        f"SELECT id FROM {table._meta.tablename} WHERE status IN ('pending', '{claimed}')"
-        f" AND ((status = 'pending' AND next_attempt_at <= {{}}) OR (status = '{claimed}' AND claimed_until < {{}}))"
-        f"{f' AND {also}' if also else ''} ORDER BY next_attempt_at LIMIT {int(limit)}"
-    )
-    # On PostgreSQL, rows another worker holds are skipped, not waited for.
-    return query + " FOR UPDATE SKIP LOCKED" if postgres else query
-
-
-async def record_failure(
-    table: type[Table],
-    row: dict,
-    problem: BaseException,
-    *,
-    max_attempts: int,
-    backoff_seconds: int,
-    release: dict | None = None,
-) -> bool:
-    """A claimed row's attempt failed: due again after an exponential
-    backoff, or ``failed`` (with the reason) after its last attempt, or at
-    once when ``problem`` is a :class:`~hub.errors.PermanentDeliveryError`
-    (retrying would get the same refusal). ``release`` names further
-    columns to reset with the claim. True when it was the last."""
-    attempts = row["attempts"] + 1
-    final = attempts >= max_attempts or isinstance(problem, PermanentDeliveryError)
-    delay = timedelta(seconds=backoff_seconds * 2 ** (attempts - 1))
-    await table.update(
-        {
-            table.status: "failed" if final else "pending",
-            table.attempts: attempts,
-            table.next_attempt_at: utcnow() + delay,
-            table.claimed_until: None,
-            table.last_error: f"{type(problem).__name__}: {problem}"[:2000],
-            **(release or {}),
-        }
-    ).where(table.id == row["id"])
-    return final
-
-
 async def claim_due(hub: Hub, limit: int = 10) -> list[dict]:
     """Claim up to ``limit`` due messages for this worker, stamped with its
     identity (so that a restarted worker can take back a dead one's)."""
-    return await claim_rows(
-        hub,
-        OutboxMessage,
-        claimed="sending",
-        limit=limit,
-        stamp={OutboxMessage.claimed_by: str(this_worker())},
-        lease=LEASE,  # short: deliver_due renews it while it sends
-    )
+    return await EMAILS.claim(hub, limit=limit)
 
 
 async def deliver(hub: Hub, row: dict) -> bool:
@@ -259,13 +164,11 @@ async def deliver(hub: Hub, row: dict) -> bool:
         crash_point("outbox.sent")
     except Exception as problem:  # any mailer failure is retried, never lost
         async with hub.db.write_transaction():
-            final = await record_failure(
-                OutboxMessage,
+            final = await EMAILS.record_failure(
                 row,
                 problem,
                 max_attempts=hub.settings.outbox_max_attempts,
                 backoff_seconds=hub.settings.outbox_backoff_seconds,
-                release={OutboxMessage.claimed_by: None},
             )
             if final:
                 await emit(
@@ -284,17 +187,40 @@ async def deliver(hub: Hub, row: dict) -> bool:
             row["id"], row["recipient"], row["attempts"] + 1, ", giving up" if final else "", problem,
         )
         return False
-    await OutboxMessage.update(
-        {
-            OutboxMessage.status: "sent",
-            OutboxMessage.attempts: row["attempts"] + 1,
-            OutboxMessage.sent_at: utcnow(),
-            OutboxMessage.claimed_until: None,
-            OutboxMessage.claimed_by: None,
-            OutboxMessage.last_error: "",
-        }
-    ).where(OutboxMessage.id == row["id"])
+    await record_sent(hub, row["id"])
     return True
+
+
+_RECORD_SENT = (
+    f"UPDATE {OutboxMessage._meta.tablename} SET status = 'sent', attempts = attempts + 1, sent_at = {{}},"
+    " claimed_until = NULL, claimed_by = NULL, last_error = '' WHERE id IN ({})"
+)
+
+
+async def record_sent(hub: Hub, outbox_id: str) -> None:
+    """Record that the relay accepted the message ``outbox_id``; returns
+    once that is committed.
+
+    Until then a crash sends the message again, so the record is as short a
+    step as it can be: one statement for the messages accepted while the
+    previous record was being written (a :class:`~hub.group_commit.GroupCommit`),
+    run ahead of the writes waiting for the database
+    (:meth:`hub.db.Database.write_first`: on SQLite a sale of hundreds of
+    items queued for the one writer is not waited for).
+    """
+    db = hub.db
+    group = db.group_commit("outbox_sent", lambda ids: _record_sent(db, ids), max_batch=MAX_RECORDED)
+    await group.submit(outbox_id)
+
+
+MAX_RECORDED = 100
+"""Messages recorded as sent by one statement at most."""
+
+
+async def _record_sent(db: Database, ids: list[str]) -> list[None]:
+    marks = ", ".join("{}" for _ in ids)
+    await db.write_first(_RECORD_SENT.format("{}", marks), utcnow(), *ids)
+    return [None] * len(ids)
 
 
 def as_sent(hub: Hub, outbox_id: str, recipient: str, data: bytes) -> bytes | None:
@@ -352,103 +278,9 @@ async def deliver_due(hub: Hub) -> int:
             async with lanes:
                 return await deliver(hub, row)
 
-        async with _renewing_claims(hub):
+        async with EMAILS.renewing():
             outcomes = await asyncio.gather(*(deliver_in_lane(row) for row in batch), return_exceptions=True)
         raise_first(outcomes)
     return len(batch)
 
 
-def raise_first(outcomes: list) -> None:
-    """Raise the first exception among ``asyncio.gather(...,
-    return_exceptions=True)``'s outcomes, once every task has ended (a
-    database hiccup: the leases run out and the rows are tried again)."""
-    for outcome in outcomes:
-        if isinstance(outcome, BaseException):
-            raise outcome
-
-
-async def renew_claims(hub: Hub) -> int:
-    """Extend the lease of every message this process is sending."""
-    renewed = await OutboxMessage.update({OutboxMessage.claimed_until: utcnow() + LEASE}).where(
-        OutboxMessage.status == "sending", OutboxMessage.claimed_by == str(this_worker())
-    ).returning(OutboxMessage.id)
-    return len(renewed)
-
-
-@contextlib.asynccontextmanager
-async def _renewing_claims(hub: Hub) -> AsyncIterator[None]:
-    """Renew this process's leases while the block runs (a slow relay must
-    not let another worker take a message that is being sent)."""
-
-    async def renew_forever() -> None:
-        while True:
-            await asyncio.sleep(RENEW_EVERY_SECONDS)
-            try:
-                await renew_claims(hub)
-            except Exception:  # a database hiccup: the next renewal may work
-                log.warning("Renewing the outbox's leases failed", exc_info=True)
-
-    renewer = asyncio.create_task(renew_forever())
-    try:
-        yield
-    finally:
-        renewer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await renewer
-
-
-async def reclaim_from_dead_workers(hub: Hub) -> int:
-    """Put back to ``pending`` the messages whose worker is certainly dead
-    (see :func:`hub.services.worker_identity.is_certainly_dead`); how many.
-
-    Runs when a worker starts: after a crash and a restart, the messages the
-    dead process held go out at once instead of after their lease.
-    """
-    holders = {
-        row["claimed_by"]
-        for row in await OutboxMessage.select(OutboxMessage.claimed_by).where(
-            OutboxMessage.status == "sending", OutboxMessage.claimed_by.is_not_null()
-        )
-    }
-    dead = [text for text in holders if (holder := WorkerIdentity.parse(text)) and is_certainly_dead(holder)]
-    if not dead:
-        return 0
-    taken = await OutboxMessage.update(
-        {
-            OutboxMessage.status: "pending",
-            OutboxMessage.next_attempt_at: utcnow(),
-            OutboxMessage.claimed_until: None,
-            OutboxMessage.claimed_by: None,
-        }
-    ).where(OutboxMessage.status == "sending", OutboxMessage.claimed_by.is_in(dead)).returning(OutboxMessage.id)
-    log.warning("Took back %d outbox message(s) from dead worker(s) %s", len(taken), ", ".join(sorted(dead)))
-    return len(taken)
-
-
-async def run_worker(hub: Hub, stop: asyncio.Event) -> None:
-    """Deliver the outbox and process the payment inbox until ``stop`` is
-    set; wakes at once when this process queues mail or stores an event,
-    and polls for what other processes queue."""
-    from hub.services.buyers import prepare_sign_ins  # buyers queue through this module
-    from hub.services.inbox import process_due  # the inbox claims through this module
-    from hub.services.worker import relay_wakeups, run_passes  # the worker runs these loops
-
-    if hub.mailer is None:
-        log.warning("No mailer is configured (the email plugin needs HUB_SMTP_URL): emails stay queued in the outbox")
-        if not hub.inbox_processors:
-            return
-    else:
-        try:
-            await reclaim_from_dead_workers(hub)
-        except Exception:  # the leases still run out; the worker must start anyway
-            log.exception("Taking back dead workers' outbox messages failed")
-    # /my sign-in requests become emails in prepare_sign_ins, not in the
-    # buyer's request. The inbox and the outbox run side by side: a message
-    # goes out while the next payment is processed, and each one's wait for
-    # the disk (a commit) or the mail server is the other's time to work.
-    inbox_wakeup, outbox_wakeup = asyncio.Event(), asyncio.Event()
-    await asyncio.gather(
-        relay_wakeups(hub.outbox_wakeup, (inbox_wakeup, outbox_wakeup), stop),
-        run_passes(hub, stop, inbox_wakeup, [("Inbox", process_due)], log),
-        run_passes(hub, stop, outbox_wakeup, [("Sign-in", prepare_sign_ins), ("Outbox", deliver_due)], log),
-    )

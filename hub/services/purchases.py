@@ -31,7 +31,7 @@ from hub.services.events import emit
 from hub.services.outbox import queue_email
 from hub.services.products import find_product
 from hub.services.provider_refs import ORDER, ProviderRef, record_references
-from hub.services.reversals import PAID, REVOKING, payment_state
+from hub.services.purchase_statuses import PAID, REVOKING, payment_state
 from hub.services.tokens import deliverable_version, mint_for_version, token_records
 from hub.tables import DownloadToken, Organization, Purchase
 

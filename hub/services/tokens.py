@@ -26,7 +26,7 @@ from hub.event_types import TokenRevoked, TokensMinted
 from hub.services.events import emit, emit_to, has_receivers, webhook_receiver
 from hub.services.media import deliverable_media_file
 from hub.services.products import find_product, find_version, product_row
-from hub.services.reversals import ON_HOLD as ON_HOLD_STATUS
+from hub.services.purchase_statuses import ON_HOLD as ON_HOLD_STATUS
 from hub.tables import (
     DownloadToken,
     MediaFile,

@@ -158,7 +158,7 @@ async def deliver_to_endpoint(hub: Hub, delivery: dict, event: dict) -> bool:
         await EventDelivery.update(
             {
                 EventDelivery.status: "failed",
-                EventDelivery.claimed_until: None,
+                EventDelivery.claimed_until: None, EventDelivery.claimed_by: None,
                 EventDelivery.last_error: "the endpoint was deleted" if endpoint is None else "the endpoint is disabled",
             }
         ).where(EventDelivery.id == delivery["id"])
@@ -182,7 +182,7 @@ async def deliver_to_endpoint(hub: Hub, delivery: dict, event: dict) -> bool:
             await EventDelivery.update(
                 {
                     EventDelivery.status: "delivered", EventDelivery.attempts: attempts, EventDelivery.delivered_at: now,
-                    EventDelivery.claimed_until: None, EventDelivery.last_error: "",
+                    EventDelivery.claimed_until: None, EventDelivery.claimed_by: None, EventDelivery.last_error: "",
                 }
             ).where(EventDelivery.id == delivery["id"])
             await WebhookEndpoint.update({WebhookEndpoint.failing_since: None}).where(
@@ -196,7 +196,7 @@ async def deliver_to_endpoint(hub: Hub, delivery: dict, event: dict) -> bool:
                 EventDelivery.status: "failed" if final else "pending",
                 EventDelivery.attempts: attempts,
                 EventDelivery.next_attempt_at: now + retry_wait(hub, attempts),
-                EventDelivery.claimed_until: None,
+                EventDelivery.claimed_until: None, EventDelivery.claimed_by: None,
                 EventDelivery.last_error: error[:2000],
             }
         ).where(EventDelivery.id == delivery["id"])

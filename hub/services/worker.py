@@ -1,12 +1,19 @@
 """The worker: does what requests only wrote down.
 
-Stored payment webhooks, queued emails and sign-in requests are handled by
-:func:`hub.services.outbox.run_worker`; event deliveries to plugins and
-webhook endpoints (:mod:`hub.services.events`) by a loop beside it, so that
-a slow plugin or endpoint never holds up a payment or an email, nor a slow
-mail server an event. It runs inline in ``continuata-hub serve``
-(``HUB_WORKER=inline``) or as ``continuata-hub worker`` processes, as many
-as you like: claims are leases, so no two workers take the same row.
+It owns every loop of the hub's background work: the payment inbox
+(:mod:`hub.services.inbox`), sign-in requests that become emails
+(:func:`hub.services.buyers.prepare_sign_ins`), the email outbox
+(:mod:`hub.services.outbox`), event deliveries to plugins and webhook
+endpoints (:mod:`hub.services.event_delivery`), and on PostgreSQL the
+planner's statistics (:mod:`hub.services.statistics`). Each loop runs beside
+the others, so that a slow plugin or endpoint never holds up a payment or an
+email, nor a slow mail server an event. When it starts, it takes back at
+once the claims of a worker of this host that died
+(:meth:`hub.services.work_queue.WorkQueue.reclaim_from_dead_workers`).
+
+It runs inline in ``continuata-hub serve`` (``HUB_WORKER=inline``) or as
+``continuata-hub worker`` processes, as many as you like: claims are
+leases, so no two workers take the same row.
 """
 
 from __future__ import annotations
@@ -16,22 +23,59 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from hub.context import Hub
-from hub.services import outbox
-from hub.services.events import deliver_due_events
+from hub.services.buyers import prepare_sign_ins
+from hub.services.event_delivery import DELIVERIES, deliver_due_events
+from hub.services.inbox import EVENTS, process_due
+from hub.services.outbox import EMAILS, deliver_due
 from hub.services.statistics import refresh_statistics_until
+from hub.services.work_queue import WorkQueue
 
 log = logging.getLogger("hub.worker")
 
 IDLE_POLL_SECONDS = 1.0
 
+Pass = Callable[[Hub], Awaitable[int]]
+"""One round of a loop: works on what is due; how many rows it tried."""
+
 
 async def run_worker(hub: Hub, stop: asyncio.Event) -> None:
     """Process payments and deliver emails and events until ``stop`` is set
     (and, on PostgreSQL, keep the planner's statistics of the hub's tables
-    fresh: :mod:`hub.services.statistics`)."""
-    await asyncio.gather(
-        outbox.run_worker(hub, stop), deliver_events_until(hub, stop), refresh_statistics_until(hub, stop)
-    )
+    fresh); wakes at once when this process writes work down, and polls
+    for what other processes write."""
+    if hub.mailer is None:
+        log.warning("No mailer is configured (the email plugin needs HUB_SMTP_URL): emails stay queued in the outbox")
+    await reclaim_from_dead_workers(hub, [EVENTS, EMAILS, DELIVERIES])
+    # /my sign-in requests become emails in prepare_sign_ins, not in the
+    # buyer's request. The inbox and the outbox run side by side: a message
+    # goes out while the next payment is processed, and each one's wait for
+    # the disk (a commit) or the mail server is the other's time to work.
+    inbox_wakeup, outbox_wakeup = asyncio.Event(), asyncio.Event()
+    loops = [
+        deliver_events_until(hub, stop),
+        refresh_statistics_until(hub, stop),
+    ]
+    if hub.mailer is not None or hub.inbox_processors:
+        loops += [
+            relay_wakeups(hub.outbox_wakeup, (inbox_wakeup, outbox_wakeup), stop),
+            run_passes(hub, stop, inbox_wakeup, [("Inbox", process_due)], log),
+            run_passes(hub, stop, outbox_wakeup, [("Sign-in", prepare_sign_ins), ("Outbox", deliver_due)], log),
+        ]
+    await asyncio.gather(*loops)
+
+
+async def reclaim_from_dead_workers(hub: Hub, queues: list[WorkQueue]) -> int:
+    """Take back the rows of ``queues`` that a dead worker of this host held
+    (a crash, then a restart: they are due at once, not after their lease);
+    how many. A failure is logged: the leases still run out, and the worker
+    must start anyway."""
+    taken = 0
+    for queue in queues:
+        try:
+            taken += await queue.reclaim_from_dead_workers()
+        except Exception:
+            log.exception("Taking back dead workers' claims of %s failed", queue.name)
+    return taken
 
 
 async def deliver_events_until(hub: Hub, stop: asyncio.Event) -> None:
@@ -44,7 +88,7 @@ async def run_passes(
     hub: Hub,
     stop: asyncio.Event,
     wakeup: asyncio.Event,
-    passes: list[tuple[str, Callable[[Hub], Awaitable[int]]]],
+    passes: list[tuple[str, Pass]],
     log: logging.Logger,
 ) -> None:
     """Run ``passes`` (each answers how many rows it tried) until ``stop`` is

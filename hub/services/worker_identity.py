@@ -1,4 +1,4 @@
-"""Who holds an outbox claim, and whether that process is certainly dead.
+"""Who holds a work queue's claim, and whether that process is certainly dead.
 
 A claim names its worker as ``host/pid/nonce``: the machine's host name, the
 process id, and a random nonce drawn when the process first claims. A

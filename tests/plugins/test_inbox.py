@@ -180,3 +180,41 @@ async def test_an_inbox_claim_outlasts_slow_provider_calls_without_renewal(datab
         assert await process_due(app.state.hub) == 1
     [lease] = leases
     assert lease > timedelta(minutes=4)  # the outbox's renewed claims hold 60 s
+
+
+async def test_an_event_a_dead_worker_was_processing_is_processed_at_once_by_a_new_worker(database_url, tmp_path):
+    """Issue 20.5: a ``kill -9`` in the middle of a payment left its event
+    claimed until the five-minute lease ran out. The claim names its worker,
+    and a worker starting on the same host takes a dead one's back at once;
+    a claim held on another host is left to its lease."""
+    from hub.services.inbox import EVENTS
+    from hub.services.worker import run_worker
+    from hub.services.worker_identity import WorkerIdentity, this_worker
+    from tests.plugins.test_outbox import a_dead_pid, eventually
+
+    plugin = AcmePay()
+    async with inbox_app(database_url, tmp_path, plugin) as app:
+        hub = app.state.hub
+        await store(hub, "evt-crashed", "pay-1")
+        await store(hub, "evt-elsewhere", "pay-2")
+        assert len(await EVENTS.claim(hub)) == 2
+        me = this_worker()
+        for event_id, holder in {
+            "evt-crashed": WorkerIdentity(me.host, a_dead_pid(), "0123"),  # killed on this host
+            "evt-elsewhere": WorkerIdentity("another-host", me.pid, "4567"),  # its lease decides
+        }.items():
+            await InboxEvent.update({InboxEvent.claimed_by: str(holder)}).where(InboxEvent.event_id == event_id)
+        assert await process_due(hub) == 0  # both leases still hold
+
+        stop = asyncio.Event()
+        worker = asyncio.create_task(run_worker(hub, stop))  # the restarted worker
+        try:
+            await eventually(lambda: asyncio.sleep(0, plugin.processed), what="processing the dead worker's event")
+        finally:
+            stop.set()
+            await worker
+        assert plugin.processed == ["evt-crashed"]
+        rows = {r["event_id"]: r for r in await InboxEvent.select()}
+        crashed, elsewhere = rows["evt-crashed"], rows["evt-elsewhere"]
+        assert (crashed["status"], crashed["attempts"], crashed["claimed_by"]) == ("done", 1, None)
+        assert (elsewhere["status"], elsewhere["claimed_by"]) == ("processing", "another-host/%d/4567" % me.pid)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import dataclasses
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
@@ -18,7 +19,7 @@ from litestar import Litestar
 from hub.clock import as_aware, utcnow
 from hub.plugins import RenderedEmail
 from hub.services import outbox
-from hub.services.outbox import LEASE, claim_due, deliver_due, queue_email, reclaim_from_dead_workers, renew_claims
+from hub.services.outbox import EMAILS, LEASE, claim_due, deliver_due, queue_email
 from hub.services.worker_identity import WorkerIdentity, this_worker
 from hub.services.purchases import PurchaseIn, PurchaseItem, record_purchase
 from hub.tables import OutboxMessage
@@ -290,7 +291,7 @@ async def test_a_dead_workers_claims_are_taken_back_at_once_and_live_ones_are_le
             await OutboxMessage.update({OutboxMessage.claimed_by: holder}).where(OutboxMessage.id == message_id)
         assert await deliver_due(hub) == 0  # every lease still holds
 
-        assert await reclaim_from_dead_workers(hub) == 1
+        assert await EMAILS.reclaim_from_dead_workers() == 1
         assert await deliver_due(hub) == 1
         assert [m["To"] for m in mailbox.messages] == ["buyer0@example.com"]
         rows = {r["id"]: r for r in await outbox_rows()}
@@ -306,11 +307,11 @@ async def test_a_previous_life_of_this_process_is_dead(database_url, tmp_path):
         await claim_due(hub)
         me = this_worker()
         await OutboxMessage.update({OutboxMessage.claimed_by: str(WorkerIdentity(me.host, me.pid, "earlier"))}, force=True)
-        assert await reclaim_from_dead_workers(hub) == 1
+        assert await EMAILS.reclaim_from_dead_workers() == 1
 
 
 async def test_a_worker_renews_its_leases_while_a_slow_relay_sends(database_url, tmp_path, monkeypatch):
-    monkeypatch.setattr(outbox, "RENEW_EVERY_SECONDS", 0.01)
+    monkeypatch.setattr(outbox, "EMAILS", dataclasses.replace(outbox.EMAILS, renew_every_seconds=0.01))
 
     class SlowRelay(CapturedMailbox):
         async def send(self, message: EmailMessage) -> None:
@@ -332,4 +333,49 @@ async def test_a_worker_renews_its_leases_while_a_slow_relay_sends(database_url,
         assert len(mailbox.messages) == 1
         [row] = await outbox_rows()
         assert (row["status"], row["claimed_until"], row["claimed_by"]) == ("sent", None, None)
-        assert await renew_claims(hub) == 0  # nothing left to renew
+        assert await EMAILS.renew() == 0  # nothing left to renew
+
+
+async def test_a_sent_message_is_recorded_ahead_of_the_writes_queued_behind_a_long_one(database_url, tmp_path):
+    """Issue 20.12: a hub killed between the relay's acceptance and the
+    record of ``sent`` sends the message again, and that record waited for
+    every sale queued for the database's writer. It goes ahead of them: it
+    waits at most for the write under way (on SQLite, which has one
+    writer), and not at all on PostgreSQL, whose row locks it does not share
+    with the sales."""
+    mailbox = CapturedMailbox()
+    async with outbox_app(database_url, tmp_path, mailbox) as app:
+        hub = app.state.hub
+        message_id, shared = await queue(hub, 2)
+        row = next(r for r in await claim_due(hub) if r["id"] == message_id)
+        first_holds, first_may_end = asyncio.Event(), asyncio.Event()
+        seen_by_the_next_sale: list[str] = []
+
+        async def long_sale() -> None:  # a 200-item purchase, say
+            async with hub.db.write_transaction():
+                await OutboxMessage.update({OutboxMessage.last_error: "a"}).where(OutboxMessage.id == shared)
+                first_holds.set()
+                await first_may_end.wait()
+
+        async def next_sale() -> None:  # queued behind it (the same row: on PostgreSQL too)
+            async with hub.db.write_transaction():
+                await OutboxMessage.update({OutboxMessage.last_error: "b"}).where(OutboxMessage.id == shared)
+                now = await OutboxMessage.select(OutboxMessage.status).where(OutboxMessage.id == message_id).first()
+                seen_by_the_next_sale.append(now["status"])
+
+        first = asyncio.create_task(long_sale())
+        await first_holds.wait()
+        then = asyncio.create_task(next_sale())
+        await asyncio.sleep(0.05)  # the next sale waits for the writer (the row, on PostgreSQL)
+        sending = asyncio.create_task(outbox.deliver(hub, row))
+        await mailbox.wait_for(1)  # the relay accepted it
+        if hub.db.is_sqlite:
+            await asyncio.sleep(0.05)  # its record waits for the long sale, ahead of the next one
+        else:
+            await asyncio.wait_for(asyncio.shield(sending), timeout=10)  # it waits for nothing
+        first_may_end.set()
+        await asyncio.gather(first, then, sending)
+
+        assert seen_by_the_next_sale == ["sent"]
+        [sent] = [r for r in await outbox_rows() if r["id"] == message_id]
+        assert (sent["status"], sent["attempts"], sent["claimed_until"], sent["claimed_by"]) == ("sent", 1, None, None)
