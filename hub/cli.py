@@ -460,7 +460,7 @@ def cmd_plugins(args: argparse.Namespace) -> int:
     declared = declared_settings(manager)
     if declared:
         print("settings:")
-        for plugin, setting in declared:
+        for _plugin, setting in declared:
             value = settings.extra.get(setting.name)
             state = "set" if value else ("MISSING" if setting.required and setting.default is None else "unset")
             shown = "" if setting.secret or not value else f" = {value}"

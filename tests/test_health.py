@@ -13,7 +13,7 @@ from litestar import Litestar
 from hub.app import create_app
 from hub.settings import Settings
 from hub.testing.app import running
-from tests.conftest import PUBLIC_URL, Org, make_org
+from tests.conftest import PUBLIC_URL, Org
 from tests.support.catalog import sell
 from tests.support.s3 import moto_s3_server
 

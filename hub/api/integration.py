@@ -56,8 +56,8 @@ async def mint_download_link(hub: Hub, principal: Principal, data: DownloadUrlRe
             hub,
             principal.org,
             data.product_id,
+            token_service.TokenTerms(ttl=timedelta(hours=hub.settings.integration_token_hours)),
             version=data.version,
-            ttl=timedelta(hours=hub.settings.integration_token_hours),
         )
     except (NotFound, Conflict) as missing:
         raise NotFound(f"No active manifest for {data.product_id}@{data.version or 'active'}") from missing

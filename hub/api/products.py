@@ -77,12 +77,14 @@ async def mint_product_token(hub: Hub, principal: Principal, product_id: str, da
         hub,
         principal.org,
         product_id,
+        token_service.TokenTerms(
+            customer_email=data.customer_email,
+            expires_at=data.expires_at,
+            ttl=timedelta(days=hub.settings.token_ttl_days),
+            max_downloads=data.max_downloads,
+            metadata=data.metadata,
+        ),
         version=data.version,
-        customer_email=data.customer_email,
-        expires_at=data.expires_at,
-        ttl=timedelta(days=hub.settings.token_ttl_days),
-        max_downloads=data.max_downloads,
-        metadata=data.metadata,
     )
     return answer(TokenAnswer, {"token": resources.token(hub, token, product, version["version"], secret)})
 

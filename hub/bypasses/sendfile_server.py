@@ -55,7 +55,7 @@ async def send_file(transport: asyncio.Transport, fh, offset: int, count: int) -
                 done = os.sendfile(out, fh.fileno(), offset + sent, count - sent)
             except BlockingIOError:
                 writable = loop.create_future()
-                loop.add_writer(out, lambda: writable.done() or writable.set_result(None))
+                loop.add_writer(out, lambda ready=writable: ready.done() or ready.set_result(None))
                 try:
                     await writable
                 finally:

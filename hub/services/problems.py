@@ -16,7 +16,7 @@ from hub.services.purchases import parse_items
 from hub.services.support import resend_delivery
 from hub.event_types import TokensMinted
 from hub.services.events import emit
-from hub.services.tokens import deliverable_version, mint_for_version, token_records
+from hub.services.tokens import TokenTerms, deliverable_version, mint_for_version, token_records
 from hub.services.inbox import FAILED
 from hub.tables import DownloadToken, InboxEvent, OutboxMessage, Purchase
 
@@ -106,9 +106,12 @@ async def fix_and_fulfil(hub: Hub, org: str, purchase_id: str, *, email: str, it
         minted = []
         for product, version in resolved:
             _, token, _, _ = await mint_for_version(
-                org, product, version, customer_email=email, ttl=timedelta(days=hub.settings.token_ttl_days),
-                metadata={"purchaseId": purchase_id, "provider": purchase["provider"], "fixedInConsole": True},
-                purchase=purchase_id,
+                org, product, version,
+                TokenTerms(
+                    customer_email=email, ttl=timedelta(days=hub.settings.token_ttl_days),
+                    metadata={"purchaseId": purchase_id, "provider": purchase["provider"], "fixedInConsole": True},
+                    purchase=purchase_id,
+                ),
             )
             minted.append(token["id"])
         if minted:

@@ -32,7 +32,7 @@ from hub.services.outbox import queue_email
 from hub.services.products import find_product
 from hub.services.provider_refs import ORDER, ProviderRef, record_references
 from hub.services.purchase_statuses import PAID, REVOKING, payment_state
-from hub.services.tokens import deliverable_version, mint_for_version, token_records
+from hub.services.tokens import TokenTerms, deliverable_version, mint_for_version, token_records
 from hub.tables import DownloadToken, Organization, Purchase
 
 ATTEMPTS = 3
@@ -220,11 +220,13 @@ async def deliver_purchase(
             purchase["org"],
             product,
             version,
-            customer_email=email or None,
-            ttl=timedelta(days=hub.settings.token_ttl_days),
-            metadata={"purchaseId": purchase["id"], "provider": purchase["provider"]},
-            purchase=purchase["id"],
-            purchase_item=index,
+            TokenTerms(
+                customer_email=email or None,
+                ttl=timedelta(days=hub.settings.token_ttl_days),
+                metadata={"purchaseId": purchase["id"], "provider": purchase["provider"]},
+                purchase=purchase["id"],
+                purchase_item=index,
+            ),
         )
         if index in reversed_items:
             now = utcnow()

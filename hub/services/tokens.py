@@ -92,20 +92,31 @@ def _mint_query() -> str:
 _MINT_READ = _mint_query()
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TokenTerms:
+    """What a new token grants, and to whom: the one parameter list of
+    :func:`mint_token`, :func:`mint_for_version` and :func:`new_token`
+    (checked by :func:`new_token`).
+
+    :param expires_at: when it expires; else ``ttl`` from now.
+    :param max_downloads: None for unlimited.
+    :param purchase: the purchase that minted it, and ``purchase_item`` the
+        index of its item (what a reversal of part of the payment revokes).
+    """
+
+    customer_email: Any = None
+    expires_at: datetime | None = None
+    ttl: timedelta = timedelta(days=30)
+    max_downloads: Any = None
+    metadata: Any = None
+    purchase: str | None = None
+    purchase_item: int | None = None
+
+
 async def mint_token(
-    hub: Hub,
-    org: str,
-    product_id: str,
-    *,
-    version: str | None = None,
-    customer_email: Any = None,
-    expires_at: datetime | None = None,
-    ttl: timedelta = timedelta(days=30),
-    max_downloads: Any = None,
-    metadata: Any = None,
-    purchase: str | None = None,
+    hub: Hub, org: str, product_id: str, terms: TokenTerms = TokenTerms(), *, version: str | None = None
 ) -> tuple[str, dict, dict, dict]:
-    """Mint a token and record its ``tokens_minted`` event; returns
+    """Mint a token on ``terms`` and record its ``tokens_minted`` event; returns
     ``(secret, token, product, version)`` (of the product, its id, org,
     slug, name and active version).
 
@@ -122,16 +133,8 @@ async def mint_token(
     product = {name: rows[0][name] for name in _MINT_PRODUCT}
     endpoints = [webhook_receiver(r["w_id"], r["w_events"], r["w_status"]) for r in rows if r["w_id"] is not None]
     version_row = await deliverable_version(hub, product, version)
-    options = dict(
-        customer_email=customer_email,
-        expires_at=expires_at,
-        ttl=ttl,
-        max_downloads=max_downloads,
-        metadata=metadata,
-        purchase=purchase,
-    )
     if not has_receivers(hub, TokensMinted, endpoints):
-        secret, token = new_token(org, product, version_row, **options)
+        secret, token = new_token(org, product, version_row, terms)
         if hub.db.in_transaction():
             await insert_rows(DownloadToken, [token])
         else:
@@ -141,7 +144,7 @@ async def mint_token(
                 raise NotFound(f"Product {product_id} not found") from None
         return secret, token, product, version_row
     async with hub.db.write_transaction():
-        minted = await mint_for_version(org, product, version_row, **options)
+        minted = await mint_for_version(org, product, version_row, terms)
         secret, token, product, version_row = minted
         # Shaped only when a plugin or an endpoint listens (emit_to calls it then).
         await emit_to(
@@ -201,34 +204,24 @@ async def token_records(hub: Hub, token_ids: list[str]) -> list[dict]:
     ]
 
 
-async def mint_for_version(org: str, product: dict, version: dict, **options: Any) -> tuple[str, dict, dict, dict]:
-    """Mint a token for ``version`` of ``product`` (in the caller's
-    transaction, if any), with the ``options`` :func:`new_token` takes;
-    returns ``(secret, token, product, version)``."""
-    secret, row = new_token(org, product, version, **options)
+async def mint_for_version(org: str, product: dict, version: dict, terms: TokenTerms) -> tuple[str, dict, dict, dict]:
+    """Mint a token on ``terms`` for ``version`` of ``product`` (in the
+    caller's transaction, if any); returns ``(secret, token, product, version)``."""
+    secret, row = new_token(org, product, version, terms)
     await insert_rows(DownloadToken, [row])
     return secret, row, product, version
 
 
-def new_token(
-    org: str,
-    product: dict,
-    version: dict,
-    *,
-    customer_email: Any = None,
-    expires_at: datetime | None = None,
-    ttl: timedelta = timedelta(days=30),
-    max_downloads: Any = None,
-    metadata: Any = None,
-    purchase: str | None = None,
-    purchase_item: int | None = None,
-) -> tuple[str, dict]:
-    """A new token's secret and row (checked, not yet written)."""
+def new_token(org: str, product: dict, version: dict, terms: TokenTerms) -> tuple[str, dict]:
+    """A new token's secret and row on ``terms`` (checked, not yet written)."""
+    customer_email, expires_at, max_downloads, metadata = (
+        terms.customer_email, terms.expires_at, terms.max_downloads, terms.metadata
+    )
     now = utcnow()
     if customer_email is not None:
         customer_email = check_email(customer_email)
     if expires_at is None:
-        expires_at = now + ttl
+        expires_at = now + terms.ttl
     elif require_time_zone(expires_at, "expiresAt") <= now:
         raise Invalid("expiresAt must be in the future", field="expiresAt")
     if max_downloads is not None and (
@@ -251,10 +244,10 @@ def new_token(
         "max_downloads": max_downloads,
         "used_count": 0,
         "metadata": metadata or {},
-        "purchase": purchase,
+        "purchase": terms.purchase,
         "created_at": now,
         "revoked_at": None,
-        "purchase_item": purchase_item,
+        "purchase_item": terms.purchase_item,
         "reversed_at": None,
     }
     return secret, row

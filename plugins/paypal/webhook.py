@@ -25,7 +25,7 @@ from typing import Any
 
 from litestar import Request, post
 from litestar.handlers import HTTPRouteHandler
-from hub.plugin_api import BadRequest, Hub, organization_for, store_event
+from hub.plugin_api import Hub, organization_for, store_event
 from continuata_plugins.paypal import events
 from continuata_plugins.paypal.api import PayPalApi
 from continuata_plugins.paypal.config import PayPalConfig
