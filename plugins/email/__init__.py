@@ -18,7 +18,7 @@ import logging
 
 from hub.hookspecs import hookimpl
 from hub.plugins import Setting
-from continuata_plugins.email.smtp import mailer_from_settings
+from .smtp import mailer_from_settings
 
 log = logging.getLogger("hub.email")
 

@@ -35,9 +35,9 @@ from hub.services.reversals import (
     ReversalIn,
     record_reversal,
 )
-from continuata_plugins.paypal import events
-from continuata_plugins.paypal.api import PayPalApi
-from continuata_plugins.paypal.config import PayPalConfig
+from . import events
+from .api import PayPalApi
+from .config import PayPalConfig
 
 
 def occurred_at(event: ReceivedEvent) -> datetime:

@@ -29,10 +29,10 @@ from hub.context import Hub
 from hub.errors import BadRequest
 from hub.services.inbox import store_event
 from hub.services.provider_accounts import organization_for
-from continuata_plugins.paypal import events
-from continuata_plugins.paypal.api import PayPalApi
-from continuata_plugins.paypal.config import PayPalConfig
-from continuata_plugins.paypal.signature import CertificateVerifier, SignatureError, Transmission, check_certificate_url
+from . import events
+from .api import PayPalApi
+from .config import PayPalConfig
+from .signature import CertificateVerifier, SignatureError, Transmission, check_certificate_url
 
 log = logging.getLogger("hub.plugins.paypal")
 

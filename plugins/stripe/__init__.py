@@ -24,11 +24,11 @@ import logging
 
 from hub.context import Hub
 from hub.hookspecs import hookimpl
-from continuata_plugins.stripe.api import StripeApi
-from continuata_plugins.stripe.checkout import PROVIDER
-from continuata_plugins.stripe.config import API_KEY, SETTINGS, WEBHOOK_SECRET, StripeConfig
-from continuata_plugins.stripe.events import StripeEvents
-from continuata_plugins.stripe.webhook import WEBHOOK_PATH, StripeWebhook, webhook_route
+from .api import StripeApi
+from .checkout import PROVIDER
+from .config import API_KEY, SETTINGS, WEBHOOK_SECRET, StripeConfig
+from .events import StripeEvents
+from .webhook import WEBHOOK_PATH, StripeWebhook, webhook_route
 
 log = logging.getLogger("hub.plugins.stripe")
 STATE = "stripe"  # the plugin's key in hub.plugin_state: its API client

@@ -20,7 +20,7 @@ from typing import Any
 
 from hub.services.provider_refs import ProviderRef
 from hub.services.purchases import PurchaseIn, PurchaseItem, parse_items
-from continuata_plugins.stripe.api import StripeApi
+from .api import StripeApi
 
 PROVIDER = "stripe"
 SESSION_PRODUCTS = "continuata_products"

@@ -41,8 +41,8 @@ from hub.services.reversals import (
     ReversalIn,
     record_reversal,
 )
-from continuata_plugins.stripe.api import StripeApi
-from continuata_plugins.stripe.checkout import (
+from .api import StripeApi
+from .checkout import (
     PAYMENT_INTENT,
     PROVIDER,
     is_full_refund,

@@ -25,8 +25,8 @@ from hub.errors import BadRequest
 from hub.inputs import decode_json
 from hub.services.inbox import store_event
 from hub.services.provider_accounts import organization_for
-from continuata_plugins.stripe.checkout import PROVIDER, object_id
-from continuata_plugins.stripe.config import ORG, StripeConfig
+from .checkout import PROVIDER, object_id
+from .config import ORG, StripeConfig
 
 log = logging.getLogger("hub.plugins.stripe")
 
