@@ -94,10 +94,11 @@ class ForwardedClientMiddleware:
         self.trusted = trusted
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket") and scope.get("client"):
+        peer = scope.get("client")
+        if scope["type"] in ("http", "websocket") and peer:
             forwarded = [v.decode("latin-1") for k, v in scope["headers"] if k == b"x-forwarded-for"]
             if forwarded:
-                host, port = scope["client"]
+                host, port = peer
                 client = forwarded_client(host, forwarded, self.trusted)
                 if client != host:
                     # In place: the server's access log reads this same scope.

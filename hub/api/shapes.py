@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import overload
+
 from hub.clock import iso
 from hub.context import Hub
 
 
+@overload
+def version_summary(row: dict) -> dict: ...
+@overload
+def version_summary(row: None) -> None: ...
 def version_summary(row: dict | None) -> dict | None:
     if row is None:
         return None

@@ -14,7 +14,8 @@ import asyncio
 import json
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import NotRequired, TypedDict
 
 from litestar.types import Receive, Scope, Send
 
@@ -27,6 +28,16 @@ SENDFILE = "hub.sendfile"  # the hub's own server (hub.web.sendfile_server): a r
 CHUNK = 1 << 20
 
 OnFinish = Callable[[int, bool], Awaitable[None]]
+
+
+class _SendfileMessage(TypedDict):
+    """The ``hub.sendfile`` message; the server adds ``sent``, the bytes that went out."""
+
+    type: str
+    path: str
+    offset: int
+    count: int
+    sent: NotRequired[int]
 """Called once with (bytes sent, completed) when the response ends."""
 
 
@@ -61,19 +72,23 @@ class BlobResponse:
                 completed = True
                 return
             local_path = self.blobs.local_path(self.key)
-            if local_path and SENDFILE in scope.get("extensions", {}) and os.path.isfile(local_path):
+            extensions = scope.get("extensions") or {}
+            if local_path and SENDFILE in extensions and os.path.isfile(local_path):
                 await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
-                message = {"type": SENDFILE, "path": local_path, "offset": self.start, "count": self.end - self.start + 1}
-                await send(message)
+                message: _SendfileMessage = {
+                    "type": SENDFILE, "path": local_path, "offset": self.start, "count": self.end - self.start + 1
+                }
+                # The server's extension messages (hub.web.sendfile_server) are not in Litestar's Message union.
+                await send(message)  # type: ignore[arg-type]
                 sent = message.get("sent", 0)
                 completed = sent == self.end - self.start + 1
                 return
-            if self.whole_file and local_path and PATHSEND in scope.get("extensions", {}) and os.path.isfile(local_path):
+            if self.whole_file and local_path and PATHSEND in extensions and os.path.isfile(local_path):
                 await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
-                await send({"type": PATHSEND, "path": local_path})
+                await send({"type": PATHSEND, "path": local_path})  # type: ignore[arg-type]  # as above
                 sent, completed = self.end - self.start + 1, True
                 return
-            chunks = aiter(self.blobs.open_range(self.key, self.start, self.end, CHUNK))
+            chunks = self.blobs.open_range(self.key, self.start, self.end, CHUNK)
             try:
                 # The first chunk is read before the status line goes out, so
                 # a blob that cannot be read is an error response, not a 200
@@ -93,7 +108,7 @@ class BlobResponse:
                 # Shielded: a cancelled request must still record what it sent.
                 await asyncio.shield(self.on_finish(sent, completed))
 
-    async def _stream(self, first: bytes, chunks, receive: Receive, send: Send) -> tuple[int, bool]:
+    async def _stream(self, first: bytes, chunks: AsyncIterator[bytes], receive: Receive, send: Send) -> tuple[int, bool]:
         gone = asyncio.Event()
 
         async def watch_for_disconnect() -> None:

@@ -58,7 +58,7 @@ def negotiate(connection: ASGIConnection, _: BaseRouteHandler) -> None:
             raise NotAcceptable(
                 f"Accept names {MEDIA_TYPE} only with media type parameters; accept {MEDIA_TYPE} as it is"
             )
-    has_body = connection.method in ("POST", "PATCH", "PUT") or (
+    has_body = connection.scope.get("method") in ("POST", "PATCH", "PUT") or (
         connection.headers.get("content-length", "0") not in ("", "0") or "transfer-encoding" in connection.headers
     )
     if has_body:
