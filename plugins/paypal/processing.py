@@ -61,7 +61,7 @@ class PayPalEvents:
         self.api = api
 
     async def process(self, hub: Hub, event: ReceivedEvent) -> str:
-        resource = event.payload.get("resource") if isinstance(event.payload.get("resource"), dict) else {}
+        resource = found if isinstance(found := event.payload.get("resource"), dict) else {}
         kind = event.event_type
         if kind == events.CAPTURE_COMPLETED:
             return await self.capture_completed(hub, event, resource)

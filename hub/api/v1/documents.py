@@ -9,6 +9,7 @@ linked ids.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -214,7 +215,7 @@ def read_query(
     filters: tuple[str, ...] = (),
     paginated: bool = False,
     includes: tuple[str, ...] = (),
-    sorts: tuple[str, ...] = (),
+    sorts: Collection[str] = (),
 ) -> Query:
     """Check the query parameters against what the endpoint supports: JSON:API
     asks for 400 on anything else rather than silently ignoring it."""
