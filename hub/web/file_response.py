@@ -28,6 +28,7 @@ SENDFILE = "hub.sendfile"  # the hub's own server (hub.web.sendfile_server): a r
 CHUNK = 1 << 20
 
 OnFinish = Callable[[int, bool], Awaitable[None]]
+"""Called once with (bytes sent, completed) when the response ends."""
 
 
 class _SendfileMessage(TypedDict):
@@ -38,7 +39,6 @@ class _SendfileMessage(TypedDict):
     offset: int
     count: int
     sent: NotRequired[int]
-"""Called once with (bytes sent, completed) when the response ends."""
 
 
 class BlobResponse:
