@@ -8,9 +8,11 @@ import contextlib
 import gc
 import os
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
-from hub.db import DatabaseUrlError
+from hub.db import Database, DatabaseUrlError
 from hub.errors import HubError
 from hub.plugins import PluginLoadError
 from hub.settings import Settings, SettingsError
@@ -18,6 +20,11 @@ from hub.startup import StartupError, where
 
 MISCONFIGURATION = (StartupError, SettingsError, PluginLoadError, DatabaseUrlError, OSError)
 """What ends a command with one line and exit status 1 instead of a traceback."""
+
+if TYPE_CHECKING:
+    from pluggy import PluginManager
+
+T = TypeVar("T")
 
 
 def _settings() -> Settings:
@@ -47,7 +54,9 @@ def _checked_settings():
     return settings, plugins
 
 
-async def _with_database(settings: Settings, plugins, work, *, db=None):
+async def _with_database(
+    settings: Settings, plugins: PluginManager, work: Callable[[Database], Awaitable[T]], *, db: Database | None = None
+) -> T:
     """Run ``work(db)`` on the database once it is open, migrated (the hub's
     tables and those of ``plugins``) and known to belong to this
     ``HUB_SECRET_KEY``, as ``serve`` and the worker check it.
@@ -142,7 +151,7 @@ def _read_password(args: argparse.Namespace) -> str:
     return first
 
 
-def _run_hub_work(settings: Settings, plugins, work) -> object:
+def _run_hub_work(settings: Settings, plugins: PluginManager, work: Callable[[Database], Awaitable[T]]) -> T | None:
     try:
         return asyncio.run(_with_database(settings, plugins, work))
     except HubError as problem:
@@ -182,7 +191,9 @@ def cmd_users_reset_password(args: argparse.Namespace) -> int:
         user = await set_password(args.email, password)
         # Whoever knew the old password is signed out everywhere.
         await end_all_sessions(user["id"])
-        for org in (await person(user["id"])).roles:
+        found = await person(user["id"])
+        assert found is not None  # set_password found the user
+        for org in found.roles:
             await audit(org=org, actor=CLI_ACTOR, action="member.reset_password", target=user["email"])
         return user
 
@@ -460,7 +471,7 @@ def cmd_plugins(args: argparse.Namespace) -> int:
     declared = declared_settings(manager)
     if declared:
         print("settings:")
-        for _plugin, setting in declared:
+        for _, setting in declared:
             value = settings.extra.get(setting.name)
             state = "set" if value else ("MISSING" if setting.required and setting.default is None else "unset")
             shown = "" if setting.secret or not value else f" = {value}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import overload
 
 __all__ = ["UTC", "as_aware", "iso", "iso_millis", "utcnow"]
 
@@ -11,6 +12,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@overload
+def iso(moment: datetime) -> str: ...
+@overload
+def iso(moment: None) -> None: ...
 def iso(moment: datetime | None) -> str | None:
     """``2025-01-01T00:00:00Z``: the timestamp format of the products API."""
     if moment is None:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from piccolo.columns import JSON
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.engine.sqlite import TransactionType
 from piccolo.querystring import QueryString
 from piccolo.utils.encoding import dump_json
@@ -44,6 +45,7 @@ from hub.group_commit import GroupCommit, on_this_loop
 
 if TYPE_CHECKING:
     from piccolo.conf.apps import AppConfig
+    from piccolo.table import Table
 
 
 class ImmutableRows:
@@ -95,7 +97,7 @@ class Database:
         """The :class:`~hub.group_commit.GroupCommit` of each kind of row
         written in groups (stored webhooks, audit rows), by name; each serves
         the event loop that made it."""
-        self.extra_tables: list[type] = []
+        self.extra_tables: list[type[Table]] = []
         """Tables beyond the hub's own (a plugin's) that :meth:`bind` binds
         too (:meth:`add_tables`)."""
 
@@ -129,10 +131,11 @@ class Database:
 
         from hub.tables import ALL_TABLES
 
-        for table in [*ALL_TABLES, Migration, *self.extra_tables]:
+        tables: list[type[Table]] = [*ALL_TABLES, Migration, *self.extra_tables]
+        for table in tables:
             table._meta.db = self.engine
 
-    def add_tables(self, *tables: type) -> None:
+    def add_tables(self, *tables: type[Table]) -> None:
         """Bind a plugin's own piccolo tables to this database, now and on
         every later :meth:`bind`."""
         self.extra_tables.extend(t for t in tables if t not in self.extra_tables)
@@ -268,7 +271,7 @@ async def _fetch(engine: Engine, sql: str, args: tuple) -> list[dict]:
     return rows if engine.engine_type == "sqlite" else [dict(row) for row in rows]
 
 
-async def fetch_bound(table: type, sql: str, *args: Any) -> list[dict]:
+async def fetch_bound(table: type[Table], sql: str, *args: Any) -> list[dict]:
     """Raw SQL (``{}`` placeholders) on the database ``table`` is bound to
     (:meth:`Database.bind`), in the current transaction: for the hot paths of
     services called without the hub at hand, which piccolo's own queries on
@@ -276,7 +279,7 @@ async def fetch_bound(table: type, sql: str, *args: Any) -> list[dict]:
     return await _fetch(table._meta.db, sql, args)
 
 
-async def insert_rows(table: type, rows: list[dict]) -> None:
+async def insert_rows(table: type[Table], rows: list[dict]) -> None:
     """Insert ``rows`` (dicts holding every column of ``table``) in one raw
     statement on the database ``table`` is bound to, JSON columns encoded as
     piccolo encodes them: for hot paths, where piccolo would build each
@@ -288,7 +291,7 @@ async def insert_rows(table: type, rows: list[dict]) -> None:
 
 
 @functools.lru_cache(maxsize=256)
-def _insert_statement(table: type, count: int) -> tuple[str, tuple[tuple[str, bool], ...]]:
+def _insert_statement(table: type[Table], count: int) -> tuple[str, tuple[tuple[str, bool], ...]]:
     """:func:`insert_rows`' statement for ``count`` rows of ``table``, and
     its columns in order, each with whether it is JSON to encode."""
     columns = tuple((column._meta.db_column_name, isinstance(column, JSON)) for column in table._meta.columns)
@@ -307,7 +310,7 @@ def load_json_columns(row: dict, names: tuple[str, ...]) -> dict:
     return row
 
 
-def in_transaction(table: type) -> bool:
+def in_transaction(table: type[Table]) -> bool:
     """Whether a transaction is open on the database ``table`` is bound to."""
     return table._meta.db.transaction_exists()
 
@@ -370,6 +373,7 @@ async def migration_lock(engine: Engine):
     import asyncio
     import fcntl
 
+    assert isinstance(engine, SQLiteEngine)  # the hub runs on PostgreSQL or SQLite
     lock_path = Path(engine.path + ".migrate-lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "a") as lock_file:

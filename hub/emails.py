@@ -86,6 +86,7 @@ def email_environment(loader: BaseLoader) -> Environment:
 
 def _exists(environment: Environment, name: str) -> bool:
     """Whether a folder holds ``name`` (found, not compiled: a broken file exists too)."""
+    assert environment.loader is not None  # email_environment() always gives one
     try:
         environment.loader.get_source(environment, name)
     except TemplateNotFound:
@@ -143,6 +144,7 @@ async def render_email(hub: Hub, template: str, context: dict[str, Any]) -> Rend
     """
     rendered = await first_result(hub.plugins, "render_email", hub=hub, template=template, context=context)
     if rendered is None:
+        assert hub.templates.loader is not None  # hub.pages builds the search path's loader
         rendered = render(hub.templates.loader, template, context)
     if rendered is None:
         raise UnknownEmailTemplate(

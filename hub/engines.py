@@ -23,7 +23,7 @@ import functools
 import itertools
 import os
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -281,6 +281,8 @@ class PooledSQLiteTransaction(SQLiteTransaction):
     never fight over SQLite's write lock.
     """
 
+    engine: PooledSQLiteEngine
+
     def __init__(
         self,
         engine: PooledSQLiteEngine,
@@ -303,6 +305,7 @@ class PooledSQLiteTransaction(SQLiteTransaction):
         try:
             await self.begin()
         except BaseException:
+            assert self.lease is not None  # set by get_connection()
             self.lease.release(healthy=False)
             raise
         self.context = self.engine.current_transaction.set(self)
@@ -321,6 +324,7 @@ class PooledSQLiteTransaction(SQLiteTransaction):
             healthy = True
         finally:
             self.engine.current_transaction.reset(self.context)
+            assert self.lease is not None  # set by __aenter__
             self.lease.release(healthy=healthy)
         return exception is None
 
@@ -354,7 +358,9 @@ class PooledSQLiteEngine(SQLiteEngine):
         await connection.execute("PRAGMA foreign_keys = 1")
         return connection
 
-    async def get_connection(self) -> LoopConnection:
+    # piccolo declares aiosqlite's Connection; LoopConnection offers what
+    # piccolo calls on it (execute, execute_fetchall, commit, close).
+    async def get_connection(self) -> LoopConnection:  # type: ignore[override]
         return await self.connect()
 
     def _current_pool(self) -> _SQLitePool:
@@ -381,7 +387,7 @@ class PooledSQLiteEngine(SQLiteEngine):
                 pool.abandon()
 
     async def _run_in_new_connection(
-        self, query: str, args: list[Any] | None = None, query_type: str = "generic", table: Any = None
+        self, query: str, args: Sequence[Any] | None = None, query_type: str = "generic", table: Any = None
     ):
         # Outside a transaction: each statement commits by itself (autocommit).
         # A failed or cancelled statement leaves no transaction open (there

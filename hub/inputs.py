@@ -8,7 +8,7 @@ answering alike (a 422 naming the field, never a database error).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, overload
 
 import msgspec
 
@@ -17,6 +17,10 @@ from hub.errors import BadRequest, Invalid
 MAX_OFFSET = 2**31 - 1
 
 
+@overload
+def check_text(value: Any, field: str, *, max_length: int, required: Literal[True]) -> str: ...
+@overload
+def check_text(value: Any, field: str, *, max_length: int, required: bool = False) -> str | None: ...
 def check_text(value: Any, field: str, *, max_length: int, required: bool = False) -> str | None:
     """``value`` as a clean string (or None when absent and not required)."""
     if value is None:

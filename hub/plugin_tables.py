@@ -12,7 +12,7 @@ plugin's ``app_name``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import pluggy
@@ -36,7 +36,13 @@ def piccolo_apps(plugins: pluggy.PluginManager) -> list[AppConfig]:
     apps: list[AppConfig] = []
     seen: dict[str, str] = {}
     for impl in plugins.hook.hub_piccolo_apps.get_hookimpls():
-        for app in impl.function() or []:
+        declared = impl.function() or []
+        if not isinstance(declared, Iterable):
+            raise PluginTablesError(
+                f"Plugin {impl.plugin_name!r}: hub_piccolo_apps must return a list of piccolo AppConfigs, "
+                f"got {type(declared).__name__}"
+            )
+        for app in declared:
             if not isinstance(app, AppConfig):
                 raise PluginTablesError(
                     f"Plugin {impl.plugin_name!r}: hub_piccolo_apps must return piccolo AppConfigs, got {type(app).__name__}"

@@ -89,5 +89,17 @@ def test_a_plugin_app_needs_a_name_of_its_own():
         piccolo_apps(manager)
 
 
+def test_a_plugin_returning_one_app_instead_of_a_list_is_named():
+    class Plugin:
+        @hookimpl
+        def hub_piccolo_apps(self):
+            return AppConfig(app_name="acme", migrations_folder_path=str(ROOT), table_classes=[])
+
+    manager = new_plugin_manager()
+    manager.register(Plugin(), name="single")
+    with pytest.raises(PluginTablesError, match="'single': hub_piccolo_apps must return a list of piccolo AppConfigs, got AppConfig"):
+        piccolo_apps(manager)
+
+
 def test_the_built_in_plugins_keep_no_tables_of_their_own():
     assert piccolo_apps(load_plugins("stripe,paypal,email")) == []

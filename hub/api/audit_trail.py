@@ -14,8 +14,9 @@ dependency leaves it (:func:`remember_principal`).
 from __future__ import annotations
 
 import logging
+from typing import TypeGuard
 
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
 from hub.services.accounts import Principal
 from hub.services.audit import audit, key_actor
@@ -30,7 +31,7 @@ def remember_principal(scope: Scope, principal: Principal) -> None:
     scope.setdefault("state", {})[STATE_KEY] = principal
 
 
-def _audited(scope: Scope) -> bool:
+def _audited(scope: Scope) -> TypeGuard[HTTPScope]:
     path = scope.get("path", "")
     return (
         scope["type"] == "http"
@@ -59,7 +60,7 @@ def audit_trail_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
-async def record_api_change(scope: Scope, status: int) -> None:
+async def record_api_change(scope: HTTPScope, status: int) -> None:
     """The audit row of an answered API change (the key's, when one was
     used and the answer was a success); also for the minting lane
     (:mod:`hub.bypasses.mint_lane`), which answers before routing."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar import Request
 from litestar.di import Provide
-from litestar.types import Scope
+from litestar.types import HTTPScope
 
 from hub.api.audit_trail import remember_principal
 from hub.context import Hub
@@ -24,7 +24,7 @@ async def provide_principal(request: Request, hub: Hub) -> Principal:
     return await api_principal(hub, request.scope, request.headers.get("authorization"))
 
 
-async def api_principal(hub: Hub, scope: Scope, authorization: str | None) -> Principal:
+async def api_principal(hub: Hub, scope: HTTPScope, authorization: str | None) -> Principal:
     """:func:`provide_principal`'s work, for the minting lane too
     (:mod:`hub.bypasses.mint_lane`), which answers before routing."""
     principal = await authenticate(hub.db, authorization)

@@ -28,7 +28,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import JsonRenderPlugin, RedocRenderPlugin, SwaggerRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, Operation, RequestBody, Schema, SecurityScheme, Tag
 from litestar.openapi.spec import OpenAPIMediaType as MediaType
-from litestar.openapi.spec.enums import OpenAPIType
+from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 from litestar.router import Router
 from litestar.static_files import create_static_files_router
 
@@ -99,7 +99,7 @@ class PartUploadOperation(Operation):
         self.request_body = RequestBody(
             required=True,
             description="The part's bytes, exactly the size the upload's plan gives this part",
-            content={"application/octet-stream": MediaType(schema=Schema(type=OpenAPIType.STRING, format="binary"))},
+            content={"application/octet-stream": MediaType(schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY))},
         )
 
 

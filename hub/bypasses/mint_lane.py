@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, HTTPScope, Receive, ReceiveMessage, Scope, Send
 
 from hub.api.audit_trail import record_api_change
 from hub.api.dependencies import api_principal
@@ -54,7 +55,7 @@ _PRODUCT_TOKENS = re.compile(r"/api/products/([^/\x00]+)/tokens")
 class _Mint:
     template: str  # the route as Litestar's router names it (the metrics label)
     status: int
-    body_type: type
+    body_type: type[msgspec.Struct]
     answer: Callable[[Hub, Any, str, Any], Awaitable[msgspec.Struct]]
 
 
@@ -85,11 +86,10 @@ class MintLane:
         self.hub = hub
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        route = (
-            _route(scope["path"])
-            if scope["type"] == "http" and scope["method"] == "POST" and not scope.get("query_string")
-            else None
-        )
+        if scope["type"] != ScopeType.HTTP or scope["method"] != "POST" or scope.get("query_string"):
+            await self.app(scope, receive, send)
+            return
+        route = _route(scope["path"])
         if route is None:
             await self.app(scope, receive, send)
             return
@@ -102,11 +102,11 @@ class MintLane:
         content = msgspec.json.encode(answer)
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(content)).encode())]
         await send({"type": "http.response.start", "status": mint.status, "headers": headers})
-        await send({"type": "http.response.body", "body": content})
+        await send({"type": "http.response.body", "body": content, "more_body": False})
         count_request(mint.template, "POST", mint.status)
         await record_api_change(scope, mint.status)
 
-    async def _answer(self, scope: Scope, mint: _Mint, product_id: str, body: bytes) -> msgspec.Struct | None:
+    async def _answer(self, scope: HTTPScope, mint: _Mint, product_id: str, body: bytes) -> msgspec.Struct | None:
         """The routed handler's answer, or ``None`` to leave the request to
         Litestar (which then refuses it in the surface's envelope)."""
         authorization = next((value for name, value in scope["headers"] if name == b"authorization"), None)
@@ -120,28 +120,30 @@ class MintLane:
             return None
 
 
-async def _small_body(receive: Receive) -> tuple[bytes | None, list[Message]]:
+async def _small_body(receive: Receive) -> tuple[bytes | None, list[ReceiveMessage]]:
     """The body (``None`` when it is larger than :data:`MAX_BODY` or the
     client left) and the messages it came in, to hand on as they were."""
-    received: list[Message] = []
+    received: list[ReceiveMessage] = []
+    chunks: list[bytes] = []
     size = 0
     while True:
         message = await receive()
         received.append(message)
         if message["type"] != "http.request":
             return None, received
-        size += len(message.get("body", b""))
+        chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
         if size > MAX_BODY:
             return None, received
         if not message.get("more_body", False):
-            return b"".join(m.get("body", b"") for m in received), received
+            return b"".join(chunks), received
 
 
-def _replaying(received: list[Message], receive: Receive) -> Receive:
+def _replaying(received: list[ReceiveMessage], receive: Receive) -> Receive:
     """``receive`` as if nothing had been read from it yet."""
     pending = list(received)
 
-    async def replayed() -> Message:
+    async def replayed() -> ReceiveMessage:
         return pending.pop(0) if pending else await receive()
 
     return replayed

@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 import re
 
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from hub.context import Hub
@@ -54,7 +55,7 @@ class DownloadPageLane:
         self.hub = hub
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] != PAGE_PATH or scope["method"] != "GET":
+        if scope["type"] != ScopeType.HTTP or scope["path"] != PAGE_PATH or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
         match = _QUERY.fullmatch(scope.get("query_string", b""))
@@ -68,7 +69,7 @@ class DownloadPageLane:
             *((name.lower().encode(), value.encode("latin-1")) for name, value in page.headers.items()),
         ]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": page.body})
+        await send({"type": "http.response.body", "body": page.body, "more_body": False})
         count_request(ROUTE_TEMPLATE, "GET", 200)
 
     async def _page(self, scope: Scope, secret: str):

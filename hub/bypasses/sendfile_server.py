@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from typing import cast
 
 import h11
 from uvicorn.protocols.http import h11_impl, httptools_impl
@@ -54,8 +55,13 @@ async def send_file(transport: asyncio.Transport, fh, offset: int, count: int) -
             try:
                 done = os.sendfile(out, fh.fileno(), offset + sent, count - sent)
             except BlockingIOError:
-                writable = loop.create_future()
-                loop.add_writer(out, lambda ready=writable: ready.done() or ready.set_result(None))
+                writable: asyncio.Future[None] = loop.create_future()
+
+                def wake() -> None:
+                    if not writable.done():
+                        writable.set_result(None)
+
+                loop.add_writer(out, wake)
                 try:
                     await writable
                 finally:
@@ -116,15 +122,16 @@ class SendfileHttpToolsCycle(httptools_impl.RequestResponseCycle):
     """The response's status line and headers, until its body's first bytes
     go with them: one write (one system call, one packet) for a small answer."""
 
-    async def send(self, message) -> None:  # type: ignore[override]
+    async def send(self, message) -> None:
         if message["type"] == "http.response.start" and not self.response_started:
             if self.flow.write_paused and not self.disconnected:
                 await self.flow.drain()
-            transport, self.transport = self.transport, _HeldWrites()
+            held = _HeldWrites()
+            transport, self.transport = self.transport, cast(asyncio.Transport, held)
             try:
                 await super().send(message)
             finally:
-                held, self.transport = self.transport, transport
+                self.transport = transport
             self.head = held.data
             return
         if self.head:
@@ -135,7 +142,7 @@ class SendfileHttpToolsCycle(httptools_impl.RequestResponseCycle):
                     self.transport.write(head)
             else:
                 # uvicorn writes these bytes at once, in one write.
-                transport, self.transport = self.transport, _HeadFirst(self.transport, head)
+                transport, self.transport = self.transport, cast(asyncio.Transport, _HeadFirst(self.transport, head))
                 try:
                     await super().send(message)
                 finally:
@@ -200,7 +207,7 @@ class _Body:
 
 
 class SendfileH11Cycle(h11_impl.RequestResponseCycle):
-    async def send(self, message) -> None:  # type: ignore[override]
+    async def send(self, message) -> None:
         if message["type"] not in EXTENSIONS or not self.response_started or self.response_complete:
             return await super().send(message)
         if self.flow.write_paused and not self.disconnected:
@@ -211,7 +218,10 @@ class SendfileH11Cycle(h11_impl.RequestResponseCycle):
                 offset, count = _file_part(message, fh)
                 if self.scope["method"] != "HEAD" and count > 0:
                     try:
-                        for piece in self.conn.send_with_data_passthrough(h11.Data(data=_Body(count))):
+                        # h11 passes a Data event's object through (typed bytes, any sized object
+                        # works); its answer is None only for ConnectionClosed.
+                        body = h11.Data(data=_Body(count))  # type: ignore[arg-type]
+                        for piece in self.conn.send_with_data_passthrough(body) or ():
                             if isinstance(piece, _Body):
                                 sent = await send_file(self.transport, fh, offset, count)
                                 if sent < count:
@@ -243,7 +253,9 @@ class SendfileH11Protocol(h11_impl.H11Protocol):
         _teach(self.cycle, before, h11_impl.RequestResponseCycle, SendfileH11Cycle)
 
 
-def _teach(cycle, before, plain: type, taught: type) -> None:
+def _teach(
+    cycle: httptools_impl.RequestResponseCycle | h11_impl.RequestResponseCycle | None, before: object, plain: type, taught: type
+) -> None:
     """Give a request's new cycle the sendfile extensions. Its task is created
     but has not started yet: it will call the new class's ``send``."""
     if cycle is not None and cycle is not before and type(cycle) is plain:

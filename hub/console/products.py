@@ -30,7 +30,7 @@ PAGE_SIZE = 50
 
 
 def _metadata(text: str | None) -> dict:
-    if not (text or "").strip():
+    if text is None or not text.strip():
         return {}
     try:
         value = json.loads(text)

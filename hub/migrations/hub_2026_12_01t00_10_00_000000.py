@@ -52,6 +52,7 @@ async def forwards():
 
     async def create():
         engine = engine_finder()
+        assert engine is not None  # hub.db binds the engine before migrating
         ProviderReference._meta.db = engine
         await ProviderReference.create_table(if_not_exists=True)
         await engine.run_ddl(UNIQUE_INDEX)

@@ -39,6 +39,7 @@ async def forwards():
 
     async def create():
         engine = engine_finder()
+        assert engine is not None  # hub.db binds the engine before migrating
         for ddl in INDEXES:
             await engine.run_ddl(ddl)
 

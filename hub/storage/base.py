@@ -11,7 +11,7 @@ as a filesystem path on the local backend.
 from __future__ import annotations
 
 import abc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -181,8 +181,12 @@ class BlobStore(abc.ABC):
     @abc.abstractmethod
     def open_range(
         self, key: str, start: int, end: int, chunk_size: int = 1 << 20
-    ) -> AsyncIterator[bytes]:
-        """Yield the bytes ``start..end`` (inclusive) in chunks of at most ``chunk_size``."""
+    ) -> AsyncGenerator[bytes, None]:
+        """Yield the bytes ``start..end`` (inclusive) in chunks of at most ``chunk_size``.
+
+        An async generator: a reader that stops early calls ``aclose()``
+        (:mod:`hub.web.file_response` does), which releases the file or the
+        S3 body at once."""
 
     @abc.abstractmethod
     async def delete(self, key: str) -> None:

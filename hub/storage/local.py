@@ -26,7 +26,7 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from pathlib import Path
 from stat import S_ISREG
 from typing import TypeVar
@@ -341,7 +341,7 @@ class LocalBlobStore(BlobStore):
 
     async def open_range(
         self, key: str, start: int, end: int, chunk_size: int = 1 << 20
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncGenerator[bytes, None]:
         """Stream ``start..end`` with ``os.pread`` on one fd, one thread hop per chunk.
 
         Like S3, a range running past the end is cut short at EOF and one

@@ -10,7 +10,7 @@ through presigned GET URLs.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -300,7 +300,7 @@ class S3BlobStore(BlobStore):
 
     async def open_range(
         self, key: str, start: int, end: int, chunk_size: int = 1 << 20
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncGenerator[bytes, None]:
         """Stream ``start..end`` with one ranged GET; chunks may be shorter than ``chunk_size``."""
         validate_range(start, end)
         if chunk_size <= 0:

@@ -26,17 +26,18 @@ def settings_for_tests(data_dir: Path, **overrides) -> Settings:
     pinned to the hub's built-in plugins (for ``create_app(settings)``), so
     that whatever else is installed (a third-party mailer, say) cannot change
     a test; :func:`make_app`'s ``entry_points`` chooses otherwise."""
-    values = dict(
-        data_dir=data_dir,
-        plugins=BUILTIN_PLUGINS,
-        public_url="http://hub.test",
-        upload_part_size=5 * 1024 * 1024,
-        outbox_backoff_seconds=1,
-        inbox_backoff_seconds=1,
-        secret_key="test-secret-key",
+    return Settings(
+        **{
+            "data_dir": data_dir,
+            "plugins": BUILTIN_PLUGINS,
+            "public_url": "http://hub.test",
+            "upload_part_size": 5 * 1024 * 1024,
+            "outbox_backoff_seconds": 1,
+            "inbox_backoff_seconds": 1,
+            "secret_key": "test-secret-key",
+            **overrides,
+        }
     )
-    values.update(overrides)
-    return Settings(**values)
 
 
 def make_app(
@@ -85,7 +86,8 @@ async def running(app: Litestar) -> AsyncIterator[Litestar]:
 async def hub_client(app: Litestar, client_ip: str = "203.0.113.7") -> AsyncIterator[httpx.AsyncClient]:
     """Start ``app`` and yield an HTTP client for it (no network involved)."""
     async with running(app):
-        transport = httpx.ASGITransport(app=app, client=(client_ip, 50000))
+        # Litestar types the ASGI messages as TypedDicts, httpx as plain mappings: one protocol.
+        transport = httpx.ASGITransport(app=app, client=(client_ip, 50000))  # type: ignore[arg-type]
         async with httpx.AsyncClient(transport=transport, base_url=app.state.hub.settings.public_url) as client:
             yield client
 

@@ -36,8 +36,9 @@ async def drain_inbox(hub: Hub) -> None:
         await asyncio.sleep(0.02)  # another worker holds it
 
 
-async def outcome_of(event_id: str) -> dict:
-    """What became of a stored event: its ``status``, ``outcome``, ``last_error``, ``attempts``."""
+async def outcome_of(event_id: str) -> dict | None:
+    """What became of a stored event: its ``status``, ``outcome``, ``last_error``, ``attempts``
+    (None for an event never stored)."""
     return await InboxEvent.select(
         InboxEvent.status, InboxEvent.outcome, InboxEvent.last_error, InboxEvent.attempts
     ).where(InboxEvent.event_id == event_id).first()

@@ -150,7 +150,7 @@ class SmtpServer:
     def _keep(self, content: bytes, envelope: Envelope) -> None:
         message = parse_received(content)
         with self._lock:
-            self.messages.append(message)  # type: ignore[arg-type]
+            self.messages.append(message)
             self.envelopes.append(envelope)
 
 
@@ -158,7 +158,7 @@ def parse_received(raw: bytes) -> EmailMessage:
     """A message off the wire, read as a mail client reads it: headers
     decoded (``policy.default``), line endings as a mail store keeps them
     (the wire's CRLF becomes LF, so ``get_content()`` gives plain lines)."""
-    return email.message_from_bytes(raw.replace(b"\r\n", b"\n"), policy=email.policy.default)  # type: ignore[return-value]
+    return email.message_from_bytes(raw.replace(b"\r\n", b"\n"), policy=email.policy.default)
 
 
 class _Collector:

@@ -24,7 +24,8 @@ import sys
 from typing import TextIO
 from urllib.parse import quote
 
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
 from hub.logs import redact
 
@@ -38,7 +39,7 @@ class AccessLog:
         self.pending: list[str] = []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
 
@@ -66,7 +67,7 @@ class AccessLog:
             pass
 
 
-def access_line(scope: Scope, status: int) -> str:
+def access_line(scope: HTTPScope, status: int) -> str:
     """uvicorn's access line for ``scope`` answered with ``status``: the
     request target as the client sent it (still percent-encoded, so a
     decoded line break cannot forge a line), redacted."""

@@ -224,6 +224,7 @@ class DownloadController(Controller):
             await download_service.open_session(hub, grant.token["id"], _session_key(request, grant))
         ) is not None
         download_service.refuse_if_used_up(grant, has_session=has_session)
+        assert token is not None  # resolve_token refuses a missing one
         page = download_page(
             hub, grant, token, as_json=wants_json(request), has_cookie=download_service.SESSION_COOKIE in request.cookies,
             secure=cookies_secure(request.scope, hub.settings.public_url),
@@ -276,8 +277,8 @@ class DownloadController(Controller):
         if request.method == "HEAD":
             # Spends nothing, but answers what a GET would: a download manager
             # probing with HEAD must not be told 200 for a link it cannot use.
-            session = await download_service.open_session(hub, grant.token["id"], _session_key(request, grant))
-            download_service.refuse_if_used_up(grant, has_session=session is not None)
+            open_session = await download_service.open_session(hub, grant.token["id"], _session_key(request, grant))
+            download_service.refuse_if_used_up(grant, has_session=open_session is not None)
             return BlobResponse(
                 blobs=hub.blobs, key=file["storage_key"], start=0, end=-1, status=status,
                 headers=headers, whole_file=False, on_finish=None,

@@ -14,7 +14,8 @@ import asyncio
 import json
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import NotRequired, TypedDict
 
 from litestar.types import Receive, Scope, Send
 
@@ -28,6 +29,16 @@ CHUNK = 1 << 20
 
 OnFinish = Callable[[int, bool], Awaitable[None]]
 """Called once with (bytes sent, completed) when the response ends."""
+
+
+class _SendfileMessage(TypedDict):
+    """The ``hub.sendfile`` message; the server adds ``sent``, the bytes that went out."""
+
+    type: str
+    path: str
+    offset: int
+    count: int
+    sent: NotRequired[int]
 
 
 class BlobResponse:
@@ -64,12 +75,13 @@ class BlobResponse:
             if file_message is not None:
                 count = self.end - self.start + 1
                 await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
-                await send(file_message)
+                # The server's extension messages (hub.bypasses.sendfile_server) are not in Litestar's Message union.
+                await send(file_message)  # type: ignore[arg-type]
                 # hub.sendfile says what went out; a server's pathsend does not (all of it, then).
                 sent = file_message.get("sent", count)
                 completed = sent == count
                 return
-            chunks = aiter(self.blobs.open_range(self.key, self.start, self.end, CHUNK))
+            chunks = self.blobs.open_range(self.key, self.start, self.end, CHUNK)
             try:
                 # The first chunk is read before the status line goes out, so
                 # a blob that cannot be read is an error response, not a 200
@@ -104,7 +116,7 @@ class BlobResponse:
             return {"type": SENDFILE, "path": local_path, "offset": self.start, "count": self.end - self.start + 1}
         return {"type": PATHSEND, "path": local_path}
 
-    async def _stream(self, first: bytes, chunks, receive: Receive, send: Send) -> tuple[int, bool]:
+    async def _stream(self, first: bytes, chunks: AsyncIterator[bytes], receive: Receive, send: Send) -> tuple[int, bool]:
         gone = asyncio.Event()
 
         async def watch_for_disconnect() -> None:

@@ -33,7 +33,7 @@ from collections.abc import Iterable
 
 from jinja2 import Environment
 from litestar import Litestar
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 
 COMMON_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -153,7 +153,7 @@ class SecurityHeadersMiddleware:
             return
         path = scope.get("path", "")
         schema_page = path == SCHEMA_PREFIX or path.startswith(SCHEMA_PREFIX + "/")
-        held: Message | None = None
+        held: HTTPResponseStartEvent | None = None
         chunks: list[bytes] = []
 
         async def send_secured(message: Message) -> None:
@@ -173,7 +173,7 @@ class SecurityHeadersMiddleware:
                     return
                 body, nonce = _with_style_nonce(b"".join(chunks))
                 start, held = held, None
-                start["headers"] = _with_security_headers(start["headers"], schema_page_policy(body, nonce))
+                start["headers"] = _with_security_headers(list(start["headers"]), schema_page_policy(body, nonce))
                 await send(start)
                 message = {"type": "http.response.body", "body": body, "more_body": False}
             await send(message)

@@ -35,12 +35,12 @@ from __future__ import annotations
 import logging
 
 from hub.plugin_api import Hub, PaymentProviderStatus, hookimpl
-from continuata_plugins.paypal.api import PayPalApi
-from continuata_plugins.paypal.config import SETTINGS, PayPalConfig
-from continuata_plugins.paypal.signature import CertificateFetch, CertificateVerifier
-from continuata_plugins.paypal.events import PROVIDER
-from continuata_plugins.paypal.processing import PayPalEvents
-from continuata_plugins.paypal.webhook import PATH, PayPalWebhook, webhook_route
+from .api import PayPalApi
+from .config import SETTINGS, PayPalConfig
+from .signature import CertificateFetch, CertificateVerifier
+from .events import PROVIDER
+from .processing import PayPalEvents
+from .webhook import PATH, PayPalWebhook, webhook_route
 
 log = logging.getLogger("hub.plugins.paypal")
 

@@ -18,8 +18,8 @@ from urllib.parse import quote
 import httpx
 
 from hub.plugin_api import BadRequest
-from continuata_plugins.paypal.config import PayPalConfig
-from continuata_plugins.paypal.signature import SignatureError, Transmission
+from .config import PayPalConfig
+from .signature import SignatureError, Transmission
 
 log = logging.getLogger("hub.plugins.paypal")
 

@@ -41,9 +41,9 @@ from hub.plugin_api import (
     record_reversal,
     references_of,
 )
-from continuata_plugins.paypal import events
-from continuata_plugins.paypal.api import PayPalApi
-from continuata_plugins.paypal.config import PayPalConfig
+from . import events
+from .api import PayPalApi
+from .config import PayPalConfig
 
 
 def occurred_at(event: ReceivedEvent) -> datetime:
@@ -67,7 +67,7 @@ class PayPalEvents:
         self.api = api
 
     async def process(self, hub: Hub, event: ReceivedEvent) -> str:
-        resource = event.payload.get("resource") if isinstance(event.payload.get("resource"), dict) else {}
+        resource = found if isinstance(found := event.payload.get("resource"), dict) else {}
         kind = event.event_type
         if kind == events.CAPTURE_COMPLETED:
             return await self.capture_completed(hub, event, resource)

@@ -26,10 +26,10 @@ from typing import Any
 from litestar import Request, post
 from litestar.handlers import HTTPRouteHandler
 from hub.plugin_api import Hub, organization_for, store_event
-from continuata_plugins.paypal import events
-from continuata_plugins.paypal.api import PayPalApi
-from continuata_plugins.paypal.config import PayPalConfig
-from continuata_plugins.paypal.signature import CertificateVerifier, SignatureError, Transmission, check_certificate_url
+from . import events
+from .api import PayPalApi
+from .config import PayPalConfig
+from .signature import CertificateVerifier, SignatureError, Transmission, check_certificate_url
 
 log = logging.getLogger("hub.plugins.paypal")
 

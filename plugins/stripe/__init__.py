@@ -23,9 +23,9 @@ from __future__ import annotations
 import logging
 
 from hub.plugin_api import Hub, PaymentProviderStatus, hookimpl
-from continuata_plugins.stripe.api import StripeApi
-from continuata_plugins.stripe.checkout import PROVIDER
-from continuata_plugins.stripe.config import (
+from .api import StripeApi
+from .checkout import PROVIDER
+from .config import (
     ACCOUNT_ID,
     API_KEY,
     REFUSE_TEST_EVENTS,
@@ -33,8 +33,8 @@ from continuata_plugins.stripe.config import (
     WEBHOOK_SECRET,
     StripeConfig,
 )
-from continuata_plugins.stripe.events import StripeEvents
-from continuata_plugins.stripe.webhook import WEBHOOK_PATH, StripeWebhook, webhook_route
+from .events import StripeEvents
+from .webhook import WEBHOOK_PATH, StripeWebhook, webhook_route
 
 log = logging.getLogger("hub.plugins.stripe")
 STATE = "stripe"  # the plugin's key in hub.plugin_state: its API client

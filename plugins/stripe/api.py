@@ -13,7 +13,7 @@ from typing import Any
 
 import stripe
 
-from continuata_plugins.stripe.config import API_KEY, StripeConfig
+from .config import API_KEY, StripeConfig
 
 log = logging.getLogger("hub.plugins.stripe")
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from hub.plugin_api import ProviderRef, PurchaseIn, PurchaseItemIn, parse_items
-from continuata_plugins.stripe.api import StripeApi
+from .api import StripeApi
 
 PROVIDER = "stripe"
 SESSION_PRODUCTS = "continuata_products"
@@ -55,7 +55,7 @@ def items_from_line_items(line_items: list[dict[str, Any]]) -> list[PurchaseItem
     line items that name none (shipping, a physical good) are left out."""
     items: list[PurchaseItemIn] = []
     for line_item in line_items:
-        price = line_item.get("price") if isinstance(line_item.get("price"), dict) else {}
+        price = found if isinstance(found := line_item.get("price"), dict) else {}
         spec = _metadata(price).get(LINE_ITEM_PRODUCT) or _metadata(price.get("product")).get(LINE_ITEM_PRODUCT)
         if isinstance(spec, str):
             items.extend(parse_items(spec))
@@ -72,7 +72,7 @@ async def order_from_session(
     items = items_from_session_metadata(session)
     if not items:
         items = items_from_line_items(await api.line_items(session_id))
-    details = session.get("customer_details") if isinstance(session.get("customer_details"), dict) else {}
+    details = found if isinstance(found := session.get("customer_details"), dict) else {}
     email = details.get("email") or session.get("customer_email") or ""
     name = details.get("name") or ""
     amount = session.get("amount_total")

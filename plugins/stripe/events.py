@@ -51,9 +51,9 @@ from hub.plugin_api import (
     record_reference,
     record_reversal,
 )
-from continuata_plugins.stripe.api import StripeApi
-from continuata_plugins.stripe.config import ACCOUNT_ID, REFUSE_TEST_EVENTS, StripeConfig
-from continuata_plugins.stripe.checkout import (
+from .api import StripeApi
+from .config import ACCOUNT_ID, REFUSE_TEST_EVENTS, StripeConfig
+from .checkout import (
     PAYMENT_INTENT,
     PROVIDER,
     is_full_refund,

@@ -21,8 +21,8 @@ from litestar import Request, post
 from litestar.handlers import HTTPRouteHandler
 
 from hub.plugin_api import BadRequest, Hub, decode_json, organization_for, store_event
-from continuata_plugins.stripe.checkout import PROVIDER, object_id
-from continuata_plugins.stripe.config import ORG, StripeConfig
+from .checkout import PROVIDER, object_id
+from .config import ORG, StripeConfig
 
 log = logging.getLogger("hub.plugins.stripe")
 

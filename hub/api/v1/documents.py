@@ -9,6 +9,7 @@ linked ids.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -58,7 +59,7 @@ def negotiate(connection: ASGIConnection, _: BaseRouteHandler) -> None:
             raise NotAcceptable(
                 f"Accept names {MEDIA_TYPE} only with media type parameters; accept {MEDIA_TYPE} as it is"
             )
-    has_body = connection.method in ("POST", "PATCH", "PUT") or (
+    has_body = connection.scope.get("method") in ("POST", "PATCH", "PUT") or (
         connection.headers.get("content-length", "0") not in ("", "0") or "transfer-encoding" in connection.headers
     )
     if has_body:
@@ -214,7 +215,7 @@ def read_query(
     filters: tuple[str, ...] = (),
     paginated: bool = False,
     includes: tuple[str, ...] = (),
-    sorts: tuple[str, ...] = (),
+    sorts: Collection[str] = (),
 ) -> Query:
     """Check the query parameters against what the endpoint supports: JSON:API
     asks for 400 on anything else rather than silently ignoring it."""

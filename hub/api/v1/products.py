@@ -186,6 +186,7 @@ class ProductController(Controller):
         query = read_query(request, filters=FILTERS, paginated=True, includes=INCLUDES, sorts=SORTS)
         filters = release_filters(query)
         order = [(SORTS[name], ascending) for name, ascending in query.sort]
+        rows: list[dict]
         if has_send_tasks(query):
             rows, total = [], 0
         else:

@@ -267,26 +267,72 @@ class V1RelationshipDocument(msgspec.Struct):
     links: V1RelationshipLinkage
 
 
-def _single(name: str, resource: type) -> type:
-    return msgspec.defstruct(name, [("data", resource), ("jsonapi", V1JsonApi), ("links", V1SelfLink)])
+# One document and one list shape per resource, written out (no docstrings:
+# the OpenAPI schema names them and nothing more) so that type checkers see
+# them as the classes they are.
 
 
-def _listed(name: str, resource: type) -> type:
-    return msgspec.defstruct(
-        name, [("data", list[resource]), ("meta", V1PageMeta), ("jsonapi", V1JsonApi), ("links", V1PageLinks)]
-    )
+class V1LabelDocument(msgspec.Struct):
+    data: V1Label
+    jsonapi: V1JsonApi
+    links: V1SelfLink
 
 
-V1LabelDocument = _single("V1LabelDocument", V1Label)
-V1LabelList = _listed("V1LabelList", V1Label)
-V1LanguageDocument = _single("V1LanguageDocument", V1Language)
-V1LanguageList = _listed("V1LanguageList", V1Language)
-V1ProductTypeDocument = _single("V1ProductTypeDocument", V1ProductType)
-V1ProductTypeList = _listed("V1ProductTypeList", V1ProductType)
-V1CompanyDocument = _single("V1CompanyDocument", V1Company)
-V1TrackDocument = _single("V1TrackDocument", V1Track)
-V1OfferDocument = _single("V1OfferDocument", V1Offer)
-V1RightDocument = _single("V1RightDocument", V1Right)
+class V1LabelList(msgspec.Struct):
+    data: list[V1Label]
+    meta: V1PageMeta
+    jsonapi: V1JsonApi
+    links: V1PageLinks
+
+
+class V1LanguageDocument(msgspec.Struct):
+    data: V1Language
+    jsonapi: V1JsonApi
+    links: V1SelfLink
+
+
+class V1LanguageList(msgspec.Struct):
+    data: list[V1Language]
+    meta: V1PageMeta
+    jsonapi: V1JsonApi
+    links: V1PageLinks
+
+
+class V1ProductTypeDocument(msgspec.Struct):
+    data: V1ProductType
+    jsonapi: V1JsonApi
+    links: V1SelfLink
+
+
+class V1ProductTypeList(msgspec.Struct):
+    data: list[V1ProductType]
+    meta: V1PageMeta
+    jsonapi: V1JsonApi
+    links: V1PageLinks
+
+
+class V1CompanyDocument(msgspec.Struct):
+    data: V1Company
+    jsonapi: V1JsonApi
+    links: V1SelfLink
+
+
+class V1TrackDocument(msgspec.Struct):
+    data: V1Track
+    jsonapi: V1JsonApi
+    links: V1SelfLink
+
+
+class V1OfferDocument(msgspec.Struct):
+    data: V1Offer
+    jsonapi: V1JsonApi
+    links: V1SelfLink
+
+
+class V1RightDocument(msgspec.Struct):
+    data: V1Right
+    jsonapi: V1JsonApi
+    links: V1SelfLink
 
 
 # --- errors ------------------------------------------------------------------------

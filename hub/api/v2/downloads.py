@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
 from litestar import Controller, Request, Response, post
 
 from hub.api.v2.schemas import V2ProductDownloadCreated, documented
@@ -118,4 +119,5 @@ class ProductDownloadController(Controller):
         row, product = await media_service.add_media_file(
             hub, principal.org, product_id, max_bytes=max_bytes, **inputs
         )
-        return Response({"success": True, "status": 201, "data": product_download(row, product)}, status_code=201)
+        created = {"success": True, "status": 201, "data": product_download(row, product)}
+        return Response(msgspec.convert(created, V2ProductDownloadCreated), status_code=201)
