@@ -9,7 +9,7 @@ callers, on:
 - SQLite through piccolo's ``SQLiteEngine`` (a new connection, and a new
   aiosqlite thread, per query: the hub before issue 10) and through the
   hub's ``PooledSQLiteEngine`` (long-lived connections whose reads run on
-  the event loop's thread, :mod:`hub.sqlite_connection`);
+  the event loop's thread, :mod:`hub.db.sqlite_connection`);
 - PostgreSQL (with ``--postgres``, a database this script may migrate)
   without a pool (a connection per query) and with asyncpg's pool, as
   :meth:`hub.db.Database.open` starts it.
@@ -30,7 +30,7 @@ from pathlib import Path
 from piccolo.engine.sqlite import SQLiteEngine
 
 from hub.db import Database
-from hub.engines import PooledSQLiteEngine
+from hub.db.engines import PooledSQLiteEngine
 from hub.secrets import hash_secret
 from hub.tables import DownloadToken
 

@@ -41,7 +41,7 @@ from hub.db import Database
 from hub.logs import guard_server_logs
 from hub.metrics import count_requests
 from hub.pages import template_environment
-from hub.plugin_tables import piccolo_apps
+from hub.plugins.tables import piccolo_apps
 from hub.plugins import apply_plugin_settings, check_mailer_choice, choose_mailer, load_plugins, notify
 from hub.requests import HubRequest, refuse_impossible_ids
 from hub.sealing import Sealer, secret_key

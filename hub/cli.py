@@ -81,7 +81,7 @@ async def _migrated(settings: Settings, plugins, db=None):
     deploy step that migrates without ``HUB_SECRET_KEY`` must not record
     its own made-up key as the database's (the servers would be refused)."""
     from hub.db import Database
-    from hub.plugin_tables import piccolo_apps
+    from hub.plugins.tables import piccolo_apps
     from hub.startup import wait_for_database
 
     db = db or Database(settings.database_url)

@@ -14,7 +14,7 @@ from typing import Any
 import pluggy
 from jinja2 import Environment
 from hub.db import Database
-from hub.protocols import InboxProcessor, Mailer
+from hub.plugins.protocols import InboxProcessor, Mailer
 from hub.sealing import Sealer
 from hub.settings import Settings
 from hub.storage import BlobStore
@@ -37,7 +37,7 @@ class Hub:
     events_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     """Set when this process records an event: the worker delivers it at once."""
     inbox_processors: dict[str, InboxProcessor] = field(default_factory=dict)
-    """provider name → :class:`hub.protocols.InboxProcessor`: how each
+    """provider name → :class:`hub.plugins.protocols.InboxProcessor`: how each
     payment plugin processes its stored webhook events (``hub_inbox_processors``)."""
     plugin_state: dict[str, Any] = field(default_factory=dict)
     """What a plugin keeps between its hooks for this app (an API client

@@ -19,7 +19,7 @@ from hub.clock import iso
 from hub.context import Hub
 from hub.emails import render_email
 from hub.plugins import RenderedEmail
-from hub.records import ConsoleInviteContext, DeliveryContext, SignInContext, WebhookDisabledContext
+from hub.plugins.records import ConsoleInviteContext, DeliveryContext, SignInContext, WebhookDisabledContext
 from hub.settings import Settings
 
 SAMPLE_MOMENT = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)

@@ -15,7 +15,7 @@ APP_REGISTRY = AppRegistry(apps=["hub.piccolo_app"])
 
 def __getattr__(name: str):
     if name == "DB":
-        from hub.engines import migration_engine
+        from hub.db.engines import migration_engine
 
         return migration_engine()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,7 +13,7 @@ mailbox, signed provider webhooks).
 What it holds (see docs/plugins.md for the whole story):
 
 - **Hooks**: :data:`hookimpl` marks an implementation; the hooks themselves
-  are documented in :mod:`hub.hookspecs`, and :class:`Hub` is what they
+  are documented in :mod:`hub.plugins.hookspecs`, and :class:`Hub` is what they
   receive as ``hub``.
 - **Contracts a plugin implements**, as Protocols: :class:`Mailer` (and its
   optional abilities :class:`BytesMailer`, :class:`ConcurrentMailer`),
@@ -58,7 +58,7 @@ from hub.errors import (
     Unauthorized,
     Unavailable,
 )
-from hub.event_types import (
+from hub.plugins.events import (
     EVENTS,
     DownloadFinished,
     DownloadStarted,
@@ -73,11 +73,11 @@ from hub.event_types import (
     TokensMinted,
     VersionReady,
 )
-from hub.hookspecs import hookimpl
+from hub.plugins.hookspecs import hookimpl
 from hub.inputs import decode_json
 from hub.plugins import PaymentProviderStatus, RenderedEmail, Setting
-from hub.protocols import BytesMailer, ConcurrentMailer, InboxProcessor, Mailer
-from hub.records import (
+from hub.plugins.protocols import BytesMailer, ConcurrentMailer, InboxProcessor, Mailer
+from hub.plugins.records import (
     ConsoleInviteContext,
     DeliveryContext,
     DeliveryItem,

@@ -8,7 +8,7 @@ receive them as JSON objects (:func:`as_record`), so a field added here
 reaches the API, the hooks, the webhooks and (through
 ``tests/sdk/test_models_match_openapi.py``, which holds both SDKs to the
 served schema) the SDKs at once, and the records plugins are typed with
-(:mod:`hub.records`) are checked against these by ``tests/test_resources.py``.
+(:mod:`hub.plugins.records`) are checked against these by ``tests/test_resources.py``.
 
 Wire names are the seeds' (camelCase through ``rename="camel"``); Python
 names stay snake_case. A field that is only sometimes present (a token's

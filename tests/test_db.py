@@ -18,9 +18,9 @@ import pytest
 from piccolo.querystring import QueryString
 
 from hub.db import Database
-from hub.engines import compile_placeholders
+from hub.db.engines import compile_placeholders
 from hub.secrets import hash_secret
-from hub.sqlite_connection import DISK_THREADS
+from hub.db.sqlite_connection import DISK_THREADS
 from hub.tables import InstanceFact
 from hub.clock import utcnow
 from tests.conftest import POSTGRES_URL
@@ -130,7 +130,7 @@ async def test_sqlite_readers_read_while_the_writer_writes_on_long_lived_connect
     """Queries borrow the pool's connections: readers are not held up by an
     open write transaction (WAL) and see only what it committed; hundreds of
     queries open no new connection, and no thread beyond the few that wait
-    for the disk's sync (:data:`hub.sqlite_connection.DISK_THREADS`)."""
+    for the disk's sync (:data:`hub.db.sqlite_connection.DISK_THREADS`)."""
     digest = hash_secret("ct_download_nothing")
     threads_before = threading.active_count()
 
@@ -213,7 +213,7 @@ async def test_a_write_first_goes_ahead_of_the_writers_waiting_and_a_cancelled_w
 
 
 async def test_a_writer_turn_handed_to_a_waiter_cancelled_meanwhile_passes_on():
-    from hub.engines import _WriterTurns
+    from hub.db.engines import _WriterTurns
 
     turns = _WriterTurns()
     await turns.acquire()
@@ -316,7 +316,7 @@ async def test_postgres_raw_statements_keep_a_few_connections_and_give_them_back
     keeps between them (a pool checkout costs more than a short query):
     many at once all answer, a failing one leaves nothing broken behind, a
     transaction still gets a connection, and closing gives every one back."""
-    from hub.engines import HELD_CONNECTIONS
+    from hub.db.engines import HELD_CONNECTIONS
 
     answers = await asyncio.gather(*(db.fetch_one("SELECT CAST({} AS integer) AS n, pg_sleep(0.01)", n) for n in range(40)))
     assert [a["n"] for a in answers] == list(range(40))

@@ -29,7 +29,7 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from hub.hookspecs import hookimpl
+from hub.plugins.hookspecs import hookimpl
 from hub.services.downloads import covers
 from hub.settings import Settings
 from hub.tables import DownloadSession, DownloadToken, Event

@@ -1,4 +1,4 @@
-"""One list of events (:data:`hub.event_types.EVENTS`), and everything that
+"""One list of events (:data:`hub.plugins.events.EVENTS`), and everything that
 names events agrees with it: the hookspecs, the webhook catalogue, the
 docs and both SDKs. A new event, or a renamed one, fails here until every
 place says the same."""
@@ -15,8 +15,8 @@ import pytest
 
 import continuata
 import hub.plugin_api as plugin_api
-from hub import hookspecs
-from hub.event_types import EVENTS, WEBHOOK_TYPES, HubEvent, TokensMinted
+from hub.plugins import hookspecs
+from hub.plugins.events import EVENTS, WEBHOOK_TYPES, HubEvent, TokensMinted
 from hub.services.events import emit
 from hub.services.webhook_events import EVENT_TYPES
 

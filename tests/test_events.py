@@ -14,10 +14,10 @@ from datetime import timedelta
 
 import pytest
 
-from hub import records
+from hub.plugins import records
 from hub.clock import utcnow
-from hub.event_types import TokenRevoked
-from hub.hookspecs import hookimpl
+from hub.plugins.events import TokenRevoked
+from hub.plugins.hookspecs import hookimpl
 from hub.services.event_delivery import deliver_due_events
 from hub.services.events import emit
 from hub.services.purchases import PurchaseIn, PurchaseItem, record_purchase

@@ -1,4 +1,4 @@
-"""Group commit (:mod:`hub.group_commit`): rows that wait are written together,
+"""Group commit (:mod:`hub.db.group_commit`): rows that wait are written together,
 each caller gets its own row's outcome, and one bad row fails only itself."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from hub.group_commit import GroupCommit
+from hub.db.group_commit import GroupCommit
 
 
 async def test_rows_that_arrive_together_share_a_write_and_each_gets_its_outcome():

@@ -114,7 +114,7 @@ async def test_the_pages_one_query_finds_each_row_by_an_index(app, client: httpx
     """The page's join reads the token, its product, purchase, shop and the
     product's media files each through an index: never the shop's whole
     media library (nor any table) per page view."""
-    from hub.engines import compile_placeholders
+    from hub.db.engines import compile_placeholders
     from hub.services.tokens import _GRANT_BY_HASH
 
     hub = app.state.hub

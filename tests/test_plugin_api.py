@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 import hub.plugin_api as plugin_api
-from hub import hookspecs
-from hub.protocols import BytesMailer, ConcurrentMailer, Mailer, mailer_concurrency
+from hub.plugins import hookspecs
+from hub.plugins.protocols import BytesMailer, ConcurrentMailer, Mailer, mailer_concurrency
 
 ROOT = Path(__file__).resolve().parent.parent
 ALLOWED = "hub.plugin_api"

@@ -13,8 +13,8 @@ import pytest
 from piccolo.apps.migrations.tables import Migration
 from piccolo.conf.apps import AppConfig
 
-from hub.hookspecs import hookimpl
-from hub.plugin_tables import PluginTablesError, piccolo_apps
+from hub.plugins.hookspecs import hookimpl
+from hub.plugins.tables import PluginTablesError, piccolo_apps
 from hub.plugins import load_plugins, new_plugin_manager
 from hub.services.purchases import PurchaseIn, record_purchase
 from hub.testing.app import hub_client, make_app, make_org, settings_for_tests

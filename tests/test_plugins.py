@@ -16,8 +16,8 @@ from pathlib import Path
 import pluggy
 import pytest
 
-from hub import hookspecs
-from hub.hookspecs import hookimpl
+from hub.plugins import hookspecs
+from hub.plugins.hookspecs import hookimpl
 from hub.app import build_hub, create_app
 from hub.plugins import (
     MailerChoiceError,
@@ -474,7 +474,7 @@ async def test_hooks_get_null_for_an_unset_text_where_the_api_shows_an_empty_one
 
 
 async def test_render_email_gets_the_documented_context_and_it_serializes(settings):
-    from hub.records import DeliveryContext, DeliveryItem, EmailPurchase
+    from hub.plugins.records import DeliveryContext, DeliveryItem, EmailPurchase
 
     contexts: list[dict] = []
 
@@ -501,7 +501,7 @@ def test_the_hubs_own_tests_pin_their_plugins_so_an_installed_mailer_changes_not
     site = tmp_path / "site"
     install_entry_point(site, "rogue-mailer", "rogue", "rogue_mailer")
     (site / "rogue_mailer.py").write_text(
-        "from hub.hookspecs import hookimpl\n\n@hookimpl\ndef hub_mailer(hub):\n    return object()\n"
+        "from hub.plugins.hookspecs import hookimpl\n\n@hookimpl\ndef hub_mailer(hub):\n    return object()\n"
     )
     monkeypatch.syspath_prepend(str(site))
     assert "rogue" in {p.name for p in describe(load_plugins())}  # installed, and found
@@ -512,10 +512,11 @@ def test_the_hubs_own_tests_pin_their_plugins_so_an_installed_mailer_changes_not
 
 
 def test_the_typed_records_name_every_field_the_api_shapes_give():
-    """hub.records documents the API's shapes: a field added to one must be added to the other."""
+    """hub.plugins.records documents the API's shapes: a field added to one must be added to the other."""
     from datetime import UTC, datetime
 
-    from hub import records, resources
+    from hub import resources
+    from hub.plugins import records
 
     def shaped(resource):
         return resources.as_record(resource)

@@ -14,7 +14,7 @@ from piccolo.apps.migrations.commands.forwards import run_forwards
 
 from hub.clock import utcnow
 from hub.db import Database
-from hub.engines import migrating_on
+from hub.db.engines import migrating_on
 from hub.errors import BadRequest, Invalid
 from hub.services.accounts import create_organization
 from hub.services.provider_accounts import organization_for

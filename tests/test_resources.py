@@ -1,7 +1,7 @@
 """One shape per resource: the records plugins are typed with are the core's resources.
 
 :mod:`hub.resources` builds each resource once, for the API, the hooks and the
-webhooks alike; :mod:`hub.records` types the same objects for a plugin
+webhooks alike; :mod:`hub.plugins.records` types the same objects for a plugin
 author's editor. These tests fail when the two name different fields, so a
 field added to a resource is documented for plugins in the same change.
 """
@@ -13,7 +13,8 @@ import typing
 import msgspec
 import pytest
 
-from hub import records, resources
+from hub import resources
+from hub.plugins import records
 
 #: Each record and the resource it types.
 PAIRS = [

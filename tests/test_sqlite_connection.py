@@ -1,4 +1,4 @@
-"""SQLite statements on the event loop's thread (:mod:`hub.sqlite_connection`):
+"""SQLite statements on the event loop's thread (:mod:`hub.db.sqlite_connection`):
 short reads stay inline, a slow read and another process's lock never stall
 the loop, and nothing is lost or left locked."""
 
@@ -13,7 +13,7 @@ import pytest
 
 from hub.clock import utcnow
 from hub.db import Database
-from hub.sqlite_connection import INLINE_BUDGET, LoopConnection
+from hub.db.sqlite_connection import INLINE_BUDGET, LoopConnection
 
 
 @pytest.fixture

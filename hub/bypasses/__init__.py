@@ -34,8 +34,8 @@ them all off: every request goes through Litestar's routed path, and
 chunks). It is the way out when an upgrade breaks a bypass.
 
 One bypass remains elsewhere: the piccolo engine subclasses in
-:mod:`hub.engines` (:class:`~hub.engines.PooledSQLiteEngine`,
-:class:`~hub.engines.QuietPostgresEngine`) override piccolo's engine
+:mod:`hub.db.engines` (:class:`~hub.db.engines.PooledSQLiteEngine`,
+:class:`~hub.db.engines.QuietPostgresEngine`) override piccolo's engine
 internals, with the same upgrade hazard (``pyproject.toml`` pins piccolo
 below 2); they move with the database runtime in a later step, and
 ``HUB_FAST_LANES`` does not turn them off.

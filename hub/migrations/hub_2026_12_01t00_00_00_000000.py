@@ -31,7 +31,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns import JSON, BigInt, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
-from hub.engines import migration_engine
+from hub.db.engines import migration_engine
 
 ID = "2026-12-01T00:00:00:000000"
 VERSION = "1.38.0"

@@ -14,7 +14,7 @@ from typing import Any
 
 from hub.clock import utcnow
 from hub.db import in_transaction, insert_rows
-from hub.group_commit import GroupCommit, on_this_loop
+from hub.db.group_commit import GroupCommit, on_this_loop
 from hub.secrets import new_id
 from hub.tables import AuditEntry
 
@@ -46,7 +46,7 @@ async def audit(
 
     Inside a transaction the row is part of it. Outside one, it is committed
     when this returns, possibly together with the rows of other changes
-    that arrived meanwhile (:mod:`hub.group_commit`).
+    that arrived meanwhile (:mod:`hub.db.group_commit`).
     """
     row = {
         "id": new_id("audit"),

@@ -28,7 +28,7 @@ from hub.errors import NotFound, TooManyRequests
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, SESSION_PREFIX, SIGN_IN_PREFIX, hash_secret, new_id, new_secret
 from hub.services import rate_limits
 from hub.services.outbox import queue_email
-from hub.event_types import TokensMinted
+from hub.plugins.events import TokensMinted
 from hub.services.events import emit
 from hub.services.tokens import token_records
 from hub.tables import BuyerSession, BuyerSignIn, DownloadToken, Organization, Purchase, TokenLink

@@ -30,7 +30,7 @@ from hub.clock import as_aware, utcnow
 from hub.context import Hub
 from hub.errors import Forbidden, Gone
 from hub.secrets import new_id
-from hub.event_types import DownloadFinished, DownloadStarted
+from hub.plugins.events import DownloadFinished, DownloadStarted
 from hub.services.events import emit
 from hub.services.tokens import EXPIRED, REVOKED, Grant
 from hub.tables import DownloadSession, DownloadToken, FileTransfer, MediaFile, VersionFile
@@ -180,7 +180,7 @@ class Transfer:
     session_id: str
     org: str
     token: dict  # the token as the API shows it, for the event hooks
-    file: dict  # id, path, size, sha256 (hub.records.File)
+    file: dict  # id, path, size, sha256 (hub.plugins.records.File)
     files_in_download: int
 
 

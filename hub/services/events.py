@@ -23,9 +23,9 @@ from typing import Any
 from hub.clock import iso, utcnow
 from hub.context import Hub
 from hub.db import insert_rows
-from hub.event_types import HubEvent
+from hub.plugins.events import HubEvent
 from hub.plugins import await_me_maybe
-from hub.records import for_hook
+from hub.plugins.records import for_hook
 from hub.secrets import new_id
 from hub.services.webhook_events import subscribes
 from hub.tables import Event, EventDelivery, WebhookEndpoint
@@ -65,7 +65,7 @@ async def emit(hub: Hub, event: HubEvent, *, org: str) -> list[str]:
     """Record that ``event`` happened; returns the ids of the events written.
 
     Call it inside the transaction of the change it announces. ``event`` is
-    an instance of one of :data:`hub.event_types.EVENTS`; its fields are the
+    an instance of one of :data:`hub.plugins.events.EVENTS`; its fields are the
     hook's arguments (without ``hub``, which the worker passes): they go
     through the database, so they must serialize to JSON (the API's shapes:
     ISO times, product slugs and version strings). A field may be given as
@@ -74,7 +74,7 @@ async def emit(hub: Hub, event: HubEvent, *, org: str) -> list[str]:
     a sale the queries when nobody listens.
     """
     if not isinstance(event, HubEvent):
-        raise TypeError(f"emit() takes an event of hub.event_types (such as TokensMinted(...)), not {event!r}")
+        raise TypeError(f"emit() takes an event of hub.plugins.events (such as TokensMinted(...)), not {event!r}")
     # Webhook events are stored while the organization has endpoints at
     # all, so that a disabled one can be sent what it missed once enabled.
     endpoints = await webhook_endpoints(hub, org) if event.webhook_types else []
@@ -98,7 +98,7 @@ async def emit_to(hub: Hub, event: HubEvent, *, org: str, endpoints: list[dict])
     their status, when ``event`` has webhook types (and is ignored when it
     has none)."""
     if not isinstance(event, HubEvent):
-        raise TypeError(f"emit_to() takes an event of hub.event_types (such as TokensMinted(...)), not {event!r}")
+        raise TypeError(f"emit_to() takes an event of hub.plugins.events (such as TokensMinted(...)), not {event!r}")
     if not has_receivers(hub, event, endpoints):
         return []
     hook = event.hook

@@ -40,7 +40,7 @@ from piccolo.columns.combination import WhereRaw
 from hub.clock import utcnow
 from hub.context import Hub
 from hub.db import UNIQUE_VIOLATIONS, Database
-from hub.group_commit import GroupCommit
+from hub.db.group_commit import GroupCommit
 from hub.metrics import count_webhook_event
 from hub.secrets import new_id
 from hub.services.work_queue import WorkQueue, raise_first
@@ -95,7 +95,7 @@ async def store_event(
     Called inside a transaction, the event is written in it (and commits or
     rolls back with it). Otherwise it returns once the event is committed;
     events that arrive while another is being written are written together,
-    in one statement and one commit (:class:`~hub.group_commit.GroupCommit`), each caller
+    in one statement and one commit (:class:`~hub.db.group_commit.GroupCommit`), each caller
     still waiting for its own.
 
     :param payment_key: the provider's reference of the payment the event is
@@ -145,7 +145,7 @@ def _insert(rows: int) -> str:
 
 
 async def _write_events(db: Database, rows: list[tuple]) -> list[bool]:
-    """Store events in one statement (a :class:`~hub.group_commit.GroupCommit`
+    """Store events in one statement (a :class:`~hub.db.group_commit.GroupCommit`
     batch, or one event in the caller's transaction); for each, whether it is new. The same event twice in one batch
     (a concurrent replay) is written once, the later copies are duplicates."""
     first: dict[tuple[str, str], tuple] = {}

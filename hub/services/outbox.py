@@ -47,9 +47,9 @@ from hub.db import Database
 from hub.errors import Invalid
 from hub.faults import crash_point
 from hub.plugins import RenderedEmail
-from hub.protocols import BytesMailer, mailer_concurrency
+from hub.plugins.protocols import BytesMailer, mailer_concurrency
 from hub.secrets import new_id
-from hub.event_types import EmailFailed
+from hub.plugins.events import EmailFailed
 from hub.services.events import emit
 from hub.services.work_queue import WorkQueue, raise_first
 from hub.tables import OutboxMessage
@@ -203,7 +203,7 @@ async def record_sent(hub: Hub, outbox_id: str) -> None:
 
     Until then a crash sends the message again, so the record is as short a
     step as it can be: one statement for the messages accepted while the
-    previous record was being written (a :class:`~hub.group_commit.GroupCommit`),
+    previous record was being written (a :class:`~hub.db.group_commit.GroupCommit`),
     run ahead of the writes waiting for the database
     (:meth:`hub.db.Database.write_first`: on SQLite a sale of hundreds of
     items queued for the one writer is not waited for).

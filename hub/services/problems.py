@@ -14,7 +14,7 @@ from hub.errors import HubError, Invalid, NotFound
 from hub.services.products import find_product
 from hub.services.purchases import parse_items
 from hub.services.support import resend_delivery
-from hub.event_types import TokensMinted
+from hub.plugins.events import TokensMinted
 from hub.services.events import emit
 from hub.services.tokens import TokenTerms, deliverable_version, mint_for_version, token_records
 from hub.services.inbox import FAILED

@@ -26,7 +26,7 @@ from datetime import datetime
 
 from hub.clock import utcnow
 from hub.context import Hub
-from hub.event_types import PurchaseRefunded, PurchaseRestored, PurchaseSuspended, TokenRevoked
+from hub.plugins.events import PurchaseRefunded, PurchaseRestored, PurchaseSuspended, TokenRevoked
 from hub.secrets import new_id
 from hub.services.events import emit
 from hub.services.provider_refs import find_purchases

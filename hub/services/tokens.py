@@ -17,12 +17,12 @@ from hub import resources
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
 from hub.db import FOREIGN_KEY_VIOLATIONS, Database, insert_rows, load_json_columns
-from hub.group_commit import GroupCommit
+from hub.db.group_commit import GroupCommit
 from hub.email_address import check_email
 from hub.errors import Conflict, Forbidden, Gone, Invalid, NotFound
 from hub.inputs import names_nothing, require_time_zone
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, hash_secret, new_id, new_secret
-from hub.event_types import TokenRevoked, TokensMinted
+from hub.plugins.events import TokenRevoked, TokensMinted
 from hub.services.events import emit, emit_to, has_receivers, webhook_receiver
 from hub.services.media import deliverable_media_file
 from hub.services.products import find_product, find_version, product_row
@@ -161,7 +161,7 @@ TOKENS_PER_STATEMENT = 50
 
 
 def _token_writes(hub: Hub) -> GroupCommit[dict, None]:
-    """The minted tokens' group commit (:mod:`hub.group_commit`): a mint
+    """The minted tokens' group commit (:mod:`hub.db.group_commit`): a mint
     answers once its token is committed, with the others of its moment."""
 
     async def write(rows: list[dict]) -> list[None]:

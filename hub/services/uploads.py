@@ -35,7 +35,7 @@ from hub.errors import Conflict, HubError, Invalid, NotFound, Unavailable
 from hub.faults import crash_point
 from hub.manifest import normalize_path
 from hub.secrets import new_id
-from hub.event_types import VersionReady
+from hub.plugins.events import VersionReady
 from hub.services.events import emit
 from hub.services.products import find_product, find_version
 from hub.storage import BlobInfo, StorageError

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from email.message import EmailMessage
 
-from hub.hookspecs import hookimpl
+from hub.plugins.hookspecs import hookimpl
 
 
 class CapturedMailbox:

@@ -22,7 +22,7 @@ from hub.testing.app import hub_client, make_app, settings_for_tests
 from hub.testing.smtp import parse_received, smtp_server
 from hub.email_samples import SAMPLE_CONTEXTS, preview
 from hub.emails import UnknownEmailTemplate, render_email
-from hub.hookspecs import hookimpl
+from hub.plugins.hookspecs import hookimpl
 from continuata_plugins.email.smtp import SmtpMailer, mailer_from_settings, parse_smtp_url
 from tests.conftest import PUBLIC_URL, ok
 from tests.support.hubs import SHOP_FROM, app, settings, smtp  # noqa: F401  (fixtures)

@@ -10,7 +10,7 @@ from contextlib import AbstractAsyncContextManager
 import pytest
 from litestar import Litestar
 
-from hub.hookspecs import hookimpl
+from hub.plugins.hookspecs import hookimpl
 from hub.services.inbox import ReceivedEvent, process_due, store_event
 from hub.tables import InboxEvent
 from hub.testing.inbox import drain_inbox, retry_now

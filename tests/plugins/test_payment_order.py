@@ -209,7 +209,7 @@ async def test_paypal_events_in_any_order_end_in_the_same_state(paypal_store, sc
 
 async def test_each_transition_is_an_event_hook(settings):
     from hub.clock import utcnow
-    from hub.hookspecs import hookimpl
+    from hub.plugins.hookspecs import hookimpl
     from hub.services.purchases import PurchaseIn, PurchaseItem, record_purchase
     from hub.services.reversals import DISPUTE_OPENED, DISPUTE_WON, REFUND, REFUND_CANCELLED, ReversalIn, record_reversal
     from hub.testing.app import hub_client, make_app, make_org

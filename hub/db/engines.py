@@ -8,7 +8,7 @@ from here, and neither imports the other.
 SQLite: :class:`PooledSQLiteEngine` keeps a few long-lived connections (one
 writer, a few readers) instead of piccolo's new connection, and new
 aiosqlite thread, for every query outside a transaction (half the download
-page's time, issue 10), each a :class:`~hub.sqlite_connection.LoopConnection`
+page's time, issue 10), each a :class:`~hub.db.sqlite_connection.LoopConnection`
 that runs short statements on the event loop's own thread. PostgreSQL:
 piccolo's engine with asyncpg's pool, started by :meth:`hub.db.Database.open`.
 """
@@ -32,7 +32,7 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
-from hub.sqlite_connection import LoopConnection, reads_only
+from hub.db.sqlite_connection import LoopConnection, reads_only
 
 DEFAULT_DATABASE_URL = "sqlite:///data/hub.sqlite3"
 """What ``HUB_DATABASE_URL`` defaults to (``HUB_DATA_DIR``'s default folder)."""
@@ -337,7 +337,7 @@ class PooledSQLiteEngine(SQLiteEngine):
     writer (anything else) and gives it back. Each connection is set up as
     piccolo's were (foreign keys on, autocommit outside ``BEGIN``) and waits
     for another process's lock as long as piccolo's busy timeout said, without
-    blocking the event loop (:class:`~hub.sqlite_connection.LoopConnection`). WAL (set by :meth:`hub.db.Database.migrate`) lets readers and
+    blocking the event loop (:class:`~hub.db.sqlite_connection.LoopConnection`). WAL (set by :meth:`hub.db.Database.migrate`) lets readers and
     the writer work at once. Connections are opened on first use, per event
     loop, and closed by :meth:`close`.
     """

@@ -5,10 +5,10 @@ emits it with the change it announces (:func:`hub.services.events.emit`),
 and the worker hands it to every plugin implementing its hook and, as
 webhook events, to the shop's endpoints. Each class names:
 
-- ``hook``: the event hook plugins implement (:mod:`hub.hookspecs`, which
+- ``hook``: the event hook plugins implement (:mod:`hub.plugins.hookspecs`, which
   declares one hook per class, with the class's fields as its arguments,
   ``hub`` first);
-- its fields: the hook's arguments, typed with :mod:`hub.records`;
+- its fields: the hook's arguments, typed with :mod:`hub.plugins.records`;
 - ``webhook_types``: the webhook events it may become, and
   :meth:`HubEvent.webhooks` the ``(type, data)`` pairs it becomes.
 
@@ -34,7 +34,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, TypeVar, Union
 
 from hub.plugins import await_me_maybe
-from hub.records import Email, File, Product, Purchase, Token, Version
+from hub.plugins.records import Email, File, Product, Purchase, Token, Version
 
 T = TypeVar("T")
 

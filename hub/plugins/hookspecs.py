@@ -37,8 +37,8 @@ Conventions every hook follows:
 - Event hooks receive records shaped like the main API (camelCase keys,
   product slugs and version strings, ISO times, ``None`` rather than
   ``""``, never a secret or a hash): they pass through the database as
-  JSON. :mod:`hub.records` documents their keys.
-- Every event hook has its event class in :mod:`hub.event_types`, whose
+  JSON. :mod:`hub.plugins.records` documents their keys.
+- Every event hook has its event class in :mod:`hub.plugins.events`, whose
   fields are the hook's arguments (``tests/test_event_catalogue.py``
   checks that they agree): the core emits the class, plugins implement
   the hook.
@@ -61,8 +61,8 @@ if TYPE_CHECKING:  # the types of the contract; hub.plugins imports this module
 
     from hub.context import Hub
     from hub.plugins import PaymentProviderStatus, RenderedEmail, Setting
-    from hub.protocols import InboxProcessor, Mailer
-    from hub.records import Email, EmailContext, File, Product, Purchase, Token, Version
+    from hub.plugins.protocols import InboxProcessor, Mailer
+    from hub.plugins.records import Email, EmailContext, File, Product, Purchase, Token, Version
 
 PROJECT = "continuata_hub"
 
@@ -122,7 +122,7 @@ def hub_piccolo_apps() -> Sequence[AppConfig]:
     own migrations, under the same migration lock, the hub applies each
     app's pending migrations to its database and binds the app's tables to
     it, so the plugin queries them like any piccolo table. See
-    :mod:`hub.plugin_tables` and ``examples/sales-log-plugin``.
+    :mod:`hub.plugins.tables` and ``examples/sales-log-plugin``.
 
     :return: a list of piccolo ``AppConfig``: an ``app_name`` of the
         plugin's own (never ``hub``), its ``table_classes`` (table names
@@ -250,11 +250,11 @@ def purchase_recorded(hub: Hub, purchase: Purchase, tokens: list[Token]) -> None
     A purchase whose refund or dispute came first is recorded ``refunded``
     or ``on_hold``, with no tokens.
 
-    :param purchase: a :class:`hub.records.Purchase`, as ``GET /api/purchases`` shows it: ``id``,
+    :param purchase: a :class:`hub.plugins.records.Purchase`, as ``GET /api/purchases`` shows it: ``id``,
         ``provider``, ``providerRef``, ``customerEmail``, ``items``,
         ``amount``, ``currency``, ``status``, ``problem`` (null when none),
         ``createdAt``, ``tokens`` (each ``id``, ``productId``, ``version``...).
-    :param tokens: the tokens minted for it (:class:`hub.records.Token`),
+    :param tokens: the tokens minted for it (:class:`hub.plugins.records.Token`),
         as the tokens API shows them (without the secret).
     """
 
@@ -270,7 +270,7 @@ def tokens_minted(hub: Hub, tokens: list[Token]) -> None:
     console's "fresh link" and "resend"; the records are then those tokens,
     with their own ``id`` and ``createdAt``, ``expiresAt`` as extended.
 
-    :param tokens: :class:`hub.records.Token` dicts, as the tokens API shows them: ``id``,
+    :param tokens: :class:`hub.plugins.records.Token` dicts, as the tokens API shows them: ``id``,
         ``product`` (``id`` = slug, ``name``, ``version``), ``customerEmail``,
         ``expiresAt``, ``maxDownloads``, ``usedCount``, ``revoked``,
         ``metadata``, ``purchaseId``, ``createdAt`` (no secret).
@@ -285,7 +285,7 @@ def purchase_refunded(hub: Hub, purchase: Purchase, revoked_tokens: list[Token])
     refund (it is recorded ``refunded``, with no tokens).
 
     :param purchase: the purchase, as in :func:`purchase_recorded`.
-    :param revoked_tokens: the tokens revoked now (:class:`hub.records.Token`).
+    :param revoked_tokens: the tokens revoked now (:class:`hub.plugins.records.Token`).
     """
 
 
@@ -306,9 +306,9 @@ def token_revoked(hub: Hub, token: Token) -> None:
 def version_ready(hub: Hub, product: Product, version: Version) -> None:
     """The last file of a product version arrived: it can be delivered.
 
-    :param product: a :class:`hub.records.Product`, as the products API shows
+    :param product: a :class:`hub.plugins.records.Product`, as the products API shows
         it (``id`` is the slug).
-    :param version: a :class:`hub.records.Version`, as the versions API shows
+    :param version: a :class:`hub.plugins.records.Version`, as the versions API shows
         it, with ``files``.
     """
 
@@ -317,7 +317,7 @@ def version_ready(hub: Hub, product: Product, version: Version) -> None:
 def email_failed(hub: Hub, message: Email) -> None:
     """The hub gave up sending an email after its last try.
 
-    :param message: a :class:`hub.records.Email`: ``id``, ``kind`` (``delivery``, ``signin``...),
+    :param message: a :class:`hub.plugins.records.Email`: ``id``, ``kind`` (``delivery``, ``signin``...),
         ``recipient``, ``attempts``, ``error``, ``createdAt``.
     """
 
@@ -347,7 +347,7 @@ def download_started(hub: Hub, token: Token, file: File, session_id: str, first_
     """A file transfer started.
 
     :param token: the token, as in :func:`tokens_minted`.
-    :param file: a :class:`hub.records.File`: ``id``, ``path``, ``size``, ``sha256``.
+    :param file: a :class:`hub.plugins.records.File`: ``id``, ``path``, ``size``, ``sha256``.
     :param first_in_session: True when this transfer spent a download.
     """
 

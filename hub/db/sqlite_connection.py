@@ -26,7 +26,7 @@ per statement where it runs:
   itself).
 
 "database is locked" (``SQLITE_BUSY``: another *process* holds the write lock;
-this process's writers queue on :class:`hub.engines._SQLitePool`'s lock) is
+this process's writers queue on :class:`hub.db.engines._SQLitePool`'s lock) is
 never waited for inside SQLite, which would block the loop: the connection's
 busy timeout is zero, and the statement is tried again after an
 ``asyncio.sleep``, for up to the engine's timeout, as SQLite's own busy

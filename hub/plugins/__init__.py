@@ -27,8 +27,8 @@ from typing import Any
 
 import pluggy
 
-from hub import hookspecs
-from hub.protocols import Mailer
+from hub.plugins import hookspecs
+from hub.plugins.protocols import Mailer
 from hub.settings import Settings, SettingsError
 
 log = logging.getLogger("hub.plugins")
@@ -280,7 +280,7 @@ async def choose_mailer(manager: pluggy.PluginManager, hub: Any, choice: str = "
 
     :return: ``(plugin name, mailer)``, or ``(None, None)`` when nobody delivers.
     :raises MailerChoiceError: with a message naming the variable and the plugins,
-        or naming a plugin whose answer is not a :class:`hub.protocols.Mailer`.
+        or naming a plugin whose answer is not a :class:`hub.plugins.protocols.Mailer`.
     """
     impls = check_mailer_choice(manager, choice)
 

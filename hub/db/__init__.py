@@ -10,7 +10,7 @@ small raw-SQL door (``fetch``, ``fetch_one``, ``execute``) through piccolo's
 own engine for the few hot paths that want it.
 
 The engines themselves (a pooled SQLite engine, PostgreSQL without a
-connection at construction) live in :mod:`hub.engines`; piccolo's own
+connection at construction) live in :mod:`hub.db.engines`; piccolo's own
 command line reads :mod:`hub.piccolo_conf`. Importing either does nothing.
 """
 
@@ -33,7 +33,7 @@ from piccolo.engine.sqlite import TransactionType
 from piccolo.querystring import QueryString
 from piccolo.utils.encoding import dump_json
 
-from hub.engines import (  # noqa: F401  (DatabaseUrlError, QuietPostgresEngine: the CLI's and tests' names)
+from hub.db.engines import (  # noqa: F401  (DatabaseUrlError, QuietPostgresEngine: the CLI's and tests' names)
     DatabaseUrlError,
     PooledSQLiteEngine,
     QuietPostgresEngine,
@@ -41,7 +41,7 @@ from hub.engines import (  # noqa: F401  (DatabaseUrlError, QuietPostgresEngine:
     engine_from_url,
     migrating_on,
 )
-from hub.group_commit import GroupCommit, on_this_loop
+from hub.db.group_commit import GroupCommit, on_this_loop
 
 if TYPE_CHECKING:
     from piccolo.conf.apps import AppConfig
@@ -75,7 +75,7 @@ class Database:
     Build one per process (per app) from the URL; ``await db.open()`` (or
     ``async with db:``) binds the tables and starts the connection pool,
     ``await db.close()`` ends it. On SQLite the engine keeps one writer and
-    a few reader connections (:class:`hub.engines.PooledSQLiteEngine`); on
+    a few reader connections (:class:`hub.db.engines.PooledSQLiteEngine`); on
     PostgreSQL asyncpg's pool serves every query outside a transaction.
     """
 
@@ -94,7 +94,7 @@ class Database:
         look its organization up again
         (:func:`hub.services.provider_accounts.organization_for`)."""
         self.group_commits: dict[str, Any] = {}
-        """The :class:`~hub.group_commit.GroupCommit` of each kind of row
+        """The :class:`~hub.db.group_commit.GroupCommit` of each kind of row
         written in groups (stored webhooks, audit rows), by name; each serves
         the event loop that made it."""
         self.extra_tables: list[type[Table]] = []
@@ -106,7 +106,7 @@ class Database:
 
     def group_commit(self, name: str, write: Callable[[list], Awaitable[list]], *, max_batch: int) -> GroupCommit:
         """The group commit ``name`` of this database on the running event
-        loop (:class:`~hub.group_commit.GroupCommit`), made on first use."""
+        loop (:class:`~hub.db.group_commit.GroupCommit`), made on first use."""
         return on_this_loop(self.group_commits, name, write, max_batch=max_batch)
 
     def in_transaction(self) -> bool:
@@ -169,11 +169,11 @@ class Database:
 
     async def migrate(self, apps: Sequence[AppConfig] = ()) -> None:
         """Apply every pending piccolo migration of the hub, then those of
-        the plugins' own ``apps`` (see :mod:`hub.plugin_tables`), under the
+        the plugins' own ``apps`` (see :mod:`hub.plugins.tables`), under the
         migration lock (see :func:`migration_lock`)."""
         from piccolo.apps.migrations.commands.forwards import run_forwards
 
-        from hub.plugin_tables import migrate_apps
+        from hub.plugins.tables import migrate_apps
 
         self.bind()
         # piccolo reports progress on stdout; the CLI's last line must stay
