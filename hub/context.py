@@ -13,6 +13,7 @@ from typing import Any
 
 import pluggy
 from jinja2 import Environment
+
 from hub.db import Database
 from hub.plugins.protocols import InboxProcessor, Mailer
 from hub.sealing import Sealer

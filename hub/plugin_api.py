@@ -43,8 +43,8 @@ What it holds (see docs/plugins.md for the whole story):
 
 from __future__ import annotations
 
-from hub.context import Hub
 from hub.clock import utcnow
+from hub.context import Hub
 from hub.errors import (
     BadRequest,
     Conflict,
@@ -58,6 +58,8 @@ from hub.errors import (
     Unauthorized,
     Unavailable,
 )
+from hub.inputs import decode_json
+from hub.plugins import PaymentProviderStatus, RenderedEmail, Setting
 from hub.plugins.events import (
     EVENTS,
     DownloadFinished,
@@ -74,8 +76,6 @@ from hub.plugins.events import (
     VersionReady,
 )
 from hub.plugins.hookspecs import hookimpl
-from hub.inputs import decode_json
-from hub.plugins import PaymentProviderStatus, RenderedEmail, Setting
 from hub.plugins.protocols import BytesMailer, ConcurrentMailer, InboxProcessor, Mailer
 from hub.plugins.records import (
     ConsoleInviteContext,

@@ -56,12 +56,7 @@ async def send_file(transport: asyncio.Transport, fh, offset: int, count: int) -
                 done = os.sendfile(out, fh.fileno(), offset + sent, count - sent)
             except BlockingIOError:
                 writable: asyncio.Future[None] = loop.create_future()
-
-                def wake() -> None:
-                    if not writable.done():
-                        writable.set_result(None)
-
-                loop.add_writer(out, wake)
+                loop.add_writer(out, _wake, writable)
                 try:
                     await writable
                 finally:
@@ -261,3 +256,9 @@ def _teach(
     if cycle is not None and cycle is not before and type(cycle) is plain:
         cycle.__class__ = taught
         cycle.scope.setdefault("extensions", {}).update({name: {} for name in EXTENSIONS})
+
+
+def _wake(writable: asyncio.Future[None]) -> None:
+    """The socket can take more: wake the sendfile loop waiting on ``writable``."""
+    if not writable.done():
+        writable.set_result(None)

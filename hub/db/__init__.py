@@ -28,8 +28,7 @@ from typing import TYPE_CHECKING, Any
 from piccolo.columns import JSON
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
-from piccolo.engine.sqlite import TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.querystring import QueryString
 from piccolo.utils.encoding import dump_json
 

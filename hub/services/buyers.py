@@ -25,11 +25,11 @@ from hub.context import Hub
 from hub.email_address import check_email
 from hub.emails import render_email
 from hub.errors import NotFound, TooManyRequests
+from hub.plugins.events import TokensMinted
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, SESSION_PREFIX, SIGN_IN_PREFIX, hash_secret, new_id, new_secret
 from hub.services import rate_limits
-from hub.services.outbox import queue_email
-from hub.plugins.events import TokensMinted
 from hub.services.events import emit
+from hub.services.outbox import queue_email
 from hub.services.tokens import token_records
 from hub.tables import BuyerSession, BuyerSignIn, DownloadToken, Organization, Purchase, TokenLink
 

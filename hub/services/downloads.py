@@ -29,8 +29,8 @@ from hub import resources
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
 from hub.errors import Forbidden, Gone
-from hub.secrets import new_id
 from hub.plugins.events import DownloadFinished, DownloadStarted
+from hub.secrets import new_id
 from hub.services.events import emit
 from hub.services.tokens import EXPIRED, REVOKED, Grant
 from hub.tables import DownloadSession, DownloadToken, FileTransfer, MediaFile, VersionFile

@@ -23,8 +23,8 @@ from typing import Any
 from hub.clock import iso, utcnow
 from hub.context import Hub
 from hub.db import insert_rows
-from hub.plugins.events import HubEvent
 from hub.plugins import await_me_maybe
+from hub.plugins.events import HubEvent
 from hub.plugins.records import for_hook
 from hub.secrets import new_id
 from hub.services.webhook_events import subscribes

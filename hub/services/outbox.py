@@ -35,8 +35,7 @@ import functools
 import logging
 from datetime import timedelta
 from email.errors import HeaderParseError
-from email.headerregistry import Address
-from email.headerregistry import HeaderRegistry
+from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import make_msgid
 from urllib.parse import urlsplit
@@ -47,9 +46,9 @@ from hub.db import Database
 from hub.errors import Invalid
 from hub.faults import crash_point
 from hub.plugins import RenderedEmail
+from hub.plugins.events import EmailFailed
 from hub.plugins.protocols import BytesMailer, mailer_concurrency
 from hub.secrets import new_id
-from hub.plugins.events import EmailFailed
 from hub.services.events import emit
 from hub.services.work_queue import WorkQueue, raise_first
 from hub.tables import OutboxMessage

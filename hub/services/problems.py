@@ -11,13 +11,13 @@ from hub.clock import utcnow
 from hub.context import Hub
 from hub.email_address import check_email
 from hub.errors import HubError, Invalid, NotFound
+from hub.plugins.events import TokensMinted
+from hub.services.events import emit
+from hub.services.inbox import FAILED
 from hub.services.products import find_product
 from hub.services.purchases import parse_items
 from hub.services.support import resend_delivery
-from hub.plugins.events import TokensMinted
-from hub.services.events import emit
 from hub.services.tokens import TokenTerms, deliverable_version, mint_for_version, token_records
-from hub.services.inbox import FAILED
 from hub.tables import DownloadToken, InboxEvent, OutboxMessage, Purchase
 
 LIMIT = 100

@@ -10,7 +10,7 @@ from piccolo.columns import JSON
 
 from hub.clock import utcnow
 from hub.context import Hub
-from hub.db import Database, UNIQUE_VIOLATIONS, fetch_bound, load_json_columns
+from hub.db import UNIQUE_VIOLATIONS, Database, fetch_bound, load_json_columns
 from hub.errors import Conflict, Invalid, NotFound
 from hub.inputs import check_text, names_nothing
 from hub.secrets import new_id

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from hub.errors import Invalid
 from hub.secrets import new_id
-from hub.tables import Purchase, ProviderReference
+from hub.tables import ProviderReference, Purchase
 
 ORDER = "order"
 """The kind of a purchase's own reference (``Purchase.provider_ref``): the

@@ -24,9 +24,9 @@ from hub.email_address import check_email
 from hub.emails import render_email
 from hub.errors import HubError, Invalid
 from hub.inputs import check_text
+from hub.plugins.events import PurchaseRecorded, TokensMinted
 from hub.plugins.records import email_purchase
 from hub.secrets import new_id
-from hub.plugins.events import PurchaseRecorded, TokensMinted
 from hub.services.events import emit
 from hub.services.outbox import queue_email
 from hub.services.products import find_product

@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator
-from typing import Any
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from hub.clock import UTC, iso
 from hub.errors import Invalid

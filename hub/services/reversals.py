@@ -52,7 +52,6 @@ from hub.services.tokens import token_records
 from hub.tables import DownloadToken, PaymentReversal, Purchase
 
 
-
 @dataclass(frozen=True)
 class ReversalIn:
     """A reversal in the hub's terms.

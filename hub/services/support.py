@@ -19,11 +19,11 @@ from hub.context import Hub
 from hub.email_address import check_email
 from hub.emails import render_email
 from hub.errors import Invalid, NotFound
+from hub.plugins.events import TokensMinted
 from hub.plugins.records import email_purchase
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, hash_secret, new_id, new_secret
-from hub.services.outbox import queue_email
-from hub.plugins.events import TokensMinted
 from hub.services.events import emit
+from hub.services.outbox import queue_email
 from hub.services.reports import parse_day, within_days
 from hub.services.tokens import token_records
 from hub.tables import DownloadSession, DownloadToken, Organization, OutboxMessage, Purchase, TokenLink

@@ -34,8 +34,8 @@ from hub.context import Hub
 from hub.errors import Conflict, HubError, Invalid, NotFound, Unavailable
 from hub.faults import crash_point
 from hub.manifest import normalize_path
-from hub.secrets import new_id
 from hub.plugins.events import VersionReady
+from hub.secrets import new_id
 from hub.services.events import emit
 from hub.services.products import find_product, find_version
 from hub.storage import BlobInfo, StorageError

@@ -35,11 +35,12 @@ from __future__ import annotations
 import logging
 
 from hub.plugin_api import Hub, PaymentProviderStatus, hookimpl
+
 from .api import PayPalApi
 from .config import SETTINGS, PayPalConfig
-from .signature import CertificateFetch, CertificateVerifier
 from .events import PROVIDER
 from .processing import PayPalEvents
+from .signature import CertificateFetch, CertificateVerifier
 from .webhook import PATH, PayPalWebhook, webhook_route
 
 log = logging.getLogger("hub.plugins.paypal")

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 
 from hub.plugin_api import Hub, PaymentProviderStatus, hookimpl
+
 from .api import StripeApi
 from .checkout import PROVIDER
 from .config import (

@@ -21,6 +21,7 @@ from litestar import Request, post
 from litestar.handlers import HTTPRouteHandler
 
 from hub.plugin_api import BadRequest, Hub, decode_json, organization_for, store_event
+
 from .checkout import PROVIDER, object_id
 from .config import ORG, StripeConfig
 
