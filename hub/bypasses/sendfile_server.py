@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import cast
+from typing import Any, BinaryIO, cast
 
 import h11
 from uvicorn.protocols.http import h11_impl, httptools_impl
@@ -112,7 +112,44 @@ class _HeadFirst:
         return getattr(self.transport, name)
 
 
-class SendfileHttpToolsCycle(httptools_impl.RequestResponseCycle):
+class _FileMessages:
+    """The one way both protocols' cycles send a file message (``hub.sendfile``,
+    ``http.response.pathsend``): wait for the transport, send the file's part
+    as the protocol frames a body (:meth:`file_body`), say in the message how
+    many bytes went out (``sent``), then end the response as the protocol
+    ends one (:meth:`end_body`) and hand the connection on, or close it."""
+
+    async def send_file_message(self, message) -> None:
+        cycle = cast(Any, self)
+        if cycle.flow.write_paused and not cycle.disconnected:
+            await cycle.flow.drain()
+        sent = 0
+        if not cycle.disconnected:
+            with open(message["path"], "rb") as fh:
+                offset, count = _file_part(message, fh)
+                sent = await self.file_body(fh, offset, count)
+        message["sent"] = sent
+        if cycle.disconnected:
+            cycle.transport.close()
+            return
+        keep_alive = self.end_body()
+        cycle.response_complete = True
+        cycle.message_event.set()
+        if not keep_alive:
+            cycle.transport.close()
+        cycle.on_response()
+
+    async def file_body(self, fh: BinaryIO, offset: int, count: int) -> int:
+        """Send ``count`` bytes of ``fh`` from ``offset`` as this protocol
+        frames a body; the bytes that went out."""
+        raise NotImplementedError
+
+    def end_body(self) -> bool:
+        """Write the end of the response; whether the connection stays open."""
+        raise NotImplementedError
+
+
+class SendfileHttpToolsCycle(_FileMessages, httptools_impl.RequestResponseCycle):
     head = b""
     """The response's status line and headers, until its body's first bytes
     go with them: one write (one system call, one packet) for a small answer."""
@@ -145,39 +182,33 @@ class SendfileHttpToolsCycle(httptools_impl.RequestResponseCycle):
                 return
         if message["type"] not in EXTENSIONS or not self.response_started or self.response_complete:
             return await super().send(message)
-        if self.flow.write_paused and not self.disconnected:
-            await self.flow.drain()
-        sent = 0
-        if not self.disconnected:
-            with open(message["path"], "rb") as fh:
-                offset, count = _file_part(message, fh)
-                if self.scope["method"] == "HEAD":
-                    self.expected_content_length = 0
-                elif count > 0:
-                    if self.chunked_encoding:
-                        self.transport.write(b"%x\r\n" % count)
-                    elif count > self.expected_content_length:
-                        raise RuntimeError("Response content longer than Content-Length")
-                    else:
-                        self.expected_content_length -= count
-                    sent = await send_file(self.transport, fh, offset, count)
-                    if sent < count:
-                        self.disconnected = True
-                    elif self.chunked_encoding:
-                        self.transport.write(b"\r\n")
-        message["sent"] = sent
-        if self.disconnected:
-            self.transport.close()
-            return
+        await self.send_file_message(message)
+
+    async def file_body(self, fh: BinaryIO, offset: int, count: int) -> int:
+        if self.scope["method"] == "HEAD":
+            self.expected_content_length = 0
+            return 0
+        if count <= 0:
+            return 0
+        if self.chunked_encoding:
+            self.transport.write(b"%x\r\n" % count)
+        elif count > self.expected_content_length:
+            raise RuntimeError("Response content longer than Content-Length")
+        else:
+            self.expected_content_length -= count
+        sent = await send_file(self.transport, fh, offset, count)
+        if sent < count:
+            self.disconnected = True
+        elif self.chunked_encoding:
+            self.transport.write(b"\r\n")
+        return sent
+
+    def end_body(self) -> bool:
         if self.chunked_encoding:
             self.transport.write(b"0\r\n\r\n")
         elif self.expected_content_length != 0:
             raise RuntimeError("Response content shorter than Content-Length")
-        self.response_complete = True
-        self.message_event.set()
-        if not self.keep_alive:
-            self.transport.close()
-        self.on_response()
+        return bool(self.keep_alive)
 
 
 class SendfileHttpToolsProtocol(httptools_impl.HttpToolsProtocol):
@@ -201,42 +232,38 @@ class _Body:
         return self.size
 
 
-class SendfileH11Cycle(h11_impl.RequestResponseCycle):
+class SendfileH11Cycle(_FileMessages, h11_impl.RequestResponseCycle):
     async def send(self, message) -> None:
         if message["type"] not in EXTENSIONS or not self.response_started or self.response_complete:
             return await super().send(message)
-        if self.flow.write_paused and not self.disconnected:
-            await self.flow.drain()
+        await self.send_file_message(message)
+
+    async def file_body(self, fh: BinaryIO, offset: int, count: int) -> int:
+        if self.scope["method"] == "HEAD" or count <= 0:
+            return 0
         sent = 0
-        if not self.disconnected:
-            with open(message["path"], "rb") as fh:
-                offset, count = _file_part(message, fh)
-                if self.scope["method"] != "HEAD" and count > 0:
-                    try:
-                        # h11 passes a Data event's object through (typed bytes, any sized object
-                        # works); its answer is None only for ConnectionClosed.
-                        body = h11.Data(data=_Body(count))  # type: ignore[arg-type]
-                        for piece in self.conn.send_with_data_passthrough(body) or ():
-                            if isinstance(piece, _Body):
-                                sent = await send_file(self.transport, fh, offset, count)
-                                if sent < count:
-                                    self.disconnected = True
-                                    break
-                            else:
-                                self.transport.write(piece)  # chunk framing, if any
-                    except (ConnectionError, OSError):
+        try:
+            # h11 passes a Data event's object through (typed bytes, any sized object
+            # works); its answer is None only for ConnectionClosed.
+            body = h11.Data(data=_Body(count))  # type: ignore[arg-type]
+            for piece in self.conn.send_with_data_passthrough(body) or ():
+                if isinstance(piece, _Body):
+                    sent = await send_file(self.transport, fh, offset, count)
+                    if sent < count:
                         self.disconnected = True
-        message["sent"] = sent
-        if self.disconnected:
-            self.transport.close()
-            return
-        self.response_complete = True
-        self.message_event.set()
+                        break
+                else:
+                    self.transport.write(piece)  # chunk framing, if any
+        except (ConnectionError, OSError):
+            self.disconnected = True
+        return sent
+
+    def end_body(self) -> bool:
         self.transport.write(self.conn.send(event=h11.EndOfMessage()))
         if self.conn.our_state is h11.MUST_CLOSE or not self.keep_alive:
             self.conn.send(event=h11.ConnectionClosed())
-            self.transport.close()
-        self.on_response()
+            return False
+        return True
 
 
 class SendfileH11Protocol(h11_impl.H11Protocol):
