@@ -218,12 +218,7 @@ async def test_an_endpoint_failing_for_three_days_is_disabled_and_the_admins_tol
             ok(await client.post("/api/products/pack/tokens", json={}, headers=org.member), 201)
             await until(lambda: _attempts(endpoint["id"], 1))
             # Three days of failures, without waiting three days.
-            long_ago = utcnow() - timedelta(hours=73)
-            await WebhookEndpoint.update({WebhookEndpoint.failing_since: long_ago}).where(WebhookEndpoint.id == endpoint["id"])
-            await EventDelivery.update({EventDelivery.created_at: long_ago, EventDelivery.next_attempt_at: utcnow()}).where(
-                EventDelivery.endpoint == endpoint["id"]
-            )
-            await until(lambda: _disabled(endpoint["id"]))
+            await _fail_for_three_days(endpoint["id"])
             shown = ok(await client.get(f"/api/webhook-endpoints/{endpoint['id']}", headers=org.admin))["endpoint"]
             assert shown["status"] == "disabled" and "answered 500" in shown["disabledReason"]
             assert "secret" not in shown
@@ -265,12 +260,7 @@ async def test_an_endpoint_whose_secret_another_key_sealed_fails_visibly_and_is_
         assert row["claimed_until"] is None and as_aware(row["next_attempt_at"]) > utcnow() + timedelta(minutes=30)
         assert receiver.received == []
         # Failing for the whole window: the endpoint is disabled, with the reason.
-        long_ago = utcnow() - timedelta(hours=73)
-        await WebhookEndpoint.update({WebhookEndpoint.failing_since: long_ago}).where(WebhookEndpoint.id == endpoint["id"])
-        await EventDelivery.update({EventDelivery.created_at: long_ago, EventDelivery.next_attempt_at: utcnow()}).where(
-            EventDelivery.endpoint == endpoint["id"]
-        )
-        await until(lambda: _disabled(endpoint["id"]))
+        await _fail_for_three_days(endpoint["id"])
         shown = ok(await client.get(f"/api/webhook-endpoints/{endpoint['id']}", headers=org.admin))["endpoint"]
         assert "HUB_SECRET_KEY" in shown["disabledReason"]
         # A new secret (the unopenable one kept as "previous") signs again.
@@ -280,6 +270,17 @@ async def test_an_endpoint_whose_secret_another_key_sealed_fails_visibly_and_is_
         await events_settled(app.state.hub)
         [request] = receiver.received
         Webhook(rotated["secret"]).verify(request.body, request.headers)
+
+
+async def _fail_for_three_days(endpoint_id: str) -> None:
+    """Make the endpoint's failures three days old (without waiting three
+    days) and wait until the worker's next try disables it."""
+    long_ago = utcnow() - timedelta(hours=73)
+    await WebhookEndpoint.update({WebhookEndpoint.failing_since: long_ago}).where(WebhookEndpoint.id == endpoint_id)
+    await EventDelivery.update({EventDelivery.created_at: long_ago, EventDelivery.next_attempt_at: utcnow()}).where(
+        EventDelivery.endpoint == endpoint_id
+    )
+    await until(lambda: _disabled(endpoint_id))
 
 
 async def _attempts(endpoint_id: str, n: int) -> bool:
