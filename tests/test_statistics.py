@@ -37,7 +37,7 @@ async def test_stale_tables_are_analyzed_once_and_their_lookups_use_the_index(da
         # As on a server whose autovacuum is off (it could otherwise come round mid-test).
         await hub.db.execute("ALTER TABLE hub_provider_reference SET (autovacuum_enabled = false)")
         rows = [
-            dict(id=f"r{n}", org="shop", purchase=f"p{n}", provider="acme", kind="order", reference=f"ref-{n}")
+            dict(id=f"r{n}", org="shop", purchase=f"p{n}", provider="acme", kind="order", reference=f"ref-{n}", items=[])
             for n in range(6000)
         ]
         for start in range(0, len(rows), 1000):
