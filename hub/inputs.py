@@ -43,6 +43,10 @@ def time_zone_required(field: str) -> Invalid:
     return Invalid(f"{field} must include a time zone, e.g. 2026-01-01T10:00:00Z", field=field)
 
 
+@overload
+def require_time_zone(moment: datetime, field: str) -> datetime: ...
+@overload
+def require_time_zone(moment: None, field: str) -> None: ...
 def require_time_zone(moment: datetime | None, field: str) -> datetime | None:
     """``moment`` if it says which time zone it is in.
 

@@ -9,8 +9,8 @@ import msgspec
 from litestar import Controller, delete, get, patch, post
 from litestar.params import Parameter
 
-from hub.api.openapi import KEYED, errors
 from hub import resources
+from hub.api.openapi import KEYED, errors
 from hub.api.schemas import (
     DeletedAnswer,
     ProductAnswer,
@@ -22,8 +22,8 @@ from hub.api.schemas import (
     VersionListAnswer,
     answer,
 )
-from hub.inputs import page_bounds
 from hub.context import Hub
+from hub.inputs import page_bounds
 from hub.services import products as product_service
 from hub.services import tokens as token_service
 from hub.services import versions as version_service
@@ -89,7 +89,7 @@ async def mint_product_token(hub: Hub, principal: Principal, product_id: str, da
     return answer(TokenAnswer, {"token": resources.token(hub, token, product, version["version"], secret)})
 
 
-async def _shape_product(row: dict) -> dict:
+async def _shape_product(row: dict[str, Any]) -> resources.Product:
     active = await product_service.active_versions([row["active_version"]])
     return resources.product(row, active.get(row["active_version"]))
 

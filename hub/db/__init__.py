@@ -28,8 +28,7 @@ from typing import TYPE_CHECKING, Any
 from piccolo.columns import JSON
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
-from piccolo.engine.sqlite import TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.querystring import QueryString
 from piccolo.utils.encoding import dump_json
 
@@ -46,6 +45,10 @@ from hub.db.group_commit import GroupCommit, on_this_loop
 if TYPE_CHECKING:
     from piccolo.conf.apps import AppConfig
     from piccolo.table import Table
+
+Transaction = contextlib.AbstractAsyncContextManager[Any, None]
+"""A piccolo transaction, as the hub uses it: ``async with`` it (the
+``as`` target has ``rollback()``); it never swallows an exception."""
 
 
 class ImmutableRows:
@@ -191,11 +194,11 @@ class Database:
 
     # -- transactions -----------------------------------------------------
 
-    def transaction(self):
+    def transaction(self) -> Transaction:
         """piccolo's transaction (on SQLite a deferred one, on the writer)."""
         return self.engine.transaction()
 
-    def write_transaction(self):
+    def write_transaction(self) -> Transaction:
         """A transaction that takes the write lock up front.
 
         On SQLite a deferred transaction that reads and then writes can fail
@@ -328,7 +331,7 @@ def is_sqlite(db: Database | Engine) -> bool:
     return _engine(db).engine_type == "sqlite"
 
 
-def write_transaction(db: Database | Engine):
+def write_transaction(db: Database | Engine) -> Transaction:
     """:meth:`Database.write_transaction` (also given a bare engine)."""
     return _database(db).write_transaction()
 
