@@ -21,9 +21,9 @@ import dataclasses
 import importlib.metadata
 import inspect
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pluggy
 
@@ -161,9 +161,11 @@ class PluginSettingError(SettingsError):
 
 def declared_settings(manager: pluggy.PluginManager) -> list[tuple[str, Setting]]:
     """``(plugin name, Setting)`` for every setting the loaded plugins declare."""
-    declared = []
+    declared: list[tuple[str, Setting]] = []
     for impl in reversed(manager.hook.hub_settings.get_hookimpls()):
-        for setting in impl.function() or []:
+        # pluggy types an implementation's answer as object; hub_settings
+        # promises a sequence of Setting (hookspecs).
+        for setting in cast("Sequence[Setting] | None", impl.function()) or []:
             declared.append((impl.plugin_name, setting))
     return declared
 
@@ -196,7 +198,7 @@ def apply_plugin_settings(manager: pluggy.PluginManager, settings: Settings) -> 
 
 def describe(manager: pluggy.PluginManager) -> list[LoadedPlugin]:
     """Each loaded plugin with its distribution's version and its hooks."""
-    versions = {}
+    versions: dict[str, str] = {}
     for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         dist = entry_point.dist
         versions.setdefault(entry_point.name, dist.version if dist else "?")
