@@ -35,10 +35,10 @@ import functools
 import logging
 from datetime import timedelta
 from email.errors import HeaderParseError
-from email.headerregistry import Address
-from email.headerregistry import HeaderRegistry
+from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import Any
 from urllib.parse import urlsplit
 
 from hub.clock import iso, utcnow
@@ -47,9 +47,9 @@ from hub.db import Database
 from hub.errors import Invalid
 from hub.faults import crash_point
 from hub.plugins import RenderedEmail
+from hub.plugins.events import EmailFailed
 from hub.plugins.protocols import BytesMailer, mailer_concurrency
 from hub.secrets import new_id
-from hub.plugins.events import EmailFailed
 from hub.services.events import emit
 from hub.services.work_queue import WorkQueue, raise_first
 from hub.tables import OutboxMessage
@@ -138,13 +138,13 @@ async def queue_email(
     return message_id
 
 
-async def claim_due(hub: Hub, limit: int = 10) -> list[dict]:
+async def claim_due(hub: Hub, limit: int = 10) -> list[dict[str, Any]]:
     """Claim up to ``limit`` due messages for this worker, stamped with its
     identity (so that a restarted worker can take back a dead one's)."""
     return await EMAILS.claim(hub, limit=limit)
 
 
-async def deliver(hub: Hub, row: dict) -> bool:
+async def deliver(hub: Hub, row: dict[str, Any]) -> bool:
     """Send one claimed message; record the outcome. True when sent."""
     try:
         data = hub.sealer.open(row["sealed_body"])
@@ -152,7 +152,7 @@ async def deliver(hub: Hub, row: dict) -> bool:
         assert mailer is not None  # deliver_due claims nothing without one
         # A BytesMailer takes the message as it goes out, unparsed; others get an EmailMessage.
         ready = as_sent(hub, row["id"], row["recipient"], data) if isinstance(mailer, BytesMailer) else None
-        if ready is not None:
+        if ready is not None and isinstance(mailer, BytesMailer):
             await mailer.send_bytes(ready, sender=_envelope_sender(hub.settings.mail_from), recipients=[row["recipient"]])
         else:
             message = email.message_from_bytes(data, policy=POLICY)
@@ -249,7 +249,8 @@ def as_sent(hub: Hub, outbox_id: str, recipient: str, data: bytes) -> bytes | No
 @functools.lru_cache(maxsize=8)
 def _from_line(mail_from: str) -> bytes:
     """The ``From`` header line for ``HUB_MAIL_FROM``, as the policy writes it."""
-    return POLICY.header_factory("From", mail_from).fold(policy=POLICY).encode("ascii")
+    line: str = POLICY.header_factory("From", mail_from).fold(policy=POLICY)
+    return line.encode("ascii")
 
 
 @functools.lru_cache(maxsize=8)
@@ -274,7 +275,7 @@ async def deliver_due(hub: Hub) -> int:
         # every message before theirs.
         lanes = asyncio.Semaphore(mailer_concurrency(hub.mailer))
 
-        async def deliver_in_lane(row: dict) -> bool:
+        async def deliver_in_lane(row: dict[str, Any]) -> bool:
             async with lanes:
                 return await deliver(hub, row)
 
