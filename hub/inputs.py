@@ -8,11 +8,14 @@ answering alike (a 422 naming the field, never a database error).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import msgspec
 
 from hub.errors import BadRequest, Invalid
+
+if TYPE_CHECKING:
+    from hub.plugins.records import JSON
 
 MAX_OFFSET = 2**31 - 1
 
@@ -94,7 +97,7 @@ def page_bounds(limit: int, offset: int, max_limit: int = 100) -> tuple[int, int
 MAX_JSON_DEPTH = 64
 
 
-def decode_json(body: bytes | str, *, what: str = "The request body") -> Any:
+def decode_json(body: bytes | str, *, what: str = "The request body") -> JSON:
     """Every JSON body the hub reads (API bodies, webhook events), decoded
     under one rule: a body that is not JSON, or nests deeper than
     :data:`MAX_JSON_DEPTH`, is a :class:`BadRequest` (400), which each

@@ -34,6 +34,12 @@ JSON = Union[dict[str, "JSON"], list["JSON"], str, int, float, bool, None]
 """Any JSON value, as a record's ``metadata`` holds: what the shop or the
 payment provider put there, passed on as is."""
 
+JSONObject = dict[str, Any]
+"""A JSON object of arbitrary content: a payment provider's event payload,
+the metadata an order carries. Its values are decoded JSON (dicts, lists,
+strings, numbers, booleans, None), typed ``Any`` so that a plugin reads them
+as its provider documents them, without narrowing every level."""
+
 # --- event hooks -------------------------------------------------------------
 
 

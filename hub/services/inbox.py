@@ -42,6 +42,7 @@ from hub.context import Hub
 from hub.db import UNIQUE_VIOLATIONS, Database
 from hub.db.group_commit import GroupCommit
 from hub.metrics import count_webhook_event
+from hub.plugins.records import JSONObject
 from hub.secrets import new_id
 from hub.services.work_queue import WorkQueue, raise_first
 from hub.tables import InboxEvent
@@ -79,7 +80,7 @@ class ReceivedEvent:
     event_id: str
     event_type: str
     org: str
-    payload: dict[str, Any]
+    payload: JSONObject
     received_at: datetime
     attempts: int
 
@@ -87,7 +88,7 @@ class ReceivedEvent:
 
 
 async def store_event(
-    hub: Hub, *, provider: str, event_id: str, event_type: str, org: str, payment_key: str, payload: dict[str, Any]
+    hub: Hub, *, provider: str, event_id: str, event_type: str, org: str, payment_key: str, payload: JSONObject
 ) -> bool:
     """Store a verified event for the worker; False when it was stored
     before (a provider's replay, or a concurrent delivery of the same event).

@@ -28,7 +28,7 @@ from hub.errors import HubError, Invalid
 from hub.inputs import check_text
 from hub.plugins import records
 from hub.plugins.events import PurchaseRecorded, TokensMinted
-from hub.plugins.records import email_purchase
+from hub.plugins.records import JSONObject, email_purchase
 from hub.secrets import new_id
 from hub.services.events import emit
 from hub.services.outbox import queue_email
@@ -62,7 +62,7 @@ class PurchaseIn:
     customer_name: str = ""
     amount: int | None = None
     currency: str = ""
-    metadata: dict[str, Any] = field(default_factory=dict)
+    metadata: JSONObject = field(default_factory=dict)
     references: tuple[ProviderRef, ...] = ()
     """The provider's other ids of this purchase (besides ``provider_ref``,
     kept as kind ``order``): a PaymentIntent, a capture... The core keeps

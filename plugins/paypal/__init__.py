@@ -35,11 +35,12 @@ from __future__ import annotations
 import logging
 
 from hub.plugin_api import Hub, PaymentProviderStatus, hookimpl
+
 from .api import PayPalApi
 from .config import SETTINGS, PayPalConfig
-from .signature import CertificateFetch, CertificateVerifier
 from .events import PROVIDER
 from .processing import PayPalEvents
+from .signature import CertificateFetch, CertificateVerifier
 from .webhook import PATH, PayPalWebhook, webhook_route
 
 log = logging.getLogger("hub.plugins.paypal")
@@ -57,7 +58,7 @@ def webhook_of(hub: Hub) -> PayPalWebhook | None:
     """The PayPal webhook of ``hub`` (its settings, API client and verifier),
     made on first use; None while ``HUB_PAYPAL_WEBHOOK_ID`` is not set."""
     webhook = hub.plugin_state.get(STATE)
-    if webhook is None:
+    if not isinstance(webhook, PayPalWebhook):  # None until the first use
         config = PayPalConfig.from_extra(hub.settings.extra)
         if not config.webhook_id:
             return None
