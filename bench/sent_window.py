@@ -26,10 +26,10 @@ import threading
 import time
 from pathlib import Path
 
+from hub.plugins import RenderedEmail
 from hub.services.accounts import create_api_key, create_organization
 from hub.services.outbox import deliver_due, queue_email
 from hub.services.purchases import PurchaseIn, PurchaseItem, record_purchase
-from hub.plugins import RenderedEmail
 from hub.testing.app import hub_client, make_app, settings_for_tests
 from hub.testing.products import ready_product
 from hub.testing.smtp import smtp_server

@@ -14,15 +14,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pluggy
-
 from litestar import Litestar, get
 from litestar.datastructures import State
 
 from hub import __version__
-from hub.api.buyers import BuyerController
 from hub.api.audit_trail import audit_trail_middleware
+from hub.api.buyers import BuyerController
 from hub.api.dependencies import api_dependencies
-from hub.bypasses.mint_lane import MintLane
 from hub.api.errors import error_handler, main_api_error
 from hub.api.integration import IntegrationController
 from hub.api.me import me
@@ -33,16 +31,18 @@ from hub.api.v1 import ROUTES as V1_ROUTES
 from hub.api.v1 import jsonapi_error
 from hub.api.v2 import ROUTES as V2_ROUTES
 from hub.api.v2 import v2_error
-from hub.client_ip import ForwardedClientMiddleware
 from hub.api.webhooks import WebhookEndpointController
+from hub.bypasses.mint_lane import MintLane
+from hub.bypasses.page_lane import DownloadPageLane
+from hub.client_ip import ForwardedClientMiddleware
 from hub.console import console_error, console_router
 from hub.context import Hub
 from hub.db import Database
 from hub.logs import guard_server_logs
 from hub.metrics import count_requests
 from hub.pages import template_environment
-from hub.plugins.tables import piccolo_apps
 from hub.plugins import apply_plugin_settings, check_mailer_choice, choose_mailer, load_plugins, notify
+from hub.plugins.tables import piccolo_apps
 from hub.requests import HubRequest, refuse_impossible_ids
 from hub.sealing import Sealer, secret_key
 from hub.services.privacy import run_retention
@@ -50,11 +50,10 @@ from hub.services.worker import run_worker
 from hub.settings import Settings
 from hub.startup import check_secret_key, wait_for_database
 from hub.storage import S3Config, create_blob_store
+from hub.web.access_log import AccessLog
 from hub.web.downloads import DownloadController, download_error
 from hub.web.health import ROUTES as HEALTH_ROUTES
 from hub.web.my import MyController, my_error
-from hub.web.access_log import AccessLog
-from hub.bypasses.page_lane import DownloadPageLane
 from hub.web.security_headers import secure
 
 log = logging.getLogger("hub")

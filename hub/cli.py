@@ -335,7 +335,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_upload(args: argparse.Namespace) -> int:
     from continuata import ContinuataError
-
     from hub.upload_command import upload_folder
 
     api_url = args.api_url or os.environ.get("HUB_API_URL") or _settings().public_url

@@ -132,10 +132,10 @@ class _DatabaseCollector(Collector):
 
 async def read_database_figures() -> DatabaseFigures:
     """Downloads, bytes, outbox and inbox figures, in a few small aggregate queries."""
+    from piccolo.query.functions.aggregate import Count, Sum
+
     from hub.clock import as_aware, utcnow
     from hub.tables import DownloadSession, InboxEvent, OutboxMessage
-
-    from piccolo.query.functions.aggregate import Count, Sum
 
     sessions = await DownloadSession.select(Count(alias="n"), Sum(DownloadSession.bytes_sent, alias="bytes")).first()
     pending = await OutboxMessage.count().where(OutboxMessage.status == "pending")

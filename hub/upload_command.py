@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import continuata
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+
+import continuata
 
 
 def upload_folder(

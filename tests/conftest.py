@@ -21,10 +21,10 @@ import pytest
 from litestar import Litestar
 
 from hub.app import create_app
-from hub.testing.app import running, settings_for_tests
 from hub.services.accounts import create_api_key, create_organization
 from hub.settings import Settings
 from hub.tables import ALL_TABLES
+from hub.testing.app import running, settings_for_tests
 from tests.support.databases import (
     copy_sqlite,
     drop_database,

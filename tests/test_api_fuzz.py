@@ -10,6 +10,9 @@ declared, and its body matches the declared type (errors included).
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import httpx
 import pytest
 import schemathesis
@@ -21,13 +24,11 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-import tempfile
-from pathlib import Path
-
 from hub.app import create_app
 from hub.testing.app import settings_for_tests
 from tests.conftest import DATABASES, empty_postgres
 from tests.support.server import HubServer, hub_server, upload_sample
+
 
 def _schema() -> dict:
     """The app's OpenAPI schema, from an app whose data folder is a temporary

@@ -14,15 +14,14 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from piccolo.querystring import QueryString
 
+from hub.clock import utcnow
 from hub.db import Database
 from hub.db.engines import compile_placeholders
-from hub.secrets import hash_secret
 from hub.db.sqlite_connection import DISK_THREADS
+from hub.secrets import hash_secret
 from hub.tables import InstanceFact
-from hub.clock import utcnow
 from tests.conftest import POSTGRES_URL
 
 ROOT = Path(__file__).resolve().parent.parent

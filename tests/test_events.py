@@ -14,8 +14,8 @@ from datetime import timedelta
 
 import pytest
 
-from hub.plugins import records
 from hub.clock import utcnow
+from hub.plugins import records
 from hub.plugins.events import TokenRevoked
 from hub.plugins.hookspecs import hookimpl
 from hub.services.event_delivery import deliver_due_events

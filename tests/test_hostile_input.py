@@ -12,12 +12,12 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from hub.inputs import MAX_JSON_DEPTH, decode_json
+from continuata_plugins.paypal.events import parse_event
 from hub.errors import BadRequest
+from hub.inputs import MAX_JSON_DEPTH, decode_json
 from hub.tables import Purchase
 from hub.testing.app import hub_client, make_app
 from hub.testing.stripe import sign
-from continuata_plugins.paypal.events import parse_event
 from tests.conftest import _empty_postgres, make_org
 from tests.test_tokens_api import ready_product
 

@@ -13,9 +13,9 @@ import pytest
 from piccolo.apps.migrations.tables import Migration
 from piccolo.conf.apps import AppConfig
 
+from hub.plugins import load_plugins, new_plugin_manager
 from hub.plugins.hookspecs import hookimpl
 from hub.plugins.tables import PluginTablesError, piccolo_apps
-from hub.plugins import load_plugins, new_plugin_manager
 from hub.services.purchases import PurchaseIn, record_purchase
 from hub.testing.app import hub_client, make_app, make_org, settings_for_tests
 from hub.testing.events import events_settled

@@ -16,8 +16,6 @@ from pathlib import Path
 import pluggy
 import pytest
 
-from hub.plugins import hookspecs
-from hub.plugins.hookspecs import hookimpl
 from hub.app import build_hub, create_app
 from hub.plugins import (
     MailerChoiceError,
@@ -28,16 +26,18 @@ from hub.plugins import (
     choose_mailer,
     describe,
     first_result,
+    hookspecs,
     load_plugins,
     new_plugin_manager,
     selection,
 )
+from hub.plugins.hookspecs import hookimpl
 from hub.services import buyers, problems, support
 from hub.services.purchases import PurchaseIn, PurchaseItem, record_purchase
 from hub.tables import OutboxMessage
 from hub.testing.app import hub_client, make_app, make_org, settings_for_tests
-from hub.testing.mailbox import CapturedMailbox
 from hub.testing.events import events_settled
+from hub.testing.mailbox import CapturedMailbox
 from hub.testing.products import ready_product
 
 ROOT = Path(__file__).resolve().parent.parent

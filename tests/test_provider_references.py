@@ -18,7 +18,14 @@ from hub.db.engines import migrating_on
 from hub.errors import BadRequest, Invalid
 from hub.services.accounts import create_organization
 from hub.services.provider_accounts import organization_for
-from hub.services.provider_refs import ORDER, ProviderRef, find_purchase, find_purchases, record_reference, references_of
+from hub.services.provider_refs import (
+    ORDER,
+    ProviderRef,
+    find_purchase,
+    find_purchases,
+    record_reference,
+    references_of,
+)
 from hub.tables import ProviderReference, Purchase
 from hub.web.health import known_migrations
 from tests.conftest import DATABASES

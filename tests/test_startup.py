@@ -133,8 +133,9 @@ def test_serve_waits_for_a_database_that_is_still_starting(tmp_path: Path):
     try:
         assert server.stderr.readline().startswith("Waiting up to 120 s for the database")
         with tcp_forwarder(port, real.hostname or "127.0.0.1", real.port or 5432):
-            import httpx
             import time
+
+            import httpx
 
             for _ in range(600):
                 assert server.poll() is None, server.stderr.read()

@@ -11,15 +11,14 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 from litestar.response import Stream
 
-from hub.api.openapi import KEYED, errors
 from hub import resources
+from hub.api.openapi import KEYED, errors
 from hub.api.schemas import DownloadLink, PurchasePageAnswer, PurchaseRecordedAnswer, answer
-from hub.inputs import page_bounds
 from hub.clock import iso_millis
 from hub.context import Hub
 from hub.email_address import check_email
 from hub.errors import Conflict, Invalid, NotFound
-from hub.inputs import check_text
+from hub.inputs import check_text, page_bounds
 from hub.services import purchases as purchase_service
 from hub.services import reports as report_service
 from hub.services import tokens as token_service

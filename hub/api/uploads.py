@@ -10,8 +10,8 @@ from __future__ import annotations
 import msgspec
 from litestar import Controller, Request, delete, get, post, put
 
-from hub.api.openapi import KEYED, PartUploadOperation, errors
 from hub import resources
+from hub.api.openapi import KEYED, PartUploadOperation, errors
 from hub.api.schemas import AbortedAnswer, PartAnswer, UploadAnswer, UploadCompletedAnswer, answer
 from hub.context import Hub
 from hub.requests import read_upload_part

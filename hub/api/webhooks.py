@@ -9,8 +9,8 @@ import msgspec
 from litestar import Controller, delete, get, patch, post
 from litestar.params import Parameter
 
-from hub.api.openapi import KEYED, errors
 from hub import resources
+from hub.api.openapi import KEYED, errors
 from hub.api.schemas import (
     DeletedAnswer,
     DeliveryPageAnswer,

@@ -57,7 +57,7 @@ async def send_file(transport: asyncio.Transport, fh, offset: int, count: int) -
             except BlockingIOError:
                 writable: asyncio.Future[None] = loop.create_future()
 
-                def wake() -> None:
+                def wake(writable: asyncio.Future[None] = writable) -> None:  # this pass's future
                     if not writable.done():
                         writable.set_result(None)
 

@@ -22,8 +22,8 @@ from hub.console.keys import ApiKeysController
 from hub.console.members import InvitationController, MembersController
 from hub.console.overview import OverviewController
 from hub.console.pages import render
-from hub.console.products import ConsoleUploadsController, ProductsController
 from hub.console.problems import ProblemsController
+from hub.console.products import ConsoleUploadsController, ProductsController
 from hub.console.purchases import PurchasesController
 from hub.console.security import add_security_headers, after_console_request, console_csrf
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from litestar import Request, Response
 
+from hub.client_ip import client_ip  # noqa: F401  (re-exported for the console modules)
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
-from hub.client_ip import client_ip  # noqa: F401  (re-exported for the console modules)
 
 MAX_FORM_FIELD = 10_000
 

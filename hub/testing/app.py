@@ -15,7 +15,6 @@ from hub.plugins import load_plugins
 from hub.services.accounts import create_api_key, create_organization
 from hub.settings import Settings
 
-
 BUILTIN_PLUGINS = "stripe,paypal,email"
 """The plugins the hub ships, in ``HUB_PLUGINS`` syntax."""
 

@@ -22,11 +22,11 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Redirect
 from litestar.types import ASGIApp
 
+from hub.api.openapi import PublicOperation, PublicPageOperation, errors
+from hub.api.schemas import DownloadPageAnswer, DownloadRefused
 from hub.client_ip import client_ip
 from hub.clock import as_aware, iso
 from hub.context import Hub
-from hub.api.openapi import PublicOperation, PublicPageOperation, errors
-from hub.api.schemas import DownloadPageAnswer, DownloadRefused
 from hub.errors import NotFound
 from hub.http_range import ByteRange, RangeNotSatisfiable, etag_for, if_range_allows_partial, parse_range
 from hub.services import downloads as download_service

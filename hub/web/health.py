@@ -17,9 +17,8 @@ import pkgutil
 from functools import cache
 
 from litestar import Request, Response, get
-from litestar.status_codes import HTTP_200_OK, HTTP_401_UNAUTHORIZED, HTTP_404_NOT_FOUND, HTTP_503_SERVICE_UNAVAILABLE
-
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.status_codes import HTTP_200_OK, HTTP_401_UNAUTHORIZED, HTTP_404_NOT_FOUND, HTTP_503_SERVICE_UNAVAILABLE
 
 from hub.api.openapi import PublicOperation
 from hub.api.schemas import Health, Readiness

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 
 from hub.plugin_api import Setting, hookimpl
+
 from .smtp import mailer_from_settings
 
 log = logging.getLogger("hub.email")

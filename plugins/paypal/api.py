@@ -18,6 +18,7 @@ from urllib.parse import quote
 import httpx
 
 from hub.plugin_api import BadRequest
+
 from .config import PayPalConfig
 from .signature import SignatureError, Transmission
 

@@ -30,9 +30,9 @@ from hub.plugin_api import (
     DISPUTE_LOST,
     DISPUTE_OPENED,
     DISPUTE_WON,
-    Hub,
     ORDER,
     REFUND,
+    Hub,
     ReceivedEvent,
     ReversalIn,
     find_purchase,
@@ -41,6 +41,7 @@ from hub.plugin_api import (
     record_reversal,
     references_of,
 )
+
 from . import events
 from .api import PayPalApi
 from .config import PayPalConfig

@@ -25,7 +25,9 @@ from typing import Any
 
 from litestar import Request, post
 from litestar.handlers import HTTPRouteHandler
+
 from hub.plugin_api import Hub, organization_for, store_event
+
 from . import events
 from .api import PayPalApi
 from .config import PayPalConfig

@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from hub.plugin_api import ProviderRef, PurchaseIn, PurchaseItemIn, parse_items
+
 from .api import StripeApi
 
 PROVIDER = "stripe"

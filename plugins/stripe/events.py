@@ -40,10 +40,10 @@ from hub.plugin_api import (
     DISPUTE_LOST,
     DISPUTE_OPENED,
     DISPUTE_WON,
-    Hub,
     ORDER,
     REFUND,
     REFUND_CANCELLED,
+    Hub,
     ReceivedEvent,
     ReversalIn,
     find_purchase,
@@ -51,8 +51,8 @@ from hub.plugin_api import (
     record_reference,
     record_reversal,
 )
+
 from .api import StripeApi
-from .config import ACCOUNT_ID, REFUSE_TEST_EVENTS, StripeConfig
 from .checkout import (
     PAYMENT_INTENT,
     PROVIDER,
@@ -61,6 +61,7 @@ from .checkout import (
     order_from_session,
     session_paid_by,
 )
+from .config import ACCOUNT_ID, REFUSE_TEST_EVENTS, StripeConfig
 
 PAID_EVENTS = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
 REFUND_UPDATES = ("charge.refund.updated", "refund.updated", "refund.failed")

@@ -86,7 +86,8 @@ async def test_signing_in_and_out_gives_a_new_csrf_token_and_the_old_one_stops_w
 
 
 async def test_a_buyers_sign_in_and_out_give_a_new_csrf_token(console_app, mailbox):
-    from tests.test_my import shop_with_purchase, sign_in as my_sign_in
+    from tests.test_my import shop_with_purchase
+    from tests.test_my import sign_in as my_sign_in
 
     async with browser_of(console_app) as client:
         client.hub = console_app.state.hub

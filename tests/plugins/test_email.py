@@ -11,22 +11,23 @@ from pathlib import Path
 
 import pytest
 
+from continuata_plugins.email.smtp import SmtpMailer, mailer_from_settings, parse_smtp_url
 from hub.app import build_hub
+from hub.email_samples import SAMPLE_CONTEXTS, preview
+from hub.emails import UnknownEmailTemplate, render_email
 from hub.errors import Invalid
 from hub.plugins import RenderedEmail, load_plugins
+from hub.plugins.hookspecs import hookimpl
 from hub.services.outbox import build_message, deliver_due, queue_email
 from hub.services.purchases import PurchaseIn, PurchaseItem, record_purchase
 from hub.settings import SettingsError
 from hub.tables import OutboxMessage
 from hub.testing.app import hub_client, make_app, settings_for_tests
 from hub.testing.smtp import parse_received, smtp_server
-from hub.email_samples import SAMPLE_CONTEXTS, preview
-from hub.emails import UnknownEmailTemplate, render_email
-from hub.plugins.hookspecs import hookimpl
-from continuata_plugins.email.smtp import SmtpMailer, mailer_from_settings, parse_smtp_url
 from tests.conftest import PUBLIC_URL, ok
 from tests.support.hubs import SHOP_FROM, app, settings, smtp  # noqa: F401  (fixtures)
 from tests.test_tokens_api import ready_product
+
 BUYER = "buyer@example.com"
 
 

@@ -20,8 +20,8 @@ from hub.clock import as_aware, utcnow
 from hub.plugins import RenderedEmail
 from hub.services import outbox
 from hub.services.outbox import EMAILS, LEASE, claim_due, deliver_due, queue_email
-from hub.services.worker_identity import WorkerIdentity, this_worker
 from hub.services.purchases import PurchaseIn, PurchaseItem, record_purchase
+from hub.services.worker_identity import WorkerIdentity, this_worker
 from hub.tables import OutboxMessage
 from hub.testing.app import hub_client, make_app, settings_for_tests
 from hub.testing.mailbox import CapturedMailbox

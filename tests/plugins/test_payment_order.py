@@ -211,7 +211,14 @@ async def test_each_transition_is_an_event_hook(settings):
     from hub.clock import utcnow
     from hub.plugins.hookspecs import hookimpl
     from hub.services.purchases import PurchaseIn, PurchaseItem, record_purchase
-    from hub.services.reversals import DISPUTE_OPENED, DISPUTE_WON, REFUND, REFUND_CANCELLED, ReversalIn, record_reversal
+    from hub.services.reversals import (
+        DISPUTE_OPENED,
+        DISPUTE_WON,
+        REFUND,
+        REFUND_CANCELLED,
+        ReversalIn,
+        record_reversal,
+    )
     from hub.testing.app import hub_client, make_app, make_org
     from hub.testing.events import events_settled
     from tests.conftest import _empty_postgres

@@ -18,14 +18,14 @@ import httpx
 import pytest
 
 import continuata_plugins.paypal as paypal_plugin
+from hub.context import Hub
 from hub.plugins import load_plugins
 from hub.services.setup_status import payment_providers
 from hub.settings import Settings, SettingsError
-from hub.context import Hub
 from hub.tables import DownloadToken, InboxEvent, OutboxMessage, Purchase
-from hub.testing.inbox import drain_inbox, outcome_of, retry_now
 from hub.testing import paypal
 from hub.testing.app import hub_client, make_app
+from hub.testing.inbox import drain_inbox, outcome_of, retry_now
 from hub.testing.mailbox import CapturedMailbox, PlainEmails
 from tests.conftest import Org, _empty_postgres, fails, make_org, ok
 from tests.support.fake_paypal import FakePayPal, fake_paypal

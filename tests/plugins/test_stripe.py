@@ -16,12 +16,12 @@ import httpx
 import pytest
 
 import continuata_plugins.stripe as stripe_plugin
+from hub.context import Hub
 from hub.services.setup_status import payment_providers
 from hub.settings import Settings, SettingsError
-from hub.context import Hub
 from hub.tables import InboxEvent, OutboxMessage, Purchase
-from hub.testing.inbox import drain_inbox, outcome_of, retry_now
 from hub.testing.app import hub_client, make_app
+from hub.testing.inbox import drain_inbox, outcome_of, retry_now
 from hub.testing.mailbox import CapturedMailbox, PlainEmails
 from hub.testing.stripe import (
     async_payment_succeeded,

@@ -16,7 +16,6 @@ from pathlib import Path
 from litestar import get
 
 from hub.plugin_api import Setting, hookimpl, utcnow
-
 from hub_sales_log.piccolo_app import APP_CONFIG
 from hub_sales_log.tables import Sale
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 
+import hub_sales_log
+
 from hub.plugin_api import PurchaseIn, PurchaseItemIn, record_purchase
 from hub.testing.app import hub_client, make_app, make_org, settings_for_tests
 from hub.testing.events import events_settled
 from hub.testing.mailbox import CapturedMailbox
 from hub.testing.products import ready_product
-
-import hub_sales_log
 
 
 async def test_each_sale_is_logged_once_and_counted(tmp_path):

@@ -6,6 +6,7 @@
 >>> token.download_url
 """
 
+from continuata._upload import manifest_of
 from continuata.client import AsyncClient, Client, __version__
 from continuata.errors import (
     APIConnectionError,
@@ -42,7 +43,6 @@ from continuata.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from continuata._upload import manifest_of
 from continuata.webhooks import EVENT_TYPES, WebhookEventType, sign_webhook, verify_webhook
 
 __all__ = [

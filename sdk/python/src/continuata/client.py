@@ -20,7 +20,7 @@ from continuata import models
 from continuata._calls import Call, data_of
 from continuata.errors import APIConnectionError, APIError, ContinuataError, OrganizationMismatchError, error_for_status
 from continuata.models import from_api
-from continuata.resources import download_url_call, Products, Purchases, Reports, Uploads, Versions, WebhookEndpoints
+from continuata.resources import Products, Purchases, Reports, Uploads, Versions, WebhookEndpoints, download_url_call
 
 __version__ = "0.1.0"
 RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
