@@ -249,7 +249,7 @@ class MailerChoiceError(PluginLoadError):
     """``HUB_MAILER`` names no loaded mailer, or several plugins offer one and none is chosen."""
 
 
-def check_mailer_choice(manager: pluggy.PluginManager, choice: str) -> dict[str, Any]:
+def check_mailer_choice(manager: pluggy.PluginManager, choice: str) -> dict[str, pluggy.HookImpl]:
     """The ``hub_mailer`` implementations by plugin name, once ``HUB_MAILER``
     (``choice``) is known to name one of them: checked when the hub is
     built, so a misspelt name stops the start-up before anything opens.
@@ -266,7 +266,7 @@ def check_mailer_choice(manager: pluggy.PluginManager, choice: str) -> dict[str,
     return impls
 
 
-async def choose_mailer(manager: pluggy.PluginManager, hub: Any, choice: str = "") -> tuple[str | None, Mailer | None]:
+async def choose_mailer(manager: pluggy.PluginManager, hub: object, choice: str = "") -> tuple[str | None, Mailer | None]:
     """The mailer that delivers the outbox, and the name of its plugin.
 
     Deterministic, whatever order the plugins were found in:
@@ -280,6 +280,8 @@ async def choose_mailer(manager: pluggy.PluginManager, hub: Any, choice: str = "
       one of them, and otherwise the start-up stops, naming them, until
       ``HUB_MAILER`` chooses.
 
+    :param hub: what ``hub_mailer`` receives: the app's Hub, or the command
+        line's stand-in (``settings`` and ``plugin_state`` only).
     :return: ``(plugin name, mailer)``, or ``(None, None)`` when nobody delivers.
     :raises MailerChoiceError: with a message naming the variable and the plugins,
         or naming a plugin whose answer is not a :class:`hub.plugins.protocols.Mailer`.
