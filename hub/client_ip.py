@@ -108,8 +108,9 @@ class ForwardedClientMiddleware:
         self.trusted = trusted
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket") and scope.get("client"):
-            host, port = scope["client"]
+        peer = scope.get("client")
+        if scope["type"] in ("http", "websocket") and peer:
+            host, port = peer
             proto = [v.decode("latin-1") for k, v in scope["headers"] if k == b"x-forwarded-proto"]
             scheme = forwarded_scheme(host, proto, self.trusted)
             if scheme is not None:

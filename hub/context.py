@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any
 
 import pluggy
 from jinja2 import Environment
@@ -40,7 +39,7 @@ class Hub:
     inbox_processors: dict[str, InboxProcessor] = field(default_factory=dict)
     """provider name → :class:`hub.plugins.protocols.InboxProcessor`: how each
     payment plugin processes its stored webhook events (``hub_inbox_processors``)."""
-    plugin_state: dict[str, Any] = field(default_factory=dict)
+    plugin_state: dict[str, object] = field(default_factory=dict)
     """What a plugin keeps between its hooks for this app (an API client
     opened at start-up, say), under the plugin's name. Per process, never
     shared: it holds resources, not data other processes need."""

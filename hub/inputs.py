@@ -8,11 +8,14 @@ answering alike (a 422 naming the field, never a database error).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import msgspec
 
 from hub.errors import BadRequest, Invalid
+
+if TYPE_CHECKING:
+    from hub.plugins.records import JSON
 
 MAX_OFFSET = 2**31 - 1
 
@@ -43,6 +46,10 @@ def time_zone_required(field: str) -> Invalid:
     return Invalid(f"{field} must include a time zone, e.g. 2026-01-01T10:00:00Z", field=field)
 
 
+@overload
+def require_time_zone(moment: datetime, field: str) -> datetime: ...
+@overload
+def require_time_zone(moment: None, field: str) -> None: ...
 def require_time_zone(moment: datetime | None, field: str) -> datetime | None:
     """``moment`` if it says which time zone it is in.
 
@@ -90,7 +97,7 @@ def page_bounds(limit: int, offset: int, max_limit: int = 100) -> tuple[int, int
 MAX_JSON_DEPTH = 64
 
 
-def decode_json(body: bytes | str, *, what: str = "The request body") -> Any:
+def decode_json(body: bytes | str, *, what: str = "The request body") -> JSON:
     """Every JSON body the hub reads (API bodies, webhook events), decoded
     under one rule: a body that is not JSON, or nests deeper than
     :data:`MAX_JSON_DEPTH`, is a :class:`BadRequest` (400), which each

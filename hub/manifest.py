@@ -23,7 +23,7 @@ SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
 MAX_PATH_LENGTH = 1024
 
 
-def normalize_path(path: str, field: str = "path") -> str:
+def normalize_path(path: object, field: str = "path") -> str:
     """Return the canonical form of a manifest path, or raise :class:`Invalid`."""
     if not isinstance(path, str) or not path.strip():
         raise Invalid(f"{field} must be a non-empty relative path", field=field)
@@ -53,7 +53,7 @@ def check_version_string(version: str, field: str = "version") -> str:
     return version
 
 
-def check_sha256(digest: str, field: str = "sha256") -> str:
+def check_sha256(digest: object, field: str = "sha256") -> str:
     """A SHA-256 digest in hex; stored lower-case."""
     if not isinstance(digest, str) or not SHA256_HEX.match(digest):
         raise Invalid(f"{field} must be 64 hexadecimal characters (a SHA-256 digest)", field=field)

@@ -100,17 +100,10 @@ from hub.plugins.records import (
 from hub.services.inbox import ReceivedEvent, store_event
 from hub.services.provider_accounts import organization_for
 from hub.services.provider_refs import ORDER, ProviderRef, find_purchase, record_reference, references_of
+from hub.services.purchase_statuses import DISPUTE_LOST, DISPUTE_OPENED, DISPUTE_WON, REFUND, REFUND_CANCELLED
 from hub.services.purchases import PurchaseIn, RecordedPurchase, parse_items, record_purchase
 from hub.services.purchases import PurchaseItem as PurchaseItemIn
-from hub.services.reversals import (
-    DISPUTE_LOST,
-    DISPUTE_OPENED,
-    DISPUTE_WON,
-    REFUND,
-    REFUND_CANCELLED,
-    ReversalIn,
-    record_reversal,
-)
+from hub.services.reversals import ReversalIn, record_reversal
 from hub.settings import SettingsError, check_sender, parse_flag
 from hub.storage import BlobStore
 

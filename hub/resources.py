@@ -18,7 +18,7 @@ never sent as ``null``.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, overload
 
 import msgspec
 from litestar.openapi.spec.enums import OpenAPIFormat
@@ -27,6 +27,7 @@ from msgspec import UNSET, UnsetType
 
 from hub.clock import iso
 from hub.context import Hub
+from hub.plugins import records
 
 Timestamp = Annotated[str, KwargDefinition(format=OpenAPIFormat.DATE_TIME)]
 """An ISO 8601 UTC time, ``2025-01-01T00:00:00Z``: a string on the wire,
@@ -41,9 +42,20 @@ class Resource(msgspec.Struct, rename="camel"):
     that may be absent (``UNSET``) come last in each class."""
 
 
-def as_record(resource: Resource) -> dict[str, Any]:
+@overload
+def as_record(resource: Token) -> records.Token: ...
+@overload
+def as_record(resource: Purchase) -> records.Purchase: ...
+@overload
+def as_record(resource: Product) -> records.Product: ...
+@overload
+def as_record(resource: Version) -> records.Version: ...
+def as_record(resource: Token | Purchase | Product | Version) -> records.Token | records.Purchase | records.Product | records.Version:
     """``resource`` as the JSON object hooks and webhooks receive (camelCase
-    keys, ``UNSET`` fields left out): what an event stores."""
+    keys, ``UNSET`` fields left out): what an event stores, typed as its
+    record (:mod:`hub.plugins.records`, which ``tests/test_resources.py``
+    holds to these classes)."""
+    # msgspec builds plain JSON (typed Any); the record types name its keys.
     return msgspec.to_builtins(resource)  # type: ignore[no-any-return]
 
 class VersionSummary(Resource):

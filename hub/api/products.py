@@ -89,7 +89,7 @@ async def mint_product_token(hub: Hub, principal: Principal, product_id: str, da
     return answer(TokenAnswer, {"token": resources.token(hub, token, product, version["version"], secret)})
 
 
-async def _shape_product(row: dict) -> dict:
+async def _shape_product(row: dict[str, Any]) -> resources.Product:
     active = await product_service.active_versions([row["active_version"]])
     return resources.product(row, active.get(row["active_version"]))
 

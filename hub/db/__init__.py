@@ -46,6 +46,10 @@ if TYPE_CHECKING:
     from piccolo.conf.apps import AppConfig
     from piccolo.table import Table
 
+Transaction = contextlib.AbstractAsyncContextManager[Any, None]
+"""A piccolo transaction, as the hub uses it: ``async with`` it (the
+``as`` target has ``rollback()``); it never swallows an exception."""
+
 
 class ImmutableRows:
     """A small per-database memo of rows that never change once written
@@ -190,11 +194,11 @@ class Database:
 
     # -- transactions -----------------------------------------------------
 
-    def transaction(self):
+    def transaction(self) -> Transaction:
         """piccolo's transaction (on SQLite a deferred one, on the writer)."""
         return self.engine.transaction()
 
-    def write_transaction(self):
+    def write_transaction(self) -> Transaction:
         """A transaction that takes the write lock up front.
 
         On SQLite a deferred transaction that reads and then writes can fail
@@ -327,7 +331,7 @@ def is_sqlite(db: Database | Engine) -> bool:
     return _engine(db).engine_type == "sqlite"
 
 
-def write_transaction(db: Database | Engine):
+def write_transaction(db: Database | Engine) -> Transaction:
     """:meth:`Database.write_transaction` (also given a bare engine)."""
     return _database(db).write_transaction()
 

@@ -15,8 +15,9 @@
 """
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
 from piccolo.engine.postgres import PostgresEngine
+
+from hub.db.engines import migration_engine
 
 ID = "2026-12-07T00:10:00:000000"
 VERSION = "1.38.0"
@@ -36,7 +37,7 @@ async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="hub", description=DESCRIPTION)
 
     async def add():
-        engine = engine_finder()
+        engine = migration_engine()
         # The type names piccolo's own DDL gives a Timestamptz column.
         timestamptz = "TIMESTAMP WITH TIME ZONE" if isinstance(engine, PostgresEngine) else "TIMESTAMPTZ"
         for ddl in columns(timestamptz):

@@ -10,7 +10,8 @@ claimed before it existed keep NULL and wait for their lease, as before.
 """
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
+
+from hub.db.engines import migration_engine
 
 ID = "2026-12-07T00:20:00:000000"
 VERSION = "1.38.0"
@@ -26,7 +27,7 @@ async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="hub", description=DESCRIPTION)
 
     async def add():
-        engine = engine_finder()
+        engine = migration_engine()
         for ddl in COLUMNS:
             await engine.run_ddl(ddl)
 

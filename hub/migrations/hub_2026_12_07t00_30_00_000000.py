@@ -9,7 +9,8 @@ has no index.
 """
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
+
+from hub.db.engines import migration_engine
 
 ID = "2026-12-07T00:30:00:000000"
 VERSION = "1.38.0"
@@ -20,7 +21,7 @@ async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="hub", description=DESCRIPTION)
 
     async def drop():
-        await engine_finder().run_ddl('ALTER TABLE "hub_console_session" DROP COLUMN "csrf"')
+        await migration_engine().run_ddl('ALTER TABLE "hub_console_session" DROP COLUMN "csrf"')
 
     manager.add_raw(drop)
     return manager

@@ -21,9 +21,9 @@ import dataclasses
 import importlib.metadata
 import inspect
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pluggy
 
@@ -161,9 +161,11 @@ class PluginSettingError(SettingsError):
 
 def declared_settings(manager: pluggy.PluginManager) -> list[tuple[str, Setting]]:
     """``(plugin name, Setting)`` for every setting the loaded plugins declare."""
-    declared = []
+    declared: list[tuple[str, Setting]] = []
     for impl in reversed(manager.hook.hub_settings.get_hookimpls()):
-        for setting in impl.function() or []:
+        # pluggy types an implementation's answer as object; hub_settings
+        # promises a sequence of Setting (hookspecs).
+        for setting in cast("Sequence[Setting] | None", impl.function()) or []:
             declared.append((impl.plugin_name, setting))
     return declared
 
@@ -196,7 +198,7 @@ def apply_plugin_settings(manager: pluggy.PluginManager, settings: Settings) -> 
 
 def describe(manager: pluggy.PluginManager) -> list[LoadedPlugin]:
     """Each loaded plugin with its distribution's version and its hooks."""
-    versions = {}
+    versions: dict[str, str] = {}
     for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         dist = entry_point.dist
         versions.setdefault(entry_point.name, dist.version if dist else "?")
@@ -247,7 +249,7 @@ class MailerChoiceError(PluginLoadError):
     """``HUB_MAILER`` names no loaded mailer, or several plugins offer one and none is chosen."""
 
 
-def check_mailer_choice(manager: pluggy.PluginManager, choice: str) -> dict[str, Any]:
+def check_mailer_choice(manager: pluggy.PluginManager, choice: str) -> dict[str, pluggy.HookImpl]:
     """The ``hub_mailer`` implementations by plugin name, once ``HUB_MAILER``
     (``choice``) is known to name one of them: checked when the hub is
     built, so a misspelt name stops the start-up before anything opens.
@@ -264,7 +266,7 @@ def check_mailer_choice(manager: pluggy.PluginManager, choice: str) -> dict[str,
     return impls
 
 
-async def choose_mailer(manager: pluggy.PluginManager, hub: Any, choice: str = "") -> tuple[str | None, Mailer | None]:
+async def choose_mailer(manager: pluggy.PluginManager, hub: object, choice: str = "") -> tuple[str | None, Mailer | None]:
     """The mailer that delivers the outbox, and the name of its plugin.
 
     Deterministic, whatever order the plugins were found in:
@@ -278,6 +280,8 @@ async def choose_mailer(manager: pluggy.PluginManager, hub: Any, choice: str = "
       one of them, and otherwise the start-up stops, naming them, until
       ``HUB_MAILER`` chooses.
 
+    :param hub: what ``hub_mailer`` receives: the app's Hub, or the command
+        line's stand-in (``settings`` and ``plugin_state`` only).
     :return: ``(plugin name, mailer)``, or ``(None, None)`` when nobody delivers.
     :raises MailerChoiceError: with a message naming the variable and the plugins,
         or naming a plugin whose answer is not a :class:`hub.plugins.protocols.Mailer`.

@@ -30,8 +30,8 @@ queries when nobody listens.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable
-from typing import Any, ClassVar, TypeVar, Union
+from collections.abc import Awaitable, Callable, Mapping
+from typing import ClassVar, TypeVar, Union
 
 from hub.plugins import await_me_maybe
 from hub.plugins.records import Email, File, Product, Purchase, Token, Version
@@ -40,6 +40,17 @@ T = TypeVar("T")
 
 Later = Union[Callable[[], Awaitable[T]], Callable[[], T]]
 """A record to build only if the event has a receiver: a function returning it, or an awaitable of it."""
+
+WebhookData = Mapping[str, object]
+"""A webhook event's ``data``: a JSON object (a record, or an object of records)."""
+
+
+def built(value: T | Later[T]) -> T:
+    """A field of a resolved event (:meth:`HubEvent.resolved`): its record,
+    never the :data:`Later` function that builds it."""
+    if callable(value):
+        raise TypeError("the event is not resolved: await event.resolved() first")
+    return value
 
 
 WEBHOOK_TYPES: dict[str, str] = {
@@ -66,7 +77,7 @@ class HubEvent:
     webhook_types: ClassVar[tuple[str, ...]] = ()
     """The webhook event types it may become (none: plugins only)."""
 
-    def records(self) -> dict[str, Any]:
+    def records(self) -> dict[str, object]:
         """The hook's arguments (without ``hub``), by name: what is stored."""
         return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
 
@@ -74,7 +85,7 @@ class HubEvent:
         """This event with every :data:`Later` field built."""
         return dataclasses.replace(self, **{name: await await_me_maybe(value) for name, value in self.records().items()})
 
-    def webhooks(self) -> list[tuple[str, Any]]:
+    def webhooks(self) -> list[tuple[str, WebhookData]]:
         """The webhook events ``(type, data)`` this (resolved) event announces,
         ``data`` being the resource as the main API shows it."""
         return []
@@ -92,8 +103,8 @@ class PurchaseRecorded(HubEvent):
     purchase: Purchase | Later[Purchase]
     tokens: list[Token] | Later[list[Token]]
 
-    def webhooks(self) -> list[tuple[str, Any]]:
-        return [("purchase.completed", self.purchase)]
+    def webhooks(self) -> list[tuple[str, WebhookData]]:
+        return [("purchase.completed", built(self.purchase))]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
@@ -105,8 +116,8 @@ class PurchaseRefunded(HubEvent):
     purchase: Purchase | Later[Purchase]
     revoked_tokens: list[Token] | Later[list[Token]]
 
-    def webhooks(self) -> list[tuple[str, Any]]:
-        return [("purchase.refunded", self.purchase)] + [("token.revoked", token) for token in self.revoked_tokens]
+    def webhooks(self) -> list[tuple[str, WebhookData]]:
+        return [("purchase.refunded", built(self.purchase))] + [("token.revoked", token) for token in built(self.revoked_tokens)]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
@@ -117,8 +128,8 @@ class PurchaseSuspended(HubEvent):
     webhook_types: ClassVar[tuple[str, ...]] = ("purchase.on_hold",)
     purchase: Purchase | Later[Purchase]
 
-    def webhooks(self) -> list[tuple[str, Any]]:
-        return [("purchase.on_hold", self.purchase)]
+    def webhooks(self) -> list[tuple[str, WebhookData]]:
+        return [("purchase.on_hold", built(self.purchase))]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
@@ -129,8 +140,8 @@ class PurchaseRestored(HubEvent):
     webhook_types: ClassVar[tuple[str, ...]] = ("purchase.restored",)
     purchase: Purchase | Later[Purchase]
 
-    def webhooks(self) -> list[tuple[str, Any]]:
-        return [("purchase.restored", self.purchase)]
+    def webhooks(self) -> list[tuple[str, WebhookData]]:
+        return [("purchase.restored", built(self.purchase))]
 
 
 # --- tokens -------------------------------------------------------------------
@@ -144,8 +155,8 @@ class TokensMinted(HubEvent):
     webhook_types: ClassVar[tuple[str, ...]] = ("token.created",)
     tokens: list[Token] | Later[list[Token]]
 
-    def webhooks(self) -> list[tuple[str, Any]]:
-        return [("token.created", token) for token in self.tokens]
+    def webhooks(self) -> list[tuple[str, WebhookData]]:
+        return [("token.created", token) for token in built(self.tokens)]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
@@ -156,8 +167,8 @@ class TokenRevoked(HubEvent):
     webhook_types: ClassVar[tuple[str, ...]] = ("token.revoked",)
     token: Token | Later[Token]
 
-    def webhooks(self) -> list[tuple[str, Any]]:
-        return [("token.revoked", self.token)]
+    def webhooks(self) -> list[tuple[str, WebhookData]]:
+        return [("token.revoked", built(self.token))]
 
 
 # --- products and downloads ---------------------------------------------------
@@ -172,8 +183,8 @@ class VersionReady(HubEvent):
     product: Product | Later[Product]
     version: Version | Later[Version]
 
-    def webhooks(self) -> list[tuple[str, Any]]:
-        return [("version.ready", {"product": self.product, "version": self.version})]
+    def webhooks(self) -> list[tuple[str, WebhookData]]:
+        return [("version.ready", {"product": built(self.product), "version": built(self.version)})]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
@@ -187,8 +198,8 @@ class DownloadStarted(HubEvent):
     session_id: str
     first_in_session: bool
 
-    def webhooks(self) -> list[tuple[str, Any]]:
-        data = {"token": self.token, "file": self.file, "sessionId": self.session_id, "firstInSession": self.first_in_session}
+    def webhooks(self) -> list[tuple[str, WebhookData]]:
+        data = {"token": built(self.token), "file": built(self.file), "sessionId": self.session_id, "firstInSession": self.first_in_session}
         return [("download.started", data)]
 
 
@@ -204,10 +215,10 @@ class DownloadFinished(HubEvent):
     bytes_sent: int
     completed: bool
 
-    def webhooks(self) -> list[tuple[str, Any]]:
+    def webhooks(self) -> list[tuple[str, WebhookData]]:
         if not self.completed:
             return []
-        return [("download.completed", {"token": self.token, "file": self.file, "bytesSent": self.bytes_sent})]
+        return [("download.completed", {"token": built(self.token), "file": built(self.file), "bytesSent": self.bytes_sent})]
 
 
 # --- email --------------------------------------------------------------------
@@ -221,8 +232,8 @@ class EmailFailed(HubEvent):
     webhook_types: ClassVar[tuple[str, ...]] = ("email.failed",)
     message: Email | Later[Email]
 
-    def webhooks(self) -> list[tuple[str, Any]]:
-        return [("email.failed", self.message)]
+    def webhooks(self) -> list[tuple[str, WebhookData]]:
+        return [("email.failed", built(self.message))]
 
 
 EVENTS: tuple[type[HubEvent], ...] = (

@@ -28,7 +28,17 @@ API as JSON.
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Union
+
+JSON = Union[dict[str, "JSON"], list["JSON"], str, int, float, bool, None]
+"""Any JSON value, as a record's ``metadata`` holds: what the shop or the
+payment provider put there, passed on as is."""
+
+JSONObject = dict[str, Any]
+"""A JSON object of arbitrary content: a payment provider's event payload,
+the metadata an order carries. Its values are decoded JSON (dicts, lists,
+strings, numbers, booleans, None), typed ``Any`` so that a plugin reads them
+as its provider documents them, without narrowing every level."""
 
 # --- event hooks -------------------------------------------------------------
 
@@ -54,7 +64,7 @@ class Token(TypedDict):
     """None: unlimited."""
     usedCount: int
     customerEmail: str | None
-    metadata: dict[str, Any]
+    metadata: dict[str, JSON]
     revoked: bool
     revokedAt: str | None
     createdAt: str
@@ -105,7 +115,7 @@ class Purchase(TypedDict):
     """False for a payment made in the provider's test mode or sandbox."""
     problem: str | None
     """Why some item could not be delivered, or None."""
-    metadata: dict[str, Any]
+    metadata: dict[str, JSON]
     createdAt: str
     refundedAt: str | None
     """When it was refunded or charged back; None while it is not."""
@@ -130,7 +140,7 @@ class Product(TypedDict):
     description: str | None
     status: str
     """``draft``, ``published`` or ``archived``."""
-    metadata: dict[str, Any]
+    metadata: dict[str, JSON]
     orgId: str
     activeVersion: VersionSummary | None
     createdAt: str
@@ -192,7 +202,7 @@ EMPTY_AS_NONE: dict[str, tuple[str, ...]] = {
 which hooks receive as None."""
 
 
-def for_hook(arguments: dict[str, Any]) -> dict[str, Any]:
+def for_hook(arguments: dict[str, object]) -> dict[str, object]:
     """An event's stored records as its hook receives them: the API's
     empty texts as None (the webhooks keep the API's exact shape)."""
     shaped = dict(arguments)

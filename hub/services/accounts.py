@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from hub.clock import utcnow
 from hub.db import Database
@@ -38,7 +39,7 @@ class Principal:
             raise Forbidden(f"This action needs an API key with the '{scope}' scope")
 
 
-async def describe_principal(principal: Principal) -> dict:
+async def describe_principal(principal: Principal) -> dict[str, Any]:
     """The key's organization (id and name), role, scopes and key id, as ``GET /api/me`` shows them."""
     org = await Organization.select(Organization.id, Organization.name).where(Organization.id == principal.org).first()
     return {
@@ -49,7 +50,7 @@ async def describe_principal(principal: Principal) -> dict:
     }
 
 
-async def create_organization(org_id: str, name: str | None = None, *, contact_email: str | None = None) -> dict:
+async def create_organization(org_id: str, name: str | None = None, *, contact_email: str | None = None) -> dict[str, Any]:
     """Create a tenant; ``contact_email`` is where the hub writes to its admins."""
     if contact_email:
         contact_email = check_email(contact_email, field="contact email")
@@ -66,7 +67,7 @@ async def create_organization(org_id: str, name: str | None = None, *, contact_e
     return {"id": org_id, "name": name or org_id}
 
 
-async def create_api_key(org_id: str, role: str, *, label: str = "", scopes: list[str] | None = None) -> tuple[str, dict]:
+async def create_api_key(org_id: str, role: str, *, label: str = "", scopes: list[str] | None = None) -> tuple[str, dict[str, Any]]:
     """Mint a key; the secret is returned once and stored only as a hash."""
     if role not in ROLES:
         raise Invalid(f"role must be one of {', '.join(ROLES)}", field="role")
@@ -111,7 +112,7 @@ async def authenticate(db: Database, authorization: str | None) -> Principal:
     return Principal(org=row["org"], role=row["role"], scopes=tuple(json.loads(row["scopes"])), key_id=row["id"])
 
 
-async def list_api_keys(org_id: str) -> list[dict]:
+async def list_api_keys(org_id: str) -> list[dict[str, Any]]:
     """The organization's keys (never their secrets), newest first."""
     return (
         await ApiKey.select(
@@ -123,7 +124,7 @@ async def list_api_keys(org_id: str) -> list[dict]:
     )
 
 
-async def revoke_api_key(org_id: str | None, key_id: str) -> dict:
+async def revoke_api_key(org_id: str | None, key_id: str) -> dict[str, Any]:
     """Revoke a key at once (``org_id`` None: whichever organization it is in).
     Revoking a revoked key changes nothing."""
     query = ApiKey.select(ApiKey.id, ApiKey.org, ApiKey.revoked_at).where(ApiKey.id == key_id)

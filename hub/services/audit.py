@@ -64,16 +64,16 @@ async def audit(
     await on_this_loop(_group_commits, asyncio.get_running_loop(), _write_rows, max_batch=MAX_BATCH).submit(row)
 
 
-_group_commits: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, GroupCommit] = weakref.WeakKeyDictionary()
+_group_commits: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, GroupCommit[dict[str, Any], None]] = weakref.WeakKeyDictionary()
 """The audit rows' group commit of each event loop (:func:`audit` has no hub, so no ``hub.db`` to keep it)."""
 
 
-async def _write_rows(rows: list[dict]) -> list[None]:
+async def _write_rows(rows: list[dict[str, Any]]) -> list[None]:
     await insert_rows(AuditEntry, rows)
     return [None] * len(rows)
 
 
-async def audit_log(org: str, *, before: str | None = None, limit: int = PAGE_SIZE) -> list[dict]:
+async def audit_log(org: str, *, before: str | None = None, limit: int = PAGE_SIZE) -> list[dict[str, Any]]:
     """The organization's newest entries first."""
     query = AuditEntry.select().where(AuditEntry.org == org)
     return await query.order_by(AuditEntry.created_at, ascending=False).limit(limit).output(load_json=True)

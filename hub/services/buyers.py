@@ -18,6 +18,7 @@ so the form cannot flood an inbox, however many requests arrive at once.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from hub.client_ip import rate_limit_key
 from hub.clock import as_aware, utcnow
@@ -141,7 +142,7 @@ async def sign_out(session: str | None) -> None:
         await BuyerSession.delete().where(BuyerSession.session_hash == hash_secret(session))
 
 
-async def library(email: str) -> list[dict]:
+async def library(email: str) -> list[dict[str, Any]]:
     """Every purchase of ``email``, grouped by shop, each with its tokens."""
     purchases = (
         await Purchase.select()
@@ -167,13 +168,13 @@ async def library(email: str) -> list[dict]:
             Organization.id.is_in(list({p["org"] for p in purchases}))
         )
     }
-    by_purchase: dict[str, list[dict]] = {}
+    by_purchase: dict[str, list[dict[str, Any]]] = {}
     for token in tokens:
         left = None if token["max_downloads"] is None else max(0, token["max_downloads"] - token["used_count"])
         token["downloads_left"] = left
         token["available"] = token["revoked_at"] is None and left != 0
         by_purchase.setdefault(token["purchase"], []).append(token)
-    shops: dict[str, dict] = {}
+    shops: dict[str, dict[str, Any]] = {}
     for purchase in purchases:
         shop = shops.setdefault(purchase["org"], {"id": purchase["org"], "name": names.get(purchase["org"], purchase["org"]), "purchases": []})
         purchase["tokens"] = by_purchase.get(purchase["id"], [])

@@ -15,6 +15,7 @@ never both see a stale count, so the limit holds whatever the concurrency.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from hub.client_ip import rate_limit_key
 from hub.clock import utcnow
@@ -45,7 +46,8 @@ async def count_attempt(key: str) -> int:
     now = int(utcnow().timestamp())
     expired = now - THROTTLE_WINDOW_SECONDS
     rows = await SignInThrottle.raw(_COUNT_ATTEMPT, key[:400], now, expired, expired)
-    return rows[0]["attempts"]
+    attempts: int = rows[0]["attempts"]
+    return attempts
 
 
 async def sign_in(email: str, password: str, ip: str) -> Person | None:
@@ -63,7 +65,7 @@ async def sign_in(email: str, password: str, ip: str) -> Person | None:
         minutes = THROTTLE_WINDOW_SECONDS // 60
         raise TooManyRequests(f"Too many sign-in attempts. Wait {minutes} minutes and try again.")
     user = await find_user(email) if email else None
-    if not password_matches(user["password_hash"] if user else "", password or ""):
+    if not password_matches(user["password_hash"] if user else "", password or "") or user is None:
         return None
     # The account's count starts again; windows that ended are dropped, so
     # the table holds only the current quarter hour's guessers.
@@ -95,7 +97,7 @@ async def open_session(who: Person, ip: str) -> str:
     return secret
 
 
-async def find_session(secret: str | None) -> dict | None:
+async def find_session(secret: str | None) -> dict[str, Any] | None:
     """The live session row of a cookie's secret, or None."""
     if not secret or not secret.startswith(SESSION_PREFIX) or len(secret) > 200:
         return None

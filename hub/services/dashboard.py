@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from hub.clock import UTC, as_aware, utcnow
 from hub.tables import DownloadSession, OutboxMessage, Purchase
@@ -20,7 +21,7 @@ def _days(today: date) -> list[date]:
     return [today - timedelta(days=n) for n in range(DAYS - 1, -1, -1)]
 
 
-async def overview(org: str) -> dict:
+async def overview(org: str) -> dict[str, Any]:
     today = utcnow().date()
     days = _days(today)
     start = datetime.combine(days[0], time.min, UTC)
@@ -48,7 +49,7 @@ async def overview(org: str) -> dict:
     }
 
 
-def chart(days: list[dict], width: int = 720, height: int = 220) -> dict:
+def chart(days: list[dict[str, Any]], width: int = 720, height: int = 220) -> dict[str, Any]:
     """Coordinates for the server-drawn SVG chart: sales as bars, downloads
     as a line, on one scale."""
     pad_left, pad_bottom, pad_top = 36, 24, 12

@@ -24,11 +24,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from hub import resources
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
 from hub.errors import Forbidden, Gone
+from hub.plugins import records
 from hub.plugins.events import DownloadFinished, DownloadStarted
 from hub.secrets import new_id
 from hub.services.events import emit
@@ -72,7 +74,7 @@ _OPEN_SESSION = (
 )
 
 
-async def open_session(hub: Hub, token_id: str, key: SessionKey) -> dict | None:
+async def open_session(hub: Hub, token_id: str, key: SessionKey) -> dict[str, Any] | None:
     """The client's current session for this token, if it has one: the
     one under its key, else the one under its fallback key (raw SQL: the
     download page of a used-up token runs it on every visit)."""
@@ -83,7 +85,7 @@ async def open_session(hub: Hub, token_id: str, key: SessionKey) -> dict | None:
     return found
 
 
-async def _own_session(hub: Hub, token_id: str, key: SessionKey) -> dict | None:
+async def _own_session(hub: Hub, token_id: str, key: SessionKey) -> dict[str, Any] | None:
     """The client's current session, a fallback-keyed one adopted under its
     key first: one conditional ``UPDATE``, so of two cookies racing for one
     address+agent session exactly one adopts it."""
@@ -179,13 +181,13 @@ class Transfer:
     id: str
     session_id: str
     org: str
-    token: dict  # the token as the API shows it, for the event hooks
-    file: dict  # id, path, size, sha256 (hub.plugins.records.File)
+    token: records.Token  # the token as the API shows it, for the event hooks
+    file: records.File
     files_in_download: int
 
 
 async def start_transfer(
-    hub: Hub, grant: Grant, file: dict, key: SessionKey, *, ip: str, user_agent: str, start: int, end: int
+    hub: Hub, grant: Grant, file: dict[str, Any], key: SessionKey, *, ip: str, user_agent: str, start: int, end: int
 ) -> Transfer:
     """Let a client have bytes ``start``..``end`` of one of its grant's files:
     its session entered (a download spent if it is new, see
@@ -200,7 +202,7 @@ async def start_transfer(
         session_id=session.id,
         org=grant.token["org"],
         token=resources.as_record(resources.token(hub, grant.token, grant.product, grant.version["version"])),
-        file={name: file.get(name) for name in ("id", "path", "size", "sha256")},
+        file={"id": file["id"], "path": file["path"], "size": file["size"], "sha256": file["sha256"]},
         files_in_download=len(grant.files),
     )
     async with hub.db.write_transaction():
@@ -285,7 +287,7 @@ WHERE t.session = {{}} AND t.status <> 'started'
 """
 
 
-def delivered_files(transfers: list[dict]) -> set[str]:
+def delivered_files(transfers: list[dict[str, Any]]) -> set[str]:
     """The files that finished ``transfers`` (rows of ``file``,
     ``range_start``, ``bytes_sent``, ``size``) delivered whole."""
     spans: dict[str, list[tuple[int, int]]] = {}

@@ -32,7 +32,7 @@ DELIVERIES = WorkQueue(EventDelivery, claimed="sending")
 plugin is bounded by its timeout, far below the five-minute lease)."""
 
 
-async def _record(delivery: dict, **changes: Any) -> None:
+async def _record(delivery: dict[str, Any], **changes: Any) -> None:
     """Record what became of a claimed delivery (its claim released)."""
     changes.setdefault("claimed_by", None)
     await EventDelivery.update({getattr(EventDelivery, k): v for k, v in changes.items()}).where(
@@ -40,7 +40,7 @@ async def _record(delivery: dict, **changes: Any) -> None:
     )
 
 
-async def deliver_to_plugin(hub: Hub, delivery: dict, event: dict) -> bool:
+async def deliver_to_plugin(hub: Hub, delivery: dict[str, Any], event: dict[str, Any]) -> bool:
     """Call the plugin; on failure, back off or give up after the last try."""
     plugin_name = delivery["target"][len(PLUGIN):]
     attempts = delivery["attempts"] + 1
@@ -81,7 +81,7 @@ async def deliver_due_events(hub: Hub, limit: int = 20) -> int:
         for row in await Event.select().where(Event.id.is_in(list({d["event"] for d in batch}))).output(load_json=True)
     }
 
-    async def deliver(delivery: dict) -> None:
+    async def deliver(delivery: dict[str, Any]) -> None:
         event = events.get(delivery["event"])
         try:
             if event is None:

@@ -48,13 +48,13 @@ def _receivers(hub: Hub, hook: str) -> list[str]:
 _ENDPOINTS_OF_ORG = f"SELECT id, events, status FROM {WebhookEndpoint._meta.tablename} WHERE org = {{}}"
 
 
-def webhook_receiver(endpoint_id: str, events: Any, status: str) -> dict:
+def webhook_receiver(endpoint_id: str, events: Any, status: str) -> dict[str, Any]:
     """An endpoint as :func:`emit_to` wants it: ``id``, ``events`` (the
     subscribed types, a list) and ``status``, from the columns as read."""
     return {"id": endpoint_id, "events": json.loads(events) if isinstance(events, str) else events, "status": status}
 
 
-async def webhook_endpoints(hub: Hub, org: str) -> list[dict]:
+async def webhook_endpoints(hub: Hub, org: str) -> list[dict[str, Any]]:
     """The organization's webhook endpoints, as :func:`emit_to` wants them
     (one raw query on the organization index: every event asks)."""
     rows = await hub.db.fetch(_ENDPOINTS_OF_ORG, org)
@@ -81,7 +81,7 @@ async def emit(hub: Hub, event: HubEvent, *, org: str) -> list[str]:
     return await emit_to(hub, event, org=org, endpoints=endpoints)
 
 
-def has_receivers(hub: Hub, event: HubEvent | type[HubEvent], endpoints: list[dict]) -> bool:
+def has_receivers(hub: Hub, event: HubEvent | type[HubEvent], endpoints: list[dict[str, Any]]) -> bool:
     """Whether :func:`emit_to` would write anything for ``event`` (an event
     or its class) given the organization's ``endpoints``: a caller with
     nothing else to write may then skip its transaction, and the work of
@@ -89,7 +89,7 @@ def has_receivers(hub: Hub, event: HubEvent | type[HubEvent], endpoints: list[di
     return bool(_receivers(hub, event.hook)) or (bool(event.webhook_types) and bool(endpoints))
 
 
-async def emit_to(hub: Hub, event: HubEvent, *, org: str, endpoints: list[dict]) -> list[str]:
+async def emit_to(hub: Hub, event: HubEvent, *, org: str, endpoints: list[dict[str, Any]]) -> list[str]:
     """:func:`emit`, for a caller that read the organization's webhook
     endpoints itself, in the same transaction (:func:`webhook_receiver` for
     each; minting joins them to its product query, one round trip less).
@@ -109,8 +109,8 @@ async def emit_to(hub: Hub, event: HubEvent, *, org: str, endpoints: list[dict])
     records = event.records()
 
     now = utcnow()
-    events: list[dict] = []
-    deliveries: list[dict] = []
+    events: list[dict[str, Any]] = []
+    deliveries: list[dict[str, Any]] = []
 
     def owe(event_id: str, target: str, endpoint: str | None = None) -> None:
         deliveries.append(
@@ -149,7 +149,7 @@ async def emit_to(hub: Hub, event: HubEvent, *, org: str, endpoints: list[dict])
     return [event["id"] for event in events]
 
 
-async def call_plugin(hub: Hub, plugin_name: str, hook: str, payload: dict) -> None:
+async def call_plugin(hub: Hub, plugin_name: str, hook: str, payload: dict[str, Any]) -> None:
     """Call one plugin's implementation of an event hook with the stored records.
 
     A synchronous implementation runs in a thread, so that a plugin that

@@ -42,6 +42,7 @@ from hub.context import Hub
 from hub.db import UNIQUE_VIOLATIONS, Database
 from hub.db.group_commit import GroupCommit
 from hub.metrics import count_webhook_event
+from hub.plugins.records import JSONObject
 from hub.secrets import new_id
 from hub.services.work_queue import WorkQueue, raise_first
 from hub.tables import InboxEvent
@@ -79,7 +80,7 @@ class ReceivedEvent:
     event_id: str
     event_type: str
     org: str
-    payload: dict[str, Any]
+    payload: JSONObject
     received_at: datetime
     attempts: int
 
@@ -87,7 +88,7 @@ class ReceivedEvent:
 
 
 async def store_event(
-    hub: Hub, *, provider: str, event_id: str, event_type: str, org: str, payment_key: str, payload: dict[str, Any]
+    hub: Hub, *, provider: str, event_id: str, event_type: str, org: str, payment_key: str, payload: JSONObject
 ) -> bool:
     """Store a verified event for the worker; False when it was stored
     before (a provider's replay, or a concurrent delivery of the same event).
@@ -144,11 +145,11 @@ def _insert(rows: int) -> str:
     )
 
 
-async def _write_events(db: Database, rows: list[tuple]) -> list[bool]:
+async def _write_events(db: Database, rows: list[tuple[Any, ...]]) -> list[bool]:
     """Store events in one statement (a :class:`~hub.db.group_commit.GroupCommit`
     batch, or one event in the caller's transaction); for each, whether it is new. The same event twice in one batch
     (a concurrent replay) is written once, the later copies are duplicates."""
-    first: dict[tuple[str, str], tuple] = {}
+    first: dict[tuple[str, str], tuple[Any, ...]] = {}
     for row in rows:
         first.setdefault((row[1], row[2]), row)
     unique = list(first.values())
@@ -171,13 +172,13 @@ async def _intake_first(hub: Hub) -> None:
         await group.idle()
 
 
-def _group_commit(hub: Hub) -> GroupCommit[tuple, bool]:
+def _group_commit(hub: Hub) -> GroupCommit[tuple[Any, ...], bool]:
     """The stored events' group commit of this database and event loop."""
     db = hub.db
     return db.group_commit("inbox", lambda rows: _write_events(db, rows), max_batch=MAX_BATCH)
 
 
-def _received(hub: Hub, row: dict) -> ReceivedEvent:
+def _received(hub: Hub, row: dict[str, Any]) -> ReceivedEvent:
     return ReceivedEvent(
         id=row["id"],
         provider=row["provider"],
@@ -190,7 +191,7 @@ def _received(hub: Hub, row: dict) -> ReceivedEvent:
     )
 
 
-async def process(hub: Hub, row: dict) -> str | None:
+async def process(hub: Hub, row: dict[str, Any]) -> str | None:
     """Process one claimed event: its processor's note when it is done (for
     :func:`record_done`), None when it failed (recorded for a retry)."""
     processor = hub.inbox_processors[row["provider"]]
@@ -212,7 +213,7 @@ async def process(hub: Hub, row: dict) -> str | None:
     return note or ""
 
 
-async def record_done(hub: Hub, done: list[tuple[dict, str, datetime]]) -> None:
+async def record_done(hub: Hub, done: list[tuple[dict[str, Any], str, datetime]]) -> None:
     """Mark processed events done, with their notes and when each was done,
     in one transaction (one commit for a batch). An event whose mark a crash lost is processed
     again, which changes nothing: processors are idempotent."""
@@ -244,9 +245,9 @@ async def process_due(hub: Hub, limit: int = 10) -> int:
     providers = sorted(hub.inbox_processors)
     also = f"provider IN ({', '.join('{}' for _ in providers)}) AND {FIRST_OF_ITS_PAYMENT_SQL}"
     batch = await EVENTS.claim(hub, limit=limit, also=also, also_args=tuple(providers))
-    done: list[tuple[dict, str, datetime]] = []
+    done: list[tuple[dict[str, Any], str, datetime]] = []
 
-    async def process_one(row: dict) -> None:
+    async def process_one(row: dict[str, Any]) -> None:
         await _intake_first(hub)
         note = await process(hub, row)
         if note is not None:

@@ -9,6 +9,7 @@ were added and signs in as usual.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any, TypeGuard
 
 from hub.clock import utcnow
 from hub.context import Hub
@@ -23,7 +24,7 @@ INVITE_DAYS = 7
 TEMPLATE = "console_invite"
 
 
-async def invite(hub: Hub, *, org: str, email: str, role: str, invited_by: str) -> dict:
+async def invite(hub: Hub, *, org: str, email: str, role: str, invited_by: str) -> dict[str, Any]:
     """Make ``email`` a ``role`` of ``org`` and email them the way in."""
     check_role(role)
     user = await ensure_user(email)
@@ -55,8 +56,8 @@ async def invite(hub: Hub, *, org: str, email: str, role: str, invited_by: str) 
     return {"user_id": user["id"], "email": user["email"], "role": role, "needs_password": needs_password}
 
 
-def _usable(secret: str | None) -> bool:
-    return bool(secret) and secret.startswith(INVITE_PREFIX) and len(secret) < 200
+def _usable(secret: str | None) -> TypeGuard[str]:
+    return secret is not None and secret.startswith(INVITE_PREFIX) and len(secret) < 200
 
 
 async def invited_email(secret: str | None) -> str | None:
@@ -87,5 +88,6 @@ async def accept(secret: str | None, password: str) -> Person | None:
     if not used:
         return None
     who = await person(used[0]["user_id"])
+    assert who is not None  # an invitation's user is never deleted
     await set_password(who.email, password)
     return who

@@ -89,7 +89,8 @@ DOCUMENT_PREFIXES = ("text/", "application/vnd.openxmlformats-officedocument.", 
 
 def max_file_bytes(settings: Any) -> int:
     """The largest decoded file the v2 surface accepts (``HUB_V2_MAX_FILE_BYTES``)."""
-    return settings.v2_max_file_bytes
+    limit: int = settings.v2_max_file_bytes
+    return limit
 
 
 def request_body_limit(max_bytes: int) -> int:
@@ -185,7 +186,7 @@ async def add_media_file(
     directory: Any = None,
     max_bytes: int,
     src_field: str = "file",
-) -> tuple[dict, dict]:
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Store a data URI in ``org``'s media library, attached to the product;
     returns ``(media file row, product row)``.
 
@@ -244,7 +245,7 @@ def media_path(directory: str, filename: str) -> str:
     return "/".join(p for p in ("media", inner, filename) if p)
 
 
-def deliverable_media_file(row: dict) -> dict:
+def deliverable_media_file(row: dict[str, Any]) -> dict[str, Any]:
     """A media file row (``id``, ``directory``, ``filename``, ``size``,
     ``sha256``, ``storage_key``) shaped like a version's file row (same keys,
     ``status`` ready)."""
@@ -261,7 +262,7 @@ def deliverable_media_file(row: dict) -> dict:
     }
 
 
-async def deliverable_media_files(org: str, product_pk: str) -> list[dict]:
+async def deliverable_media_files(org: str, product_pk: str) -> list[dict[str, Any]]:
     """The product's media files shaped like a version's file rows, sorted
     by path, for a download grant."""
     rows = await MediaFile.select().where(MediaFile.org == org, MediaFile.product == product_pk)

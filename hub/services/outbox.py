@@ -38,6 +38,7 @@ from email.errors import HeaderParseError
 from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import Any
 from urllib.parse import urlsplit
 
 from hub.clock import iso, utcnow
@@ -137,13 +138,13 @@ async def queue_email(
     return message_id
 
 
-async def claim_due(hub: Hub, limit: int = 10) -> list[dict]:
+async def claim_due(hub: Hub, limit: int = 10) -> list[dict[str, Any]]:
     """Claim up to ``limit`` due messages for this worker, stamped with its
     identity (so that a restarted worker can take back a dead one's)."""
     return await EMAILS.claim(hub, limit=limit)
 
 
-async def deliver(hub: Hub, row: dict) -> bool:
+async def deliver(hub: Hub, row: dict[str, Any]) -> bool:
     """Send one claimed message; record the outcome. True when sent."""
     try:
         data = hub.sealer.open(row["sealed_body"])
@@ -151,7 +152,7 @@ async def deliver(hub: Hub, row: dict) -> bool:
         assert mailer is not None  # deliver_due claims nothing without one
         # A BytesMailer takes the message as it goes out, unparsed; others get an EmailMessage.
         ready = as_sent(hub, row["id"], row["recipient"], data) if isinstance(mailer, BytesMailer) else None
-        if ready is not None:
+        if ready is not None and isinstance(mailer, BytesMailer):
             await mailer.send_bytes(ready, sender=_envelope_sender(hub.settings.mail_from), recipients=[row["recipient"]])
         else:
             message = email.message_from_bytes(data, policy=POLICY)
@@ -248,7 +249,8 @@ def as_sent(hub: Hub, outbox_id: str, recipient: str, data: bytes) -> bytes | No
 @functools.lru_cache(maxsize=8)
 def _from_line(mail_from: str) -> bytes:
     """The ``From`` header line for ``HUB_MAIL_FROM``, as the policy writes it."""
-    return POLICY.header_factory("From", mail_from).fold(policy=POLICY).encode("ascii")
+    line: str = POLICY.header_factory("From", mail_from).fold(policy=POLICY)
+    return line.encode("ascii")
 
 
 @functools.lru_cache(maxsize=8)
@@ -273,7 +275,7 @@ async def deliver_due(hub: Hub) -> int:
         # every message before theirs.
         lanes = asyncio.Semaphore(mailer_concurrency(hub.mailer))
 
-        async def deliver_in_lane(row: dict) -> bool:
+        async def deliver_in_lane(row: dict[str, Any]) -> bool:
             async with lanes:
                 return await deliver(hub, row)
 

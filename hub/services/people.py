@@ -8,6 +8,7 @@ roles (viewer, member, admin).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -60,11 +61,11 @@ async def _require_org(org: str) -> None:
         raise NotFound(f"Organization {org} not found; create it with `continuata-hub init --org {org}`")
 
 
-async def find_user(email: str) -> dict | None:
+async def find_user(email: str) -> dict[str, Any] | None:
     return await ConsoleUser.select().where(ConsoleUser.email == email.strip().lower()).first()
 
 
-async def ensure_user(email: str, password: str | None = None) -> dict:
+async def ensure_user(email: str, password: str | None = None) -> dict[str, Any]:
     """The user with ``email``, created (without a password unless given) if new."""
     email = check_email(email, field="email")
     existing = await find_user(email)
@@ -79,11 +80,13 @@ async def ensure_user(email: str, password: str | None = None) -> dict:
     try:
         await ConsoleUser.insert(user)
     except UNIQUE_VIOLATIONS:  # created meanwhile by another request
-        return await find_user(email)
-    return await find_user(email)
+        pass
+    created = await find_user(email)
+    assert created is not None  # inserted above, or by the request that got there first
+    return created
 
 
-async def create_user(org: str, email: str, role: str, password: str) -> dict:
+async def create_user(org: str, email: str, role: str, password: str) -> dict[str, Any]:
     """A user (new, or existing and now also in ``org``) with a password."""
     check_role(role)
     check_password(password)
@@ -121,7 +124,7 @@ async def remove_membership(user_id: str, org: str) -> None:
         raise NotFound(f"No member {user_id[:100]} in {org}")
 
 
-async def set_password(email: str, password: str) -> dict:
+async def set_password(email: str, password: str) -> dict[str, Any]:
     """Replace a user's password; raises :class:`NotFound` for an unknown email."""
     check_password(password)
     user = await find_user(email)
@@ -147,7 +150,7 @@ async def person(user_id: str) -> Person | None:
     return Person(id=user["id"], email=user["email"], roles={r["org"]: r["role"] for r in rows})
 
 
-async def members(org: str) -> list[dict]:
+async def members(org: str) -> list[dict[str, Any]]:
     """Everyone in ``org``, by email."""
     rows = await Membership.select(Membership.user_id, Membership.role, Membership.created_at).where(Membership.org == org)
     if not rows:

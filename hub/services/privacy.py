@@ -22,6 +22,9 @@ import asyncio
 import ipaddress
 import logging
 from datetime import datetime, timedelta
+from typing import Any
+
+from piccolo.columns.combination import And
 
 from hub import resources
 from hub.clock import iso, utcnow
@@ -50,7 +53,7 @@ def truncated_ip(ip: str) -> str:
     return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
 
 
-def _needs_truncating(table):
+def _needs_truncating(table: type[DownloadSession]) -> And:
     """Rows whose IP is still whole (a truncated one contains ``/``)."""
     return (table.ip != "") & (table.ip.not_like("%/%"))
 
@@ -99,17 +102,17 @@ async def run_retention(hub: Hub, stop: asyncio.Event) -> None:
             pass
 
 
-def _purchase(row: dict) -> dict:
+def _purchase(row: dict[str, Any]) -> dict[str, Any]:
     """A purchase as the main API shows it (one shape: :func:`hub.resources.purchase`),
     without its tokens (the export lists them apart, with their downloads),
     and with ``reference``, the name under which the export has always shown
     the provider's reference."""
-    shaped = resources.as_record(resources.purchase(row))
+    shaped: dict[str, Any] = dict(resources.as_record(resources.purchase(row)))
     del shaped["tokens"]
     return {**shaped, "reference": shaped["providerRef"]}
 
 
-def _token(row: dict, sessions: list[dict]) -> dict:
+def _token(row: dict[str, Any], sessions: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "id": row["id"],
         "product": row["product"],
@@ -137,7 +140,7 @@ def _token(row: dict, sessions: list[dict]) -> dict:
     }
 
 
-async def export_buyer(org: str, email: str) -> dict:
+async def export_buyer(org: str, email: str) -> dict[str, Any]:
     """Everything ``org`` holds about ``email``: purchases, tokens with their
     downloads (IP address and user agent as kept), and emails sent or queued."""
     email = check_email(email, field="email")
@@ -154,7 +157,7 @@ async def export_buyer(org: str, email: str) -> dict:
         .order_by(DownloadToken.created_at)
         .output(load_json=True)
     )
-    sessions: dict[str, list[dict]] = {}
+    sessions: dict[str, list[dict[str, Any]]] = {}
     if tokens:
         rows = (
             await DownloadSession.select()

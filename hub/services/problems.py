@@ -23,7 +23,7 @@ from hub.tables import DownloadToken, InboxEvent, OutboxMessage, Purchase
 LIMIT = 100
 
 
-async def unfulfilled_purchases(org: str) -> list[dict]:
+async def unfulfilled_purchases(org: str) -> list[dict[str, Any]]:
     return (
         await Purchase.select()
         .where(Purchase.org == org, Purchase.problem != "", Purchase.status == "paid")
@@ -33,7 +33,7 @@ async def unfulfilled_purchases(org: str) -> list[dict]:
     )
 
 
-async def failed_emails(org: str) -> list[dict]:
+async def failed_emails(org: str) -> list[dict[str, Any]]:
     return (
         await OutboxMessage.select(
             OutboxMessage.id, OutboxMessage.kind, OutboxMessage.recipient, OutboxMessage.attempts,
@@ -45,7 +45,7 @@ async def failed_emails(org: str) -> list[dict]:
     )
 
 
-async def failed_payment_events(org: str) -> list[dict]:
+async def failed_payment_events(org: str) -> list[dict[str, Any]]:
     """Payment events the inbox gave up on (for ``org``, or not yet placed
     in any organization), with the reason."""
     return (
@@ -72,7 +72,7 @@ async def retry_email(hub: Hub, org: str, message_id: str) -> None:
     hub.outbox_wakeup.set()
 
 
-async def fix_and_fulfil(hub: Hub, org: str, purchase_id: str, *, email: str, items: str) -> dict:
+async def fix_and_fulfil(hub: Hub, org: str, purchase_id: str, *, email: str, items: str) -> dict[str, Any]:
     """Correct a purchase's email and items (``product[@version]``, comma
     separated), mint the links it lacks, clear its problem and send the
     delivery email. Nothing changes when an item still cannot be delivered."""
@@ -92,7 +92,7 @@ async def fix_and_fulfil(hub: Hub, org: str, purchase_id: str, *, email: str, it
         DownloadToken.purchase == purchase_id, DownloadToken.revoked_at.is_null()
     )
     have = {row["slug"] for row in existing}
-    resolved: list[tuple[dict, dict]] = []
+    resolved: list[tuple[dict[str, Any], dict[str, Any]]] = []
     for item in wanted:
         if item.product_id in have:
             continue

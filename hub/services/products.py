@@ -7,6 +7,7 @@ import unicodedata
 from typing import Any
 
 from piccolo.columns import JSON
+from piccolo.columns.combination import Or, Where
 
 from hub.clock import utcnow
 from hub.context import Hub
@@ -38,7 +39,8 @@ def check_description(description: Any, field: str = "description") -> str:
 def check_status(status: Any, allowed: tuple[str, ...] = STATUSES, field: str = "status") -> str:
     if status not in allowed:
         raise Invalid(f"{field} must be one of {', '.join(allowed)}", field=field)
-    return status
+    checked: str = status
+    return checked
 
 
 PRODUCT_COLUMNS = tuple(c._meta.db_column_name for c in Product._meta.columns)
@@ -50,14 +52,14 @@ _PRODUCT_BY_SLUG = (
 _OWN_NAMES = tuple((name, name) for name in PRODUCT_COLUMNS)
 
 
-def product_row(row: dict, names: tuple[tuple[str, str], ...] = _OWN_NAMES) -> dict:
+def product_row(row: dict[str, Any], names: tuple[tuple[str, str], ...] = _OWN_NAMES) -> dict[str, Any]:
     """A product as :func:`find_product` returns it (JSON columns decoded),
     from a raw row; ``names`` pairs each of the row's keys with its column
     (a joined read names them ``p_<column>``, say)."""
     return load_json_columns({column: row[key] for key, column in names}, _PRODUCT_JSON)
 
 
-async def find_product(org: str, product_id: str) -> dict:
+async def find_product(org: str, product_id: str) -> dict[str, Any]:
     """The product with public id ``product_id`` in ``org``, or :class:`NotFound`.
 
     Another organization's product is "not found" too: tenants never learn
@@ -74,7 +76,7 @@ async def find_product(org: str, product_id: str) -> dict:
     return product_row(rows[0])
 
 
-async def active_versions(version_ids: list[str]) -> dict[str, dict]:
+async def active_versions(version_ids: list[str]) -> dict[str, dict[str, Any]]:
     """Summaries of the given versions, keyed by id (one query for a page)."""
     ids = [v for v in version_ids if v]
     if not ids:
@@ -88,9 +90,9 @@ async def active_versions(version_ids: list[str]) -> dict[str, dict]:
 async def list_products(
     db: Database,
     org: str, *, status: str | None, search: str | None, limit: int, offset: int
-) -> tuple[list[dict], int]:
+) -> tuple[list[dict[str, Any]], int]:
     """A page of products, newest first, and the total matching count."""
-    conditions = [Product.org == org]
+    conditions: list[Where | Or] = [Product.org == org]
     if status is not None:
         conditions.append(Product.status == check_status(status))
     if search:
@@ -110,7 +112,7 @@ async def list_products(
 
 async def create_product(
     org: str, *, name: Any, slug: Any = None, description: Any = None, metadata: Any = None
-) -> dict:
+) -> dict[str, Any]:
     name = check_name(name)
     if slug is None:
         slug = slugify(name)
@@ -150,7 +152,7 @@ _VERSION_BY_NAME = (
 )
 
 
-async def find_version(product: dict, version: str) -> dict:
+async def find_version(product: dict[str, Any], version: str) -> dict[str, Any]:
     """The version named ``version`` of ``product``, or :class:`NotFound`
     (one raw statement built once, as :func:`find_product`)."""
     rows = []
@@ -161,7 +163,7 @@ async def find_version(product: dict, version: str) -> dict:
     return rows[0]
 
 
-async def update_product(org: str, product_id: str, changes: dict[str, Any]) -> dict:
+async def update_product(org: str, product_id: str, changes: dict[str, Any]) -> dict[str, Any]:
     """Apply a partial update; only the keys present in ``changes`` change."""
     product = await find_product(org, product_id)
     values: dict[Any, Any] = {}

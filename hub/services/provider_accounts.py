@@ -51,7 +51,8 @@ async def organization_for(
         return configured_org
     found = await Organization.select(Organization.id).limit(2)
     if len(found) == 1:
-        return found[0]["id"]
+        only: str = found[0]["id"]
+        return only
     reason = "no organization exists yet" if not found else "this hub has several organizations"
     raise BadRequest(
         f"Cannot tell which organization this {provider} event is for ({reason}): set {setting} to its id"

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from hub.errors import Invalid
 from hub.secrets import new_id
@@ -96,7 +97,7 @@ async def record_reference(org: str, purchase_id: str, *, provider: str, kind: s
     await record_references(org, purchase_id, provider, [ProviderRef(kind, reference)])
 
 
-async def find_purchases(org: str, *, provider: str, reference: str, kind: str | None = None) -> list[dict]:
+async def find_purchases(org: str, *, provider: str, reference: str, kind: str | None = None) -> list[dict[str, Any]]:
     """Every purchase of ``org`` that ``reference`` (of ``kind``, or of any
     kind when None) identifies at ``provider``, oldest first."""
     conditions = [
@@ -117,14 +118,14 @@ async def find_purchases(org: str, *, provider: str, reference: str, kind: str |
     )
 
 
-async def find_purchase(org: str, *, provider: str, reference: str, kind: str | None = None) -> dict | None:
+async def find_purchase(org: str, *, provider: str, reference: str, kind: str | None = None) -> dict[str, Any] | None:
     """The purchase of ``org`` that ``reference`` identifies at ``provider``
     (the first recorded, should several share it), or None."""
     found = await find_purchases(org, provider=provider, reference=reference, kind=kind)
     return found[0] if found else None
 
 
-async def references_of(purchase: dict) -> list[ProviderRef]:
+async def references_of(purchase: dict[str, Any]) -> list[ProviderRef]:
     """Every id ``purchase`` is known by at its provider, its own reference included."""
     rows = (
         await ProviderReference.select(ProviderReference.kind, ProviderReference.reference, ProviderReference.items)

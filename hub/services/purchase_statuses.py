@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from hub.clock import as_aware
 from hub.services.provider_refs import ProviderRef, references_of
@@ -63,7 +64,7 @@ class PaymentState:
     reversed_items: frozenset[int] = frozenset()
 
 
-def status_after(reversals: Iterable[dict]) -> str:
+def status_after(reversals: Iterable[dict[str, Any]]) -> str:
     """The status a payment's reversals (rows) leave its purchase in."""
     refunded = False
     disputes: dict[str, str] = {}
@@ -88,13 +89,13 @@ def status_after(reversals: Iterable[dict]) -> str:
     return PAID
 
 
-def state_after(reversals: Iterable[dict], parts: Mapping[str, Iterable[int]], item_count: int) -> PaymentState:
+def state_after(reversals: Iterable[dict[str, Any]], parts: Mapping[str, Iterable[int]], item_count: int) -> PaymentState:
     """The state a payment's reversals (rows with their ``payment_ref``)
     leave a purchase of ``item_count`` items in, where ``parts`` names the
     references that paid for only some items (reference → item indexes);
     the reversals of any other reference are of the whole payment."""
-    whole: list[dict] = []
-    by_part: dict[str, list[dict]] = {}
+    whole: list[dict[str, Any]] = []
+    by_part: dict[str, list[dict[str, Any]]] = {}
     for row in reversals:
         if parts.get(row["payment_ref"]):
             by_part.setdefault(row["payment_ref"], []).append(row)
@@ -142,7 +143,7 @@ async def payment_state(org: str, provider: str, references: Iterable[ProviderRe
     return state_after(reversals, scoped, item_count)
 
 
-async def purchase_state(purchase: dict) -> PaymentState:
+async def purchase_state(purchase: dict[str, Any]) -> PaymentState:
     """The state ``purchase`` should be in, from every reversal of its payment."""
     return await payment_state(
         purchase["org"], purchase["provider"], await references_of(purchase), len(purchase["items"] or ())

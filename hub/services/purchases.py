@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from piccolo.columns import Column
+
 from hub import resources
 from hub.clock import iso, utcnow
 from hub.context import Hub
@@ -24,8 +26,9 @@ from hub.email_address import check_email
 from hub.emails import render_email
 from hub.errors import HubError, Invalid
 from hub.inputs import check_text
+from hub.plugins import records
 from hub.plugins.events import PurchaseRecorded, TokensMinted
-from hub.plugins.records import email_purchase
+from hub.plugins.records import JSONObject, email_purchase
 from hub.secrets import new_id
 from hub.services.events import emit
 from hub.services.outbox import queue_email
@@ -59,7 +62,7 @@ class PurchaseIn:
     customer_name: str = ""
     amount: int | None = None
     currency: str = ""
-    metadata: dict[str, Any] = field(default_factory=dict)
+    metadata: JSONObject = field(default_factory=dict)
     references: tuple[ProviderRef, ...] = ()
     """The provider's other ids of this purchase (besides ``provider_ref``,
     kept as kind ``order``): a PaymentIntent, a capture... The core keeps
@@ -74,8 +77,8 @@ class PurchaseIn:
 
 @dataclass(frozen=True)
 class RecordedPurchase:
-    purchase: dict
-    tokens: list[tuple[str, dict]]  # (secret, token row), only when just minted
+    purchase: dict[str, Any]
+    tokens: list[tuple[str, dict[str, Any]]]  # (secret, token row), only when just minted
     created: bool
 
     @property
@@ -104,7 +107,7 @@ def parse_items(spec: str) -> list[PurchaseItem]:
     return items
 
 
-async def find_purchase(org: str, provider: str, provider_ref: str) -> dict | None:
+async def find_purchase(org: str, provider: str, provider_ref: str) -> dict[str, Any] | None:
     return (
         await Purchase.select()
         .where(Purchase.org == org, Purchase.provider == provider, Purchase.provider_ref == provider_ref)
@@ -153,7 +156,7 @@ async def record_in_transaction(hub: Hub, order: PurchaseIn) -> RecordedPurchase
             problem = f"the customer email {email[:100]!r} is not an address the hub can send to ({refused.message})"
             email = ""
     purchase_id = new_id("purchase")
-    new_purchase = dict(
+    new_purchase: dict[str, Any] = dict(
         org=order.org,
         provider=order.provider,
         provider_ref=order.provider_ref,
@@ -173,15 +176,16 @@ async def record_in_transaction(hub: Hub, order: PurchaseIn) -> RecordedPurchase
     await record_references(order.org, purchase_id, order.provider, references)
     state = await payment_state(order.org, order.provider, references, len(order.items))
     status = state.status
-    minted: list[tuple[str, dict]] = []
+    minted: list[tuple[str, dict[str, Any]]] = []
     if status == PAID:
         minted = await deliver_purchase(hub, {**new_purchase, "id": purchase_id}, reversed_items=state.reversed_items)
     else:
-        changes: dict = {Purchase.status: status}
+        changes: dict[Column | str, Any] = {Purchase.status: status}
         if status in REVOKING:
             changes[Purchase.refunded_at] = utcnow()
         await Purchase.update(changes).where(Purchase.id == purchase_id)
     purchase = await Purchase.select().where(Purchase.id == purchase_id).output(load_json=True).first()
+    assert purchase is not None  # inserted above, in this transaction
     await emit(
         hub,
         PurchaseRecorded(
@@ -194,8 +198,8 @@ async def record_in_transaction(hub: Hub, order: PurchaseIn) -> RecordedPurchase
 
 
 async def deliver_purchase(
-    hub: Hub, purchase: dict, *, reversed_items: frozenset[int] = frozenset()
-) -> list[tuple[str, dict]]:
+    hub: Hub, purchase: dict[str, Any], *, reversed_items: frozenset[int] = frozenset()
+) -> list[tuple[str, dict[str, Any]]]:
     """Mint one token per item of a paid ``purchase`` and queue its delivery
     email (in the caller's transaction); mark it delivered. Items that cannot
     be delivered are noted in the purchase's ``problem``. The tokens of
@@ -204,9 +208,9 @@ async def deliver_purchase(
     cancelled refund gives them back (:mod:`hub.services.reversals`)."""
     problems = [purchase["problem"]] if purchase["problem"] else []
     email = purchase["customer_email"]
-    minted: list[tuple[str, dict]] = []
-    minted_records: list[dict] = []
-    delivered: list[dict] = []
+    minted: list[tuple[str, dict[str, Any]]] = []
+    minted_records: list[records.Token] = []
+    delivered: list[dict[str, Any]] = []
     if not purchase["items"]:
         problems.append("the order names no product")
     for index, item in enumerate(purchase["items"]):
@@ -254,14 +258,14 @@ async def deliver_purchase(
     return minted
 
 
-async def purchase_record(org: str, purchase_id: str) -> dict:
+async def purchase_record(org: str, purchase_id: str) -> records.Purchase:
     """A purchase as the API shows it (with its tokens): what hooks and
     webhooks receive."""
     rows, _ = await list_purchases(org, customer_email=None, limit=1, offset=0, purchase_id=purchase_id)
     return resources.as_record(resources.purchase(rows[0]))
 
 
-async def queue_delivery_email(hub: Hub, purchase: dict, delivered: list[dict]) -> None:
+async def queue_delivery_email(hub: Hub, purchase: dict[str, Any], delivered: list[dict[str, Any]]) -> None:
     shop = await Organization.select(Organization.name).where(Organization.id == purchase["org"]).first()
     context = {
         "purchase": email_purchase(purchase),
@@ -298,7 +302,7 @@ async def announce(hub: Hub, result: RecordedPurchase) -> None:
 
 async def list_purchases(
     org: str, *, customer_email: str | None, limit: int, offset: int, purchase_id: str | None = None
-) -> tuple[list[dict], int]:
+) -> tuple[list[dict[str, Any]], int]:
     conditions = [Purchase.org == org]
     if purchase_id:
         conditions.append(Purchase.id == purchase_id)
@@ -325,7 +329,7 @@ async def list_purchases(
             DownloadToken.used_count,
             DownloadToken.revoked_at,
         ).where(DownloadToken.purchase.is_in([r["id"] for r in rows]))
-        by_purchase: dict[str, list[dict]] = {}
+        by_purchase: dict[str, list[dict[str, Any]]] = {}
         for token in tokens:
             by_purchase.setdefault(token["purchase"], []).append(token)
         for row in rows:

@@ -57,7 +57,7 @@ def _cell(value: object) -> object:
     return value
 
 
-def _csv_line(values: list) -> str:
+def _csv_line(values: list[Any]) -> str:
     buffer = io.StringIO()
     csv.writer(buffer).writerow([_cell(v) for v in values])
     return buffer.getvalue()
@@ -81,8 +81,8 @@ async def download_sessions_csv(org: str, start: date | None, end: date | None) 
                 await DownloadSession.select(
                     DownloadSession.id,
                     DownloadSession.token,
-                    DownloadSession.token.product.slug.as_alias("product"),
-                    DownloadSession.token.version.version.as_alias("version"),
+                    DownloadSession.token.product.slug.as_alias("product"),  # type: ignore[union-attr]  # piccolo types a column reached through a foreign key as Column | Any
+                    DownloadSession.token.version.version.as_alias("version"),  # type: ignore[union-attr]  # piccolo types a column reached through a foreign key as Column | Any
                     DownloadSession.token.customer_email.as_alias("customer_email"),
                     DownloadSession.started_at,
                     DownloadSession.last_activity_at,

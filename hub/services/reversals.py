@@ -23,9 +23,14 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
+
+from piccolo.columns import Column
+from piccolo.columns.combination import And, Where
 
 from hub.clock import utcnow
 from hub.context import Hub
+from hub.plugins import records
 from hub.plugins.events import PurchaseRefunded, PurchaseRestored, PurchaseSuspended, TokenRevoked
 from hub.secrets import new_id
 from hub.services.events import emit
@@ -78,18 +83,18 @@ class Transition:
     revoked or given back (a reversal of part of its payment); told to the
     plugins after the commit."""
 
-    purchase: dict
+    purchase: dict[str, Any]
     before: str
     after: str
-    revoked_tokens: list[dict] = field(default_factory=list)
-    minted_tokens: list[dict] = field(default_factory=list)
+    revoked_tokens: list[dict[str, Any]] = field(default_factory=list)
+    minted_tokens: list[dict[str, Any]] = field(default_factory=list)
     """Tokens made now: a purchase restored before it was ever delivered."""
-    restored_tokens: list[dict] = field(default_factory=list)
+    restored_tokens: list[dict[str, Any]] = field(default_factory=list)
     """Tokens given back now, in a purchase that stays paid (the part of
     the payment they were revoked for was not reversed after all)."""
 
 
-async def settle_status(hub: Hub, purchase: dict) -> Transition | None:
+async def settle_status(hub: Hub, purchase: dict[str, Any]) -> Transition | None:
     """Bring ``purchase`` to the state its reversals give (in the caller's
     transaction): revoke its tokens (all, or those of the items a reversal
     of part of the payment took back), give them back, or deliver it for
@@ -98,9 +103,9 @@ async def settle_status(hub: Hub, purchase: dict) -> Transition | None:
     state = await purchase_state(purchase)
     before, after = purchase["status"], state.status
     now = utcnow()
-    revoked: list[dict] = []
+    revoked: list[dict[str, Any]] = []
     if before != after:
-        changes: dict = {Purchase.status: after}
+        changes: dict[Column | str, Any] = {Purchase.status: after}
         if after in REVOKING and before not in REVOKING:
             changes[Purchase.refunded_at] = now
             revoked = await DownloadToken.update({DownloadToken.revoked_at: now}).where(
@@ -118,32 +123,36 @@ async def settle_status(hub: Hub, purchase: dict) -> Transition | None:
     part_revoked, restored = ([], []) if after in REVOKING else await settle_items(purchase, state, now)
     if before == after and not part_revoked and not restored:
         return None
-    purchase = await Purchase.select().where(Purchase.id == purchase["id"]).output(load_json=True).first()
-    minted: list[dict] = []
+    fresh = await Purchase.select().where(Purchase.id == purchase["id"]).output(load_json=True).first()
+    assert fresh is not None  # purchases are never deleted
+    purchase = fresh
+    minted: list[dict[str, Any]] = []
     if after == PAID and purchase["delivered_at"] is None:
         # Recorded while refunded or on hold: its links were never made
         # (deliver_purchase records their tokens_minted event).
         minted = [token for _, token in await deliver_purchase(hub, purchase, reversed_items=state.reversed_items)]
-        purchase = await Purchase.select().where(Purchase.id == purchase["id"]).output(load_json=True).first()
+        fresh = await Purchase.select().where(Purchase.id == purchase["id"]).output(load_json=True).first()
+        assert fresh is not None
+        purchase = fresh
     if before != after:
         await record_transition_event(hub, purchase, before, after, revoked)
     await record_part_revocations(hub, purchase["org"], part_revoked)
     return Transition(purchase, before, after, revoked + part_revoked, minted, restored)
 
 
-async def settle_items(purchase: dict, state: PaymentState, now: datetime) -> tuple[list[dict], list[dict]]:
+async def settle_items(purchase: dict[str, Any], state: PaymentState, now: datetime) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Revoke the tokens of the items a reversal of part of the payment took
     back, and give back those revoked for a part no longer reversed (in the
     caller's transaction); the tokens revoked and restored now."""
     reversed_items = sorted(state.reversed_items)
-    revoked: list[dict] = []
+    revoked: list[dict[str, Any]] = []
     if reversed_items:
         revoked = await DownloadToken.update({DownloadToken.revoked_at: now, DownloadToken.reversed_at: now}).where(
             DownloadToken.purchase == purchase["id"],
             DownloadToken.purchase_item.is_in(reversed_items),
             DownloadToken.revoked_at.is_null(),
         ).returning(*DownloadToken.all_columns())
-    given_back = DownloadToken.reversed_at.is_not_null()
+    given_back: Where | And = DownloadToken.reversed_at.is_not_null()
     if reversed_items:
         given_back &= DownloadToken.purchase_item.not_in(reversed_items)
     restored = await DownloadToken.update({DownloadToken.revoked_at: None, DownloadToken.reversed_at: None}).where(
@@ -152,27 +161,27 @@ async def settle_items(purchase: dict, state: PaymentState, now: datetime) -> tu
     return revoked, restored
 
 
-async def record_part_revocations(hub: Hub, org: str, revoked: list[dict]) -> None:
+async def record_part_revocations(hub: Hub, org: str, revoked: list[dict[str, Any]]) -> None:
     """A ``token_revoked`` event for each token a reversal of part of a
     payment revoked (in its transaction): the purchase stays paid, so no
     ``purchase_refunded`` tells of them."""
 
     for token in revoked:
 
-        async def record(token_id: str = token["id"]) -> dict:
+        async def record(token_id: str = token["id"]) -> records.Token:
             return (await token_records(hub, [token_id]))[0]
 
         await emit(hub, TokenRevoked(token=record), org=org)
 
 
-async def record_transition_event(hub: Hub, purchase: dict, before: str, after: str, revoked: list[dict]) -> None:
+async def record_transition_event(hub: Hub, purchase: dict[str, Any], before: str, after: str, revoked: list[dict[str, Any]]) -> None:
     """Record the event of a status change (in its transaction):
     ``purchase_refunded``, ``purchase_suspended`` or ``purchase_restored``."""
     # Both modules import this one.
 
     org = purchase["org"]
 
-    def record() -> Awaitable[dict]:
+    def record() -> Awaitable[records.Purchase]:
         return purchase_record(org, purchase["id"])
 
     if after in REVOKING:

@@ -4,6 +4,8 @@ email (a mailer or not, a test message, template previews)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from hub.context import Hub
 from hub.email_address import check_email
 from hub.email_samples import SAMPLES, preview
@@ -13,7 +15,7 @@ from hub.services.outbox import queue_email
 from hub.tables import InboxEvent
 
 
-async def payment_providers(hub: Hub, org: str) -> list[dict]:
+async def payment_providers(hub: Hub, org: str) -> list[dict[str, Any]]:
     """Each payment plugin's status with its last event for ``org`` (or
     for no organization yet: an event the hub could not place)."""
     answers = [await await_me_maybe(answer) for answer in hub.plugins.hook.payment_provider_status(hub=hub)]

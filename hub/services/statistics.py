@@ -39,7 +39,9 @@ async def refresh_statistics(hub: Hub) -> list[str]:
     if hub.db.is_sqlite:
         return []
     async with hub.db.transaction():
-        (locked,) = (await hub.db.fetch_one("SELECT pg_try_advisory_xact_lock({}) AS locked", LOCK)).values()
+        answer = await hub.db.fetch_one("SELECT pg_try_advisory_xact_lock({}) AS locked", LOCK)
+        assert answer is not None  # a SELECT without FROM answers one row
+        (locked,) = answer.values()
         if not locked:
             return []
         stale = [row["relname"] for row in await hub.db.fetch(_STALE)]

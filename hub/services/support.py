@@ -42,7 +42,7 @@ async def search_purchases(
     since: str | None = None,
     until: str | None = None,
     offset: int = 0,
-) -> tuple[list[dict], int]:
+) -> tuple[list[dict[str, Any]], int]:
     """Purchases matching a buyer email, provider reference or purchase id
     (``text``), a provider, a status and a date range (inclusive, UTC)."""
     conditions: list[Any] = [Purchase.org == org]
@@ -74,14 +74,14 @@ async def purchase_filters(org: str) -> dict[str, list[str]]:
     return {"providers": sorted(r["provider"] for r in providers), "statuses": sorted(r["status"] for r in statuses)}
 
 
-async def _purchase(org: str, purchase_id: str) -> dict:
+async def _purchase(org: str, purchase_id: str) -> dict[str, Any]:
     row = await Purchase.select().where(Purchase.org == org, Purchase.id == purchase_id).output(load_json=True).first()
     if row is None:
         raise NotFound(f"Purchase {purchase_id} not found")
     return row
 
 
-async def _tokens(purchase_id: str) -> list[dict]:
+async def _tokens(purchase_id: str) -> list[dict[str, Any]]:
     tokens = await DownloadToken.select(
         *DownloadToken.all_columns(exclude=[DownloadToken.token_hash]),
         DownloadToken.product.name.as_alias("product_name"),
@@ -102,7 +102,7 @@ def _email_keys(purchase_id: str) -> Any:
     )
 
 
-async def purchase_detail(org: str, purchase_id: str) -> dict:
+async def purchase_detail(org: str, purchase_id: str) -> dict[str, Any]:
     """A purchase with its links, their download sessions and its emails."""
     purchase = await _purchase(org, purchase_id)
     tokens = await _tokens(purchase_id)
@@ -111,7 +111,7 @@ async def purchase_detail(org: str, purchase_id: str) -> dict:
         sessions = (
             await DownloadSession.select(
                 *DownloadSession.all_columns(exclude=[DownloadSession.session_key]),
-                DownloadSession.token.product.name.as_alias("product_name"),
+                DownloadSession.token.product.name.as_alias("product_name"),  # type: ignore[union-attr]  # piccolo types a column reached through a foreign key as Column | Any
             )
             .where(DownloadSession.token.is_in([t["id"] for t in tokens]))
             .order_by(DownloadSession.started_at, ascending=False)
@@ -128,7 +128,7 @@ async def purchase_detail(org: str, purchase_id: str) -> dict:
     return {"purchase": purchase, "tokens": tokens, "sessions": sessions, "emails": emails}
 
 
-async def _token(org: str, purchase_id: str, token_id: str) -> dict:
+async def _token(org: str, purchase_id: str, token_id: str) -> dict[str, Any]:
     row = await DownloadToken.select().where(
         DownloadToken.org == org, DownloadToken.purchase == purchase_id, DownloadToken.id == token_id
     ).output(load_json=True).first()
@@ -137,7 +137,7 @@ async def _token(org: str, purchase_id: str, token_id: str) -> dict:
     return row
 
 
-async def _new_link(token: dict) -> str:
+async def _new_link(token: dict[str, Any]) -> str:
     """A new secret for ``token`` (valid as long as the token); the secret."""
     secret = new_secret(DOWNLOAD_TOKEN_PREFIX)
     await TokenLink.insert(

@@ -21,6 +21,7 @@ from hub.db.group_commit import GroupCommit
 from hub.email_address import check_email
 from hub.errors import Conflict, Forbidden, Gone, Invalid, NotFound
 from hub.inputs import names_nothing, require_time_zone
+from hub.plugins import records
 from hub.plugins.events import TokenRevoked, TokensMinted
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, hash_secret, new_id, new_secret
 from hub.services.events import emit, emit_to, has_receivers, webhook_receiver
@@ -57,7 +58,7 @@ class PurchaseOnHold(Forbidden):
         self.shop = shop
 
 
-async def deliverable_version(hub: Hub, product: dict, version: str | None) -> dict:
+async def deliverable_version(hub: Hub, product: dict[str, Any], version: str | None) -> dict[str, Any]:
     """The ready version a token will deliver: the named one or the active one."""
     if version is None:
         # None too when the active version was deleted since the product was read.
@@ -115,7 +116,7 @@ class TokenTerms:
 
 async def mint_token(
     hub: Hub, org: str, product_id: str, terms: TokenTerms = TokenTerms(), *, version: str | None = None
-) -> tuple[str, dict, dict, dict]:
+) -> tuple[str, dict[str, Any], dict[str, Any], dict[str, Any]]:
     """Mint a token on ``terms`` and record its ``tokens_minted`` event; returns
     ``(secret, token, product, version)`` (of the product, its id, org,
     slug, name and active version).
@@ -160,11 +161,11 @@ TOKENS_PER_STATEMENT = 50
 """Tokens one grouped insert writes at most (13 values each)."""
 
 
-def _token_writes(hub: Hub) -> GroupCommit[dict, None]:
+def _token_writes(hub: Hub) -> GroupCommit[dict[str, Any], None]:
     """The minted tokens' group commit (:mod:`hub.db.group_commit`): a mint
     answers once its token is committed, with the others of its moment."""
 
-    async def write(rows: list[dict]) -> list[None]:
+    async def write(rows: list[dict[str, Any]]) -> list[None]:
         await insert_rows(DownloadToken, rows)
         return [None] * len(rows)
 
@@ -187,7 +188,7 @@ def _records_query(count: int) -> str:
     )
 
 
-async def token_records(hub: Hub, token_ids: list[str]) -> list[dict]:
+async def token_records(hub: Hub, token_ids: list[str]) -> list[records.Token]:
     """Tokens as the API shows them (no secret, no hash): what hooks and
     webhooks receive (one raw read: every sale with a listener asks)."""
     if not token_ids:
@@ -204,7 +205,7 @@ async def token_records(hub: Hub, token_ids: list[str]) -> list[dict]:
     ]
 
 
-async def mint_for_version(org: str, product: dict, version: dict, terms: TokenTerms) -> tuple[str, dict, dict, dict]:
+async def mint_for_version(org: str, product: dict[str, Any], version: dict[str, Any], terms: TokenTerms) -> tuple[str, dict[str, Any], dict[str, Any], dict[str, Any]]:
     """Mint a token on ``terms`` for ``version`` of ``product`` (in the
     caller's transaction, if any); returns ``(secret, token, product, version)``."""
     secret, row = new_token(org, product, version, terms)
@@ -212,7 +213,7 @@ async def mint_for_version(org: str, product: dict, version: dict, terms: TokenT
     return secret, row, product, version
 
 
-def new_token(org: str, product: dict, version: dict, terms: TokenTerms) -> tuple[str, dict]:
+def new_token(org: str, product: dict[str, Any], version: dict[str, Any], terms: TokenTerms) -> tuple[str, dict[str, Any]]:
     """A new token's secret and row on ``terms`` (checked, not yet written)."""
     customer_email, expires_at, max_downloads, metadata = (
         terms.customer_email, terms.expires_at, terms.max_downloads, terms.metadata
@@ -253,7 +254,7 @@ def new_token(org: str, product: dict, version: dict, terms: TokenTerms) -> tupl
     return secret, row
 
 
-async def list_tokens(org: str, product_id: str, *, limit: int, offset: int) -> tuple[list[dict], int, dict]:
+async def list_tokens(org: str, product_id: str, *, limit: int, offset: int) -> tuple[list[dict[str, Any]], int, dict[str, Any]]:
     product = await find_product(org, product_id)
     condition = (DownloadToken.org == org) & (DownloadToken.product == product["id"])
     rows = (
@@ -268,7 +269,7 @@ async def list_tokens(org: str, product_id: str, *, limit: int, offset: int) -> 
     return rows, total, product
 
 
-async def revoke_token(hub: Hub, org: str, product_id: str, token_id: str) -> dict:
+async def revoke_token(hub: Hub, org: str, product_id: str, token_id: str) -> dict[str, Any]:
     """Revoke a token (once: revoking it again changes nothing and records
     no second ``token_revoked`` event)."""
     async with hub.db.write_transaction():
@@ -281,24 +282,27 @@ async def revoke_token(hub: Hub, org: str, product_id: str, token_id: str) -> di
         ).returning(DownloadToken.id)
         if revoked:
 
-            async def record() -> dict:
+            async def record() -> records.Token:
                 return (await token_records(hub, [token_id]))[0]
 
             await emit(hub, TokenRevoked(token=record), org=org)
-        return await DownloadToken.select().where(DownloadToken.id == token_id).output(load_json=True).first()
+        token = await DownloadToken.select().where(DownloadToken.id == token_id).output(load_json=True).first()
+        assert token is not None  # checked above, in this transaction
+        return token
 
 
-async def _ready_version(db: Database, version_id: str) -> tuple[dict, list[dict]]:
+async def _ready_version(db: Database, version_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """A version and its files; ready versions are immutable, so each
     database keeps them (``db.ready_versions``).
 
     Not shared state: every process reads the same rows, and a version that
     is not ready is read anew every time.
     """
-    cached = db.ready_versions.get(version_id)
+    cached: tuple[dict[str, Any], list[dict[str, Any]]] | None = db.ready_versions.get(version_id)
     if cached is not None:
         return cached
     version = await Version.select().where(Version.id == version_id).first()
+    assert version is not None  # versions that tokens and products name are never deleted
     files = await VersionFile.select().where(VersionFile.version == version_id).order_by(VersionFile.path)
     if version is not None and version["status"] == "ready":
         db.ready_versions.put(version_id, (version, files))
@@ -309,10 +313,10 @@ async def _ready_version(db: Database, version_id: str) -> tuple[dict, list[dict
 class Grant:
     """What a valid token lets its bearer download."""
 
-    token: dict
-    product: dict
-    version: dict
-    files: list[dict]
+    token: dict[str, Any]
+    product: dict[str, Any]
+    version: dict[str, Any]
+    files: list[dict[str, Any]]
 
     @property
     def downloads_left(self) -> int | None:

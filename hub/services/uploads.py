@@ -28,12 +28,15 @@ import logging
 import math
 from typing import Any
 
+from piccolo.columns.combination import And, Where
+
 from hub import resources
 from hub.clock import utcnow
 from hub.context import Hub
 from hub.errors import Conflict, HubError, Invalid, NotFound, Unavailable
 from hub.faults import crash_point
 from hub.manifest import normalize_path
+from hub.plugins import records
 from hub.plugins.events import VersionReady
 from hub.secrets import new_id
 from hub.services.events import emit
@@ -61,7 +64,7 @@ def _numbers(parts: list[int]) -> str:
     return ", ".join(map(str, parts[:10])) + ("…" if len(parts) > 10 else "")
 
 
-async def _storage_failure(exc: StorageError, file: dict, upload_id: str) -> HubError:
+async def _storage_failure(exc: StorageError, file: dict[str, Any], upload_id: str) -> HubError:
     """The answer for a storage error on an upload path.
 
     The hub's own record decides first: when the upload is no longer in
@@ -81,7 +84,7 @@ async def _storage_failure(exc: StorageError, file: dict, upload_id: str) -> Hub
     return Unavailable(f"Storage is not available right now ({exc}); try again")
 
 
-async def _file_for_upload(org: str, upload_id: str) -> dict:
+async def _file_for_upload(org: str, upload_id: str) -> dict[str, Any]:
     row = (
         await VersionFile.select(
             *VersionFile.all_columns(),
@@ -96,7 +99,7 @@ async def _file_for_upload(org: str, upload_id: str) -> dict:
     return row
 
 
-async def _still_in_progress(file: dict, upload_id: str) -> dict:
+async def _still_in_progress(file: dict[str, Any], upload_id: str) -> dict[str, Any]:
     """The file's row again; Conflict when the upload was aborted, rejected
     or completed by a concurrent request since ``file`` was read."""
     row = await VersionFile.select().where(VersionFile.id == file["id"]).first()
@@ -108,7 +111,7 @@ async def _still_in_progress(file: dict, upload_id: str) -> dict:
     return row
 
 
-async def describe_upload(hub: Hub, org: str, upload_id: str, *, presign: bool = False) -> dict:
+async def describe_upload(hub: Hub, org: str, upload_id: str, *, presign: bool = False) -> dict[str, Any]:
     """The upload's plan: every part with its size, whether received, and a
     presigned URL when asked for and the blob store can make one."""
     file = await _file_for_upload(org, upload_id)
@@ -145,7 +148,7 @@ async def describe_upload(hub: Hub, org: str, upload_id: str, *, presign: bool =
     }
 
 
-async def start_upload(hub: Hub, org: str, product_id: str, version: str, path: Any, *, presign: bool = False) -> dict:
+async def start_upload(hub: Hub, org: str, product_id: str, version: str, path: Any, *, presign: bool = False) -> dict[str, Any]:
     """Initiate (or resume) the multipart upload of one manifest file.
 
     Initiating a file that already has an upload in progress returns that
@@ -188,10 +191,11 @@ async def start_upload(hub: Hub, org: str, product_id: str, version: str, path: 
             Version.id == version_row["id"], Version.status == "pending"
         )
     file = await VersionFile.select(VersionFile.upload_id).where(VersionFile.id == file["id"]).first()
+    assert file is not None  # a file is never deleted while its version is uploading
     return await describe_upload(hub, org, file["upload_id"], presign=presign)
 
 
-async def upload_part(hub: Hub, org: str, upload_id: str, part_number: int, data: bytes) -> dict:
+async def upload_part(hub: Hub, org: str, upload_id: str, part_number: int, data: bytes) -> dict[str, Any]:
     """Store one part's bytes; sending the same part again (or many times at
     once) replaces it."""
     file = await _file_for_upload(org, upload_id)
@@ -226,7 +230,7 @@ async def upload_part(hub: Hub, org: str, upload_id: str, part_number: int, data
     return {"partNumber": part_number, "size": len(data), "etag": etag}
 
 
-async def _reset_upload(hub: Hub, file: dict, upload_id: str) -> bool:
+async def _reset_upload(hub: Hub, file: dict[str, Any], upload_id: str) -> bool:
     """Forget the upload (its parts too), so the file can be uploaded afresh;
     False when it was no longer this file's upload in progress."""
     async with hub.db.write_transaction():
@@ -258,7 +262,7 @@ async def abort_upload(hub: Hub, org: str, upload_id: str) -> None:
         log.warning("Upload %s is aborted, but its storage upload could not be dropped: %s", upload_id, exc)
 
 
-async def complete_upload(hub: Hub, org: str, upload_id: str, client_parts: list[dict] | None = None) -> dict:
+async def complete_upload(hub: Hub, org: str, upload_id: str, client_parts: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Assemble the parts, verify size and SHA-256, and mark the file ready.
 
     ``client_parts`` (part numbers and ETags) is needed only when the client
@@ -308,7 +312,7 @@ async def complete_upload(hub: Hub, org: str, upload_id: str, client_parts: list
     return {"file": await _file_row(file["id"]), "version": version}
 
 
-def _listed_etags(client_parts: list[dict]) -> dict[int, str]:
+def _listed_etags(client_parts: list[dict[str, Any]]) -> dict[int, str]:
     etags = {}
     for index, part in enumerate(client_parts):
         number, etag = part.get("partNumber"), part.get("etag")
@@ -318,12 +322,12 @@ def _listed_etags(client_parts: list[dict]) -> dict[int, str]:
     return etags
 
 
-async def _received_etags(file: dict, upload_id: str) -> dict[int, str]:
+async def _received_etags(file: dict[str, Any], upload_id: str) -> dict[int, str]:
     rows = await UploadPart.select().where(UploadPart.file == file["id"], UploadPart.upload_id == upload_id)
     return {row["part_number"]: row["etag"] for row in rows}
 
 
-async def _assemble(hub: Hub, file: dict, upload_id: str, parts: list[tuple[int, str]]) -> BlobInfo:
+async def _assemble(hub: Hub, file: dict[str, Any], upload_id: str, parts: list[tuple[int, str]]) -> BlobInfo:
     """The assembled blob: assembled now, or by an earlier attempt.
 
     When storage no longer knows the multipart upload, an earlier attempt
@@ -354,7 +358,7 @@ async def _assemble(hub: Hub, file: dict, upload_id: str, parts: list[tuple[int,
     )
 
 
-def _in_storage_upload(file: dict, upload_id: str) -> tuple:
+def _in_storage_upload(file: dict[str, Any], upload_id: str) -> tuple[Where | And, ...]:
     """Conditions: ``file`` is still in the hub's upload ``upload_id``, on the
     storage upload it was read with, and not ready (an abort, a start-over or
     a completion in between changes one of them)."""
@@ -366,7 +370,7 @@ def _in_storage_upload(file: dict, upload_id: str) -> tuple:
     )
 
 
-async def _start_over_in_storage(hub: Hub, file: dict, upload_id: str) -> None:
+async def _start_over_in_storage(hub: Hub, file: dict[str, Any], upload_id: str) -> None:
     """Give the hub's upload a new, empty storage upload and forget its parts."""
     try:
         storage_upload_id = await hub.blobs.create_multipart(file["storage_key"])
@@ -384,7 +388,7 @@ async def _start_over_in_storage(hub: Hub, file: dict, upload_id: str) -> None:
         await _still_in_progress(file, upload_id)
 
 
-async def _check_blob(hub: Hub, file: dict, upload_id: str, blob: BlobInfo) -> str | None:
+async def _check_blob(hub: Hub, file: dict[str, Any], upload_id: str, blob: BlobInfo) -> str | None:
     """What is wrong with the assembled blob (size, then SHA-256), or None."""
     if blob.size != file["size"]:
         return f"size mismatch for {file['path']!r}: the manifest says {file['size']} bytes, received {blob.size}"
@@ -404,11 +408,11 @@ async def _lock_version(hub: Hub, version_id: str) -> None:
         await Version.select(Version.id).where(Version.id == version_id).lock_rows("UPDATE")
 
 
-async def _file_row(file_id: str) -> dict:
+async def _file_row(file_id: str) -> dict[str, Any] | None:
     return await VersionFile.select().where(VersionFile.id == file_id).first()
 
 
-async def _finish_version_if_complete(hub: Hub, version_id: str) -> dict:
+async def _finish_version_if_complete(hub: Hub, version_id: str) -> dict[str, Any] | None:
     """Mark the version ready once its last file is in (recording its
     ``version_ready`` event), and make it the product's active version when
     the product has none yet."""
@@ -418,17 +422,19 @@ async def _finish_version_if_complete(hub: Hub, version_id: str) -> dict:
             Version.id == version_id, Version.status != "ready"
         ).returning(Version.id)
         version = await Version.select().where(Version.id == version_id).first()
+        assert version is not None  # the caller holds the version's row
         await Product.update({Product.active_version: version_id, Product.updated_at: utcnow()}).where(
             Product.id == version["product"], Product.active_version.is_null()
         )
         if became_ready:
 
-            async def product_record() -> dict:
+            async def product_record() -> records.Product:
                 product = await Product.select().where(Product.id == version["product"]).output(load_json=True).first()
+                assert product is not None  # a product with a version is never deleted
                 active = await Version.select().where(Version.id == product["active_version"]).first()
                 return resources.as_record(resources.product(product, active))
 
-            async def version_record() -> dict:
+            async def version_record() -> records.Version:
                 files = await VersionFile.select().where(VersionFile.version == version_id)
                 return resources.as_record(resources.version({**version, "files": files}))
 

@@ -26,7 +26,7 @@ MAX_FILES = 10_000
 MAX_FILE_SIZE = 5 * 1024**4  # 5 TiB, S3's largest object
 
 
-def _check_manifest(files: Any) -> list[dict]:
+def _check_manifest(files: Any) -> list[dict[str, Any]]:
     if not isinstance(files, list) or not files:
         raise Invalid("files must list at least one file", field="files")
     if len(files) > MAX_FILES:
@@ -49,7 +49,7 @@ def _check_manifest(files: Any) -> list[dict]:
     return manifest
 
 
-async def create_version(hub: Hub, org: str, product_id: str, *, version: Any, changelog: Any, files: Any) -> dict:
+async def create_version(hub: Hub, org: str, product_id: str, *, version: Any, changelog: Any, files: Any) -> dict[str, Any]:
     """Create a ``pending`` version with its manifest; bytes come later."""
     product = await find_product(org, product_id)
     version = check_version_string(version)
@@ -94,14 +94,14 @@ async def create_version(hub: Hub, org: str, product_id: str, *, version: Any, c
     return await version_detail(product, version)
 
 
-async def version_detail(product: dict, version: str) -> dict:
+async def version_detail(product: dict[str, Any], version: str) -> dict[str, Any]:
     """A version with its files, as the API shows it."""
     row = await find_version(product, version)
     row["files"] = await VersionFile.select().where(VersionFile.version == row["id"]).order_by(VersionFile.path)
     return row
 
 
-async def list_versions(org: str, product_id: str) -> list[dict]:
+async def list_versions(org: str, product_id: str) -> list[dict[str, Any]]:
     product = await find_product(org, product_id)
     return await Version.select().where(Version.product == product["id"]).order_by(Version.created_at, ascending=False)
 

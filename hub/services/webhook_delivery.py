@@ -25,6 +25,7 @@ import logging
 import secrets
 import time
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -64,7 +65,7 @@ UNSEALABLE_SECRET = (
 )
 
 
-def signing_secrets(hub: Hub, endpoint: dict) -> list[str]:
+def signing_secrets(hub: Hub, endpoint: dict[str, Any]) -> list[str]:
     """The endpoint's secret, and the previous one while it is still honoured.
 
     Raises :class:`~hub.sealing.SealError` when the current secret cannot
@@ -84,11 +85,11 @@ def signing_secrets(hub: Hub, endpoint: dict) -> list[str]:
     return current
 
 
-def body_of(payload: dict) -> bytes:
+def body_of(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-async def _pinned_request(hub: Hub, url: str) -> tuple[str, dict[str, str], dict]:
+async def _pinned_request(hub: Hub, url: str) -> tuple[str, dict[str, str], dict[str, Any]]:
     """The URL to connect to, extra headers and httpx extensions.
 
     Unless private addresses are allowed, the name is resolved and checked
@@ -107,7 +108,7 @@ async def _pinned_request(hub: Hub, url: str) -> tuple[str, dict[str, str], dict
     return pinned, {"Host": parts.netloc.rsplit("@", 1)[-1]}, extensions
 
 
-async def post_event(hub: Hub, endpoint: dict, payload: dict) -> tuple[int | None, str, str, int]:
+async def post_event(hub: Hub, endpoint: dict[str, Any], payload: dict[str, Any]) -> tuple[int | None, str, str, int]:
     """POST one event: ``(status code or None, answer excerpt, error, latency ms)``."""
     body = body_of(payload)
     timestamp = int(time.time())
@@ -148,10 +149,11 @@ def _since(started: float) -> int:
 def retry_wait(hub: Hub, attempts: int) -> timedelta:
     """The wait after the ``attempts``-th failure: doubling, at most six hours."""
     first = timedelta(seconds=hub.settings.webhook_retry_seconds)
-    return min(first * 2 ** min(attempts - 1, 30), MAX_RETRY_WAIT)
+    wait: timedelta = min(first * 2 ** min(attempts - 1, 30), MAX_RETRY_WAIT)
+    return wait
 
 
-async def deliver_to_endpoint(hub: Hub, delivery: dict, event: dict) -> bool:
+async def deliver_to_endpoint(hub: Hub, delivery: dict[str, Any], event: dict[str, Any]) -> bool:
     """One attempt to deliver a claimed delivery; the outcome is recorded and logged."""
     endpoint = await WebhookEndpoint.select().where(WebhookEndpoint.id == delivery["endpoint"]).output(load_json=True).first()
     if endpoint is None or endpoint["status"] != "enabled":
@@ -211,7 +213,7 @@ async def deliver_to_endpoint(hub: Hub, delivery: dict, event: dict) -> bool:
     return False
 
 
-async def disable_failing_endpoint(hub: Hub, endpoint: dict, error: str) -> None:
+async def disable_failing_endpoint(hub: Hub, endpoint: dict[str, Any], error: str) -> None:
     """Disable an endpoint that failed for the whole retry window, give up
     its pending deliveries, and email the organization's admins (in the
     caller's transaction)."""

@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from piccolo.columns import Column
+
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
 from hub.errors import Conflict, Invalid, NotFound
@@ -42,7 +44,7 @@ def check_events(events: Any) -> list[str]:
     return list(dict.fromkeys(events))
 
 
-async def find_endpoint(org: str, endpoint_id: str) -> dict:
+async def find_endpoint(org: str, endpoint_id: str) -> dict[str, Any]:
     row = await WebhookEndpoint.select().where(
         WebhookEndpoint.id == endpoint_id, WebhookEndpoint.org == org
     ).output(load_json=True).first()
@@ -51,7 +53,7 @@ async def find_endpoint(org: str, endpoint_id: str) -> dict:
     return row
 
 
-async def create_endpoint(hub: Hub, org: str, *, url: Any, events: Any, description: Any = None) -> tuple[dict, str]:
+async def create_endpoint(hub: Hub, org: str, *, url: Any, events: Any, description: Any = None) -> tuple[dict[str, Any], str]:
     """Register an endpoint; returns it and its signing secret (shown this once)."""
     url = await check_endpoint_url(url, allow_private=hub.settings.webhooks_allow_private)
     events = check_events(events)
@@ -70,7 +72,7 @@ async def create_endpoint(hub: Hub, org: str, *, url: Any, events: Any, descript
     return await find_endpoint(org, endpoint_id), secret
 
 
-async def list_endpoints(org: str, *, limit: int, offset: int) -> tuple[list[dict], int]:
+async def list_endpoints(org: str, *, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
     rows = (
         await WebhookEndpoint.select()
         .where(WebhookEndpoint.org == org)
@@ -82,11 +84,11 @@ async def list_endpoints(org: str, *, limit: int, offset: int) -> tuple[list[dic
     return rows, await WebhookEndpoint.count().where(WebhookEndpoint.org == org)
 
 
-async def update_endpoint(hub: Hub, org: str, endpoint_id: str, changes: dict[str, Any]) -> dict:
+async def update_endpoint(hub: Hub, org: str, endpoint_id: str, changes: dict[str, Any]) -> dict[str, Any]:
     """Change the fields given: ``url``, ``events``, ``description``,
     ``status`` (``enabled`` again after a failure, or ``disabled``)."""
     await find_endpoint(org, endpoint_id)
-    values: dict = {}
+    values: dict[Column | str, Any] = {}
     if "url" in changes:
         values[WebhookEndpoint.url] = await check_endpoint_url(
             changes["url"], allow_private=hub.settings.webhooks_allow_private
@@ -116,7 +118,7 @@ async def delete_endpoint(hub: Hub, org: str, endpoint_id: str) -> None:
         await WebhookEndpoint.delete().where(WebhookEndpoint.id == endpoint_id)
 
 
-async def rotate_secret(hub: Hub, org: str, endpoint_id: str) -> tuple[dict, str]:
+async def rotate_secret(hub: Hub, org: str, endpoint_id: str) -> tuple[dict[str, Any], str]:
     """A new signing secret (shown this once); the old one keeps signing
     beside it for 24 hours, so the shop can switch without losing events."""
     endpoint = await find_endpoint(org, endpoint_id)
@@ -133,7 +135,7 @@ async def rotate_secret(hub: Hub, org: str, endpoint_id: str) -> tuple[dict, str
     return await find_endpoint(org, endpoint_id), secret
 
 
-async def list_deliveries(org: str, endpoint_id: str, *, limit: int, offset: int) -> tuple[list[dict], int]:
+async def list_deliveries(org: str, endpoint_id: str, *, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
     """The endpoint's deliveries, newest first, each with its event and its attempts."""
     await find_endpoint(org, endpoint_id)
     condition = EventDelivery.endpoint == endpoint_id
@@ -152,7 +154,7 @@ async def list_deliveries(org: str, endpoint_id: str, *, limit: int, offset: int
             e["id"]: e
             for e in await Event.select(Event.id, Event.type).where(Event.id.is_in([r["event"] for r in rows]))
         }
-        attempts: dict[str, list[dict]] = {}
+        attempts: dict[str, list[dict[str, Any]]] = {}
         for attempt in await WebhookAttempt.select().where(WebhookAttempt.delivery.is_in(ids)).order_by(
             WebhookAttempt.attempted_at
         ):
@@ -168,7 +170,7 @@ async def redeliver(hub: Hub, org: str, endpoint_id: str, *, event_id: str | Non
     time, to the endpoint again; returns how many were queued."""
     if (event_id is None) == (since is None):
         raise Invalid("Give either eventId (one event) or since (every event from that time)", field="eventId")
-    require_time_zone(since, "since")
+    since = require_time_zone(since, "since")
     endpoint = await find_endpoint(org, endpoint_id)
     if endpoint["status"] != "enabled":
         raise Conflict("The endpoint is disabled: enable it (PATCH status) before sending events again")
@@ -178,6 +180,7 @@ async def redeliver(hub: Hub, org: str, endpoint_id: str, *, event_id: str | Non
         if not events:
             raise NotFound(f"Event {event_id[:100]} not found")
     else:
+        assert since is not None  # checked above: exactly one of event_id and since
         events = [
             e
             for e in await query.where(Event.created_at >= as_aware(since)).order_by(Event.created_at).limit(MAX_REDELIVER)

@@ -26,18 +26,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
-from piccolo.table import Table
+from piccolo.columns import Column
 
 from hub.clock import utcnow
 from hub.context import Hub
 from hub.errors import PermanentDeliveryError
 from hub.services.worker_identity import WorkerIdentity, is_certainly_dead, this_worker
+from hub.tables import EventDelivery, InboxEvent, OutboxMessage
 
 log = logging.getLogger("hub.work_queue")
+
+WorkTable = type[InboxEvent] | type[OutboxMessage] | type[EventDelivery]
+"""A work table: its rows have ``id``, ``status``, ``attempts``,
+``next_attempt_at``, ``claimed_until``, ``claimed_by`` and ``last_error``."""
 
 UNRENEWED_LEASE = timedelta(minutes=5)
 """The lease of a queue whose worker does not renew its claims (the payment
@@ -58,7 +64,7 @@ class WorkQueue:
         worker's leases (a third of a renewed lease).
     """
 
-    table: type[Table]
+    table: WorkTable
     claimed: str
     lease: timedelta = UNRENEWED_LEASE
     renew_every_seconds: float | None = None
@@ -67,7 +73,7 @@ class WorkQueue:
     def name(self) -> str:
         return self.table._meta.tablename
 
-    async def claim(self, hub: Hub, *, limit: int = 10, also: str = "", also_args: tuple = ()) -> list[dict]:
+    async def claim(self, hub: Hub, *, limit: int = 10, also: str = "", also_args: tuple[object, ...] = ()) -> list[dict[str, Any]]:
         """Claim up to ``limit`` due rows for this worker, stamped with its
         identity (see :func:`claim_rows` for ``also``)."""
         return await claim_rows(
@@ -82,7 +88,7 @@ class WorkQueue:
         )
 
     async def record_failure(
-        self, row: dict, problem: BaseException, *, max_attempts: int, backoff_seconds: int
+        self, row: dict[str, Any], problem: BaseException, *, max_attempts: int, backoff_seconds: int
     ) -> bool:
         """:func:`record_failure` for a row of this queue (its claim released)."""
         return await record_failure(
@@ -151,15 +157,15 @@ class WorkQueue:
 
 async def claim_rows(
     hub: Hub,
-    table: type[Table],
+    table: WorkTable,
     *,
     claimed: str,
     limit: int = 10,
     also: str = "",
-    also_args: tuple = (),
-    stamp: dict | None = None,
+    also_args: tuple[object, ...] = (),
+    stamp: dict[Column | str, Any] | None = None,
     lease: timedelta = UNRENEWED_LEASE,
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Claim up to ``limit`` due rows of a work table.
 
     ``also`` is raw SQL (``{}`` placeholders for ``also_args``) that narrows
@@ -188,7 +194,7 @@ async def claim_rows(
         return await table.select().where(table.id.is_in(ids))
 
 
-def due_query(table: type[Table], *, claimed: str, limit: int, also: str = "", postgres: bool) -> str:
+def due_query(table: WorkTable, *, claimed: str, limit: int, also: str = "", postgres: bool) -> str:
     """The ids of up to ``limit`` due rows of a work table (see
     :func:`claim_rows`); placeholders: the time now, twice, then ``also``'s."""
     query = (
@@ -201,13 +207,13 @@ def due_query(table: type[Table], *, claimed: str, limit: int, also: str = "", p
 
 
 async def record_failure(
-    table: type[Table],
-    row: dict,
+    table: WorkTable,
+    row: dict[str, Any],
     problem: BaseException,
     *,
     max_attempts: int,
     backoff_seconds: int,
-    release: dict | None = None,
+    release: dict[Column | str, Any] | None = None,
 ) -> bool:
     """A claimed row's attempt failed: due again after an exponential
     backoff, or ``failed`` (with the reason) after its last attempt, or at
@@ -230,7 +236,7 @@ async def record_failure(
     return final
 
 
-def raise_first(outcomes: list) -> None:
+def raise_first(outcomes: Sequence[object]) -> None:
     """Raise the first exception among ``asyncio.gather(...,
     return_exceptions=True)``'s outcomes, once every task has ended (a
     database hiccup: the leases run out and the rows are tried again)."""

@@ -27,7 +27,7 @@ PATHSEND = "http.response.pathsend"
 SENDFILE = "hub.sendfile"  # the hub's own server (hub.bypasses.sendfile_server): a range, zero-copy
 CHUNK = 1 << 20
 
-OnFinish = Callable[[int, bool], Awaitable[None]]
+OnFinish = Callable[[int, bool], Awaitable[object]]
 """Called once with (bytes sent, completed) when the response ends."""
 
 

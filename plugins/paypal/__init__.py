@@ -58,7 +58,7 @@ def webhook_of(hub: Hub) -> PayPalWebhook | None:
     """The PayPal webhook of ``hub`` (its settings, API client and verifier),
     made on first use; None while ``HUB_PAYPAL_WEBHOOK_ID`` is not set."""
     webhook = hub.plugin_state.get(STATE)
-    if webhook is None:
+    if not isinstance(webhook, PayPalWebhook):  # None until the first use
         config = PayPalConfig.from_extra(hub.settings.extra)
         if not config.webhook_id:
             return None

@@ -49,7 +49,7 @@ def hub_settings():
 def api_of(hub: Hub) -> StripeApi:
     """The app's Stripe API client (one per hub, closed at shutdown)."""
     api = hub.plugin_state.get(STATE)
-    if api is None:
+    if not isinstance(api, StripeApi):  # None until the first use
         api = hub.plugin_state[STATE] = StripeApi(StripeConfig.from_hub(hub))
     return api
 
@@ -106,5 +106,5 @@ def hub_routes(hub: Hub):
 @hookimpl
 async def hub_shutdown(hub: Hub):
     api = hub.plugin_state.pop(STATE, None)
-    if api is not None:
+    if isinstance(api, StripeApi):
         await api.close()

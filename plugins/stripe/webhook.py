@@ -65,11 +65,13 @@ def verify_event(body: bytes, signature: str | None, secrets: tuple[str, ...]) -
         raise BadRequest(f"Invalid Stripe-Signature: {refused.user_message or refused}") from None
     event = decode_json(text, what="The body of the Stripe event")
     data = event.get("data") if isinstance(event, dict) else None
+    event_id = event.get("id") if isinstance(event, dict) else None
     if not (
-        isinstance(data, dict)
+        isinstance(event, dict)
+        and isinstance(data, dict)
         and isinstance(data.get("object"), dict)
-        and isinstance(event.get("id"), str)
-        and 0 < len(event["id"]) <= MAX_ID_LENGTH
+        and isinstance(event_id, str)
+        and 0 < len(event_id) <= MAX_ID_LENGTH
         and isinstance(event.get("type"), str)
     ):
         raise BadRequest("The body is not a Stripe event (it needs id, type and data.object)")

@@ -144,7 +144,7 @@ def check_names(value: Any, field_name: str, *, is_required: bool = False) -> li
     if value is None or value == []:
         if is_required:
             raise required(field_name)
-        return value
+        return None if value is None else []
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise Invalid(f"{field_name} must be an array of strings", field=field_name)
     if len(value) > CREDITS_MAX:
@@ -155,7 +155,7 @@ def check_names(value: Any, field_name: str, *, is_required: bool = False) -> li
     return [name.strip() for name in names]
 
 
-def check_custom_data(value: Any, field_name: str) -> list | dict | None:
+def check_custom_data(value: Any, field_name: str) -> list[Any] | dict[str, Any] | None:
     """Free JSON a client keeps with the release: an array (or an object),
     at most 64 KiB and 32 levels deep."""
     if value is None:

@@ -32,11 +32,11 @@ def _only(checks: Checker, fields: dict[str, Any], allowed: tuple[str, ...], nou
             checks.errors.append(unknown_field(name, noun))
 
 
-async def find_label(org: str, label_id: Any) -> dict:
+async def find_label(org: str, label_id: Any) -> dict[str, Any]:
     return await find_owned(Label, "Label", org, label_id)
 
 
-async def list_labels(org: str, *, limit: int, offset: int) -> tuple[list[dict], int]:
+async def list_labels(org: str, *, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
     return await page_of(Label, org, limit=limit, offset=offset)
 
 
@@ -53,21 +53,21 @@ async def _create_named(
     return row_id
 
 
-async def create_label(org: str, fields: dict[str, Any], *, checks: Checker | None = None) -> dict:
+async def create_label(org: str, fields: dict[str, Any], *, checks: Checker | None = None) -> dict[str, Any]:
     """A label: a ``name``. ``checks`` may hold the caller's own problems
     with the input, refused together with these."""
     return await find_label(org, await _create_named(Label, "label", "a label", org, fields, checks))
 
 
-async def find_language(org: str, language_id: Any) -> dict:
+async def find_language(org: str, language_id: Any) -> dict[str, Any]:
     return await find_owned(Language, "Language", org, language_id)
 
 
-async def list_languages(org: str, *, limit: int, offset: int) -> tuple[list[dict], int]:
+async def list_languages(org: str, *, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
     return await page_of(Language, org, limit=limit, offset=offset)
 
 
-async def create_language(org: str, fields: dict[str, Any], *, checks: Checker | None = None) -> dict:
+async def create_language(org: str, fields: dict[str, Any], *, checks: Checker | None = None) -> dict[str, Any]:
     """A language: a ``code``, unique in the organization, and a ``name``."""
     checks = checks or Checker()
     _only(checks, fields, LANGUAGE_FIELDS, "a language")
@@ -86,15 +86,15 @@ async def create_language(org: str, fields: dict[str, Any], *, checks: Checker |
     return await find_language(org, language_id)
 
 
-async def find_product_type(org: str, product_type_id: Any) -> dict:
+async def find_product_type(org: str, product_type_id: Any) -> dict[str, Any]:
     return await find_owned(ProductType, "Product type", org, product_type_id)
 
 
-async def list_product_types(org: str, *, limit: int, offset: int) -> tuple[list[dict], int]:
+async def list_product_types(org: str, *, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
     return await page_of(ProductType, org, limit=limit, offset=offset)
 
 
-async def create_product_type(org: str, fields: dict[str, Any], *, checks: Checker | None = None) -> dict:
+async def create_product_type(org: str, fields: dict[str, Any], *, checks: Checker | None = None) -> dict[str, Any]:
     """A product type (album, single, EP...): a ``name``."""
     return await find_product_type(
         org, await _create_named(ProductType, "ptype", "a product type", org, fields, checks)

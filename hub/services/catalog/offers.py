@@ -19,7 +19,7 @@ from hub.tables import Offer
 OFFER_FIELDS = ("price", "currency", "territories", "start-date")
 
 
-async def _check_offer(checks: Checker, product: dict, fields: dict[str, Any], current: dict | None) -> dict[Any, Any]:
+async def _check_offer(checks: Checker, product: dict[str, Any], fields: dict[str, Any], current: dict[str, Any] | None) -> dict[Any, Any]:
     values: dict[Any, Any] = {}
     for name, value in fields.items():
         if name == "price":

@@ -9,29 +9,27 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from piccolo.table import Table
-
 from hub.clock import utcnow
 from hub.errors import Invalid, NotFound
 from hub.secrets import new_id
 from hub.services.catalog.checks import Checker, required, unknown_field
 from hub.services.catalog.rows import find_owned
 from hub.services.products import find_product
-from hub.tables import Product, VersionFile
+from hub.tables import Offer, Product, Right, Track, VersionFile
 
 
 @dataclass(frozen=True)
 class PartKind:
     """Tracks, offers or rights: rows that belong to one release."""
 
-    table: type[Table]
+    table: type[Track] | type[Offer] | type[Right]
     noun: str
     prefix: str
     fields: tuple[str, ...]
     """The fields, in the order their errors are listed."""
     required: tuple[str, ...]
     """The fields a new one must have."""
-    check: Callable[[Checker, dict, dict[str, Any], dict | None], Awaitable[dict[Any, Any]]]
+    check: Callable[[Checker, dict[str, Any], dict[str, Any], dict[str, Any] | None], Awaitable[dict[Any, Any]]]
     """(checks, product, fields, current row or None on create) → the
     column values to write; problems go to ``checks``."""
     order: tuple[str, ...]
@@ -40,7 +38,7 @@ class PartKind:
     """True for tracks: a row shows the path and version of its audio file."""
 
 
-def require_fields(checks: Checker, names: Sequence[str], fields: dict[str, Any], current: dict | None) -> None:
+def require_fields(checks: Checker, names: Sequence[str], fields: dict[str, Any], current: dict[str, Any] | None) -> None:
     """On create (no current row), every field of ``names`` must be given."""
     if current is None:
         for name in names:
@@ -53,14 +51,14 @@ def refuse_field(checks: Checker, name: str, noun: str) -> None:
     checks.errors.append(unknown_field(name, noun))
 
 
-async def _with_context(kind: PartKind, rows: list[dict]) -> list[dict]:
+async def _with_context(kind: PartKind, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Add what a row shows beyond its columns: its product's public id and,
     for a track, the path and version of its file."""
     if not rows:
         return rows
     slugs = await Product.select(Product.id, Product.slug).where(Product.id.is_in(sorted({r["product"] for r in rows})))
     slug_of = {r["id"]: r["slug"] for r in slugs}
-    files: dict[str, dict] = {}
+    files: dict[str, dict[str, Any]] = {}
     file_ids = sorted({r["file"] for r in rows if r.get("file")})
     if file_ids:
         found = await VersionFile.select(
@@ -76,13 +74,13 @@ async def _with_context(kind: PartKind, rows: list[dict]) -> list[dict]:
     return rows
 
 
-async def find_part(kind: PartKind, org: str, part_id: Any) -> dict:
+async def find_part(kind: PartKind, org: str, part_id: Any) -> dict[str, Any]:
     row = await find_owned(kind.table, kind.noun, org, part_id)
     row = (await kind.table.select().where(kind.table.id == row["id"]).output(load_json=True))[0]
     return (await _with_context(kind, [row]))[0]
 
 
-async def list_parts(kind: PartKind, org: str, product_ids: Sequence[str]) -> list[dict]:
+async def list_parts(kind: PartKind, org: str, product_ids: Sequence[str]) -> list[dict[str, Any]]:
     """The parts of the given products (internal ids), in their order."""
     if not product_ids:
         return []
@@ -93,7 +91,7 @@ async def list_parts(kind: PartKind, org: str, product_ids: Sequence[str]) -> li
     return await _with_context(kind, await query.order_by(table.id))
 
 
-async def _part_product(org: str, product_id: Any) -> dict:
+async def _part_product(org: str, product_id: Any) -> dict[str, Any]:
     """The product a new part is for; an unknown one is an invalid input."""
     if product_id is None:
         raise required("product")
@@ -115,7 +113,7 @@ def _part_links(checks: Checker, kind: PartKind, links: dict[str, Any], *, creat
 
 async def create_part(
     kind: PartKind, org: str, fields: dict[str, Any], links: dict[str, Any], *, checks: Checker | None = None
-) -> dict:
+) -> dict[str, Any]:
     """Create a track, offer or right of the product ``links["product"]``
     (its public id). Raises :class:`~hub.errors.Problems` listing every problem."""
     checks = checks or Checker()
@@ -127,18 +125,21 @@ async def create_part(
         values = {}
         require_fields(checks, kind.required, fields, None)
     checks.raise_problems(order=(*kind.fields, "product"))
+    assert product is not None  # raise_problems raised when the product was missing
     part_id = new_id(kind.prefix)
     row = {column._meta.name: value for column, value in values.items()}
-    await kind.table.insert(kind.table(id=part_id, org=org, product=product["id"], created_at=utcnow(), **row))
+    # kind.table is one of three tables: the row is built by the class it is inserted into.
+    await kind.table.insert(kind.table(id=part_id, org=org, product=product["id"], created_at=utcnow(), **row))  # type: ignore[arg-type]
     return await find_part(kind, org, part_id)
 
 
 async def update_part(
     kind: PartKind, org: str, part_id: Any, fields: dict[str, Any], links: dict[str, Any], *, checks: Checker | None = None
-) -> dict:
+) -> dict[str, Any]:
     """Change the fields present in ``fields``; the product stays."""
     current = await find_owned(kind.table, kind.noun, org, part_id)
     product = await Product.select().where(Product.id == current["product"]).first()
+    assert product is not None  # the part's foreign key keeps its product
     checks = checks or Checker()
     _part_links(checks, kind, links, creating=False)
     values = await kind.check(checks, product, fields, current)

@@ -18,7 +18,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from piccolo.columns.combination import WhereRaw
-from piccolo.table import Table
 
 from hub.clock import UTC, utcnow
 from hub.context import Hub
@@ -38,7 +37,7 @@ from hub.services.catalog.checks import (
 )
 from hub.services.catalog.covers import check_cover, store_cover
 from hub.services.catalog.labels import find_label, find_language, find_product_type
-from hub.services.catalog.rows import rows_by_id
+from hub.services.catalog.rows import OwnedTable, rows_by_id
 from hub.services.products import (
     STATUSES,
     check_name,
@@ -59,7 +58,7 @@ CREDIT_FIELDS = (
 )
 #: Links to other resources: the table, the product column each is stored
 #: in, and how to find one.
-LINKS: dict[str, tuple[type[Table], str, Callable[[str, Any], Awaitable[dict]]]] = {
+LINKS: dict[str, tuple[OwnedTable, str, Callable[[str, Any], Awaitable[dict[str, Any]]]]] = {
     "label": (Label, "label", find_label),
     "language": (Language, "language", find_language),
     "product-type": (ProductType, "product_type", find_product_type),
@@ -232,7 +231,7 @@ async def _write_release(
     return current["cover_key"] if replaced else None
 
 
-async def create_release(hub: Hub, org: str, changes: ReleaseChanges) -> dict:
+async def create_release(hub: Hub, org: str, changes: ReleaseChanges) -> dict[str, Any]:
     """Create the product of a checked release document (see
     :func:`check_release`); its id is its name's slug, made unique with a
     numeric suffix when taken."""
@@ -257,7 +256,7 @@ async def create_release(hub: Hub, org: str, changes: ReleaseChanges) -> dict:
         raise
 
 
-async def update_release(hub: Hub, org: str, product_id: str, changes: ReleaseChanges) -> dict:
+async def update_release(hub: Hub, org: str, product_id: str, changes: ReleaseChanges) -> dict[str, Any]:
     """Apply a checked partial release document to the product."""
     await find_product(org, product_id)
     cover = await store_cover(hub, org, changes.cover) if changes.cover else None
@@ -303,7 +302,7 @@ SORTABLE = {"name": Product.name, "created_at": Product.created_at, "updated_at"
 async def list_releases(
     db: Database,
     org: str, filters: ReleaseFilters, *, order: Sequence[tuple[str, bool]] = (), limit: int, offset: int
-) -> tuple[list[dict], int]:
+) -> tuple[list[dict[str, Any]], int]:
     """A page of the organization's products and the total matching count.
 
     ``order`` lists (key of :data:`SORTABLE`, ascending); newest first by default.
@@ -333,14 +332,14 @@ async def list_releases(
     return rows, await Product.count().where(*conditions)
 
 
-async def linked(org: str, name: str, releases: Sequence[dict]) -> dict[str, dict]:
+async def linked(org: str, name: str, releases: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """The rows the releases link to through ``name`` (a key of
     :data:`LINKS`), by id: one query for a whole page of releases."""
     table, column, _find = LINKS[name]
     return await rows_by_id(table, org, [release[column] for release in releases])
 
 
-async def find_organization(org: str) -> dict:
+async def find_organization(org: str) -> dict[str, Any]:
     """The organization releases belong to (the JSON:API surface's company)."""
     row = await Organization.select().where(Organization.id == org).first()
     if row is None:

@@ -25,7 +25,7 @@ def check_right_type(value: Any, field_name: str = "right-type") -> str:
     return check_status(value, RIGHT_TYPES, field=field_name)
 
 
-async def _check_right(checks: Checker, product: dict, fields: dict[str, Any], current: dict | None) -> dict[Any, Any]:
+async def _check_right(checks: Checker, product: dict[str, Any], fields: dict[str, Any], current: dict[str, Any] | None) -> dict[Any, Any]:
     values: dict[Any, Any] = {}
     for name, value in fields.items():
         if name == "territory":

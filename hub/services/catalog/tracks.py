@@ -23,7 +23,7 @@ TRACK_FIELDS = ("title", "isrc", "position", "duration", "artists", "file")
 TRACK_REQUIRED = ("title", "position")
 
 
-async def _find_audio(product: dict, path: Any) -> str:
+async def _find_audio(product: dict[str, Any], path: Any) -> str:
     """The id of the version file at ``path``: in the active version if it
     is there, else in the newest version that has it."""
     path = normalize_path(path, field="file")
@@ -36,10 +36,11 @@ async def _find_audio(product: dict, path: Any) -> str:
             field="file",
         )
     active = next((r for r in rows if r["version"] == product["active_version"]), None)
-    return (active or rows[0])["id"]
+    file_id: str = (active or rows[0])["id"]
+    return file_id
 
 
-async def _check_track(checks: Checker, product: dict, fields: dict[str, Any], current: dict | None) -> dict[Any, Any]:
+async def _check_track(checks: Checker, product: dict[str, Any], fields: dict[str, Any], current: dict[str, Any] | None) -> dict[Any, Any]:
     values: dict[Any, Any] = {}
     for name, value in fields.items():
         if name == "title":
