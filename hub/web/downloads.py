@@ -28,6 +28,7 @@ from hub.context import Hub
 from hub.api.openapi import PublicOperation, PublicPageOperation, errors
 from hub.api.schemas import DownloadPageAnswer, DownloadRefused
 from hub.errors import NotFound
+from hub.manifest import download_name
 from hub.http_range import ByteRange, RangeNotSatisfiable, etag_for, if_range_allows_partial, parse_range
 from hub.services import downloads as download_service
 from hub.services.tokens import Grant, PurchaseOnHold, resolve_token
@@ -297,7 +298,7 @@ class DownloadController(Controller):
 
         if hub.settings.download_redirect:
             url = await hub.blobs.presign_get(
-                file["storage_key"], hub.settings.presign_expires, filename=file["path"].rsplit("/", 1)[-1]
+                file["storage_key"], hub.settings.presign_expires, filename=download_name(file["path"])
             )
             if url:
                 await download_service.finish_transfer(hub, transfer, end - start + 1, True, redirected=True)
@@ -322,7 +323,7 @@ def _file_headers(file: dict, etag: str, last_modified: datetime, byte_range: By
     headers = [
         (b"content-type", b"application/octet-stream"),
         (b"content-length", str(end - start + 1 if total else 0).encode()),
-        (b"content-disposition", content_disposition_attachment(file["path"].rsplit("/", 1)[-1]).encode()),
+        (b"content-disposition", content_disposition_attachment(download_name(file["path"])).encode()),
         (b"accept-ranges", b"bytes"),
         (b"etag", etag.encode()),
         (b"last-modified", _http_date(last_modified).encode()),
