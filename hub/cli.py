@@ -55,11 +55,18 @@ def _checked_settings():
 
 
 async def _with_database(
-    settings: Settings, plugins: PluginManager, work: Callable[[Database], Awaitable[T]], *, db: Database | None = None
+    settings: Settings,
+    plugins: PluginManager,
+    work: Callable[[Database], Awaitable[T]],
+    *,
+    db: Database | None = None,
+    create: bool = False,
 ) -> T:
     """Run ``work(db)`` on the database once it is open, migrated (the hub's
     tables and those of ``plugins``) and known to belong to this
-    ``HUB_SECRET_KEY``, as ``serve`` and the worker check it.
+    ``HUB_SECRET_KEY``, as ``serve`` and the worker check it. A SQLite
+    database that does not exist is refused unless ``create`` (``init``):
+    :func:`hub.startup.check_database_exists`.
 
     Every command that opens the database goes through here (``migrate``
     alone, see :func:`_migrated`): a command run with another key would
@@ -67,8 +74,10 @@ async def _with_database(
     ``db`` is the hub's own :class:`~hub.db.Database` for a command that
     works through a hub (:func:`hub.app.build_hub`)."""
     from hub.sealing import secret_key
-    from hub.startup import check_secret_key
+    from hub.startup import check_database_exists, check_secret_key
 
+    if not create:
+        check_database_exists(settings.database_url)
     async with _migrated(settings, plugins, db) as opened:
         await check_secret_key(opened, secret_key(settings))
         return await work(opened)
@@ -106,7 +115,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         return await create_api_key(args.org, "admin", label="created by init")
 
     try:
-        secret, _ = asyncio.run(_with_database(settings, plugins, work))
+        secret, _ = asyncio.run(_with_database(settings, plugins, work, create=True))
     except HubError as problem:
         print(f"continuata-hub: {problem.message}", file=sys.stderr)
         if "already exists" in problem.message:
@@ -304,8 +313,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("continuata-hub: --workers must be 1 or more", file=sys.stderr)
         return 2
     check_listen_address(host, port)
-    # Wait for, migrate and check the database here, where a problem can be
-    # said in one line; inside the server's lifespan it would be a traceback.
+    # Choose the mailer, and wait for, migrate and check the database here,
+    # where a problem can be said in one line; inside the server's lifespan
+    # it would be a traceback (and exit status 3).
+    _chosen_mailer(settings, plugins, quiet=True)
     asyncio.run(_with_database(settings, plugins, _nothing))
     protocol, loop = server_protocol(settings.fast_lanes)
     # Several processes share one listening socket (uvicorn's supervisor
@@ -367,7 +378,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from hub.services.privacy import run_retention
     from hub.services.worker import run_worker
 
+    from hub.startup import check_database_exists
+
     settings, plugins = _checked_settings()
+    _chosen_mailer(settings, plugins, quiet=True)  # a misconfigured mailer, in one line (as serve)
+    check_database_exists(settings.database_url)
 
     async def work() -> int:
         stop = asyncio.Event()
@@ -487,16 +502,37 @@ def _mailer_choice(settings: Settings, manager) -> str:
     The plugins are asked with a stand-in hub that holds only the settings
     (what a mailer is built from): listing plugins opens no database and
     writes no file."""
-    from types import SimpleNamespace
-
-    from hub.plugins import PluginLoadError, apply_plugin_settings, choose_mailer
+    from hub.plugins import PluginLoadError
 
     try:
-        stand_in = SimpleNamespace(settings=apply_plugin_settings(manager, settings), plugin_state={})
-        name, mailer = asyncio.run(choose_mailer(manager, stand_in, settings.mailer))
+        name, mailer = _chosen_mailer(settings, manager)
     except (PluginLoadError, SettingsError) as problem:
         return f"none: {problem}"
     return f"{name} ({mailer!r})" if mailer is not None else "none (emails wait in the outbox)"
+
+
+def _chosen_mailer(settings: Settings, manager, *, quiet: bool = False) -> tuple:
+    """``(plugin name, mailer)`` as the start-up will choose them, or
+    ``(None, None)``; raises what the start-up would (a SMTP URL without a
+    sender, a misspelt ``HUB_MAILER``).
+
+    The plugins are asked with a stand-in hub that holds only the settings
+    (what a mailer is built from): it opens no database and writes no file.
+    ``quiet``: a check ahead of the start-up, whose log the start-up itself
+    writes; the plugins' notes (no SMTP URL, say) would be said twice."""
+    import logging
+    from types import SimpleNamespace
+
+    from hub.plugins import apply_plugin_settings, choose_mailer
+
+    stand_in = SimpleNamespace(settings=apply_plugin_settings(manager, settings), plugin_state={})
+    if quiet:
+        logging.disable(logging.WARNING)
+    try:
+        return asyncio.run(choose_mailer(manager, stand_in, settings.mailer))
+    finally:
+        if quiet:
+            logging.disable(logging.NOTSET)
 
 
 def cmd_email_preview(args: argparse.Namespace) -> int:
