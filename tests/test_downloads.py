@@ -34,7 +34,7 @@ from litestar import Litestar
 from hub.plugins.hookspecs import hookimpl
 from hub.services.downloads import covers
 from hub.settings import Settings
-from hub.tables import DownloadSession, DownloadToken, Event
+from hub.tables import DownloadSession, DownloadToken, Event, Organization
 from hub.testing.app import make_app
 from hub.web.downloads import expires_text
 from tests.conftest import PUBLIC_URL, Org, fails, ok
@@ -66,8 +66,14 @@ def download_redirect() -> bool:
 
 
 @pytest.fixture
-def settings(settings: Settings, download_redirect: bool) -> Settings:
-    return dataclasses.replace(settings, download_redirect=download_redirect)
+def admin_email() -> str:
+    """Parametrize to set ``HUB_ADMIN_EMAIL``."""
+    return ""
+
+
+@pytest.fixture
+def settings(settings: Settings, download_redirect: bool, admin_email: str) -> Settings:
+    return dataclasses.replace(settings, download_redirect=download_redirect, admin_email=admin_email)
 
 
 class DownloadListener:
@@ -718,6 +724,53 @@ async def test_revoked_token_is_410_and_an_open_session_ends_with_it(client, org
     fails(await buyer.get(delivery.download_url, headers={"Accept": "application/json"}), 410, "revoked")
     error_page(await buyer.get(delivery.download_url), 410, "This download link no longer works", "revoked")
     assert await used_count(client, org, delivery) == 1
+
+
+@pytest.mark.parametrize(
+    ("contact_email", "admin_email", "written_to"),
+    [
+        ("help@drums.example", "ops@hub.example", "help@drums.example"),  # the shop's own address first
+        ("", "ops@hub.example", "ops@hub.example"),  # else the one the hub knows
+        ("", "", None),  # else none: /my alone
+    ],
+    ids=["shop-email", "hub-email", "no-email"],
+)
+async def test_a_link_that_no_longer_works_names_the_shop_says_what_happened_and_points_to_my(
+    client, org, visitor, contact_email, written_to
+):
+    await Organization.update({Organization.name: "Epic Drums Shop", Organization.contact_email: contact_email}).where(
+        Organization.id == org.id
+    )
+    expired = await sell(client, org.member, PACK)
+    ended = datetime.now(UTC) - timedelta(minutes=5)
+    await DownloadToken.update({DownloadToken.expires_at: ended}).where(DownloadToken.id == expired.token_id)
+    revoked = await mint(client, org.member, "epic-drums", PACK)
+    ok(await client.delete(f"/api/products/epic-drums/tokens/{revoked.token_id}", headers=org.admin))
+    used_up = await mint(client, org.member, "epic-drums", PACK, max_downloads=1)
+    assert (await visitor(ip="198.51.100.1").get(used_up.url("README.txt"))).content == README
+    buyer = visitor()
+
+    pages = {
+        "expired": error_page(await buyer.get(expired.download_url), 410, "expired", f"expired on {expires_text(ended)}"),
+        "revoked": error_page(await buyer.get(revoked.download_url), 410, "revoked", "switched this download link off"),
+        "used up": error_page(await buyer.get(used_up.download_url), 403, "used for every download it allows"),
+        # A file link opened in a browser says the same.
+        "expired file": error_page(await buyer.get(expired.url("README.txt"), headers={"Accept": "text/html"}), 410, "expired"),
+    }
+
+    for state, page in pages.items():
+        assert "Epic Drums Shop" in page, state
+        assert f'<a href="{PUBLIC_URL}/my">' in html.unescape(page), state
+        assert "copied the whole link" not in page, state
+        if written_to:
+            assert f'<a href="mailto:{written_to}">{written_to}</a>' in page, state
+        else:
+            assert "mailto:" not in page, state
+    # Programs get the same answer as before.
+    assert (await buyer.get(revoked.download_url, headers={"Accept": "application/json"})).json() == {
+        "success": False, "error": "This download link has been revoked."
+    }
+    assert await used_count(client, org, expired) == 0
 
 
 @pytest.mark.parametrize(
