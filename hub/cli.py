@@ -377,7 +377,6 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from hub.app import build_hub, opened
     from hub.services.privacy import run_retention
     from hub.services.worker import run_worker
-
     from hub.startup import check_database_exists
 
     settings, plugins = _checked_settings()

@@ -28,8 +28,8 @@ from hub.context import Hub
 from hub.api.openapi import PublicOperation, PublicPageOperation, errors
 from hub.api.schemas import DownloadPageAnswer, DownloadRefused
 from hub.errors import NotFound
-from hub.manifest import download_name
 from hub.http_range import ByteRange, RangeNotSatisfiable, etag_for, if_range_allows_partial, parse_range
+from hub.manifest import download_name
 from hub.services import downloads as download_service
 from hub.services.tokens import Grant, LinkRefused, PurchaseOnHold, resolve_token
 from hub.storage.base import content_disposition_attachment
