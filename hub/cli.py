@@ -38,12 +38,18 @@ def _say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def _checked_settings():
+def _checked_settings(*, database_must_exist: bool = True):
     """The settings and the plugins ``HUB_PLUGINS`` selects; a ``HUB_*``
     variable that neither the core nor a loaded plugin reads is refused
-    (a misspelt ``HUB_DATABSE_URL`` would otherwise silently mean SQLite)."""
+    (a misspelt ``HUB_DATABSE_URL`` would otherwise silently mean SQLite).
+
+    A command that works on what ``init`` set up (every one but ``init``
+    and ``migrate``) is refused here, before anything writes a file, when
+    its SQLite database does not exist
+    (:func:`hub.startup.check_database_exists`); ``serve`` checks its
+    address first, then the database."""
     from hub.plugins import declared_settings, load_plugins
-    from hub.startup import unknown_settings
+    from hub.startup import check_database_exists, unknown_settings
 
     settings = _settings()
     plugins = load_plugins(settings.plugins)
@@ -51,22 +57,17 @@ def _checked_settings():
     problems = unknown_settings(settings.extra, Settings.variable_names() | declared)
     if problems:
         raise StartupError("; ".join(problems))
+    if database_must_exist:
+        check_database_exists(settings.database_url)
     return settings, plugins
 
 
 async def _with_database(
-    settings: Settings,
-    plugins: PluginManager,
-    work: Callable[[Database], Awaitable[T]],
-    *,
-    db: Database | None = None,
-    create: bool = False,
+    settings: Settings, plugins: PluginManager, work: Callable[[Database], Awaitable[T]], *, db: Database | None = None
 ) -> T:
     """Run ``work(db)`` on the database once it is open, migrated (the hub's
     tables and those of ``plugins``) and known to belong to this
-    ``HUB_SECRET_KEY``, as ``serve`` and the worker check it. A SQLite
-    database that does not exist is refused unless ``create`` (``init``):
-    :func:`hub.startup.check_database_exists`.
+    ``HUB_SECRET_KEY``, as ``serve`` and the worker check it.
 
     Every command that opens the database goes through here (``migrate``
     alone, see :func:`_migrated`): a command run with another key would
@@ -74,10 +75,8 @@ async def _with_database(
     ``db`` is the hub's own :class:`~hub.db.Database` for a command that
     works through a hub (:func:`hub.app.build_hub`)."""
     from hub.sealing import secret_key
-    from hub.startup import check_database_exists, check_secret_key
+    from hub.startup import check_secret_key
 
-    if not create:
-        check_database_exists(settings.database_url)
     async with _migrated(settings, plugins, db) as opened:
         await check_secret_key(opened, secret_key(settings))
         return await work(opened)
@@ -100,22 +99,18 @@ async def _migrated(settings: Settings, plugins, db=None):
         yield db
 
 
-async def _nothing(db) -> None:
-    return None
-
-
 def cmd_init(args: argparse.Namespace) -> int:
     """Create the database (migrated), the organization, and an admin key."""
     from hub.services.accounts import create_api_key, create_organization
 
-    settings, plugins = _checked_settings()
+    settings, plugins = _checked_settings(database_must_exist=False)
 
     async def work(db):
         await create_organization(args.org, args.name, contact_email=args.contact_email)
         return await create_api_key(args.org, "admin", label="created by init")
 
     try:
-        secret, _ = asyncio.run(_with_database(settings, plugins, work, create=True))
+        secret, _ = asyncio.run(_with_database(settings, plugins, work))
     except HubError as problem:
         print(f"continuata-hub: {problem.message}", file=sys.stderr)
         if "already exists" in problem.message:
@@ -245,7 +240,7 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    settings, plugins = _checked_settings()
+    settings, plugins = _checked_settings(database_must_exist=False)
     # Migrating needs no secret key, so an operator may run it from anywhere.
     async def migrated() -> None:
         async with _migrated(settings, plugins):
@@ -301,23 +296,41 @@ def server_protocol(fast_lanes: bool = True) -> tuple[type | str, str]:
     return (SendfileHttpToolsProtocol if fast_lanes else "httptools"), "uvloop"
 
 
+async def _choose_mailer_quietly(hub) -> None:
+    """Choose the mailer as the server's start-up will (raising what it
+    would: ``HUB_SMTP_URL`` without ``HUB_MAIL_FROM``, say), without the
+    plugins' log lines, which the start-up itself writes."""
+    import logging
+
+    from hub.plugins import choose_mailer
+
+    logging.disable(logging.WARNING)
+    try:
+        await choose_mailer(hub.plugins, hub, hub.settings.mailer)
+    finally:
+        logging.disable(logging.NOTSET)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    settings, plugins = _checked_settings()
+    settings, plugins = _checked_settings(database_must_exist=False)
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
-    from hub.startup import check_listen_address
+    from hub.startup import check_database_exists, check_listen_address
 
     if args.workers < 1:
         print("continuata-hub: --workers must be 1 or more", file=sys.stderr)
         return 2
     check_listen_address(host, port)
-    # Choose the mailer, and wait for, migrate and check the database here,
+    check_database_exists(settings.database_url)
+    # Wait for, migrate and check the database, and choose the mailer, here,
     # where a problem can be said in one line; inside the server's lifespan
     # it would be a traceback (and exit status 3).
-    _chosen_mailer(settings, plugins, quiet=True)
-    asyncio.run(_with_database(settings, plugins, _nothing))
+    from hub.app import build_hub
+
+    hub = build_hub(settings, plugins)
+    asyncio.run(_with_database(settings, plugins, lambda db: _choose_mailer_quietly(hub), db=hub.db))
     protocol, loop = server_protocol(settings.fast_lanes)
     # Several processes share one listening socket (uvicorn's supervisor
     # binds it, starts the processes and replaces one that dies). Each runs
@@ -377,11 +390,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from hub.app import build_hub, opened
     from hub.services.privacy import run_retention
     from hub.services.worker import run_worker
-    from hub.startup import check_database_exists
 
     settings, plugins = _checked_settings()
-    _chosen_mailer(settings, plugins, quiet=True)  # a misconfigured mailer, in one line (as serve)
-    check_database_exists(settings.database_url)
 
     async def work() -> int:
         stop = asyncio.Event()
@@ -501,37 +511,16 @@ def _mailer_choice(settings: Settings, manager) -> str:
     The plugins are asked with a stand-in hub that holds only the settings
     (what a mailer is built from): listing plugins opens no database and
     writes no file."""
-    from hub.plugins import PluginLoadError
+    from types import SimpleNamespace
+
+    from hub.plugins import PluginLoadError, apply_plugin_settings, choose_mailer
 
     try:
-        name, mailer = _chosen_mailer(settings, manager)
+        stand_in = SimpleNamespace(settings=apply_plugin_settings(manager, settings), plugin_state={})
+        name, mailer = asyncio.run(choose_mailer(manager, stand_in, settings.mailer))
     except (PluginLoadError, SettingsError) as problem:
         return f"none: {problem}"
     return f"{name} ({mailer!r})" if mailer is not None else "none (emails wait in the outbox)"
-
-
-def _chosen_mailer(settings: Settings, manager, *, quiet: bool = False) -> tuple:
-    """``(plugin name, mailer)`` as the start-up will choose them, or
-    ``(None, None)``; raises what the start-up would (a SMTP URL without a
-    sender, a misspelt ``HUB_MAILER``).
-
-    The plugins are asked with a stand-in hub that holds only the settings
-    (what a mailer is built from): it opens no database and writes no file.
-    ``quiet``: a check ahead of the start-up, whose log the start-up itself
-    writes; the plugins' notes (no SMTP URL, say) would be said twice."""
-    import logging
-    from types import SimpleNamespace
-
-    from hub.plugins import apply_plugin_settings, choose_mailer
-
-    stand_in = SimpleNamespace(settings=apply_plugin_settings(manager, settings), plugin_state={})
-    if quiet:
-        logging.disable(logging.WARNING)
-    try:
-        return asyncio.run(choose_mailer(manager, stand_in, settings.mailer))
-    finally:
-        if quiet:
-            logging.disable(logging.NOTSET)
 
 
 def cmd_email_preview(args: argparse.Namespace) -> int:

@@ -213,8 +213,9 @@ def test_worker_without_a_mailer_exits_non_zero(tmp_path: Path):
     ids=lambda command: "-".join(command[:2]),
 )
 def test_a_command_run_where_no_database_exists_says_so_and_creates_nothing(tmp_path: Path, command):
-    # The default database, ./data/hub.sqlite3, in a folder where init never ran.
-    env = cli_env(HUB_SECRET_KEY="k", HUB_SMTP_URL="smtp://127.0.0.1:1", HUB_MAIL_FROM="shop@example.com")
+    # The default database, ./data/hub.sqlite3, in a folder where init never
+    # ran; no HUB_SECRET_KEY either, which would be made up in ./data/secret.key.
+    env = cli_env(HUB_SMTP_URL="smtp://127.0.0.1:1", HUB_MAIL_FROM="shop@example.com")
     line = one_line_failure(run(env, tmp_path, *command), "no database at", "continuata-hub init")
     assert str(tmp_path / "data" / "hub.sqlite3") in line and "sqlite:///data/hub.sqlite3" in line, line
     assert list(tmp_path.iterdir()) == []  # no empty ./data left behind
