@@ -38,12 +38,18 @@ def _say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def _checked_settings():
+def _checked_settings(*, database_must_exist: bool = True):
     """The settings and the plugins ``HUB_PLUGINS`` selects; a ``HUB_*``
     variable that neither the core nor a loaded plugin reads is refused
-    (a misspelt ``HUB_DATABSE_URL`` would otherwise silently mean SQLite)."""
+    (a misspelt ``HUB_DATABSE_URL`` would otherwise silently mean SQLite).
+
+    A command that works on what ``init`` set up (every one but ``init``
+    and ``migrate``) is refused here, before anything writes a file, when
+    its SQLite database does not exist
+    (:func:`hub.startup.check_database_exists`); ``serve`` checks its
+    address first, then the database."""
     from hub.plugins import declared_settings, load_plugins
-    from hub.startup import unknown_settings
+    from hub.startup import check_database_exists, unknown_settings
 
     settings = _settings()
     plugins = load_plugins(settings.plugins)
@@ -51,6 +57,8 @@ def _checked_settings():
     problems = unknown_settings(settings.extra, Settings.variable_names() | declared)
     if problems:
         raise StartupError("; ".join(problems))
+    if database_must_exist:
+        check_database_exists(settings.database_url)
     return settings, plugins
 
 
@@ -91,15 +99,11 @@ async def _migrated(settings: Settings, plugins, db=None):
         yield db
 
 
-async def _nothing(db) -> None:
-    return None
-
-
 def cmd_init(args: argparse.Namespace) -> int:
     """Create the database (migrated), the organization, and an admin key."""
     from hub.services.accounts import create_api_key, create_organization
 
-    settings, plugins = _checked_settings()
+    settings, plugins = _checked_settings(database_must_exist=False)
 
     async def work(db):
         await create_organization(args.org, args.name, contact_email=args.contact_email)
@@ -236,7 +240,7 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    settings, plugins = _checked_settings()
+    settings, plugins = _checked_settings(database_must_exist=False)
     # Migrating needs no secret key, so an operator may run it from anywhere.
     async def migrated() -> None:
         async with _migrated(settings, plugins):
@@ -292,21 +296,41 @@ def server_protocol(fast_lanes: bool = True) -> tuple[type | str, str]:
     return (SendfileHttpToolsProtocol if fast_lanes else "httptools"), "uvloop"
 
 
+async def _choose_mailer_quietly(hub) -> None:
+    """Choose the mailer as the server's start-up will (raising what it
+    would: ``HUB_SMTP_URL`` without ``HUB_MAIL_FROM``, say), without the
+    plugins' log lines, which the start-up itself writes."""
+    import logging
+
+    from hub.plugins import choose_mailer
+
+    logging.disable(logging.WARNING)
+    try:
+        await choose_mailer(hub.plugins, hub, hub.settings.mailer)
+    finally:
+        logging.disable(logging.NOTSET)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    settings, plugins = _checked_settings()
+    settings, plugins = _checked_settings(database_must_exist=False)
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
-    from hub.startup import check_listen_address
+    from hub.startup import check_database_exists, check_listen_address
 
     if args.workers < 1:
         print("continuata-hub: --workers must be 1 or more", file=sys.stderr)
         return 2
     check_listen_address(host, port)
-    # Wait for, migrate and check the database here, where a problem can be
-    # said in one line; inside the server's lifespan it would be a traceback.
-    asyncio.run(_with_database(settings, plugins, _nothing))
+    check_database_exists(settings.database_url)
+    # Wait for, migrate and check the database, and choose the mailer, here,
+    # where a problem can be said in one line; inside the server's lifespan
+    # it would be a traceback (and exit status 3).
+    from hub.app import build_hub
+
+    hub = build_hub(settings, plugins)
+    asyncio.run(_with_database(settings, plugins, lambda db: _choose_mailer_quietly(hub), db=hub.db))
     protocol, loop = server_protocol(settings.fast_lanes)
     # Several processes share one listening socket (uvicorn's supervisor
     # binds it, starts the processes and replaces one that dies). Each runs

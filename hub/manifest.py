@@ -46,6 +46,19 @@ def normalize_path(path: object, field: str = "path") -> str:
     return normalized
 
 
+FOLDER_SEPARATOR = " - "
+
+
+def download_name(path: str) -> str:
+    """The name a single downloaded file is saved under: its folders joined
+    to its name with `` - `` (``Kicks/Kick_01.wav`` → ``Kicks - Kick_01.wav``),
+    so two ``Crash_01.wav`` of two folders do not overwrite each other in
+    the buyer's downloads folder; a file at the top of the version keeps its
+    name. The header that carries it escapes it
+    (:func:`hub.storage.base.content_disposition_attachment`)."""
+    return FOLDER_SEPARATOR.join(part for part in path.split("/") if part)
+
+
 def check_version_string(version: str, field: str = "version") -> str:
     """A version is a semantic version (``1.2.0``, ``2.0.0-beta.1``)."""
     if not isinstance(version, str) or not SEMVER.match(version) or len(version) > 100:

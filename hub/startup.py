@@ -8,7 +8,9 @@ instead of a traceback. The checks:
   still starting, up to ``HUB_DATABASE_WAIT_SECONDS``);
 - the secret key is the one the database was set up with (a fingerprint is
   stored at first start; never the key);
-- every ``HUB_*`` variable is one the hub or a loaded plugin knows.
+- every ``HUB_*`` variable is one the hub or a loaded plugin knows;
+- a command that works on the hub's data finds its SQLite database (only
+  ``init`` and ``migrate`` create one).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import hashlib
 import hmac
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from hub.clock import utcnow
@@ -35,6 +38,25 @@ crash tests' ``HUB_TEST_CRASH_AT``, :mod:`hub.faults`), not as settings."""
 
 class StartupError(RuntimeError):
     """The process cannot start; the message is one line for the operator."""
+
+
+def check_database_exists(url: str) -> None:
+    """Refuse a SQLite database that does not exist yet.
+
+    Every command but ``init`` and ``migrate`` works on what ``init`` set
+    up: run in the wrong folder (the default database is relative to it),
+    it would otherwise create an empty ``./data/`` and find nothing in it,
+    silently. A PostgreSQL database that does not exist is reported by the
+    server itself (:func:`wait_for_database`).
+    """
+    if urlsplit(url).scheme != "sqlite" or not url.startswith("sqlite:///"):
+        return
+    path = Path(url[len("sqlite:///"):])
+    if not path.exists():
+        raise StartupError(
+            f"no database at {path.absolute()} ({url}): create it with `continuata-hub init --org ID`, "
+            "or point HUB_DATABASE_URL (or HUB_DATA_DIR) at the hub's database"
+        )
 
 
 def where(url: str) -> str:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import csv
 import dataclasses
+import email.message
+import email.utils
 import hashlib
 import html
 import io
@@ -32,7 +34,7 @@ from litestar import Litestar
 from hub.plugins.hookspecs import hookimpl
 from hub.services.downloads import covers
 from hub.settings import Settings
-from hub.tables import DownloadSession, DownloadToken, Event
+from hub.tables import DownloadSession, DownloadToken, Event, Organization
 from hub.testing.app import make_app
 from hub.web.downloads import expires_text
 from tests.conftest import PUBLIC_URL, Org, fails, ok
@@ -64,8 +66,14 @@ def download_redirect() -> bool:
 
 
 @pytest.fixture
-def settings(settings: Settings, download_redirect: bool) -> Settings:
-    return dataclasses.replace(settings, download_redirect=download_redirect)
+def admin_email() -> str:
+    """Parametrize to set ``HUB_ADMIN_EMAIL``."""
+    return ""
+
+
+@pytest.fixture
+def settings(settings: Settings, download_redirect: bool, admin_email: str) -> Settings:
+    return dataclasses.replace(settings, download_redirect=download_redirect, admin_email=admin_email)
 
 
 class DownloadListener:
@@ -286,7 +294,7 @@ async def test_file_download_sends_the_whole_file_with_its_headers(client, org, 
     assert response.headers["content-length"] == str(len(KICK))
     assert response.headers["content-type"] == "application/octet-stream"
     assert response.headers["content-disposition"] == (
-        "attachment; filename=\"kick 01.wav\"; filename*=UTF-8''kick%2001.wav"
+        "attachment; filename=\"Kicks - kick 01.wav\"; filename*=UTF-8''Kicks%20-%20kick%2001.wav"
     )
     assert response.headers["etag"] == etag_of(KICK)
     assert response.headers["accept-ranges"] == "bytes"
@@ -306,10 +314,66 @@ async def test_non_ascii_filename_survives_in_content_disposition(client, org, v
     disposition = response.headers["content-disposition"]
     assert disposition.startswith("attachment; ")
     fallback = re.search(r'filename="([^"]*)"', disposition).group(1)
-    assert fallback.isascii() and fallback.endswith(".wav") and fallback.startswith("Gr")
+    assert fallback.isascii() and fallback.endswith(".wav") and fallback.startswith("_n_c_d_ - Gr")
     encoded = re.search(r"filename\*=UTF-8''([^;\s]+)", disposition).group(1)
-    assert unquote(encoded, encoding="utf-8") == name
+    assert unquote(encoded, encoding="utf-8") == f"Ünïcødé - {name}"  # the folder kept in the saved name
     assert delivery.url(f"Ünïcødé/{name}").split("?")[0].endswith("/" + quote(name))
+
+
+def disposition_names(header: str) -> tuple[str, str]:
+    """A Content-Disposition's ``filename`` (what ``curl -OJ`` and older
+    clients save as) and its decoded ``filename*`` (what browsers save as),
+    parsed by the standard library's RFC 2231 reader."""
+    message = email.message.Message()
+    message["Content-Disposition"] = header
+    params = message.get_params(header="content-disposition")
+    assert params[0] == ("attachment", "")
+    plain = [value for name, value in params if name == "filename" and isinstance(value, str)]
+    extended = [value for name, value in params if name == "filename" and isinstance(value, tuple)]
+    assert len(plain) == 1 and len(extended) == 1, params
+    assert extended[0][0] == "UTF-8"
+    return plain[0], email.utils.collapse_rfc2231_value(extended[0])
+
+
+FOLDERED = {
+    "Drums/Kicks/Kick_01.wav": b"kick",
+    "Cymbals/Crash_01.wav": b"first crash",
+    "FX/Crash_01.wav": b"second crash",
+    "Ünïcødé Ördner/Grüße.wav": b"umlauts",
+    'Say "hi"; then/a;b "c".wav': b"quotes",
+    "README.txt": b"read me",
+}
+SAVED_AS = {
+    # path: (the plain ASCII filename, the filename* a browser saves)
+    "Drums/Kicks/Kick_01.wav": ("Drums - Kicks - Kick_01.wav", "Drums - Kicks - Kick_01.wav"),
+    "Cymbals/Crash_01.wav": ("Cymbals - Crash_01.wav", "Cymbals - Crash_01.wav"),
+    "FX/Crash_01.wav": ("FX - Crash_01.wav", "FX - Crash_01.wav"),
+    "Ünïcødé Ördner/Grüße.wav": ("_n_c_d_ _rdner - Gr__e.wav", "Ünïcødé Ördner - Grüße.wav"),
+    'Say "hi"; then/a;b "c".wav': ("Say _hi_; then - a;b _c_.wav", 'Say "hi"; then - a;b "c".wav'),
+    "README.txt": ("README.txt", "README.txt"),
+}
+
+
+@pytest.mark.parametrize(("storage", "download_redirect"), [("local", False), ("s3", True)])
+async def test_a_single_file_is_saved_with_its_folders_in_its_name(client, org, visitor, download_redirect):
+    delivery = await sell(client, org.member, FOLDERED)
+    buyer = visitor()
+
+    saved = {}
+    for path, data in FOLDERED.items():
+        response = await buyer.get(delivery.url(path))
+        if download_redirect:  # the presigned S3 URL carries the header for S3 to answer with
+            assert response.status_code == 302
+            async with httpx.AsyncClient() as s3:
+                response = await s3.get(response.headers["location"])
+        assert response.status_code == 200 and response.content == data
+        saved[path] = disposition_names(response.headers["content-disposition"])
+
+    assert saved == SAVED_AS
+    # Two files of one name in two folders no longer land on one name.
+    assert len({plain for plain, _ in saved.values()}) == len({full for _, full in saved.values()}) == len(FOLDERED)
+    # curl -OJ keeps what follows the last slash of the plain name: all of it.
+    assert all("/" not in plain and "\\" not in plain and plain.isascii() for plain, _ in saved.values())
 
 
 @both_storages
@@ -660,6 +724,53 @@ async def test_revoked_token_is_410_and_an_open_session_ends_with_it(client, org
     fails(await buyer.get(delivery.download_url, headers={"Accept": "application/json"}), 410, "revoked")
     error_page(await buyer.get(delivery.download_url), 410, "This download link no longer works", "revoked")
     assert await used_count(client, org, delivery) == 1
+
+
+@pytest.mark.parametrize(
+    ("contact_email", "admin_email", "written_to"),
+    [
+        ("help@drums.example", "ops@hub.example", "help@drums.example"),  # the shop's own address first
+        ("", "ops@hub.example", "ops@hub.example"),  # else the one the hub knows
+        ("", "", None),  # else none: /my alone
+    ],
+    ids=["shop-email", "hub-email", "no-email"],
+)
+async def test_a_link_that_no_longer_works_names_the_shop_says_what_happened_and_points_to_my(
+    client, org, visitor, contact_email, written_to
+):
+    await Organization.update({Organization.name: "Epic Drums Shop", Organization.contact_email: contact_email}).where(
+        Organization.id == org.id
+    )
+    expired = await sell(client, org.member, PACK)
+    ended = datetime.now(UTC) - timedelta(minutes=5)
+    await DownloadToken.update({DownloadToken.expires_at: ended}).where(DownloadToken.id == expired.token_id)
+    revoked = await mint(client, org.member, "epic-drums", PACK)
+    ok(await client.delete(f"/api/products/epic-drums/tokens/{revoked.token_id}", headers=org.admin))
+    used_up = await mint(client, org.member, "epic-drums", PACK, max_downloads=1)
+    assert (await visitor(ip="198.51.100.1").get(used_up.url("README.txt"))).content == README
+    buyer = visitor()
+
+    pages = {
+        "expired": error_page(await buyer.get(expired.download_url), 410, "expired", f"expired on {expires_text(ended)}"),
+        "revoked": error_page(await buyer.get(revoked.download_url), 410, "revoked", "switched this download link off"),
+        "used up": error_page(await buyer.get(used_up.download_url), 403, "used for every download it allows"),
+        # A file link opened in a browser says the same.
+        "expired file": error_page(await buyer.get(expired.url("README.txt"), headers={"Accept": "text/html"}), 410, "expired"),
+    }
+
+    for state, page in pages.items():
+        assert "Epic Drums Shop" in page, state
+        assert f'<a href="{PUBLIC_URL}/my">' in html.unescape(page), state
+        assert "copied the whole link" not in page, state
+        if written_to:
+            assert f'<a href="mailto:{written_to}">{written_to}</a>' in page, state
+        else:
+            assert "mailto:" not in page, state
+    # Programs get the same answer as before.
+    assert (await buyer.get(revoked.download_url, headers={"Accept": "application/json"})).json() == {
+        "success": False, "error": "This download link has been revoked."
+    }
+    assert await used_count(client, org, expired) == 0
 
 
 @pytest.mark.parametrize(

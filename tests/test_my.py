@@ -3,13 +3,18 @@ purchase, on every shop, with fresh download links."""
 
 from __future__ import annotations
 
+import html
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from hub.clock import as_aware
 from hub.services.purchases import PurchaseIn, PurchaseItem, record_purchase
+from hub.tables import DownloadToken, TokenLink
 from hub.testing.app import hub_client, make_app, make_org
 from hub.testing.mailbox import CapturedMailbox, PlainEmails
+from hub.web.downloads import expires_text
 from tests.test_tokens_api import ready_product
 
 
@@ -164,3 +169,51 @@ async def test_a_sign_in_at_a_special_use_domain_says_why_it_is_refused(my_clien
     refused = await my_client.post("/my/sign-in", data={"email": "buyer@shop.test", "_csrf_token": csrf_of(form.text)})
     assert refused.status_code == 422
     assert "shop.test: it is a special-use domain (RFC 6761) that cannot receive email" in refused.text
+
+
+async def fresh_link_of_first_purchase(client) -> str:
+    page = (await client.get("/my")).text
+    token_id = re.search(r'action="/my/links/([^"]+)"', page).group(1)
+    opened = await client.post(f"/my/links/{token_id}", data={"_csrf_token": csrf_of(page)})
+    assert opened.status_code == 303
+    return opened.headers["location"].removeprefix("http://hub.test")
+
+
+async def test_a_fresh_link_shows_its_own_expiry_on_its_page_and_on_my(my_client, mailbox):
+    await shop_with_purchase(my_client, "drum-shop", "order-1")
+    await mailbox.wait_for(1)
+    await sign_in(my_client, mailbox)
+    assert "Download gives you a fresh link, valid for 24 hours" in (await my_client.get("/my")).text
+    before = datetime.now(UTC)
+
+    fresh = await fresh_link_of_first_purchase(my_client)
+
+    listing = (await my_client.get(fresh, headers={"Accept": "application/json"})).json()["data"]
+    expires_at = datetime.fromisoformat(listing["expiresAt"].replace("Z", "+00:00"))
+    # The link's 24 hours, not the purchase's token's (30 days).
+    assert before + timedelta(hours=24) - timedelta(seconds=5) <= expires_at <= datetime.now(UTC) + timedelta(hours=24)
+    token = await DownloadToken.select(DownloadToken.expires_at).where(DownloadToken.purchase.is_not_null()).first()
+    assert as_aware(token["expires_at"]) > expires_at + timedelta(days=20)
+    page = (await my_client.get(fresh, headers={"Accept": "text/html"})).text
+    assert expires_text(expires_at) in page
+    assert expires_text(as_aware(token["expires_at"])) not in page
+
+
+async def test_an_expired_fresh_link_says_it_expired_and_points_to_my(my_client, mailbox):
+    await shop_with_purchase(my_client, "drum-shop", "order-1")
+    await mailbox.wait_for(1)
+    await sign_in(my_client, mailbox)
+    fresh = await fresh_link_of_first_purchase(my_client)
+    file_url = (await my_client.get(fresh, headers={"Accept": "application/json"})).json()["data"]["files"][0]["url"]
+    await TokenLink.update({TokenLink.expires_at: datetime.now(UTC) - timedelta(seconds=1)}, force=True)  # the one link
+
+    page = await my_client.get(fresh, headers={"Accept": "text/html"})
+    answer = await my_client.get(fresh, headers={"Accept": "application/json"})
+    download = await my_client.get(file_url.removeprefix("http://hub.test"))
+
+    assert page.status_code == 410, page.text
+    text = html.unescape(page.text)
+    assert "has expired" in text and "copied the whole link" not in text
+    assert "drum-shop" in text and '<a href="http://hub.test/my">' in text
+    assert answer.status_code == 410 and answer.json() == {"success": False, "error": "This download link has expired."}
+    assert download.status_code == 410 and "expired" in download.json()["error"]

@@ -195,9 +195,41 @@ def test_settings_declared_by_a_loaded_plugin_are_known(tmp_path: Path):
 
 def test_worker_without_a_mailer_exits_non_zero(tmp_path: Path):
     env = cli_env(HUB_DATA_DIR=str(tmp_path / "d"))
+    assert run(env, tmp_path, "init", "--org", "shop").returncode == 0  # else: "no database"
     done = run(env, tmp_path, "worker")
     assert done.returncode != 0
     assert "no mailer" in done.stderr.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("keys", "list", "--org", "shop"),
+        ("keys", "create", "--org", "shop"),
+        ("buyers", "export", "buyer@example.com", "--org", "shop"),
+        ("webhooks", "list", "--org", "shop"),
+        ("worker",),
+        ("serve", "--port", "0"),
+    ],
+    ids=lambda command: "-".join(command[:2]),
+)
+def test_a_command_run_where_no_database_exists_says_so_and_creates_nothing(tmp_path: Path, command):
+    # The default database, ./data/hub.sqlite3, in a folder where init never
+    # ran; no HUB_SECRET_KEY either, which would be made up in ./data/secret.key.
+    env = cli_env(HUB_SMTP_URL="smtp://127.0.0.1:1", HUB_MAIL_FROM="shop@example.com")
+    line = one_line_failure(run(env, tmp_path, *command), "no database at", "continuata-hub init")
+    assert str(tmp_path / "data" / "hub.sqlite3") in line and "sqlite:///data/hub.sqlite3" in line, line
+    assert list(tmp_path.iterdir()) == []  # no empty ./data left behind
+
+
+def test_serve_with_an_smtp_server_but_no_sender_says_so_in_one_line(tmp_path: Path):
+    env = cli_env(HUB_DATA_DIR=str(tmp_path / "d"), HUB_SECRET_KEY="k")
+    assert run(env, tmp_path, "init", "--org", "shop").returncode == 0
+    env["HUB_SMTP_URL"] = "smtp://127.0.0.1:1"
+    for command in (("serve", "--port", str(free_port())), ("worker",)):
+        done = run(env, tmp_path, *command)
+        one_line_failure(done, "HUB_SMTP_URL is set but HUB_MAIL_FROM is not")
+        assert done.returncode == 1, done.returncode
 
 
 def test_every_command_that_opens_the_database_refuses_another_secret_key(fresh_database: str, tmp_path: Path):

@@ -152,7 +152,10 @@ def payment_provider_status(hub: Hub) -> PaymentProviderStatus | None:
 def hub_mailer(hub: Hub) -> Mailer | None:
     """Offer the mailer that delivers queued messages.
 
-    Called once at start-up. Which plugin delivers is chosen, never left to
+    Called once at start-up (``continuata-hub serve`` asks once more before
+    it starts the server, so that a misconfiguration is one line, and
+    ``continuata-hub plugins`` asks to name the mailer: build the mailer,
+    connect to nothing yet). Which plugin delivers is chosen, never left to
     the order plugins were found in (:func:`hub.plugins.choose_mailer`):
     ``HUB_MAILER=<plugin name>`` asks that plugin alone (a name that is not
     loaded stops the start-up); unset, the one plugin that offers a mailer

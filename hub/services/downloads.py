@@ -29,12 +29,11 @@ from typing import Any
 from hub import resources
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
-from hub.errors import Forbidden, Gone
 from hub.plugins import records
 from hub.plugins.events import DownloadFinished, DownloadStarted
 from hub.secrets import new_id
 from hub.services.events import emit
-from hub.services.tokens import EXPIRED, REVOKED, Grant
+from hub.services.tokens import EXPIRED, REVOKED, Grant, LinkExpired, LinkRevoked, LinkUsedUp
 from hub.tables import DownloadSession, DownloadToken, FileTransfer, MediaFile, VersionFile
 
 SESSION_COOKIE = "ct_dl"
@@ -127,8 +126,10 @@ class SessionEntry:
 async def enter_session(hub: Hub, grant: Grant, key: SessionKey, *, ip: str, user_agent: str) -> SessionEntry:
     """The client's session, spending a download if it is new.
 
-    Raises :class:`Forbidden` when the token has no download left, and
-    :class:`Gone` when it expired or was revoked meanwhile.
+    Raises :class:`~hub.services.tokens.LinkUsedUp` (403) when the token
+    has no download left, and :class:`~hub.services.tokens.LinkExpired` or
+    :class:`~hub.services.tokens.LinkRevoked` (410) when it expired or was
+    revoked meanwhile.
     """
     token_id = grant.token["id"]
     existing = await _own_session(hub, token_id, key)
@@ -168,9 +169,9 @@ async def enter_session(hub: Hub, grant: Grant, key: SessionKey, *, ip: str, use
         DownloadToken.id == token_id
     ).first()
     if token is None or token["revoked_at"] is not None:
-        raise Gone(REVOKED)
+        raise LinkRevoked(REVOKED, shop=grant.shop)
     if as_aware(token["expires_at"]) <= utcnow():
-        raise Gone(EXPIRED)
+        raise LinkExpired(EXPIRED, shop=grant.shop, expired_at=as_aware(token["expires_at"]))
     raise used_up(grant)
 
 
@@ -314,11 +315,12 @@ def covers(spans: list[tuple[int, int]], size: int) -> bool:
     return reach >= size
 
 
-def used_up(grant: Grant) -> Forbidden:
+def used_up(grant: Grant) -> LinkUsedUp:
     """The answer to a client with no download left on its token."""
-    return Forbidden(
+    return LinkUsedUp(
         f"This download link has been used the maximum number of times ({grant.token['max_downloads']}). "
-        "Ask the shop for a fresh link."
+        "Ask the shop for a fresh link.",
+        shop=grant.shop,
     )
 
 

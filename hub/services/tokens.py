@@ -19,7 +19,7 @@ from hub.context import Hub
 from hub.db import FOREIGN_KEY_VIOLATIONS, Database, insert_rows, load_json_columns
 from hub.db.group_commit import GroupCommit
 from hub.email_address import check_email
-from hub.errors import Conflict, Forbidden, Gone, Invalid, NotFound
+from hub.errors import Conflict, Forbidden, Gone, HubError, Invalid, NotFound
 from hub.inputs import names_nothing, require_time_zone
 from hub.plugins import records
 from hub.plugins.events import TokenRevoked, TokensMinted
@@ -47,6 +47,48 @@ ON_HOLD = (
     "This purchase is on hold: its payment is being disputed with the payment provider. "
     "Contact {shop}, where you bought it, to sort it out; the link works again once the dispute is settled."
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Shop:
+    """The shop behind a link, as its buyer is told about it."""
+
+    name: str
+    email: str
+    """Where the buyer can write: the organization's contact email, else the
+    hub's (``HUB_ADMIN_EMAIL``); "" when the hub knows neither."""
+
+
+class LinkRefused(HubError):
+    """A link that worked and no longer does: expired, revoked or used up.
+
+    The message is what every surface says (the JSON ``error``); ``shop``
+    lets a page for people name the shop and where to write."""
+
+    reason = ""
+
+    def __init__(self, message: str, *, shop: Shop | None = None, expired_at: datetime | None = None) -> None:
+        super().__init__(message)
+        self.shop = shop
+        self.expired_at = expired_at
+
+
+class LinkExpired(LinkRefused, Gone):
+    """410: the link's time is up (a ``/my`` link's own 24 hours, or the token's)."""
+
+    reason = "expired"
+
+
+class LinkRevoked(LinkRefused, Gone):
+    """410: the shop revoked the token (or refunded its purchase)."""
+
+    reason = "revoked"
+
+
+class LinkUsedUp(LinkRefused, Forbidden):
+    """403: every download the token allows has been spent."""
+
+    reason = "used_up"
 
 
 class PurchaseOnHold(Forbidden):
@@ -317,6 +359,17 @@ class Grant:
     product: dict[str, Any]
     version: dict[str, Any]
     files: list[dict[str, Any]]
+    shop: Shop | None = None
+    link_expires_at: datetime | None = None
+    """A ``/my`` link's own expiry (:class:`hub.tables.TokenLink`); None for
+    the token's own secret."""
+
+    @property
+    def expires_at(self) -> datetime:
+        """When this link stops working: the token's expiry, or a ``/my``
+        link's own when that comes first (what the buyer's page shows)."""
+        expires = as_aware(self.token["expires_at"])
+        return expires if self.link_expires_at is None else min(expires, as_aware(self.link_expires_at))
 
     @property
     def downloads_left(self) -> int | None:
@@ -334,11 +387,12 @@ def _grant_query(where: str) -> str:
     product_columns = ", ".join(f"p.{c._meta.db_column_name} AS p_{c._meta.db_column_name}" for c in Product._meta.columns)
     media_columns = ", ".join(f"m.{name} AS m_{name}" for name in _MEDIA_KEYS)
     return (
-        f"SELECT t.*, {product_columns}, u.status AS u_status, u.org AS u_org, o.name AS o_name, {media_columns} "
+        f"SELECT t.*, {product_columns}, u.status AS u_status, u.org AS u_org, o.name AS o_name, "
+        f"o.contact_email AS o_contact_email, {media_columns} "
         f"FROM {DownloadToken._meta.tablename} t "
         f"JOIN {Product._meta.tablename} p ON p.id = t.product "
         f"LEFT JOIN {Purchase._meta.tablename} u ON u.id = t.purchase "
-        f"LEFT JOIN {Organization._meta.tablename} o ON o.id = u.org "
+        f"LEFT JOIN {Organization._meta.tablename} o ON o.id = t.org "
         f"LEFT JOIN {MediaFile._meta.tablename} m ON m.product = t.product AND m.org = t.org "
         f"WHERE {where}"
     )
@@ -365,21 +419,27 @@ async def resolve_token(hub: Hub, secret: str | None) -> Grant:
     # version) or keyed by it (an extra link's token).
     digest = hash_secret(secret)
     rows = await hub.db.fetch(_GRANT_BY_HASH, digest)
+    link_expires_at = None
     if not rows:
-        # An extra link minted on the buyer's /my page for the same token.
-        link = await TokenLink.select(TokenLink.token).where(
-            TokenLink.link_hash == digest, TokenLink.expires_at > utcnow()
-        ).first()
+        # An extra link minted on the buyer's /my page for the same token;
+        # found when expired too, so that its buyer is told it expired, not
+        # that it was mistyped.
+        link = await TokenLink.select(TokenLink.token, TokenLink.expires_at).where(TokenLink.link_hash == digest).first()
         if link is not None:
             rows = await hub.db.fetch(_GRANT_BY_ID, link["token"])
+            link_expires_at = as_aware(link["expires_at"])
     if not rows:
         raise NotFound(NOT_VALID)
     first = rows[0]
     token = load_json_columns({name: first[name] for name in _TOKEN_COLUMNS}, _TOKEN_JSON)
+    shop = Shop(name=first["o_name"] or token["org"], email=first["o_contact_email"] or hub.settings.admin_email)
     if token["revoked_at"] is not None:
-        raise Gone(REVOKED)
-    if as_aware(token["expires_at"]) <= utcnow():
-        raise Gone(EXPIRED)
+        raise LinkRevoked(REVOKED, shop=shop)
+    expires_at = as_aware(token["expires_at"])
+    if link_expires_at is not None:
+        expires_at = min(expires_at, link_expires_at)
+    if expires_at <= utcnow():
+        raise LinkExpired(EXPIRED, shop=shop, expired_at=expires_at)
     if first["u_status"] == ON_HOLD_STATUS:
         raise PurchaseOnHold(first["o_name"] or first["u_org"])
     product = product_row(first, _PRODUCT_KEYS)
@@ -394,4 +454,6 @@ async def resolve_token(hub: Hub, secret: str | None) -> Grant:
         ),
         key=lambda f: f["path"],
     )
-    return Grant(token=token, product=product, version=version, files=[*files, *media])
+    return Grant(
+        token=token, product=product, version=version, files=[*files, *media], shop=shop, link_expires_at=link_expires_at
+    )

@@ -29,8 +29,9 @@ from hub.clock import as_aware, iso
 from hub.context import Hub
 from hub.errors import NotFound
 from hub.http_range import ByteRange, RangeNotSatisfiable, etag_for, if_range_allows_partial, parse_range
+from hub.manifest import download_name
 from hub.services import downloads as download_service
-from hub.services.tokens import Grant, PurchaseOnHold, resolve_token
+from hub.services.tokens import Grant, LinkRefused, PurchaseOnHold, resolve_token
 from hub.storage.base import content_disposition_attachment
 from hub.web.cookies import cookies_secure
 from hub.web.file_response import BlobResponse
@@ -90,11 +91,27 @@ ERROR_HEADINGS = {
 
 def download_error(request: Request, status: int, message: str, problems: list) -> Response:
     """Errors on download pages: a clear page for people, JSON for programs."""
+    return _error_answer(request, status, message)
+
+
+def refused_answer(request: Request, refused: LinkRefused) -> Response:
+    """A link that no longer works (expired, revoked, used up): for people,
+    a page naming the shop, saying what happened, and where to go next
+    (``/my``, the shop's email); for programs, the usual JSON error."""
+    return _error_answer(request, refused.status_code, refused.message, refused)
+
+
+def _error_answer(request: Request, status: int, message: str, refused: LinkRefused | None = None) -> Response:
     if wants_json(request) or "/download/files/" in request.scope.get("path", "") and "text/html" not in request.headers.get("accept", ""):
         return Response({"success": False, "error": message}, status_code=status)
     hub: Hub = request.app.state.hub
     html = hub.templates.get_template("download_error.html").render(
-        heading=ERROR_HEADINGS.get(status, "Something went wrong"), message=message
+        heading=ERROR_HEADINGS.get(status, "Something went wrong"),
+        message=message,
+        reason=refused.reason if refused else None,
+        shop=refused.shop if refused else None,
+        expired_text=expires_text(refused.expired_at) if refused and refused.expired_at else None,
+        my_url=hub.my_url,
     )
     return Response(html, status_code=status, media_type="text/html", headers={"Cache-Control": "no-store"})
 
@@ -134,7 +151,7 @@ def download_page(hub: Hub, grant: Grant, secret: str, *, as_json: bool, has_coo
                         "name": grant.product["name"],
                         "version": grant.version["version"],
                     },
-                    "expiresAt": iso(grant.token["expires_at"]),
+                    "expiresAt": iso(grant.expires_at),
                     "maxDownloads": grant.token["max_downloads"],
                     "usedCount": grant.token["used_count"],
                     "downloadsLeft": grant.downloads_left,
@@ -148,7 +165,7 @@ def download_page(hub: Hub, grant: Grant, secret: str, *, as_json: bool, has_coo
         )
         media_type = "application/json"
     else:
-        expires_at = as_aware(grant.token["expires_at"])
+        expires_at = grant.expires_at
         body = hub.templates.get_template("download.html").render(
             product=grant.product,
             version=grant.version,
@@ -216,14 +233,16 @@ class DownloadController(Controller):
         # download_page(); every other one comes here.
         try:
             grant = await resolve_token(hub, token)
+            # Only a used-up token asks whether this client has a session (it
+            # still serves the session that used it up).
+            has_session = grant.downloads_left == 0 and (
+                await download_service.open_session(hub, grant.token["id"], _session_key(request, grant))
+            ) is not None
+            download_service.refuse_if_used_up(grant, has_session=has_session)
         except PurchaseOnHold as hold:
             return on_hold_answer(hub, request, hold)
-        # Only a used-up token asks whether this client has a session (it
-        # still serves the session that used it up).
-        has_session = grant.downloads_left == 0 and (
-            await download_service.open_session(hub, grant.token["id"], _session_key(request, grant))
-        ) is not None
-        download_service.refuse_if_used_up(grant, has_session=has_session)
+        except LinkRefused as refused:
+            return refused_answer(request, refused)
         assert token is not None  # resolve_token refuses a missing one
         page = download_page(
             hub, grant, token, as_json=wants_json(request), has_cookie=download_service.SESSION_COOKIE in request.cookies,
@@ -248,6 +267,13 @@ class DownloadController(Controller):
         },
     )
     async def download_file(self, hub: Hub, request: Request, file_id: str, name: str, token: str | None = None) -> ASGIApp:
+        try:
+            return await self._file_answer(hub, request, file_id, token)
+        except LinkRefused as refused:
+            return _asgi(request, refused_answer(request, refused))
+
+    async def _file_answer(self, hub: Hub, request: Request, file_id: str, token: str | None) -> ASGIApp:
+        """A file's bytes (or its headers, for HEAD), a range of them, or a redirect."""
         grant = await resolve_token(hub, token)
         file = next((f for f in grant.files if f["id"] == file_id), None)
         if file is None or file["status"] != "ready":
@@ -297,7 +323,7 @@ class DownloadController(Controller):
 
         if hub.settings.download_redirect:
             url = await hub.blobs.presign_get(
-                file["storage_key"], hub.settings.presign_expires, filename=file["path"].rsplit("/", 1)[-1]
+                file["storage_key"], hub.settings.presign_expires, filename=download_name(file["path"])
             )
             if url:
                 await download_service.finish_transfer(hub, transfer, end - start + 1, True, redirected=True)
@@ -322,7 +348,7 @@ def _file_headers(file: dict, etag: str, last_modified: datetime, byte_range: By
     headers = [
         (b"content-type", b"application/octet-stream"),
         (b"content-length", str(end - start + 1 if total else 0).encode()),
-        (b"content-disposition", content_disposition_attachment(file["path"].rsplit("/", 1)[-1]).encode()),
+        (b"content-disposition", content_disposition_attachment(download_name(file["path"])).encode()),
         (b"accept-ranges", b"bytes"),
         (b"etag", etag.encode()),
         (b"last-modified", _http_date(last_modified).encode()),

@@ -46,7 +46,7 @@ class MyController(Controller):
     async def my_page(self, hub: Hub, request: Request) -> Response:
         email = await buyers.signed_in_email(request.cookies.get(SESSION_COOKIE))
         shops = await buyers.library(email) if email else None
-        return _page(hub, request, "my.html", email=email, shops=shops)
+        return _page(hub, request, "my.html", email=email, shops=shops, link_hours=buyers.LINK_HOURS)
 
     @post("/sign-in", status_code=200)
     async def ask_for_link(self, hub: Hub, request: Request) -> Response:
