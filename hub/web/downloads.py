@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from typing import Any
 from urllib.parse import quote
 
 import msgspec
@@ -323,7 +324,7 @@ class DownloadController(Controller):
 
         if hub.settings.download_redirect:
             url = await hub.blobs.presign_get(
-                file["storage_key"], hub.settings.presign_expires, filename=download_name(file["path"])
+                file["storage_key"], hub.settings.presign_expires, filename=_saved_name(file)
             )
             if url:
                 await download_service.finish_transfer(hub, transfer, end - start + 1, True, redirected=True)
@@ -348,7 +349,7 @@ def _file_headers(file: dict, etag: str, last_modified: datetime, byte_range: By
     headers = [
         (b"content-type", b"application/octet-stream"),
         (b"content-length", str(end - start + 1 if total else 0).encode()),
-        (b"content-disposition", content_disposition_attachment(download_name(file["path"])).encode()),
+        (b"content-disposition", content_disposition_attachment(_saved_name(file)).encode()),
         (b"accept-ranges", b"bytes"),
         (b"etag", etag.encode()),
         (b"last-modified", _http_date(last_modified).encode()),
@@ -361,3 +362,13 @@ def _file_headers(file: dict, etag: str, last_modified: datetime, byte_range: By
 
 def _http_date(moment: datetime) -> str:
     return format_datetime(moment.astimezone(UTC), usegmt=True)
+
+
+def _saved_name(file: dict[str, Any]) -> str:
+    """The name a downloaded file is saved under: a version's file with its
+    folders in its name (:func:`hub.manifest.download_name`); a media library
+    file (no version) under its own file name, its directory being the
+    library's filing, not part of what the buyer bought."""
+    if file.get("version") is None:
+        return file["path"].rsplit("/", 1)[-1]
+    return download_name(file["path"])
