@@ -14,13 +14,16 @@ last try. Webhook endpoints are called by :mod:`hub.services.webhook_delivery`.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 from datetime import timedelta
 from typing import Any
 
 from hub.clock import utcnow
 from hub.context import Hub
-from hub.services.events import PLUGIN, call_plugin
+from hub.plugins import await_me_maybe
+from hub.plugins.records import for_hook
+from hub.services.events import PLUGIN
 from hub.services.webhook_delivery import deliver_to_endpoint
 from hub.services.work_queue import WorkQueue
 from hub.tables import Event, EventDelivery
@@ -38,6 +41,34 @@ async def _record(delivery: dict[str, Any], **changes: Any) -> None:
     await EventDelivery.update({getattr(EventDelivery, k): v for k, v in changes.items()}).where(
         EventDelivery.id == delivery["id"]
     )
+
+
+async def call_plugin(hub: Hub, plugin_name: str, hook: str, payload: dict[str, Any]) -> None:
+    """Call one plugin's implementation of an event hook with the stored records.
+
+    A synchronous implementation runs in a thread, so that a plugin that
+    blocks (a slow HTTP call, a ``time.sleep``) cannot stall the server.
+    """
+    caller = getattr(hub.plugins.hook, hook, None)
+    impl = next((i for i in (caller.get_hookimpls() if caller else []) if i.plugin_name == plugin_name), None)
+    if impl is None:
+        raise LookupError(f"plugin {plugin_name!r} is not loaded in this process (or no longer implements {hook})")
+    arguments = {"hub": hub, **for_hook(payload)}
+    wanted = {name: arguments[name] for name in impl.argnames}
+
+    async def call() -> None:
+        if inspect.iscoroutinefunction(impl.function):
+            await impl.function(**wanted)
+        else:
+            await await_me_maybe(await asyncio.to_thread(impl.function, **wanted))
+
+    # A plugin stuck for good must not hold up every later event: past the
+    # timeout the attempt counts as failed and is retried (a thread that is
+    # still running is left to finish on its own).
+    try:
+        await asyncio.wait_for(call(), timeout=hub.settings.event_timeout_seconds)
+    except TimeoutError:
+        raise TimeoutError(f"the hook did not return within {hub.settings.event_timeout_seconds} s") from None
 
 
 async def deliver_to_plugin(hub: Hub, delivery: dict[str, Any], event: dict[str, Any]) -> bool:
