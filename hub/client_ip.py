@@ -125,21 +125,30 @@ class ForwardedClientMiddleware:
         await self.app(scope, receive, send)
 
 
+def address_block(address: str, *, ipv4_bits: int, ipv6_bits: int) -> str | None:
+    """The network of ``address`` with a prefix of ``ipv4_bits`` or
+    ``ipv6_bits`` (``203.0.113.0/24``); a whole-length prefix is the address
+    itself. An IPv4-mapped IPv6 address counts as its IPv4 address; None
+    when ``address`` is no address. What the per-address limits count
+    (:func:`rate_limit_key`) and what the privacy rules keep
+    (:func:`hub.services.privacy.truncated_ip`)."""
+    try:
+        ip = ip_address(address)
+    except ValueError:
+        return None
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    bits = ipv4_bits if ip.version == 4 else ipv6_bits
+    return str(ip) if bits == ip.max_prefixlen else str(ip_network(f"{ip}/{bits}", strict=False))
+
+
 def rate_limit_key(address: str) -> str:
     """What a per-address limit counts ``address`` under: an IPv4 address
     itself, an IPv6 address's /64 network (one subscriber's or one server's
     prefix: a single host may use every address in it, so counting whole
     addresses would give it 2**64 fresh limits). An IPv4-mapped IPv6 address
     counts as its IPv4 address; something that is no address, as itself."""
-    try:
-        ip = ip_address(address)
-    except ValueError:
-        return address
-    if ip.version == 6:
-        if ip.ipv4_mapped is not None:
-            return str(ip.ipv4_mapped)
-        return str(ip_network(f"{ip}/64", strict=False))
-    return str(ip)
+    return address_block(address, ipv4_bits=32, ipv6_bits=64) or address
 
 
 def client_ip(request: Request) -> str:

@@ -19,7 +19,6 @@ exported or erased.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +26,7 @@ from typing import Any
 from piccolo.columns.combination import And
 
 from hub import resources
+from hub.client_ip import address_block
 from hub.clock import iso, utcnow
 from hub.context import Hub
 from hub.db import Database
@@ -43,14 +43,7 @@ def truncated_ip(ip: str) -> str:
 
     Anything that is not an address (an empty string, a proxy's garbage) becomes ``""``.
     """
-    try:
-        address = ipaddress.ip_address(ip.strip())
-    except ValueError:
-        return ""
-    if address.version == 6 and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    prefix = 24 if address.version == 4 else 48
-    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+    return address_block(ip.strip(), ipv4_bits=24, ipv6_bits=48) or ""
 
 
 def _needs_truncating(table: type[DownloadSession]) -> And:
