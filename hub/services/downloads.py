@@ -27,13 +27,13 @@ from datetime import timedelta
 from typing import Any
 
 from hub import resources
-from hub.clock import as_aware, utcnow
+from hub.clock import utcnow
 from hub.context import Hub
 from hub.plugins import records
 from hub.plugins.events import DownloadFinished, DownloadStarted
 from hub.secrets import new_id
 from hub.services.events import emit
-from hub.services.tokens import EXPIRED, REVOKED, Grant, LinkExpired, LinkRevoked, LinkUsedUp
+from hub.services.tokens import REVOKED, Grant, LinkRevoked, LinkUsedUp, refuse_if_gone
 from hub.tables import DownloadSession, DownloadToken, FileTransfer, MediaFile, VersionFile
 
 SESSION_COOKIE = "ct_dl"
@@ -168,10 +168,9 @@ async def enter_session(hub: Hub, grant: Grant, key: SessionKey, *, ip: str, use
     token = await DownloadToken.select(DownloadToken.revoked_at, DownloadToken.expires_at).where(
         DownloadToken.id == token_id
     ).first()
-    if token is None or token["revoked_at"] is not None:
+    if token is None:  # deleted with its product meanwhile
         raise LinkRevoked(REVOKED, shop=grant.shop)
-    if as_aware(token["expires_at"]) <= utcnow():
-        raise LinkExpired(EXPIRED, shop=grant.shop, expired_at=as_aware(token["expires_at"]))
+    refuse_if_gone(token, grant.shop)
     raise used_up(grant)
 
 

@@ -404,6 +404,19 @@ _TOKEN_JSON = tuple(c._meta.db_column_name for c in DownloadToken._meta.columns 
 _PRODUCT_KEYS = tuple((f"p_{c._meta.db_column_name}", c._meta.db_column_name) for c in Product._meta.columns)
 
 
+def refuse_if_gone(token: dict[str, Any], shop: Shop | None, *, link_expires_at: datetime | None = None) -> None:
+    """Raise :class:`LinkRevoked` or :class:`LinkExpired` when ``token``
+    (its ``revoked_at`` and ``expires_at``) no longer works; a ``/my``
+    link's own ``link_expires_at`` ends it sooner when it comes first."""
+    if token["revoked_at"] is not None:
+        raise LinkRevoked(REVOKED, shop=shop)
+    expires_at = as_aware(token["expires_at"])
+    if link_expires_at is not None:
+        expires_at = min(expires_at, link_expires_at)
+    if expires_at <= utcnow():
+        raise LinkExpired(EXPIRED, shop=shop, expired_at=expires_at)
+
+
 async def resolve_token(hub: Hub, secret: str | None) -> Grant:
     """The grant behind a token secret, or the reason it no longer works.
 
@@ -433,13 +446,7 @@ async def resolve_token(hub: Hub, secret: str | None) -> Grant:
     first = rows[0]
     token = load_json_columns({name: first[name] for name in _TOKEN_COLUMNS}, _TOKEN_JSON)
     shop = Shop(name=first["o_name"] or token["org"], email=first["o_contact_email"] or hub.settings.admin_email)
-    if token["revoked_at"] is not None:
-        raise LinkRevoked(REVOKED, shop=shop)
-    expires_at = as_aware(token["expires_at"])
-    if link_expires_at is not None:
-        expires_at = min(expires_at, link_expires_at)
-    if expires_at <= utcnow():
-        raise LinkExpired(EXPIRED, shop=shop, expired_at=expires_at)
+    refuse_if_gone(token, shop, link_expires_at=link_expires_at)
     if first["u_status"] == ON_HOLD_STATUS:
         raise PurchaseOnHold(first["o_name"] or first["u_org"])
     product = product_row(first, _PRODUCT_KEYS)
