@@ -44,6 +44,7 @@ from _common import (  # noqa: E402
     ForeignLoad,
     Server,
     ServerSpec,
+    cpu_seconds,
     drop_postgres,
     exit_cleanly_on_termination,
     free_port,
@@ -151,19 +152,23 @@ async def seed_postgres(url: str, tokens: int, purchases: int, measured_token: s
         await db.close()
 
 
-def run_page(server: Server, token: str, args, log: Path) -> tuple[float, float, float, int]:
+def run_page(server: Server, token: str, args, log: Path) -> tuple[float, float, float, int, float]:
+    """One wrk run of the download page: (req/s, p50 ms, p99 ms, bad answers,
+    the server's CPU microseconds per request)."""
     import subprocess
 
     cmd = ["wrk", "-t1", f"-c{args.connections}", f"-d{args.duration}s", "--latency", "--timeout", "10s",
            f"{server.url}/download?token={token}"]
     with ForeignLoad(server.pid):
+        cpu0 = cpu_seconds(server.pid)
         r = subprocess.run(cmd, capture_output=True, text=True)
+        cpu = cpu_seconds(server.pid) - cpu0
     with open(log, "a") as fh:
         fh.write(f"$ {' '.join(cmd)}\n{r.stdout}{r.stderr}\n")
     if r.returncode != 0:
         raise RuntimeError(f"wrk failed: {r.stderr}")
-    rps, p50, p99, _, bad = parse_wrk(r.stdout)
-    return rps, p50, p99, bad
+    rps, p50, p99, requests, bad = parse_wrk(r.stdout)
+    return rps, p50, p99, bad, cpu * 1e6 / requests if requests else float("nan")
 
 
 def bench_database(kind: str, args, work: Path) -> bool:
@@ -191,7 +196,7 @@ def bench_database(kind: str, args, work: Path) -> bool:
             server = Server(f"hub-{name}", ServerSpec().command("hub", port), hub_env(setup.data_dir, url, port), port,
                             folder / "hub.log", health="/healthz").start()
             hubs[name] = (server, setup.token)
-        results: dict[str, list[tuple[float, float, float, int]]] = {name: [] for name in sizes}
+        results: dict[str, list[tuple[float, float, float, int, float]]] = {name: [] for name in sizes}
         for rep in range(args.reps):
             for name, (server, token) in hubs.items():
                 if args.wait_quiet:
@@ -199,7 +204,7 @@ def bench_database(kind: str, args, work: Path) -> bool:
                 run = run_page(server, token, args, work / "wrk.log")
                 results[name].append(run)
                 print(f"[{kind}] {rep + 1}/{args.reps} {name}: {run[0]:,.0f} req/s, p50 {run[1]:.2f} ms, "
-                      f"p99 {run[2]:.2f} ms{f', {run[3]} bad' if run[3] else ''}", flush=True)
+                      f"p99 {run[2]:.2f} ms, {run[4]:.0f} us CPU/req{f', {run[3]} bad' if run[3] else ''}", flush=True)
     finally:
         for server, _ in hubs.values():
             server.stop()
@@ -213,8 +218,9 @@ def bench_database(kind: str, args, work: Path) -> bool:
         tokens, purchases = sizes[name]
         rows.append([f"{name}: {tokens:,} tokens, {purchases:,} purchases",
                      f"{statistics.median(r[0] for r in runs):,.0f}", f"{statistics.median(r[1] for r in runs):.2f}",
-                     f"{statistics.median(r[2] for r in runs):.2f}", str(sum(r[3] for r in runs))])
-    print(table(["database", "req/s", "p50 ms", "p99 ms", "errors"], rows))
+                     f"{statistics.median(r[2] for r in runs):.2f}", f"{statistics.median(r[4] for r in runs):,.0f}",
+                     str(sum(r[3] for r in runs))])
+    print(table(["database", "req/s", "p50 ms", "p99 ms", "srv CPU us/req", "errors"], rows))
     small = statistics.median(r[1] for r in results["small"])
     large = statistics.median(r[1] for r in results["large"])
     ratio = large / small

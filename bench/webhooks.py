@@ -573,13 +573,18 @@ def print_report(rep: Report, args) -> bool:
             f"{t.median('sent_rate'):,.0f}" if t is hub else "-",
             str(sum(r.bad for r in t.rates)),
             f"{t.median('rate') / ref.median('rate'):.2f}x",
+            f"{ref.median('server_us') / t.median('server_us'):.2f}x",
             f"{max(r.foreign for r in t.rates):.2f}",
         ])
     print(table(["server", "webhooks/s", "range", "p50 ms", "p99 ms", "srv CPU us/wh", "db CPU us/wh",
-                 "emails sent/s", "non-200", "vs reference", "other procs"], rows))
-    ratio = hub.median("rate") / ref.median("rate")
-    print(f"  {verdict(ratio >= 0.3)}  {rep.kind}: hub webhooks/s = {ratio:.2f}x the reference (target >= 0.3x); "
-          f"each stored, then made into a purchase, a token and a sent email by the worker")
+                 "emails sent/s", "non-200", "rate vs reference", "ref CPU/wh ÷ this", "other procs"], rows))
+    # Judged by the server's CPU per webhook, not webhooks/s: on two cores
+    # wrk takes CPU from the server, which flatters the slower one's rate.
+    ratio = ref.median("server_us") / hub.median("server_us")
+    print(f"  {verdict(ratio >= 0.3)}  {rep.kind}: hub = {ratio:.2f}x the reference by server CPU per webhook "
+          f"({hub.median('server_us'):,.0f} vs {ref.median('server_us'):,.0f} us; target >= 0.3x; webhooks/s "
+          f"{hub.median('rate') / ref.median('rate'):.2f}x); each stored, then made into a purchase, a token and "
+          f"a sent email by the worker in the same process")
     print()
     print(f"Webhook -> email delivered on {rep.kind}: {lat.bursts} bursts of {args.concurrency} concurrent "
           f"webhooks, {len(lat.email_ms)} emails")
