@@ -882,6 +882,26 @@ async def test_parallel_segments_with_a_gap_do_not_deliver_the_file(client, org,
     assert (row["files"], row["status"]) == ("1", "completed")
 
 
+async def test_a_file_fetched_again_and_again_in_one_session_counts_once(client, org, visitor):
+    # Each finishing transfer reads only its own file's rows (and, for a
+    # file already sent whole, none): the count must still be exact.
+    delivery = await sell(client, org.member, {"Kicks/kick 01.wav": KICK, "empty.txt": b""})
+    buyer = visitor(user_agent="curl/8.5.0")
+
+    for _ in range(3):
+        assert (await buyer.get(delivery.url("empty.txt"))).content == b""
+    [row] = await report(client, org)
+    assert (row["files"], row["status"]) == ("1", "partial")
+    for _ in range(3):
+        assert (await buyer.get(delivery.url("Kicks/kick 01.wav"))).content == KICK
+    half = len(KICK) // 2
+    await buyer.get(delivery.url("Kicks/kick 01.wav"), headers={"Range": f"bytes={half}-"})
+
+    [row] = await report(client, org)
+    assert (row["files"], row["status"]) == ("2", "completed")
+    assert await used_count(client, org, delivery) == 1
+
+
 @pytest.mark.parametrize(
     "spans, size, covered",
     [

@@ -34,7 +34,7 @@ from hub.plugins.events import DownloadFinished, DownloadStarted
 from hub.secrets import new_id
 from hub.services.events import emit
 from hub.services.tokens import REVOKED, Grant, LinkRevoked, LinkUsedUp, refuse_if_gone
-from hub.tables import DownloadSession, DownloadToken, FileTransfer, MediaFile, VersionFile
+from hub.tables import DownloadSession, DownloadToken, FileTransfer
 
 SESSION_COOKIE = "ct_dl"
 
@@ -259,17 +259,20 @@ async def finish_transfer(
         await DownloadSession.update(
             {DownloadSession.bytes_sent: DownloadSession.bytes_sent + bytes_sent, DownloadSession.last_activity_at: now}
         ).where(DownloadSession.id == transfer.session_id)
-        delivered = delivered_files(await hub.db.fetch(_FINISHED_TRANSFERS, transfer.session_id))
+        delivered, newly = await _file_delivery(hub, transfer)
+        if newly:
+            await DownloadSession.update({DownloadSession.files: DownloadSession.files + 1}).where(
+                DownloadSession.id == transfer.session_id
+            )
+        files = (await hub.db.fetch_one(_SESSION_FILES, transfer.session_id) or {}).get("files") or 0
         await DownloadSession.update(
             {
-                DownloadSession.files: len(delivered),
                 DownloadSession.status: (
-                    "completed" if len(delivered) >= transfer.files_in_download
-                    else "partial" if delivered else "interrupted"
+                    "completed" if files >= transfer.files_in_download else "partial" if files else "interrupted"
                 ),
             }
         ).where(DownloadSession.id == transfer.session_id)
-        completed = status != "interrupted" and transfer.file["id"] in delivered
+        completed = status != "interrupted" and delivered
         await emit(
             hub,
             DownloadFinished(token=transfer.token, file=transfer.file, bytes_sent=bytes_sent, completed=completed),
@@ -278,26 +281,41 @@ async def finish_transfer(
     return completed
 
 
-_FINISHED_TRANSFERS = f"""
-SELECT t.file, t.range_start, t.bytes_sent, COALESCE(f.size, m.size) AS size
-FROM {FileTransfer._meta.tablename} t
-LEFT JOIN {VersionFile._meta.tablename} f ON f.id = t.file
-LEFT JOIN {MediaFile._meta.tablename} m ON m.id = t.file
-WHERE t.session = {{}} AND t.status <> 'started'
+_SESSION_FILES = f"SELECT files FROM {DownloadSession._meta.tablename} WHERE id = {{}}"
+
+_WHOLE_BEFORE = f"""
+SELECT 1 AS whole FROM {FileTransfer._meta.tablename}
+WHERE session = {{}} AND file = {{}} AND id <> {{}} AND status <> 'started' AND range_start = 0 AND bytes_sent >= {{}}
+LIMIT 1
+"""
+
+_SPANS_OF_FILE = f"""
+SELECT id, range_start, bytes_sent FROM {FileTransfer._meta.tablename}
+WHERE session = {{}} AND file = {{}} AND status <> 'started'
 """
 
 
-def delivered_files(transfers: list[dict[str, Any]]) -> set[str]:
-    """The files that finished ``transfers`` (rows of ``file``,
-    ``range_start``, ``bytes_sent``, ``size``) delivered whole."""
-    spans: dict[str, list[tuple[int, int]]] = {}
-    sizes: dict[str, int] = {}
-    for row in transfers:
-        if row["size"] is None:  # a file deleted since
-            continue
-        spans.setdefault(row["file"], []).append((row["range_start"], row["bytes_sent"]))
-        sizes[row["file"]] = row["size"]
-    return {file for file, sent in spans.items() if covers(sent, sizes[file])}
+async def _file_delivery(hub: Hub, transfer: Transfer) -> tuple[bool, bool]:
+    """Whether this transfer's file is now delivered in its session, and
+    whether it became delivered just now (the session's ``files`` counts it
+    once).
+
+    Only this file's rows are read: the other files of the session cannot
+    have changed. The common case, a whole file sent before in the same
+    session (a repeat, a second device behind one address), is one indexed
+    probe that reads no rows into Python; otherwise the file's spans, with
+    and without this transfer, are merged (:func:`covers`). A session's
+    history therefore costs a finishing transfer nothing, however long it
+    grew (an unlimited link fetched thousands of times by one client read
+    every row of the session on each finish)."""
+    file_id, size = transfer.file["id"], transfer.file["size"]
+    if await hub.db.fetch_one(_WHOLE_BEFORE, transfer.session_id, file_id, transfer.id, size):
+        return True, False
+    rows = await hub.db.fetch(_SPANS_OF_FILE, transfer.session_id, file_id)
+    before = [(r["range_start"], r["bytes_sent"]) for r in rows if r["id"] != transfer.id]
+    now = covers([(r["range_start"], r["bytes_sent"]) for r in rows], size)
+    # An empty file is covered by any transfer of it, but not by none.
+    return now, now and not (before and covers(before, size))
 
 
 def covers(spans: list[tuple[int, int]], size: int) -> bool:
