@@ -35,7 +35,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-__all__ = ["ArchiveEntry", "ArchiveLayout", "BodySlice", "layout_archive", "archive_etag", "archive_name"]
+__all__ = [
+    "ArchiveEntry", "ArchiveLayout", "BodySlice", "layout_archive", "archive_size", "archive_etag", "archive_name",
+]
 
 LAYOUT_REVISION = "1"
 """Part of every archive's ETag: a change to the bytes this module writes
@@ -169,6 +171,21 @@ def layout_archive(entries: Sequence[ArchiveEntry], moment: datetime) -> Archive
         tail += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, directory_size, directory_offset, 0)
     segments.append(_Segment(offset, len(tail), tail))
     return ArchiveLayout(segments, offset + len(tail))
+
+
+def archive_size(files: Sequence[tuple[str, int]]) -> int:
+    """The size of the archive of ``files`` (path, size), as
+    :func:`layout_archive` lays it out, without building it (CRC-32s do not
+    change it): what the download page shows."""
+    offset = directory_size = 0
+    for path, size in sorted(files):
+        name = len(path.encode("utf-8"))
+        big, far = size >= _MAX32, offset >= _MAX32
+        offset += 30 + name + (20 if big else 0) + size
+        extra = (16 if big else 0) + (8 if far else 0)
+        directory_size += 46 + name + (4 + extra if extra else 0)
+    zip64 = len(files) > _MAX16 or offset >= _MAX32 or directory_size >= _MAX32
+    return offset + directory_size + (56 + 20 if zip64 else 0) + 22
 
 
 def archive_etag(version_id: str, entries: Sequence[ArchiveEntry], moment: datetime) -> str:

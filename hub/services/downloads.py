@@ -11,7 +11,9 @@ keeps that session: the cookie adopts it.
 
 A file counts as delivered in a session once the bytes sent to it cover the
 file (:func:`finish_transfer`); the downloads report and the
-``download.completed`` event follow that rule.
+``download.completed`` event follow that rule. The version's ZIP
+(:mod:`hub.services.archives`) is transferred like a file, and delivers
+every file it holds once its bytes are covered.
 
 Spending is one conditional ``UPDATE … SET used_count = used_count + 1 WHERE
 used_count < max_downloads RETURNING``: the database, not Python, decides
@@ -32,6 +34,7 @@ from hub.context import Hub
 from hub.plugins import records
 from hub.plugins.events import DownloadFinished, DownloadStarted
 from hub.secrets import new_id
+from hub.services.archives import version_of_archive
 from hub.services.events import emit
 from hub.services.tokens import REVOKED, Grant, LinkRevoked, LinkUsedUp, refuse_if_gone
 from hub.tables import DownloadSession, DownloadToken, FileTransfer, MediaFile, VersionFile
@@ -187,12 +190,17 @@ class Transfer:
 
 
 async def start_transfer(
-    hub: Hub, grant: Grant, file: dict[str, Any], key: SessionKey, *, ip: str, user_agent: str, start: int, end: int
+    hub: Hub, grant: Grant, file: dict[str, Any], key: SessionKey, *, ip: str, user_agent: str, start: int, end: int,
+    archive: bool = False,
 ) -> Transfer:
     """Let a client have bytes ``start``..``end`` of one of its grant's files:
     its session entered (a download spent if it is new, see
     :func:`enter_session`), the transfer recorded and ``download_started``
     announced, in one transaction.
+
+    ``archive``: ``file`` is the version's ZIP (``id``, ``path``: its name,
+    ``size``; ``sha256`` empty, the archive being made on the fly), see
+    :mod:`hub.services.archives`; it spends and counts like a file.
 
     Raises what :func:`enter_session` raises.
     """
@@ -211,6 +219,7 @@ async def start_transfer(
                 id=transfer.id,
                 session=session.id,
                 file=file["id"],
+                archive_size=file["size"] if archive else None,
                 range_start=start,
                 range_end=end,
                 bytes_sent=0,
@@ -259,7 +268,7 @@ async def finish_transfer(
         await DownloadSession.update(
             {DownloadSession.bytes_sent: DownloadSession.bytes_sent + bytes_sent, DownloadSession.last_activity_at: now}
         ).where(DownloadSession.id == transfer.session_id)
-        delivered = delivered_files(await hub.db.fetch(_FINISHED_TRANSFERS, transfer.session_id))
+        delivered = await _with_archives_files(delivered_files(await hub.db.fetch(_FINISHED_TRANSFERS, transfer.session_id)))
         await DownloadSession.update(
             {
                 DownloadSession.files: len(delivered),
@@ -278,8 +287,18 @@ async def finish_transfer(
     return completed
 
 
+async def _with_archives_files(delivered: set[str]) -> set[str]:
+    """``delivered`` with each delivered archive (:mod:`hub.services.archives`)
+    replaced by the files it holds: an archive delivers them all."""
+    versions = [version for file in delivered if (version := version_of_archive(file))]
+    if not versions:
+        return delivered
+    files = await VersionFile.select(VersionFile.id).where(VersionFile.version.is_in(versions))
+    return {file for file in delivered if not version_of_archive(file)} | {row["id"] for row in files}
+
+
 _FINISHED_TRANSFERS = f"""
-SELECT t.file, t.range_start, t.bytes_sent, COALESCE(f.size, m.size) AS size
+SELECT t.file, t.range_start, t.bytes_sent, COALESCE(f.size, m.size, t.archive_size) AS size
 FROM {FileTransfer._meta.tablename} t
 LEFT JOIN {VersionFile._meta.tablename} f ON f.id = t.file
 LEFT JOIN {MediaFile._meta.tablename} m ON m.id = t.file
