@@ -200,8 +200,10 @@ def archive_etag(version_id: str, entries: Sequence[ArchiveEntry], moment: datet
 
 def archive_name(product_name: str, version: str) -> str:
     """The name the archive is saved under: ``<product name> <version>.zip``,
-    with ``/``, ``\\`` and control characters made ``-`` and spaces
-    collapsed (``Epic Drums / Vol. 1`` 1.0.0 → ``Epic Drums - Vol. 1 1.0.0.zip``)."""
-    cleaned = "".join("-" if ch in "/\\" or ord(ch) < 0x20 or ord(ch) == 0x7F else ch for ch in product_name)
+    with ``/`` and ``\\`` made ``-``, control characters made spaces and
+    spaces collapsed (``Epic Drums / Vol. 1`` 1.0.0 → ``Epic Drums - Vol. 1 1.0.0.zip``)."""
+    cleaned = "".join(
+        "-" if ch in "/\\" else " " if ord(ch) < 0x20 or ord(ch) == 0x7F else ch for ch in product_name
+    )
     stem = " ".join(f"{cleaned} {version}".split()).strip(" .") or "download"
     return f"{stem}.zip"

@@ -268,7 +268,8 @@ async def finish_transfer(
         await DownloadSession.update(
             {DownloadSession.bytes_sent: DownloadSession.bytes_sent + bytes_sent, DownloadSession.last_activity_at: now}
         ).where(DownloadSession.id == transfer.session_id)
-        delivered = await _with_archives_files(delivered_files(await hub.db.fetch(_FINISHED_TRANSFERS, transfer.session_id)))
+        covered = delivered_files(await hub.db.fetch(_FINISHED_TRANSFERS, transfer.session_id))
+        delivered = await _with_archives_files(covered)
         await DownloadSession.update(
             {
                 DownloadSession.files: len(delivered),
@@ -278,7 +279,7 @@ async def finish_transfer(
                 ),
             }
         ).where(DownloadSession.id == transfer.session_id)
-        completed = status != "interrupted" and transfer.file["id"] in delivered
+        completed = status != "interrupted" and transfer.file["id"] in covered
         await emit(
             hub,
             DownloadFinished(token=transfer.token, file=transfer.file, bytes_sent=bytes_sent, completed=completed),
