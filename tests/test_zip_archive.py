@@ -439,3 +439,41 @@ def test_curl_wget_and_aria2c_resume_and_split_the_archive_and_spend_one_downloa
         assert tokens[0]["usedCount"] == 1  # maxDownloads 1, and every fetch above got its bytes
         refused = subprocess.run(["curl", "-s", "-o", os.devnull, "-w", "%{http_code}", "-A", "Other/1.0", url], capture_output=True, text=True)
         assert refused.stdout == "403"
+
+
+# --- /my -----------------------------------------------------------------------------
+
+
+async def test_my_offers_download_all_and_it_opens_a_fresh_links_zip(settings):
+    from hub.services.purchases import PurchaseIn, PurchaseItem, record_purchase
+    from hub.testing.app import hub_client, make_org
+    from hub.testing.mailbox import CapturedMailbox, PlainEmails
+    from hub.testing.products import ready_product
+    from tests.conftest import _empty_postgres
+    from tests.test_my import csrf_of, sign_in
+
+    mailbox = CapturedMailbox()
+    app = make_app(settings, plugins=[("mailbox", mailbox), ("plain", PlainEmails())], entry_points="none")
+    async with hub_client(app) as client:
+        await _empty_postgres(app)
+        client.hub = app.state.hub
+        await ready_product(client, await make_org("drum-shop"), slug="pack", name="Epic Drum Kit", files=PACK)
+        await record_purchase(
+            client.hub,
+            PurchaseIn(org="drum-shop", provider="api", provider_ref="order-1", customer_email="buyer@example.com",
+                       items=[PurchaseItem("pack")]),
+        )
+        await mailbox.wait_for(1)
+        await sign_in(client, mailbox)
+        page = (await client.get("/my")).text
+        size = archive_size([(path, len(data)) for path, data in PACK.items()])
+        assert f"Download all (ZIP, {len(PACK)} files, " in page
+        token_id = re.search(r'action="/my/links/([^"]+)"', page)[1]
+        opened = await client.post(f"/my/links/{token_id}", data={"_csrf_token": csrf_of(page), "archive": "1"})
+        assert opened.status_code == 303
+        location = opened.headers["location"]
+        assert "/download/archive/Epic%20Drum%20Kit%201.0.0.zip?token=ct_download_" in location
+        archive = await client.get(location.removeprefix(PUBLIC_URL))
+    assert archive.status_code == 200 and len(archive.content) == size
+    with zipfile.ZipFile(io.BytesIO(archive.content)) as opened_zip:
+        assert opened_zip.read("Kicks/Kick_01.wav") == PACK["Kicks/Kick_01.wav"]

@@ -24,12 +24,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from hub.archive import ArchiveEntry, ArchiveLayout, archive_etag, archive_name, layout_archive
+from hub.archive import ArchiveEntry, ArchiveLayout, archive_etag, archive_name, archive_size, layout_archive
 from hub.clock import as_aware
 from hub.context import Hub
 from hub.db import ImmutableRows
 from hub.storage import StorageError
-from hub.tables import VersionFile
+from hub.tables import DownloadToken, VersionFile
 
 log = logging.getLogger("hub.archives")
 
@@ -118,6 +118,43 @@ async def _with_fresh_crc32(hub: Hub, version: dict[str, Any], files: list[dict[
         cached_version, cached_files = cached
         hub.db.ready_versions.put(version["id"], (cached_version, [{**f, "crc32": crc32.get(f["id"])} for f in cached_files]))
     return fresh
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveSummary:
+    """What a "Download all" button says: the archive's name, file count and size."""
+
+    name: str
+    count: int
+    size: int
+
+
+async def archive_summaries(token_ids: list[str]) -> dict[str, ArchiveSummary]:
+    """The archive of each token's version, by token id, for the versions
+    of two files or more (the size needs no CRC-32): two queries."""
+    if not token_ids:
+        return {}
+    tokens = await DownloadToken.select(
+        DownloadToken.id,
+        DownloadToken.version,
+        DownloadToken.product.name.as_alias("product_name"),
+        DownloadToken.version.version.as_alias("version_name"),
+    ).where(DownloadToken.id.is_in(token_ids))
+    files: dict[str, list[tuple[str, int]]] = {}
+    versions = list({token["version"] for token in tokens})
+    for row in await VersionFile.select(VersionFile.version, VersionFile.path, VersionFile.size).where(
+        VersionFile.version.is_in(versions)
+    ) if versions else []:
+        files.setdefault(row["version"], []).append((row["path"], row["size"]))
+    return {
+        token["id"]: ArchiveSummary(
+            archive_name(token["product_name"], token["version_name"]),
+            len(files[token["version"]]),
+            archive_size(files[token["version"]]),
+        )
+        for token in tokens
+        if len(files.get(token["version"], ())) >= 2
+    }
 
 
 async def fill_missing_crc32(hub: Hub, batch: int = BACKFILL_BATCH) -> int:
