@@ -477,3 +477,41 @@ async def test_my_offers_download_all_and_it_opens_a_fresh_links_zip(settings):
     assert archive.status_code == 200 and len(archive.content) == size
     with zipfile.ZipFile(io.BytesIO(archive.content)) as opened_zip:
         assert opened_zip.read("Kicks/Kick_01.wav") == PACK["Kicks/Kick_01.wav"]
+
+
+# --- the server's zero-copy bodies between literal bytes ------------------------------
+
+
+@pytest.mark.parametrize("protocol", ["httptools+uvloop", "h11+asyncio"])
+def test_the_servers_send_file_slices_between_literal_bytes_in_one_response(tmp_path, protocol):
+    """``hub.sendfile`` with ``more_body``: what a ZIP is made of (headers,
+    a body from a file, headers, another body) in one response."""
+    from hub.bypasses.sendfile_server import SendfileH11Protocol, SendfileHttpToolsProtocol
+    from tests.test_sendfile_server import serving
+
+    blob = tmp_path / "blob"
+    data = payload(3 << 20, 11)
+    blob.write_bytes(data)
+    expected = b"HEAD1" + data[10 : (2 << 20) + 10] + b"MIDDLE" + data[-1000:] + b"END"
+    sent: list[int] = []
+
+    async def app(scope, receive, send):
+        if scope["type"] != "http":
+            return
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-length", str(len(expected)).encode())]})
+        await send({"type": "http.response.body", "body": b"HEAD1", "more_body": True})
+        first = {"type": "hub.sendfile", "path": str(blob), "offset": 10, "count": 2 << 20, "more_body": True}
+        await send(first)
+        await send({"type": "http.response.body", "body": b"MIDDLE", "more_body": True})
+        second = {"type": "hub.sendfile", "path": str(blob), "offset": len(data) - 1000, "count": 1000, "more_body": True}
+        await send(second)
+        await send({"type": "http.response.body", "body": b"END", "more_body": False})
+        sent.extend([first["sent"], second["sent"]])
+
+    chosen, loop = (SendfileHttpToolsProtocol, "uvloop") if protocol == "httptools+uvloop" else (SendfileH11Protocol, "asyncio")
+    with serving(app, chosen, loop) as port, httpx.Client(base_url=f"http://127.0.0.1:{port}") as http:
+        for _ in range(2):  # the connection is kept alive and serves the next response too
+            response = http.get("/")
+            assert response.status_code == 200 and response.content == expected
+    assert sent == [2 << 20, 1000, 2 << 20, 1000]
