@@ -14,7 +14,13 @@ CLI uploaded it), from the page cache, on 127.0.0.1. Measured per server:
   children (nginx workers, granian workers) from /proc, before/after each phase;
 - memory: the server's RSS (sampled every 10 ms) above its idle RSS while one
   client streams the 2 GiB file at full speed, while a slow client
-  (``curl --limit-rate``) streams it, and at any time during the throughput phases.
+  (``curl --limit-rate``) streams it, and at any time during the throughput phases;
+- the archive line (``hub`` targets, unless ``--no-archive``): "Download all"
+  of a 5 GiB version (its files hard links of the cached 1 and 2 GiB files,
+  uploaded once by the CLI): server CPU seconds per GiB of the ZIP fetched
+  ``--concurrency`` at a time, against nginx's per GiB of one file by
+  sendfile, and the RSS above idle while one client streams the whole 5 GiB
+  archive (sampled every 10 ms: flat means the archive is never held).
 
 Targets: ``hub`` is ``continuata-hub serve`` as shipped; ``file`` is the bare
 Litestar app on the same ``uvicorn.run`` settings; ``nginx`` is nginx with
@@ -27,7 +33,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import html
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -43,6 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
     CACHE,
+    HUB_CLI,
     ForeignLoad,
     GiB,
     HubSetup,
@@ -53,6 +62,7 @@ from _common import (  # noqa: E402
     ensure_file,
     exit_cleanly_on_termination,
     free_port,
+    http_json,
     hub_env,
     machine_line,
     need,
@@ -197,9 +207,10 @@ def measure_memory(target: Target, args: argparse.Namespace) -> None:
             target.grow_slow_mb = (sampler.peak - idle) / 1024
 
 
-def throughput_phase(target: Target, concurrency: int, seconds: float) -> Phase:
-    """Rounds of ``concurrency`` parallel full downloads until ``seconds`` passed."""
-    url, size = target.urls[BIG], SIZES[BIG]
+def throughput_phase(target: Target, concurrency: int, seconds: float, size: int = SIZES[BIG]) -> Phase:
+    """Rounds of ``concurrency`` parallel full downloads (of ``size`` bytes)
+    of ``target``'s 1 GiB file's URL until ``seconds`` passed."""
+    url = target.urls[BIG]
     done = 0
     pid = target.server.pid
     with ForeignLoad(pid) as foreign, ThreadPoolExecutor(concurrency) as pool:
@@ -245,6 +256,97 @@ def start_target(spec: str, setup: HubSetup, work: Path, args: argparse.Namespac
         urls = {name: f"{srv.url}/files/{f['blob'].name}" for name, f in setup.files.items()}
         return Target(spec, f"Litestar File: {sspec.label()}", "file", srv, urls, blobs)
     raise SystemExit(f"unknown target {spec!r}: hub, file or nginx, optionally APP@uvicorn:… / APP@granian:…")
+
+
+ARCHIVE_PARTS = ("a-1g.bin", "b-2g.bin", "c-2g.bin")  # 5 GiB: hard links of the cached files
+
+
+@dataclass
+class ArchiveRun:
+    label: str
+    size: int = 0
+    phases: list[Phase] = field(default_factory=list)
+    idle_rss_mb: float = 0.0
+    grow_mb: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+
+def archive_setup(target: Target, setup: HubSetup, files_dir: Path, work: Path) -> tuple[str, int]:
+    """A 5 GiB version uploaded by the CLI to the running hub ``target`` (its
+    files hard links of the cached ones, so nothing new is written to the
+    cache); its "Download all" URL, read from the download page, and the
+    archive's size (from a HEAD)."""
+    folder = work / "archive-folder"
+    folder.mkdir(exist_ok=True)
+    for name, source in zip(ARCHIVE_PARTS, (BIG, HUGE, HUGE), strict=True):
+        if not (folder / name).exists():
+            os.link(files_dir / source, folder / name)
+    url = target.server.url
+    http_json("POST", f"{url}/api/products", {"name": "Bench Archive", "slug": "bench-zip"}, key=setup.api_key)
+    env = {**hub_env(setup.data_dir, setup.database_url, target.server.port), "HUB_API_URL": url, "HUB_API_KEY": setup.api_key}
+    up = subprocess.run([HUB_CLI, "upload", "bench-zip", "1.0.0", str(folder), "--activate"], env=env,
+                        capture_output=True, text=True)
+    if up.returncode != 0:
+        raise RuntimeError(f"continuata-hub upload failed:\n{up.stdout[-2000:]}\n{up.stderr[-2000:]}")
+    token = http_json("POST", f"{url}/api/products/bench-zip/tokens", {}, key=setup.api_key)["data"]["token"]
+    page = subprocess.run(["curl", "-sS", token["downloadUrl"]], capture_output=True, text=True, check=True).stdout
+    found = re.search(r'href="([^"]*/download/archive/[^"]*)"', page)
+    if not found:
+        raise RuntimeError("the download page has no Download all link")
+    archive_url = html.unescape(found[1])
+    head = subprocess.run(["curl", "-sSI", archive_url], capture_output=True, text=True, check=True).stdout
+    size = int(re.search(r"^content-length: (\d+)", head, re.I | re.M)[1])
+    return archive_url, size
+
+
+def measure_archive(target: Target, setup: HubSetup, files_dir: Path, work: Path, args: argparse.Namespace) -> ArchiveRun:
+    """The archive line: memory while one client streams the 5 GiB ZIP, then
+    ``args.reps`` phases of ``args.concurrency`` parallel whole fetches."""
+    run = ArchiveRun(f"{target.label}: Download all (ZIP)")
+    print(f"Archive: uploading a 5 GiB version to {target.label} ...", flush=True)
+    url, run.size = archive_setup(target, setup, files_dir, work)
+    pid = target.server.pid
+    subprocess.run(["curl", "-s", "-o", "/dev/null", "-r", "0-1023", url], check=True)
+    for name in ARCHIVE_PARTS:
+        warm_page_cache(work / "archive-folder" / name)
+    time.sleep(0.3)
+    idle = rss_kb(pid)
+    run.idle_rss_mb = idle / 1024
+    with RssSampler(pid) as sampler:
+        if err := curl(url, run.size):
+            run.errors.append(f"5 GiB archive: {err}")
+        run.grow_mb = (sampler.peak - idle) / 1024
+    probe = Target(target.spec, run.label, "hub", target.server, {BIG: url})
+    for rep in range(args.reps):
+        phase = throughput_phase(probe, args.concurrency, args.seconds, run.size)
+        if phase.bytes:
+            run.phases.append(phase)
+            print(f"Archive {rep + 1}/{args.reps}: {phase.mbps:,.0f} MB/s, {phase.cpu_per_gib:.3f} CPU s/GiB "
+                  f"(other processes: {phase.foreign_cores:.2f} cores)", flush=True)
+    run.errors += probe.errors
+    return run
+
+
+def report_archive(runs: list[ArchiveRun], targets: list[Target]) -> None:
+    nginx = next((t for t in targets if t.app == "nginx" and t.phases), None)
+    for run in runs:
+        print()
+        if not run.phases:
+            print(f"{run.label}: no fetch completed {run.errors[:3]}")
+            continue
+        cpu = statistics.median(p.cpu_per_gib for p in run.phases)
+        mbps = statistics.median(p.mbps for p in run.phases)
+        print(f"{run.label}, {run.size / GiB:.2f} GiB archive: {mbps:,.0f} MB/s, {cpu:.3f} server CPU s/GiB, "
+              f"idle RSS {run.idle_rss_mb:.1f} MiB, +RSS streaming it {run.grow_mb:.1f} MiB "
+              f"(other processes: {max(p.foreign_cores for p in run.phases):.2f} cores)")
+        for e in run.errors[:3]:
+            print(f"  ERROR {run.label}: {e}")
+        if nginx:
+            ratio = cpu / nginx.median("cpu_per_gib")
+            print(f"  {verdict(ratio <= 1.5)}  archive CPU per GiB <= 1.5x nginx sendfile of one file: {ratio:.2f}x "
+                  f"(nginx {nginx.median('cpu_per_gib'):.3f} s/GiB)")
+        print(f"  {verdict(run.grow_mb * 1.048576 < 50)}  RSS growth streaming the 5 GiB archive < 50 MB: "
+              f"{run.grow_mb * 1.048576:.1f} MB")
 
 
 def fmt(x: float | None, digits: int = 1) -> str:
@@ -326,6 +428,7 @@ def main() -> int:
     parser.add_argument("--wait-quiet", type=float, default=30.0,
                         help="before each phase, wait up to this many seconds for other processes to go quiet")
     parser.add_argument("--database-url", default="", help="default: SQLite in the temporary hub data dir")
+    parser.add_argument("--no-archive", action="store_true", help="skip the Download all (ZIP) line")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (logs, hub data)")
     parser.add_argument("--reuse", type=Path, help="a directory kept by --keep: skip the setup, keep it afterwards")
     args = parser.parse_args()
@@ -341,6 +444,7 @@ def main() -> int:
         args.keep = True
     work = args.reuse.resolve() if args.reuse else Path(tempfile.mkdtemp(prefix="hub-dl-bench-"))
     targets: list[Target] = []
+    archives: list[ArchiveRun] = []
     failed = True
     try:
         db = args.database_url or f"sqlite:///{work / 'hubdata' / 'hub.sqlite3'}"
@@ -377,6 +481,10 @@ def main() -> int:
                           f"{foreign:.2f} before)", flush=True)
         for t in targets:
             t.grow_load_mb = (samplers[t.spec].peak * 1.0 - t.idle_rss_mb * 1024) / 1024
+        if not args.no_archive:
+            for target in (t for t in targets if t.app == "hub"):
+                archives.append(measure_archive(target, setup, files_dir, work, args))
+                break  # one hub: the archive's version is set up once
         failed = False
     finally:
         for target in targets:
@@ -386,7 +494,8 @@ def main() -> int:
         else:
             shutil.rmtree(work, ignore_errors=True)
     report(targets, args)
-    return 1 if any(t.errors for t in targets) else 0
+    report_archive(archives, targets)
+    return 1 if any(t.errors for t in targets) or any(run.errors for run in archives) else 0
 
 
 if __name__ == "__main__":

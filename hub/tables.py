@@ -100,6 +100,10 @@ class VersionFile(Table, tablename="hub_version_file"):
     path = Varchar(length=1024)
     size = BigInt()
     sha256 = Varchar(length=64)
+    # CRC-32 of the bytes (the version's ZIP, hub.archive, is laid out from
+    # it): recorded with the SHA-256 at upload, filled in by the worker for
+    # files uploaded before it was (hub.services.archives).
+    crc32 = BigInt(null=True, default=None)
     storage_key = Varchar(length=300)
     status = Varchar(length=20, default="pending")
     upload_id = Varchar(length=40, null=True, default=None, unique=True)
@@ -184,7 +188,10 @@ class FileTransfer(Table, tablename="hub_file_transfer"):
 
     id = Varchar(length=40, primary_key=True)
     session = ForeignKey(DownloadSession, on_delete=OnDelete.cascade)
-    file = Varchar(length=40)  # a VersionFile's or a MediaFile's id
+    file = Varchar(length=40)  # a VersionFile's or a MediaFile's id, or a version's archive's (hub.services.archives)
+    # The archive's size for a transfer of a version's ZIP (no table holds
+    # it); None for a file, whose size its own row has.
+    archive_size = BigInt(null=True, default=None)
     range_start = BigInt()
     range_end = BigInt()
     bytes_sent = BigInt(default=0)

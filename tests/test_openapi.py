@@ -213,7 +213,11 @@ def generated_client(live_hub, tmp_path_factory):
     pytest.importorskip("openapi_python_client")
     work = tmp_path_factory.mktemp("client")
     (work / "openapi.json").write_bytes(httpx.get(f"{live_hub.url}/schema/openapi.json").content)
-    (work / "config.yaml").write_text("post_hooks: []\nproject_name_override: hub-client\npackage_name_override: hub_client\n")
+    # The version's ZIP (application/zip) is bytes to a client, as a file is.
+    (work / "config.yaml").write_text(
+        "post_hooks: []\nproject_name_override: hub-client\npackage_name_override: hub_client\n"
+        "content_type_overrides:\n  application/zip: application/octet-stream\n"
+    )
     result = subprocess.run(
         [sys.executable, "-m", "openapi_python_client", "generate", "--path", "openapi.json", "--config", "config.yaml",
          "--meta", "none", "--output-path", "hub_client"],

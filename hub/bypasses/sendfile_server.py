@@ -7,7 +7,10 @@ for the hub's own server only:
 
 - ``http.response.pathsend`` (``{"path"}``: the whole file), and
 - ``hub.sendfile`` (``{"path", "offset", "count"}``: a byte range), after
-  which the message carries ``sent``, the bytes that really went out.
+  which the message carries ``sent``, the bytes that really went out. It
+  ends the response unless it says ``"more_body": True``: then more body
+  messages (or file messages) follow, as a ZIP's headers follow each body
+  (:mod:`hub.web.archive_response`).
 
 Both go through :func:`send_file`: once the transport's buffer is empty the
 kernel moves page-cache pages straight to the socket (``os.sendfile`` on the
@@ -169,6 +172,8 @@ class _FileMessages:
         if cycle.disconnected:
             cycle.transport.close()
             return
+        if message.get("more_body"):
+            return  # more of the body follows (a ZIP's next header, hub.web.archive_response)
         keep_alive = self.end_body()
         cycle.response_complete = True
         cycle.message_event.set()

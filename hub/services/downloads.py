@@ -11,7 +11,9 @@ keeps that session: the cookie adopts it.
 
 A file counts as delivered in a session once the bytes sent to it cover the
 file (:func:`finish_transfer`); the downloads report and the
-``download.completed`` event follow that rule.
+``download.completed`` event follow that rule. The version's ZIP
+(:mod:`hub.services.archives`) is transferred like a file, and delivers
+every file it holds once its bytes are covered.
 
 Spending is one conditional ``UPDATE … SET used_count = used_count + 1 WHERE
 used_count < max_downloads RETURNING``: the database, not Python, decides
@@ -32,9 +34,10 @@ from hub.context import Hub
 from hub.plugins import records
 from hub.plugins.events import DownloadFinished, DownloadStarted
 from hub.secrets import new_id
+from hub.services.archives import version_of_archive
 from hub.services.events import emit
 from hub.services.tokens import REVOKED, Grant, LinkRevoked, LinkUsedUp, refuse_if_gone
-from hub.tables import DownloadSession, DownloadToken, FileTransfer
+from hub.tables import DownloadSession, DownloadToken, FileTransfer, MediaFile, VersionFile
 
 SESSION_COOKIE = "ct_dl"
 
@@ -187,12 +190,17 @@ class Transfer:
 
 
 async def start_transfer(
-    hub: Hub, grant: Grant, file: dict[str, Any], key: SessionKey, *, ip: str, user_agent: str, start: int, end: int
+    hub: Hub, grant: Grant, file: dict[str, Any], key: SessionKey, *, ip: str, user_agent: str, start: int, end: int,
+    archive: bool = False,
 ) -> Transfer:
     """Let a client have bytes ``start``..``end`` of one of its grant's files:
     its session entered (a download spent if it is new, see
     :func:`enter_session`), the transfer recorded and ``download_started``
     announced, in one transaction.
+
+    ``archive``: ``file`` is the version's ZIP (``id``, ``path``: its name,
+    ``size``; ``sha256`` empty, the archive being made on the fly), see
+    :mod:`hub.services.archives`; it spends and counts like a file.
 
     Raises what :func:`enter_session` raises.
     """
@@ -211,6 +219,7 @@ async def start_transfer(
                 id=transfer.id,
                 session=session.id,
                 file=file["id"],
+                archive_size=file["size"] if archive else None,
                 range_start=start,
                 range_end=end,
                 bytes_sent=0,
@@ -259,20 +268,18 @@ async def finish_transfer(
         await DownloadSession.update(
             {DownloadSession.bytes_sent: DownloadSession.bytes_sent + bytes_sent, DownloadSession.last_activity_at: now}
         ).where(DownloadSession.id == transfer.session_id)
-        delivered, newly = await _file_delivery(hub, transfer)
-        if newly:
-            await DownloadSession.update({DownloadSession.files: DownloadSession.files + 1}).where(
-                DownloadSession.id == transfer.session_id
-            )
-        files = (await hub.db.fetch_one(_SESSION_FILES, transfer.session_id) or {}).get("files") or 0
+        covered = delivered_files(await hub.db.fetch(_FINISHED_TRANSFERS, transfer.session_id))
+        delivered = await _with_archives_files(covered)
         await DownloadSession.update(
             {
+                DownloadSession.files: len(delivered),
                 DownloadSession.status: (
-                    "completed" if files >= transfer.files_in_download else "partial" if files else "interrupted"
+                    "completed" if len(delivered) >= transfer.files_in_download
+                    else "partial" if delivered else "interrupted"
                 ),
             }
         ).where(DownloadSession.id == transfer.session_id)
-        completed = status != "interrupted" and delivered
+        completed = status != "interrupted" and transfer.file["id"] in covered
         await emit(
             hub,
             DownloadFinished(token=transfer.token, file=transfer.file, bytes_sent=bytes_sent, completed=completed),
@@ -281,41 +288,41 @@ async def finish_transfer(
     return completed
 
 
-_SESSION_FILES = f"SELECT files FROM {DownloadSession._meta.tablename} WHERE id = {{}}"
+async def _with_archives_files(delivered: set[str]) -> set[str]:
+    """``delivered`` with each delivered archive (:mod:`hub.services.archives`)
+    replaced by the files it holds: an archive delivers them all."""
+    versions = [version for file in delivered if (version := version_of_archive(file))]
+    if not versions:
+        return delivered
+    files = await VersionFile.select(VersionFile.id).where(VersionFile.version.is_in(versions))
+    return {file for file in delivered if not version_of_archive(file)} | {row["id"] for row in files}
 
-_WHOLE_BEFORE = f"""
-SELECT 1 AS whole FROM {FileTransfer._meta.tablename}
-WHERE session = {{}} AND file = {{}} AND id <> {{}} AND status <> 'started' AND range_start = 0 AND bytes_sent >= {{}}
-LIMIT 1
+
+_FINISHED_TRANSFERS = f"""
+SELECT t.file, t.range_start, MAX(t.bytes_sent) AS bytes_sent, MAX(COALESCE(f.size, m.size, t.archive_size)) AS size
+FROM {FileTransfer._meta.tablename} t
+LEFT JOIN {VersionFile._meta.tablename} f ON f.id = t.file
+LEFT JOIN {MediaFile._meta.tablename} m ON m.id = t.file
+WHERE t.session = {{}} AND t.status <> 'started'
+GROUP BY t.file, t.range_start
 """
+"""A session's finished transfers, one row per file and starting byte (the
+longest): all that coverage needs. Repeats (an unlimited link fetched again
+and again by one client, a player re-reading a file's start) add no rows, so
+a finishing transfer's cost does not grow with the session's history."""
 
-_SPANS_OF_FILE = f"""
-SELECT id, range_start, bytes_sent FROM {FileTransfer._meta.tablename}
-WHERE session = {{}} AND file = {{}} AND status <> 'started'
-"""
 
-
-async def _file_delivery(hub: Hub, transfer: Transfer) -> tuple[bool, bool]:
-    """Whether this transfer's file is now delivered in its session, and
-    whether it became delivered just now (the session's ``files`` counts it
-    once).
-
-    Only this file's rows are read: the other files of the session cannot
-    have changed. The common case, a whole file sent before in the same
-    session (a repeat, a second device behind one address), is one indexed
-    probe that reads no rows into Python; otherwise the file's spans, with
-    and without this transfer, are merged (:func:`covers`). A session's
-    history therefore costs a finishing transfer nothing, however long it
-    grew (an unlimited link fetched thousands of times by one client read
-    every row of the session on each finish)."""
-    file_id, size = transfer.file["id"], transfer.file["size"]
-    if await hub.db.fetch_one(_WHOLE_BEFORE, transfer.session_id, file_id, transfer.id, size):
-        return True, False
-    rows = await hub.db.fetch(_SPANS_OF_FILE, transfer.session_id, file_id)
-    before = [(r["range_start"], r["bytes_sent"]) for r in rows if r["id"] != transfer.id]
-    now = covers([(r["range_start"], r["bytes_sent"]) for r in rows], size)
-    # An empty file is covered by any transfer of it, but not by none.
-    return now, now and not (before and covers(before, size))
+def delivered_files(transfers: list[dict[str, Any]]) -> set[str]:
+    """The files that finished ``transfers`` (rows of ``file``,
+    ``range_start``, ``bytes_sent``, ``size``) delivered whole."""
+    spans: dict[str, list[tuple[int, int]]] = {}
+    sizes: dict[str, int] = {}
+    for row in transfers:
+        if row["size"] is None:  # a file deleted since
+            continue
+        spans.setdefault(row["file"], []).append((row["range_start"], row["bytes_sent"]))
+        sizes[row["file"]] = row["size"]
+    return {file for file, sent in spans.items() if covers(sent, sizes[file])}
 
 
 def covers(spans: list[tuple[int, int]], size: int) -> bool:

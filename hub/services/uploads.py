@@ -286,7 +286,7 @@ async def complete_upload(hub: Hub, org: str, upload_id: str, client_parts: list
     crash_point("upload.before-assembling")
     blob = await _assemble(hub, file, upload_id, [(number, etags[number]) for number, _ in plan])
     crash_point("upload.assembled")
-    problem = await _check_blob(hub, file, upload_id, blob)
+    problem, crc32 = await _check_blob(hub, file, upload_id, blob)
     if problem:
         await hub.blobs.delete(file["storage_key"])
         crash_point("upload.rejected")
@@ -301,7 +301,7 @@ async def complete_upload(hub: Hub, org: str, upload_id: str, client_parts: list
         # locked first, so two files completing at once cannot each miss
         # the other's (uncommitted) change and leave the version unfinished.
         await _lock_version(hub, file["version"])
-        marked = await VersionFile.update({VersionFile.status: "ready"}).where(
+        marked = await VersionFile.update({VersionFile.status: "ready", VersionFile.crc32: crc32}).where(
             VersionFile.id == file["id"], VersionFile.upload_id == upload_id
         ).returning(VersionFile.id)
         if not marked:
@@ -388,17 +388,19 @@ async def _start_over_in_storage(hub: Hub, file: dict[str, Any], upload_id: str)
         await _still_in_progress(file, upload_id)
 
 
-async def _check_blob(hub: Hub, file: dict[str, Any], upload_id: str, blob: BlobInfo) -> str | None:
-    """What is wrong with the assembled blob (size, then SHA-256), or None."""
+async def _check_blob(hub: Hub, file: dict[str, Any], upload_id: str, blob: BlobInfo) -> tuple[str | None, int]:
+    """What is wrong with the assembled blob (size, then SHA-256), or None;
+    and its CRC-32, computed in the same reading as the SHA-256 (the
+    version's ZIP, :mod:`hub.archive`, is laid out from it)."""
     if blob.size != file["size"]:
-        return f"size mismatch for {file['path']!r}: the manifest says {file['size']} bytes, received {blob.size}"
+        return f"size mismatch for {file['path']!r}: the manifest says {file['size']} bytes, received {blob.size}", 0
     try:
-        digest = await hub.blobs.sha256(file["storage_key"])
+        digests = await hub.blobs.digests(file["storage_key"])
     except StorageError as exc:  # e.g. a concurrent completion rejected and removed it
         raise await _storage_failure(exc, file, upload_id) from exc
-    if digest != file["sha256"]:
-        return f"sha256 mismatch for {file['path']!r}: the manifest says {file['sha256']}, received {digest}"
-    return None
+    if digests.sha256 != file["sha256"]:
+        return f"sha256 mismatch for {file['path']!r}: the manifest says {file['sha256']}, received {digests.sha256}", 0
+    return None, digests.crc32
 
 
 async def _lock_version(hub: Hub, version_id: str) -> None:

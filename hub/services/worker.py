@@ -4,7 +4,8 @@ It owns every loop of the hub's background work: the payment inbox
 (:mod:`hub.services.inbox`), sign-in requests that become emails
 (:func:`hub.services.buyers.prepare_sign_ins`), the email outbox
 (:mod:`hub.services.outbox`), event deliveries to plugins and webhook
-endpoints (:mod:`hub.services.event_delivery`), and on PostgreSQL the
+endpoints (:mod:`hub.services.event_delivery`), the CRC-32s of files
+uploaded before the hub recorded them (:mod:`hub.services.archives`), and on PostgreSQL the
 planner's statistics (:mod:`hub.services.statistics`). Each loop runs beside
 the others, so that a slow plugin or endpoint never holds up a payment or an
 email, nor a slow mail server an event. When it starts, it takes back at
@@ -23,6 +24,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from hub.context import Hub
+from hub.services.archives import fill_missing_crc32
 from hub.services.buyers import prepare_sign_ins
 from hub.services.event_delivery import DELIVERIES, deliver_due_events
 from hub.services.inbox import EVENTS, process_due
@@ -54,6 +56,7 @@ async def run_worker(hub: Hub, stop: asyncio.Event) -> None:
     loops = [
         deliver_events_until(hub, stop),
         refresh_statistics_until(hub, stop),
+        fill_missing_crc32_until_done(hub, stop),
     ]
     if hub.mailer is not None or hub.inbox_processors:
         loops += [
@@ -82,6 +85,20 @@ async def deliver_events_until(hub: Hub, stop: asyncio.Event) -> None:
     """Deliver due events until ``stop`` is set (``hub.events_wakeup`` is
     set when this process records an event)."""
     await run_passes(hub, stop, hub.events_wakeup, [("Event delivery", deliver_due_events)], log)
+
+
+async def fill_missing_crc32_until_done(hub: Hub, stop: asyncio.Event) -> None:
+    """Fill in the CRC-32 of files uploaded before the hub recorded it
+    (:func:`hub.services.archives.fill_missing_crc32`), a batch at a time,
+    until none is left; then this loop ends: every upload since records its
+    own."""
+    while not stop.is_set():
+        try:
+            if not await fill_missing_crc32(hub):
+                return
+        except Exception:  # a database hiccup must not end the worker
+            log.exception("CRC-32 backfill pass failed; retrying")
+            await asyncio.sleep(IDLE_POLL_SECONDS)
 
 
 async def run_passes(

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import BlobInfo, BlobStore, StorageError, content_disposition_attachment, validate_key
+from .base import BlobDigests, BlobInfo, BlobStore, StorageError, content_disposition_attachment, validate_key
 from .local import LocalBlobStore
 from .s3 import S3BlobStore, S3Config
 
 __all__ = [
+    "BlobDigests",
     "BlobInfo",
     "BlobStore",
     "LocalBlobStore",

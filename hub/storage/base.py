@@ -11,11 +11,14 @@ as a filesystem path on the local backend.
 from __future__ import annotations
 
 import abc
+import hashlib
+import zlib
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from urllib.parse import quote
 
 __all__ = [
+    "BlobDigests",
     "BlobInfo",
     "BlobStore",
     "StorageError",
@@ -50,6 +53,14 @@ class BlobInfo:
 
     key: str
     size: int
+
+
+@dataclass(frozen=True)
+class BlobDigests:
+    """A blob's SHA-256 (hex) and CRC-32, computed in one reading of it."""
+
+    sha256: str
+    crc32: int
 
 
 def validate_key(key: str) -> str:
@@ -177,6 +188,20 @@ class BlobStore(abc.ABC):
     @abc.abstractmethod
     async def sha256(self, key: str) -> str:
         """Hex SHA-256 of the blob, computed by streaming it in constant memory."""
+
+    async def digests(self, key: str) -> BlobDigests:
+        """SHA-256 and CRC-32 of the blob, in one streaming pass (constant
+        memory). This default reads it through :meth:`open_range`; the
+        built-in backends override it with their own reading."""
+        info = await self.stat(key)
+        if info is None:
+            raise StorageError(f"no blob at {key!r}", code="NoSuchKey")
+        sha, crc = hashlib.sha256(), 0
+        if info.size:
+            async for chunk in self.open_range(key, 0, info.size - 1):
+                sha.update(chunk)
+                crc = zlib.crc32(chunk, crc)
+        return BlobDigests(sha.hexdigest(), crc)
 
     @abc.abstractmethod
     def open_range(

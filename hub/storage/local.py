@@ -26,6 +26,7 @@ import os
 import re
 import secrets
 import shutil
+import zlib
 from collections.abc import AsyncGenerator, Callable
 from pathlib import Path
 from stat import S_ISREG
@@ -34,6 +35,7 @@ from typing import TypeVar
 from hub.faults import crash_point
 
 from .base import (
+    BlobDigests,
     BlobInfo,
     BlobStore,
     StorageError,
@@ -327,15 +329,19 @@ class LocalBlobStore(BlobStore):
         return BlobInfo(key=key, size=st.st_size)
 
     async def sha256(self, key: str) -> str:
+        return (await self.digests(key)).sha256
+
+    async def digests(self, key: str) -> BlobDigests:
         target = self._path(key)
 
-        def digest() -> str:
-            h = hashlib.sha256()
+        def digest() -> BlobDigests:
+            h, crc = hashlib.sha256(), 0
             with open(target, "rb") as fh:
                 while chunk := fh.read(_HASH_CHUNK):
                     h.update(chunk)
+                    crc = zlib.crc32(chunk, crc)
                     crash_point("storage.hashing")
-            return h.hexdigest()
+            return BlobDigests(h.hexdigest(), crc)
 
         return await self._run(f"hashing {key!r}", digest)
 

@@ -10,6 +10,7 @@ through presigned GET URLs.
 from __future__ import annotations
 
 import hashlib
+import zlib
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from hub.faults import crash_point
 
 from .base import (
+    BlobDigests,
     BlobInfo,
     BlobStore,
     StorageError,
@@ -292,11 +294,15 @@ class S3BlobStore(BlobStore):
         return BlobInfo(key=key, size=int(resp["ContentLength"]))
 
     async def sha256(self, key: str) -> str:
-        h = hashlib.sha256()
+        return (await self.digests(key)).sha256
+
+    async def digests(self, key: str) -> BlobDigests:
+        h, crc = hashlib.sha256(), 0
         async for chunk in self._stream(key, None, "hashing"):
             h.update(chunk)
+            crc = zlib.crc32(chunk, crc)
             crash_point("storage.hashing")
-        return h.hexdigest()
+        return BlobDigests(h.hexdigest(), crc)
 
     async def open_range(
         self, key: str, start: int, end: int, chunk_size: int = 1 << 20

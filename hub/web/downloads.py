@@ -25,15 +25,19 @@ from litestar.types import ASGIApp
 
 from hub.api.openapi import PublicOperation, PublicPageOperation, errors
 from hub.api.schemas import DownloadPageAnswer, DownloadRefused
+from hub.archive import archive_name, archive_size
 from hub.client_ip import client_ip
 from hub.clock import as_aware, iso
 from hub.context import Hub
 from hub.errors import NotFound
 from hub.http_range import ByteRange, RangeNotSatisfiable, etag_for, if_range_allows_partial, parse_range
 from hub.manifest import download_name
+from hub.services import archives as archive_service
 from hub.services import downloads as download_service
+from hub.services.archives import RETRY_AFTER_SECONDS, Archive, ArchivePreparing, archive_of
 from hub.services.tokens import Grant, LinkRefused, PurchaseOnHold, resolve_token
 from hub.storage.base import content_disposition_attachment
+from hub.web.archive_response import ArchiveResponse
 from hub.web.cookies import cookies_secure
 from hub.web.file_response import BlobResponse
 
@@ -87,6 +91,7 @@ ERROR_HEADINGS = {
     410: "This download link no longer works",
     403: "No downloads left on this link",
     416: "That part of the file does not exist",
+    503: "Almost ready",
 }
 
 
@@ -103,7 +108,9 @@ def refused_answer(request: Request, refused: LinkRefused) -> Response:
 
 
 def _error_answer(request: Request, status: int, message: str, refused: LinkRefused | None = None) -> Response:
-    if wants_json(request) or "/download/files/" in request.scope.get("path", "") and "text/html" not in request.headers.get("accept", ""):
+    path = request.scope.get("path", "")
+    byte_route = "/download/files/" in path or "/download/archive/" in path
+    if wants_json(request) or byte_route and "text/html" not in request.headers.get("accept", ""):
         return Response({"success": False, "error": message}, status_code=status)
     hub: Hub = request.app.state.hub
     html = hub.templates.get_template("download_error.html").render(
@@ -177,6 +184,7 @@ def download_page(hub: Hub, grant: Grant, secret: str, *, as_json: bool, has_coo
             expires_iso=expires_at.isoformat(),
             expires_text=expires_text(expires_at),
             files=files,
+            archive=_archive_button(grant, base, query),
             total_size=sum(f["size"] for f in files),
             session_hours=hub.settings.download_session_hours,
         ).encode()
@@ -186,6 +194,20 @@ def download_page(hub: Hub, grant: Grant, secret: str, *, as_json: bool, has_coo
     if not has_cookie:
         headers["Set-Cookie"] = session_cookie(hub, secure)
     return Page(body, media_type, headers)
+
+
+def _archive_button(grant: Grant, base: str, query: str) -> dict[str, Any] | None:
+    """The "Download all" button of a version of two files or more: the
+    archive's link, file count and size (its size needs no CRC-32)."""
+    own = archive_service.version_files(grant.files)
+    if len(own) < 2:
+        return None
+    name = archive_name(grant.product["name"], grant.version["version"])
+    return {
+        "url": base + archive_path(name) + query,
+        "count": len(own),
+        "size": archive_size([(f["path"], f["size"]) for f in own]),
+    }
 
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -340,6 +362,114 @@ class DownloadController(Controller):
             whole_file=byte_range is None,
             on_finish=functools.partial(download_service.finish_transfer, hub, transfer),
         )
+
+
+    @route(
+        "/archive/{name:str}",
+        http_method=[HttpMethod.GET, HttpMethod.HEAD],
+        summary="Download every file of the version as one ZIP (HTTP Range supported; HEAD spends nothing)",
+        description=(
+            "The version's files with their folders, as one ZIP made on the fly: the same bytes on every "
+            "request (STORE, entries in path order, the version's time), so Range, If-Range and the strong "
+            "ETag work as for a single file. Spends one download under the same session rules as files. "
+            "503 with Retry-After while the hub is still computing the CRC-32 of files uploaded before it "
+            "recorded them. The name in the path is not checked; the archive is saved as "
+            "'<product name> <version>.zip'."
+        ),
+        operation_id=lambda handler, method, path: "downloadArchive" if method == HttpMethod.GET else "headDownloadArchive",
+        operation_class=PublicOperation,
+        responses={
+            200: ResponseSpec(data_container=bytes, generate_examples=False, media_type="application/zip",
+                              description="The whole archive"),
+            206: ResponseSpec(data_container=bytes, generate_examples=False, media_type="application/zip",
+                              description="The requested range (Range header)"),
+            303: ResponseSpec(data_container=None, description="A link-preview bot is sent to the page (spends nothing)"),
+            **errors(403, 404, 410, 416, 503),
+        },
+    )
+    async def download_archive(self, hub: Hub, request: Request, name: str, token: str | None = None) -> ASGIApp:
+        try:
+            return await self._archive_answer(hub, request, token)
+        except LinkRefused as refused:
+            return _asgi(request, refused_answer(request, refused))
+        except ArchivePreparing as preparing:
+            answer = _error_answer(request, 503, str(preparing))
+            answer.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return _asgi(request, answer)
+
+    async def _archive_answer(self, hub: Hub, request: Request, token: str | None) -> ASGIApp:
+        """The archive's bytes (or its headers, for HEAD), or a range of them."""
+        grant = await resolve_token(hub, token)
+        if PREVIEW_BOTS.search(request.headers.get("user-agent", "")):
+            return _asgi(request, Redirect(f"/download?token={quote(token or '')}", status_code=303))
+        archive = await archive_of(hub, grant.product, grant.version, grant.files)
+        total = archive.size
+        byte_range = None
+        if if_range_allows_partial(request.headers.get("if-range"), archive.etag, archive.modified):
+            try:
+                byte_range = parse_range(request.headers.get("range"), total)
+            except RangeNotSatisfiable as unsatisfiable:
+                return _asgi(
+                    request,
+                    Response(
+                        {"success": False, "error": f"Range not satisfiable: the archive is {total} bytes"},
+                        status_code=416,
+                        headers={"Content-Range": unsatisfiable.content_range, "Accept-Ranges": "bytes"},
+                    ),
+                )
+        start, end = (byte_range.start, byte_range.end) if byte_range else (0, total - 1)
+        headers = _archive_headers(archive, byte_range)
+        status = 206 if byte_range else 200
+        if request.method == "HEAD":
+            open_session = await download_service.open_session(hub, grant.token["id"], _session_key(request, grant))
+            download_service.refuse_if_used_up(grant, has_session=open_session is not None)
+            return ArchiveResponse(
+                blobs=hub.blobs, layout=archive.layout, start=0, end=-1, status=status, headers=headers, on_finish=None
+            )
+        # The archive is always served by the hub, presigned redirects or not:
+        # no blob store holds it.
+        transfer = await download_service.start_transfer(
+            hub,
+            grant,
+            {"id": archive.id, "path": archive.name, "size": total, "sha256": ""},
+            _session_key(request, grant),
+            ip=client_ip(request),
+            user_agent=request.headers.get("user-agent", ""),
+            start=start,
+            end=end,
+            archive=True,
+        )
+        return ArchiveResponse(
+            blobs=hub.blobs,
+            layout=archive.layout,
+            start=start,
+            end=end,
+            status=status,
+            headers=headers,
+            on_finish=functools.partial(download_service.finish_transfer, hub, transfer),
+        )
+
+
+def archive_path(name: str) -> str:
+    """The version's ZIP's download path (its name quoted), the same for every token."""
+    return f"/download/archive/{quote(name)}"
+
+
+def _archive_headers(archive: Archive, byte_range: ByteRange | None) -> list[tuple[bytes, bytes]]:
+    """An archive answer's headers (a GET's and a HEAD's alike)."""
+    start, end = (byte_range.start, byte_range.end) if byte_range else (0, archive.size - 1)
+    headers = [
+        (b"content-type", b"application/zip"),
+        (b"content-length", str(end - start + 1).encode()),
+        (b"content-disposition", content_disposition_attachment(archive.name).encode()),
+        (b"accept-ranges", b"bytes"),
+        (b"etag", archive.etag.encode()),
+        (b"last-modified", _http_date(archive.modified).encode()),
+        (b"cache-control", b"private, no-transform"),
+    ]
+    if byte_range:
+        headers.append((b"content-range", byte_range.content_range(archive.size).encode()))
+    return headers
 
 
 def _file_headers(file: dict, etag: str, last_modified: datetime, byte_range: ByteRange | None) -> list[tuple[bytes, bytes]]:

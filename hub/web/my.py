@@ -10,8 +10,10 @@ from hub.clock import as_aware, utcnow
 from hub.context import Hub
 from hub.errors import Invalid
 from hub.services import buyers
+from hub.services.archives import archive_summaries
 from hub.web.cookies import cookies_secure
 from hub.web.csrf import csrf_protection, csrf_token, rotate_csrf_cookie
+from hub.web.downloads import archive_path
 
 SESSION_COOKIE = "ct_my"
 CSRF_COOKIE = "ct_csrf"
@@ -46,7 +48,12 @@ class MyController(Controller):
     async def my_page(self, hub: Hub, request: Request) -> Response:
         email = await buyers.signed_in_email(request.cookies.get(SESSION_COOKIE))
         shops = await buyers.library(email) if email else None
-        return _page(hub, request, "my.html", email=email, shops=shops, link_hours=buyers.LINK_HOURS)
+        archives = await archive_summaries(
+            [t["id"] for shop in shops or () for p in shop["purchases"] for t in p["tokens"] if t["available"]]
+        )
+        return _page(
+            hub, request, "my.html", email=email, shops=shops, archives=archives, link_hours=buyers.LINK_HOURS
+        )
 
     @post("/sign-in", status_code=200)
     async def ask_for_link(self, hub: Hub, request: Request) -> Response:
@@ -86,7 +93,13 @@ class MyController(Controller):
         email = await buyers.signed_in_email(request.cookies.get(SESSION_COOKIE))
         if email is None:
             return Redirect("/my", status_code=303)
-        return Redirect(await buyers.fresh_link(hub, email, token_id), status_code=303)
+        url = await buyers.fresh_link(hub, email, token_id)
+        if (await _form(request)).get("archive"):
+            # "Download all": the fresh link's ZIP rather than its page.
+            archive = (await archive_summaries([token_id])).get(token_id)
+            if archive is not None:
+                url = url.replace("/download?", archive_path(archive.name) + "?", 1)
+        return Redirect(url, status_code=303)
 
     @post("/sign-out", status_code=303)
     async def sign_out(self, hub: Hub, request: Request) -> Response:
