@@ -55,6 +55,7 @@ from hub.web.downloads import DownloadController, download_error
 from hub.web.health import ROUTES as HEALTH_ROUTES
 from hub.web.my import MyController, my_error
 from hub.web.security_headers import secure
+from hub.web.shop_assets import ROUTES as SHOP_ASSET_ROUTES
 
 log = logging.getLogger("hub")
 
@@ -159,6 +160,7 @@ def create_app(
             WebhookEndpointController,
             DownloadController,
             MyController,
+            *SHOP_ASSET_ROUTES,
             console_router(),
             *V1_ROUTES,
             *V2_ROUTES,
