@@ -25,6 +25,7 @@ from hub.api.errors import error_handler, main_api_error
 from hub.api.integration import IntegrationController
 from hub.api.me import me
 from hub.api.openapi import openapi_assets, openapi_config
+from hub.api.organization import OrganizationController
 from hub.api.products import ProductController
 from hub.api.uploads import UploadController
 from hub.api.v1 import ROUTES as V1_ROUTES
@@ -157,6 +158,7 @@ def create_app(
             UploadController,
             IntegrationController,
             me,
+            OrganizationController,
             WebhookEndpointController,
             DownloadController,
             MyController,
