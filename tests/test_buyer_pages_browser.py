@@ -101,7 +101,7 @@ def shop(tmp_path_factory) -> Iterator[Shop]:
         with httpx.Client(base_url=server.url, headers=server.auth, timeout=30) as api:
             identity = {
                 "name": SHOP_NAME, "supportEmail": "help@emporium-sounds.example", "senderName": "Sample Emporium",
-                "accentColor": "#0f766e", "logo": "data:image/png;base64," + base64.b64encode(png(160, 48)).decode(),
+                "accentColor": "#0f766e", "logo": "data:image/png;base64," + base64.b64encode(png(160, 48, b"\x0f\x76\x6e")).decode(),
             }
             assert api.patch("/api/organization", json=identity).status_code == 200
             api.post("/api/products", json={"name": PRODUCT, "slug": "percussion-kit"}).raise_for_status()

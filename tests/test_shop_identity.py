@@ -24,13 +24,13 @@ from tests.conftest import fails, ok
 from tests.test_tokens_api import ready_product
 
 
-def png(width: int = 4, height: int = 2) -> bytes:
-    """A real PNG (white pixels)."""
+def png(width: int = 4, height: int = 2, rgb: bytes = b"\xff\xff\xff") -> bytes:
+    """A real PNG of one colour (white by default)."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    rows = b"".join(b"\x00" + b"\xff\xff\xff" * width for _ in range(height))
+    rows = b"".join(b"\x00" + rgb * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
