@@ -25,6 +25,7 @@ from hub.api.errors import error_handler, main_api_error
 from hub.api.integration import IntegrationController
 from hub.api.me import me
 from hub.api.openapi import openapi_assets, openapi_config
+from hub.api.organization import OrganizationController
 from hub.api.products import ProductController
 from hub.api.uploads import UploadController
 from hub.api.v1 import ROUTES as V1_ROUTES
@@ -55,6 +56,7 @@ from hub.web.downloads import DownloadController, download_error
 from hub.web.health import ROUTES as HEALTH_ROUTES
 from hub.web.my import MyController, my_error
 from hub.web.security_headers import secure
+from hub.web.shop_assets import ROUTES as SHOP_ASSET_ROUTES
 
 log = logging.getLogger("hub")
 
@@ -156,9 +158,11 @@ def create_app(
             UploadController,
             IntegrationController,
             me,
+            OrganizationController,
             WebhookEndpointController,
             DownloadController,
             MyController,
+            *SHOP_ASSET_ROUTES,
             console_router(),
             *V1_ROUTES,
             *V2_ROUTES,

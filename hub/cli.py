@@ -122,6 +122,70 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+ORG_FIELDS = (
+    ("name", "name"),
+    ("support_email", "supportEmail"),
+    ("sender_name", "senderName"),
+    ("accent_color", "accentColor"),
+    ("contact_email", "contactEmail"),
+)
+
+
+def _print_org(org: dict) -> None:
+    print(f"{org['id']}\t{org['name'] or '(no display name)'}")
+    for _, key in ORG_FIELDS[1:]:
+        print(f"  {key}: {org[key] or '-'}")
+    print(f"  logo: {org['logoUrl'] or '-'}")
+
+
+def cmd_orgs_list(args: argparse.Namespace) -> int:
+    """Every organization with its shop identity (what buyers see)."""
+    from hub.services.shops import list_organizations
+
+    settings, plugins = _checked_settings()
+    orgs = _run_hub_work(settings, plugins, lambda db: list_organizations(settings))
+    if orgs is None:
+        return 1
+    for org in orgs:
+        _print_org(org)
+    return 0
+
+
+def cmd_orgs_update(args: argparse.Namespace) -> int:
+    """Change an organization's shop identity: only the options given."""
+    from hub.services.audit import CLI_ACTOR, audit
+    from hub.services.shops import update_organization
+
+    changes: dict[str, object] = {
+        field: getattr(args, field) for field, _ in ORG_FIELDS if getattr(args, field) is not None
+    }
+    if args.no_logo:
+        changes["logo"] = b""
+    elif args.logo is not None:
+        try:
+            changes["logo"] = Path(args.logo).read_bytes()
+        except OSError as problem:
+            print(f"continuata-hub: cannot read the logo {args.logo}: {problem.strerror}", file=sys.stderr)
+            return 1
+    if not changes:
+        print("continuata-hub: nothing to change: give --name, --logo, --support-email, --sender-name, "
+              "--accent-color or --contact-email", file=sys.stderr)
+        return 2
+    settings, plugins = _checked_settings()
+
+    async def work(db):
+        org = await update_organization(settings, args.org, **changes)
+        changed = sorted(key for field, key in ORG_FIELDS if field in changes) + (["logo"] if "logo" in changes else [])
+        await audit(org=args.org, actor=CLI_ACTOR, action="organization.update", target=args.org, detail={"changed": changed})
+        return org
+
+    org = _run_hub_work(settings, plugins, work)
+    if org is None:
+        return 1
+    _print_org(org)
+    return 0
+
+
 def cmd_keys_create(args: argparse.Namespace) -> int:
     from hub.services.accounts import create_api_key
     from hub.services.audit import CLI_ACTOR, audit
@@ -550,7 +614,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     init = commands.add_parser("init", help="create the database, an organization and its admin API key")
     init.add_argument("--org", required=True, help="organization id, e.g. audio-company")
-    init.add_argument("--name", help="display name (defaults to the id)")
+    init.add_argument("--name", help="the shop's display name, what buyers see (set it later with orgs update)")
     init.add_argument("--contact-email", help="where the hub writes to the shop's admins (e.g. a disabled webhook endpoint)")
     init.set_defaults(run=cmd_init)
 
@@ -565,6 +629,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate = commands.add_parser("migrate", help="apply database migrations and exit")
     migrate.set_defaults(run=cmd_migrate)
+
+    orgs = commands.add_parser("orgs", help="organizations and their shop identity (name, logo, support email...)")
+    org_commands = orgs.add_subparsers(dest="orgs_command", required=True)
+    org_list = org_commands.add_parser("list", help="list the organizations with what their buyers see")
+    org_list.set_defaults(run=cmd_orgs_list)
+    org_update = org_commands.add_parser("update", help="change an organization's shop identity")
+    org_update.add_argument("--org", required=True, help="organization id")
+    org_update.add_argument("--name", help="display name, what buyers see (\"\" clears it)")
+    org_update.add_argument("--logo", metavar="FILE", help="a PNG, JPEG, WebP or GIF image of at most 256 KB")
+    org_update.add_argument("--no-logo", action="store_true", help="remove the logo")
+    org_update.add_argument("--support-email", help="where buyers write: every email's Reply-To and footer")
+    org_update.add_argument("--sender-name", help="the From name of the shop's emails (default: the display name)")
+    org_update.add_argument("--accent-color", help="#rrggbb: buttons and links on buyer pages and emails")
+    org_update.add_argument("--contact-email", help="where the hub writes to the shop's admins")
+    org_update.set_defaults(run=cmd_orgs_update)
 
     keys = commands.add_parser("keys", help="manage API keys")
     key_commands = keys.add_subparsers(dest="keys_command", required=True)

@@ -19,10 +19,18 @@ from hub.clock import iso
 from hub.context import Hub
 from hub.emails import render_email
 from hub.plugins import RenderedEmail
-from hub.plugins.records import ConsoleInviteContext, DeliveryContext, SignInContext, WebhookDisabledContext
+from hub.plugins.records import ConsoleInviteContext, DeliveryContext, EmailBrand, SignInContext, WebhookDisabledContext
 from hub.settings import Settings
 
 SAMPLE_MOMENT = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
+SAMPLE_BRAND: EmailBrand = {
+    "name": "Sample Audio Co.",
+    "support_email": "help@sample-audio.example",
+    "logo_url": "",
+    "accent": "#2457d6",
+    "accent_text": "#ffffff",
+    "accent_ink": "#2457d6",
+}
 
 
 def delivery(settings: Settings) -> DeliveryContext:
@@ -39,6 +47,7 @@ def delivery(settings: Settings) -> DeliveryContext:
             "currency": "eur",
         },
         "shop": "Sample Audio Co.",
+        "brand": SAMPLE_BRAND,
         "my_url": f"{public_url}/my",
         "items": [
             {
@@ -64,6 +73,8 @@ def signin(settings: Settings) -> SignInContext:
         "email": "ada@example.com",
         "url": f"{settings.public_url}/my/sign-in?token=ct_signin_SAMPLE",
         "expires_minutes": settings.sign_in_minutes,
+        "shops": ["Sample Audio Co."],
+        "brand": SAMPLE_BRAND,
     }
 
 

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import BaseLoader, Environment, FileSystemLoader, TemplateNotFound, select_autoescape
 
 from hub.clock import UTC, as_aware
-from hub.pages import BUILTIN_TEMPLATES, human_size
+from hub.pages import BUILTIN_TEMPLATES, breakable, human_size
 from hub.plugins import RenderedEmail, first_result
 
 if TYPE_CHECKING:
@@ -80,7 +80,9 @@ def email_environment(loader: BaseLoader) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters.update(utc_datetime=utc_datetime, download_limit=download_limit, filesize=human_size)
+    environment.filters.update(
+        utc_datetime=utc_datetime, download_limit=download_limit, filesize=human_size, breakable=breakable
+    )
     return environment
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 
 
 def builtin_templates() -> Path:
@@ -42,6 +43,20 @@ def human_size(size: int) -> str:
             return f"{int(value)} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
         value /= 1000
     return f"{size} bytes"
+
+
+BREAK_AFTER = ("/", "_", "-")
+
+
+def breakable(name: str) -> Markup:
+    """``name`` escaped, with a line-break opportunity (``<wbr>``) after each
+    ``/``, ``_`` and ``-`` and before each ``.``: on a narrow screen
+    ``Kicks/Kick_01.wav`` wraps as ``Kicks/ Kick_ 01.wav``, never inside a
+    word (``Kic k_01.wa v``)."""
+    text = str(escape(name))
+    for mark in BREAK_AFTER:
+        text = text.replace(mark, mark + "<wbr>")
+    return Markup(text.replace(".", "<wbr>."))
 
 
 class PageEnvironment(Environment):
@@ -81,4 +96,5 @@ def template_environment(override_dir: Path | None = None, extra_dirs: list[Path
         auto_reload=False,
     )
     env.filters["filesize"] = human_size
+    env.filters["breakable"] = breakable
     return env

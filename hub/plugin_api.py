@@ -82,6 +82,7 @@ from hub.plugins.records import (
     DeliveryContext,
     DeliveryItem,
     Email,
+    EmailBrand,
     EmailContext,
     EmailPurchase,
     File,
@@ -127,7 +128,7 @@ __all__ = [
     # records
     "Purchase", "PurchaseItem", "PurchaseToken", "Token", "ProductRef", "Product", "VersionSummary", "Version",
     "VersionFile", "File", "Email",
-    "EmailContext", "DeliveryContext", "DeliveryItem", "EmailPurchase", "SignInContext", "WebhookDisabledContext",
+    "EmailContext", "EmailBrand", "DeliveryContext", "DeliveryItem", "EmailPurchase", "SignInContext", "WebhookDisabledContext",
     "ConsoleInviteContext",
     # events
     "HubEvent", "Later", "EVENTS", "PurchaseRecorded", "PurchaseRefunded", "PurchaseSuspended", "PurchaseRestored",

@@ -33,11 +33,26 @@ class Organization(Table, tablename="hub_organization"):
     """A tenant: a shop selling through this hub."""
 
     id = Varchar(length=64, primary_key=True)
+    # The shop's display name, what buyers see ("" until the shop sets one:
+    # buyers then see the hub's host name, never the id). The rest of the
+    # shop's identity (hub.services.shops) follows.
     name = Varchar(length=200)
     created_at = Timestamptz()
     # Where the hub writes to the shop's admins (a webhook endpoint disabled
     # after days of failures, say); "" falls back to ``HUB_ADMIN_EMAIL``.
     contact_email = Varchar(length=320, default="")
+    # Where buyers write: every email's Reply-To and footer, every buyer page.
+    support_email = Varchar(length=320, default="")
+    # The From display name of the shop's emails ("" uses the display name).
+    sender_name = Varchar(length=200, default="")
+    # "#rrggbb", or "" for the hub's blue.
+    accent_color = Varchar(length=7, default="")
+    # The logo: a PNG, JPEG, WebP or GIF checked by its bytes, stored
+    # base64-encoded (at most hub.services.shops.LOGO_MAX_BYTES), served at
+    # /logos/<logo_sha256> with an immutable cache.
+    logo_type = Varchar(length=20, default="")
+    logo_sha256 = Varchar(length=64, default="", index=True)
+    logo = Text(default="")
 
 
 class ApiKey(Table, tablename="hub_api_key"):

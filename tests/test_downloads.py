@@ -31,6 +31,7 @@ import httpx
 import pytest
 from litestar import Litestar
 
+from hub.pages import breakable
 from hub.plugins.hookspecs import hookimpl
 from hub.services.downloads import covers
 from hub.settings import Settings
@@ -175,7 +176,7 @@ async def test_download_page_lists_each_file_with_its_size_and_a_link(client, or
     assert "Downloads left <strong>3</strong> of 3" in text
     for path, size in [("Kicks/kick 01.wav", "1.5 MB"), ("Snares/snare.wav", "300.0 KB"), ("README.txt", "42 bytes")]:
         row = re.search(
-            rf'<span class="file-name">{re.escape(path)}</span>\s*<span class="file-size">{re.escape(size)}</span>\s*'
+            rf'<span class="file-name">{re.escape(breakable(path))}</span>\s*<span class="file-size">{re.escape(size)}</span>\s*'
             rf'<a class="button" href="([^"]+)"',
             text,
         )

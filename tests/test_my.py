@@ -11,6 +11,7 @@ import pytest
 
 from hub.clock import as_aware
 from hub.services.purchases import PurchaseIn, PurchaseItem, record_purchase
+from hub.services.shops import update_organization
 from hub.tables import DownloadToken, TokenLink
 from hub.testing.app import hub_client, make_app, make_org
 from hub.testing.mailbox import CapturedMailbox, PlainEmails
@@ -39,8 +40,12 @@ async def my_client(settings, mailbox):
         yield client
 
 
+SHOP_NAMES = {"drum-shop": "Drum Shop Co.", "synth-shop": "Synth Shop Ltd"}
+
+
 async def shop_with_purchase(client, org_id: str, ref: str, email: str = "buyer@example.com") -> None:
     keys = Keys(await make_org(org_id))
+    await update_organization(client.hub.settings, org_id, name=SHOP_NAMES.get(org_id, ""), support_email="help@example.com")
     await ready_product(client, keys, slug="pack")
     await record_purchase(
         client.hub,
@@ -87,7 +92,8 @@ async def test_buyer_sees_purchases_of_every_shop_and_downloads_again(my_client,
 
     page = (await my_client.get("/my")).text
     assert "buyer@example.com" in page
-    assert "drum-shop" in page and "synth-shop" in page
+    assert "Drum Shop Co." in page and "Synth Shop Ltd" in page
+    assert "drum-shop" not in page and "synth-shop" not in page  # the slugs are the hub's, not the buyer's
     token_ids = re.findall(r'action="/my/links/([^"]+)"', page)
     assert len(token_ids) == 2
 
@@ -160,7 +166,7 @@ async def test_a_disputed_purchase_shows_on_hold_without_a_download_button(my_cl
     )
     await sign_in(my_client, mailbox)
     page = (await my_client.get("/my")).text
-    assert "on hold: the payment is disputed, contact drum-shop" in page
+    assert "on hold: the payment is disputed, contact Drum Shop Co. at" in page and "help@example.com" in page
     assert 'action="/my/links/' not in page
 
 
@@ -214,6 +220,6 @@ async def test_an_expired_fresh_link_says_it_expired_and_points_to_my(my_client,
     assert page.status_code == 410, page.text
     text = html.unescape(page.text)
     assert "has expired" in text and "copied the whole link" not in text
-    assert "drum-shop" in text and '<a href="http://hub.test/my">' in text
+    assert "Drum Shop Co." in text and "drum-shop" not in text and '<a href="http://hub.test/my">' in text
     assert answer.status_code == 410 and answer.json() == {"success": False, "error": "This download link has expired."}
     assert download.status_code == 410 and "expired" in download.json()["error"]

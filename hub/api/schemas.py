@@ -206,6 +206,21 @@ class Organization(Wire):
     name: str
 
 
+class ShopOrganization(Wire):
+    """An organization and its shop identity: what its buyers see. ``name``,
+    ``supportEmail``, ``senderName`` and ``accentColor`` are "" when unset
+    (buyers then see the hub's host name, the contact email, the display
+    name, the hub's blue)."""
+
+    id: str
+    name: str
+    support_email: str
+    sender_name: str
+    accent_color: str
+    logo_url: str | None
+    contact_email: str
+
+
 class Me(Wire):
     organization: Organization
     role: str
@@ -403,6 +418,10 @@ class RedeliveredAnswer(Answer):
 
 class MeAnswer(Answer):
     data: Me
+
+
+class OrganizationAnswer(Answer):
+    data: ShopOrganization
 
 
 class BuyerExportAnswer(Answer):

@@ -26,6 +26,7 @@ from hub.console.problems import ProblemsController
 from hub.console.products import ConsoleUploadsController, ProductsController
 from hub.console.purchases import PurchasesController
 from hub.console.security import add_security_headers, after_console_request, console_csrf
+from hub.console.shop import ShopSettingsController
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -46,6 +47,7 @@ def console_router() -> Router:
             MembersController,
             PaymentsController,
             EmailSettingsController,
+            ShopSettingsController,
             InvitationController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],

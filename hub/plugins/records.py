@@ -245,12 +245,31 @@ class DeliveryItem(TypedDict):
     max_downloads: int | None
 
 
+class EmailBrand(TypedDict):
+    """The shop an email speaks for (``brand`` in the buyers' emails): what
+    its header, buttons and footer show. Never the organization's id."""
+
+    name: str
+    """The shop's display name (the hub's host name while it has none)."""
+    support_email: str
+    """Where buyers write ("" when unknown); also the email's Reply-To."""
+    logo_url: str
+    """The logo's absolute URL, or ""."""
+    accent: str
+    """``#rrggbb``: button backgrounds."""
+    accent_text: str
+    """Text on ``accent``: ``#ffffff`` or ``#111111``, whichever contrasts more."""
+    accent_ink: str
+    """``accent`` darkened to read as link text on white (4.5:1)."""
+
+
 class DeliveryContext(TypedDict):
     """``render_email(template="delivery")``: a purchase's download links."""
 
     purchase: EmailPurchase
     shop: str
-    """The shop's name."""
+    """The shop's display name (``brand["name"]``)."""
+    brand: EmailBrand
     items: list[DeliveryItem]
     my_url: str
     """The buyers' self-service page (``/my``)."""
@@ -262,6 +281,10 @@ class SignInContext(TypedDict):
     email: str
     url: str
     expires_minutes: int
+    shops: list[str]
+    """The names of the shops the address bought from."""
+    brand: EmailBrand
+    """The one shop the address bought from; with several, the hub (its host name)."""
 
 
 class WebhookDisabledContext(TypedDict):

@@ -62,9 +62,9 @@ async def create_organization(org_id: str, name: str | None = None, *, contact_e
     if await Organization.exists().where(Organization.id == org_id):
         raise Conflict(f"Organization {org_id} already exists")
     await Organization.insert(
-        Organization(id=org_id, name=name or org_id, created_at=utcnow(), contact_email=contact_email or "")
+        Organization(id=org_id, name=" ".join((name or "").split()), created_at=utcnow(), contact_email=contact_email or "")
     )
-    return {"id": org_id, "name": name or org_id}
+    return {"id": org_id, "name": " ".join((name or "").split())}
 
 
 async def create_api_key(org_id: str, role: str, *, label: str = "", scopes: list[str] | None = None) -> tuple[str, dict[str, Any]]:

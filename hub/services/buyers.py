@@ -31,8 +31,10 @@ from hub.secrets import DOWNLOAD_TOKEN_PREFIX, SESSION_PREFIX, SIGN_IN_PREFIX, h
 from hub.services import rate_limits
 from hub.services.events import emit
 from hub.services.outbox import queue_email
+from hub.services.shops import Shop, email_brand, host_name, shop_identities
 from hub.services.tokens import token_records
-from hub.tables import BuyerSession, BuyerSignIn, DownloadToken, Organization, Purchase, TokenLink
+from hub.settings import Settings
+from hub.tables import BuyerSession, BuyerSignIn, DownloadToken, Purchase, TokenLink
 
 PER_EMAIL_PER_HOUR = 5
 PER_IP_PER_HOUR = 20
@@ -84,16 +86,27 @@ async def prepare_sign_ins(hub: Hub, limit: int = 20) -> int:
     async with hub.db.write_transaction():
         rows = await pending
         for row in rows:
-            if not await Purchase.exists().where(Purchase.customer_email == row["email"]):
+            orgs = await Purchase.select(Purchase.org).where(Purchase.customer_email == row["email"]).distinct()
+            if not orgs:
                 await BuyerSignIn.update({BuyerSignIn.state: "unknown"}).where(BuyerSignIn.id == row["id"])
                 continue
+            # Bought from one shop: the email is that shop's (its name, sender
+            # name, Reply-To); from several, it names them all.
+            shops = await shop_identities(hub.settings, sorted(o["org"] for o in orgs))
+            shop = next(iter(shops.values())) if len(shops) == 1 else None
             secret = new_secret(SIGN_IN_PREFIX)
             await BuyerSignIn.update({BuyerSignIn.state: "sent", BuyerSignIn.link_hash: hash_secret(secret)}).where(
                 BuyerSignIn.id == row["id"]
             )
-            context = {"email": row["email"], "url": f"{hub.my_url}/sign-in?token={secret}", "expires_minutes": minutes}
+            context = {
+                "email": row["email"],
+                "url": f"{hub.my_url}/sign-in?token={secret}",
+                "expires_minutes": minutes,
+                "shops": [s.name for s in shops.values()],
+                "brand": email_brand(shop or Shop(name=host_name(hub.settings), email=hub.settings.admin_email)),
+            }
             rendered = await render_email(hub, "signin", context)
-            await queue_email(hub, org="", kind="signin", recipient=row["email"], rendered=rendered)
+            await queue_email(hub, org="", kind="signin", recipient=row["email"], rendered=rendered, shop=shop)
     if rows:  # buckets pile up only with requests: tidy them as they come
         await rate_limits.forget_expired()
     return len(rows)
@@ -142,8 +155,9 @@ async def sign_out(session: str | None) -> None:
         await BuyerSession.delete().where(BuyerSession.session_hash == hash_secret(session))
 
 
-async def library(email: str) -> list[dict[str, Any]]:
-    """Every purchase of ``email``, grouped by shop, each with its tokens."""
+async def library(settings: Settings, email: str) -> list[dict[str, Any]]:
+    """Every purchase of ``email``, grouped by shop (its name and
+    :class:`~hub.services.shops.Shop`), each with its tokens."""
     purchases = (
         await Purchase.select()
         .where(Purchase.customer_email == email)
@@ -162,12 +176,7 @@ async def library(email: str) -> list[dict[str, Any]]:
         DownloadToken.product.name.as_alias("product_name"),
         DownloadToken.version.version.as_alias("version"),
     ).where(DownloadToken.purchase.is_in([p["id"] for p in purchases]))
-    names = {
-        row["id"]: row["name"]
-        for row in await Organization.select(Organization.id, Organization.name).where(
-            Organization.id.is_in(list({p["org"] for p in purchases}))
-        )
-    }
+    identities = await shop_identities(settings, sorted({p["org"] for p in purchases}))
     by_purchase: dict[str, list[dict[str, Any]]] = {}
     for token in tokens:
         left = None if token["max_downloads"] is None else max(0, token["max_downloads"] - token["used_count"])
@@ -176,7 +185,8 @@ async def library(email: str) -> list[dict[str, Any]]:
         by_purchase.setdefault(token["purchase"], []).append(token)
     shops: dict[str, dict[str, Any]] = {}
     for purchase in purchases:
-        shop = shops.setdefault(purchase["org"], {"id": purchase["org"], "name": names.get(purchase["org"], purchase["org"]), "purchases": []})
+        identity = identities[purchase["org"]]
+        shop = shops.setdefault(purchase["org"], {"name": identity.name, "identity": identity, "purchases": []})
         purchase["tokens"] = by_purchase.get(purchase["id"], [])
         if purchase["status"] != "paid":
             # On hold (a dispute), refunded or charged back: nothing to download now.

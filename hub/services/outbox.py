@@ -51,6 +51,7 @@ from hub.plugins.events import EmailFailed
 from hub.plugins.protocols import BytesMailer, mailer_concurrency
 from hub.secrets import new_id
 from hub.services.events import emit
+from hub.services.shops import Shop
 from hub.services.work_queue import WorkQueue, raise_first
 from hub.tables import OutboxMessage
 
@@ -90,8 +91,17 @@ def stable_message_id(hub: Hub, outbox_id: str) -> str:
     return f"<{outbox_id}@{domain}>"
 
 
-def build_message(recipient: str, rendered: RenderedEmail, *, message_id: str | None = None) -> EmailMessage:
-    """A MIME message: plain text, and HTML as the alternative when given.
+def build_message(
+    recipient: str,
+    rendered: RenderedEmail,
+    *,
+    message_id: str | None = None,
+    sender: str = "",
+    reply_to: str = "",
+) -> EmailMessage:
+    """A MIME message: plain text, and HTML as the alternative when given;
+    ``sender`` is its ``From`` (else the mailer's ``HUB_MAIL_FROM`` at
+    sending), ``reply_to`` its ``Reply-To``.
 
     The policy refuses CR or LF in header values, so a subject or address
     can never inject a header; the recipient must be exactly one address
@@ -108,6 +118,10 @@ def build_message(recipient: str, rendered: RenderedEmail, *, message_id: str | 
     except ValueError:
         raise Invalid("An email subject must be one line (no CR or LF)", field="subject") from None
     message["Message-ID"] = message_id or make_msgid(domain="continuata-hub")
+    if sender:
+        message["From"] = sender
+    if reply_to:
+        message["Reply-To"] = reply_to
     message.set_content(rendered.text)
     if rendered.html:
         message.add_alternative(rendered.html, subtype="html")
@@ -115,11 +129,28 @@ def build_message(recipient: str, rendered: RenderedEmail, *, message_id: str | 
 
 
 async def queue_email(
-    hub: Hub, *, org: str, kind: str, recipient: str, rendered: RenderedEmail, dedupe_key: str | None = None
+    hub: Hub,
+    *,
+    org: str,
+    kind: str,
+    recipient: str,
+    rendered: RenderedEmail,
+    dedupe_key: str | None = None,
+    shop: Shop | None = None,
 ) -> str:
-    """Add a message to the outbox (in the caller's transaction, if any)."""
+    """Add a message to the outbox (in the caller's transaction, if any).
+
+    A message on a shop's behalf (``shop``) goes out from ``HUB_MAIL_FROM``'s
+    address under the shop's sender name, with the shop's support address
+    as its ``Reply-To``: a buyer's reply reaches the shop, not the hub."""
     message_id = new_id("msg")
-    message = build_message(recipient, rendered, message_id=stable_message_id(hub, message_id))
+    message = build_message(
+        recipient,
+        rendered,
+        message_id=stable_message_id(hub, message_id),
+        sender=shop_sender(hub.settings.mail_from, shop.sender_name) if shop else "",
+        reply_to=shop.email if shop else "",
+    )
     now = utcnow()
     await OutboxMessage.insert(
         OutboxMessage(
@@ -226,7 +257,7 @@ async def _record_sent(db: Database, ids: list[str]) -> list[None]:
 def as_sent(hub: Hub, outbox_id: str, recipient: str, data: bytes) -> bytes | None:
     """The queued message ``data`` as it goes out, with its ``From``
     (``HUB_MAIL_FROM``) and ``Date``, made without the email package; None
-    when the message needs it (no ``HUB_MAIL_FROM``, a ``From`` already, a
+    when the message needs it (no ``HUB_MAIL_FROM``, a
     non-ASCII address (SMTPUTF8), or a row queued before Message-IDs were
     stable).
 
@@ -240,10 +271,20 @@ def as_sent(hub: Hub, outbox_id: str, recipient: str, data: bytes) -> bytes | No
     if not blank:
         return None
     lines = b"\r\n" + head + b"\r\n"
-    if f"\r\nMessage-ID: {stable_message_id(hub, outbox_id)}\r\n".encode() not in lines or b"\r\nfrom:" in lines.lower():
+    if f"\r\nMessage-ID: {stable_message_id(hub, outbox_id)}\r\n".encode() not in lines:
         return None
+    # A shop's message carries its own From (its sender name): kept as it is.
+    sender = b"" if b"\r\nfrom:" in lines.lower() else _from_line(hub.settings.mail_from)
     date = f"Date: {email.utils.format_datetime(utcnow())}\r\n".encode()
-    return head + b"\r\n" + _from_line(hub.settings.mail_from) + date + b"\r\n" + body
+    return head + b"\r\n" + sender + date + b"\r\n" + body
+
+
+def shop_sender(mail_from: str, sender_name: str) -> str:
+    """``HUB_MAIL_FROM``'s address under ``sender_name`` (``"My Shop"
+    <shop@example.com>``); "" (the mailer's ``From`` as it is) without either."""
+    if not mail_from or not sender_name:
+        return ""
+    return str(Address(display_name=sender_name, addr_spec=email.utils.parseaddr(mail_from)[1]))
 
 
 @functools.lru_cache(maxsize=8)

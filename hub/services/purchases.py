@@ -35,8 +35,9 @@ from hub.services.outbox import queue_email
 from hub.services.products import find_product
 from hub.services.provider_refs import ORDER, ProviderRef, record_references
 from hub.services.purchase_statuses import PAID, REVOKING, payment_state
+from hub.services.shops import email_brand, shop_identity
 from hub.services.tokens import TokenTerms, deliverable_version, mint_for_version, token_records
-from hub.tables import DownloadToken, Organization, Purchase
+from hub.tables import DownloadToken, Purchase
 
 ATTEMPTS = 3
 LIVE = "live"
@@ -266,10 +267,11 @@ async def purchase_record(org: str, purchase_id: str) -> records.Purchase:
 
 
 async def queue_delivery_email(hub: Hub, purchase: dict[str, Any], delivered: list[dict[str, Any]]) -> None:
-    shop = await Organization.select(Organization.name).where(Organization.id == purchase["org"]).first()
+    shop = await shop_identity(hub.settings, purchase["org"])
     context = {
         "purchase": email_purchase(purchase),
-        "shop": shop["name"] if shop else purchase["org"],
+        "shop": shop.name,
+        "brand": email_brand(shop),
         "my_url": hub.my_url,
         "items": [
             {
@@ -290,6 +292,7 @@ async def queue_delivery_email(hub: Hub, purchase: dict[str, Any], delivered: li
         recipient=purchase["customer_email"],
         rendered=rendered,
         dedupe_key=f"delivery:{purchase['id']}",
+        shop=shop,
     )
 
 

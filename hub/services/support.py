@@ -25,8 +25,9 @@ from hub.secrets import DOWNLOAD_TOKEN_PREFIX, hash_secret, new_id, new_secret
 from hub.services.events import emit
 from hub.services.outbox import queue_email
 from hub.services.reports import parse_day, within_days
+from hub.services.shops import email_brand, shop_identity
 from hub.services.tokens import token_records
-from hub.tables import DownloadSession, DownloadToken, Organization, OutboxMessage, Purchase, TokenLink
+from hub.tables import DownloadSession, DownloadToken, OutboxMessage, Purchase, TokenLink
 
 PAGE_SIZE = 50
 MAX_EXTENSION_DAYS = 3650
@@ -160,7 +161,7 @@ async def resend_delivery(hub: Hub, org: str, purchase_id: str, email: str | Non
     tokens = [t for t in await _tokens(purchase_id) if t["revoked_at"] is None and not t["expired"]]
     if not tokens:
         raise Invalid("This purchase has no working link to send: restore or extend one first.")
-    shop = await Organization.select(Organization.name).where(Organization.id == org).first()
+    shop = await shop_identity(hub.settings, org)
     async with hub.db.write_transaction():
         if recipient != purchase["customer_email"]:
             await Purchase.update({Purchase.customer_email: recipient}).where(Purchase.id == purchase_id)
@@ -176,11 +177,11 @@ async def resend_delivery(hub: Hub, org: str, purchase_id: str, email: str | Non
                     "expires_at": iso(token["expires_at"]), "max_downloads": token["max_downloads"],
                 }
             )
-        context = {"purchase": email_purchase(purchase), "shop": shop["name"] if shop else org, "my_url": hub.my_url, "items": items}
+        context = {"purchase": email_purchase(purchase), "shop": shop.name, "brand": email_brand(shop), "my_url": hub.my_url, "items": items}
         rendered = await render_email(hub, "delivery", context)
         await queue_email(
             hub, org=org, kind="delivery", recipient=recipient, rendered=rendered,
-            dedupe_key=f"resend:{purchase_id}:{new_id('send')}",
+            dedupe_key=f"resend:{purchase_id}:{new_id('send')}", shop=shop,
         )
     hub.outbox_wakeup.set()
     return recipient

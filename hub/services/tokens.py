@@ -28,6 +28,7 @@ from hub.services.events import emit, emit_to, has_receivers, webhook_receiver
 from hub.services.media import deliverable_media_file
 from hub.services.products import find_product, find_version, product_row
 from hub.services.purchase_statuses import ON_HOLD as ON_HOLD_STATUS
+from hub.services.shops import Shop, shop_from_row
 from hub.tables import (
     DownloadToken,
     MediaFile,
@@ -47,16 +48,6 @@ ON_HOLD = (
     "This purchase is on hold: its payment is being disputed with the payment provider. "
     "Contact {shop}, where you bought it, to sort it out; the link works again once the dispute is settled."
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Shop:
-    """The shop behind a link, as its buyer is told about it."""
-
-    name: str
-    email: str
-    """Where the buyer can write: the organization's contact email, else the
-    hub's (``HUB_ADMIN_EMAIL``); "" when the hub knows neither."""
 
 
 class LinkRefused(HubError):
@@ -95,8 +86,8 @@ class PurchaseOnHold(Forbidden):
     """The token's purchase is on hold (a disputed payment): 403 with a page
     naming the shop to contact, until the dispute closes."""
 
-    def __init__(self, shop: str) -> None:
-        super().__init__(ON_HOLD.format(shop=shop))
+    def __init__(self, shop: Shop) -> None:
+        super().__init__(ON_HOLD.format(shop=shop.name))
         self.shop = shop
 
 
@@ -388,7 +379,8 @@ def _grant_query(where: str) -> str:
     media_columns = ", ".join(f"m.{name} AS m_{name}" for name in _MEDIA_KEYS)
     return (
         f"SELECT t.*, {product_columns}, u.status AS u_status, u.org AS u_org, o.name AS o_name, "
-        f"o.contact_email AS o_contact_email, {media_columns} "
+        f"o.contact_email AS o_contact_email, o.support_email AS o_support_email, o.sender_name AS o_sender_name, "
+        f"o.accent_color AS o_accent_color, o.logo_sha256 AS o_logo_sha256, {media_columns} "
         f"FROM {DownloadToken._meta.tablename} t "
         f"JOIN {Product._meta.tablename} p ON p.id = t.product "
         f"LEFT JOIN {Purchase._meta.tablename} u ON u.id = t.purchase "
@@ -445,10 +437,10 @@ async def resolve_token(hub: Hub, secret: str | None) -> Grant:
         raise NotFound(NOT_VALID)
     first = rows[0]
     token = load_json_columns({name: first[name] for name in _TOKEN_COLUMNS}, _TOKEN_JSON)
-    shop = Shop(name=first["o_name"] or token["org"], email=first["o_contact_email"] or hub.settings.admin_email)
+    shop = shop_from_row(first, hub.settings, prefix="o_")
     refuse_if_gone(token, shop, link_expires_at=link_expires_at)
     if first["u_status"] == ON_HOLD_STATUS:
-        raise PurchaseOnHold(first["o_name"] or first["u_org"])
+        raise PurchaseOnHold(shop)
     product = product_row(first, _PRODUCT_KEYS)
     version, files = await _ready_version(hub.db, token["version"])
     # The product's media library files (the v2 downloads surface) come

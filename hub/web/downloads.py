@@ -128,9 +128,11 @@ def on_hold_answer(hub: Hub, request: Request, hold: PurchaseOnHold) -> Response
     """403 for a purchase on hold: whom to contact, for people and programs."""
     headers = {"Cache-Control": "no-store"}
     if wants_json(request):
-        answer = {"success": False, "error": hold.message, "purchaseStatus": "on_hold", "shop": hold.shop}
+        answer = {"success": False, "error": hold.message, "purchaseStatus": "on_hold", "shop": hold.shop.name}
         return Response(answer, status_code=403, headers=headers)
-    html = hub.templates.get_template("download_on_hold.html").render(shop=hold.shop, message=hold.message)
+    html = hub.templates.get_template("download_on_hold.html").render(
+        shop=hold.shop, message=hold.message, my_url=hub.my_url
+    )
     return Response(html, status_code=403, media_type="text/html", headers=headers)
 
 
@@ -187,6 +189,7 @@ def download_page(hub: Hub, grant: Grant, secret: str, *, as_json: bool, has_coo
             archive=_archive_button(grant, base, query),
             total_size=sum(f["size"] for f in files),
             session_hours=hub.settings.download_session_hours,
+            shop=grant.shop,
         ).encode()
         media_type = "text/html"
     # Security headers: hub.web.security_headers, for every answer.

@@ -11,6 +11,7 @@ from hub.context import Hub
 from hub.errors import Invalid
 from hub.services import buyers
 from hub.services.archives import archive_summaries
+from hub.services.shops import single_shop
 from hub.web.cookies import cookies_secure
 from hub.web.csrf import csrf_protection, csrf_token, rotate_csrf_cookie
 from hub.web.downloads import archive_path
@@ -47,12 +48,14 @@ class MyController(Controller):
     @get("/")
     async def my_page(self, hub: Hub, request: Request) -> Response:
         email = await buyers.signed_in_email(request.cookies.get(SESSION_COOKIE))
-        shops = await buyers.library(email) if email else None
+        shops = await buyers.library(hub.settings, email) if email else None
         archives = await archive_summaries(
             [t["id"] for shop in shops or () for p in shop["purchases"] for t in p["tokens"] if t["available"]]
         )
+        # Bought from one shop (or a hub of one shop): the page is that shop's.
+        shop = shops[0]["identity"] if shops and len(shops) == 1 else await single_shop(hub.settings)
         return _page(
-            hub, request, "my.html", email=email, shops=shops, archives=archives, link_hours=buyers.LINK_HOURS
+            hub, request, "my.html", email=email, shops=shops, archives=archives, link_hours=buyers.LINK_HOURS, shop=shop
         )
 
     @post("/sign-in", status_code=200)
@@ -62,13 +65,16 @@ class MyController(Controller):
         if not email:
             raise Invalid("Enter the email address you bought with.", field="email")
         await buyers.request_sign_in(hub, email, client_ip(request))
-        return _page(hub, request, "my_sent.html", email=email.lower(), minutes=hub.settings.sign_in_minutes)
+        return _page(
+            hub, request, "my_sent.html", email=email.lower(), minutes=hub.settings.sign_in_minutes,
+            shop=await single_shop(hub.settings),
+        )
 
     @get("/sign-in")
     async def confirm_page(self, hub: Hub, request: Request, token: str | None = None) -> Response:
         # A page with a button, not an automatic sign-in: mail scanners open
         # links, and must not spend the buyer's one-time link.
-        return _page(hub, request, "my_confirm.html", token=token or "")
+        return _page(hub, request, "my_confirm.html", token=token or "", shop=await single_shop(hub.settings))
 
     @post("/sign-in/confirm", status_code=200)
     async def confirm(self, hub: Hub, request: Request) -> Response:
@@ -76,7 +82,7 @@ class MyController(Controller):
         session = await buyers.confirm_sign_in(form.get("token"))
         if session is None:
             return _page(
-                hub, request, "my.html", status=410, email=None, shops=None,
+                hub, request, "my.html", status=410, email=None, shops=None, shop=await single_shop(hub.settings),
                 error="This sign-in link has expired or was already used. Ask for a new one below.",
             )
         response = Redirect("/my", status_code=303)

@@ -169,3 +169,33 @@ def test_the_console_sessions_unused_csrf_column_is_dropped_and_sessions_are_kep
     assert "csrf" not in columns and {"id", "user_id", "session_hash", "org", "ip"} <= set(columns)
     rows = in_own_loop(lambda: read_rows(previous_release_database, "SELECT id, org, ip FROM hub_console_session"))
     assert rows == [{"id": "csess_1", "org": "audio-company", "ip": "192.0.2.1"}]
+
+
+def test_an_organization_named_by_its_id_gets_no_display_name_and_every_shop_an_empty_identity(
+    previous_release_database: str, engine_type: str
+):
+    """hub_2026_12_08t00_20_00: ``init`` stored the id as the name when none
+    was given; that name is cleared (buyers then see the hub's host, and the
+    console asks for a name), a real name is kept, the new fields are ""."""
+    insert = (
+        "INSERT INTO hub_organization (id, name, created_at) VALUES "
+        "('my-shop', 'my-shop', '2026-12-01 10:00:00+00:00'), ('kick', 'Kick Audio', '2026-12-01 10:00:00+00:00')"
+    )
+    if engine_type == "sqlite":
+        connection = sqlite3.connect(previous_release_database[len("sqlite:///"):])
+        try:
+            connection.execute(insert)
+            connection.commit()
+        finally:
+            connection.close()
+    else:
+        execute(previous_release_database, insert)
+    migrate_url(previous_release_database)
+    rows = in_own_loop(
+        lambda: read_rows(
+            previous_release_database,
+            "SELECT id, name, support_email, sender_name, accent_color, logo_sha256, logo FROM hub_organization ORDER BY id",
+        )
+    )
+    empty = {"support_email": "", "sender_name": "", "accent_color": "", "logo_sha256": "", "logo": ""}
+    assert rows == [{"id": "kick", "name": "Kick Audio", **empty}, {"id": "my-shop", "name": "", **empty}]

@@ -83,7 +83,7 @@ async def test_delivery_subject_names_the_product_when_there_is_one(tmp_path):
 async def test_signin_email_carries_the_one_time_link(tmp_path):
     context = SAMPLE_CONTEXTS["signin"]
     rendered = await render(tmp_path, "signin", context)
-    assert rendered.subject == "Your sign-in link to your downloads"
+    assert rendered.subject == "Your sign-in link to your downloads from Sample Audio Co."
     for body in (rendered.text, rendered.html):
         assert context["url"] in body
         assert "expires in 30 minutes" in body
@@ -367,7 +367,7 @@ async def test_a_purchase_emails_working_download_links_over_smtp(client, org, a
     [message] = await smtp.wait_for(1)
     assert smtp.envelopes[0].rcpt_tos == [BUYER]
     assert message["To"] == BUYER and message["From"] == SHOP_FROM
-    assert message["Subject"] == "Your download from audio-company: Epic Drum Kit Vol. 1"
+    assert message["Subject"] == "Your download from hub.test: Epic Drum Kit Vol. 1"
     assert message.get_content_type() == "multipart/alternative"
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
@@ -462,7 +462,7 @@ async def test_a_product_name_cannot_smuggle_a_header_into_the_sent_email(client
     [message] = await smtp.wait_for(1)
     assert smtp.envelopes[0].rcpt_tos == [BUYER]
     assert message["Bcc"] is None and "evil@example.com" not in message["To"]
-    assert message["Subject"] == "Your download from audio-company: Drums Bcc: evil@example.com"
+    assert message["Subject"] == "Your download from hub.test: Drums Bcc: evil@example.com"
 
 
 async def test_a_buyer_sign_in_link_arrives_over_smtp(client, org, app, smtp):
@@ -477,7 +477,7 @@ async def test_a_buyer_sign_in_link_arrives_over_smtp(client, org, app, smtp):
     await smtp.wait_for(1)
     await request_sign_in(hub, BUYER, "198.51.100.1")
     [_, message] = await smtp.wait_for(2)
-    assert message["Subject"] == "Your sign-in link to your downloads"
+    assert message["Subject"] == "Your sign-in link to your downloads from hub.test"
     text = message.get_body(("plain",)).get_content()
     assert re.search(rf"^{re.escape(PUBLIC_URL)}/my/sign-in\?token=ct_signin_\S+$", text, flags=re.MULTILINE)
 

@@ -243,3 +243,26 @@ def test_a_file_whose_parts_storage_lost_before_completion_is_started_over(clien
     version = client.versions.upload_folder(slug, "1.0.0", tmp_path / "lost", on_progress=drop_parts_once)
     assert version.status == "ready"
     assert seen == [5 * 1024 * 1024, len(data), 5 * 1024 * 1024, len(data), len(data)]
+
+
+def test_the_organization_identity_is_read_and_changed_with_a_logo_file(client, tmp_path):
+    from tests.test_shop_identity import png
+
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(png(8, 8, b"\x0f\x76\x6e"))
+    changed = client.organization.update(
+        name="Kick & Snare Audio", support_email="help@kick-snare.example", sender_name="Kick & Snare",
+        accent_color="#0F766E", logo=logo,
+    )
+    assert isinstance(changed, continuata.ShopOrganization)
+    assert (changed.name, changed.support_email, changed.sender_name, changed.accent_color) == (
+        "Kick & Snare Audio", "help@kick-snare.example", "Kick & Snare", "#0f766e"
+    )
+    served = httpx.get(changed.logo_url.replace("http://127.0.0.1:8000", client.base_url))
+    assert served.content == logo.read_bytes() and served.headers["content-type"] == "image/png"
+    assert client.organization.get() == changed
+    removed = client.organization.update(remove_logo=True)
+    assert removed.logo_url is None and removed.name == "Kick & Snare Audio"
+    with pytest.raises(continuata.ValidationError) as refused:
+        client.organization.update(logo=b"<svg xmlns='http://www.w3.org/2000/svg'/>")
+    assert refused.value.status_code == 422 and "SVG is not accepted" in str(refused.value)

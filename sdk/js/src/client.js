@@ -89,6 +89,7 @@ export class ContinuataClient {
     this.purchases = new Purchases(this);
     this.reports = new Reports(this);
     this.webhookEndpoints = new WebhookEndpoints(this);
+    this.organization = new Organization(this);
   }
 
   /** Who the API key is: its organization and role. */
@@ -385,6 +386,20 @@ class Reports extends Resource {
   /** The download-sessions report as CSV text (days in UTC, both inclusive; admin key). */
   downloadsCsv({ from, to } = {}) {
     return this._client.request({ method: 'GET', path: '/api/reports/downloads', query: { from: day(from), to: day(to) }, text: true });
+  }
+}
+
+class Organization extends Resource {
+  /** The organization and its shop identity: what buyers see (admin key). */
+  get() {
+    return this._client.request({ method: 'GET', path: '/api/organization' });
+  }
+
+  /** Change the fields given ("" clears a text field); `logo` is a data URI
+   * (data:image/png;base64,...) of a PNG, JPEG, WebP or GIF of at most 256 KB, or null to remove it. */
+  update(changes) {
+    const json = compact(changes);
+    return this._client.request({ method: 'PATCH', path: '/api/organization', json, idempotent: true });
   }
 }
 

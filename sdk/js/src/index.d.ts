@@ -124,6 +124,21 @@ export interface Purchase {
   tokens: PurchaseToken[];
 }
 
+/** The API key's organization and its shop identity, what buyers see ("" when unset). */
+export interface ShopOrganization {
+  id: string;
+  /** The display name buyers see (never the id). */
+  name: string;
+  /** Every email's Reply-To and footer. */
+  supportEmail: string;
+  /** The From display name (default: name). */
+  senderName: string;
+  /** #rrggbb */
+  accentColor: string;
+  logoUrl: string | null;
+  contactEmail: string;
+}
+
 export interface Me {
   organization: { id: string; name: string };
   role: 'viewer' | 'member' | 'admin';
@@ -191,6 +206,7 @@ export declare class ContinuataClient {
   purchases: Purchases;
   reports: Reports;
   webhookEndpoints: WebhookEndpoints;
+  organization: OrganizationResource;
   me(): Promise<Me>;
   generateDownloadUrl(productId: string, options?: { version?: string }): Promise<DownloadUrl>;
 }
@@ -248,6 +264,19 @@ declare class Purchases {
 
 declare class Reports {
   downloadsCsv(options?: { from?: Date | string; to?: Date | string }): Promise<string>;
+}
+
+declare class OrganizationResource {
+  get(): Promise<ShopOrganization>;
+  update(changes: {
+    name?: string;
+    supportEmail?: string;
+    senderName?: string;
+    accentColor?: string;
+    contactEmail?: string;
+    /** A data URI (data:image/png;base64,...), or null to remove the logo. */
+    logo?: string | null;
+  }): Promise<ShopOrganization>;
 }
 
 declare class WebhookEndpoints {

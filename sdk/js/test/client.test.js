@@ -247,3 +247,19 @@ test('webhook endpoint methods (when the hub serves them)', async (t) => {
   await client.webhookEndpoints.delete(endpoint.id);
   await assert.rejects(client.webhookEndpoints.get(endpoint.id), NotFoundError);
 });
+
+test('organization: the shop identity buyers see, read and changed (admin key)', async () => {
+  const before = await client.organization.get();
+  assert.equal(before.id, ORG);
+  const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGNgYGAAAAAEAAH2FzhVAAAAAElFTkSuQmCC';
+  const changed = await client.organization.update({
+    name: 'Kick & Snare Audio', supportEmail: 'help@kick-snare.example', accentColor: '#0f766e', logo: `data:image/png;base64,${png}`,
+  });
+  assert.equal(changed.name, 'Kick & Snare Audio');
+  assert.equal(changed.supportEmail, 'help@kick-snare.example');
+  assert.match(changed.logoUrl, /\/logos\/[0-9a-f]{64}$/);
+  const removed = await client.organization.update({ logo: null });
+  assert.equal(removed.logoUrl, null);
+  assert.equal(removed.name, 'Kick & Snare Audio');
+  await assert.rejects(client.organization.update({ accentColor: 'teal' }), (error) => error.status === 422 && /#rrggbb/.test(error.message));
+});

@@ -35,6 +35,7 @@ from continuata.models import (
     Purchase,
     PurchaseResult,
     PurchaseToken,
+    ShopOrganization,
     Token,
     Upload,
     UploadProgress,
@@ -48,7 +49,7 @@ from continuata.webhooks import EVENT_TYPES, WebhookEventType, sign_webhook, ver
 __all__ = [
     "EVENT_TYPES", "APIConnectionError", "APIError", "APIStatusError", "AsyncClient", "AuthenticationError", "Client",
     "ConflictError", "ContinuataError", "DeliveryAttempt", "DownloadUrl", "InternalServerError", "Me", "NotFoundError",
-    "Organization", "OrganizationMismatchError", "Page", "Pagination", "PermissionDeniedError", "Product",
+    "Organization", "OrganizationMismatchError", "Page", "Pagination", "PermissionDeniedError", "Product", "ShopOrganization",
     "Purchase", "PurchaseResult", "PurchaseToken", "RateLimitError", "Token", "Upload", "UploadError",
     "UploadProgress", "ValidationError", "Version", "VersionFile", "WebhookDelivery", "WebhookEndpoint",
     "WebhookEventType", "WebhookVerificationError", "__version__", "manifest_of", "sign_webhook", "verify_webhook",

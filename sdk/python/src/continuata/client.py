@@ -20,7 +20,16 @@ from continuata import models
 from continuata._calls import Call, data_of
 from continuata.errors import APIConnectionError, APIError, ContinuataError, OrganizationMismatchError, error_for_status
 from continuata.models import from_api
-from continuata.resources import Products, Purchases, Reports, Uploads, Versions, WebhookEndpoints, download_url_call
+from continuata.resources import (
+    Organization,
+    Products,
+    Purchases,
+    Reports,
+    Uploads,
+    Versions,
+    WebhookEndpoints,
+    download_url_call,
+)
 
 __version__ = "0.1.0"
 RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
@@ -55,6 +64,7 @@ class _BaseClient:
         self.purchases = Purchases(self)
         self.reports = Reports(self)
         self.webhook_endpoints = WebhookEndpoints(self)
+        self.organization = Organization(self)
 
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.api_key}", "User-Agent": f"continuata-python/{__version__}"}

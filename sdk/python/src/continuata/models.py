@@ -90,6 +90,22 @@ class Organization:
 
 
 @dataclass
+class ShopOrganization:
+    """The API key's organization and its shop identity, what buyers see
+    (``GET``/``PATCH /api/organization``, admin keys). Text fields are ""
+    when unset; ``logo_url`` is None without a logo."""
+
+    id: str = ""
+    name: str = ""
+    support_email: str = ""
+    sender_name: str = ""
+    accent_color: str = ""
+    logo_url: str | None = None
+    contact_email: str = ""
+    raw: dict[str, Any] = _raw()
+
+
+@dataclass
 class Me:
     """Who the API key is (``GET /api/me``)."""
 

@@ -6,6 +6,7 @@ or async iterators (``async for``) that fetch page after page."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import os
@@ -251,6 +252,53 @@ class Reports(_Resource):
 
     def _call(self, start, end, parse) -> Call:
         return Call("GET", "/api/reports/downloads", params=params(**{"from": _time(start), "to": _time(end)}), text=True, parse=parse)
+
+
+_IMAGE_TYPES = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (b"GIF8", "image/gif"))
+
+
+def _image_data_uri(image: bytes) -> str:
+    """``image`` as a data URI; its type named from its first bytes (the hub
+    checks the bytes, whatever the URI says)."""
+    mime = next((kind for magic, kind in _IMAGE_TYPES if image.startswith(magic)), None)
+    if mime is None:
+        mime = "image/webp" if image[:4] == b"RIFF" and image[8:12] == b"WEBP" else "application/octet-stream"
+    return f"data:{mime};base64,{base64.b64encode(image).decode('ascii')}"
+
+
+class Organization(_Resource):
+    """``/api/organization`` (admin key): the shop identity buyers see."""
+
+    def get(self):
+        """The organization and its display name, support email, sender name, accent colour and logo."""
+        return self._client._run(Call("GET", "/api/organization", parse=lambda data: from_api(models.ShopOrganization, data)))
+
+    def update(
+        self,
+        *,
+        name: str | None = None,
+        support_email: str | None = None,
+        sender_name: str | None = None,
+        accent_color: str | None = None,
+        contact_email: str | None = None,
+        logo: bytes | str | os.PathLike[str] | None = None,
+        remove_logo: bool = False,
+    ):
+        """Change the fields given ("" clears a text field). ``logo`` is a PNG,
+        JPEG, WebP or GIF of at most 256 KB, as bytes or a file's path;
+        ``remove_logo=True`` removes it."""
+        if logo is not None and not isinstance(logo, bytes):
+            with open(logo, "rb") as image:
+                logo = image.read()
+        changes: dict[str, Any] = body(
+            name=name, supportEmail=support_email, senderName=sender_name, accentColor=accent_color,
+            contactEmail=contact_email, logo=_image_data_uri(logo) if logo is not None else None,
+        )
+        if remove_logo:
+            changes["logo"] = None
+        return self._client._run(
+            Call("PATCH", "/api/organization", json=changes, idempotent=True, parse=lambda data: from_api(models.ShopOrganization, data))
+        )
 
 
 class WebhookEndpoints(_Resource):
