@@ -102,6 +102,7 @@ def _purchase(row: dict[str, Any]) -> dict[str, Any]:
     the provider's reference."""
     shaped: dict[str, Any] = dict(resources.as_record(resources.purchase(row)))
     del shaped["tokens"]
+    shaped.pop("licenses", None)
     return {**shaped, "reference": shaped["providerRef"]}
 
 

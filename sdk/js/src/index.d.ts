@@ -142,7 +142,11 @@ export type WebhookEventType =
   | "download.started"
   | "download.completed"
   | "version.ready"
-  | "email.failed";
+  | "email.failed"
+  | "license.activated"
+  | "license.deactivated"
+  | "license.disabled"
+  | "license.restored";
 
 export interface WebhookEndpoint {
   id: string;

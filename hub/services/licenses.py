@@ -1,0 +1,593 @@
+"""License keys: minted per purchase item of a licensed product, activated
+per machine, validated by the shop's software, reversed with the payment.
+
+A product is licensed when it has license settings (:func:`set_policy`: an
+activation limit or unlimited, an optional expiry in days from purchase,
+how many seats a buyer may free per 30 days). Each purchase item of it gets
+one key when the purchase is delivered (:func:`mint_for_item`, in the
+transaction that mints its tokens; a unique index over the purchase and
+item makes a replay or a restore mint nothing new).
+
+A key reads ``XXXXX-XXXXX-XXXXX-XXXXX-C``: 100 random bits in Crockford's
+base32 (no I, L, O, U: nothing to misread aloud) and a check character
+(Luhn mod 32, which catches every single mistyped character and most
+swapped neighbours). Typing is forgiving (:func:`normalize_key`: case,
+dashes, spaces, ``O`` for ``0``, ``I``/``L`` for ``1``). The key is stored
+sealed (:mod:`hub.sealing`), so that its buyer can be shown it again, and
+found by an HMAC of its normal form under a key derived from the hub's
+secret key (unique index): a leaked database lists no usable key. Keys are
+never logged.
+
+The public license API (:mod:`hub.api.licenses`) calls :func:`activate`,
+:func:`validate` and :func:`deactivate`; each call is rate-limited per key
+and per client address (:mod:`hub.services.rate_limits`) and stamps the
+key's (and the machine's) last seen time and address.
+
+A refund or a lost dispute revokes the purchase's keys (``REVOKED``), an
+open dispute holds them (``ON_HOLD``), a won dispute or a cancelled refund
+restores them: :func:`settle_licenses`, called where the purchase's tokens
+are revoked and given back (:mod:`hub.services.reversals`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from hub import resources
+from hub.client_ip import rate_limit_key
+from hub.clock import as_aware, iso, utcnow
+from hub.context import Hub
+from hub.db import UNIQUE_VIOLATIONS
+from hub.errors import HubError, Invalid, NotFound, TooManyRequests
+from hub.inputs import check_text
+from hub.plugins import records
+from hub.plugins.events import LicenseActivated, LicenseDeactivated, LicenseDisabled, LicenseRestored
+from hub.sealing import Sealer
+from hub.secrets import new_id
+from hub.services import rate_limits
+from hub.services.events import emit
+from hub.services.products import find_product
+from hub.tables import LicenseActivation, LicenseKey, LicensePolicy, Product
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+"""Crockford's base32: digits and letters without I, L, O, U."""
+GROUPS, GROUP_SIZE = 4, 5
+ALIASES = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+ACTIVE, REVOKED_STATUS, ON_HOLD_STATUS = "active", "revoked", "on_hold"
+
+# The codes validate answers (and activate refuses with).
+VALID = "VALID"
+NOT_FOUND = "NOT_FOUND"
+EXPIRED = "EXPIRED"
+REVOKED = "REVOKED"
+ON_HOLD = "ON_HOLD"
+DISABLED = "DISABLED"
+NOT_ACTIVATED = "NOT_ACTIVATED"
+ACTIVATION_LIMIT = "ACTIVATION_LIMIT"
+CODES = (VALID, NOT_FOUND, EXPIRED, REVOKED, ON_HOLD, DISABLED, NOT_ACTIVATED, ACTIVATION_LIMIT)
+
+PER_KEY_PER_MINUTE = 60
+PER_ADDRESS_PER_MINUTE = 300
+SEAT_RELEASE_WINDOW = 30 * 24 * 3600
+DEFAULT_SEAT_RELEASES = 3
+MAX_FINGERPRINT = 200
+MAX_NAME = 200
+
+
+# --- the key's format ----------------------------------------------------------
+
+
+def check_character(body: str) -> str:
+    """The Luhn mod 32 check character of ``body`` (base32 characters)."""
+    total = 0
+    factor = 2
+    for char in reversed(body):
+        addend = factor * ALPHABET.index(char)
+        factor = 1 if factor == 2 else 2
+        total += addend // 32 + addend % 32
+    return ALPHABET[(32 - total % 32) % 32]
+
+
+def new_license_key() -> str:
+    """A fresh key: ``XXXXX-XXXXX-XXXXX-XXXXX-C``."""
+    body = "".join(secrets.choice(ALPHABET) for _ in range(GROUPS * GROUP_SIZE))
+    groups = [body[i : i + GROUP_SIZE] for i in range(0, len(body), GROUP_SIZE)]
+    return "-".join([*groups, check_character(body)])
+
+
+def normalize_key(key: str) -> str:
+    """The form a key is found by: upper case, without dashes and spaces,
+    ``O`` read as ``0`` and ``I``/``L`` as ``1`` (what people mistype).
+    Keys imported from another system are normalized the same way."""
+    return "".join(key.split()).replace("-", "").upper().translate(ALIASES)
+
+
+def well_formed(key: str) -> bool:
+    """Whether ``key`` (normalized) is a key of the hub's format with its
+    check character right."""
+    body, check = key[:-1], key[-1:]
+    return (
+        len(key) == GROUPS * GROUP_SIZE + 1
+        and all(char in ALPHABET for char in key)
+        and check_character(body) == check
+    )
+
+
+def key_hash(hub: Hub, key: str) -> str:
+    """How a key is found: an HMAC-SHA-256 of its normal form under a key of
+    its own derived from the hub's secret key."""
+    secret = hub.sealer.derive("license keys").encode()
+    return hmac.new(secret, normalize_key(key).encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+
+
+def key_hint(key: str) -> str:
+    """What the console shows of a key: its last group and check character."""
+    return key.strip()[-7:]
+
+
+# --- settings ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A product's license settings."""
+
+    enabled: bool
+    activation_limit: int | None = None
+    expiry_days: int | None = None
+    seat_releases: int = DEFAULT_SEAT_RELEASES
+
+
+def _policy(row: dict[str, Any] | None) -> Policy:
+    if row is None:
+        return Policy(enabled=False)
+    return Policy(True, row["activation_limit"], row["expiry_days"], row["seat_releases"])
+
+
+async def get_policy(org: str, product_id: str) -> tuple[dict[str, Any], Policy]:
+    """The product ``product_id`` (its slug) and its license settings."""
+    product = await find_product(org, product_id)
+    row = await LicensePolicy.select().where(LicensePolicy.product == product["id"]).first()
+    return product, _policy(row)
+
+
+def _check_count(value: Any, field: str, *, minimum: int, maximum: int) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        raise Invalid(f"{field} must be a whole number from {minimum} to {maximum}, or null", field=field)
+    return value
+
+
+async def set_policy(hub: Hub, org: str, product_id: str, policy: Policy) -> tuple[dict[str, Any], Policy]:
+    """Turn licenses on (or change their settings) or off for a product.
+    Keys already minted keep the limit and expiry they were minted with."""
+    limit = _check_count(policy.activation_limit, "activationLimit", minimum=1, maximum=100_000)
+    days = _check_count(policy.expiry_days, "expiryDays", minimum=1, maximum=36_500)
+    releases = _check_count(policy.seat_releases, "seatReleases", minimum=0, maximum=1000)
+    product = await find_product(org, product_id)
+    now = utcnow()
+    async with hub.db.write_transaction():
+        if not policy.enabled:
+            await LicensePolicy.delete().where(LicensePolicy.product == product["id"])
+        else:
+            values = {
+                "activation_limit": limit,
+                "expiry_days": days,
+                "seat_releases": DEFAULT_SEAT_RELEASES if releases is None else releases,
+            }
+            updated = await LicensePolicy.update(
+                {getattr(LicensePolicy, k): v for k, v in {**values, "updated_at": now}.items()}
+            ).where(LicensePolicy.product == product["id"]).returning(LicensePolicy.id)
+            if not updated:
+                await LicensePolicy.insert(
+                    LicensePolicy(id=new_id("lpolicy"), org=org, product=product["id"], created_at=now, updated_at=now, **values)
+                )
+    return await get_policy(org, product_id)
+
+
+# --- minting ---------------------------------------------------------------------
+
+
+async def mint_for_item(
+    hub: Hub, purchase: dict[str, Any], index: int, product: dict[str, Any], *, revoked: bool = False
+) -> str | None:
+    """The key of item ``index`` of ``purchase`` (a delivered purchase's
+    item of ``product``), minted now unless it exists (in the caller's
+    transaction); None when the product is not licensed. ``revoked``: the
+    item's part of the payment was refunded before it was recorded."""
+    policy = await LicensePolicy.select().where(LicensePolicy.product == product["id"]).first()
+    existing = await LicenseKey.select(LicenseKey.key_sealed).where(
+        LicenseKey.purchase == purchase["id"], LicenseKey.purchase_item == index
+    ).first()
+    if existing:
+        return hub.sealer.open(existing["key_sealed"]).decode()
+    if policy is None:
+        return None
+    key = new_license_key()
+    now = utcnow()
+    await LicenseKey.insert(
+        LicenseKey(
+            id=new_id("license"),
+            org=purchase["org"],
+            product=product["id"],
+            purchase=purchase["id"],
+            purchase_item=index,
+            key_hash=key_hash(hub, key),
+            key_sealed=hub.sealer.seal(key.encode()),
+            key_hint=key_hint(key),
+            customer_email=purchase["customer_email"] or "",
+            status=REVOKED_STATUS if revoked else ACTIVE,
+            activation_limit=policy["activation_limit"],
+            expires_at=now + timedelta(days=policy["expiry_days"]) if policy["expiry_days"] else None,
+            created_at=now,
+        )
+    )
+    return key
+
+
+# --- shapes ------------------------------------------------------------------------
+
+
+def license_record(row: dict[str, Any], product_slug: str) -> records.License:
+    """A key as hooks and webhooks receive it (never the key itself)."""
+    return resources.as_record(resources.license(row, product_slug))
+
+
+def public_status(row: dict[str, Any]) -> str:
+    """``active``, ``revoked``, ``on_hold``, ``disabled`` (by the shop) or ``expired``."""
+    if row["disabled_at"] is not None:
+        return "disabled"
+    if row["status"] != ACTIVE:
+        return str(row["status"])
+    if row["expires_at"] is not None and as_aware(row["expires_at"]) <= utcnow():
+        return "expired"
+    return ACTIVE
+
+
+async def licenses_of_purchases(purchase_ids: list[str], sealer: Sealer | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Each purchase's keys, with their product's ``product_slug`` and
+    ``product_name``, ``public_status`` and activations (``machines``), by
+    purchase id; each opened (``key``) when ``sealer`` is given."""
+    if not purchase_ids:
+        return {}
+    rows = await LicenseKey.select().where(LicenseKey.purchase.is_in(purchase_ids)).order_by(LicenseKey.purchase_item)
+    return await _detailed(rows, by="purchase", sealer=sealer)
+
+
+async def _detailed(rows: list[dict[str, Any]], *, by: str, sealer: Sealer | None) -> dict[str, list[dict[str, Any]]]:
+    products = {
+        p["id"]: p
+        for p in await Product.select(Product.id, Product.slug, Product.name).where(
+            Product.id.is_in(sorted({r["product"] for r in rows}) or [""])
+        )
+    }
+    activations = await activations_of([r["id"] for r in rows])
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        product = products.get(row["product"], {"slug": "", "name": ""})
+        detailed = {
+            **row,
+            "product_slug": product["slug"],
+            "product_name": product["name"],
+            "public_status": public_status(row),
+            "machines": activations.get(row["id"], []),
+        }
+        if sealer is not None:
+            detailed["key"] = sealer.open(row["key_sealed"]).decode()
+        grouped.setdefault(row[by], []).append(detailed)
+    return grouped
+
+
+async def activations_of(license_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The activations of the given keys, oldest first, by key id."""
+    if not license_ids:
+        return {}
+    rows = await LicenseActivation.select().where(LicenseActivation.license.is_in(license_ids)).order_by(
+        LicenseActivation.created_at
+    )
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        grouped.setdefault(row["license"], []).append(row)
+    return grouped
+
+
+async def licenses_of_email(hub: Hub, email: str) -> list[dict[str, Any]]:
+    """Every key sold to ``email`` (a signed-in buyer's, on ``/my``), newest first."""
+    rows = await LicenseKey.select().where(LicenseKey.customer_email == email.strip().lower()).order_by(
+        LicenseKey.created_at, ascending=False
+    )
+    return (await _detailed(rows, by="customer_email", sealer=hub.sealer)).get(email.strip().lower(), [])
+
+
+# --- the public API's work ----------------------------------------------------------
+
+
+class LicenseRefused(HubError):
+    """An activation or deactivation the key does not allow: ``code`` is one
+    of :data:`CODES`; ``activations`` the key's current machines (for
+    ``ACTIVATION_LIMIT``)."""
+
+    def __init__(self, message: str, *, code: str, status: int = 422, activations: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status_code = status
+        self.activations = activations or []
+
+
+@dataclass
+class Verdict:
+    """What validate answers (and activate and deactivate after their work)."""
+
+    valid: bool
+    code: str
+    key: dict[str, Any] | None = None
+    product: dict[str, Any] | None = None
+    activation: dict[str, Any] | None = None
+    activations: list[dict[str, Any]] = field(default_factory=list)
+
+
+MESSAGES = {
+    NOT_FOUND: "License key not found",
+    EXPIRED: "The license has expired",
+    REVOKED: "The license was revoked (its purchase was refunded)",
+    ON_HOLD: "The license is on hold while its payment is disputed",
+    DISABLED: "The license was disabled by the shop",
+    NOT_ACTIVATED: "The license is not activated on this machine",
+    ACTIVATION_LIMIT: "The license's activation limit is reached",
+}
+
+
+def _key_code(row: dict[str, Any]) -> str | None:
+    """Why the key itself refuses, or None."""
+    status = public_status(row)
+    return {
+        "disabled": DISABLED, REVOKED_STATUS: REVOKED, ON_HOLD_STATUS: ON_HOLD, "expired": EXPIRED,
+    }.get(status)
+
+
+def _check_fingerprint(fingerprint: Any, *, required: bool) -> str | None:
+    checked = check_text(fingerprint, "fingerprint", max_length=MAX_FINGERPRINT, required=required)
+    return checked.strip() if checked else None
+
+
+async def _limited(hub: Hub, key: str, ip: str) -> None:
+    """Count the call against the key's and the address's limits (in the
+    caller's transaction); 429 when either is spent."""
+    if ip and not await rate_limits.hit(
+        "license-ip", rate_limit_key(ip), limit=PER_ADDRESS_PER_MINUTE, window_seconds=60
+    ):
+        raise TooManyRequests("Too many license requests from this address; try again in a minute")
+    if not await rate_limits.hit("license-key", key_hash(hub, key), limit=PER_KEY_PER_MINUTE, window_seconds=60):
+        raise TooManyRequests("Too many requests for this license key; try again in a minute")
+
+
+async def _find_key(hub: Hub, key: str) -> dict[str, Any] | None:
+    key = check_text(key, "key", max_length=200, required=True) or ""
+    return await LicenseKey.select().where(LicenseKey.key_hash == key_hash(hub, key)).first()
+
+
+async def _seen(row: dict[str, Any], ip: str, now: datetime) -> None:
+    await LicenseKey.update({LicenseKey.last_seen_at: now, LicenseKey.last_ip: ip[:64]}).where(LicenseKey.id == row["id"])
+
+
+async def _product_of(row: dict[str, Any]) -> dict[str, Any]:
+    product = await Product.select(Product.slug, Product.name).where(Product.id == row["product"]).first()
+    return product or {"slug": "", "name": ""}
+
+
+async def validate(hub: Hub, key: str, fingerprint: Any, ip: str) -> Verdict:
+    """The key's standing, and the machine's when ``fingerprint`` is given."""
+    print_ = _check_fingerprint(fingerprint, required=False)
+    now = utcnow()
+    async with hub.db.write_transaction():
+        await _limited(hub, key, ip)
+        row = await _find_key(hub, key)
+        if row is None:
+            return Verdict(False, NOT_FOUND)
+        await _seen(row, ip, now)
+        machines = (await activations_of([row["id"]])).get(row["id"], [])
+        machine = next((m for m in machines if m["fingerprint"] == print_), None)
+        if machine is not None:
+            await LicenseActivation.update(
+                {LicenseActivation.last_seen_at: now, LicenseActivation.last_ip: ip[:64]}
+            ).where(LicenseActivation.id == machine["id"])
+    code = _key_code(row)
+    if code is None and print_ is not None and machine is None:
+        code = NOT_ACTIVATED
+    if code is None and row["activation_limit"] is not None and row["activations"] > row["activation_limit"]:
+        code = ACTIVATION_LIMIT
+    code = code or VALID
+    return Verdict(code == VALID, code, row, await _product_of(row), machine, machines)
+
+
+async def activate(hub: Hub, key: str, fingerprint: Any, name: Any, ip: str) -> Verdict:
+    """Activate the key on the machine ``fingerprint`` (named ``name``, say
+    "Studio iMac"): idempotent for a machine already active (its name and
+    last seen time are updated); the limit + 1st machine is refused with
+    ``ACTIVATION_LIMIT`` and the machines' names."""
+    print_ = _check_fingerprint(fingerprint, required=True)
+    assert print_ is not None
+    label = (check_text(name, "name", max_length=MAX_NAME) or "").strip() or print_[:MAX_NAME]
+    now = utcnow()
+    event_key: dict[str, Any] | None = None
+    for attempt in range(3):
+        try:
+            async with hub.db.write_transaction():
+                await _limited(hub, key, ip)
+                row = await _find_key(hub, key)
+                if row is None:
+                    raise LicenseRefused(MESSAGES[NOT_FOUND], code=NOT_FOUND, status=404)
+                await _seen(row, ip, now)
+                code = _key_code(row)
+                if code is not None:
+                    raise LicenseRefused(MESSAGES[code], code=code, status=403)
+                machine = await LicenseActivation.select().where(
+                    LicenseActivation.license == row["id"], LicenseActivation.fingerprint == print_
+                ).first()
+                if machine is not None:
+                    changes = {LicenseActivation.last_seen_at: now, LicenseActivation.last_ip: ip[:64]}
+                    if name:
+                        changes[LicenseActivation.name] = label
+                    await LicenseActivation.update(changes).where(LicenseActivation.id == machine["id"])
+                else:
+                    # One conditional write takes the seat: concurrent
+                    # activations cannot pass the limit together.
+                    taken = await LicenseKey.update({LicenseKey.activations: LicenseKey.activations + 1}).where(
+                        LicenseKey.id == row["id"],
+                        LicenseKey.activation_limit.is_null() | (LicenseKey.activations < LicenseKey.activation_limit),
+                    ).returning(LicenseKey.activations)
+                    if not taken:
+                        machines = (await activations_of([row["id"]])).get(row["id"], [])
+                        raise LicenseRefused(
+                            f"{MESSAGES[ACTIVATION_LIMIT]} ({row['activation_limit']}): deactivate one of "
+                            + ", ".join(m["name"] for m in machines),
+                            code=ACTIVATION_LIMIT,
+                            activations=machines,
+                        )
+                    activation_row = dict(
+                        id=new_id("activation"), org=row["org"], license=row["id"], fingerprint=print_, name=label,
+                        created_at=now, last_seen_at=now, last_ip=ip[:64],
+                    )
+                    await LicenseActivation.insert(LicenseActivation(**activation_row))
+                    fresh = await LicenseKey.select().where(LicenseKey.id == row["id"]).first()
+                    assert fresh is not None
+                    row = event_key = fresh
+                    product = await _product_of(row)
+                    await emit(
+                        hub,
+                        LicenseActivated(license=license_record(row, product["slug"]), activation=activation_record(activation_row)),
+                        org=row["org"],
+                    )
+            break
+        except UNIQUE_VIOLATIONS:
+            # The same machine activated concurrently and committed first:
+            # the next attempt finds it.
+            if attempt == 2:
+                raise
+    if event_key is not None:
+        hub.events_wakeup.set()
+    return await _verdict_after(row, print_)
+
+
+def activation_record(row: dict[str, Any]) -> records.Activation:
+    return resources.as_record(resources.activation(row))
+
+
+async def _verdict_after(row: dict[str, Any], fingerprint: str | None) -> Verdict:
+    fresh = await LicenseKey.select().where(LicenseKey.id == row["id"]).first()
+    assert fresh is not None
+    machines = (await activations_of([fresh["id"]])).get(fresh["id"], [])
+    machine = next((m for m in machines if m["fingerprint"] == fingerprint), None)
+    return Verdict(True, VALID if _key_code(fresh) is None else str(_key_code(fresh)), fresh, await _product_of(fresh), machine, machines)
+
+
+async def release_seat(hub: Hub, row: dict[str, Any], machine: dict[str, Any], *, by: str) -> None:
+    """Free ``machine``'s seat of the key ``row`` (in the caller's
+    transaction) and record ``license.deactivated``; ``by`` says who
+    (``api``, ``buyer``, ``shop``)."""
+    deleted = await LicenseActivation.delete().where(LicenseActivation.id == machine["id"]).returning(LicenseActivation.id)
+    if not deleted:
+        return
+    await LicenseKey.update({LicenseKey.activations: LicenseKey.activations - 1}).where(
+        LicenseKey.id == row["id"], LicenseKey.activations > 0
+    )
+    fresh = await LicenseKey.select().where(LicenseKey.id == row["id"]).first()
+    assert fresh is not None
+    product = await _product_of(fresh)
+    await emit(
+        hub,
+        LicenseDeactivated(
+            license=license_record(fresh, product["slug"]),
+            activation=activation_record(machine),
+            by=by,
+        ),
+        org=fresh["org"],
+    )
+
+
+async def deactivate(hub: Hub, key: str, fingerprint: Any, activation_id: Any, ip: str) -> Verdict:
+    """Free the seat of the machine ``fingerprint`` (or of the activation
+    ``activation_id``, for a machine whose fingerprint is lost)."""
+    print_ = _check_fingerprint(fingerprint, required=False)
+    activation = check_text(activation_id, "activationId", max_length=60)
+    if not print_ and not activation:
+        raise Invalid("Give the machine's fingerprint or the activationId to deactivate", field="fingerprint")
+    now = utcnow()
+    async with hub.db.write_transaction():
+        await _limited(hub, key, ip)
+        row = await _find_key(hub, key)
+        if row is None:
+            raise LicenseRefused(MESSAGES[NOT_FOUND], code=NOT_FOUND, status=404)
+        await _seen(row, ip, now)
+        machines = (await activations_of([row["id"]])).get(row["id"], [])
+        machine = next(
+            (m for m in machines if (print_ and m["fingerprint"] == print_) or (activation and m["id"] == activation)), None
+        )
+        if machine is None:
+            raise LicenseRefused("No such activation of this license", code=NOT_ACTIVATED, status=404)
+        await release_seat(hub, row, machine, by="api")
+    hub.events_wakeup.set()
+    return await _verdict_after(row, None)
+
+
+async def release_by_buyer(hub: Hub, email: str, license_id: str, activation_id: str) -> None:
+    """A buyer frees a seat of their own key from the download page or
+    ``/my``: at most the product's ``seatReleases`` per key per 30 days (so
+    a key cannot be shared by freeing seats all day)."""
+    async with hub.db.write_transaction():
+        row = await LicenseKey.select().where(
+            LicenseKey.id == license_id, LicenseKey.customer_email == email.strip().lower()
+        ).first()
+        if row is None:
+            raise NotFound("License not found")
+        machine = await LicenseActivation.select().where(
+            LicenseActivation.id == activation_id, LicenseActivation.license == row["id"]
+        ).first()
+        if machine is None:
+            raise NotFound("That machine is no longer active")
+        policy = await LicensePolicy.select().where(LicensePolicy.product == row["product"]).first()
+        allowed = policy["seat_releases"] if policy else DEFAULT_SEAT_RELEASES
+        if not await rate_limits.hit("license-release", row["id"], limit=allowed, window_seconds=SEAT_RELEASE_WINDOW):
+            raise TooManyRequests(
+                f"You can free {allowed} machine(s) of this license every 30 days; write to the shop for more"
+            )
+        await release_seat(hub, row, machine, by="buyer")
+    hub.events_wakeup.set()
+
+
+# --- reversals ----------------------------------------------------------------------
+
+
+async def settle_licenses(hub: Hub, purchase: dict[str, Any], status: str, reversed_items: frozenset[int]) -> None:
+    """Bring the keys of ``purchase`` to what its status gives (in the
+    caller's transaction): ``revoked`` when it is refunded or charged back
+    (or its item's part of the payment was), ``on_hold`` while disputed,
+    ``active`` otherwise; record ``license.disabled`` or
+    ``license.restored`` for each key that changes."""
+    from hub.services.purchase_statuses import ON_HOLD as PURCHASE_ON_HOLD
+    from hub.services.purchase_statuses import REVOKING
+
+    rows = await LicenseKey.select().where(LicenseKey.purchase == purchase["id"])
+    for row in rows:
+        if status in REVOKING or row["purchase_item"] in reversed_items:
+            wanted = REVOKED_STATUS
+        elif status == PURCHASE_ON_HOLD:
+            wanted = ON_HOLD_STATUS
+        else:
+            wanted = ACTIVE
+        if wanted == row["status"]:
+            continue
+        await LicenseKey.update({LicenseKey.status: wanted}).where(LicenseKey.id == row["id"])
+        product = await _product_of(row)
+        record = license_record({**row, "status": wanted}, product["slug"])
+        if wanted == ACTIVE:
+            await emit(hub, LicenseRestored(license=record), org=row["org"])
+        else:
+            await emit(hub, LicenseDisabled(license=record, reason="refunded" if wanted == REVOKED_STATUS else "on_hold"), org=row["org"])
