@@ -120,6 +120,8 @@ class Purchase(TypedDict):
     refundedAt: str | None
     """When it was refunded or charged back; None while it is not."""
     tokens: list[PurchaseToken]
+    licenses: list[License]
+    """The purchase's license keys (never the keys themselves), for licensed products."""
 
 
 class License(TypedDict):

@@ -104,6 +104,21 @@ export interface PurchaseToken {
   revoked: boolean;
 }
 
+/** A purchase's license key (`key` only in the shop's own API answers). */
+export interface License {
+  id: string;
+  productId: string;
+  purchaseId: string | null;
+  customerEmail: string | null;
+  /** 'active', 'revoked', 'on_hold', 'disabled' or 'expired' */
+  status: string;
+  expiresAt: Date | null;
+  /** null: unlimited */
+  activationLimit: number | null;
+  activations: number;
+  key?: string;
+}
+
 export interface Purchase {
   id: string;
   orgId: string;
@@ -122,6 +137,7 @@ export interface Purchase {
   createdAt: Date;
   refundedAt: Date | null;
   tokens: PurchaseToken[];
+  licenses: License[];
 }
 
 export interface Me {

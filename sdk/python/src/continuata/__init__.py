@@ -34,6 +34,7 @@ from continuata.models import (
     Product,
     Purchase,
     PurchaseResult,
+    License,
     PurchaseToken,
     Token,
     Upload,
@@ -47,7 +48,7 @@ from continuata.webhooks import EVENT_TYPES, WebhookEventType, sign_webhook, ver
 
 __all__ = [
     "EVENT_TYPES", "APIConnectionError", "APIError", "APIStatusError", "AsyncClient", "AuthenticationError", "Client",
-    "ConflictError", "ContinuataError", "DeliveryAttempt", "DownloadUrl", "InternalServerError", "Me", "NotFoundError",
+    "ConflictError", "ContinuataError", "DeliveryAttempt", "DownloadUrl", "InternalServerError", "License", "Me", "NotFoundError",
     "Organization", "OrganizationMismatchError", "Page", "Pagination", "PermissionDeniedError", "Product",
     "Purchase", "PurchaseResult", "PurchaseToken", "RateLimitError", "Token", "Upload", "UploadError",
     "UploadProgress", "ValidationError", "Version", "VersionFile", "WebhookDelivery", "WebhookEndpoint",
