@@ -277,12 +277,30 @@ async def _detailed(rows: list[dict[str, Any]], *, by: str, sealer: Sealer | Non
             "product_slug": product["slug"],
             "product_name": product["name"],
             "public_status": public_status(row),
-            "machines": activations.get(row["id"], []),
+            "expires_on": _day(row["expires_at"]),
+            "machines": [{**m, "last_seen_on": _day(m["last_seen_at"])} for m in activations.get(row["id"], [])],
         }
         if sealer is not None:
             detailed["key"] = sealer.open(row["key_sealed"]).decode()
         grouped.setdefault(row[by], []).append(detailed)
     return grouped
+
+
+def _day(moment: datetime | None) -> str:
+    """``08 December 2026``: how the buyer's pages show a day."""
+    return as_aware(moment).strftime("%d %B %Y") if moment else ""
+
+
+async def licenses_of_token(hub: Hub, token: dict[str, Any]) -> list[dict[str, Any]]:
+    """The key of the purchase item a download token delivers (opened), for
+    its download page: none for a token not minted by a purchase. One
+    lookup on the unique (purchase, item) index."""
+    if token.get("purchase") is None or token.get("purchase_item") is None:
+        return []
+    rows = await LicenseKey.select().where(
+        LicenseKey.purchase == token["purchase"], LicenseKey.purchase_item == token["purchase_item"]
+    )
+    return (await _detailed(rows, by="purchase", sealer=hub.sealer)).get(token["purchase"], [])
 
 
 async def activations_of(license_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
