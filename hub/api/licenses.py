@@ -15,8 +15,11 @@ The work is :mod:`hub.services.licenses`'; docs/licenses.md is the guide.
 
 from __future__ import annotations
 
+import base64
 from typing import Any, cast
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from litestar import Controller, Request, Response, get, post, put
 from litestar.openapi.datastructures import ResponseSpec
 
@@ -105,6 +108,44 @@ class DeactivateIn(Wire):
     activation_id: str | None = None
 
 
+class CheckoutIn(Wire):
+    key: str
+    fingerprint: str
+    ttl: int | None = None
+
+
+class LicenseFile(Wire):
+    """An offline license file (``certificate``: paste it into a file the
+    software reads) and what it carries, for the caller's convenience: the
+    software must trust only what it verifies in the file."""
+
+    certificate: str
+    product_id: str
+    fingerprint: str
+    issued: str
+    ttl: int
+    check_in_by: str
+    expiry: str | None
+
+
+class LicenseFileAnswer(Answer):
+    data: LicenseFile
+
+
+class PublicKey(Wire):
+    """An organization's public key for its offline license files: raw
+    Ed25519 (32 bytes), base64; ``publicKeyPem`` the same as a PEM."""
+
+    org_id: str
+    algorithm: str
+    public_key: str
+    public_key_pem: str
+
+
+class PublicKeyAnswer(Answer):
+    data: PublicKey
+
+
 def checked(verdict: license_service.Verdict) -> LicenseCheckAnswer:
     key = verdict.key
     product = verdict.product
@@ -182,7 +223,8 @@ REFUSALS = {
     404: ResponseSpec(data_container=LicenseRefusal, generate_examples=False,
                       description="No such key (`NOT_FOUND`), or no such activation (`NOT_ACTIVATED`)"),
     422: ResponseSpec(data_container=LicenseRefusal, generate_examples=False,
-                      description="`ACTIVATION_LIMIT`: every seat is taken; `activations` lists the machines"),
+                      description="`ACTIVATION_LIMIT`: every seat is taken (`activations` lists the machines); "
+                      "on checkout, `NOT_ACTIVATED`: the machine is not activated"),
 }
 
 
@@ -221,6 +263,54 @@ class LicenseController(Controller):
     )
     async def validate(self, hub: Hub, request: Request, data: ValidateIn) -> LicenseCheckAnswer:
         return checked(await license_service.validate(hub, data.key, data.fingerprint, client_ip(request)))
+
+    @post(
+        "/checkout",
+        summary="An offline license file for an activated machine, signed with the shop's Ed25519 key",
+        description="No API key. The file carries the product, key, fingerprint, the license's expiry and "
+        "`checkInBy` (issued + `ttl` seconds, default 14 days): after it, the software should check in again. "
+        "Verify it with the public key of `GET /api/licenses/public-key` (docs/licenses.md; both SDKs).",
+        operation_id="checkoutLicense",
+        operation_class=PublicOperation,
+        status_code=200,
+        responses={**errors(429), **REFUSALS},
+    )
+    async def checkout(self, hub: Hub, request: Request, data: CheckoutIn) -> Response[LicenseFileAnswer]:
+        try:
+            certificate, payload = await license_service.checkout(hub, data.key, data.fingerprint, data.ttl, client_ip(request))
+        except license_service.LicenseRefused as refusal:
+            return cast(Response[LicenseFileAnswer], refused(refusal))
+        return Response(
+            answer(
+                LicenseFileAnswer,
+                {
+                    "certificate": certificate,
+                    "productId": payload["product"]["id"],
+                    "fingerprint": payload["fingerprint"],
+                    "issued": payload["issued"],
+                    "ttl": payload["ttl"],
+                    "checkInBy": payload["checkInBy"],
+                    "expiry": payload["expiry"],
+                },
+            )
+        )
+
+    @get(
+        "/public-key",
+        summary="The shop's public key for verifying its offline license files",
+        operation_id="getLicensePublicKey",
+        operation_class=PublicOperation,
+        responses=errors(404, 422),
+    )
+    async def public_key(self, hub: Hub, org: str) -> PublicKeyAnswer:
+        raw = await license_service.public_key(hub, org)
+        pem = Ed25519PublicKey.from_public_bytes(base64.b64decode(raw)).public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        return answer(
+            PublicKeyAnswer,
+            {"orgId": org, "algorithm": "ed25519", "publicKey": raw, "publicKeyPem": pem.decode()},
+        )
 
     @post(
         "/deactivate",

@@ -31,12 +31,17 @@ are revoked and given back (:mod:`hub.services.reversals`).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import json
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hub import resources
 from hub.client_ip import rate_limit_key
@@ -52,7 +57,7 @@ from hub.secrets import new_id
 from hub.services import rate_limits
 from hub.services.events import emit
 from hub.services.products import find_product
-from hub.tables import LicenseActivation, LicenseKey, LicensePolicy, Product
+from hub.tables import LicenseActivation, LicenseKey, LicensePolicy, Organization, Product, SigningKey
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 """Crockford's base32: digits and letters without I, L, O, U."""
@@ -609,3 +614,95 @@ async def settle_licenses(hub: Hub, purchase: dict[str, Any], status: str, rever
             await emit(hub, LicenseRestored(license=record), org=row["org"])
         else:
             await emit(hub, LicenseDisabled(license=record, reason="refunded" if wanted == REVOKED_STATUS else "on_hold"), org=row["org"])
+
+
+# --- offline license files ------------------------------------------------------------
+
+LICENSE_FILE_BEGIN = "-----BEGIN LICENSE FILE-----"
+LICENSE_FILE_END = "-----END LICENSE FILE-----"
+LICENSE_FILE_ALG = "base64+ed25519"
+DEFAULT_TTL = 14 * 24 * 3600
+MIN_TTL, MAX_TTL = 3600, 365 * 24 * 3600
+
+
+async def signing_key(hub: Hub, org: str) -> tuple[Ed25519PrivateKey, str]:
+    """The organization's Ed25519 key for license files and its public key
+    (raw, base64), made at first use: the private key is kept sealed. Two
+    processes making it at once keep the first one written."""
+    row = await SigningKey.select().where(SigningKey.org == org).first()
+    if row is None:
+        if not await Organization.exists().where(Organization.id == org):
+            raise NotFound(f"Organization {org} not found")
+        private = Ed25519PrivateKey.generate()
+        raw = private.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+        public = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        await SigningKey.insert(
+            SigningKey(
+                org=org,
+                public_key=base64.b64encode(public).decode(),
+                private_sealed=hub.sealer.seal(raw),
+                created_at=utcnow(),
+            )
+        ).on_conflict(action="DO NOTHING")
+        row = await SigningKey.select().where(SigningKey.org == org).first()
+        assert row is not None
+    private = Ed25519PrivateKey.from_private_bytes(hub.sealer.open(row["private_sealed"]))
+    return private, str(row["public_key"])
+
+
+async def public_key(hub: Hub, org: str) -> str:
+    """The organization's license-file public key (raw Ed25519, base64)."""
+    check_text(org, "org", max_length=64, required=True)
+    return (await signing_key(hub, org))[1]
+
+
+def license_file(private: Ed25519PrivateKey, payload: dict[str, Any]) -> str:
+    """``payload`` signed as a license file: the PEM-like armour around the
+    base64 of ``{"enc", "sig", "alg"}``, where ``enc`` is the base64 of the
+    payload's JSON and ``sig`` the base64 Ed25519 signature of ``enc``'s
+    ASCII bytes."""
+    enc = base64.b64encode(json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()).decode()
+    sig = base64.b64encode(private.sign(enc.encode("ascii"))).decode()
+    body = base64.b64encode(json.dumps({"enc": enc, "sig": sig, "alg": LICENSE_FILE_ALG}).encode()).decode()
+    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
+    return "\n".join([LICENSE_FILE_BEGIN, *lines, LICENSE_FILE_END]) + "\n"
+
+
+async def checkout(hub: Hub, key: str, fingerprint: Any, ttl: Any, ip: str) -> tuple[str, dict[str, Any]]:
+    """A license file for the machine ``fingerprint`` (activated already),
+    good offline for ``ttl`` seconds (after which the software should check
+    in again: ``checkInBy``), never past the license's own expiry."""
+    print_ = _check_fingerprint(fingerprint, required=True)
+    if ttl is None:
+        ttl = DEFAULT_TTL
+    if isinstance(ttl, bool) or not isinstance(ttl, int) or not MIN_TTL <= ttl <= MAX_TTL:
+        raise Invalid(f"ttl must be a number of seconds from {MIN_TTL} to {MAX_TTL}", field="ttl")
+    verdict = await validate(hub, key, print_, ip)
+    if not verdict.valid:
+        status = 404 if verdict.code == NOT_FOUND else 422 if verdict.code == NOT_ACTIVATED else 403
+        raise LicenseRefused(MESSAGES[verdict.code], code=verdict.code, status=status)
+    row, product = verdict.key, verdict.product
+    assert row is not None and product is not None
+    now = utcnow().replace(microsecond=0)
+    check_in = now + timedelta(seconds=ttl)
+    if row["expires_at"] is not None:
+        check_in = min(check_in, as_aware(row["expires_at"]))
+    payload = {
+        "version": 1,
+        "org": row["org"],
+        "product": {"id": product["slug"], "name": product["name"]},
+        "license": {"id": row["id"], "key": normalize_key(key) if not well_formed(normalize_key(key)) else _formatted(key)},
+        "fingerprint": print_,
+        "issued": iso(now),
+        "ttl": ttl,
+        "checkInBy": iso(check_in),
+        "expiry": iso(row["expires_at"]),
+    }
+    private, _ = await signing_key(hub, row["org"])
+    return license_file(private, payload), payload
+
+
+def _formatted(key: str) -> str:
+    """A key of the hub's format, written in its groups."""
+    normal = normalize_key(key)
+    return "-".join(normal[i : i + GROUP_SIZE] for i in range(0, len(normal), GROUP_SIZE))
