@@ -15,8 +15,8 @@ from hub.sealing import Sealer
 from hub.services import licenses
 from hub.services.reversals import DISPUTE_OPENED, DISPUTE_WON, REFUND, ReversalIn, record_reversal
 from hub.tables import Event, LicenseKey, OutboxMessage
-from tests.conftest import fails, ok
 from hub.testing.products import ready_product
+from tests.conftest import fails, ok
 
 KEY_FORMAT = re.compile(r"^([0-9A-HJKMNP-TV-Z]{5}-){4}[0-9A-HJKMNP-TV-Z]$")
 

@@ -42,6 +42,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from piccolo.columns import Column
 
 from hub import resources
 from hub.client_ip import rate_limit_key
@@ -57,7 +58,7 @@ from hub.secrets import new_id
 from hub.services import rate_limits
 from hub.services.events import emit
 from hub.services.products import find_product
-from hub.tables import LicenseActivation, LicenseKey, LicensePolicy, Organization, Product, SigningKey
+from hub.tables import LicenseActivation, LicenseKey, LicensePolicy, Organization, Product, RateLimit, SigningKey
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 """Crockford's base32: digits and letters without I, L, O, U."""
@@ -182,17 +183,21 @@ async def set_policy(hub: Hub, org: str, product_id: str, policy: Policy) -> tup
         if not policy.enabled:
             await LicensePolicy.delete().where(LicensePolicy.product == product["id"])
         else:
-            values = {
-                "activation_limit": limit,
-                "expiry_days": days,
-                "seat_releases": DEFAULT_SEAT_RELEASES if releases is None else releases,
-            }
+            seat_releases = DEFAULT_SEAT_RELEASES if releases is None else releases
             updated = await LicensePolicy.update(
-                {getattr(LicensePolicy, k): v for k, v in {**values, "updated_at": now}.items()}
+                {
+                    LicensePolicy.activation_limit: limit,
+                    LicensePolicy.expiry_days: days,
+                    LicensePolicy.seat_releases: seat_releases,
+                    LicensePolicy.updated_at: now,
+                }
             ).where(LicensePolicy.product == product["id"]).returning(LicensePolicy.id)
             if not updated:
                 await LicensePolicy.insert(
-                    LicensePolicy(id=new_id("lpolicy"), org=org, product=product["id"], created_at=now, updated_at=now, **values)
+                    LicensePolicy(
+                        id=new_id("lpolicy"), org=org, product=product["id"], activation_limit=limit,
+                        expiry_days=days, seat_releases=seat_releases, created_at=now, updated_at=now,
+                    )
                 )
     return await get_policy(org, product_id)
 
@@ -455,7 +460,9 @@ async def activate(hub: Hub, key: str, fingerprint: Any, name: Any, ip: str) -> 
                     LicenseActivation.license == row["id"], LicenseActivation.fingerprint == print_
                 ).first()
                 if machine is not None:
-                    changes = {LicenseActivation.last_seen_at: now, LicenseActivation.last_ip: ip[:64]}
+                    changes: dict[Column | str, Any] = {
+                        LicenseActivation.last_seen_at: now, LicenseActivation.last_ip: ip[:64],
+                    }
                     if name:
                         changes[LicenseActivation.name] = label
                     await LicenseActivation.update(changes).where(LicenseActivation.id == machine["id"])
@@ -496,6 +503,7 @@ async def activate(hub: Hub, key: str, fingerprint: Any, name: Any, ip: str) -> 
                 raise
     if event_key is not None:
         hub.events_wakeup.set()
+    assert row is not None  # found, or refused above
     return await _verdict_after(row, print_)
 
 
@@ -583,6 +591,81 @@ async def release_by_buyer(hub: Hub, email: str, license_id: str, activation_id:
             )
         await release_seat(hub, row, machine, by="buyer")
     hub.events_wakeup.set()
+
+
+# --- the shop's console --------------------------------------------------------------
+
+CONSOLE_PAGE_SIZE = 50
+SHOP = "shop"
+
+
+async def list_licenses(
+    hub: Hub, org: str, *, query: str = "", status: str = "", offset: int = 0
+) -> tuple[list[dict[str, Any]], int]:
+    """The organization's keys, newest first: all, or those matching
+    ``query`` (a whole key, typed loosely; a buyer's email; a product's
+    slug; the end of a key, as the console shows it), with their machines."""
+    conditions: list[Any] = [LicenseKey.org == org]
+    query = (check_text(query, "q", max_length=320) or "").strip()
+    if query:
+        product = await Product.select(Product.id).where(Product.org == org, Product.slug == query).first()
+        tail = query.upper()
+        conditions.append(
+            (LicenseKey.key_hash == key_hash(hub, query))
+            | (LicenseKey.customer_email == query.lower())
+            | (LicenseKey.product == (product["id"] if product else ""))
+            | (LicenseKey.key_hint.ilike(f"%{tail[-7:]}") if len(tail) >= 5 else LicenseKey.id == "")
+        )
+    if status in (ACTIVE, REVOKED_STATUS, ON_HOLD_STATUS):
+        conditions.append(LicenseKey.status == status)
+        conditions.append(LicenseKey.disabled_at.is_null())
+    elif status == "disabled":
+        conditions.append(LicenseKey.disabled_at.is_not_null())
+    total = await LicenseKey.count().where(*conditions)
+    rows = await LicenseKey.select().where(*conditions).order_by(LicenseKey.created_at, ascending=False).limit(
+        CONSOLE_PAGE_SIZE
+    ).offset(max(0, offset))
+    detailed = await _detailed(rows, by="org", sealer=None)
+    return detailed.get(org, []), total
+
+
+async def _shop_key(org: str, license_id: str) -> dict[str, Any]:
+    row = await LicenseKey.select().where(LicenseKey.org == org, LicenseKey.id == license_id).first()
+    if row is None:
+        raise NotFound("License not found")
+    return row
+
+
+async def set_disabled(hub: Hub, org: str, license_id: str, disabled: bool) -> dict[str, Any]:
+    """The shop disables a key (validate answers ``DISABLED``) or enables it
+    again; ``license.disabled`` (reason ``shop``) or ``license.restored``."""
+    async with hub.db.write_transaction():
+        row = await _shop_key(org, license_id)
+        if (row["disabled_at"] is not None) == disabled:
+            return row
+        moment = utcnow() if disabled else None
+        await LicenseKey.update({LicenseKey.disabled_at: moment}).where(LicenseKey.id == row["id"])
+        row = {**row, "disabled_at": moment}
+        record = license_record(row, (await _product_of(row))["slug"])
+        if disabled:
+            await emit(hub, LicenseDisabled(license=record, reason=SHOP), org=org)
+        else:
+            await emit(hub, LicenseRestored(license=record), org=org)
+    hub.events_wakeup.set()
+    return row
+
+
+async def reset_activations(hub: Hub, org: str, license_id: str) -> int:
+    """The shop frees every seat of a key, and gives its buyer their seat
+    releases of the month back; the number of machines freed."""
+    async with hub.db.write_transaction():
+        row = await _shop_key(org, license_id)
+        machines = (await activations_of([row["id"]])).get(row["id"], [])
+        for machine in machines:
+            await release_seat(hub, row, machine, by=SHOP)
+        await RateLimit.delete().where(RateLimit.bucket == rate_limits.bucket_of("license-release", row["id"]))
+    hub.events_wakeup.set()
+    return len(machines)
 
 
 # --- reversals ----------------------------------------------------------------------
