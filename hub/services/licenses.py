@@ -36,6 +36,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -49,6 +50,7 @@ from hub.client_ip import rate_limit_key
 from hub.clock import as_aware, iso, utcnow
 from hub.context import Hub
 from hub.db import UNIQUE_VIOLATIONS
+from hub.email_address import check_email
 from hub.errors import HubError, Invalid, NotFound, TooManyRequests
 from hub.inputs import check_text
 from hub.plugins import records
@@ -666,6 +668,97 @@ async def reset_activations(hub: Hub, org: str, license_id: str) -> int:
         await RateLimit.delete().where(RateLimit.bucket == rate_limits.bucket_of("license-release", row["id"]))
     hub.events_wakeup.set()
     return len(machines)
+
+
+# --- moving in: keys from another system ------------------------------------------------
+
+IMPORT_COLUMNS = ("key", "email", "product", "activations")
+IMPORTED_FINGERPRINT = "imported-"
+
+
+@dataclass
+class ImportReport:
+    """What an import did: keys imported, rows skipped as already imported
+    (a second run imports nothing twice), and rows refused with the reason."""
+
+    imported: int = 0
+    already: int = 0
+    refused: list[tuple[int, str]] = field(default_factory=list)
+    notes: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _import_row(row: dict[str, str]) -> tuple[str, str, str, int]:
+    key = (row.get("key") or "").strip()
+    if not key or len(key) > 200 or "\x00" in key:
+        raise Invalid("key is missing (or longer than 200 characters)")
+    email = check_email((row.get("email") or "").strip().lower())
+    product = (row.get("product") or "").strip()
+    if not product:
+        raise Invalid("product is missing")
+    used = (row.get("activations") or "0").strip() or "0"
+    if not used.isdigit() or int(used) > 100_000:
+        raise Invalid(f"activations must be a whole number, not {used[:20]!r}")
+    return key, email, product, int(used)
+
+
+async def import_licenses(hub: Hub, org: str, rows: Iterable[dict[str, str]]) -> ImportReport:
+    """Keys from another system (``key``, ``email``, ``product`` slug,
+    ``activations`` used), each kept as it is (the buyer's software keeps
+    working) under the product's license settings, with one placeholder
+    machine per activation used (``Imported activation n``: the buyer or
+    the shop frees them like any other). A key imported before is skipped
+    (its hash is unique), so the same file imported twice imports once.
+    Row numbers count the header as line 1."""
+    report = ImportReport()
+    policies: dict[str, tuple[dict[str, Any], dict[str, Any] | None]] = {}
+    for line, row in enumerate(rows, start=2):
+        try:
+            key, email, slug, used = _import_row(row)
+            if slug not in policies:
+                product = await find_product(org, slug)
+                policy = await LicensePolicy.select().where(LicensePolicy.product == product["id"]).first()
+                policies[slug] = (product, policy)
+            product, policy = policies[slug]
+            if policy is None:
+                raise Invalid(f"product {slug} has no license settings: turn license keys on for it first")
+            limit = policy["activation_limit"]
+            if limit is not None and used > limit:
+                report.notes.append((line, f"{used} activations used, more than the limit of {limit}: kept {limit}"))
+                used = limit
+            now = utcnow()
+            digest = key_hash(hub, key)
+            async with hub.db.write_transaction():
+                if await LicenseKey.exists().where(LicenseKey.key_hash == digest):
+                    mine = await LicenseKey.exists().where(LicenseKey.key_hash == digest, LicenseKey.org == org)
+                    if not mine:
+                        raise Invalid("this key is already in use in another organization")
+                    report.already += 1
+                    continue
+                license_id = new_id("license")
+                await LicenseKey.insert(
+                    LicenseKey(
+                        id=license_id, org=org, product=product["id"], key_hash=digest,
+                        key_sealed=hub.sealer.seal(key.encode()), key_hint=key_hint(key), customer_email=email,
+                        status=ACTIVE, activation_limit=limit, activations=used,
+                        expires_at=now + timedelta(days=policy["expiry_days"]) if policy["expiry_days"] else None,
+                        created_at=now,
+                    )
+                )
+                if used:
+                    await LicenseActivation.insert(
+                        *(
+                            LicenseActivation(
+                                id=new_id("activation"), org=org, license=license_id,
+                                fingerprint=f"{IMPORTED_FINGERPRINT}{n}", name=f"Imported activation {n}",
+                                created_at=now, last_seen_at=now,
+                            )
+                            for n in range(1, used + 1)
+                        )
+                    )
+            report.imported += 1
+        except HubError as problem:
+            report.refused.append((line, problem.message))
+    return report
 
 
 # --- reversals ----------------------------------------------------------------------
