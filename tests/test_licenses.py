@@ -264,6 +264,19 @@ async def test_a_purchase_refunded_before_it_was_recorded_mints_a_revoked_key(cl
     assert purchase["status"] == "refunded" and purchase["licenses"] == []
 
 
+async def test_erasing_a_buyer_forgets_their_keys_email_and_addresses_but_the_key_works(client, org, app):
+    from hub.services.privacy import erase_buyer
+    from hub.tables import LicenseActivation
+
+    key = (await licensed_sale(client, org))["licenses"][0]["key"]
+    ok(await client.post("/api/licenses/activate", json={"key": key, "fingerprint": "m1"}))
+    await erase_buyer(app.state.hub.db, "audio-company", "buyer@example.com")
+    row = await LicenseKey.select().first()
+    assert row["customer_email"] == "" and row["last_ip"] == ""
+    assert [a["last_ip"] for a in await LicenseActivation.select(LicenseActivation.last_ip)] == [""]
+    assert (await call(client, "validate", key=key, fingerprint="m1"))["data"]["code"] == "VALID"
+
+
 def test_the_lookup_hash_depends_on_the_secret_key():
     class FakeHub:
         def __init__(self, secret: str) -> None:

@@ -60,6 +60,8 @@ from hub.secrets import new_id
 from hub.services import rate_limits
 from hub.services.events import emit
 from hub.services.products import find_product
+from hub.services.purchase_statuses import ON_HOLD as PURCHASE_ON_HOLD
+from hub.services.purchase_statuses import REVOKING
 from hub.tables import LicenseActivation, LicenseKey, LicensePolicy, Organization, Product, RateLimit, SigningKey
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -761,6 +763,22 @@ async def import_licenses(hub: Hub, org: str, rows: Iterable[dict[str, str]]) ->
     return report
 
 
+# --- privacy -----------------------------------------------------------------------
+
+
+async def erase_license_holder(org: str, email: str) -> None:
+    """A buyer's erasure (:func:`hub.services.privacy.erase_buyer`, in its
+    transaction): their keys forget the email and the addresses they were
+    seen from. The keys keep working: the software was paid for."""
+    keys = await LicenseKey.update({LicenseKey.customer_email: "", LicenseKey.last_ip: ""}).where(
+        LicenseKey.org == org, LicenseKey.customer_email == email
+    ).returning(LicenseKey.id)
+    if keys:
+        await LicenseActivation.update({LicenseActivation.last_ip: ""}).where(
+            LicenseActivation.license.is_in([k["id"] for k in keys])
+        )
+
+
 # --- reversals ----------------------------------------------------------------------
 
 
@@ -770,9 +788,6 @@ async def settle_licenses(hub: Hub, purchase: dict[str, Any], status: str, rever
     (or its item's part of the payment was), ``on_hold`` while disputed,
     ``active`` otherwise; record ``license.disabled`` or
     ``license.restored`` for each key that changes."""
-    from hub.services.purchase_statuses import ON_HOLD as PURCHASE_ON_HOLD
-    from hub.services.purchase_statuses import REVOKING
-
     rows = await LicenseKey.select().where(LicenseKey.purchase == purchase["id"])
     for row in rows:
         if status in REVOKING or row["purchase_item"] in reversed_items:
