@@ -5,6 +5,7 @@ activates, validates and deactivates it, and refunds and disputes reach it
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 from datetime import timedelta
 
@@ -192,8 +193,8 @@ async def test_unlimited_activations(client, org):
     }
 
 
-async def test_license_calls_are_rate_limited_per_key(client, org, monkeypatch):
-    monkeypatch.setattr(licenses, "PER_KEY_PER_MINUTE", 5)
+async def test_license_calls_are_rate_limited_per_key(client, org, app):
+    app.state.hub.settings = dataclasses.replace(app.state.hub.settings, license_calls_per_key=5)
     key = (await licensed_sale(client, org))["licenses"][0]["key"]
     for _ in range(5):
         assert (await client.post("/api/licenses/validate", json={"key": key})).status_code == 200
@@ -203,8 +204,8 @@ async def test_license_calls_are_rate_limited_per_key(client, org, monkeypatch):
     assert (await client.post("/api/licenses/validate", json={"key": "OTHER-KEY"})).status_code == 200
 
 
-async def test_license_calls_are_rate_limited_per_client_address(client, org, monkeypatch):
-    monkeypatch.setattr(licenses, "PER_ADDRESS_PER_MINUTE", 4)
+async def test_license_calls_are_rate_limited_per_client_address(client, org, app):
+    app.state.hub.settings = dataclasses.replace(app.state.hub.settings, license_calls_per_address=4)
     for n in range(4):
         assert (await client.post("/api/licenses/validate", json={"key": f"GUESS-{n}"})).status_code == 200
     fails(await client.post("/api/licenses/validate", json={"key": "GUESS-X"}), 429, "this address")

@@ -82,8 +82,6 @@ NOT_ACTIVATED = "NOT_ACTIVATED"
 ACTIVATION_LIMIT = "ACTIVATION_LIMIT"
 CODES = (VALID, NOT_FOUND, EXPIRED, REVOKED, ON_HOLD, DISABLED, NOT_ACTIVATED, ACTIVATION_LIMIT)
 
-PER_KEY_PER_MINUTE = 60
-PER_ADDRESS_PER_MINUTE = 300
 SEAT_RELEASE_WINDOW = 30 * 24 * 3600
 DEFAULT_SEAT_RELEASES = 3
 MAX_FINGERPRINT = 200
@@ -392,11 +390,14 @@ def _check_fingerprint(fingerprint: Any, *, required: bool) -> str | None:
 async def _limited(hub: Hub, key: str, ip: str) -> None:
     """Count the call against the key's and the address's limits (in the
     caller's transaction); 429 when either is spent."""
+    settings = hub.settings
     if ip and not await rate_limits.hit(
-        "license-ip", rate_limit_key(ip), limit=PER_ADDRESS_PER_MINUTE, window_seconds=60
+        "license-ip", rate_limit_key(ip), limit=settings.license_calls_per_address, window_seconds=60
     ):
         raise TooManyRequests("Too many license requests from this address; try again in a minute")
-    if not await rate_limits.hit("license-key", key_hash(hub, key), limit=PER_KEY_PER_MINUTE, window_seconds=60):
+    if not await rate_limits.hit(
+        "license-key", key_hash(hub, key), limit=settings.license_calls_per_key, window_seconds=60
+    ):
         raise TooManyRequests("Too many requests for this license key; try again in a minute")
 
 
