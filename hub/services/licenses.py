@@ -406,8 +406,21 @@ async def _find_key(hub: Hub, key: str) -> dict[str, Any] | None:
     return await LicenseKey.select().where(LicenseKey.key_hash == key_hash(hub, key)).first()
 
 
+SEEN_EVERY = timedelta(seconds=60)
+"""How stale a last seen time may be before a call writes it again."""
+
+
+def _stale(row: dict[str, Any], ip: str, now: datetime) -> bool:
+    seen = row["last_seen_at"]
+    return seen is None or row["last_ip"] != ip[:64] or now - as_aware(seen) >= SEEN_EVERY
+
+
 async def _seen(row: dict[str, Any], ip: str, now: datetime) -> None:
-    await LicenseKey.update({LicenseKey.last_seen_at: now, LicenseKey.last_ip: ip[:64]}).where(LicenseKey.id == row["id"])
+    """Stamp the key as seen now from ``ip`` (unless it was, a moment ago)."""
+    if _stale(row, ip, now):
+        await LicenseKey.update({LicenseKey.last_seen_at: now, LicenseKey.last_ip: ip[:64]}).where(
+            LicenseKey.id == row["id"]
+        )
 
 
 async def _product_of(row: dict[str, Any]) -> dict[str, Any]:
@@ -416,18 +429,26 @@ async def _product_of(row: dict[str, Any]) -> dict[str, Any]:
 
 
 async def validate(hub: Hub, key: str, fingerprint: Any, ip: str) -> Verdict:
-    """The key's standing, and the machine's when ``fingerprint`` is given."""
+    """The key's standing, and the machine's when ``fingerprint`` is given.
+
+    The software calls it often, so it writes little: the two rate limits
+    (each one statement on its own: nothing here needs rolling back), and
+    the last seen time only when it is a minute old or the address changed;
+    the rest are reads on unique indexes (the key's hash; the key and
+    fingerprint)."""
     print_ = _check_fingerprint(fingerprint, required=False)
     now = utcnow()
-    async with hub.db.write_transaction():
-        await _limited(hub, key, ip)
-        row = await _find_key(hub, key)
-        if row is None:
-            return Verdict(False, NOT_FOUND)
-        await _seen(row, ip, now)
-        machines = (await activations_of([row["id"]])).get(row["id"], [])
-        machine = next((m for m in machines if m["fingerprint"] == print_), None)
-        if machine is not None:
+    await _limited(hub, key, ip)
+    row = await _find_key(hub, key)
+    if row is None:
+        return Verdict(False, NOT_FOUND)
+    await _seen(row, ip, now)
+    machine = None
+    if print_ is not None:
+        machine = await LicenseActivation.select().where(
+            LicenseActivation.license == row["id"], LicenseActivation.fingerprint == print_
+        ).first()
+        if machine is not None and _stale(machine, ip, now):
             await LicenseActivation.update(
                 {LicenseActivation.last_seen_at: now, LicenseActivation.last_ip: ip[:64]}
             ).where(LicenseActivation.id == machine["id"])
@@ -437,7 +458,7 @@ async def validate(hub: Hub, key: str, fingerprint: Any, ip: str) -> Verdict:
     if code is None and row["activation_limit"] is not None and row["activations"] > row["activation_limit"]:
         code = ACTIVATION_LIMIT
     code = code or VALID
-    return Verdict(code == VALID, code, row, await _product_of(row), machine, machines)
+    return Verdict(code == VALID, code, row, await _product_of(row), machine)
 
 
 async def activate(hub: Hub, key: str, fingerprint: Any, name: Any, ip: str) -> Verdict:
