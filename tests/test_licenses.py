@@ -209,6 +209,16 @@ async def test_license_calls_are_rate_limited_per_client_address(client, org, ap
     for n in range(4):
         assert (await client.post("/api/licenses/validate", json={"key": f"GUESS-{n}"})).status_code == 200
     fails(await client.post("/api/licenses/validate", json={"key": "GUESS-X"}), 429, "this address")
+    # Refused calls count too: guessing keys on activate is limited alike.
+    fails(await client.post("/api/licenses/activate", json={"key": "GUESS-Y", "fingerprint": "m"}), 429, "this address")
+
+
+async def test_guessing_keys_on_activate_is_limited_though_each_guess_is_refused(client, org, app):
+    app.state.hub.settings = dataclasses.replace(app.state.hub.settings, license_calls_per_address=3)
+    for n in range(3):
+        missing = await client.post("/api/licenses/activate", json={"key": f"GUESS-{n}", "fingerprint": "m"})
+        assert missing.status_code == 404 and missing.json()["code"] == "NOT_FOUND"
+    fails(await client.post("/api/licenses/deactivate", json={"key": "GUESS-9", "fingerprint": "m"}), 429, "this address")
 
 
 async def test_each_call_records_when_and_from_where_the_key_was_seen(client, org):

@@ -388,8 +388,9 @@ def _check_fingerprint(fingerprint: Any, *, required: bool) -> str | None:
 
 
 async def _limited(hub: Hub, key: str, ip: str) -> None:
-    """Count the call against the key's and the address's limits (in the
-    caller's transaction); 429 when either is spent."""
+    """Count the call against the key's and the address's limits, each in
+    a statement of its own (before the call's work: a refused call, such as
+    an unknown key guessed, still counts); 429 when either is spent."""
     settings = hub.settings
     if ip and not await rate_limits.hit(
         "license-ip", rate_limit_key(ip), limit=settings.license_calls_per_address, window_seconds=60
@@ -471,10 +472,12 @@ async def activate(hub: Hub, key: str, fingerprint: Any, name: Any, ip: str) -> 
     label = (check_text(name, "name", max_length=MAX_NAME) or "").strip() or print_[:MAX_NAME]
     now = utcnow()
     event_key: dict[str, Any] | None = None
+    # Counted on their own, before the work: a refusal (an unknown key
+    # guessed) rolls the work back, never the count.
+    await _limited(hub, key, ip)
     for attempt in range(3):
         try:
             async with hub.db.write_transaction():
-                await _limited(hub, key, ip)
                 row = await _find_key(hub, key)
                 if row is None:
                     raise LicenseRefused(MESSAGES[NOT_FOUND], code=NOT_FOUND, status=404)
@@ -577,8 +580,8 @@ async def deactivate(hub: Hub, key: str, fingerprint: Any, activation_id: Any, i
     if not print_ and not activation:
         raise Invalid("Give the machine's fingerprint or the activationId to deactivate", field="fingerprint")
     now = utcnow()
+    await _limited(hub, key, ip)  # on its own: a refusal does not roll the count back
     async with hub.db.write_transaction():
-        await _limited(hub, key, ip)
         row = await _find_key(hub, key)
         if row is None:
             raise LicenseRefused(MESSAGES[NOT_FOUND], code=NOT_FOUND, status=404)
