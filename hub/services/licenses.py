@@ -274,6 +274,8 @@ async def licenses_of_purchases(purchase_ids: list[str], sealer: Sealer | None =
 
 
 async def _detailed(rows: list[dict[str, Any]], *, by: str, sealer: Sealer | None) -> dict[str, list[dict[str, Any]]]:
+    if not rows:
+        return {}  # most download pages: a product without license keys
     products = {
         p["id"]: p
         for p in await Product.select(Product.id, Product.slug, Product.name).where(
