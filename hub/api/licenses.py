@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 from typing import Any, cast
 
+import msgspec
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from litestar import Controller, Request, Response, get, post, put
@@ -83,12 +84,13 @@ class LicenseCheckAnswer(Answer):
 class LicenseRefusal(Wire):
     """A refused license call: the envelope's ``success`` and ``error``, a
     stable ``code``, and for ``ACTIVATION_LIMIT`` the machines holding the
-    seats (deactivate one by its ``id``)."""
+    seats (deactivate one by its ``id``). A request that is not valid (a
+    field missing) answers the plain envelope, without ``code``."""
 
     success: bool
     error: str
-    code: str
-    activations: list[resources.Activation]
+    code: str | msgspec.UnsetType = msgspec.UNSET
+    activations: list[resources.Activation] | msgspec.UnsetType = msgspec.UNSET
 
 
 class ActivateIn(Wire):
