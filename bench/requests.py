@@ -16,7 +16,12 @@ With ``wrk -t1 -c32 -d<duration>s --latency`` on 127.0.0.1, for each database
 - ``redeem-json``: the same page with ``Accept: application/json``;
 - ``mint``: ``POST /api/products/bench/tokens`` with a JSON body and an API key
   (authenticates the key, inserts a token, records the event);
-- ``genurl``: ``POST /api/generate-download-url`` (the custom integration's minting).
+- ``genurl``: ``POST /api/generate-download-url`` (the custom integration's minting);
+- ``validate``: ``POST /api/licenses/validate`` with a license key and a machine's
+  fingerprint (the public license API: the key found by its hash, both rate
+  limits counted, the key's and the machine's last seen time written); the
+  limits are raised for the run (``HUB_LICENSE_CALLS_PER_*``), since wrk calls
+  from one address with one key.
 
 ``--hub hub,hub@cli:workers=2`` (the default) measures ``continuata-hub serve``
 with one process and with ``--workers 2``; each is compared with the bare app
@@ -39,7 +44,8 @@ request (the bare app's CPU/req divided by the endpoint's: 0.5x means the
 endpoint costs twice the bare handler), not by requests/s: on two cores the
 load generator takes CPU from the server, so a requests/s ratio flatters
 whichever server is slower. The page (HTML and JSON) >= 0.5x the bare app
-with p99 <= 50 ms; both mintings >= 0.3x. Requests/s is printed beside.
+with p99 <= 50 ms; both mintings >= 0.3x; the license API's validate >= 0.3x with
+p99 <= 20 ms. Requests/s is printed beside.
 
 The PostgreSQL database (``hub_bench_requests`` by default) is dropped and
 created fresh for each run, and dropped again at the end.
@@ -68,6 +74,7 @@ from _common import (  # noqa: E402
     exit_cleanly_on_termination,
     free_port,
     fresh_postgres,
+    http_json,
     hub_env,
     machine_line,
     need,
@@ -96,7 +103,15 @@ wrk.body = '{"productId": "bench", "customerEmail": "buyer@example.com"}'
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer %s"
 """
-TARGETS = {"redeem": (0.5, 50.0), "redeem-json": (0.5, 50.0), "mint": (0.3, None), "genurl": (0.3, None)}
+VALIDATE_LUA = """\
+wrk.method = "POST"
+wrk.body = '{"key": "%s", "fingerprint": "bench-machine"}'
+wrk.headers["Content-Type"] = "application/json"
+"""
+TARGETS = {
+    "redeem": (0.5, 50.0), "redeem-json": (0.5, 50.0), "mint": (0.3, None), "genurl": (0.3, None),
+    "validate": (0.3, 20.0),
+}
 """endpoint -> (least efficiency: the bare app's CPU per request / the endpoint's; greatest p99 in ms or None)."""
 
 
@@ -152,6 +167,23 @@ def run_wrk(ep: Endpoint, args: argparse.Namespace, dbname: str | None, log: Pat
     return Run(rps, p50, p99, requests, bad, cpu * per, db * per, max(0.0, foreign.cores - db / foreign.seconds))
 
 
+def license_key(setup, db_url: str, work: Path) -> str:
+    """License keys turned on for the bench product, one sale recorded and
+    its key activated on the machine the runs validate: the key."""
+    port = free_port()
+    env = hub_env(setup.data_dir, db_url, port)
+    hub = Server("hub-license-setup", ServerSpec().command("hub", port), env, port, work / "logs" / "license-setup.log",
+                 health="/healthz").start()
+    try:
+        http_json("PUT", f"{hub.url}/api/products/bench/license", {"enabled": True, "activationLimit": 3}, key=setup.api_key)
+        sale = {"reference": "bench-license", "customerEmail": "buyer@example.com", "items": [{"productId": "bench"}]}
+        key = http_json("POST", f"{hub.url}/api/purchases", sale, key=setup.api_key)["data"]["purchase"]["licenses"][0]["key"]
+        http_json("POST", f"{hub.url}/api/licenses/activate", {"key": key, "fingerprint": "bench-machine", "name": "Bench"})
+    finally:
+        hub.stop()
+    return str(key)
+
+
 def bench_database(kind: str, args: argparse.Namespace, work: Path) -> tuple[list[Endpoint], str]:
     dbname = None
     if kind == "sqlite":
@@ -165,6 +197,8 @@ def bench_database(kind: str, args: argparse.Namespace, work: Path) -> tuple[lis
     script.write_text(MINT_LUA % setup.api_key)
     genurl = work / "genurl.lua"
     genurl.write_text(GENURL_LUA % setup.api_key)
+    validate = work / "validate.lua"
+    validate.write_text(VALIDATE_LUA % license_key(setup, db_url, work))
     servers: list[Server] = []
     endpoints: list[Endpoint] = []
     try:
@@ -194,6 +228,7 @@ def bench_database(kind: str, args: argparse.Namespace, work: Path) -> tuple[lis
                 port = free_port()
                 env = sspec.env(hub_env(setup.data_dir, db_url, port))
                 env["HUB_FAST_LANES"] = lanes
+                env["HUB_LICENSE_CALLS_PER_KEY"] = env["HUB_LICENSE_CALLS_PER_ADDRESS"] = "1000000000"
                 name = hub_spec if lanes == "on" else f"{hub_spec} lanes off"
                 log = work / "logs" / f"{name.replace('/', '_').replace(' ', '-')}.log"
                 hub = Server(name, sspec.command("hub", port), env, port, log, health="/healthz").start()
@@ -211,6 +246,8 @@ def bench_database(kind: str, args: argparse.Namespace, work: Path) -> tuple[lis
                              script, reference=ref, lanes=lanes),
                     Endpoint("genurl", f"hub mint POST /api/generate-download-url{tag}", hub,
                              "/api/generate-download-url", genurl, reference=ref, lanes=lanes),
+                    Endpoint("validate", f"hub license POST /api/licenses/validate{tag}", hub,
+                             "/api/licenses/validate", validate, reference=ref, lanes=lanes),
                 ]
         ours = tuple(s.pid for s in servers)
         if args.warmup:

@@ -23,6 +23,7 @@ from hub.api.buyers import BuyerController
 from hub.api.dependencies import api_dependencies
 from hub.api.errors import error_handler, main_api_error
 from hub.api.integration import IntegrationController
+from hub.api.licenses import LicenseController, LicenseSettingsController
 from hub.api.me import me
 from hub.api.openapi import openapi_assets, openapi_config
 from hub.api.organization import OrganizationController
@@ -157,6 +158,8 @@ def create_app(
             BuyerController,
             UploadController,
             IntegrationController,
+            LicenseSettingsController,
+            LicenseController,
             me,
             OrganizationController,
             WebhookEndpointController,

@@ -539,6 +539,45 @@ def cmd_webhooks(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_licenses_import(args: argparse.Namespace) -> int:
+    """``licenses import --org ORG file.csv``: license keys from another
+    system (columns key, email, product, activations), each once."""
+    import csv
+
+    from hub.app import build_hub
+    from hub.services.licenses import IMPORT_COLUMNS, import_licenses
+
+    settings, plugins = _checked_settings()
+    try:
+        handle = open(args.file, newline="", encoding="utf-8-sig")  # noqa: SIM115 (closed below)
+    except OSError as problem:
+        print(f"continuata-hub: cannot read {args.file}: {problem.strerror}", file=sys.stderr)
+        return 1
+    with handle:
+        reader = csv.DictReader(handle)
+        columns = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
+        aliases = {"activations used": "activations", "activations_used": "activations", "customer email": "email"}
+        columns = [aliases.get(name, name) for name in columns]
+        missing = [name for name in IMPORT_COLUMNS[:3] if name not in columns]
+        if missing:
+            print(f"continuata-hub: {args.file} needs a header row naming the columns "
+                  f"{', '.join(IMPORT_COLUMNS)} (missing: {', '.join(missing)})", file=sys.stderr)
+            return 1
+        reader.fieldnames = columns
+        hub = build_hub(settings, plugins)
+        try:
+            report = asyncio.run(_with_database(settings, plugins, lambda db: import_licenses(hub, args.org, reader), db=hub.db))
+        except HubError as problem:
+            print(f"continuata-hub: {problem.message}", file=sys.stderr)
+            return 1
+    for line, note in report.notes:
+        print(f"line {line}: {note}", file=sys.stderr)
+    for line, reason in report.refused:
+        print(f"line {line}: not imported: {reason}", file=sys.stderr)
+    print(f"{report.imported} license key(s) imported, {report.already} already imported, {len(report.refused)} refused.")
+    return 1 if report.refused else 0
+
+
 def cmd_plugins(args: argparse.Namespace) -> int:
     """List the loaded plugins, their versions and hooks, and their settings."""
     from hub.plugins import PluginLoadError, declared_settings, describe, load_plugins
@@ -701,6 +740,15 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--org", required=True)
         command.add_argument("endpoint_id")
     webhooks.set_defaults(run=cmd_webhooks)
+
+    licenses = commands.add_parser("licenses", help="license keys")
+    license_commands = licenses.add_subparsers(dest="licenses_command", required=True)
+    importing = license_commands.add_parser(
+        "import", help="import license keys from another system: a CSV with columns key, email, product, activations"
+    )
+    importing.add_argument("file", help="the CSV file (a header row: key,email,product,activations)")
+    importing.add_argument("--org", required=True, help="the organization the keys belong to")
+    importing.set_defaults(run=cmd_licenses_import)
 
     plugins = commands.add_parser("plugins", help="list loaded plugins, their hooks and settings")
     plugins.set_defaults(run=cmd_plugins)

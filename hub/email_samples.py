@@ -56,6 +56,7 @@ def delivery(settings: Settings) -> DeliveryContext:
                 "url": f"{public_url}/download?token=ct_download_SAMPLE1",
                 "expires_at": expires,
                 "max_downloads": 5,
+                "license_key": None,
             },
             {
                 "product": "Analog Pads & Textures",
@@ -63,6 +64,7 @@ def delivery(settings: Settings) -> DeliveryContext:
                 "url": f"{public_url}/download?token=ct_download_SAMPLE2",
                 "expires_at": expires,
                 "max_downloads": None,
+                "license_key": "7KQ2M-XR4TN-9BWCH-3PDFV-K",
             },
         ],
     }

@@ -67,6 +67,10 @@ from hub.plugins.events import (
     EmailFailed,
     HubEvent,
     Later,
+    LicenseActivated,
+    LicenseDeactivated,
+    LicenseDisabled,
+    LicenseRestored,
     PurchaseRecorded,
     PurchaseRefunded,
     PurchaseRestored,
@@ -78,6 +82,7 @@ from hub.plugins.events import (
 from hub.plugins.hookspecs import hookimpl
 from hub.plugins.protocols import BytesMailer, ConcurrentMailer, InboxProcessor, Mailer
 from hub.plugins.records import (
+    Activation,
     ConsoleInviteContext,
     DeliveryContext,
     DeliveryItem,
@@ -86,6 +91,7 @@ from hub.plugins.records import (
     EmailContext,
     EmailPurchase,
     File,
+    License,
     Product,
     ProductRef,
     Purchase,
@@ -127,10 +133,11 @@ __all__ = [
     "decode_json", "utcnow", "check_sender", "parse_flag",
     # records
     "Purchase", "PurchaseItem", "PurchaseToken", "Token", "ProductRef", "Product", "VersionSummary", "Version",
-    "VersionFile", "File", "Email",
+    "VersionFile", "File", "Email", "License", "Activation",
     "EmailContext", "EmailBrand", "DeliveryContext", "DeliveryItem", "EmailPurchase", "SignInContext", "WebhookDisabledContext",
     "ConsoleInviteContext",
     # events
     "HubEvent", "Later", "EVENTS", "PurchaseRecorded", "PurchaseRefunded", "PurchaseSuspended", "PurchaseRestored",
     "TokensMinted", "TokenRevoked", "VersionReady", "DownloadStarted", "DownloadFinished", "EmailFailed",
+    "LicenseActivated", "LicenseDeactivated", "LicenseDisabled", "LicenseRestored",
 ]

@@ -50,7 +50,13 @@ def as_record(resource: Purchase) -> records.Purchase: ...
 def as_record(resource: Product) -> records.Product: ...
 @overload
 def as_record(resource: Version) -> records.Version: ...
-def as_record(resource: Token | Purchase | Product | Version) -> records.Token | records.Purchase | records.Product | records.Version:
+@overload
+def as_record(resource: License) -> records.License: ...
+@overload
+def as_record(resource: Activation) -> records.Activation: ...
+def as_record(
+    resource: Token | Purchase | Product | Version | License | Activation,
+) -> records.Token | records.Purchase | records.Product | records.Version | records.License | records.Activation:
     """``resource`` as the JSON object hooks and webhooks receive (camelCase
     keys, ``UNSET`` fields left out): what an event stores, typed as its
     record (:mod:`hub.plugins.records`, which ``tests/test_resources.py``
@@ -147,6 +153,31 @@ class PurchaseToken(Resource):
     download_url: str | None | UnsetType = UNSET
 
 
+class License(Resource):
+    """A license key (:mod:`hub.services.licenses`): ``status`` ``active``,
+    ``revoked``, ``on_hold``, ``disabled`` or ``expired``."""
+
+    id: str
+    product_id: str
+    purchase_id: str | None
+    customer_email: str | None
+    status: str
+    expires_at: Timestamp | None
+    activation_limit: int | None  # None: unlimited
+    activations: int
+    key: str | UnsetType = UNSET  # the key: in the shop's API answers, never in hooks or webhooks
+
+
+class Activation(Resource):
+    """A machine a license key is active on."""
+
+    id: str
+    name: str
+    fingerprint: str
+    created_at: Timestamp
+    last_seen_at: Timestamp | None
+
+
 class PurchaseRecord(Resource):
     """A purchase's own fields (what :class:`Purchase` and the buyer's export share)."""
 
@@ -169,6 +200,7 @@ class PurchaseRecord(Resource):
 
 class Purchase(PurchaseRecord):
     tokens: list[PurchaseToken]
+    licenses: list[License]
 
 
 class WebhookEndpoint(Resource):
@@ -312,6 +344,34 @@ def purchase(row: dict[str, Any]) -> Purchase:
         created_at=iso(row["created_at"]),
         refunded_at=iso(row.get("refunded_at")),
         tokens=[purchase_token(t) for t in row.get("tokens", [])],
+        licenses=[license(k, k["product_slug"], k.get("key")) for k in row.get("licenses", [])],
+    )
+
+
+def license(row: dict[str, Any], product_slug: str, key: str | None = None) -> License:
+    """A license key (``key`` only where the shop's API shows it)."""
+    from hub.services.licenses import public_status  # the status is the licenses' rule
+
+    return License(
+        id=row["id"],
+        product_id=product_slug,
+        purchase_id=row["purchase"],
+        customer_email=row["customer_email"] or None,
+        status=public_status(row),
+        expires_at=iso(row["expires_at"]),
+        activation_limit=row["activation_limit"],
+        activations=row["activations"],
+        key=UNSET if key is None else key,
+    )
+
+
+def activation(row: dict[str, Any]) -> Activation:
+    return Activation(
+        id=row["id"],
+        name=row["name"],
+        fingerprint=row["fingerprint"],
+        created_at=iso(row["created_at"]),
+        last_seen_at=iso(row.get("last_seen_at")),
     )
 
 

@@ -128,6 +128,10 @@ class Settings:
     webhooks_allow_private: bool = False
     admin_email: str = ""
     sign_in_minutes: int = 30
+    license_calls_per_key: int = 60
+    """``HUB_LICENSE_CALLS_PER_KEY``: license API calls a minute for one license key."""
+    license_calls_per_address: int = 300
+    """``HUB_LICENSE_CALLS_PER_ADDRESS``: license API calls a minute from one client address."""
     v2_max_file_bytes: int = 25 * 1024 * 1024
     log_level: str = "info"
     database_wait_seconds: int = 30

@@ -588,6 +588,73 @@ class ConsoleInvite(Table, tablename="hub_console_invite"):
     used_at = Timestamptz(null=True, default=None)
 
 
+class LicensePolicy(Table, tablename="hub_license_policy"):
+    """A product's license settings (:mod:`hub.services.licenses`): its
+    buyers get license keys when it has a row here. ``activation_limit``
+    NULL is unlimited; ``expiry_days`` NULL, no expiry; ``seat_releases``:
+    how many activations a buyer may free on their own per 30 days, per key."""
+
+    id = Varchar(length=40, primary_key=True)
+    org = Varchar(length=64, index=True)
+    product = Varchar(length=40, unique=True)
+    activation_limit = Integer(null=True, default=None)
+    expiry_days = Integer(null=True, default=None)
+    seat_releases = Integer(default=3)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class LicenseKey(Table, tablename="hub_license_key"):
+    """A license key: sealed (so its buyer can be shown it again) and found
+    by ``key_hash`` (an HMAC of the normalized key). One per purchase item
+    (unique over ``purchase, purchase_item``, index
+    ``hub_license_key_purchase_item``); imported keys have no purchase.
+    ``status``: ``active``, ``revoked`` (refunded, charged back),
+    ``on_hold`` (disputed); ``disabled_at``: disabled by the shop."""
+
+    id = Varchar(length=40, primary_key=True)
+    org = Varchar(length=64, index=True)
+    product = Varchar(length=40, index=True)
+    purchase = Varchar(length=40, null=True, default=None, index=True)
+    purchase_item = Integer(null=True, default=None)
+    key_hash = Varchar(length=64, unique=True)
+    key_sealed = Text()
+    key_hint = Varchar(length=16, default="")
+    customer_email = Varchar(length=320, default="", index=True)
+    status = Varchar(length=20, default="active")
+    disabled_at = Timestamptz(null=True, default=None)
+    activation_limit = Integer(null=True, default=None)
+    activations = Integer(default=0)
+    expires_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz()
+    last_seen_at = Timestamptz(null=True, default=None)
+    last_ip = Varchar(length=64, default="")
+
+
+class LicenseActivation(Table, tablename="hub_license_activation"):
+    """A machine a license key is active on, by its ``fingerprint`` (unique
+    per key, index ``hub_license_activation_fingerprint``)."""
+
+    id = Varchar(length=40, primary_key=True)
+    org = Varchar(length=64, index=True)
+    license = Varchar(length=40, index=True)
+    fingerprint = Varchar(length=200)
+    name = Varchar(length=200, default="")
+    created_at = Timestamptz()
+    last_seen_at = Timestamptz()
+    last_ip = Varchar(length=64, default="")
+
+
+class SigningKey(Table, tablename="hub_signing_key"):
+    """An organization's Ed25519 key for offline license files: the public
+    key (raw, base64) and the private key sealed; made at first use."""
+
+    org = Varchar(length=64, primary_key=True)
+    public_key = Varchar(length=64)
+    private_sealed = Text()
+    created_at = Timestamptz()
+
+
 ALL_TABLES: list[type[Table]] = [
     Organization,
     ApiKey,
@@ -625,4 +692,8 @@ ALL_TABLES: list[type[Table]] = [
     SignInThrottle,
     AuditEntry,
     ConsoleInvite,
+    LicensePolicy,
+    LicenseKey,
+    LicenseActivation,
+    SigningKey,
 ]

@@ -27,6 +27,8 @@ PAIRS = [
     (records.Purchase, resources.Purchase),
     (records.PurchaseToken, resources.PurchaseToken),
     (records.PurchaseItem, resources.PurchaseItem),
+    (records.License, resources.License),
+    (records.Activation, resources.Activation),
 ]
 
 

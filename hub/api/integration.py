@@ -94,6 +94,7 @@ class IntegrationController(Controller):
     )
     async def list_purchases(
         self,
+        hub: Hub,
         principal: Principal,
         customer_email: str | None = Parameter(query="customerEmail", default=None),
         limit: int = Parameter(default=50, description="Results per page (max 100)"),
@@ -101,7 +102,7 @@ class IntegrationController(Controller):
     ) -> PurchasePageAnswer:
         limit, offset = page_bounds(limit, offset)
         rows, total = await purchase_service.list_purchases(
-            principal.org, customer_email=customer_email, limit=limit, offset=offset
+            principal.org, customer_email=customer_email, limit=limit, offset=offset, sealer=hub.sealer
         )
         return answer(
             PurchasePageAnswer,
@@ -147,7 +148,7 @@ class IntegrationController(Controller):
             ),
         )
         rows, _ = await purchase_service.list_purchases(
-            principal.org, customer_email=None, limit=1, offset=0, purchase_id=result.purchase["id"]
+            principal.org, customer_email=None, limit=1, offset=0, purchase_id=result.purchase["id"], sealer=hub.sealer
         )
         shaped = resources.purchase(rows[0])
         if result.created:

@@ -35,6 +35,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from hub.context import Hub
 from hub.metrics import count_request
 from hub.services import downloads as download_service
+from hub.services.licenses import licenses_of_token
 from hub.services.tokens import resolve_token
 from hub.web.cookies import cookies_secure
 from hub.web.downloads import accepts_json, download_page
@@ -90,4 +91,5 @@ class DownloadPageLane:
         return download_page(
             self.hub, grant, secret, as_json=accepts_json(accept.decode("latin-1")), has_cookie=has_cookie,
             secure=cookies_secure(scope, self.hub.settings.public_url),
+            licenses=await licenses_of_token(self.hub, grant.token),
         )

@@ -34,7 +34,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import ClassVar, TypeVar, Union
 
 from hub.plugins import await_me_maybe
-from hub.plugins.records import Email, File, Product, Purchase, Token, Version
+from hub.plugins.records import Activation, Email, File, License, Product, Purchase, Token, Version
 
 T = TypeVar("T")
 
@@ -64,6 +64,10 @@ WEBHOOK_TYPES: dict[str, str] = {
     "download.completed": "a file transfer ended with its last byte sent and its file delivered whole (data: token, file, bytesSent)",
     "version.ready": "a product version's last file arrived: it can be delivered (data: product, version)",
     "email.failed": "the hub gave up sending an email (data: the message: id, kind, recipient, attempts, error)",
+    "license.activated": "a license key was activated on a new machine (data: license, activation)",
+    "license.deactivated": "a machine's activation was freed, by the software, the buyer or the shop (data: license, activation, by)",
+    "license.disabled": "a license key was revoked by a refund or put on hold by a dispute (data: license, reason)",
+    "license.restored": "a revoked or held license key works again: a dispute won, a refund cancelled (data: the license)",
 }
 """Every webhook event type, with what it means: the catalogue endpoints subscribe to."""
 
@@ -236,6 +240,65 @@ class EmailFailed(HubEvent):
         return [("email.failed", built(self.message))]
 
 
+# --- licenses -------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
+class LicenseActivated(HubEvent):
+    """A license key was activated on a machine it was not active on."""
+
+    hook: ClassVar[str] = "license_activated"
+    webhook_types: ClassVar[tuple[str, ...]] = ("license.activated",)
+    license: License | Later[License]
+    activation: Activation | Later[Activation]
+
+    def webhooks(self) -> list[tuple[str, WebhookData]]:
+        return [("license.activated", {"license": built(self.license), "activation": built(self.activation)})]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
+class LicenseDeactivated(HubEvent):
+    """A machine's activation was freed; ``by`` is ``api`` (the software),
+    ``buyer`` (the download page or /my) or ``shop`` (the console)."""
+
+    hook: ClassVar[str] = "license_deactivated"
+    webhook_types: ClassVar[tuple[str, ...]] = ("license.deactivated",)
+    license: License | Later[License]
+    activation: Activation | Later[Activation]
+    by: str
+
+    def webhooks(self) -> list[tuple[str, WebhookData]]:
+        data = {"license": built(self.license), "activation": built(self.activation), "by": self.by}
+        return [("license.deactivated", data)]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
+class LicenseDisabled(HubEvent):
+    """A license key stopped working: ``reason`` ``refunded`` (a refund or a
+    lost dispute: validate says ``REVOKED``) or ``on_hold`` (a dispute is
+    open: ``ON_HOLD``)."""
+
+    hook: ClassVar[str] = "license_disabled"
+    webhook_types: ClassVar[tuple[str, ...]] = ("license.disabled",)
+    license: License | Later[License]
+    reason: str
+
+    def webhooks(self) -> list[tuple[str, WebhookData]]:
+        return [("license.disabled", {"license": built(self.license), "reason": self.reason})]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
+class LicenseRestored(HubEvent):
+    """A revoked or held license key works again (a dispute won, a refund cancelled)."""
+
+    hook: ClassVar[str] = "license_restored"
+    webhook_types: ClassVar[tuple[str, ...]] = ("license.restored",)
+    license: License | Later[License]
+
+    def webhooks(self) -> list[tuple[str, WebhookData]]:
+        return [("license.restored", built(self.license))]
+
+
 EVENTS: tuple[type[HubEvent], ...] = (
     PurchaseRecorded,
     PurchaseRefunded,
@@ -247,5 +310,9 @@ EVENTS: tuple[type[HubEvent], ...] = (
     DownloadStarted,
     DownloadFinished,
     EmailFailed,
+    LicenseActivated,
+    LicenseDeactivated,
+    LicenseDisabled,
+    LicenseRestored,
 )
 """Every event class: the one list hooks, webhooks, docs and SDKs follow."""

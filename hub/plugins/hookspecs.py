@@ -65,7 +65,7 @@ if TYPE_CHECKING:  # the types of the contract; hub.plugins imports this module
     from hub.context import Hub
     from hub.plugins import PaymentProviderStatus, RenderedEmail, Setting
     from hub.plugins.protocols import InboxProcessor, Mailer
-    from hub.plugins.records import Email, EmailContext, File, Product, Purchase, Token, Version
+    from hub.plugins.records import Activation, Email, EmailContext, File, License, Product, Purchase, Token, Version
 
 PROJECT = "continuata_hub"
 
@@ -369,3 +369,44 @@ def download_finished(hub: Hub, token: Token, file: File, bytes_sent: int, compl
         whole file. False for an interrupted transfer, and for a range that
         leaves part of the file unsent.
     """
+
+
+# --- licenses ---------------------------------------------------------------
+
+
+@hookspec
+def license_activated(hub: Hub, license: License, activation: Activation) -> None:
+    """A license key was activated on a machine it was not active on (the
+    public license API's ``activate``; a machine activated again does not
+    call it).
+
+    :param license: a :class:`hub.plugins.records.License` (never the key):
+        ``id``, ``productId``, ``purchaseId``, ``customerEmail``, ``status``,
+        ``expiresAt``, ``activationLimit``, ``activations``.
+    :param activation: a :class:`hub.plugins.records.Activation`: ``id``,
+        ``name``, ``fingerprint``, ``createdAt``.
+    """
+
+
+@hookspec
+def license_deactivated(hub: Hub, license: License, activation: Activation, by: str) -> None:
+    """A machine's activation was freed (records as in :func:`license_activated`).
+
+    :param by: ``api`` (the shop's software called ``deactivate``), ``buyer``
+        (the download page or ``/my``) or ``shop`` (the console's reset).
+    """
+
+
+@hookspec
+def license_disabled(hub: Hub, license: License, reason: str) -> None:
+    """A license key stopped working because of its payment.
+
+    :param reason: ``refunded`` (a refund or a lost dispute: validate answers
+        ``REVOKED``) or ``on_hold`` (a dispute is open: ``ON_HOLD``).
+    """
+
+
+@hookspec
+def license_restored(hub: Hub, license: License) -> None:
+    """A revoked or held license key works again: its dispute was won or its
+    refund cancelled."""

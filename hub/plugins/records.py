@@ -120,6 +120,39 @@ class Purchase(TypedDict):
     refundedAt: str | None
     """When it was refunded or charged back; None while it is not."""
     tokens: list[PurchaseToken]
+    licenses: list[License]
+    """The purchase's license keys (never the keys themselves), for licensed products."""
+
+
+class License(TypedDict):
+    """A license key, as a purchase lists it (never the key itself):
+    ``license_activated``, ``license_deactivated``, ``license_disabled``,
+    ``license_restored``."""
+
+    id: str
+    productId: str
+    """The product's slug."""
+    purchaseId: str | None
+    """None for a key imported from another system."""
+    customerEmail: str | None
+    status: str
+    """``active``, ``revoked`` (refunded or charged back), ``on_hold``
+    (disputed), ``disabled`` (by the shop) or ``expired``."""
+    expiresAt: str | None
+    activationLimit: int | None
+    """None: unlimited."""
+    activations: int
+
+
+class Activation(TypedDict):
+    """A machine a license key is active on."""
+
+    id: str
+    name: str
+    fingerprint: str
+    """What the shop's software identifies the machine by."""
+    createdAt: str
+    lastSeenAt: str | None
 
 
 class VersionSummary(TypedDict):
@@ -243,6 +276,9 @@ class DeliveryItem(TypedDict):
     expires_at: str
     """ISO time; the templates show it with the ``utc_datetime`` filter."""
     max_downloads: int | None
+    license_key: str | None
+    """The item's license key (a licensed product), or None. A secret of
+    the buyer's: never log it."""
 
 
 class EmailBrand(TypedDict):

@@ -31,6 +31,7 @@ from hub.clock import iso, utcnow
 from hub.context import Hub
 from hub.db import Database
 from hub.email_address import check_email
+from hub.services.licenses import erase_license_holder
 from hub.tables import BuyerSession, BuyerSignIn, DownloadSession, DownloadToken, OutboxMessage, Purchase, TokenLink
 
 log = logging.getLogger("hub.privacy")
@@ -102,6 +103,7 @@ def _purchase(row: dict[str, Any]) -> dict[str, Any]:
     the provider's reference."""
     shaped: dict[str, Any] = dict(resources.as_record(resources.purchase(row)))
     del shaped["tokens"]
+    shaped.pop("licenses", None)
     return {**shaped, "reference": shaped["providerRef"]}
 
 
@@ -207,6 +209,7 @@ async def erase_buyer(db: Database, org: str, email: str) -> dict[str, int]:
         emails = await OutboxMessage.delete().where(
             OutboxMessage.org == org, OutboxMessage.recipient == email
         ).returning(OutboxMessage.id)
+        await erase_license_holder(org, email)
     return {
         "purchases": len(purchases),
         "tokensRevoked": sum(1 for t in tokens if t["revoked_at"] is None),

@@ -29,8 +29,10 @@ from hub.inputs import check_text
 from hub.plugins import records
 from hub.plugins.events import PurchaseRecorded, TokensMinted
 from hub.plugins.records import JSONObject, email_purchase
+from hub.sealing import Sealer
 from hub.secrets import new_id
 from hub.services.events import emit
+from hub.services.licenses import licenses_of_purchases, mint_for_item
 from hub.services.outbox import queue_email
 from hub.services.products import find_product
 from hub.services.provider_refs import ORDER, ProviderRef, record_references
@@ -233,6 +235,9 @@ async def deliver_purchase(
                 purchase_item=index,
             ),
         )
+        # A licensed product's item gets its key with its token (once: a
+        # unique index over the purchase and item).
+        license_key = await mint_for_item(hub, purchase, index, product, revoked=index in reversed_items)
         if index in reversed_items:
             now = utcnow()
             await DownloadToken.update({DownloadToken.revoked_at: now, DownloadToken.reversed_at: now}).where(
@@ -244,7 +249,7 @@ async def deliver_purchase(
             continue
         minted.append((secret, token))
         minted_records.append(resources.as_record(resources.token(hub, token, product, version["version"])))
-        delivered.append({"product": product, "version": version, "secret": secret, "token": token})
+        delivered.append({"product": product, "version": version, "secret": secret, "token": token, "license": license_key})
     if not email and delivered:
         problems.append("no customer email: the links were not sent")
     # An id sent with a NUL character is named in the problem; a text
@@ -280,6 +285,7 @@ async def queue_delivery_email(hub: Hub, purchase: dict[str, Any], delivered: li
                 "url": hub.download_url(d["secret"]),
                 "expires_at": iso(d["token"]["expires_at"]),
                 "max_downloads": d["token"]["max_downloads"],
+                "license_key": d["license"],
             }
             for d in delivered
         ],
@@ -304,8 +310,17 @@ async def announce(hub: Hub, result: RecordedPurchase) -> None:
 
 
 async def list_purchases(
-    org: str, *, customer_email: str | None, limit: int, offset: int, purchase_id: str | None = None
+    org: str,
+    *,
+    customer_email: str | None,
+    limit: int,
+    offset: int,
+    purchase_id: str | None = None,
+    sealer: Sealer | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
+    """A page of the organization's purchases, newest first, each with its
+    ``tokens`` and ``licenses`` (their keys opened only when ``sealer`` is
+    given: the shop's API shows them, hooks and webhooks never)."""
     conditions = [Purchase.org == org]
     if purchase_id:
         conditions.append(Purchase.id == purchase_id)
@@ -335,6 +350,8 @@ async def list_purchases(
         by_purchase: dict[str, list[dict[str, Any]]] = {}
         for token in tokens:
             by_purchase.setdefault(token["purchase"], []).append(token)
+        licenses = await licenses_of_purchases([r["id"] for r in rows], sealer)
         for row in rows:
             row["tokens"] = by_purchase.get(row["id"], [])
+            row["licenses"] = licenses.get(row["id"], [])
     return rows, total

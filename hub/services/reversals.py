@@ -34,6 +34,7 @@ from hub.plugins import records
 from hub.plugins.events import PurchaseRefunded, PurchaseRestored, PurchaseSuspended, TokenRevoked
 from hub.secrets import new_id
 from hub.services.events import emit
+from hub.services.licenses import settle_licenses
 from hub.services.provider_refs import find_purchases
 from hub.services.purchase_statuses import (  # noqa: F401  (the kinds and statuses: plugins' names)
     CHARGED_BACK,
@@ -134,6 +135,8 @@ async def settle_status(hub: Hub, purchase: dict[str, Any]) -> Transition | None
         fresh = await Purchase.select().where(Purchase.id == purchase["id"]).output(load_json=True).first()
         assert fresh is not None
         purchase = fresh
+    # The purchase's license keys follow its status (revoked, on hold, active).
+    await settle_licenses(hub, purchase, after, state.reversed_items)
     if before != after:
         await record_transition_event(hub, purchase, before, after, revoked)
     await record_part_revocations(hub, purchase["org"], part_revoked)

@@ -35,6 +35,7 @@ from hub.manifest import download_name
 from hub.services import archives as archive_service
 from hub.services import downloads as download_service
 from hub.services.archives import RETRY_AFTER_SECONDS, Archive, ArchivePreparing, archive_of
+from hub.services.licenses import licenses_of_token
 from hub.services.tokens import Grant, LinkRefused, PurchaseOnHold, resolve_token
 from hub.storage.base import content_disposition_attachment
 from hub.web.archive_response import ArchiveResponse
@@ -146,9 +147,14 @@ class Page:
     headers: dict[str, str]
 
 
-def download_page(hub: Hub, grant: Grant, secret: str, *, as_json: bool, has_cookie: bool, secure: bool) -> Page:
+def download_page(
+    hub: Hub, grant: Grant, secret: str, *, as_json: bool, has_cookie: bool, secure: bool,
+    licenses: list[dict[str, Any]] | None = None,
+) -> Page:
     """The page of a valid grant: HTML, or JSON for programs; a session
-    cookie for a client that has none (it keys the download sessions)."""
+    cookie for a client that has none (it keys the download sessions).
+    ``licenses``: the item's license key, when its product is licensed
+    (:func:`hub.services.licenses.licenses_of_token`)."""
     base, query = hub.settings.public_url, f"?token={quote(secret)}"
     files = [{**f, "url": base + file_path(f["id"], f["path"]) + query, "name": f["path"]} for f in grant.files]
     if as_json:
@@ -190,6 +196,7 @@ def download_page(hub: Hub, grant: Grant, secret: str, *, as_json: bool, has_coo
             total_size=sum(f["size"] for f in files),
             session_hours=hub.settings.download_session_hours,
             shop=grant.shop,
+            licenses=licenses or [],
         ).encode()
         media_type = "text/html"
     # Security headers: hub.web.security_headers, for every answer.
@@ -273,6 +280,7 @@ class DownloadController(Controller):
         page = download_page(
             hub, grant, token, as_json=wants_json(request), has_cookie=download_service.SESSION_COOKIE in request.cookies,
             secure=cookies_secure(request.scope, hub.settings.public_url),
+            licenses=await licenses_of_token(hub, grant.token),
         )
         return Response(page.body, media_type=page.media_type, headers=page.headers)
 

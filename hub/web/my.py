@@ -8,8 +8,8 @@ from litestar.response import Redirect
 from hub.client_ip import client_ip
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
-from hub.errors import Invalid
-from hub.services import buyers
+from hub.errors import HubError, Invalid
+from hub.services import buyers, licenses
 from hub.services.archives import archive_summaries
 from hub.services.shops import single_shop
 from hub.web.cookies import cookies_secure
@@ -48,15 +48,32 @@ class MyController(Controller):
     @get("/")
     async def my_page(self, hub: Hub, request: Request) -> Response:
         email = await buyers.signed_in_email(request.cookies.get(SESSION_COOKIE))
+        return await self._library(hub, request, email)
+
+    async def _library(self, hub: Hub, request: Request, email: str | None, status: int = 200, **context) -> Response:
         shops = await buyers.library(hub.settings, email) if email else None
         archives = await archive_summaries(
             [t["id"] for shop in shops or () for p in shop["purchases"] for t in p["tokens"] if t["available"]]
         )
+        keys = await licenses.licenses_of_email(hub, email) if email else []
         # Bought from one shop (or a hub of one shop): the page is that shop's.
         shop = shops[0]["identity"] if shops and len(shops) == 1 else await single_shop(hub.settings)
         return _page(
-            hub, request, "my.html", email=email, shops=shops, archives=archives, link_hours=buyers.LINK_HOURS, shop=shop
+            hub, request, "my.html", status=status, email=email, shops=shops, archives=archives,
+            link_hours=buyers.LINK_HOURS, shop=shop, licenses=keys, **context,
         )
+    @post("/licenses/{license_id:str}/activations/{activation_id:str}/deactivate", status_code=303)
+    async def deactivate_machine(self, hub: Hub, request: Request, license_id: str, activation_id: str) -> Response:
+        """The buyer frees a machine's seat of their own key (limited per
+        key per 30 days: :func:`hub.services.licenses.release_by_buyer`)."""
+        email = await buyers.signed_in_email(request.cookies.get(SESSION_COOKIE))
+        if email is None:
+            return Redirect("/my", status_code=303)
+        try:
+            await licenses.release_by_buyer(hub, email, license_id, activation_id)
+        except HubError as refused:
+            return await self._library(hub, request, email, status=refused.status_code, error=refused.message)
+        return Redirect("/my", status_code=303)
 
     @post("/sign-in", status_code=200)
     async def ask_for_link(self, hub: Hub, request: Request) -> Response:

@@ -175,6 +175,32 @@ def test_upload_a_new_version_of_several_megabytes_from_the_browser(page, server
     assert files["audio/kick.wav"]["sha256"] == hashlib.sha256(big).hexdigest()
 
 
+def test_find_a_license_key_see_its_machine_and_free_its_seat(page, server):
+    put_product_on_sale(server, "synth-pro")
+    with httpx.Client(base_url=server.url, headers=server.auth) as api:
+        api.put("/api/products/synth-pro/license", json={"enabled": True, "activationLimit": 1}).raise_for_status()
+        sale = {"reference": "order-1", "customerEmail": "buyer@example.com", "items": [{"productId": "synth-pro"}]}
+        key = api.post("/api/purchases", json=sale).json()["data"]["purchase"]["licenses"][0]["key"]
+    activated = httpx.post(f"{server.url}/api/licenses/activate", json={"key": key, "fingerprint": "fp", "name": "Old Studio PC"})
+    assert activated.status_code == 200, activated.text
+    sign_in(page)
+    page.page.get_by_role("link", name="Licenses", exact=True).click()
+    page.page.get_by_label("License key, its last characters, buyer email or product (slug)").fill(key.lower())
+    page.page.get_by_role("button", name="Search").click()
+    page.page.get_by_text("Old Studio PC").wait_for()
+    assert key not in page.page.content()
+    screenshot(page, "licenses")
+    page.page.get_by_role("button", name=re.compile("Free every machine of the key")).click()
+    page.page.get_by_role("status").filter(has_text="1 license").wait_for()
+    assert page.page.get_by_text("Old Studio PC").count() == 0
+    again = httpx.post(f"{server.url}/api/licenses/activate", json={"key": key, "fingerprint": "new", "name": "New Mac"})
+    assert again.status_code == 200, again.text
+    page.page.get_by_role("button", name=re.compile("Disable the key")).click()
+    page.page.locator(".badge", has_text="disabled").wait_for()
+    check = httpx.post(f"{server.url}/api/licenses/validate", json={"key": key})
+    assert check.json()["data"]["code"] == "DISABLED"
+
+
 def test_every_page_answers_on_a_laptop_and_on_a_phone(browser, server):
     for name, viewport in (("laptop", {"width": 1280, "height": 860}), ("phone", {"width": 390, "height": 844})):
         context = browser.new_context(viewport=viewport)
@@ -183,7 +209,7 @@ def test_every_page_answers_on_a_laptop_and_on_a_phone(browser, server):
         if name == "laptop":
             screenshot(page, "overview")
         for path in ("/console", "/console/products", "/console/purchases", "/console/problems", "/console/downloads",
-                     "/console/settings/keys", "/console/settings/members", "/console/settings/payments",
+                     "/console/licenses", "/console/settings/keys", "/console/settings/members", "/console/settings/payments",
                      "/console/settings/email", "/console/settings/audit"):
             answer = page.go(path)
             assert answer.status < 400, (path, answer.status)

@@ -50,3 +50,4 @@ export function errorForStatus(status, message, body, retryAfter) {
   const Kind = BY_STATUS[status] ?? (status >= 500 ? InternalServerError : APIStatusError);
   return new Kind(message, { status, body, retryAfter });
 }
+export class LicenseFileError extends ContinuataError {}

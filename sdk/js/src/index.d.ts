@@ -104,6 +104,21 @@ export interface PurchaseToken {
   revoked: boolean;
 }
 
+/** A purchase's license key (`key` only in the shop's own API answers). */
+export interface License {
+  id: string;
+  productId: string;
+  purchaseId: string | null;
+  customerEmail: string | null;
+  /** 'active', 'revoked', 'on_hold', 'disabled' or 'expired' */
+  status: string;
+  expiresAt: Date | null;
+  /** null: unlimited */
+  activationLimit: number | null;
+  activations: number;
+  key?: string;
+}
+
 export interface Purchase {
   id: string;
   orgId: string;
@@ -122,6 +137,7 @@ export interface Purchase {
   createdAt: Date;
   refundedAt: Date | null;
   tokens: PurchaseToken[];
+  licenses: License[];
 }
 
 /** The API key's organization and its shop identity, what buyers see ("" when unset). */
@@ -157,7 +173,11 @@ export type WebhookEventType =
   | "download.started"
   | "download.completed"
   | "version.ready"
-  | "email.failed";
+  | "email.failed"
+  | "license.activated"
+  | "license.deactivated"
+  | "license.disabled"
+  | "license.restored";
 
 export interface WebhookEndpoint {
   id: string;
@@ -301,6 +321,35 @@ export declare function verifyWebhook<T = unknown>(
   options?: { tolerance?: number; now?: number },
 ): Promise<T>;
 
+/** What a verified offline license file says (see verifyLicenseFile). */
+export type VerifiedLicense = {
+  org: string;
+  productId: string;
+  productName: string;
+  licenseId: string;
+  key: string;
+  fingerprint: string;
+  issued: Date;
+  /** seconds the file is good for offline */
+  ttl: number;
+  /** after this, check in with the hub again */
+  checkInBy: Date;
+  /** the license's own expiry; null: it does not expire */
+  expiry: Date | null;
+  raw: Record<string, unknown>;
+};
+
+/**
+ * Check an offline license file's Ed25519 signature with the shop's public
+ * key (GET /api/licenses/public-key, base64 or bytes), its machine and its
+ * TTL, with no network. Rejects with a LicenseFileError.
+ */
+export declare function verifyLicenseFile(
+  certificate: string,
+  publicKey: string | Uint8Array,
+  options?: { fingerprint?: string; now?: Date },
+): Promise<VerifiedLicense>;
+
 export declare class ContinuataError extends Error {}
 export declare class APIError extends ContinuataError {
   /** The HTTP status; undefined when no answer arrived. */
@@ -321,3 +370,4 @@ export declare class InternalServerError extends APIStatusError {}
 export declare class OrganizationMismatchError extends ContinuataError {}
 export declare class UploadError extends ContinuataError {}
 export declare class WebhookVerificationError extends ContinuataError {}
+export declare class LicenseFileError extends ContinuataError {}

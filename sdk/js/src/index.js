@@ -2,3 +2,4 @@
 export { ContinuataClient, VERSION, bytesSource, reviveTimes } from './client.js';
 export * from './errors.js';
 export { signWebhook, verifyWebhook, TOLERANCE_SECONDS } from './webhooks.js';
+export { verifyLicenseFile } from './licenses.js';

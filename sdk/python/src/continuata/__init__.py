@@ -16,6 +16,7 @@ from continuata.errors import (
     ConflictError,
     ContinuataError,
     InternalServerError,
+    LicenseFileError,
     NotFoundError,
     OrganizationMismatchError,
     PermissionDeniedError,
@@ -24,9 +25,11 @@ from continuata.errors import (
     ValidationError,
     WebhookVerificationError,
 )
+from continuata.licenses import LicenseFile, verify_license_file
 from continuata.models import (
     DeliveryAttempt,
     DownloadUrl,
+    License,
     Me,
     Organization,
     Page,
@@ -48,9 +51,9 @@ from continuata.webhooks import EVENT_TYPES, WebhookEventType, sign_webhook, ver
 
 __all__ = [
     "EVENT_TYPES", "APIConnectionError", "APIError", "APIStatusError", "AsyncClient", "AuthenticationError", "Client",
-    "ConflictError", "ContinuataError", "DeliveryAttempt", "DownloadUrl", "InternalServerError", "Me", "NotFoundError",
+    "ConflictError", "ContinuataError", "DeliveryAttempt", "DownloadUrl", "InternalServerError", "License", "LicenseFile", "LicenseFileError", "Me", "NotFoundError",
     "Organization", "OrganizationMismatchError", "Page", "Pagination", "PermissionDeniedError", "Product", "ShopOrganization",
     "Purchase", "PurchaseResult", "PurchaseToken", "RateLimitError", "Token", "Upload", "UploadError",
     "UploadProgress", "ValidationError", "Version", "VersionFile", "WebhookDelivery", "WebhookEndpoint",
-    "WebhookEventType", "WebhookVerificationError", "__version__", "manifest_of", "sign_webhook", "verify_webhook",
+    "WebhookEventType", "WebhookVerificationError", "__version__", "manifest_of", "sign_webhook", "verify_license_file", "verify_webhook",
 ]

@@ -91,3 +91,10 @@ def error_for_status(status_code: int, message: str, body: Any = None, retry_aft
         return RateLimitError(message, status_code=status_code, body=body, retry_after=retry_after)
     kind = _BY_STATUS.get(status_code) or (InternalServerError if status_code >= 500 else APIStatusError)
     return kind(message, status_code=status_code, body=body)
+
+
+class LicenseFileError(ContinuataError):
+    """An offline license file that must not be trusted: not a license file,
+    a signature that does not match (a changed byte, another shop's key),
+    another machine's, past its ``checkInBy`` (its TTL) or its license's
+    expiry. The message says which."""

@@ -245,6 +245,24 @@ class PurchaseToken:
 
 
 @dataclass
+class License:
+    """A purchase's license key (``key`` only in the shop's own API answers).
+    ``status``: ``active``, ``revoked``, ``on_hold``, ``disabled`` or ``expired``."""
+
+    id: str = ""
+    product_id: str = ""
+    purchase_id: str | None = None
+    customer_email: str | None = None
+    status: str = ""
+    expires_at: datetime | None = None
+    activation_limit: int | None = None
+    """None: unlimited."""
+    activations: int = 0
+    key: str | None = None
+    raw: dict[str, Any] = _raw()
+
+
+@dataclass
 class Purchase:
     id: str = ""
     org_id: str = ""
@@ -263,6 +281,7 @@ class Purchase:
     created_at: datetime | None = None
     refunded_at: datetime | None = None
     tokens: list[PurchaseToken] = field(default_factory=list)
+    licenses: list[License] = field(default_factory=list)
     raw: dict[str, Any] = _raw()
 
 

@@ -31,6 +31,10 @@ WebhookEventType = Literal[
     "download.completed",
     "version.ready",
     "email.failed",
+    "license.activated",
+    "license.deactivated",
+    "license.disabled",
+    "license.restored",
 ]
 """The ``type`` of a delivery: what an endpoint subscribes to (or ``"*"``, every one)."""
 
