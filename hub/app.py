@@ -54,6 +54,7 @@ from hub.web.access_log import AccessLog
 from hub.web.downloads import DownloadController, download_error
 from hub.web.health import ROUTES as HEALTH_ROUTES
 from hub.web.my import MyController, my_error
+from hub.web.unsubscribe import UnsubscribeController
 from hub.web.security_headers import secure
 
 log = logging.getLogger("hub")
@@ -159,6 +160,7 @@ def create_app(
             WebhookEndpointController,
             DownloadController,
             MyController,
+            UnsubscribeController,
             console_router(),
             *V1_ROUTES,
             *V2_ROUTES,

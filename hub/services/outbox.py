@@ -90,7 +90,9 @@ def stable_message_id(hub: Hub, outbox_id: str) -> str:
     return f"<{outbox_id}@{domain}>"
 
 
-def build_message(recipient: str, rendered: RenderedEmail, *, message_id: str | None = None) -> EmailMessage:
+def build_message(
+    recipient: str, rendered: RenderedEmail, *, message_id: str | None = None, headers: dict[str, str] | None = None
+) -> EmailMessage:
     """A MIME message: plain text, and HTML as the alternative when given.
 
     The policy refuses CR or LF in header values, so a subject or address
@@ -108,6 +110,8 @@ def build_message(recipient: str, rendered: RenderedEmail, *, message_id: str | 
     except ValueError:
         raise Invalid("An email subject must be one line (no CR or LF)", field="subject") from None
     message["Message-ID"] = message_id or make_msgid(domain="continuata-hub")
+    for name, value in (headers or {}).items():  # List-Unsubscribe and its kin (one line each, the policy checks)
+        message[name] = value
     message.set_content(rendered.text)
     if rendered.html:
         message.add_alternative(rendered.html, subtype="html")
@@ -115,11 +119,13 @@ def build_message(recipient: str, rendered: RenderedEmail, *, message_id: str | 
 
 
 async def queue_email(
-    hub: Hub, *, org: str, kind: str, recipient: str, rendered: RenderedEmail, dedupe_key: str | None = None
+    hub: Hub, *, org: str, kind: str, recipient: str, rendered: RenderedEmail, dedupe_key: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> str:
-    """Add a message to the outbox (in the caller's transaction, if any)."""
+    """Add a message to the outbox (in the caller's transaction, if any);
+    ``headers`` adds headers of its own (an update email's ``List-Unsubscribe``)."""
     message_id = new_id("msg")
-    message = build_message(recipient, rendered, message_id=stable_message_id(hub, message_id))
+    message = build_message(recipient, rendered, message_id=stable_message_id(hub, message_id), headers=headers)
     now = utcnow()
     await OutboxMessage.insert(
         OutboxMessage(

@@ -276,7 +276,7 @@ class DownloadController(Controller):
     async def _file_answer(self, hub: Hub, request: Request, file_id: str, token: str | None) -> ASGIApp:
         """A file's bytes (or its headers, for HEAD), a range of them, or a redirect."""
         grant = await resolve_token(hub, token)
-        file = next((f for f in grant.files if f["id"] == file_id), None)
+        file = grant.find_file(file_id)
         if file is None or file["status"] != "ready":
             raise NotFound("This file is not part of this download.")
         if PREVIEW_BOTS.search(request.headers.get("user-agent", "")):

@@ -32,6 +32,9 @@ export interface Product {
   activeVersion: VersionSummary | null;
   createdAt: Date;
   updatedAt: Date;
+  /** Which new versions past buyers get: all, a window of days from the purchase, or none. */
+  updateRights: 'all' | 'window' | 'none';
+  updateWindowDays: number | null;
 }
 
 export interface VersionFile { id: string; path: string; size: number; sha256: string; status: string; uploadId: string | null }
@@ -40,6 +43,7 @@ export interface Version extends VersionSummary {
   changelog: string | null;
   createdAt: Date;
   readyAt: Date | null;
+  publishedAt: Date | null;
   files?: VersionFile[];
 }
 
