@@ -125,12 +125,12 @@ async def _version_files(hub: Hub, version_id: str) -> tuple[dict[str, Any], lis
 
 
 async def entitled_buyers(
-    hub: Hub, product: dict[str, Any], version_id: str, *, after: str = "", limit: int = BATCH
+    hub: Hub, product: dict[str, Any], version_id: str, *, after: str = "", limit: int | None = None
 ) -> tuple[list[Buyer], str | None]:
     """The addresses after ``after`` (in order, at most ``limit`` looked at)
     whose tokens are entitled to ``version_id``; and the last address looked
     at (None: no address left)."""
-    addresses = await hub.db.fetch(_NEXT_ADDRESSES, product["org"], product["id"], after, int(limit))
+    addresses = await hub.db.fetch(_NEXT_ADDRESSES, product["org"], product["id"], after, int(limit or BATCH))
     if not addresses:
         return [], None
     last = addresses[-1]["email"]

@@ -32,6 +32,7 @@ from hub.errors import NotFound
 from hub.http_range import ByteRange, RangeNotSatisfiable, etag_for, if_range_allows_partial, parse_range
 from hub.manifest import download_name
 from hub.services import downloads as download_service
+from hub.services.version_changes import changed_paths
 from hub.services.tokens import Grant, LinkRefused, PurchaseOnHold, resolve_token
 from hub.storage.base import content_disposition_attachment
 from hub.web.cookies import cookies_secure
@@ -179,6 +180,7 @@ def download_page(hub: Hub, grant: Grant, secret: str, *, as_json: bool, has_coo
             files=files,
             total_size=sum(f["size"] for f in files),
             session_hours=hub.settings.download_session_hours,
+            updates=updates_context(grant, base, query),
         ).encode()
         media_type = "text/html"
     # Security headers: hub.web.security_headers, for every answer.
@@ -186,6 +188,34 @@ def download_page(hub: Hub, grant: Grant, secret: str, *, as_json: bool, has_coo
     if not has_cookie:
         headers["Set-Cookie"] = session_cookie(hub, secure)
     return Page(body, media_type, headers)
+
+
+def updates_context(grant: Grant, base: str, query: str) -> dict[str, Any] | None:
+    """What ``_updates.html`` shows: the update rights ("updates until"),
+    a newer version the rights do not cover, what changed since the
+    previous version served, and the earlier versions with their files."""
+    entitled = grant.entitlement
+    if entitled is None:
+        return None
+    until = entitled.updates_until
+    earlier = [
+        {
+            "version": version["version"],
+            "files": [{**f, "url": base + file_path(f["id"], f["path"]) + query} for f in files],
+        }
+        for version, files in grant.earlier
+    ]
+    changes = None
+    if grant.earlier:
+        changes = changed_paths(grant.earlier[0][1], [f for f in grant.files if f.get("version")])
+    return {
+        "rights": entitled.rights.mode,
+        "until": f"{until.day} {MONTHS[until.month - 1][:3]} {until.year}" if until else None,
+        "newer": entitled.newer["version"] if entitled.newer else None,
+        "previous": grant.earlier[0][0]["version"] if grant.earlier else None,
+        "changes": changes,
+        "earlier": earlier,
+    }
 
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
