@@ -243,3 +243,18 @@ def test_a_file_whose_parts_storage_lost_before_completion_is_started_over(clien
     version = client.versions.upload_folder(slug, "1.0.0", tmp_path / "lost", on_progress=drop_parts_once)
     assert version.status == "ready"
     assert seen == [5 * 1024 * 1024, len(data), 5 * 1024 * 1024, len(data), len(data)]
+
+
+def test_update_rights_and_a_notified_activation_through_the_sdk(client, tmp_path):
+    slug = unique("rights")
+    made = client.products.create(name="Rights test", slug=slug, update_rights="window", update_window_days=365)
+    assert (made.update_rights, made.update_window_days) == ("window", 365)
+    changed = client.products.update(slug, update_rights="none")
+    assert (changed.update_rights, changed.update_window_days) == ("none", None)
+    with pytest.raises(continuata.ContinuataError, match="updateWindowDays"):
+        client.products.update(slug, update_rights="window")
+    folder = tmp_path / "kit"
+    make_folder(folder)
+    version = client.versions.upload_folder(slug, "1.0.0", folder, activate=True, notify=True, note="First release")
+    assert version.published_at is not None and version.published_at.tzinfo is not None
+    assert client.products.get(slug).active_version.version == "1.0.0"

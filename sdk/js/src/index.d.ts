@@ -203,10 +203,16 @@ declare class Products {
   list(options?: { status?: string; search?: string; pageSize?: number }): AsyncIterableIterator<Product>;
   listPage(options?: { status?: string; search?: string; limit?: number; offset?: number }): Promise<{ products: Product[]; pagination: Pagination }>;
   get(productId: string): Promise<Product>;
-  create(product: { name: string; slug?: string; description?: string; metadata?: Record<string, unknown> }): Promise<Product>;
+  create(product: {
+    name: string; slug?: string; description?: string; metadata?: Record<string, unknown>;
+    updateRights?: Product['updateRights']; updateWindowDays?: number;
+  }): Promise<Product>;
   update(
     productId: string,
-    changes: { name?: string; description?: string | null; metadata?: Record<string, unknown> | null; status?: Product['status']; activeVersion?: string | null },
+    changes: {
+      name?: string; description?: string | null; metadata?: Record<string, unknown> | null; status?: Product['status']; activeVersion?: string | null;
+      updateRights?: Product['updateRights']; updateWindowDays?: number | null; notify?: boolean; note?: string | null;
+    },
   ): Promise<Product>;
   delete(productId: string): Promise<void>;
   createToken(
@@ -225,7 +231,7 @@ declare class Versions {
     productId: string,
     version: string,
     files: Array<UploadSource | { path: string; data: Uint8Array | ArrayBuffer | Blob | string }>,
-    options?: { changelog?: string; activate?: boolean; onProgress?: (progress: UploadProgress) => void },
+    options?: { changelog?: string; activate?: boolean; notify?: boolean; note?: string; onProgress?: (progress: UploadProgress) => void },
   ): Promise<Version>;
 }
 
