@@ -73,6 +73,7 @@ from hub.plugins.events import (
     PurchaseSuspended,
     TokenRevoked,
     TokensMinted,
+    VersionPublished,
     VersionReady,
 )
 from hub.plugins.hookspecs import hookimpl
@@ -131,5 +132,5 @@ __all__ = [
     "ConsoleInviteContext",
     # events
     "HubEvent", "Later", "EVENTS", "PurchaseRecorded", "PurchaseRefunded", "PurchaseSuspended", "PurchaseRestored",
-    "TokensMinted", "TokenRevoked", "VersionReady", "DownloadStarted", "DownloadFinished", "EmailFailed",
+    "TokensMinted", "TokenRevoked", "VersionReady", "VersionPublished", "DownloadStarted", "DownloadFinished", "EmailFailed",
 ]

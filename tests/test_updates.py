@@ -11,12 +11,14 @@ from datetime import UTC, datetime
 import pytest
 
 import hub.testing.products
+from hub.plugin_api import hookimpl
 from hub.services import update_notices
 from hub.services.entitlement import Rights, entitle
 from hub.services.purchases import PurchaseIn, PurchaseItem, record_purchase
 from hub.services.version_changes import changed_paths
 from hub.tables import (
     DownloadToken,
+    Event,
     OutboxMessage,
     Product,
     Purchase,
@@ -175,13 +177,24 @@ async def mailbox():
 @pytest.fixture
 async def shop(settings, mailbox):
     """A hub whose worker is inline, with a captured mailbox."""
-    app = make_app(settings, plugins=[("mailbox", mailbox)], entry_points="none")
+    app = make_app(settings, plugins=[("mailbox", mailbox), ("published", Published())], entry_points="none")
     async with hub_client(app) as client:
         from tests.conftest import _empty_postgres
 
         await _empty_postgres(app)
         client.hub = app.state.hub
         yield client
+
+
+class Published:
+    """A plugin that listens to ``version_published`` (so the event is recorded)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int]] = []
+
+    @hookimpl
+    def version_published(self, hub, product, version, notified):
+        self.calls.append((version["version"], notified))
 
 
 @pytest.fixture
@@ -247,6 +260,8 @@ async def test_publishing_with_notify_emails_each_entitled_buyer_once(shop, mail
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     unsubscribe = re.match(r"<http://hub.test(/updates/unsubscribe\?u=\S+)>", message["List-Unsubscribe"]).group(1)
     assert publication["buyers"] == 2 and publication["queued"] == 2
+    events = await Event.select().where(Event.type == "version_published").output(load_json=True)
+    assert len(events) == 1 and events[0]["payload"]["notified"] == 2
     progress = await update_notices.progress(shop.hub, publication["version"])
     assert progress["sent"] == 2 and progress["failed"] == 0
 

@@ -34,14 +34,18 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
+from hub import resources
 from hub.clock import as_aware, utcnow
 from hub.context import Hub
 from hub.email_address import check_email
 from hub.emails import render_email
 from hub.errors import NotFound
+from hub.plugins import records
+from hub.plugins.events import VersionPublished
 from hub.sealing import SealError
 from hub.secrets import new_id
 from hub.services.entitlement import entitle, product_rights, released_versions
+from hub.services.events import emit
 from hub.services.outbox import queue_email
 from hub.services.version_changes import changed_paths
 from hub.services.work_queue import WorkQueue
@@ -202,8 +206,8 @@ async def fan_out(hub: Hub, publication: dict[str, Any], *, batches: int | None 
     batch per transaction; ``batches`` stops after that many (a test's
     crash mid-fan-out). True when every address is done."""
     product = await Product.select().where(Product.id == publication["product"]).output(load_json=True).first()
-    if product is None:  # the product was deleted: nobody to tell
-        await _finish(hub, publication["id"])
+    if product is None:  # the product was deleted: nobody to tell (its publication goes with it)
+        await UpdatePublication.delete().where(UpdatePublication.id == publication["id"])
         return True
     version, files = await _version_files(hub, publication["version"])
     org = await Organization.select(Organization.name).where(Organization.id == publication["org"]).first()
@@ -254,16 +258,37 @@ async def fan_out(hub: Hub, publication: dict[str, Any], *, batches: int | None 
 
 
 async def _finish(hub: Hub, publication_id: str) -> None:
-    """Mark a publication done, with the number of addresses notified."""
+    """Mark a publication done, with the number of addresses notified, and
+    record its ``version_published`` event (once: only the call that marks
+    it done records it)."""
     async with hub.db.write_transaction():
-        row = await UpdatePublication.select(UpdatePublication.version).where(UpdatePublication.id == publication_id).first()
-        notified = await UpdateNotice.count().where(UpdateNotice.version == (row["version"] if row else ""))
-        await UpdatePublication.update(
+        row = await UpdatePublication.select().where(UpdatePublication.id == publication_id).first()
+        if row is None:
+            return
+        notified = await UpdateNotice.count().where(UpdateNotice.version == row["version"])
+        finished = await UpdatePublication.update(
             {
                 UpdatePublication.status: "done", UpdatePublication.buyers: notified, UpdatePublication.finished_at: utcnow(),
                 UpdatePublication.claimed_until: None, UpdatePublication.claimed_by: None,
             }
-        ).where(UpdatePublication.id == publication_id)
+        ).where(UpdatePublication.id == publication_id, UpdatePublication.status != "done").returning(UpdatePublication.id)
+        if finished:
+            version_id = row["version"]
+
+            async def product_record() -> records.Product:
+                product = await Product.select().where(Product.id == row["product"]).output(load_json=True).first()
+                assert product is not None  # checked by the fan-out, in this worker's pass
+                active = await Version.select().where(Version.id == product["active_version"]).first()
+                return resources.as_record(resources.product(product, active))
+
+            async def version_record() -> records.Version:
+                version, files = await _version_files(hub, version_id)
+                return resources.as_record(resources.version({**version, "files": files}))
+
+            await emit(
+                hub, VersionPublished(product=product_record, version=version_record, notified=notified), org=row["org"]
+            )
+    hub.events_wakeup.set()
 
 
 async def fan_out_due(hub: Hub) -> int:

@@ -146,6 +146,7 @@ export type WebhookEventType =
   | "download.started"
   | "download.completed"
   | "version.ready"
+  | "version.published"
   | "email.failed";
 
 export interface WebhookEndpoint {

@@ -30,6 +30,7 @@ WebhookEventType = Literal[
     "download.started",
     "download.completed",
     "version.ready",
+    "version.published",
     "email.failed",
 ]
 """The ``type`` of a delivery: what an endpoint subscribes to (or ``"*"``, every one)."""
