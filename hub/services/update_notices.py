@@ -140,6 +140,13 @@ async def entitled_buyers(
     last = addresses[-1]["email"]
     released = await released_versions(hub.db, product["id"])
     rights = product_rights(product)
+    if not any(v["id"] == version_id for v in released):
+        # Not released yet (the console's count before activating): as if
+        # it were released now, under the product's rights now.
+        released.append(
+            {"id": version_id, "version": "", "status": "ready", "published_at": utcnow(),
+             "update_rights": rights.mode, "update_days": rights.days}
+        )
     unsubscribed = {
         row["email"]
         for row in await UpdateUnsubscribe.select(UpdateUnsubscribe.email).where(
@@ -164,7 +171,8 @@ async def entitled_buyers(
 
 async def count_entitled(hub: Hub, product: dict[str, Any], version_id: str) -> int:
     """How many buyer addresses the version would be announced to (the
-    console shows it before the shop confirms)."""
+    console shows it before the shop confirms; a version not released yet
+    counts as released now)."""
     total, after = 0, ""
     while True:
         buyers, last = await entitled_buyers(hub, product, version_id, after=after, limit=1000)
