@@ -54,8 +54,8 @@ from hub.web.access_log import AccessLog
 from hub.web.downloads import DownloadController, download_error
 from hub.web.health import ROUTES as HEALTH_ROUTES
 from hub.web.my import MyController, my_error
-from hub.web.unsubscribe import UnsubscribeController
 from hub.web.security_headers import secure
+from hub.web.unsubscribe import UnsubscribeController
 
 log = logging.getLogger("hub")
 

@@ -12,6 +12,7 @@ are signed-in requests, so they carry the page's CSRF token in the
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from litestar import Controller, Request, Response, get, post, put
 from litestar.response import Redirect
@@ -23,8 +24,8 @@ from hub.errors import Conflict, Invalid
 from hub.inputs import check_text
 from hub.requests import read_upload_part
 from hub.services import products as product_service
-from hub.services import uploads as upload_service
 from hub.services import update_notices
+from hub.services import uploads as upload_service
 from hub.services import versions as version_service
 from hub.services.entitlement import RIGHTS
 from hub.services.products import STATUSES
@@ -100,7 +101,7 @@ class ProductsController(Controller):
     async def update(self, console: Console, request: Request, slug: str) -> Response:
         console.require("member")
         form = await console.form(request)
-        changes = {
+        changes: dict[str, Any] = {
             "name": form.get("name"), "description": form.get("description") or "",
             "status": form.get("status"), "metadata": _metadata(form.get("metadata")),
         }

@@ -38,8 +38,8 @@ from hub.faults import crash_point
 from hub.manifest import normalize_path
 from hub.plugins import records
 from hub.plugins.events import VersionReady
-from hub.services.entitlement import mark_released
 from hub.secrets import new_id
+from hub.services.entitlement import mark_released
 from hub.services.events import emit
 from hub.services.products import find_product, find_version
 from hub.storage import BlobInfo, StorageError

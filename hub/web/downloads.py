@@ -32,8 +32,8 @@ from hub.errors import NotFound
 from hub.http_range import ByteRange, RangeNotSatisfiable, etag_for, if_range_allows_partial, parse_range
 from hub.manifest import download_name
 from hub.services import downloads as download_service
-from hub.services.version_changes import changed_paths
 from hub.services.tokens import Grant, LinkRefused, PurchaseOnHold, resolve_token
+from hub.services.version_changes import changed_paths
 from hub.storage.base import content_disposition_attachment
 from hub.web.cookies import cookies_secure
 from hub.web.file_response import BlobResponse
