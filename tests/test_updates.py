@@ -30,6 +30,7 @@ from hub.tables import (
 from hub.testing.app import hub_client, make_app
 from hub.testing.mailbox import CapturedMailbox
 from tests.conftest import fails, make_org, ok
+from tests.test_my import my_client  # noqa: F401  (the /my fixture: a hub with a captured mailbox)
 
 V1 = {"kick.wav": b"kick drum", "snare.wav": b"snare"}
 V2 = {"kick.wav": b"kick drum, punchier", "snare.wav": b"snare", "hat.wav": b"hi-hat"}
@@ -315,3 +316,22 @@ async def test_rights_changed_later_apply_from_then_on(quiet_shop, mailbox):
     assert await update_notices.count_entitled(quiet_shop.hub, product, version["id"]) == 0
     await update_notices.fan_out_due(quiet_shop.hub)
     assert await UpdateNotice.count() == 0
+
+
+async def test_my_page_shows_the_version_each_purchase_serves_now(my_client, mailbox):
+    from hub.testing.app import make_org as make_org_headers
+    from tests.test_my import Keys, sign_in
+
+    keys = Keys(await make_org_headers("drum-shop"))
+    await hub.testing.products.ready_product(my_client, keys.member, "pack", "1.0.0", files=V1)
+    await record_purchase(
+        my_client.hub,
+        PurchaseIn(org="drum-shop", provider="api", provider_ref="order-1", customer_email="buyer@example.com",
+                   items=[PurchaseItem("pack")]),
+    )
+    await mailbox.wait_for(1)
+    await hub.testing.products.ready_product(my_client, keys.member, "pack", "2.0.0", files=V2)
+    ok(await my_client.patch("/api/products/pack", json={"activeVersion": "2.0.0"}, headers=keys.admin))
+    await sign_in(my_client, mailbox)
+    page = (await my_client.get("/my")).text
+    assert "version 2.0.0" in page and "version 1.0.0" not in page
