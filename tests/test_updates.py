@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import email
+import email.policy
 import re
 from datetime import UTC, datetime
 
@@ -228,6 +230,11 @@ async def _shop_with_buyers(client, buyers: list[str]):
     return org
 
 
+def plain_text(data: bytes) -> str:
+    """The plain-text body of a queued message, as a mail client shows it."""
+    return email.message_from_bytes(data, policy=email.policy.default).get_body(("plain",)).get_content()
+
+
 def update_emails(mailbox) -> list:
     return [m for m in mailbox.messages if "is out" in m["Subject"]]
 
@@ -335,3 +342,23 @@ async def test_my_page_shows_the_version_each_purchase_serves_now(my_client, mai
     await sign_in(my_client, mailbox)
     page = (await my_client.get("/my")).text
     assert "version 2.0.0" in page and "version 1.0.0" not in page
+
+
+async def test_what_changed_counts_from_the_version_the_buyer_last_downloaded(quiet_shop, mailbox):
+    org = await _shop_with_buyers(quiet_shop, ["a@example.com"])
+    [delivery] = await OutboxMessage.select().where(OutboxMessage.kind == "delivery")
+    text = plain_text(quiet_shop.hub.sealer.open(delivery["sealed_body"]))
+    link = re.search(r"http://hub.test(/download\?token=\S+)", text).group(1)
+    page = ok(await quiet_shop.get(link, headers={"Accept": "application/json"}))
+    assert page["product"]["version"] == "1.0.0"
+    kick = next(f for f in page["files"] if f["path"] == "kick.wav")["url"].removeprefix("http://hub.test")
+    assert (await quiet_shop.get(kick)).content == b"kick drum"  # downloaded 1.0.0
+    ok(await quiet_shop.patch("/api/products/pack", json={"activeVersion": "2.0.0"}, headers=org.member))
+    v3 = {**V2, "snare.wav": b"snare v3"}
+    await hub.testing.products.ready_product(quiet_shop, org.member, "pack", "3.0.0", files=v3)
+    ok(await quiet_shop.patch("/api/products/pack", json={"activeVersion": "3.0.0", "notify": True}, headers=org.member))
+    await update_notices.fan_out_due(quiet_shop.hub)
+    [update] = await OutboxMessage.select().where(OutboxMessage.kind == "update")
+    body = plain_text(quiet_shop.hub.sealer.open(update["sealed_body"]))
+    assert "since 1.0.0" in body and "+ added: hat.wav" in body
+    assert "* changed: kick.wav" in body and "* changed: snare.wav" in body

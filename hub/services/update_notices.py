@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -51,7 +51,9 @@ from hub.services.version_changes import changed_paths
 from hub.services.work_queue import WorkQueue
 from hub.services.worker_identity import this_worker
 from hub.tables import (
+    DownloadSession,
     DownloadToken,
+    FileTransfer,
     Organization,
     OutboxMessage,
     Product,
@@ -154,7 +156,16 @@ async def entitled_buyers(
         )
     }
     found: dict[str, Buyer] = {}
-    for row in await hub.db.fetch(_BUYER_TOKENS, product["org"], product["id"], after, last):
+    rows = await hub.db.fetch(_BUYER_TOKENS, product["org"], product["id"], after, last)
+    downloaded = await _last_downloaded(hub, [row["id"] for row in rows])
+    by_email: dict[str, tuple[Any, str]] = {}
+    for row in rows:
+        seen = downloaded.get(row["id"])
+        if seen is not None and seen[1] != version_id and (
+            row["email"] not in by_email or as_aware(seen[0]) > as_aware(by_email[row["email"]][0])
+        ):
+            by_email[row["email"]] = seen
+    for row in rows:
         if row["email"] in found or row["email"] in unsubscribed:
             continue
         bought, _ = await _version_files(hub, row["version"])
@@ -164,9 +175,35 @@ async def entitled_buyers(
             rights=rights,
         )
         if entitled.version["id"] == version_id:
+            # What changed is counted from the version last downloaded, else
+            # the one served before this release (what was bought, at least).
             previous = entitled.earlier[0]["id"] if entitled.earlier else bought["id"]
+            if row["email"] in by_email:
+                previous = by_email[row["email"]][1]
             found[row["email"]] = Buyer(email=row["email"], name=row["name"] or "", previous=previous)
     return list(found.values()), last
+
+
+async def _last_downloaded(hub: Hub, token_ids: list[str]) -> dict[str, tuple[Any, str]]:
+    """For each of the tokens that downloaded a version's file: when it
+    last did, and that version's id."""
+    if not token_ids:
+        return {}
+    marks = ", ".join("{}" for _ in token_ids)
+    rows = await hub.db.fetch(
+        f"SELECT s.token AS token, f.version AS version, MAX(t.started_at) AS at "
+        f"FROM {FileTransfer._meta.tablename} t JOIN {DownloadSession._meta.tablename} s ON s.id = t.session "
+        f"JOIN {VersionFile._meta.tablename} f ON f.id = t.file WHERE s.token IN ({marks}) GROUP BY s.token, f.version",
+        *token_ids,
+    )
+    last: dict[str, tuple[Any, str]] = {}
+    for row in rows:
+        at = row["at"]
+        if isinstance(at, str):  # SQLite's MAX() of a timestamp is its text
+            at = datetime.fromisoformat(at)
+        if row["token"] not in last or as_aware(at) > as_aware(last[row["token"]][0]):
+            last[row["token"]] = (at, row["version"])
+    return last
 
 
 async def count_entitled(hub: Hub, product: dict[str, Any], version_id: str) -> int:
