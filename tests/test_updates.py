@@ -213,10 +213,10 @@ async def quiet_shop(settings, mailbox):
 
 
 async def _sell(client, org_id: str, buyers: list[str], *, status: str = "paid") -> None:
-    for number, email in enumerate(buyers):
+    for number, address in enumerate(buyers):
         await record_purchase(
             client.hub,
-            PurchaseIn(org=org_id, provider="api", provider_ref=f"order-{email}-{number}", customer_email=email,
+            PurchaseIn(org=org_id, provider="api", provider_ref=f"order-{address}-{number}", customer_email=address,
                        customer_name="", items=[PurchaseItem("pack")]),
         )
 
