@@ -440,8 +440,10 @@ async def resolve_token(hub: Hub, secret: str | None) -> Grant:
 
     Resolving spends nothing: it backs the download page, which mail
     scanners and link previews open freely. The hot path of the page: one
-    joined query (``_grant_query``) and the version's files from the
-    database's memo of immutable ready versions.
+    joined query (``_grant_query``), the product's released versions (one
+    indexed query: which version the token serves is decided by
+    :func:`entitlement_of`), and the versions' files from the database's
+    memo of immutable ready versions.
     """
     if not secret or not secret.startswith(DOWNLOAD_TOKEN_PREFIX) or len(secret) > 200:
         raise NotFound(NOT_VALID)
