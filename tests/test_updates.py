@@ -362,3 +362,18 @@ async def test_what_changed_counts_from_the_version_the_buyer_last_downloaded(qu
     body = plain_text(quiet_shop.hub.sealer.open(update["sealed_body"]))
     assert "since 1.0.0" in body and "+ added: hat.wav" in body
     assert "* changed: kick.wav" in body and "* changed: snare.wav" in body
+
+
+async def test_a_new_version_does_not_reset_a_links_download_count(client, org):
+    await _two_versions(client, org)
+    token = ok(await client.post("/api/products/pack/tokens", json={"customerEmail": "fan@example.com", "maxDownloads": 1},
+                                 headers=org.member), 201)["token"]
+    link = token["downloadUrl"].removeprefix("http://hub.test")
+    listing = ok(await client.get(link, headers={"Accept": "application/json"}))
+    first = listing["files"][0]["url"].removeprefix("http://hub.test")
+    assert (await client.get(first)).status_code == 200  # the one download, spent
+    ok(await client.patch("/api/products/pack", json={"activeVersion": "2.0.0"}, headers=org.member))
+    after = await client.get(link, headers={"Accept": "application/json", "User-Agent": "another client"})
+    assert after.status_code == 403 and "used the maximum number of times (1)" in after.text
+    token_row = await DownloadToken.select(DownloadToken.used_count).where(DownloadToken.id == token["id"]).first()
+    assert token_row["used_count"] == 1
