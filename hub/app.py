@@ -58,6 +58,7 @@ from hub.web.health import ROUTES as HEALTH_ROUTES
 from hub.web.my import MyController, my_error
 from hub.web.security_headers import secure
 from hub.web.shop_assets import ROUTES as SHOP_ASSET_ROUTES
+from hub.web.unsubscribe import UnsubscribeController
 
 log = logging.getLogger("hub")
 
@@ -166,6 +167,7 @@ def create_app(
             DownloadController,
             MyController,
             *SHOP_ASSET_ROUTES,
+            UnsubscribeController,
             console_router(),
             *V1_ROUTES,
             *V2_ROUTES,

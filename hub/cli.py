@@ -439,6 +439,8 @@ def cmd_upload(args: argparse.Namespace) -> int:
             folder=Path(args.folder),
             changelog=args.changelog,
             activate=args.activate,
+            notify=args.notify,
+            note=args.note,
         )
     except ContinuataError as problem:
         print(f"continuata-hub: {problem}", file=sys.stderr)
@@ -766,6 +768,10 @@ def build_parser() -> argparse.ArgumentParser:
     upload.add_argument("folder")
     upload.add_argument("--changelog", default="")
     upload.add_argument("--activate", action="store_true", help="make it the product's active version when done")
+    upload.add_argument(
+        "--notify", action="store_true", help="with --activate: email every buyer entitled to the new version (once each)"
+    )
+    upload.add_argument("--note", default="", help="with --notify: a note from the shop in the update email")
     upload.add_argument("--api-url", help="the hub's URL (HUB_API_URL, default HUB_PUBLIC_URL)")
     upload.add_argument("--api-key", help="an API key (HUB_API_KEY)")
     upload.set_defaults(run=cmd_upload)

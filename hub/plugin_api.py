@@ -77,6 +77,7 @@ from hub.plugins.events import (
     PurchaseSuspended,
     TokenRevoked,
     TokensMinted,
+    VersionPublished,
     VersionReady,
 )
 from hub.plugins.hookspecs import hookimpl
@@ -138,6 +139,6 @@ __all__ = [
     "ConsoleInviteContext",
     # events
     "HubEvent", "Later", "EVENTS", "PurchaseRecorded", "PurchaseRefunded", "PurchaseSuspended", "PurchaseRestored",
-    "TokensMinted", "TokenRevoked", "VersionReady", "DownloadStarted", "DownloadFinished", "EmailFailed",
+    "TokensMinted", "TokenRevoked", "VersionReady", "VersionPublished", "DownloadStarted", "DownloadFinished", "EmailFailed",
     "LicenseActivated", "LicenseDeactivated", "LicenseDisabled", "LicenseRestored",
 ]

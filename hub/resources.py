@@ -35,6 +35,7 @@ declared ``format: date-time`` in the schema so that typed clients (and
 both SDKs) read a time."""
 
 ProductStatus = Literal["draft", "published", "archived"]
+UpdateRights = Literal["all", "window", "none"]
 
 
 class Resource(msgspec.Struct, rename="camel"):
@@ -83,6 +84,8 @@ class Product(Resource):
     active_version: VersionSummary | None
     created_at: Timestamp
     updated_at: Timestamp | None
+    update_rights: UpdateRights
+    update_window_days: int | None
 
 
 class VersionFile(Resource):
@@ -103,6 +106,7 @@ class Version(Resource):
     changelog: str | None
     created_at: Timestamp
     ready_at: Timestamp | None
+    published_at: Timestamp | None
     files: list[VersionFile] | UnsetType = UNSET  # with the detail of one version
 
 
@@ -263,6 +267,8 @@ def product(row: dict[str, Any], active: dict[str, Any] | None) -> Product:
         active_version=version_summary(active),
         created_at=iso(row["created_at"]),
         updated_at=iso(row["updated_at"]),
+        update_rights=row.get("update_rights") or "all",
+        update_window_days=row.get("update_days"),
     )
 
 
@@ -284,6 +290,7 @@ def version(row: dict[str, Any]) -> Version:
         changelog=row["changelog"],
         created_at=iso(row["created_at"]),
         ready_at=iso(row["ready_at"]),
+        published_at=iso(row.get("published_at")),
         files=[version_file(f) for f in row["files"]] if "files" in row else UNSET,
     )
 

@@ -90,6 +90,11 @@ class Product(Table, tablename="hub_product"):
     cover_md5 = Varchar(length=32, null=True, default=None)
     created_at = Timestamptz()
     updated_at = Timestamptz()
+    # Update rights (hub.services.entitlement): ``all``, ``window`` (with
+    # ``update_days`` from the purchase) or ``none``; a version published
+    # keeps the rights in force at its publication.
+    update_rights = Varchar(length=10, default="all")
+    update_days = Integer(null=True, default=None)
 
 
 class Version(Table, tablename="hub_version"):
@@ -105,6 +110,12 @@ class Version(Table, tablename="hub_version"):
     file_count = Integer(default=0)
     created_at = Timestamptz()
     ready_at = Timestamptz(null=True, default=None)
+    # Set when the version first becomes the product's active version: its
+    # release, with the product's update rights of that moment (what decides
+    # which past buyers it reaches, hub.services.entitlement).
+    published_at = Timestamptz(null=True, default=None)
+    update_rights = Varchar(length=10, null=True, default=None)
+    update_days = Integer(null=True, default=None)
 
 
 class VersionFile(Table, tablename="hub_version_file"):
@@ -652,6 +663,55 @@ class SigningKey(Table, tablename="hub_signing_key"):
     org = Varchar(length=64, primary_key=True)
     public_key = Varchar(length=64)
     private_sealed = Text()
+
+
+class UpdatePublication(Table, tablename="hub_update_publication"):
+    """A version published with ``notify``: the worker's job of telling
+    every entitled buyer (:mod:`hub.services.update_notices`), one per
+    version (unique ``version``). ``cursor`` is the last buyer address done,
+    so that a job cut off resumes after it; ``buyers`` the count when it
+    was published, ``queued`` the emails queued so far."""
+
+    id = Varchar(length=40, primary_key=True)
+    org = Varchar(length=64, index=True)
+    product = Varchar(length=40)
+    version = Varchar(length=40, unique=True)
+    note = Text(default="")
+    buyers = Integer(default=0)
+    queued = Integer(default=0)
+    cursor = Varchar(length=320, default="")
+    status = Varchar(length=20, default="pending", index=True)
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz()
+    claimed_until = Timestamptz(null=True, default=None)
+    claimed_by = Varchar(length=200, null=True, default=None)
+    last_error = Text(default="")
+    created_at = Timestamptz()
+    finished_at = Timestamptz(null=True, default=None)
+
+
+class UpdateNotice(Table, tablename="hub_update_notice"):
+    """One update email owed to one buyer address for one version: unique
+    per (org, version, email) (index ``hub_update_notice_unique``), written
+    with its outbox message in one transaction, so a buyer is told once."""
+
+    id = Varchar(length=40, primary_key=True)
+    org = Varchar(length=64)
+    version = Varchar(length=40, index=True)
+    email = Varchar(length=320)
+    message = Varchar(length=40, default="")
+    created_at = Timestamptz()
+
+
+class UpdateUnsubscribe(Table, tablename="hub_update_unsubscribe"):
+    """A buyer address that wants no more update emails from an
+    organization: unique per (org, email) (index
+    ``hub_update_unsubscribe_unique``). Delivery and sign-in emails and
+    access never look at it."""
+
+    id = Varchar(length=40, primary_key=True)
+    org = Varchar(length=64)
+    email = Varchar(length=320)
     created_at = Timestamptz()
 
 
@@ -696,4 +756,9 @@ ALL_TABLES: list[type[Table]] = [
     LicenseKey,
     LicenseActivation,
     SigningKey,
+
+
+    UpdatePublication,
+    UpdateNotice,
+    UpdateUnsubscribe,
 ]

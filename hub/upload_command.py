@@ -21,6 +21,8 @@ def upload_folder(
     folder: Path,
     changelog: str = "",
     activate: bool = False,
+    notify: bool = False,
+    note: str = "",
     show_progress: bool = True,
 ) -> continuata.Version:
     """Upload ``folder`` as ``version`` of ``product_id`` (resuming an earlier
@@ -39,7 +41,8 @@ def upload_folder(
             progress.update(task, description=step.path, completed=step.bytes_done, total=step.bytes_total)
 
         result = client.versions.upload_folder(
-            product_id, version, folder, changelog=changelog or None, activate=activate, on_progress=show
+            product_id, version, folder, changelog=changelog or None, activate=activate, on_progress=show,
+            notify=notify, note=note or None,
         )
     if show_progress:
         print(f"Version {version} of {product_id} is {result.status}: {result.file_count} files, {result.size} bytes")

@@ -89,7 +89,7 @@ SAMPLES: dict[str, dict] = {
     "purchase": {"id": "purchase_1"}, "tokens": [{"id": "token_1"}, {"id": "token_2"}],
     "revoked_tokens": [{"id": "token_1"}], "token": {"id": "token_1"}, "product": {"id": "pack"},
     "version": {"version": "1.0.0"}, "file": {"id": "file_1"}, "session_id": "dls_1", "first_in_session": True,
-    "bytes_sent": 10, "completed": True, "message": {"id": "msg_1"},
+    "bytes_sent": 10, "completed": True, "message": {"id": "msg_1"}, "notified": 2,
     "license": {"id": "license_1"}, "activation": {"id": "activation_1"}, "by": "api", "reason": "refunded",
 }
 

@@ -23,9 +23,11 @@ from hub.api.schemas import (
     answer,
 )
 from hub.context import Hub
-from hub.inputs import page_bounds
+from hub.errors import Invalid
+from hub.inputs import check_text, page_bounds
 from hub.services import products as product_service
 from hub.services import tokens as token_service
+from hub.services import update_notices
 from hub.services import versions as version_service
 from hub.services.accounts import Principal
 
@@ -38,6 +40,11 @@ class ProductCreate(msgspec.Struct, rename="camel"):
     slug: str | None = None
     description: str | None = None
     metadata: dict[str, Any] | None = None
+    update_rights: Literal["all", "window", "none"] = msgspec.field(default="all")
+    """Which new versions past buyers get: ``all`` (default), ``window``
+    (those released within ``updateWindowDays`` days of the purchase) or
+    ``none`` (buyers keep the version they bought)."""
+    update_window_days: int | None = None
 
 
 class ProductUpdate(msgspec.Struct, rename="camel"):
@@ -48,6 +55,15 @@ class ProductUpdate(msgspec.Struct, rename="camel"):
     metadata: dict[str, Any] | None | Unset = UNSET
     status: Literal["draft", "published", "archived"] | Unset = UNSET
     active_version: str | None | Unset = UNSET
+    update_rights: Literal["all", "window", "none"] | Unset = UNSET
+    """Applies to versions released from now on; those released already
+    keep the rights they were released under."""
+    update_window_days: int | None | Unset = UNSET
+    notify: bool | Unset = UNSET
+    """With ``activeVersion``: email every buyer entitled to the version
+    (once each; the worker's job, not this request's)."""
+    note: str | None | Unset = UNSET
+    """With ``notify``: the shop's note in the update email."""
 
 
 class ManifestFile(msgspec.Struct):
@@ -125,7 +141,8 @@ class ProductController(Controller):
     @post("/", summary="Create a product (status draft)", operation_id="createProduct", responses=errors(*KEYED, 409))
     async def create_product(self, principal: Principal, data: ProductCreate) -> ProductAnswer:
         row = await product_service.create_product(
-            principal.org, name=data.name, slug=data.slug, description=data.description, metadata=data.metadata
+            principal.org, name=data.name, slug=data.slug, description=data.description, metadata=data.metadata,
+            update_rights=data.update_rights, update_days=data.update_window_days,
         )
         return answer(ProductAnswer, {"product": await _shape_product(row)})
 
@@ -140,13 +157,21 @@ class ProductController(Controller):
         operation_id="updateProduct",
         responses=errors(*KEYED, 404, 409),
     )
-    async def update_product(self, principal: Principal, product_id: str, data: ProductUpdate) -> ProductAnswer:
+    async def update_product(self, hub: Hub, principal: Principal, product_id: str, data: ProductUpdate) -> ProductAnswer:
         changes = {
             key: value
             for key, value in msgspec.structs.asdict(data).items()
-            if value is not UNSET
+            if value is not UNSET and key not in ("notify", "note", "update_window_days")
         }
+        if data.update_window_days is not UNSET:
+            changes["update_days"] = data.update_window_days
+        notify = data.notify is True
+        if notify and not isinstance(data.active_version, str):
+            raise Invalid("notify goes with activeVersion: the version to tell buyers about", field="notify")
+        note = check_text(data.note if data.note is not UNSET else None, "note", max_length=5000) or ""
         row = await product_service.update_product(principal.org, product_id, changes)
+        if notify and row["active_version"]:
+            await update_notices.request_notices(hub, row, row["active_version"], note=note)
         return answer(ProductAnswer, {"product": await _shape_product(row)})
 
     @delete(

@@ -12,6 +12,7 @@ are signed-in requests, so they carry the page's CSRF token in the
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from litestar import Controller, Request, Response, get, post, put
 from litestar.response import Redirect
@@ -20,10 +21,13 @@ from hub.console.auth import Console
 from hub.console.pages import page
 from hub.context import Hub
 from hub.errors import Conflict, Invalid
+from hub.inputs import check_text
 from hub.requests import read_upload_part
 from hub.services import products as product_service
+from hub.services import update_notices
 from hub.services import uploads as upload_service
 from hub.services import versions as version_service
+from hub.services.entitlement import RIGHTS
 from hub.services.products import STATUSES
 
 PAGE_SIZE = 50
@@ -82,32 +86,62 @@ class ProductsController(Controller):
         product = await product_service.find_product(console.org, slug)
         versions = await version_service.list_versions(console.org, slug)
         detailed = [await version_service.version_detail(product, v["version"]) for v in versions[:20]]
+        for version in detailed:
+            version["notices"] = await update_notices.progress(hub, version["id"])
         return page(
             hub, console, "console/product.html", title=product["name"], section="products", product=product,
             versions=detailed, statuses=STATUSES, metadata_text=json.dumps(product["metadata"] or {}, indent=2),
             notice={"saved": "Saved.", "activated": "The version is now the one buyers get.",
+                    "notified": "The version is now the one buyers get; the update emails are on their way.",
                     "uploaded": "The new version is uploaded and checked."}.get(done),
+            rights=RIGHTS, unsubscribed=await update_notices.unsubscribed(console.org),
         )
 
     @post("/{slug:str}", status_code=303)
     async def update(self, console: Console, request: Request, slug: str) -> Response:
         console.require("member")
         form = await console.form(request)
-        changes = {
+        changes: dict[str, Any] = {
             "name": form.get("name"), "description": form.get("description") or "",
             "status": form.get("status"), "metadata": _metadata(form.get("metadata")),
         }
+        if form.get("update_rights"):
+            changes["update_rights"] = form.get("update_rights")
+            days = (form.get("update_days") or "").strip()
+            if changes["update_rights"] == "window":
+                if not days.isdigit():
+                    raise Invalid("Enter the number of days of updates (1 to 36500)", field="update_days")
+                changes["update_days"] = int(days)
+            else:
+                changes["update_days"] = None
         await product_service.update_product(console.org, slug, changes)
         await console.audit("product.update", slug, status=changes["status"])
         return Redirect(f"/console/products/{slug}?done=saved", status_code=303)
 
+    @get("/{slug:str}/activate")
+    async def confirm_activation(self, hub: Hub, console: Console, slug: str, version: str = "") -> Response:
+        """Before activating: how many buyers the version reaches, and
+        whether to tell them (with a note)."""
+        console.require("member")
+        product = await product_service.find_product(console.org, slug)
+        row = await version_service.version_detail(product, version)
+        buyers = await update_notices.count_entitled(hub, product, row["id"])
+        return page(
+            hub, console, "console/activate.html", title=f"Activate {row['version']}", section="products",
+            product=product, version=row, buyers=buyers, announced=await update_notices.progress(hub, row["id"]),
+        )
+
     @post("/{slug:str}/activate", status_code=303)
-    async def activate(self, console: Console, request: Request, slug: str) -> Response:
+    async def activate(self, hub: Hub, console: Console, request: Request, slug: str) -> Response:
         console.require("member")
         form = await console.form(request)
-        await product_service.update_product(console.org, slug, {"active_version": form.get("version") or ""})
-        await console.audit("product.activate_version", slug, version=form.get("version"))
-        return Redirect(f"/console/products/{slug}?done=activated", status_code=303)
+        notify = form.get("notify") == "yes"
+        note = check_text(form.get("note") or "", "note", max_length=5000) or ""
+        product = await product_service.update_product(console.org, slug, {"active_version": form.get("version") or ""})
+        if notify and product["active_version"]:
+            await update_notices.request_notices(hub, product, product["active_version"], note=note)
+        await console.audit("product.activate_version", slug, version=form.get("version"), notify=notify)
+        return Redirect(f"/console/products/{slug}?done={'notified' if notify else 'activated'}", status_code=303)
 
     # --- the browser's upload (JSON) ---------------------------------------
 

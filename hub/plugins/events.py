@@ -63,6 +63,7 @@ WEBHOOK_TYPES: dict[str, str] = {
     "download.started": "a file transfer started (data: token, file, sessionId, firstInSession)",
     "download.completed": "a file transfer ended with its last byte sent and its file delivered whole (data: token, file, bytesSent)",
     "version.ready": "a product version's last file arrived: it can be delivered (data: product, version)",
+    "version.published": "a version was published with notify and every entitled buyer's update email is queued (data: product, version, notified)",
     "email.failed": "the hub gave up sending an email (data: the message: id, kind, recipient, attempts, error)",
     "license.activated": "a license key was activated on a new machine (data: license, activation)",
     "license.deactivated": "a machine's activation was freed, by the software, the buyer or the shop (data: license, activation, by)",
@@ -192,6 +193,22 @@ class VersionReady(HubEvent):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
+class VersionPublished(HubEvent):
+    """A version was published with ``notify``, and an update email is
+    queued for every buyer entitled to it: ``notified`` of them."""
+
+    hook: ClassVar[str] = "version_published"
+    webhook_types: ClassVar[tuple[str, ...]] = ("version.published",)
+    product: Product | Later[Product]
+    version: Version | Later[Version]
+    notified: int
+
+    def webhooks(self) -> list[tuple[str, WebhookData]]:
+        data = {"product": built(self.product), "version": built(self.version), "notified": self.notified}
+        return [("version.published", data)]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
 class DownloadStarted(HubEvent):
     """A file transfer started."""
 
@@ -307,6 +324,7 @@ EVENTS: tuple[type[HubEvent], ...] = (
     TokensMinted,
     TokenRevoked,
     VersionReady,
+    VersionPublished,
     DownloadStarted,
     DownloadFinished,
     EmailFailed,

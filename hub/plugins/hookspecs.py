@@ -320,6 +320,19 @@ def version_ready(hub: Hub, product: Product, version: Version) -> None:
 
 
 @hookspec
+def version_published(hub: Hub, product: Product, version: Version, notified: int) -> None:
+    """A version published with ``notify`` has had its update emails
+    queued: one for each of the ``notified`` buyer addresses entitled to it
+    (called once per version, after the worker's fan-out ends).
+
+    :param product: a :class:`hub.plugins.records.Product`, as the products API shows it.
+    :param version: a :class:`hub.plugins.records.Version`, with ``files``
+        and ``publishedAt``.
+    :param notified: how many buyer addresses were sent an update email.
+    """
+
+
+@hookspec
 def email_failed(hub: Hub, message: Email) -> None:
     """The hub gave up sending an email after its last try.
 

@@ -178,6 +178,10 @@ class Product(TypedDict):
     activeVersion: VersionSummary | None
     createdAt: str
     updatedAt: str
+    updateRights: str
+    """``all``, ``window`` or ``none``: which new versions past buyers get."""
+    updateWindowDays: int | None
+    """With ``window``: the days after a purchase whose releases it gets."""
 
 
 class VersionFile(TypedDict):
@@ -201,6 +205,8 @@ class Version(TypedDict):
     changelog: str | None
     createdAt: str
     readyAt: str | None
+    publishedAt: str | None
+    """When it first became the active version (its release)."""
     files: list[VersionFile]
 
 

@@ -29,12 +29,13 @@ from hub.errors import NotFound, TooManyRequests
 from hub.plugins.events import TokensMinted
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, SESSION_PREFIX, SIGN_IN_PREFIX, hash_secret, new_id, new_secret
 from hub.services import rate_limits
+from hub.services.entitlement import entitle, product_rights
 from hub.services.events import emit
 from hub.services.outbox import queue_email
 from hub.services.shops import Shop, email_brand, host_name, shop_identities
 from hub.services.tokens import token_records
 from hub.settings import Settings
-from hub.tables import BuyerSession, BuyerSignIn, DownloadToken, Purchase, TokenLink
+from hub.tables import BuyerSession, BuyerSignIn, DownloadToken, Product, Purchase, TokenLink, Version
 
 PER_EMAIL_PER_HOUR = 5
 PER_IP_PER_HOUR = 20
@@ -175,8 +176,12 @@ async def library(settings: Settings, email: str) -> list[dict[str, Any]]:
         DownloadToken.revoked_at,
         DownloadToken.product.name.as_alias("product_name"),
         DownloadToken.version.version.as_alias("version"),
+        DownloadToken.version.as_alias("version_id"),
+        DownloadToken.product.as_alias("product_id"),
+        DownloadToken.created_at,
     ).where(DownloadToken.purchase.is_in([p["id"] for p in purchases]))
     identities = await shop_identities(settings, sorted({p["org"] for p in purchases}))
+    await _entitled_versions(tokens, {p["id"]: p["created_at"] for p in purchases})
     by_purchase: dict[str, list[dict[str, Any]]] = {}
     for token in tokens:
         left = None if token["max_downloads"] is None else max(0, token["max_downloads"] - token["used_count"])
@@ -186,7 +191,7 @@ async def library(settings: Settings, email: str) -> list[dict[str, Any]]:
     shops: dict[str, dict[str, Any]] = {}
     for purchase in purchases:
         identity = identities[purchase["org"]]
-        shop = shops.setdefault(purchase["org"], {"name": identity.name, "identity": identity, "purchases": []})
+        shop = shops.setdefault(purchase["org"], {"id": purchase["org"], "name": identity.name, "identity": identity, "purchases": []})
         purchase["tokens"] = by_purchase.get(purchase["id"], [])
         if purchase["status"] != "paid":
             # On hold (a dispute), refunded or charged back: nothing to download now.
@@ -194,6 +199,37 @@ async def library(settings: Settings, email: str) -> list[dict[str, Any]]:
                 token["available"] = False
         shop["purchases"].append(purchase)
     return list(shops.values())
+
+
+async def _entitled_versions(tokens: list[dict[str, Any]], purchased_at: dict[str, Any]) -> None:
+    """Set each token's ``version`` to the version it serves now
+    (:func:`hub.services.entitlement.entitle`: its purchase's update rights
+    may cover a newer one than it was minted for)."""
+    product_ids = list({t["product_id"] for t in tokens})
+    if not product_ids:
+        return
+    products = {
+        p["id"]: p
+        for p in await Product.select(Product.id, Product.update_rights, Product.update_days).where(Product.id.is_in(product_ids))
+    }
+    versions = await Version.select(
+        Version.id, Version.version, Version.status, Version.product, Version.published_at, Version.update_rights,
+        Version.update_days,
+    ).where(Version.product.is_in(product_ids))
+    by_id = {v["id"]: v for v in versions}
+    for token in tokens:
+        bought = by_id.get(token["version_id"])
+        product = products.get(token["product_id"])
+        if bought is None or product is None:
+            continue
+        released = [v for v in versions if v["product"] == token["product_id"] and v["published_at"] is not None]
+        created = as_aware(token["created_at"])
+        bought_at = purchased_at.get(token["purchase"])
+        entitled = entitle(
+            bought=bought, bought_at=as_aware(bought_at) if bought_at else created, token_created_at=created,
+            released=released, rights=product_rights(product),
+        )
+        token["version"] = entitled.version["version"]
 
 
 async def fresh_link(hub: Hub, email: str, token_id: str) -> str:

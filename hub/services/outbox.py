@@ -98,10 +98,12 @@ def build_message(
     message_id: str | None = None,
     sender: str = "",
     reply_to: str = "",
+    headers: dict[str, str] | None = None,
 ) -> EmailMessage:
     """A MIME message: plain text, and HTML as the alternative when given;
     ``sender`` is its ``From`` (else the mailer's ``HUB_MAIL_FROM`` at
-    sending), ``reply_to`` its ``Reply-To``.
+    sending), ``reply_to`` its ``Reply-To``, ``headers`` headers of its own
+    (an update email's ``List-Unsubscribe``).
 
     The policy refuses CR or LF in header values, so a subject or address
     can never inject a header; the recipient must be exactly one address
@@ -122,6 +124,8 @@ def build_message(
         message["From"] = sender
     if reply_to:
         message["Reply-To"] = reply_to
+    for name, value in (headers or {}).items():  # List-Unsubscribe and its kin (one line each, the policy checks)
+        message[name] = value
     message.set_content(rendered.text)
     if rendered.html:
         message.add_alternative(rendered.html, subtype="html")
@@ -137,12 +141,14 @@ async def queue_email(
     rendered: RenderedEmail,
     dedupe_key: str | None = None,
     shop: Shop | None = None,
+    headers: dict[str, str] | None = None,
 ) -> str:
     """Add a message to the outbox (in the caller's transaction, if any).
 
     A message on a shop's behalf (``shop``) goes out from ``HUB_MAIL_FROM``'s
     address under the shop's sender name, with the shop's support address
-    as its ``Reply-To``: a buyer's reply reaches the shop, not the hub."""
+    as its ``Reply-To``: a buyer's reply reaches the shop, not the hub.
+    ``headers`` adds headers of its own (an update email's ``List-Unsubscribe``)."""
     message_id = new_id("msg")
     message = build_message(
         recipient,
@@ -150,6 +156,7 @@ async def queue_email(
         message_id=stable_message_id(hub, message_id),
         sender=shop_sender(hub.settings.mail_from, shop.sender_name) if shop else "",
         reply_to=shop.email if shop else "",
+        headers=headers,
     )
     now = utcnow()
     await OutboxMessage.insert(

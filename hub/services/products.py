@@ -15,6 +15,7 @@ from hub.db import UNIQUE_VIOLATIONS, Database, fetch_bound, load_json_columns
 from hub.errors import Conflict, Invalid, NotFound
 from hub.inputs import check_text, names_nothing
 from hub.secrets import new_id
+from hub.services.entitlement import check_update_rights, mark_released
 from hub.tables import MediaFile, Product, Version, VersionFile
 
 STATUSES = ("draft", "published", "archived")
@@ -111,9 +112,11 @@ async def list_products(
 
 
 async def create_product(
-    org: str, *, name: Any, slug: Any = None, description: Any = None, metadata: Any = None
+    org: str, *, name: Any, slug: Any = None, description: Any = None, metadata: Any = None,
+    update_rights: Any = "all", update_days: Any = None,
 ) -> dict[str, Any]:
     name = check_name(name)
+    update_rights, update_days = check_update_rights(update_rights, update_days)
     if slug is None:
         slug = slugify(name)
     elif not isinstance(slug, str) or not SLUG.match(slug):
@@ -136,6 +139,8 @@ async def create_product(
         active_version=None,
         created_at=now,
         updated_at=now,
+        update_rights=update_rights,
+        update_days=update_days,
     )
     if await Product.exists().where(Product.org == org, Product.slug == slug):
         raise Conflict(f"A product with id {slug} already exists", field="slug")
@@ -164,9 +169,23 @@ async def find_version(product: dict[str, Any], version: str) -> dict[str, Any]:
 
 
 async def update_product(org: str, product_id: str, changes: dict[str, Any]) -> dict[str, Any]:
-    """Apply a partial update; only the keys present in ``changes`` change."""
+    """Apply a partial update; only the keys present in ``changes`` change.
+
+    A version made active for the first time is released
+    (:func:`hub.services.entitlement.mark_released`) under the product's
+    update rights as they are after this update; ``update_rights`` and
+    ``update_days`` apply to the versions released from then on."""
     product = await find_product(org, product_id)
     values: dict[Any, Any] = {}
+    if "update_rights" in changes or "update_days" in changes:
+        rights = changes.get("update_rights", product["update_rights"])
+        days = changes["update_days"] if "update_days" in changes else (
+            product["update_days"] if rights == product["update_rights"] else None
+        )
+        rights, days = check_update_rights(rights, days)
+        values[Product.update_rights], values[Product.update_days] = rights, days
+        product = {**product, "update_rights": rights, "update_days": days}
+    released = None
     if "name" in changes:
         values[Product.name] = check_name(changes["name"])
     if "description" in changes:
@@ -191,9 +210,12 @@ async def update_product(org: str, product_id: str, changes: dict[str, Any]) -> 
                     field="activeVersion",
                 )
             values[Product.active_version] = version["id"]
+            released = version["id"]
     if values:
         values[Product.updated_at] = utcnow()
         await Product.update(values).where(Product.id == product["id"])
+    if released is not None:
+        await mark_released(released, product)
     return await find_product(org, product_id)
 
 

@@ -7,6 +7,7 @@ and looks the hash up.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,6 +25,7 @@ from hub.inputs import names_nothing, require_time_zone
 from hub.plugins import records
 from hub.plugins.events import TokenRevoked, TokensMinted
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, hash_secret, new_id, new_secret
+from hub.services.entitlement import Entitlement, entitle, product_rights, released_versions
 from hub.services.events import emit, emit_to, has_receivers, webhook_receiver
 from hub.services.media import deliverable_media_file
 from hub.services.products import find_product, find_version, product_row
@@ -354,6 +356,22 @@ class Grant:
     link_expires_at: datetime | None = None
     """A ``/my`` link's own expiry (:class:`hub.tables.TokenLink`); None for
     the token's own secret."""
+    entitlement: Entitlement | None = None
+    """Which version the token serves and why (its update rights)."""
+    earlier: list[tuple[dict[str, Any], list[dict[str, Any]]]] = dataclasses.field(default_factory=list)
+    """The earlier versions it covers, newest first, each with its files
+    (downloadable from the same link)."""
+
+    def find_file(self, file_id: str) -> dict[str, Any] | None:
+        """A file of the served version (or media), else of an earlier one."""
+        for file in self.files:
+            if file["id"] == file_id:
+                return file
+        for _, files in self.earlier:
+            for file in files:
+                if file["id"] == file_id:
+                    return file
+        return None
 
     @property
     def expires_at(self) -> datetime:
@@ -378,7 +396,7 @@ def _grant_query(where: str) -> str:
     product_columns = ", ".join(f"p.{c._meta.db_column_name} AS p_{c._meta.db_column_name}" for c in Product._meta.columns)
     media_columns = ", ".join(f"m.{name} AS m_{name}" for name in _MEDIA_KEYS)
     return (
-        f"SELECT t.*, {product_columns}, u.status AS u_status, u.org AS u_org, o.name AS o_name, "
+        f"SELECT t.*, {product_columns}, u.status AS u_status, u.org AS u_org, u.created_at AS u_created_at, o.name AS o_name, "
         f"o.contact_email AS o_contact_email, o.support_email AS o_support_email, o.sender_name AS o_sender_name, "
         f"o.accent_color AS o_accent_color, o.logo_sha256 AS o_logo_sha256, {media_columns} "
         f"FROM {DownloadToken._meta.tablename} t "
@@ -414,8 +432,10 @@ async def resolve_token(hub: Hub, secret: str | None) -> Grant:
 
     Resolving spends nothing: it backs the download page, which mail
     scanners and link previews open freely. The hot path of the page: one
-    joined query (``_grant_query``) and the version's files from the
-    database's memo of immutable ready versions.
+    joined query (``_grant_query``), the product's released versions (one
+    indexed query: which version the token serves is decided by
+    :func:`entitlement_of`), and the versions' files from the database's
+    memo of immutable ready versions.
     """
     if not secret or not secret.startswith(DOWNLOAD_TOKEN_PREFIX) or len(secret) > 200:
         raise NotFound(NOT_VALID)
@@ -442,7 +462,9 @@ async def resolve_token(hub: Hub, secret: str | None) -> Grant:
     if first["u_status"] == ON_HOLD_STATUS:
         raise PurchaseOnHold(shop)
     product = product_row(first, _PRODUCT_KEYS)
-    version, files = await _ready_version(hub.db, token["version"])
+    entitled = await entitlement_of(hub, token, product, first["u_created_at"])
+    version, files = await _ready_version(hub.db, entitled.version["id"])
+    earlier = [await _ready_version(hub.db, v["id"]) for v in entitled.earlier]
     # The product's media library files (the v2 downloads surface) come
     # with every version, listed after the version's own files.
     media = sorted(
@@ -454,5 +476,20 @@ async def resolve_token(hub: Hub, secret: str | None) -> Grant:
         key=lambda f: f["path"],
     )
     return Grant(
-        token=token, product=product, version=version, files=[*files, *media], shop=shop, link_expires_at=link_expires_at
+        token=token, product=product, version=version, files=[*files, *media], shop=shop, link_expires_at=link_expires_at,
+        entitlement=entitled, earlier=earlier,
+    )
+
+
+async def entitlement_of(hub: Hub, token: dict[str, Any], product: dict[str, Any], purchased_at: datetime | None) -> Entitlement:
+    """What ``token`` serves (:func:`hub.services.entitlement.entitle`):
+    the version it was minted for, or the newest released version its
+    purchase's update rights cover (``purchased_at``: its purchase's time,
+    else the token's own)."""
+    bought, _ = await _ready_version(hub.db, token["version"])
+    released = await released_versions(hub.db, product["id"])
+    created_at = as_aware(token["created_at"])
+    return entitle(
+        bought=bought, bought_at=as_aware(purchased_at) if purchased_at else created_at, token_created_at=created_at,
+        released=released, rights=product_rights(product),
     )

@@ -39,6 +39,7 @@ from hub.manifest import normalize_path
 from hub.plugins import records
 from hub.plugins.events import VersionReady
 from hub.secrets import new_id
+from hub.services.entitlement import mark_released
 from hub.services.events import emit
 from hub.services.products import find_product, find_version
 from hub.storage import BlobInfo, StorageError
@@ -425,9 +426,11 @@ async def _finish_version_if_complete(hub: Hub, version_id: str) -> dict[str, An
         ).returning(Version.id)
         version = await Version.select().where(Version.id == version_id).first()
         assert version is not None  # the caller holds the version's row
-        await Product.update({Product.active_version: version_id, Product.updated_at: utcnow()}).where(
+        activated = await Product.update({Product.active_version: version_id, Product.updated_at: utcnow()}).where(
             Product.id == version["product"], Product.active_version.is_null()
-        )
+        ).returning(Product.update_rights, Product.update_days)
+        if activated:  # the product's first version: released now
+            await mark_released(version_id, activated[0])
         if became_ready:
 
             async def product_record() -> records.Product:

@@ -37,11 +37,11 @@ from hub.clock import utcnow
 from hub.context import Hub
 from hub.errors import PermanentDeliveryError
 from hub.services.worker_identity import WorkerIdentity, is_certainly_dead, this_worker
-from hub.tables import EventDelivery, InboxEvent, OutboxMessage
+from hub.tables import EventDelivery, InboxEvent, OutboxMessage, UpdatePublication
 
 log = logging.getLogger("hub.work_queue")
 
-WorkTable = type[InboxEvent] | type[OutboxMessage] | type[EventDelivery]
+WorkTable = type[InboxEvent] | type[OutboxMessage] | type[EventDelivery] | type[UpdatePublication]
 """A work table: its rows have ``id``, ``status``, ``attempts``,
 ``next_attempt_at``, ``claimed_until``, ``claimed_by`` and ``last_error``."""
 

@@ -30,6 +30,7 @@ from hub.services.event_delivery import DELIVERIES, deliver_due_events
 from hub.services.inbox import EVENTS, process_due
 from hub.services.outbox import EMAILS, deliver_due
 from hub.services.statistics import refresh_statistics_until
+from hub.services.update_notices import PUBLICATIONS, fan_out_due
 from hub.services.work_queue import WorkQueue
 
 log = logging.getLogger("hub.worker")
@@ -47,12 +48,12 @@ async def run_worker(hub: Hub, stop: asyncio.Event) -> None:
     for what other processes write."""
     if hub.mailer is None:
         log.warning("No mailer is configured (the email plugin needs HUB_SMTP_URL): emails stay queued in the outbox")
-    await reclaim_from_dead_workers(hub, [EVENTS, EMAILS, DELIVERIES])
+    await reclaim_from_dead_workers(hub, [EVENTS, EMAILS, DELIVERIES, PUBLICATIONS])
     # /my sign-in requests become emails in prepare_sign_ins, not in the
     # buyer's request. The inbox and the outbox run side by side: a message
     # goes out while the next payment is processed, and each one's wait for
     # the disk (a commit) or the mail server is the other's time to work.
-    inbox_wakeup, outbox_wakeup = asyncio.Event(), asyncio.Event()
+    inbox_wakeup, outbox_wakeup, updates_wakeup = asyncio.Event(), asyncio.Event(), asyncio.Event()
     loops = [
         deliver_events_until(hub, stop),
         refresh_statistics_until(hub, stop),
@@ -60,8 +61,11 @@ async def run_worker(hub: Hub, stop: asyncio.Event) -> None:
     ]
     if hub.mailer is not None or hub.inbox_processors:
         loops += [
-            relay_wakeups(hub.outbox_wakeup, (inbox_wakeup, outbox_wakeup), stop),
+            relay_wakeups(hub.outbox_wakeup, (inbox_wakeup, outbox_wakeup, updates_wakeup), stop),
             run_passes(hub, stop, inbox_wakeup, [("Inbox", process_due)], log),
+            # Update emails' fan-out (a publication's buyers, in batches) in a
+            # loop of its own: a long one never holds up a sale's email.
+            run_passes(hub, stop, updates_wakeup, [("Update notices", fan_out_due)], log),
             run_passes(hub, stop, outbox_wakeup, [("Sign-in", prepare_sign_ins), ("Outbox", deliver_due)], log),
         ]
     await asyncio.gather(*loops)

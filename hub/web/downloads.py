@@ -37,6 +37,7 @@ from hub.services import downloads as download_service
 from hub.services.archives import RETRY_AFTER_SECONDS, Archive, ArchivePreparing, archive_of
 from hub.services.licenses import licenses_of_token
 from hub.services.tokens import Grant, LinkRefused, PurchaseOnHold, resolve_token
+from hub.services.version_changes import changed_paths
 from hub.storage.base import content_disposition_attachment
 from hub.web.archive_response import ArchiveResponse
 from hub.web.cookies import cookies_secure
@@ -197,6 +198,7 @@ def download_page(
             session_hours=hub.settings.download_session_hours,
             shop=grant.shop,
             licenses=licenses or [],
+            updates=updates_context(grant, base, query),
         ).encode()
         media_type = "text/html"
     # Security headers: hub.web.security_headers, for every answer.
@@ -217,6 +219,34 @@ def _archive_button(grant: Grant, base: str, query: str) -> dict[str, Any] | Non
         "url": base + archive_path(name) + query,
         "count": len(own),
         "size": archive_size([(f["path"], f["size"]) for f in own]),
+    }
+
+
+def updates_context(grant: Grant, base: str, query: str) -> dict[str, Any] | None:
+    """What ``_updates.html`` shows: the update rights ("updates until"),
+    a newer version the rights do not cover, what changed since the
+    previous version served, and the earlier versions with their files."""
+    entitled = grant.entitlement
+    if entitled is None:
+        return None
+    until = entitled.updates_until
+    earlier = [
+        {
+            "version": version["version"],
+            "files": [{**f, "url": base + file_path(f["id"], f["path"]) + query} for f in files],
+        }
+        for version, files in grant.earlier
+    ]
+    changes = None
+    if grant.earlier:
+        changes = changed_paths(grant.earlier[0][1], [f for f in grant.files if f.get("version")])
+    return {
+        "rights": entitled.rights.mode,
+        "until": f"{until.day} {MONTHS[until.month - 1][:3]} {until.year}" if until else None,
+        "newer": entitled.newer["version"] if entitled.newer else None,
+        "previous": grant.earlier[0][0]["version"] if grant.earlier else None,
+        "changes": changes,
+        "earlier": earlier,
     }
 
 
@@ -309,7 +339,7 @@ class DownloadController(Controller):
     async def _file_answer(self, hub: Hub, request: Request, file_id: str, token: str | None) -> ASGIApp:
         """A file's bytes (or its headers, for HEAD), a range of them, or a redirect."""
         grant = await resolve_token(hub, token)
-        file = next((f for f in grant.files if f["id"] == file_id), None)
+        file = grant.find_file(file_id)
         if file is None or file["status"] != "ready":
             raise NotFound("This file is not part of this download.")
         if PREVIEW_BOTS.search(request.headers.get("user-agent", "")):

@@ -199,3 +199,37 @@ def test_an_organization_named_by_its_id_gets_no_display_name_and_every_shop_an_
     )
     empty = {"support_email": "", "sender_name": "", "accent_color": "", "logo_sha256": "", "logo": ""}
     assert rows == [{"id": "kick", "name": "Kick Audio", **empty}, {"id": "my-shop", "name": "", **empty}]
+
+
+def test_versions_buyers_were_served_count_as_released_under_rights_all(previous_release_database: str, engine_type: str):
+    """hub_2026_12_08t00_50_00: the active version and the versions tokens
+    deliver are released when they became ready, under ``all``; a ready
+    version nobody was served stays unreleased; products get rights ``all``."""
+    statements = [
+        "INSERT INTO hub_product (id, org, slug, name, active_version) VALUES ('prod_1', 'o', 'pack', 'Pack', 'version_2')",
+        "INSERT INTO hub_version (id, org, product, version, status, ready_at) VALUES "
+        "('version_1', 'o', 'prod_1', '1.0.0', 'ready', '2026-11-01 10:00:00+00:00'), "
+        "('version_2', 'o', 'prod_1', '2.0.0', 'ready', '2026-11-02 10:00:00+00:00'), "
+        "('version_3', 'o', 'prod_1', '3.0.0', 'ready', '2026-11-03 10:00:00+00:00')",
+        "INSERT INTO hub_download_token (id, org, product, version, token_hash) VALUES ('token_1', 'o', 'prod_1', 'version_1', 'h')",
+    ]
+    if engine_type == "sqlite":
+        connection = sqlite3.connect(previous_release_database[len("sqlite:///"):])
+        try:
+            for statement in statements:
+                connection.execute(statement)
+            connection.commit()
+        finally:
+            connection.close()
+    else:
+        execute(previous_release_database, "; ".join(statements))
+    migrate_url(previous_release_database)
+    rows = in_own_loop(lambda: read_rows(
+        previous_release_database,
+        "SELECT id, update_rights, published_at IS NOT NULL AS released FROM hub_version ORDER BY id",
+    ))
+    assert [(r["id"], r["update_rights"], bool(r["released"])) for r in rows] == [
+        ("version_1", "all", True), ("version_2", "all", True), ("version_3", None, False),
+    ]
+    product = in_own_loop(lambda: read_rows(previous_release_database, "SELECT update_rights, update_days FROM hub_product"))
+    assert product == [{"update_rights": "all", "update_days": None}]

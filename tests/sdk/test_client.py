@@ -266,3 +266,18 @@ def test_the_organization_identity_is_read_and_changed_with_a_logo_file(client, 
     with pytest.raises(continuata.ValidationError) as refused:
         client.organization.update(logo=b"<svg xmlns='http://www.w3.org/2000/svg'/>")
     assert refused.value.status_code == 422 and "SVG is not accepted" in str(refused.value)
+
+
+def test_update_rights_and_a_notified_activation_through_the_sdk(client, tmp_path):
+    slug = unique("rights")
+    made = client.products.create(name="Rights test", slug=slug, update_rights="window", update_window_days=365)
+    assert (made.update_rights, made.update_window_days) == ("window", 365)
+    changed = client.products.update(slug, update_rights="none")
+    assert (changed.update_rights, changed.update_window_days) == ("none", None)
+    with pytest.raises(continuata.ContinuataError, match="updateWindowDays"):
+        client.products.update(slug, update_rights="window")
+    folder = tmp_path / "kit"
+    make_folder(folder)
+    version = client.versions.upload_folder(slug, "1.0.0", folder, activate=True, notify=True, note="First release")
+    assert version.published_at is not None and version.published_at.tzinfo is not None
+    assert client.products.get(slug).active_version.version == "1.0.0"

@@ -221,12 +221,16 @@ class Products extends Resource {
     return (await this._client.request({ method: 'GET', path: `/api/products/${encodeURIComponent(productId)}` })).product;
   }
 
-  async create({ name, slug, description, metadata }) {
-    const json = compact({ name, slug, description, metadata });
+  async create({ name, slug, description, metadata, updateRights, updateWindowDays }) {
+    const json = compact({ name, slug, description, metadata, updateRights, updateWindowDays });
     return (await this._client.request({ method: 'POST', path: '/api/products', json })).product;
   }
 
-  /** Change only the fields given; `status: 'published'` publishes, `activeVersion: '1.1.0'` switches versions. */
+  /**
+   * Change only the fields given; `status: 'published'` publishes, `activeVersion: '1.1.0'` switches versions
+   * (with `notify: true` and an optional `note`, every entitled buyer gets one update email);
+   * `updateRights` applies to versions released from then on.
+   */
   async update(productId, changes) {
     const path = `/api/products/${encodeURIComponent(productId)}`;
     return (await this._client.request({ method: 'PATCH', path, json: compact(changes), idempotent: true })).product;
@@ -282,7 +286,7 @@ class Versions extends Resource {
    * `bytesSource` and, in Node, `folderSources` from '@continuata/sdk/node') or {path, data}.
    * `onProgress({path, bytesDone, bytesTotal, filesDone, filesTotal})` is called after each part.
    */
-  async upload(productId, version, files, { changelog, activate = false, onProgress } = {}) {
+  async upload(productId, version, files, { changelog, activate = false, notify = false, note, onProgress } = {}) {
     const sources = await Promise.all(files.map((f) => (typeof f.read === 'function' ? f : bytesSource(f.path, f.data))));
     if (sources.length === 0) throw new UploadError('There are no files to upload');
     const manifest = sources.map(({ path, size, sha256 }) => ({ path, size, sha256 }));
@@ -305,7 +309,9 @@ class Versions extends Resource {
       progress.filesDone += 1;
       onProgress?.({ ...progress });
     }
-    if (activate) await this._client.products.update(productId, { activeVersion: version });
+    if (activate) {
+      await this._client.products.update(productId, compact({ activeVersion: version, notify: notify || undefined, note: notify ? note : undefined }));
+    }
     return this.get(productId, version);
   }
 

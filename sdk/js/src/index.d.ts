@@ -32,6 +32,9 @@ export interface Product {
   activeVersion: VersionSummary | null;
   createdAt: Date;
   updatedAt: Date;
+  /** Which new versions past buyers get: all, a window of days from the purchase, or none. */
+  updateRights: 'all' | 'window' | 'none';
+  updateWindowDays: number | null;
 }
 
 export interface VersionFile { id: string; path: string; size: number; sha256: string; status: string; uploadId: string | null }
@@ -40,6 +43,7 @@ export interface Version extends VersionSummary {
   changelog: string | null;
   createdAt: Date;
   readyAt: Date | null;
+  publishedAt: Date | null;
   files?: VersionFile[];
 }
 
@@ -173,6 +177,7 @@ export type WebhookEventType =
   | "download.started"
   | "download.completed"
   | "version.ready"
+  | "version.published"
   | "email.failed"
   | "license.activated"
   | "license.deactivated"
@@ -235,10 +240,16 @@ declare class Products {
   list(options?: { status?: string; search?: string; pageSize?: number }): AsyncIterableIterator<Product>;
   listPage(options?: { status?: string; search?: string; limit?: number; offset?: number }): Promise<{ products: Product[]; pagination: Pagination }>;
   get(productId: string): Promise<Product>;
-  create(product: { name: string; slug?: string; description?: string; metadata?: Record<string, unknown> }): Promise<Product>;
+  create(product: {
+    name: string; slug?: string; description?: string; metadata?: Record<string, unknown>;
+    updateRights?: Product['updateRights']; updateWindowDays?: number;
+  }): Promise<Product>;
   update(
     productId: string,
-    changes: { name?: string; description?: string | null; metadata?: Record<string, unknown> | null; status?: Product['status']; activeVersion?: string | null },
+    changes: {
+      name?: string; description?: string | null; metadata?: Record<string, unknown> | null; status?: Product['status']; activeVersion?: string | null;
+      updateRights?: Product['updateRights']; updateWindowDays?: number | null; notify?: boolean; note?: string | null;
+    },
   ): Promise<Product>;
   delete(productId: string): Promise<void>;
   createToken(
@@ -257,7 +268,7 @@ declare class Versions {
     productId: string,
     version: string,
     files: Array<UploadSource | { path: string; data: Uint8Array | ArrayBuffer | Blob | string }>,
-    options?: { changelog?: string; activate?: boolean; onProgress?: (progress: UploadProgress) => void },
+    options?: { changelog?: string; activate?: boolean; notify?: boolean; note?: string; onProgress?: (progress: UploadProgress) => void },
   ): Promise<Version>;
 }
 

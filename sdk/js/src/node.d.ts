@@ -6,5 +6,5 @@ export declare function uploadFolder(
   productId: string,
   version: string,
   folder: string,
-  options?: { changelog?: string; activate?: boolean; onProgress?: (progress: UploadProgress) => void },
+  options?: { changelog?: string; activate?: boolean; notify?: boolean; note?: string; onProgress?: (progress: UploadProgress) => void },
 ): Promise<Version>;

@@ -67,6 +67,18 @@ test('products: create, iterate page by page, update, delete', async () => {
   await assert.rejects(client.products.get(`${prefix}-1`), (error) => error instanceof NotFoundError && error.status === 404);
 });
 
+test('update rights: set on create and update, refused without days, shown on the product', async () => {
+  const slug = unique('rights');
+  const made = await client.products.create({ name: 'Rights', slug, updateRights: 'window', updateWindowDays: 365 });
+  assert.equal(made.updateRights, 'window');
+  assert.equal(made.updateWindowDays, 365);
+  const changed = await client.products.update(slug, { updateRights: 'none' });
+  assert.equal(changed.updateRights, 'none');
+  assert.equal(changed.updateWindowDays, null);
+  await assert.rejects(client.products.update(slug, { updateRights: 'window' }), (error) => error instanceof ValidationError && /updateWindowDays/.test(error.message));
+  await assert.rejects(client.products.update(slug, { notify: true }), ValidationError);
+});
+
 test('tokens: Date in, Date out; listed without secrets; revoked', async () => {
   const expiresAt = new Date('2099-07-01T16:00:00Z');
   const token = await client.products.createToken('epic-drums-v1', { customerEmail: 'buyer@example.com', expiresAt, maxDownloads: 2 });

@@ -94,6 +94,8 @@ def upload_folder_steps(
     changelog: str | None = None,
     activate: bool = False,
     on_progress: ProgressCallback | None = None,
+    notify: bool = False,
+    note: str | None = None,
 ) -> Generator[Call, Any, Version]:
     root = Path(folder)
     files = manifest_of(root)
@@ -115,5 +117,6 @@ def upload_folder_steps(
         if on_progress:
             on_progress(dataclasses.replace(progress))
     if activate:
-        yield Call("PATCH", f"/api/products/{product_id}", json={"activeVersion": version}, idempotent=True)
+        change = body(activeVersion=version, notify=True if notify else None, note=note if notify else None)
+        yield Call("PATCH", f"/api/products/{product_id}", json=change, idempotent=True)
     return from_api(models.Version, (yield Call("GET", f"{base}/{version}"))["version"])

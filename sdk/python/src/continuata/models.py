@@ -138,6 +138,8 @@ class Product:
     active_version: VersionSummary | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    update_rights: str = "all"
+    update_window_days: int | None = None
     raw: dict[str, Any] = _raw()
 
 
@@ -162,6 +164,7 @@ class Version:
     changelog: str | None = None
     created_at: datetime | None = None
     ready_at: datetime | None = None
+    published_at: datetime | None = None
     files: list[VersionFile] | None = None
     raw: dict[str, Any] = _raw()
 

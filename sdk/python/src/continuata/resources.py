@@ -71,10 +71,19 @@ class Products(_Resource):
     def get(self, product_id: str):
         return self._client._run(Call("GET", f"/api/products/{product_id}", parse=_one(models.Product, "product")))
 
-    def create(self, *, name: str, slug: str | None = None, description: str | None = None, metadata: dict[str, Any] | None = None):
-        """A new product, status ``draft``."""
+    def create(
+        self, *, name: str, slug: str | None = None, description: str | None = None, metadata: dict[str, Any] | None = None,
+        update_rights: str | None = None, update_window_days: int | None = None,
+    ):
+        """A new product, status ``draft``; ``update_rights`` ``"all"``
+        (default), ``"window"`` (with ``update_window_days``) or ``"none"``."""
         return self._client._run(
-            Call("POST", "/api/products", json=body(name=name, slug=slug, description=description, metadata=metadata), parse=_one(models.Product, "product"))
+            Call(
+                "POST", "/api/products",
+                json=body(name=name, slug=slug, description=description, metadata=metadata, updateRights=update_rights,
+                          updateWindowDays=update_window_days),
+                parse=_one(models.Product, "product"),
+            )
         )
 
     def update(
@@ -86,10 +95,20 @@ class Products(_Resource):
         metadata: dict[str, Any] | None = None,
         status: str | None = None,
         active_version: str | None = None,
+        update_rights: str | None = None,
+        update_window_days: int | None = None,
+        notify: bool | None = None,
+        note: str | None = None,
     ):
         """Change only the fields given; ``status="published"`` publishes,
-        ``active_version="1.1.0"`` switches what new tokens deliver."""
-        changes = body(name=name, description=description, metadata=metadata, status=status, activeVersion=active_version)
+        ``active_version="1.1.0"`` switches what new tokens deliver (with
+        ``notify=True`` and an optional ``note``, every entitled buyer gets
+        one update email); ``update_rights`` applies to versions released
+        from then on."""
+        changes = body(
+            name=name, description=description, metadata=metadata, status=status, activeVersion=active_version,
+            updateRights=update_rights, updateWindowDays=update_window_days, notify=notify, note=note,
+        )
         return self._client._run(Call("PATCH", f"/api/products/{product_id}", json=changes, idempotent=True, parse=_one(models.Product, "product")))
 
     def delete(self, product_id: str) -> Any:
@@ -157,13 +176,19 @@ class Versions(_Resource):
         changelog: str | None = None,
         activate: bool = False,
         on_progress: ProgressCallback | None = None,
+        notify: bool = False,
+        note: str | None = None,
     ):
         """Upload every file under ``folder`` as ``version``; resumable: run it
-        again after a failure and only what is missing is sent.
+        again after a failure and only what is missing is sent. ``activate``
+        makes it the active version (``notify``: emailing entitled buyers).
         ``on_progress`` gets an :class:`~continuata.models.UploadProgress`
         after each part. Returns the version (``status == "ready"``)."""
         return self._client._drive(
-            upload_folder_steps(product_id, version, folder, changelog=changelog, activate=activate, on_progress=on_progress)
+            upload_folder_steps(
+                product_id, version, folder, changelog=changelog, activate=activate, on_progress=on_progress,
+                notify=notify, note=note,
+            )
         )
 
 

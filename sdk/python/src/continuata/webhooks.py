@@ -30,6 +30,7 @@ WebhookEventType = Literal[
     "download.started",
     "download.completed",
     "version.ready",
+    "version.published",
     "email.failed",
     "license.activated",
     "license.deactivated",
