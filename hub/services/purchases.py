@@ -48,6 +48,11 @@ TEST = "test"
 class PurchaseItem:
     product_id: str
     version: str | None = None
+    unmapped: str = ""
+    """Set when a storefront's item maps to no hub product
+    (:func:`hub.services.product_mappings.map_item`): the provider's words
+    for it. The purchase is kept with a problem naming it (Problems, fix
+    and fulfil), never lost."""
 
 
 @dataclass(frozen=True)
@@ -162,7 +167,10 @@ async def record_in_transaction(hub: Hub, order: PurchaseIn) -> RecordedPurchase
         provider_ref=order.provider_ref,
         customer_email=email,
         customer_name=order.customer_name,
-        items=[{"productId": i.product_id, "version": i.version} for i in order.items],
+        items=[
+            {"productId": i.product_id, "version": i.version, **({"unmapped": i.unmapped} if i.unmapped else {})}
+            for i in order.items
+        ],
         amount=order.amount,
         currency=order.currency,
         status=PAID,
@@ -214,6 +222,11 @@ async def deliver_purchase(
     if not purchase["items"]:
         problems.append("the order names no product")
     for index, item in enumerate(purchase["items"]):
+        if item.get("unmapped"):
+            problems.append(
+                f"{item['unmapped']} is not mapped to a hub product (map it in Settings → Payments, then fix and fulfil)"
+            )
+            continue
         try:
             product = await find_product(purchase["org"], item["productId"])
             version = await deliverable_version(hub, product, item["version"])

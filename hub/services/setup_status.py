@@ -30,7 +30,8 @@ async def payment_providers(hub: Hub, org: str) -> list[dict[str, Any]]:
             .order_by(InboxEvent.received_at, ascending=False)
             .first()
         )
-        providers.append({"status": status, "last_event": last})
+        settings = [(name, bool((hub.settings.extra.get(name) or "").strip())) for name in status.settings]
+        providers.append({"status": status, "last_event": last, "settings": settings})
     return providers
 
 
