@@ -78,6 +78,10 @@ class PurchaseIn:
     livemode: bool = True
     """False for a payment made in the provider's test mode or sandbox
     (kept as the purchase's ``mode``)."""
+    problem: str = ""
+    """What the plugin already knows keeps the purchase from being
+    fulfilled (Paddle's "waiting for the buyer's email"): shown in Problems
+    with fix-and-fulfil, with what the core finds."""
 
 
 @dataclass(frozen=True)
@@ -149,7 +153,7 @@ async def record_in_transaction(hub: Hub, order: PurchaseIn) -> RecordedPurchase
     existing = await find_purchase(order.org, order.provider, order.provider_ref)
     if existing:
         return RecordedPurchase(existing, [], created=False)
-    problem = ""
+    problem = order.problem.replace("\x00", "")[:1000]
     email = (order.customer_email or "").strip().lower()
     if email:
         try:
@@ -158,7 +162,9 @@ async def record_in_transaction(hub: Hub, order: PurchaseIn) -> RecordedPurchase
             # A provider's odd email must not lose the purchase: it is kept
             # without delivery, and the problem (with its reason) shows in
             # GET /api/purchases.
-            problem = f"the customer email {email[:100]!r} is not an address the hub can send to ({refused.message})"
+            problem = "; ".join(filter(None, [problem, (
+                f"the customer email {email[:100]!r} is not an address the hub can send to ({refused.message})"
+            )]))
             email = ""
     purchase_id = new_id("purchase")
     new_purchase: dict[str, Any] = dict(
