@@ -31,6 +31,7 @@ from hub.api.v1 import ROUTES as V1_ROUTES
 from hub.api.v1 import jsonapi_error
 from hub.api.v2 import ROUTES as V2_ROUTES
 from hub.api.v2 import v2_error
+from hub.api.product_mappings import ProductMappingController
 from hub.api.webhooks import WebhookEndpointController
 from hub.bypasses.mint_lane import MintLane
 from hub.bypasses.page_lane import DownloadPageLane
@@ -157,6 +158,7 @@ def create_app(
             IntegrationController,
             me,
             WebhookEndpointController,
+            ProductMappingController,
             DownloadController,
             MyController,
             console_router(),
