@@ -25,13 +25,13 @@ from hub.api.errors import error_handler, main_api_error
 from hub.api.integration import IntegrationController
 from hub.api.me import me
 from hub.api.openapi import openapi_assets, openapi_config
+from hub.api.product_mappings import ProductMappingController
 from hub.api.products import ProductController
 from hub.api.uploads import UploadController
 from hub.api.v1 import ROUTES as V1_ROUTES
 from hub.api.v1 import jsonapi_error
 from hub.api.v2 import ROUTES as V2_ROUTES
 from hub.api.v2 import v2_error
-from hub.api.product_mappings import ProductMappingController
 from hub.api.webhooks import WebhookEndpointController
 from hub.bypasses.mint_lane import MintLane
 from hub.bypasses.page_lane import DownloadPageLane

@@ -144,8 +144,10 @@ async def add_mapping(org: str, *, provider: str, kind: str, external_id: str, p
     _check(provider, kind, external_id)
     slug = (product or "").strip()
     await find_product(org, slug)  # NotFound names it
-    row = dict(id=new_id("map"), org=org, provider=provider, kind=kind, external_id=external_id.strip(), product=slug,
-               created_at=utcnow())
+    row: dict[str, Any] = dict(
+        id=new_id("map"), org=org, provider=provider, kind=kind, external_id=external_id.strip(), product=slug,
+        created_at=utcnow(),
+    )
     try:
         await ProductMapping.insert(ProductMapping(**row))
     except UNIQUE_VIOLATIONS:

@@ -52,6 +52,11 @@ def whole_number(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def as_dict(value: object) -> dict[str, Any]:
+    """A JSON object, or an empty one for anything else."""
+    return value if isinstance(value, dict) else {}
+
+
 class LemonSqueezyEvents:
     """Processes stored Lemon Squeezy events for one hub."""
 
@@ -69,9 +74,9 @@ class LemonSqueezyEvents:
     async def order_created(self, hub: Hub, event: ReceivedEvent, order_id: str, order: dict[str, Any]) -> str:
         if order.get("status") not in ("paid", "refunded", "partial_refund"):
             return f"order {order_id} is {order.get('status')}: nothing to deliver yet"
-        meta = event.payload.get("meta") if isinstance(event.payload.get("meta"), dict) else {}
-        custom = meta.get("custom_data") if isinstance(meta.get("custom_data"), dict) else {}
-        first = order.get("first_order_item") if isinstance(order.get("first_order_item"), dict) else {}
+        meta = as_dict(event.payload.get("meta"))
+        custom = as_dict(meta.get("custom_data"))
+        first = as_dict(order.get("first_order_item"))
         item = await map_item(
             event.org, PROVIDER, product_id=first.get("product_id"), variant_id=first.get("variant_id"),
             custom=custom.get(CUSTOM_PRODUCT), name=first.get("product_name"),

@@ -118,7 +118,8 @@ class PaddleEvents:
         return (await record_purchase(hub, purchase)).note
 
     async def adjustment(self, hub: Hub, event: ReceivedEvent, adjustment: dict[str, Any], when: datetime) -> str:
-        adjustment_id = adjustment.get("id") if isinstance(adjustment.get("id"), str) else event.event_id
+        found_id = adjustment.get("id")
+        adjustment_id = found_id if isinstance(found_id, str) and found_id else event.event_id
         txn_id = adjustment.get("transaction_id")
         if not isinstance(txn_id, str) or not txn_id:
             return f"adjustment {adjustment_id} names no transaction: nothing to do"

@@ -73,14 +73,16 @@ class PaddleWebhook:
     async def receive(self, hub: Hub, body: bytes, signature: str | None) -> dict[str, Any]:
         verify(body, signature, self.config.webhook_secrets, self.config.tolerance)
         event = decode_json(body, what="The body of the Paddle event")
-        if not (isinstance(event, dict) and isinstance(event.get("event_id"), str)
-                and 0 < len(event["event_id"]) <= MAX_ID_LENGTH and isinstance(event.get("event_type"), str)
-                and isinstance(event.get("data"), dict)):
+        event_id = event.get("event_id") if isinstance(event, dict) else None
+        event_type = event.get("event_type") if isinstance(event, dict) else None
+        data = event.get("data") if isinstance(event, dict) else None
+        if not (isinstance(event, dict) and isinstance(event_id, str) and 0 < len(event_id) <= MAX_ID_LENGTH
+                and isinstance(event_type, str) and event_type and isinstance(data, dict)):
             raise BadRequest("The body is not a Paddle event (it needs event_id, event_type and data)")
         org = await organization_for(PROVIDER, self.config.org, setting=ORG, db=hub.db)
         stored = await store_event(
-            hub, provider=PROVIDER, event_id=event["event_id"], event_type=event["event_type"], org=org,
-            payment_key=payment_key(event["event_type"], event["data"]), payload=event,
+            hub, provider=PROVIDER, event_id=event_id, event_type=event_type, org=org,
+            payment_key=payment_key(event_type, data), payload=event,
         )
         note = "stored; the hub processes it shortly" if stored else "already received"
         return {"received": True, "duplicate": not stored, "note": note}

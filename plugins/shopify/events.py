@@ -81,7 +81,7 @@ def minor_units(price: object) -> int | None:
 
 
 def buyer_email(order: dict[str, Any]) -> str:
-    customer = order.get("customer") if isinstance(order.get("customer"), dict) else {}
+    customer = as_dict(order.get("customer"))
     for value in (order.get("email"), order.get("contact_email"), customer.get("email")):
         if isinstance(value, str) and value.strip():
             return value.strip()
@@ -89,9 +89,14 @@ def buyer_email(order: dict[str, Any]) -> str:
 
 
 def buyer_name(order: dict[str, Any]) -> str:
-    customer = order.get("customer") if isinstance(order.get("customer"), dict) else {}
+    customer = as_dict(order.get("customer"))
     parts = [customer.get("first_name"), customer.get("last_name")]
     return " ".join(p for p in parts if isinstance(p, str) and p).replace("\x00", "")[:300]
+
+
+def as_dict(value: object) -> dict[str, Any]:
+    """A JSON object, or an empty one for anything else."""
+    return value if isinstance(value, dict) else {}
 
 
 class ShopifyEvents:
@@ -148,7 +153,7 @@ class ShopifyEvents:
         for refunded in refund.get("refund_line_items") or []:
             if not isinstance(refunded, dict):
                 continue
-            line = refunded.get("line_item") if isinstance(refunded.get("line_item"), dict) else {}
+            line = as_dict(refunded.get("line_item"))
             line_id = shopify_id(refunded.get("line_item_id")) or shopify_id(line.get("id"))
             if not line_id:
                 continue
