@@ -7,7 +7,9 @@
   is only a ``customer_id``: the email is read from Paddle's API
   (``HUB_PADDLE_API_KEY``); without a key, or when Paddle cannot answer, the
   purchase is recorded "waiting for the buyer's email" and shows in
-  Problems, where fix-and-fulfil sends the links to the email the shop types.
+  Problems, where fix-and-fulfil sends the links to the email the shop types;
+  with a key, the event is retried with backoff, and the retry that gets
+  the address sends the links once (:func:`hub.plugin_api.deliver_to_buyer`).
   Each transaction line item's id (``txnitm_…``) is kept as a reference
   paying for its item alone.
 - ``adjustment.created`` / ``adjustment.updated``: ``action`` ``refund``
@@ -26,12 +28,16 @@ from typing import Any
 from hub.plugin_api import (
     DISPUTE_OPENED,
     DISPUTE_WON,
+    ORDER,
     REFUND,
     Hub,
     ProviderRef,
     PurchaseIn,
     ReceivedEvent,
     ReversalIn,
+    Unavailable,
+    deliver_to_buyer,
+    find_purchase,
     map_item,
     record_purchase,
     record_reversal,
@@ -83,6 +89,16 @@ class PaddleEvents:
         txn_id = txn.get("id")
         if not isinstance(txn_id, str) or not txn_id:
             return "the transaction has no id: nothing to record"
+        customer_id = txn.get("customer_id") if isinstance(txn.get("customer_id"), str) else ""
+        recorded = await find_purchase(event.org, provider=PROVIDER, kind=ORDER, reference=txn_id)
+        if recorded is not None:
+            if recorded["customer_email"] or not customer_id:
+                return f"purchase {recorded['id']} already recorded"
+            # Recorded while Paddle could not name the buyer: ask again.
+            email, why = await self.api.customer_email(customer_id)
+            if not email:
+                raise Unavailable(f"waiting for the buyer's email (Paddle customer {customer_id[:60]}: {why})")
+            return await deliver_to_buyer(hub, event.org, recorded["id"], email)
         custom = as_dict(txn.get("custom_data"))
         line_items = [as_dict(line) for line in as_dict(txn.get("details")).get("line_items") or []]
         items, references = [], []
@@ -96,9 +112,8 @@ class PaddleEvents:
             line = next((line for line in line_items if line.get("price_id") == price.get("id")), {})
             if isinstance(line.get("id"), str) and line["id"]:
                 references.append(ProviderRef(LINE_ITEM, line["id"], items=(len(items) - 1,)))
-        email, problem = "", ""
-        customer_id = txn.get("customer_id")
-        if isinstance(customer_id, str) and customer_id:
+        email, why, problem = "", "", ""
+        if customer_id:
             email, why = await self.api.customer_email(customer_id)
             if not email:
                 problem = f"waiting for the buyer's email (Paddle customer {customer_id[:60]}: {why})"
@@ -111,11 +126,15 @@ class PaddleEvents:
             customer_email=email, items=items,
             amount=minor_units(totals.get("grand_total") or totals.get("total")),
             currency=currency.upper()[:10] if isinstance(currency, str) else "",
-            metadata={"paddleTransaction": txn_id, "paddleCustomer": customer_id if isinstance(customer_id, str) else "",
-                      "paddleCustomData": custom},
+            metadata={"paddleTransaction": txn_id, "paddleCustomer": customer_id, "paddleCustomData": custom},
             livemode=self.config.livemode, problem=problem,
         )
-        return (await record_purchase(hub, purchase)).note
+        note = (await record_purchase(hub, purchase)).note
+        if problem and customer_id and self.config.api_key:
+            # Kept in Problems meanwhile; the inbox retries the event with
+            # backoff, and the retry asks Paddle again (above).
+            raise Unavailable(f"{note}; {problem}: asking Paddle again later")
+        return note
 
     async def adjustment(self, hub: Hub, event: ReceivedEvent, adjustment: dict[str, Any], when: datetime) -> str:
         found_id = adjustment.get("id")

@@ -16,6 +16,7 @@ import pytest
 
 from continuata_plugins.paddle.webhook import signature_header
 from hub.services.problems import unfulfilled_purchases
+from hub.testing.inbox import drain_inbox, outcome_of, retry_now
 from tests.conftest import fails
 from tests.support.fake_paddle import FakePaddle, fake_paddle_server
 from tests.support.storefronts import StoreShop, fixture, store_shop, written
@@ -110,15 +111,43 @@ async def test_during_a_secret_rotation_any_h1_may_match(shop):
     assert len(await shop.purchases()) == 1
 
 
-async def test_without_the_buyers_email_the_purchase_waits_in_problems(shop, paddle):
+async def test_while_paddle_cannot_name_the_buyer_the_purchase_waits_then_is_sent_once(shop, paddle):
     paddle.failing = True
-    await shop.deliver(*request(transaction()))
+    event = transaction()
+    await shop.deliver(*request(event))
     [purchase] = await shop.purchases()
-    assert purchase["customerEmail"] in ("", None)
+    assert not purchase["customerEmail"] and len(purchase["tokens"]) == 3
     [problem] = await unfulfilled_purchases(shop.org.id)
     assert "waiting for the buyer's email" in problem["problem"] and CUSTOMER in problem["problem"]
+    stored = await outcome_of(event["event_id"])
+    assert stored["status"] != "done" and "Paddle answered 500" in stored["last_error"]
     await asyncio.sleep(0.2)
     assert shop.mailbox.messages == []
+
+    paddle.failing = False
+    for _ in range(3):  # the retry that gets the address sends; any later one changes nothing
+        await retry_now()
+        await drain_inbox(shop.hub)
+    [message] = await shop.mailbox.wait_for(1)
+    assert message["To"] == "weloveyourproduct@paddle.com"
+    assert (await outcome_of(event["event_id"]))["status"] == "done"
+    [purchase] = await shop.purchases()
+    assert purchase["customerEmail"] == "weloveyourproduct@paddle.com" and not purchase["problem"]
+    assert await unfulfilled_purchases(shop.org.id) == []
+    await shop.deliver(*request(event))  # Paddle delivers it again: nothing more
+    await asyncio.sleep(0.2)
+    assert len(shop.mailbox.messages) == 1
+
+
+async def test_without_an_api_key_the_purchase_waits_in_problems_for_fix_and_fulfil(settings):
+    async with store_shop(settings, "paddle", PATH, HUB_PADDLE_WEBHOOK_SECRET=SECRET) as shop:
+        await shop.map("paddle", "product", "pro_01gsz4t5hdjse780zja8vvr7jg", "epic-drums-v1")
+        event = transaction()
+        await shop.deliver(*request(event))
+        assert (await outcome_of(event["event_id"]))["status"] == "done"
+        [problem] = await unfulfilled_purchases(shop.org.id)
+        assert "waiting for the buyer's email" in problem["problem"] and "HUB_PADDLE_API_KEY is not set" in problem["problem"]
+        assert "not mapped to a hub product" in problem["problem"]  # the two other items: nothing maps them
 
 
 async def test_a_refund_pending_approval_changes_nothing_and_an_approved_full_one_revokes_its_item(shop):
