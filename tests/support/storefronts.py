@@ -64,12 +64,18 @@ async def written() -> tuple[int, int, int, int]:
 
 
 @contextlib.asynccontextmanager
-async def store_shop(settings: Settings, plugin: str, path: str, **extra: str) -> AsyncIterator[StoreShop]:
+async def store_shop(
+    settings: Settings, plugin: str, path: str, *, smtp_url: str | None = None, **extra: str
+) -> AsyncIterator[StoreShop]:
+    """With ``smtp_url``, emails go out through the email plugin to that
+    SMTP server (the mailbox then stays empty)."""
     mailbox = CapturedMailbox()
+    if smtp_url:
+        extra = {**extra, "HUB_SMTP_URL": smtp_url, "HUB_MAIL_FROM": "Audio Company <shop@example.com>"}
     app = make_app(
         replace(settings, extra={k: v for k, v in extra.items() if v is not None}),
-        plugins=[("mailbox", mailbox), ("plain-emails", PlainEmails())],
-        entry_points=plugin,
+        plugins=[] if smtp_url else [("mailbox", mailbox), ("plain-emails", PlainEmails())],
+        entry_points=f"{plugin},email" if smtp_url else plugin,
     )
     async with hub_client(app) as client:
         await _empty_postgres(app)
