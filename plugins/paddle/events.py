@@ -63,6 +63,11 @@ def moment(value: object, fallback: datetime) -> datetime:
     return fallback
 
 
+def as_list(value: object) -> list[Any]:
+    """A JSON array, or an empty one for anything else."""
+    return value if isinstance(value, list) else []
+
+
 def as_dict(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
@@ -100,9 +105,9 @@ class PaddleEvents:
                 raise Unavailable(f"waiting for the buyer's email (Paddle customer {customer_id[:60]}: {why})")
             return await deliver_to_buyer(hub, event.org, recorded["id"], email)
         custom = as_dict(txn.get("custom_data"))
-        line_items = [as_dict(line) for line in as_dict(txn.get("details")).get("line_items") or []]
+        line_items = [as_dict(line) for line in as_list(as_dict(txn.get("details")).get("line_items"))]
         items, references = [], []
-        for entry in txn.get("items") or []:
+        for entry in as_list(txn.get("items")):
             price = as_dict(as_dict(entry).get("price"))
             items.append(await map_item(
                 event.org, PROVIDER, product_id=price.get("product_id"), variant_id=price.get("id"),
@@ -151,7 +156,7 @@ class PaddleEvents:
             return f"adjustment {adjustment_id} ({action}) changes no access"
         if status != "approved":
             return f"refund {adjustment_id} is {status}: nothing changes yet"
-        items = [as_dict(item) for item in adjustment.get("items") or []]
+        items = [as_dict(item) for item in as_list(adjustment.get("items"))]
         if not items:
             return await self.reversal(hub, event, txn_id, REFUND, adjustment_id, when)
         notes = []

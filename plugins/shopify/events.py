@@ -94,6 +94,11 @@ def buyer_name(order: dict[str, Any]) -> str:
     return " ".join(p for p in parts if isinstance(p, str) and p).replace("\x00", "")[:300]
 
 
+def as_list(value: object) -> list[Any]:
+    """A JSON array, or an empty one for anything else."""
+    return value if isinstance(value, list) else []
+
+
 def as_dict(value: object) -> dict[str, Any]:
     """A JSON object, or an empty one for anything else."""
     return value if isinstance(value, dict) else {}
@@ -117,7 +122,7 @@ class ShopifyEvents:
         order_id = shopify_id(order.get("id"))
         if not order_id:
             return "the order has no id: nothing to record"
-        lines = [line for line in order.get("line_items") or [] if isinstance(line, dict)]
+        lines = [line for line in as_list(order.get("line_items")) if isinstance(line, dict)]
         items = []
         references = []
         for line in lines:
@@ -150,7 +155,7 @@ class ShopifyEvents:
         refund_id = shopify_id(refund.get("id")) or event.event_id
         when = moment(refund.get("created_at"), event.received_at)
         notes = []
-        for refunded in refund.get("refund_line_items") or []:
+        for refunded in as_list(refund.get("refund_line_items")):
             if not isinstance(refunded, dict):
                 continue
             line = as_dict(refunded.get("line_item"))

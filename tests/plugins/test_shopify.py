@@ -155,3 +155,19 @@ async def test_a_dispute_holds_the_order_and_its_resolution_restores_or_revokes_
     await shop.deliver(*request("disputes/update", lost))
     [purchase] = await shop.purchases()
     assert purchase["status"] == "charged_back" and all(t["revoked"] for t in purchase["tokens"])
+
+
+@SQLITE_ONLY
+async def test_odd_shapes_are_stored_and_noted_never_a_server_error(shop):
+    odd = {"id": 1, "line_items": 7, "email": ["not", "text"], "total_price": "ten"}
+    answer = await shop.deliver(*request("orders/paid", odd))
+    assert answer.status_code == 200
+    [purchase] = await shop.purchases()
+    assert purchase["problem"] and purchase["amount"] is None
+    for body in (b"[1, 2]", b"not json", b'{"a": ' * 100 + b"1" + b"}" * 100):
+        _, headers = request("orders/paid", {})
+        headers["X-Shopify-Hmac-Sha256"] = signature_of(body, SECRET)
+        fails(await shop.deliver(body, headers), 400)
+    weird_refund = {"id": 2, "order_id": 1, "refund_line_items": {"x": 1}}
+    assert (await shop.deliver(*request("refunds/create", weird_refund))).status_code == 200
+    assert (await shop.deliver(*request("products/update", {"id": 3}))).status_code == 200
