@@ -120,6 +120,7 @@ async def test_storefront_plugins_show_their_events_settings_and_mappings(settin
             assert f"<li><code>{name}</code></li>" in page
         assert "<code>HUB_SHOPIFY_WEBHOOK_SECRET</code>: set by the environment" in page
         assert "<code>HUB_PADDLE_API_KEY</code>: not set" in page
+        assert "<code>HUB_PADDLE_TOLERANCE_SECONDS</code>: its default" in page
         assert "shopify-secret" not in page and "lemon-secret" not in page
 
         csrf = csrf_of(page)
