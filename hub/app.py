@@ -27,6 +27,7 @@ from hub.api.licenses import LicenseController, LicenseSettingsController
 from hub.api.me import me
 from hub.api.openapi import openapi_assets, openapi_config
 from hub.api.organization import OrganizationController
+from hub.api.product_mappings import ProductMappingController
 from hub.api.products import ProductController
 from hub.api.uploads import UploadController
 from hub.api.v1 import ROUTES as V1_ROUTES
@@ -164,6 +165,7 @@ def create_app(
             me,
             OrganizationController,
             WebhookEndpointController,
+            ProductMappingController,
             DownloadController,
             MyController,
             *SHOP_ASSET_ROUTES,

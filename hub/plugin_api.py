@@ -27,7 +27,10 @@ What it holds (see docs/plugins.md for the whole story):
   :func:`parse_items`) and reversals (:func:`record_reversal`,
   :class:`ReversalIn` and its kinds), and finds a purchase again by a
   provider reference (:func:`find_purchase`, :func:`record_reference`,
-  :func:`references_of`, :class:`ProviderRef`, :data:`ORDER`).
+  :func:`references_of`, :class:`ProviderRef`, :data:`ORDER`); a storefront's
+  product, variant or SKU becomes a hub product through the shop's mappings
+  (:func:`map_item`); a purchase recorded before its buyer's address was
+  known gets it, and its links, once (:func:`deliver_to_buyer`).
 - **Errors** a plugin raises (translated to each surface's envelope):
   :class:`HubError` and its kinds, :class:`SettingsError` for a bad setting,
   :class:`PermanentDeliveryError` for a mailer's refusal no retry can change.
@@ -106,6 +109,8 @@ from hub.plugins.records import (
     WebhookDisabledContext,
 )
 from hub.services.inbox import ReceivedEvent, store_event
+from hub.services.problems import deliver_to_buyer
+from hub.services.product_mappings import map_item
 from hub.services.provider_accounts import organization_for
 from hub.services.provider_refs import ORDER, ProviderRef, find_purchase, record_reference, references_of
 from hub.services.purchase_statuses import DISPUTE_LOST, DISPUTE_OPENED, DISPUTE_WON, REFUND, REFUND_CANCELLED
@@ -126,7 +131,7 @@ __all__ = [
     "store_event", "ReceivedEvent", "organization_for",
     "record_purchase", "PurchaseIn", "PurchaseItemIn", "RecordedPurchase", "parse_items",
     "record_reversal", "ReversalIn", "REFUND", "REFUND_CANCELLED", "DISPUTE_OPENED", "DISPUTE_WON", "DISPUTE_LOST",
-    "find_purchase", "record_reference", "references_of", "ProviderRef", "ORDER",
+    "find_purchase", "record_reference", "references_of", "ProviderRef", "ORDER", "map_item", "deliver_to_buyer",
     # errors
     "HubError", "BadRequest", "Unauthorized", "Forbidden", "NotFound", "Conflict", "Gone", "Invalid",
     "TooManyRequests", "Unavailable", "SettingsError", "PermanentDeliveryError",

@@ -389,6 +389,22 @@ class ProviderReference(Table, tablename="hub_provider_reference"):
     ``[]``: the whole purchase."""
 
 
+class ProductMapping(Table, tablename="hub_product_mapping"):
+    """A storefront's product, variant or SKU → a hub product (see
+    :mod:`hub.services.product_mappings`): how a Shopify, Paddle or Lemon
+    Squeezy order names what the hub delivers. ``kind`` is ``product``,
+    ``variant`` or ``sku``; ``product`` the hub product's slug. Unique per
+    (org, provider, kind, external_id) (index ``hub_product_mapping_unique``)."""
+
+    id = Varchar(length=40, primary_key=True)
+    org = Varchar(length=64)
+    provider = Varchar(length=40)
+    kind = Varchar(length=20)
+    external_id = Varchar(length=255)
+    product = Varchar(length=100)
+    created_at = Timestamptz()
+
+
 class OutboxMessage(Table, tablename="hub_outbox_message"):
     """An email waiting to be sent, written in the same transaction as what
     caused it. The body is encrypted (it holds download links)."""
@@ -730,6 +746,7 @@ ALL_TABLES: list[type[Table]] = [
     InboxEvent,
     PaymentReversal,
     ProviderReference,
+    ProductMapping,
     OutboxMessage,
     Event,
     EventDelivery,

@@ -12,7 +12,7 @@ from hub.console.pages import page
 from hub.console.security import add_security_headers
 from hub.context import Hub
 from hub.errors import Invalid
-from hub.services import setup_status
+from hub.services import product_mappings, setup_status
 
 # The HTML preview runs in a sandbox (no script, no origin), so the email's
 # inline styles may apply; the app-wide security middleware
@@ -36,7 +36,29 @@ class PaymentsController(Controller):
         return page(
             hub, console, "console/payments.html", title="Payments", section="settings",
             providers=await setup_status.payment_providers(hub, console.org),
+            mappings=await product_mappings.list_mappings(console.org), kinds=product_mappings.MAPPING_KINDS,
         )
+
+    @post("/mappings", status_code=303)
+    async def add_mapping(self, console: Console, request: Request) -> Response:
+        """Map a storefront's product, variant or SKU to a hub product."""
+        console.require("admin")
+        form = await console.form(request)
+        mapping = await product_mappings.add_mapping(
+            console.org, provider=(form.get("provider") or "").strip(), kind=form.get("kind") or "",
+            external_id=form.get("external_id") or "", product=form.get("product") or "",
+        )
+        await console.audit("product_mapping.create", mapping.id, provider=mapping.provider, kind=mapping.kind,
+                            external_id=mapping.external_id, product=mapping.product)
+        return Redirect("/console/settings/payments#mappings", status_code=303)
+
+    @post("/mappings/{mapping_id:str}/delete", status_code=303)
+    async def delete_mapping(self, console: Console, request: Request, mapping_id: str) -> Response:
+        console.require("admin")
+        await console.form(request)
+        await product_mappings.delete_mapping(console.org, mapping_id)
+        await console.audit("product_mapping.delete", mapping_id)
+        return Redirect("/console/settings/payments#mappings", status_code=303)
 
 
 class EmailSettingsController(Controller):

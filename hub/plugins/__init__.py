@@ -68,7 +68,11 @@ class PaymentProviderStatus:
 
     ``name`` is the provider as purchases and webhook events record it
     (``stripe``); ``webhook_url`` the exact address to paste into the
-    provider's dashboard; ``missing`` the settings still to set.
+    provider's dashboard; ``missing`` the settings still to set;
+    ``events`` the provider's events to subscribe the webhook to (the
+    plugin's own list, so the console and the README say the same);
+    ``settings`` the names of the plugin's settings, which the console
+    shows as set by the environment or not set (never their values).
     """
 
     name: str
@@ -77,6 +81,8 @@ class PaymentProviderStatus:
     webhook_url: str
     missing: tuple[str, ...] = ()
     note: str = ""
+    events: tuple[str, ...] = ()
+    settings: tuple[str, ...] = ()
 
 
 class PluginLoadError(RuntimeError):

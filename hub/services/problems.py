@@ -9,6 +9,7 @@ from typing import Any
 
 from hub.clock import utcnow
 from hub.context import Hub
+from hub.db import UNIQUE_VIOLATIONS
 from hub.email_address import check_email
 from hub.errors import HubError, Invalid, NotFound
 from hub.plugins.events import TokensMinted
@@ -120,3 +121,49 @@ async def fix_and_fulfil(hub: Hub, org: str, purchase_id: str, *, email: str, it
         await Purchase.update({Purchase.problem: "", Purchase.items: items_json}).where(Purchase.id == purchase_id)
     await resend_delivery(hub, org, purchase_id, email)
     return {"purchase": purchase_id, "minted": len(resolved), "email": email}
+
+
+WAITING_FOR_EMAIL = "waiting for the buyer's email"
+"""How a payment plugin's problem starts when the provider named the buyer
+only by an id it could not yet turn into an address (Paddle's customer)."""
+NO_EMAIL = "no customer email: the links were not sent"
+
+
+def _without_email_problems(problem: str) -> str:
+    parts = [p for p in problem.split("; ") if p and p != NO_EMAIL and not p.startswith(WAITING_FOR_EMAIL)]
+    return "; ".join(parts)
+
+
+async def deliver_to_buyer(hub: Hub, org: str, purchase_id: str, email: str) -> str:
+    """Give a purchase recorded without an email its buyer's address, and
+    send its links there, once: a payment plugin that learns the address
+    later (Paddle's customer, read again from its API) calls it on each
+    retry, and only the first call sends (the delivery email's outbox key is
+    the purchase's own). The "waiting for the buyer's email" and "no
+    customer email" problems are cleared; any other problem stays. Returns
+    a note for the event's outcome."""
+    email = check_email(email, field="email")
+    purchase = await Purchase.select().where(Purchase.org == org, Purchase.id == purchase_id).first()
+    if purchase is None:
+        raise NotFound(f"Purchase {purchase_id} not found")
+    note = f"purchase {purchase_id} already had the buyer's email"
+    if not purchase["customer_email"]:
+        try:
+            await resend_delivery(hub, org, purchase_id, email, dedupe_key=f"delivery:{purchase_id}")
+            note = f"purchase {purchase_id}: links sent to the buyer's email"
+        except UNIQUE_VIOLATIONS:
+            pass  # a concurrent call sent it
+        except Invalid:
+            # Nothing to send (refunded, or every item unmapped): keep the address.
+            async with hub.db.write_transaction():
+                await Purchase.update({Purchase.customer_email: email}).where(
+                    Purchase.id == purchase_id, Purchase.customer_email == ""
+                )
+                await DownloadToken.update({DownloadToken.customer_email: email}).where(
+                    DownloadToken.purchase == purchase_id
+                )
+            note = f"purchase {purchase_id}: the buyer's email is kept; no working link to send"
+    remaining = _without_email_problems(purchase["problem"])
+    if remaining != purchase["problem"]:
+        await Purchase.update({Purchase.problem: remaining}).where(Purchase.id == purchase_id)
+    return note

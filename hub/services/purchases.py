@@ -51,6 +51,11 @@ TEST = "test"
 class PurchaseItem:
     product_id: str
     version: str | None = None
+    unmapped: str = ""
+    """Set when a storefront's item maps to no hub product
+    (:func:`hub.services.product_mappings.map_item`): the provider's words
+    for it. The purchase is kept with a problem naming it (Problems, fix
+    and fulfil), never lost."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,10 @@ class PurchaseIn:
     livemode: bool = True
     """False for a payment made in the provider's test mode or sandbox
     (kept as the purchase's ``mode``)."""
+    problem: str = ""
+    """What the plugin already knows keeps the purchase from being
+    fulfilled (Paddle's "waiting for the buyer's email"): shown in Problems
+    with fix-and-fulfil, with what the core finds."""
 
 
 @dataclass(frozen=True)
@@ -147,7 +156,7 @@ async def record_in_transaction(hub: Hub, order: PurchaseIn) -> RecordedPurchase
     existing = await find_purchase(order.org, order.provider, order.provider_ref)
     if existing:
         return RecordedPurchase(existing, [], created=False)
-    problem = ""
+    problem = order.problem.replace("\x00", "")[:1000]
     email = (order.customer_email or "").strip().lower()
     if email:
         try:
@@ -156,7 +165,9 @@ async def record_in_transaction(hub: Hub, order: PurchaseIn) -> RecordedPurchase
             # A provider's odd email must not lose the purchase: it is kept
             # without delivery, and the problem (with its reason) shows in
             # GET /api/purchases.
-            problem = f"the customer email {email[:100]!r} is not an address the hub can send to ({refused.message})"
+            problem = "; ".join(filter(None, [problem, (
+                f"the customer email {email[:100]!r} is not an address the hub can send to ({refused.message})"
+            )]))
             email = ""
     purchase_id = new_id("purchase")
     new_purchase: dict[str, Any] = dict(
@@ -165,7 +176,10 @@ async def record_in_transaction(hub: Hub, order: PurchaseIn) -> RecordedPurchase
         provider_ref=order.provider_ref,
         customer_email=email,
         customer_name=order.customer_name,
-        items=[{"productId": i.product_id, "version": i.version} for i in order.items],
+        items=[
+            {"productId": i.product_id, "version": i.version, **({"unmapped": i.unmapped} if i.unmapped else {})}
+            for i in order.items
+        ],
         amount=order.amount,
         currency=order.currency,
         status=PAID,
@@ -217,6 +231,11 @@ async def deliver_purchase(
     if not purchase["items"]:
         problems.append("the order names no product")
     for index, item in enumerate(purchase["items"]):
+        if item.get("unmapped"):
+            problems.append(
+                f"{item['unmapped']} is not mapped to a hub product (map it in Settings → Payments, then fix and fulfil)"
+            )
+            continue
         try:
             product = await find_product(purchase["org"], item["productId"])
             version = await deliverable_version(hub, product, item["version"])

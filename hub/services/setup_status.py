@@ -10,7 +10,7 @@ from hub.context import Hub
 from hub.email_address import check_email
 from hub.email_samples import SAMPLES, preview
 from hub.errors import Invalid, NotFound
-from hub.plugins import PaymentProviderStatus, RenderedEmail, await_me_maybe
+from hub.plugins import PaymentProviderStatus, RenderedEmail, await_me_maybe, declared_settings
 from hub.services.outbox import queue_email
 from hub.tables import InboxEvent
 
@@ -19,6 +19,7 @@ async def payment_providers(hub: Hub, org: str) -> list[dict[str, Any]]:
     """Each payment plugin's status with its last event for ``org`` (or
     for no organization yet: an event the hub could not place)."""
     answers = [await await_me_maybe(answer) for answer in hub.plugins.hook.payment_provider_status(hub=hub)]
+    defaults = {setting.name: setting.default for _, setting in declared_settings(hub.plugins)}
     statuses = [s for s in answers if isinstance(s, PaymentProviderStatus)]
     providers = []
     for status in sorted(statuses, key=lambda s: s.title):
@@ -30,8 +31,20 @@ async def payment_providers(hub: Hub, org: str) -> list[dict[str, Any]]:
             .order_by(InboxEvent.received_at, ascending=False)
             .first()
         )
-        providers.append({"status": status, "last_event": last})
+        settings = [(name, setting_state(hub, name, defaults)) for name in status.settings]
+        providers.append({"status": status, "last_event": last, "settings": settings})
     return providers
+
+
+def setting_state(hub: Hub, name: str, defaults: dict[str, str | None]) -> str:
+    """How the console shows a plugin setting: never its value (it may be a
+    secret), only whether the environment sets it."""
+    value = (hub.settings.extra.get(name) or "").strip()
+    if not value:
+        return "not set"
+    if value == defaults.get(name):
+        return "its default"
+    return "set by the environment"
 
 
 def mailer_configured(hub: Hub) -> bool:

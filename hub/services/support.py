@@ -150,10 +150,16 @@ async def _new_link(token: dict[str, Any]) -> str:
     return secret
 
 
-async def resend_delivery(hub: Hub, org: str, purchase_id: str, email: str | None = None) -> str:
+async def resend_delivery(
+    hub: Hub, org: str, purchase_id: str, email: str | None = None, *, dedupe_key: str | None = None
+) -> str:
     """Send the purchase's links again (new secrets of its live tokens), to
     ``email`` when given (which then becomes the purchase's address, so the
-    buyer's ``/my`` page finds it). Returns the address written to."""
+    buyer's ``/my`` page finds it). Returns the address written to.
+
+    :param dedupe_key: the outbox key of the email (a fresh one by default,
+        so support can send again): a key already used raises a unique
+        violation, and nothing of this call is written."""
     purchase = await _purchase(org, purchase_id)
     recipient = check_email(email, field="email") if email else purchase["customer_email"]
     if not recipient:
@@ -181,7 +187,7 @@ async def resend_delivery(hub: Hub, org: str, purchase_id: str, email: str | Non
         rendered = await render_email(hub, "delivery", context)
         await queue_email(
             hub, org=org, kind="delivery", recipient=recipient, rendered=rendered,
-            dedupe_key=f"resend:{purchase_id}:{new_id('send')}", shop=shop,
+            dedupe_key=dedupe_key or f"resend:{purchase_id}:{new_id('send')}", shop=shop,
         )
     hub.outbox_wakeup.set()
     return recipient

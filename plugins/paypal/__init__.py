@@ -45,6 +45,15 @@ from .webhook import PATH, PayPalWebhook, webhook_route
 
 log = logging.getLogger("hub.plugins.paypal")
 
+EVENTS = (
+    "PAYMENT.CAPTURE.COMPLETED",
+    "CHECKOUT.ORDER.COMPLETED",
+    "PAYMENT.CAPTURE.REFUNDED",
+    "CUSTOMER.DISPUTE.CREATED",
+    "CUSTOMER.DISPUTE.RESOLVED",
+)
+"""The events to subscribe the webhook to (shown in the console)."""
+
 certificate_fetcher: CertificateFetch | None = None
 """How signing certificates are downloaded. None (the default) fetches them
 over HTTPS with the app's HTTP client; a test sets a function returning a
@@ -93,9 +102,8 @@ def payment_provider_status(hub):
     return PaymentProviderStatus(
         name="paypal", title="PayPal", configured=bool(config.webhook_id),
         webhook_url=f"{hub.settings.public_url}{PATH}", missing=missing,
-        note="Events to send: PAYMENT.CAPTURE.COMPLETED, CHECKOUT.ORDER.COMPLETED, PAYMENT.CAPTURE.REFUNDED, "
-        "CUSTOMER.DISPUTE.CREATED, CUSTOMER.DISPUTE.RESOLVED. "
-        + ("Live: purchases are real." if config.livemode else "Sandbox: purchases are recorded as test mode."),
+        note="Live: purchases are real." if config.livemode else "Sandbox: purchases are recorded as test mode.",
+        events=EVENTS, settings=tuple(setting.name for setting in SETTINGS),
     )
 
 

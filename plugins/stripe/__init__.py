@@ -38,6 +38,17 @@ from .events import StripeEvents
 from .webhook import WEBHOOK_PATH, StripeWebhook, webhook_route
 
 log = logging.getLogger("hub.plugins.stripe")
+
+EVENTS = (
+    "checkout.session.completed",
+    "checkout.session.async_payment_succeeded",
+    "charge.refunded",
+    "charge.refund.updated",
+    "charge.dispute.created",
+    "charge.dispute.closed",
+)
+"""The events to send to the webhook: the console shows this list, and the
+README names the same six."""
 STATE = "stripe"  # the plugin's key in hub.plugin_state: its API client
 
 
@@ -78,8 +89,7 @@ def payment_provider_status(hub: Hub):
     return PaymentProviderStatus(
         name="stripe", title="Stripe", configured=bool(config.webhook_secrets),
         webhook_url=f"{hub.settings.public_url}{WEBHOOK_PATH}", missing=missing,
-        note="Events to send: checkout.session.completed, checkout.session.async_payment_succeeded, charge.refunded. "
-        f"{mode} {account}",
+        note=f"{mode} {account}", events=EVENTS, settings=tuple(setting.name for setting in SETTINGS),
     )
 
 

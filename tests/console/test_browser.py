@@ -224,3 +224,46 @@ def test_every_page_answers_on_a_laptop_and_on_a_phone(browser, server):
         assert page.page.evaluate("document.activeElement.textContent") == "Skip to content"
         context.close()
         assert page.errors == []
+
+
+def test_a_phone_sets_up_the_storefront_plugins_and_maps_a_product(browser, tmp_path, smtp):
+    """Settings → Payments with Shopify, Lemon Squeezy and Paddle configured,
+    on a phone (390 px, as the other pages are checked): each webhook URL and
+    event list, a product mapping added through the form and deleted again,
+    and no sideways scrolling."""
+    secrets = {"HUB_SHOPIFY_WEBHOOK_SECRET": "shopify-secret", "HUB_LEMONSQUEEZY_WEBHOOK_SECRET": "lemon-secret",
+               "HUB_PADDLE_WEBHOOK_SECRET": "pdl_ntfset_browser"}
+    with hub_server(tmp_path, **smtp_settings(smtp), **secrets) as server:
+        created = subprocess.run(
+            hub_command("users", "create", "--org", "shop", "--email", OWNER, "--role", "admin", "--password-stdin"),
+            input=PASSWORD + "\n", env=server.env, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        )
+        assert created.returncode == 0, created.stderr
+        put_product_on_sale(server)
+        context = browser.new_context(viewport={"width": 390, "height": 844})
+        page = Watched(context.new_page(), server.url)
+        sign_in(page)
+        page.go("/console/settings/payments")
+        text = page.page.content()
+        for path in ("shopify", "lemonsqueezy", "paddle"):
+            assert f"{server.url}/plugins/{path}/webhook" in text
+        assert page.page.get_by_role("list", name="Shopify events to subscribe").get_by_text("orders/paid").count() == 1
+        assert page.page.get_by_role("list", name="Paddle events to subscribe").get_by_text(
+            "transaction.completed").count() == 1
+        page.page.get_by_label("Provider", exact=True).select_option("shopify")
+        page.page.get_by_label("Kind").select_option("sku")
+        page.page.get_by_label("Provider's id or SKU").fill("KICK-2024")
+        page.page.get_by_label("Hub product id").fill("kick-pack")
+        page.page.get_by_role("button", name="Add mapping").click()
+        page.page.locator("td code", has_text="KICK-2024").wait_for()
+        width = page.page.evaluate("document.documentElement.scrollWidth")
+        wide = page.page.evaluate(
+            "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 391)"
+            ".map(e => e.tagName + '.' + e.className + ':' + (e.textContent || '').slice(0, 40)).slice(0, 8)"
+        )
+        assert width <= 391, (width, wide)
+        screenshot(page, "phone-payments")
+        page.page.get_by_role("button", name="Delete the mapping of KICK-2024").click()
+        page.page.get_by_text("No mappings yet.").wait_for()
+        context.close()
+        assert page.errors == []

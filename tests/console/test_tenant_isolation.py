@@ -14,6 +14,7 @@ from hub.services import uploads as upload_service
 from hub.services import versions as version_service
 from hub.services.accounts import create_api_key, create_organization
 from hub.services.people import ensure_user, set_membership
+from hub.services.product_mappings import add_mapping
 from hub.services.purchases import PurchaseIn, PurchaseItem, record_purchase
 from hub.tables import (
     ApiKey,
@@ -23,6 +24,7 @@ from hub.tables import (
     Membership,
     OutboxMessage,
     Product,
+    ProductMapping,
     Purchase,
     UploadPart,
     Version,
@@ -47,6 +49,7 @@ class OtherShop:
     problem_purchase_id: str
     message_id: str
     upload_id: str
+    mapping_id: str
 
 
 async def _settled() -> bool:
@@ -86,10 +89,11 @@ async def other_shop(console_app, owner) -> OtherShop:
         OutboxMessage.id == message["id"]
     )
     token = await DownloadToken.select(DownloadToken.id).where(DownloadToken.purchase == sold.purchase["id"]).first()
+    mapping = await add_mapping(OTHER, provider="shopify", kind="sku", external_id="OTHER-SKU", product="other-pack")
     return OtherShop(
         user_id=member["id"], key_id=key["id"], slug="other-pack", purchase_id=sold.purchase["id"],
         token_id=token["id"], problem_purchase_id=problem.purchase["id"], message_id=message["id"],
-        upload_id=started["id"],
+        upload_id=started["id"], mapping_id=mapping.id,
     )
 
 
@@ -118,13 +122,14 @@ ACTIONS = [
     ("purchase.fix_and_fulfil", "POST", "/console/problems/purchases/{problem_purchase_id}/fulfil",
      {"email": "thief@example.com", "items": "other-pack"}),
     ("email.retry", "POST", "/console/problems/emails/{message_id}/retry", {}),
+    ("product_mapping.delete", "POST", "/console/settings/payments/mappings/{mapping_id}/delete", {}),
 ]
 
 
 async def _everything() -> dict:
     """What an action could change, in every organization."""
     tables = [ConsoleUser, Membership, ApiKey, Product, Version, VersionFile, UploadPart, Purchase, DownloadToken,
-              OutboxMessage, AuditEntry]
+              OutboxMessage, AuditEntry, ProductMapping]
     return {table._meta.tablename: await table.select().order_by(table._meta.primary_key) for table in tables}
 
 
