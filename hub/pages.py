@@ -12,11 +12,13 @@ so a wheel or a plain ``pip install .`` has its templates too.
 from __future__ import annotations
 
 import importlib.util
+import re
 from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 
 
 def builtin_templates() -> Path:
@@ -81,4 +83,15 @@ def template_environment(override_dir: Path | None = None, extra_dirs: list[Path
         auto_reload=False,
     )
     env.filters["filesize"] = human_size
+    env.filters["breakable"] = breakable
     return env
+
+
+_SEPARATORS = re.compile(r"([@./_:-])")
+
+
+def breakable(text: object) -> Markup:
+    """``text`` escaped, with a line-break opportunity after each separator
+    (``@ . / _ : -``): a long address or path wraps at its parts on a phone
+    instead of mid-word."""
+    return Markup(_SEPARATORS.sub(r"\1<wbr>", str(escape(str(text)))))

@@ -63,4 +63,5 @@ async def test_admins_read_who_changed_what_in_the_audit_log(owner):
     log = await owner.get("/console/settings/audit")
     assert log.status_code == 200
     assert "api_key.create" in log.text and "api_key.revoke" in log.text and "console.sign_in" in log.text
-    assert "user:owner@example.com" in log.text and "203.0.113.7" in log.text and key_id in log.text
+    text = log.text.replace("<wbr>", "")
+    assert "owner@example.com" in text and "203.0.113.7" in text and key_id in text
