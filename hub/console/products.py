@@ -17,7 +17,7 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.response import Redirect
 
 from hub.console.auth import Console
-from hub.console.pages import page
+from hub.console.pages import FailedForm, page
 from hub.context import Hub
 from hub.errors import Conflict, Invalid
 from hub.requests import read_upload_part
@@ -53,51 +53,71 @@ async def _json(console: Console, request: Request) -> dict:
     return body
 
 
+async def _products_page(
+    hub: Hub, console: Console, *, q: str = "", status: str = "", offset: int = 0, failed: FailedForm | None = None
+) -> Response:
+    rows, total = await product_service.list_products(
+        hub.db, console.org, status=status or None, search=q or None, limit=PAGE_SIZE, offset=max(0, offset)
+    )
+    return page(
+        hub, console, "console/products.html", title="Products", section="products", products=rows, total=total,
+        statuses=STATUSES, query={"q": q, "status": status}, offset=offset, page_size=PAGE_SIZE, failed=failed,
+    )
+
+
+async def _product_page(
+    hub: Hub, console: Console, slug: str, *, notice: str | None = None, failed: FailedForm | None = None
+) -> Response:
+    product = await product_service.find_product(console.org, slug)
+    versions = await version_service.list_versions(console.org, slug)
+    detailed = [await version_service.version_detail(product, v["version"]) for v in versions[:20]]
+    return page(
+        hub, console, "console/product.html", title=product["name"], section="products", product=product,
+        versions=detailed, statuses=STATUSES, metadata_text=json.dumps(product["metadata"] or {}, indent=2),
+        notice=notice, failed=failed,
+    )
+
+
 class ProductsController(Controller):
     path = "/products"
 
     @get("/")
     async def products(self, hub: Hub, console: Console, q: str = "", status: str = "", offset: int = 0) -> Response:
-        rows, total = await product_service.list_products(
-            hub.db, console.org, status=status or None, search=q or None, limit=PAGE_SIZE, offset=max(0, offset)
-        )
-        return page(
-            hub, console, "console/products.html", title="Products", section="products", products=rows, total=total,
-            statuses=STATUSES, query={"q": q, "status": status}, offset=offset, page_size=PAGE_SIZE,
-        )
+        return await _products_page(hub, console, q=q, status=status, offset=offset)
 
     @post("/", status_code=303)
-    async def create(self, console: Console, request: Request) -> Response:
+    async def create(self, hub: Hub, console: Console, request: Request) -> Response:
         console.require("member")
         form = await console.form(request)
-        product = await product_service.create_product(
-            console.org, name=form.get("name"), slug=(form.get("slug") or "").strip() or None,
-            description=form.get("description") or "", metadata=_metadata(form.get("metadata")),
-        )
+        try:
+            product = await product_service.create_product(
+                console.org, name=form.get("name"), slug=(form.get("slug") or "").strip() or None,
+                description=form.get("description") or "", metadata=_metadata(form.get("metadata")),
+            )
+        except (Invalid, Conflict) as problem:
+            return await _products_page(hub, console, failed=FailedForm.of("new", form, problem))
         await console.audit("product.create", product["slug"])
         return Redirect(f"/console/products/{product['slug']}", status_code=303)
 
     @get("/{slug:str}")
     async def product(self, hub: Hub, console: Console, slug: str, done: str = "") -> Response:
-        product = await product_service.find_product(console.org, slug)
-        versions = await version_service.list_versions(console.org, slug)
-        detailed = [await version_service.version_detail(product, v["version"]) for v in versions[:20]]
-        return page(
-            hub, console, "console/product.html", title=product["name"], section="products", product=product,
-            versions=detailed, statuses=STATUSES, metadata_text=json.dumps(product["metadata"] or {}, indent=2),
-            notice={"saved": "Saved.", "activated": "The version is now the one buyers get.",
-                    "uploaded": "The new version is uploaded and checked."}.get(done),
-        )
+        return await _product_page(hub, console, slug, notice={
+            "saved": "Saved.", "activated": "The version is now the one buyers get.",
+            "uploaded": "The new version is uploaded and checked.",
+        }.get(done))
 
     @post("/{slug:str}", status_code=303)
-    async def update(self, console: Console, request: Request, slug: str) -> Response:
+    async def update(self, hub: Hub, console: Console, request: Request, slug: str) -> Response:
         console.require("member")
         form = await console.form(request)
-        changes = {
-            "name": form.get("name"), "description": form.get("description") or "",
-            "status": form.get("status"), "metadata": _metadata(form.get("metadata")),
-        }
-        await product_service.update_product(console.org, slug, changes)
+        try:
+            changes = {
+                "name": form.get("name"), "description": form.get("description") or "",
+                "status": form.get("status"), "metadata": _metadata(form.get("metadata")),
+            }
+            await product_service.update_product(console.org, slug, changes)
+        except (Invalid, Conflict) as problem:
+            return await _product_page(hub, console, slug, failed=FailedForm.of("details", form, problem))
         await console.audit("product.update", slug, status=changes["status"])
         return Redirect(f"/console/products/{slug}?done=saved", status_code=303)
 
