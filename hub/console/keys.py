@@ -6,8 +6,9 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect
 
 from hub.console.auth import Console
-from hub.console.pages import page
+from hub.console.pages import FailedForm, page
 from hub.context import Hub
+from hub.errors import Invalid
 from hub.services.accounts import ROLES, create_api_key, list_api_keys, revoke_api_key
 
 
@@ -30,7 +31,10 @@ class ApiKeysController(Controller):
         console.require("admin")
         form = await console.form(request)
         label = (form.get("label") or "").strip()[:200]
-        secret, key = await create_api_key(console.org, form.get("role") or "", label=label)
+        try:
+            secret, key = await create_api_key(console.org, form.get("role") or "", label=label)
+        except Invalid as problem:
+            return _keys_page(hub, console, await list_api_keys(console.org), failed=FailedForm.of("new", form, problem))
         await console.audit("api_key.create", key["id"], role=key["role"], label=label)
         return _keys_page(hub, console, await list_api_keys(console.org), new_key=key, secret=secret)
 

@@ -8,7 +8,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect
 
 from hub.console.auth import Console, signed_in
-from hub.console.pages import client_ip, form_of, page, render
+from hub.console.pages import FailedForm, client_ip, form_of, page, render
 from hub.context import Hub
 from hub.errors import Conflict, Invalid
 from hub.services import console_sessions, invitations
@@ -18,25 +18,32 @@ from hub.services.people import members, remove_membership
 from hub.web.csrf import csrf_token
 
 
+async def _members_page(hub: Hub, console: Console, *, invited: str | None = None, failed: FailedForm | None = None) -> Response:
+    return page(
+        hub, console, "console/members.html", title="Members", section="settings",
+        members=await members(console.org), roles=ROLES, invited=invited, failed=failed,
+    )
+
+
 class MembersController(Controller):
     path = "/settings/members"
 
     @get("/")
     async def members(self, hub: Hub, console: Console, invited: str | None = None) -> Response:
         console.require("admin")
-        return page(
-            hub, console, "console/members.html", title="Members", section="settings",
-            members=await members(console.org), roles=ROLES, invited=invited,
-        )
+        return await _members_page(hub, console, invited=invited)
 
     @post("/", status_code=303)
     async def invite(self, hub: Hub, console: Console, request: Request) -> Response:
         console.require("admin")
         form = await console.form(request)
-        invited = await invitations.invite(
-            hub, org=console.org, email=form.get("email") or "", role=form.get("role") or "",
-            invited_by=console.person.email,
-        )
+        try:
+            invited = await invitations.invite(
+                hub, org=console.org, email=form.get("email") or "", role=form.get("role") or "",
+                invited_by=console.person.email,
+            )
+        except (Invalid, Conflict) as problem:
+            return await _members_page(hub, console, failed=FailedForm.of("invite", form, problem))
         await console.audit("member.invite", invited["email"], role=invited["role"])
         return Redirect(f"/console/settings/members?invited={invited['email']}", status_code=303)
 

@@ -7,9 +7,9 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect
 
 from hub.console.auth import Console
-from hub.console.pages import page
+from hub.console.pages import FailedForm, page
 from hub.context import Hub
-from hub.errors import NotFound
+from hub.errors import Invalid, NotFound
 from hub.services import support
 
 
@@ -26,6 +26,16 @@ NOTICES = {
     "revoked": "The link was revoked: it stopped working.",
     "restored": "The link was restored.",
 }
+
+
+async def _purchase_page(
+    hub: Hub, console: Console, purchase_id: str, *, notice: str | None = None, failed: FailedForm | None = None
+) -> Response:
+    detail = await support.purchase_detail(console.org, purchase_id)
+    return page(
+        hub, console, "console/purchase.html", title=f"Purchase {detail['purchase']['provider_ref']}",
+        section="purchases", notice=notice, failed=failed, **detail,
+    )
 
 
 class PurchasesController(Controller):
@@ -47,17 +57,16 @@ class PurchasesController(Controller):
 
     @get("/{purchase_id:str}")
     async def purchase(self, hub: Hub, console: Console, purchase_id: str, done: str = "") -> Response:
-        detail = await support.purchase_detail(console.org, purchase_id)
-        return page(
-            hub, console, "console/purchase.html", title=f"Purchase {detail['purchase']['provider_ref']}",
-            section="purchases", notice=NOTICES.get(done), **detail,
-        )
+        return await _purchase_page(hub, console, purchase_id, notice=NOTICES.get(done))
 
     @post("/{purchase_id:str}/resend", status_code=303)
     async def resend(self, hub: Hub, console: Console, request: Request, purchase_id: str) -> Response:
         console.require("member")
         form = await console.form(request)
-        recipient = await support.resend_delivery(hub, console.org, purchase_id, (form.get("email") or "").strip() or None)
+        try:
+            recipient = await support.resend_delivery(hub, console.org, purchase_id, (form.get("email") or "").strip() or None)
+        except Invalid as problem:
+            return await _purchase_page(hub, console, purchase_id, failed=FailedForm.of("resend", form, problem))
         await console.audit("purchase.resend_delivery", purchase_id, recipient=recipient)
         return _back(purchase_id, "resent")
 
@@ -75,11 +84,16 @@ class PurchasesController(Controller):
                 hub, console, "console/purchase.html", title=f"Purchase {detail['purchase']['provider_ref']}",
                 section="purchases", status=200, fresh_url=url, fresh_token=token_id, **detail,
             )
+        try:
+            if action == "extend":
+                await support.extend_expiry(hub, console.org, purchase_id, token_id, form.get("days"))
+            elif action == "limit":
+                await support.set_download_limit(console.org, purchase_id, token_id, (form.get("limit") or "").strip())
+        except Invalid as problem:
+            return await _purchase_page(hub, console, purchase_id, failed=FailedForm.of(f"{action}-{token_id}", form, problem))
         if action == "extend":
-            await support.extend_expiry(hub, console.org, purchase_id, token_id, form.get("days"))
             notice = "extended"
         elif action == "limit":
-            await support.set_download_limit(console.org, purchase_id, token_id, (form.get("limit") or "").strip())
             notice = "limit"
         elif action == "reset":
             await support.reset_downloads(console.org, purchase_id, token_id)

@@ -7,6 +7,7 @@ import html
 import re
 
 from tests.console.conftest import post_form
+from tests.console.test_purchases import purchase  # noqa: F401  (the fixture)
 
 
 def field_error(page: str, field_id: str) -> str:
@@ -64,3 +65,31 @@ async def test_a_refused_edit_keeps_the_edit_and_changes_nothing(owner):
     assert '<option value="published" selected>' in refused.text
     unchanged = await owner.get("/console/products/pads")
     assert "<h1>Pads</h1>" in unchanged.text and typed(unchanged.text, "description") == "Soft"
+
+
+async def test_an_invitation_to_a_bad_address_is_refused_beside_the_field(owner, mailbox):
+    refused = await post_form(owner, "/console/settings/members", "/console/settings/members", email="helper@", role="admin")
+    assert refused.status_code == 422
+    assert field_error(refused.text, "invite-email") == "email must be an email address"
+    assert typed(refused.text, "invite-email") == "helper@" and '<option value="admin" selected>' in refused.text
+    assert mailbox.messages == []
+
+
+async def test_a_key_with_no_such_role_is_refused_beside_the_field(owner):
+    refused = await post_form(owner, "/console/settings/keys", "/console/settings/keys", label="Shop", role="owner")
+    assert refused.status_code == 422
+    assert field_error(refused.text, "key-role").startswith("role must be one of")
+    assert typed(refused.text, "key-label") == "Shop" and "ct_key_" not in refused.text
+
+
+async def test_a_bad_number_of_days_on_a_link_is_refused_beside_its_field(owner, purchase):
+    base = f"/console/purchases/{purchase['id']}"
+    page = await owner.get(base)
+    token_id = re.search(r"/links/(token_[0-9a-f]+)/revoke", page.text).group(1)
+    refused = await post_form(owner, base, f"{base}/links/{token_id}/extend", days="-3")
+    assert refused.status_code == 422
+    assert field_error(refused.text, f"days-{token_id}") == "days must be a whole number from 1 to 3650"
+    assert f'id="days-{token_id}" name="days" type="number" min="1" max="3650" value="-3"' in refused.text
+    wrong_address = await post_form(owner, base, f"{base}/resend", email="buyer@@example")
+    assert wrong_address.status_code == 422 and field_error(wrong_address.text, "resend-email")
+    assert typed(wrong_address.text, "resend-email") == "buyer@@example"
