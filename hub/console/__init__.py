@@ -19,6 +19,7 @@ from hub.console.auth import NotSignedIn, SignInController, login_page, login_re
 from hub.console.downloads import DownloadsController
 from hub.console.integrations import EmailSettingsController, PaymentsController
 from hub.console.keys import ApiKeysController
+from hub.console.links import LinksController, SendController
 from hub.console.members import InvitationController, MembersController
 from hub.console.overview import OverviewController
 from hub.console.pages import render
@@ -39,6 +40,8 @@ def console_router() -> Router:
             ProductsController,
             ConsoleUploadsController,
             PurchasesController,
+            LinksController,
+            SendController,
             ProblemsController,
             DownloadsController,
             ApiKeysController,

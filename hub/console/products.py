@@ -21,6 +21,7 @@ from hub.console.pages import FailedForm, page
 from hub.context import Hub
 from hub.errors import Conflict, Invalid
 from hub.requests import read_upload_part
+from hub.services import links as link_service
 from hub.services import products as product_service
 from hub.services import uploads as upload_service
 from hub.services import versions as version_service
@@ -71,10 +72,11 @@ async def _product_page(
     product = await product_service.find_product(console.org, slug)
     versions = await version_service.list_versions(console.org, slug)
     detailed = [await version_service.version_detail(product, v["version"]) for v in versions[:20]]
+    links, link_count = await link_service.search_links(console.org, product=product["slug"])
     return page(
         hub, console, "console/product.html", title=product["name"], section="products", product=product,
         versions=detailed, statuses=STATUSES, metadata_text=json.dumps(product["metadata"] or {}, indent=2),
-        notice=notice, failed=failed,
+        notice=notice, failed=failed, links=links[:10], link_count=link_count,
     )
 
 

@@ -20,6 +20,7 @@ def _back(purchase_id: str, notice: str = "") -> Response:
 
 NOTICES = {
     "resent": "The delivery email is on its way.",
+    "sent": "The product was sent: the delivery email is on its way.",
     "extended": "The expiry was moved.",
     "limit": "The download limit was changed.",
     "reset": "The downloads used were reset.",

@@ -128,16 +128,19 @@ async def purchase_detail(org: str, purchase_id: str) -> dict[str, Any]:
     return {"purchase": purchase, "tokens": tokens, "sessions": sessions, "emails": emails}
 
 
-async def _token(org: str, purchase_id: str, token_id: str) -> dict[str, Any]:
-    row = await DownloadToken.select().where(
-        DownloadToken.org == org, DownloadToken.purchase == purchase_id, DownloadToken.id == token_id
-    ).output(load_json=True).first()
+async def token_of(org: str, purchase_id: str | None, token_id: str) -> dict[str, Any]:
+    """The organization's token ``token_id``, of purchase ``purchase_id``
+    (None: with or without a purchase, as the Links view finds them)."""
+    conditions = [DownloadToken.org == org, DownloadToken.id == token_id]
+    if purchase_id is not None:
+        conditions.append(DownloadToken.purchase == purchase_id)
+    row = await DownloadToken.select().where(*conditions).output(load_json=True).first()
     if row is None:
-        raise NotFound(f"Link {token_id} not found in purchase {purchase_id}")
+        raise NotFound(f"Link {token_id} not found" + (f" in purchase {purchase_id}" if purchase_id else ""))
     return row
 
 
-async def _new_link(token: dict[str, Any]) -> str:
+async def new_link(token: dict[str, Any]) -> str:
     """A new secret for ``token`` (valid as long as the token); the secret."""
     secret = new_secret(DOWNLOAD_TOKEN_PREFIX)
     await TokenLink.insert(
@@ -172,7 +175,7 @@ async def resend_delivery(hub: Hub, org: str, purchase_id: str, email: str | Non
             items.append(
                 {
                     "product": token["product_name"], "version": token["version_name"],
-                    "url": hub.download_url(await _new_link(token)),
+                    "url": hub.download_url(await new_link(token)),
                     "expires_at": iso(token["expires_at"]), "max_downloads": token["max_downloads"],
                 }
             )
@@ -186,16 +189,16 @@ async def resend_delivery(hub: Hub, org: str, purchase_id: str, email: str | Non
     return recipient
 
 
-async def fresh_link(hub: Hub, org: str, purchase_id: str, token_id: str) -> str:
+async def fresh_link(hub: Hub, org: str, purchase_id: str | None, token_id: str) -> str:
     """A new download link for one of the purchase's tokens (shown to support, once)."""
-    token = await _token(org, purchase_id, token_id)
+    token = await token_of(org, purchase_id, token_id)
     async with hub.db.write_transaction():
-        secret = await _new_link(token)
+        secret = await new_link(token)
         await emit(hub, TokensMinted(tokens=lambda: token_records(hub, [token_id])), org=org)
     return hub.download_url(secret)
 
 
-async def extend_expiry(hub: Hub, org: str, purchase_id: str, token_id: str, days: Any) -> None:
+async def extend_expiry(hub: Hub, org: str, purchase_id: str | None, token_id: str, days: Any) -> None:
     """Move the link's expiry ``days`` later (counted from now when it has
     already expired); its extra links follow."""
     try:
@@ -204,16 +207,16 @@ async def extend_expiry(hub: Hub, org: str, purchase_id: str, token_id: str, day
         days = 0
     if not 1 <= days <= MAX_EXTENSION_DAYS:
         raise Invalid(f"days must be a whole number from 1 to {MAX_EXTENSION_DAYS}", field="days")
-    token = await _token(org, purchase_id, token_id)
+    token = await token_of(org, purchase_id, token_id)
     expires = max(as_aware(token["expires_at"]), utcnow()) + timedelta(days=days)
     async with hub.db.write_transaction():
         await DownloadToken.update({DownloadToken.expires_at: expires}).where(DownloadToken.id == token_id)
         await TokenLink.update({TokenLink.expires_at: expires}).where(TokenLink.token == token_id)
 
 
-async def set_download_limit(org: str, purchase_id: str, token_id: str, limit: Any) -> None:
+async def set_download_limit(org: str, purchase_id: str | None, token_id: str, limit: Any) -> None:
     """A new download limit (blank: unlimited); downloads already used still count."""
-    await _token(org, purchase_id, token_id)
+    await token_of(org, purchase_id, token_id)
     if limit in (None, ""):
         value = None
     else:
@@ -226,13 +229,13 @@ async def set_download_limit(org: str, purchase_id: str, token_id: str, limit: A
     await DownloadToken.update({DownloadToken.max_downloads: value}).where(DownloadToken.id == token_id)
 
 
-async def reset_downloads(org: str, purchase_id: str, token_id: str) -> None:
+async def reset_downloads(org: str, purchase_id: str | None, token_id: str) -> None:
     """Forget the downloads used: the whole limit is available again."""
-    await _token(org, purchase_id, token_id)
+    await token_of(org, purchase_id, token_id)
     await DownloadToken.update({DownloadToken.used_count: 0}).where(DownloadToken.id == token_id)
 
 
-async def set_revoked(org: str, purchase_id: str, token_id: str, revoked: bool) -> None:
+async def set_revoked(org: str, purchase_id: str | None, token_id: str, revoked: bool) -> None:
     """Revoke a link (it stops at once, with its extra links) or restore it."""
-    await _token(org, purchase_id, token_id)
+    await token_of(org, purchase_id, token_id)
     await DownloadToken.update({DownloadToken.revoked_at: utcnow() if revoked else None}).where(DownloadToken.id == token_id)
