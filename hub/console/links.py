@@ -10,7 +10,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect
 
 from hub.console.auth import Console
-from hub.console.pages import FailedForm, page
+from hub.console.pages import FailedForm, confirm_page, needs_confirmation, page
 from hub.context import Hub
 from hub.errors import Invalid, NotFound
 from hub.services import links, support
@@ -41,7 +41,7 @@ async def _send_page(hub: Hub, console: Console, *, product: str = "", failed: F
     products, _ = await product_service.list_products(hub.db, console.org, status=None, search=None, limit=500, offset=0)
     return page(
         hub, console, "console/send.html", title="Send a product", section="purchases",
-        products=[p for p in products if p["active_version"]], chosen=product, send_id=links.new_send_id(), failed=failed,
+        products=[p for p in products if p["active_version"] and p["status"] != "archived"], chosen=product, send_id=links.new_send_id(), failed=failed,
     )
 
 
@@ -57,6 +57,17 @@ class LinksController(Controller):
         console.require("member")
         form = await console.form(request)
         back = {"buyer": form.get("buyer") or "", "product": form.get("product") or ""}
+        if action == "revoke" and needs_confirmation(form):
+            token = await support.token_of(console.org, None, token_id)
+            return confirm_page(
+                hub, console, form, action=f"/console/links/{token_id}/revoke",
+                title=f"Revoke the link of {token['customer_email'] or 'no email'}",
+                consequences=[
+                    "The link, and every copy of it sent again, stops working at once: the buyer can no longer download.",
+                    "You can restore it later from the Links page.",
+                ],
+                button="Revoke the link", back=f"/console/links?{urlencode(back)}", section="links",
+            )
         try:
             if action == "send":
                 recipient = await links.send_link(hub, console.org, token_id, (form.get("email") or "").strip() or None)

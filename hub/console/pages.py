@@ -77,3 +77,24 @@ def page(
         hub, template, status=failed.status if failed else status, console=console, title=title, section=section,
         failed=failed or NOTHING_FAILED, **context,
     )
+
+
+CONFIRMED = "yes"
+
+
+def needs_confirmation(form: Mapping[str, str]) -> bool:
+    """True until the person confirmed on the page :func:`confirm_page` shows."""
+    return form.get("confirm") != CONFIRMED
+
+
+def confirm_page(
+    hub: Hub, console, form: Mapping[str, str], *, action: str, title: str, consequences: list[str], button: str,
+    back: str, section: str,
+) -> Response:
+    """The step before a destructive action: says what will happen and
+    posts the same form again, confirmed (``Cancel`` goes ``back``)."""
+    fields = {k: v for k, v in form.items() if k not in ("_csrf_token", "confirm")}
+    return page(
+        hub, console, "console/confirm.html", title=title, section=section, action=action, consequences=consequences,
+        button=button, back=back, fields=fields, confirmed=CONFIRMED,
+    )

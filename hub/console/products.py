@@ -17,7 +17,7 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.response import Redirect
 
 from hub.console.auth import Console
-from hub.console.pages import FailedForm, page
+from hub.console.pages import FailedForm, confirm_page, needs_confirmation, page
 from hub.context import Hub
 from hub.errors import Conflict, Invalid
 from hub.requests import read_upload_part
@@ -55,7 +55,8 @@ async def _json(console: Console, request: Request) -> dict:
 
 
 async def _products_page(
-    hub: Hub, console: Console, *, q: str = "", status: str = "", offset: int = 0, failed: FailedForm | None = None
+    hub: Hub, console: Console, *, q: str = "", status: str = "", offset: int = 0, failed: FailedForm | None = None,
+    notice: str | None = None,
 ) -> Response:
     rows, total = await product_service.list_products(
         hub.db, console.org, status=status or None, search=q or None, limit=PAGE_SIZE, offset=max(0, offset)
@@ -63,6 +64,7 @@ async def _products_page(
     return page(
         hub, console, "console/products.html", title="Products", section="products", products=rows, total=total,
         statuses=STATUSES, query={"q": q, "status": status}, offset=offset, page_size=PAGE_SIZE, failed=failed,
+        notice=notice,
     )
 
 
@@ -77,6 +79,7 @@ async def _product_page(
         hub, console, "console/product.html", title=product["name"], section="products", product=product,
         versions=detailed, statuses=STATUSES, metadata_text=json.dumps(product["metadata"] or {}, indent=2),
         notice=notice, failed=failed, links=links[:10], link_count=link_count,
+        deletable={v["id"] for v in detailed if not await version_service.deletion_blocker(product, v)},
     )
 
 
@@ -84,8 +87,9 @@ class ProductsController(Controller):
     path = "/products"
 
     @get("/")
-    async def products(self, hub: Hub, console: Console, q: str = "", status: str = "", offset: int = 0) -> Response:
-        return await _products_page(hub, console, q=q, status=status, offset=offset)
+    async def products(self, hub: Hub, console: Console, q: str = "", status: str = "", offset: int = 0, done: str = "") -> Response:
+        return await _products_page(hub, console, q=q, status=status, offset=offset,
+                                    notice="The product was deleted." if done == "deleted" else None)
 
     @post("/", status_code=303)
     async def create(self, hub: Hub, console: Console, request: Request) -> Response:
@@ -106,6 +110,8 @@ class ProductsController(Controller):
         return await _product_page(hub, console, slug, notice={
             "saved": "Saved.", "activated": "The version is now the one buyers get.",
             "uploaded": "The new version is uploaded and checked.",
+            "archived": "The product is archived: no longer offered, and every link already sent keeps working.",
+            "version_deleted": "The version was deleted.",
         }.get(done))
 
     @post("/{slug:str}", status_code=303)
@@ -122,6 +128,65 @@ class ProductsController(Controller):
             return await _product_page(hub, console, slug, failed=FailedForm.of("details", form, problem))
         await console.audit("product.update", slug, status=changes["status"])
         return Redirect(f"/console/products/{slug}?done=saved", status_code=303)
+
+    @post("/{slug:str}/archive", status_code=303)
+    async def archive(self, hub: Hub, console: Console, request: Request, slug: str) -> Response:
+        console.require("member")
+        form = await console.form(request)
+        product = await product_service.find_product(console.org, slug)
+        if needs_confirmation(form):
+            return confirm_page(
+                hub, console, form, action=f"/console/products/{slug}/archive", title=f"Archive {product['name']}",
+                consequences=["Its status becomes archived: storefronts and the console's send form no longer offer it.",
+                              "Every link already sent keeps working, and buyers keep their downloads.",
+                              "You can publish it again later from this page."],
+                button="Archive the product", back=f"/console/products/{slug}", section="products",
+            )
+        await product_service.update_product(console.org, slug, {"status": "archived"})
+        await console.audit("product.archive", slug)
+        return Redirect(f"/console/products/{slug}?done=archived", status_code=303)
+
+    @post("/{slug:str}/delete", status_code=303)
+    async def delete(self, hub: Hub, console: Console, request: Request, slug: str) -> Response:
+        console.require("member")
+        form = await console.form(request)
+        product = await product_service.find_product(console.org, slug)
+        sold = await product_service.times_sold(console.org, product)
+        if sold:
+            raise Conflict(f"{product['name']} was sold or sent ({sold} link{'' if sold == 1 else 's'}): archive it instead, so its buyers keep their downloads.")
+        if product["status"] == "published":
+            raise Conflict(f"{product['name']} is published: archive it first, then delete it.")
+        if needs_confirmation(form):
+            return confirm_page(
+                hub, console, form, action=f"/console/products/{slug}/delete", title=f"Delete {product['name']}",
+                consequences=["The product, its versions and all their files are deleted for good.",
+                              "It was never sold: no buyer loses anything. This cannot be undone."],
+                button="Delete the product", back=f"/console/products/{slug}", section="products",
+            )
+        await product_service.delete_product(hub, console.org, slug)
+        await console.audit("product.delete", slug)
+        return Redirect("/console/products?done=deleted", status_code=303)
+
+    @post("/{slug:str}/versions/{version:str}/delete", status_code=303)
+    async def delete_version(self, hub: Hub, console: Console, request: Request, slug: str, version: str) -> Response:
+        console.require("member")
+        form = await console.form(request)
+        product = await product_service.find_product(console.org, slug)
+        row = await product_service.find_version(product, version)
+        blocker = await version_service.deletion_blocker(product, row)
+        if blocker:
+            raise Conflict(blocker)
+        if needs_confirmation(form):
+            return confirm_page(
+                hub, console, form, action=f"/console/products/{slug}/versions/{version}/delete",
+                title=f"Delete version {version} of {product['name']}",
+                consequences=["The version and its files are deleted for good.",
+                              "No link delivers it and it is not the active version: no buyer loses anything."],
+                button="Delete the version", back=f"/console/products/{slug}", section="products",
+            )
+        await version_service.delete_version(hub, console.org, slug, version)
+        await console.audit("version.delete", slug, version=version)
+        return Redirect(f"/console/products/{slug}?done=version_deleted", status_code=303)
 
     @post("/{slug:str}/activate", status_code=303)
     async def activate(self, console: Console, request: Request, slug: str) -> Response:

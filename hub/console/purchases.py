@@ -7,7 +7,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect
 
 from hub.console.auth import Console
-from hub.console.pages import FailedForm, page
+from hub.console.pages import FailedForm, confirm_page, needs_confirmation, page
 from hub.context import Hub
 from hub.errors import Invalid, NotFound
 from hub.services import support
@@ -37,6 +37,12 @@ async def _purchase_page(
         hub, console, "console/purchase.html", title=f"Purchase {detail['purchase']['provider_ref']}",
         section="purchases", notice=notice, failed=failed, **detail,
     )
+
+
+REVOKE_CONSEQUENCES = [
+    "The link, and every copy of it sent again, stops working at once: the buyer can no longer download.",
+    "You can restore it later from the same page.",
+]
 
 
 class PurchasesController(Controller):
@@ -77,6 +83,13 @@ class PurchasesController(Controller):
     ) -> Response:
         console.require("member")
         form = await console.form(request)
+        if action == "revoke" and needs_confirmation(form):
+            await support.token_of(console.org, purchase_id, token_id)
+            return confirm_page(
+                hub, console, form, action=f"/console/purchases/{purchase_id}/links/{token_id}/revoke",
+                title="Revoke this download link", consequences=REVOKE_CONSEQUENCES, button="Revoke the link",
+                back=f"/console/purchases/{purchase_id}", section="purchases",
+            )
         if action == "fresh":
             url = await support.fresh_link(hub, console.org, purchase_id, token_id)
             await console.audit("link.fresh", token_id, purchase=purchase_id)

@@ -156,6 +156,8 @@ async def send_product(hub: Hub, org: str, sending: Sending) -> RecordedPurchase
     product: dict[str, Any] | None = None
     try:
         product = await find_product(org, sending.product)
+        if product["status"] == "archived":
+            raise Conflict(f"{product['name']} is archived: publish it again to send it")
         await deliverable_version(hub, product, None)
     except NotFound:
         problems.append(Invalid("Choose a product of this shop", field="product"))

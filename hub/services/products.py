@@ -15,7 +15,7 @@ from hub.db import UNIQUE_VIOLATIONS, Database, fetch_bound, load_json_columns
 from hub.errors import Conflict, Invalid, NotFound
 from hub.inputs import check_text, names_nothing
 from hub.secrets import new_id
-from hub.tables import MediaFile, Product, Version, VersionFile
+from hub.tables import DownloadToken, MediaFile, Product, Version, VersionFile
 
 STATUSES = ("draft", "published", "archived")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
@@ -195,6 +195,12 @@ async def update_product(org: str, product_id: str, changes: dict[str, Any]) -> 
         values[Product.updated_at] = utcnow()
         await Product.update(values).where(Product.id == product["id"])
     return await find_product(org, product_id)
+
+
+async def times_sold(org: str, product: dict[str, Any]) -> int:
+    """How many links were ever made for ``product`` (each sale makes one,
+    and so does a link minted through the API): a product never sold has none."""
+    return await DownloadToken.count().where(DownloadToken.org == org, DownloadToken.product == product["id"])
 
 
 async def delete_product(hub: Hub, org: str, product_id: str) -> None:

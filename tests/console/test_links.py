@@ -93,7 +93,7 @@ async def test_a_link_made_through_the_api_is_found_sent_extended_revoked_and_re
     assert refused.status_code == 422 and field_error(refused.text, f"days-{token['id']}").startswith("days must be")
     assert (await post_form(owner, base, f"/console/links/{token['id']}/extend", days="30")).status_code == 303
 
-    assert (await post_form(owner, base, f"/console/links/{token['id']}/revoke")).status_code == 303
+    assert (await post_form(owner, base, f"/console/links/{token['id']}/revoke", confirm="yes")).status_code == 303
     assert (await owner.get(token["downloadUrl"].removeprefix("http://hub.test"), headers={"Accept": "application/json"})).status_code == 410
     assert (await owner.get(new_link, headers={"Accept": "application/json"})).status_code == 410
     assert (await post_form(owner, base, f"/console/links/{token['id']}/restore")).status_code == 303
