@@ -81,7 +81,9 @@ class LinksController(Controller):
             else:
                 raise NotFound("Not found")
         except Invalid as problem:
-            return await _links_page(hub, console, **back, failed=FailedForm.of(f"{action}-{token_id}", form, problem))
+            return await _links_page(
+                hub, console, buyer=back["buyer"], product=back["product"], failed=FailedForm.of(f"{action}-{token_id}", form, problem)
+            )
         done = {"send": "sent", "extend": "extended", "revoke": "revoked", "restore": "restored"}[action]
         return Redirect(f"/console/links?{urlencode({**back, 'done': done})}#link-{token_id}", status_code=303)
 

@@ -200,7 +200,8 @@ async def update_product(org: str, product_id: str, changes: dict[str, Any]) -> 
 async def times_sold(org: str, product: dict[str, Any]) -> int:
     """How many links were ever made for ``product`` (each sale makes one,
     and so does a link minted through the API): a product never sold has none."""
-    return await DownloadToken.count().where(DownloadToken.org == org, DownloadToken.product == product["id"])
+    count: int = await DownloadToken.count().where(DownloadToken.org == org, DownloadToken.product == product["id"])
+    return count
 
 
 async def delete_product(hub: Hub, org: str, product_id: str) -> None:

@@ -11,8 +11,11 @@ from hub.services.accounts import create_api_key
 from hub.tables import Purchase
 from tests.console.conftest import post_form
 from tests.console.test_forms import field_error, typed
-from tests.console.test_purchases import purchase  # noqa: F401  (the fixture)
-from tests.console.test_purchases import Keys, links_in
+from tests.console.test_purchases import (
+    Keys,
+    links_in,
+    purchase,  # noqa: F401  (the fixture)
+)
 from tests.test_tokens_api import ready_product
 
 

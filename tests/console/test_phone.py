@@ -32,6 +32,8 @@ PAGES = {
     "product": "/console/products/kick-pack",
     "purchases": "/console/purchases",
     "purchase": None,  # the seeded purchase's page, found at run time
+    "links": "/console/links",
+    "send": "/console/send?product=kick-pack",
     "problems": "/console/problems",
     "downloads": "/console/downloads",
     "keys": "/console/settings/keys",
@@ -100,8 +102,8 @@ def test_no_console_page_scrolls_sideways_on_a_phone(phones, shop, name, width):
     assert answer.status == 200, (path, answer.status)
     scroll_width = page.page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= width, f"{path} is {scroll_width} px wide at {width} px"
-    if width == 390 and name == "audit":
-        screenshot(page, "phone-audit-log")
+    if width == 390 and name in ("audit", "links", "send"):
+        screenshot(page, {"audit": "phone-audit-log", "links": "phone-links", "send": "phone-send"}[name])
     assert page.errors == []
 
 
@@ -122,3 +124,17 @@ def test_the_overview_charts_labels_are_readable_on_a_phone(phones, width):
     )
     assert len(sizes) >= 4  # ticks and the first and last day
     assert min(sizes) >= 12, sizes
+
+
+def test_the_new_pages_on_a_laptop(chromium, shop):
+    """Links and sending a product at 1280 px (the README's screenshots)."""
+    server, _ = shop
+    context = chromium.new_context(viewport={"width": 1280, "height": 860})
+    page = Watched(context.new_page(), server.url)
+    sign_in(page)
+    for name, path in (("links", "/console/links"), ("send", "/console/send?product=kick-pack")):
+        assert page.go(path).status == 200
+        assert page.page.evaluate("document.documentElement.scrollWidth") <= 1280
+        screenshot(page, name)
+    context.close()
+    assert page.errors == []
