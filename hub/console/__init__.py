@@ -16,6 +16,7 @@ from litestar.static_files import create_static_files_router
 
 from hub.console.audit_log import AuditLogController
 from hub.console.auth import NotSignedIn, SignInController, login_page, login_redirect, provide_console
+from hub.console.customers import CustomersController
 from hub.console.downloads import DownloadsController
 from hub.console.integrations import EmailSettingsController, PaymentsController
 from hub.console.keys import ApiKeysController
@@ -41,6 +42,7 @@ def console_router() -> Router:
             ConsoleUploadsController,
             PurchasesController,
             LinksController,
+            CustomersController,
             SendController,
             ProblemsController,
             DownloadsController,

@@ -11,6 +11,7 @@ with the token.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -24,13 +25,32 @@ from hub.plugins.records import email_purchase
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, hash_secret, new_id, new_secret
 from hub.services.events import emit
 from hub.services.outbox import queue_email
+from hub.services.reports import _csv_line as csv_line
 from hub.services.reports import parse_day, within_days
 from hub.services.tokens import token_records
 from hub.tables import DownloadSession, DownloadToken, Organization, OutboxMessage, Purchase, TokenLink
 
 PAGE_SIZE = 50
+CSV_PAGE = 1000
 MAX_EXTENSION_DAYS = 3650
 MAX_DOWNLOAD_LIMIT = 1_000_000
+
+
+def _purchase_conditions(
+    org: str, *, text: str = "", provider: str = "", status: str = "", since: str | None = None, until: str | None = None
+) -> list[Any]:
+    conditions: list[Any] = [Purchase.org == org]
+    text = (text or "").strip()[:320]
+    if text:
+        conditions.append(
+            (Purchase.customer_email == text.lower()) | (Purchase.provider_ref == text) | (Purchase.id == text)
+        )
+    if provider:
+        conditions.append(Purchase.provider == provider[:40])
+    if status:
+        conditions.append(Purchase.status == status[:20])
+    conditions += within_days(Purchase.created_at, parse_day(since, "since"), parse_day(until, "until"))
+    return conditions
 
 
 async def search_purchases(
@@ -45,17 +65,7 @@ async def search_purchases(
 ) -> tuple[list[dict[str, Any]], int]:
     """Purchases matching a buyer email, provider reference or purchase id
     (``text``), a provider, a status and a date range (inclusive, UTC)."""
-    conditions: list[Any] = [Purchase.org == org]
-    text = (text or "").strip()[:320]
-    if text:
-        conditions.append(
-            (Purchase.customer_email == text.lower()) | (Purchase.provider_ref == text) | (Purchase.id == text)
-        )
-    if provider:
-        conditions.append(Purchase.provider == provider[:40])
-    if status:
-        conditions.append(Purchase.status == status[:20])
-    conditions += within_days(Purchase.created_at, parse_day(since, "since"), parse_day(until, "until"))
+    conditions = _purchase_conditions(org, text=text, provider=provider, status=status, since=since, until=until)
     rows = (
         await Purchase.select()
         .where(*conditions)
@@ -65,6 +75,50 @@ async def search_purchases(
         .output(load_json=True)
     )
     return rows, await Purchase.count().where(*conditions)
+
+
+PURCHASE_CSV_COLUMNS = [
+    "purchase_id", "created_at", "provider", "reference", "customer_email", "customer_name", "items", "amount",
+    "currency", "status", "mode", "problem",
+]
+
+
+def purchases_csv(
+    org: str, *, text: str = "", provider: str = "", status: str = "", since: str | None = None, until: str | None = None
+) -> AsyncIterator[str]:
+    """CSV lines of the purchases the Purchases page's filters find (all of
+    them, oldest first, read a page at a time; ``amount`` in the currency's
+    main unit). Bad filters are refused here, before the first line."""
+    conditions = _purchase_conditions(org, text=text, provider=provider, status=status, since=since, until=until)
+
+    async def lines() -> AsyncIterator[str]:
+        yield csv_line(PURCHASE_CSV_COLUMNS)
+        offset = 0
+        while True:
+            rows = (
+                await Purchase.select()
+                .where(*conditions)
+                .order_by(Purchase.created_at)
+                .order_by(Purchase.id)
+                .limit(CSV_PAGE)
+                .offset(offset)
+                .output(load_json=True)
+            )
+            for row in rows:
+                items = " ".join(
+                    i.get("productId", "") + (f"@{i['version']}" if i.get("version") else "") for i in row["items"] or []
+                )
+                amount = f"{row['amount'] / 100:.2f}" if row["amount"] is not None else ""
+                yield csv_line([
+                    row["id"], iso(row["created_at"]), row["provider"], row["provider_ref"], row["customer_email"],
+                    row["customer_name"], items, amount, (row["currency"] or "").upper(), row["status"], row["mode"],
+                    row["problem"],
+                ])
+            if len(rows) < CSV_PAGE:
+                return
+            offset += CSV_PAGE
+
+    return lines()
 
 
 async def purchase_filters(org: str) -> dict[str, list[str]]:

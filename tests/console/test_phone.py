@@ -33,6 +33,8 @@ PAGES = {
     "purchases": "/console/purchases",
     "purchase": None,  # the seeded purchase's page, found at run time
     "links": "/console/links",
+    "customers": "/console/customers",
+    "customer": "/console/customers/someone.with.a.really-long-address.for-testing@subdomain.example-shop-domain.com",
     "send": "/console/send?product=kick-pack",
     "problems": "/console/problems",
     "downloads": "/console/downloads",
