@@ -14,6 +14,7 @@ from litestar import Request, Response, Router
 from litestar.di import Provide
 from litestar.static_files import create_static_files_router
 
+from hub.console.account import AccountController
 from hub.console.audit_log import AuditLogController
 from hub.console.auth import NotSignedIn, SignInController, login_page, login_redirect, provide_console
 from hub.console.customers import CustomersController
@@ -37,6 +38,7 @@ def console_router() -> Router:
         path="/console",
         route_handlers=[
             SignInController,
+            AccountController,
             OverviewController,
             ProductsController,
             ConsoleUploadsController,

@@ -43,6 +43,7 @@ PAGES = {
     "payments": "/console/settings/payments",
     "email": "/console/settings/email",
     "audit": "/console/settings/audit",
+    "account": "/console/account",
 }
 WIDTHS = (320, 390)
 
