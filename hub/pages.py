@@ -45,15 +45,15 @@ def human_size(size: int) -> str:
     return f"{size} bytes"
 
 
-BREAK_AFTER = ("/", "_", "-")
+BREAK_AFTER = ("/", "_", "-", "@", ":")
 
 
-def breakable(name: str) -> Markup:
+def breakable(name: object) -> Markup:
     """``name`` escaped, with a line-break opportunity (``<wbr>``) after each
-    ``/``, ``_`` and ``-`` and before each ``.``: on a narrow screen
-    ``Kicks/Kick_01.wav`` wraps as ``Kicks/ Kick_ 01.wav``, never inside a
-    word (``Kic k_01.wa v``)."""
-    text = str(escape(name))
+    ``/``, ``_``, ``-``, ``@`` and ``:`` and before each ``.``: on a narrow
+    screen ``Kicks/Kick_01.wav`` wraps as ``Kicks/ Kick_ 01.wav`` and an
+    address at its parts, never inside a word (``Kic k_01.wa v``)."""
+    text = str(escape(str(name)))
     for mark in BREAK_AFTER:
         text = text.replace(mark, mark + "<wbr>")
     return Markup(text.replace(".", "<wbr>."))

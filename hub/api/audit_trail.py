@@ -4,8 +4,9 @@ An ASGI middleware, so that every API surface (``/api``, ``/api/v1``,
 ``/api/v2``) is covered without each controller remembering to: a request
 that changes something (POST, PUT, PATCH, DELETE), made with an API key and
 answered with success, leaves one audit row naming the key, the method and
-the path, and the client's address. Upload parts are left out (one file
-would write hundreds of rows); the upload's start and completion are in.
+the path, and the client's address. One row per action: an uploaded file
+is recorded once, by its completion (its start and its parts are steps of
+that one change; parts alone would write hundreds of rows).
 
 The key is found through ``scope["state"]``, where the ``principal``
 dependency leaves it (:func:`remember_principal`).
@@ -38,6 +39,7 @@ def _audited(scope: Scope) -> TypeGuard[HTTPScope]:
         and scope.get("method") in CHANGING
         and (path == "/api" or path.startswith("/api/"))
         and "/parts/" not in path
+        and not (scope.get("method") == "POST" and path.endswith("/uploads"))
     )
 
 

@@ -14,12 +14,15 @@ from litestar import Request, Response, Router
 from litestar.di import Provide
 from litestar.static_files import create_static_files_router
 
+from hub.console.account import AccountController
 from hub.console.audit_log import AuditLogController
 from hub.console.auth import NotSignedIn, SignInController, login_page, login_redirect, provide_console
+from hub.console.customers import CustomersController
 from hub.console.downloads import DownloadsController
 from hub.console.integrations import EmailSettingsController, PaymentsController
 from hub.console.keys import ApiKeysController
 from hub.console.licenses import LicensesController
+from hub.console.links import LinksController, SendController
 from hub.console.members import InvitationController, MembersController
 from hub.console.overview import OverviewController
 from hub.console.pages import render
@@ -37,10 +40,14 @@ def console_router() -> Router:
         path="/console",
         route_handlers=[
             SignInController,
+            AccountController,
             OverviewController,
             ProductsController,
             ConsoleUploadsController,
             PurchasesController,
+            LinksController,
+            CustomersController,
+            SendController,
             ProblemsController,
             DownloadsController,
             LicensesController,

@@ -8,14 +8,21 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect
 
 from hub.console.auth import Console, signed_in
-from hub.console.pages import client_ip, form_of, page, render
+from hub.console.pages import FailedForm, client_ip, confirm_page, form_of, needs_confirmation, page, render
 from hub.context import Hub
-from hub.errors import Conflict, Invalid
+from hub.errors import Conflict, Invalid, NotFound
 from hub.services import console_sessions, invitations
 from hub.services.accounts import ROLES
 from hub.services.audit import audit, user_actor
 from hub.services.people import members, remove_membership
 from hub.web.csrf import csrf_token
+
+
+async def _members_page(hub: Hub, console: Console, *, invited: str | None = None, failed: FailedForm | None = None) -> Response:
+    return page(
+        hub, console, "console/members.html", title="Members", section="settings",
+        members=await members(console.org), roles=ROLES, invited=invited, failed=failed,
+    )
 
 
 class MembersController(Controller):
@@ -24,28 +31,39 @@ class MembersController(Controller):
     @get("/")
     async def members(self, hub: Hub, console: Console, invited: str | None = None) -> Response:
         console.require("admin")
-        return page(
-            hub, console, "console/members.html", title="Members", section="settings",
-            members=await members(console.org), roles=ROLES, invited=invited,
-        )
+        return await _members_page(hub, console, invited=invited)
 
     @post("/", status_code=303)
     async def invite(self, hub: Hub, console: Console, request: Request) -> Response:
         console.require("admin")
         form = await console.form(request)
-        invited = await invitations.invite(
-            hub, org=console.org, email=form.get("email") or "", role=form.get("role") or "",
-            invited_by=console.person.email,
-        )
+        try:
+            invited = await invitations.invite(
+                hub, org=console.org, email=form.get("email") or "", role=form.get("role") or "",
+                invited_by=console.person.email,
+            )
+        except (Invalid, Conflict) as problem:
+            return await _members_page(hub, console, failed=FailedForm.of("invite", form, problem))
         await console.audit("member.invite", invited["email"], role=invited["role"])
         return Redirect(f"/console/settings/members?invited={invited['email']}", status_code=303)
 
     @post("/{user_id:str}/remove", status_code=303)
-    async def remove(self, console: Console, request: Request, user_id: str) -> Response:
+    async def remove(self, hub: Hub, console: Console, request: Request, user_id: str) -> Response:
         console.require("admin")
-        await console.form(request)
+        form = await console.form(request)
         if user_id == console.person.id:
             raise Conflict("You cannot remove yourself; ask another admin.")
+        member = next((m for m in await members(console.org) if m["user_id"] == user_id), None)
+        if member is None:
+            raise NotFound(f"Member {user_id} not found")
+        if needs_confirmation(form):
+            return confirm_page(
+                hub, console, form, action=f"/console/settings/members/{user_id}/remove",
+                title=f"Remove {member['email']} from {console.org}",
+                consequences=[f"{member['email']} ({member['role']}) can no longer see or change anything in {console.org}.",
+                              "Their account and their other organizations stay; you can invite them again later."],
+                button="Remove the member", back="/console/settings/members", section="settings",
+            )
         await remove_membership(user_id, console.org)
         await console.audit("member.remove", user_id)
         return Redirect("/console/settings/members", status_code=303)

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from hub.clock import utcnow
 from hub.db import in_transaction, insert_rows
 from hub.db.group_commit import GroupCommit, on_this_loop
 from hub.secrets import new_id
+from hub.services.reports import within_days
 from hub.tables import AuditEntry
 
-PAGE_SIZE = 100
+PAGE_SIZE = 50
+"""Entries on one page of the log."""
 
 
 def user_actor(email: str) -> str:
@@ -73,7 +77,42 @@ async def _write_rows(rows: list[dict[str, Any]]) -> list[None]:
     return [None] * len(rows)
 
 
-async def audit_log(org: str, *, before: str | None = None, limit: int = PAGE_SIZE) -> list[dict[str, Any]]:
-    """The organization's newest entries first."""
-    query = AuditEntry.select().where(AuditEntry.org == org)
-    return await query.order_by(AuditEntry.created_at, ascending=False).limit(limit).output(load_json=True)
+@dataclass(frozen=True)
+class AuditFilter:
+    """What the audit log is narrowed to: an ``actor`` (``user:<email>``,
+    ``key:<key id>`` or ``cli``), an ``action`` (exact, or a prefix ending
+    in ``.``, e.g. ``product.``), and the days ``since`` and ``until``
+    (inclusive, UTC)."""
+
+    actor: str = ""
+    action: str = ""
+    since: date | None = None
+    until: date | None = None
+
+
+async def audit_log(
+    org: str, *, where: AuditFilter | None = None, offset: int = 0, limit: int = PAGE_SIZE
+) -> tuple[list[dict[str, Any]], int]:
+    """The organization's entries matching ``where``, newest first: one
+    page of ``limit`` from ``offset``, and how many match in all."""
+    where = where or AuditFilter()
+    conditions = [AuditEntry.org == org]
+    if where.actor:
+        conditions.append(AuditEntry.actor == where.actor)
+    if where.action.endswith("."):
+        conditions.append(AuditEntry.action.like(where.action.replace("%", "").replace("_", "") + "%"))
+    elif where.action:
+        conditions.append(AuditEntry.action == where.action)
+    conditions += within_days(AuditEntry.created_at, where.since, where.until)
+    query = AuditEntry.select().where(*conditions)
+    rows = await query.order_by(AuditEntry.created_at, ascending=False).order_by(AuditEntry.id, ascending=False).offset(
+        max(0, offset)
+    ).limit(limit).output(load_json=True)
+    total = await AuditEntry.count().where(*conditions)
+    return rows, total
+
+
+async def audit_actions(org: str) -> list[str]:
+    """Every action recorded in the organization (the log's filter offers them)."""
+    rows = await AuditEntry.select(AuditEntry.action).where(AuditEntry.org == org).distinct().output(as_list=True)
+    return sorted(rows)

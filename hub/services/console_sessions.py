@@ -19,10 +19,10 @@ from typing import Any
 
 from hub.client_ip import rate_limit_key
 from hub.clock import utcnow
-from hub.errors import TooManyRequests
+from hub.errors import Invalid, TooManyRequests
 from hub.secrets import CONSOLE_SESSION_PREFIX as SESSION_PREFIX
 from hub.secrets import hash_secret, new_id, new_secret
-from hub.services.people import Person, find_user, password_matches, person
+from hub.services.people import Person, check_password, find_user, password_matches, person, set_password
 from hub.tables import ConsoleSession, SignInThrottle
 
 SESSION_HOURS = 12
@@ -119,4 +119,26 @@ async def end_session(session_id: str) -> None:
 async def end_all_sessions(user_id: str) -> int:
     """Sign a person out of every browser; how many sessions ended."""
     ended = await ConsoleSession.delete().where(ConsoleSession.user_id == user_id).returning(ConsoleSession.id)
+    return len(ended)
+
+
+async def change_password(who: Person, current: str, new: str, *, keep_session: str) -> int:
+    """Set ``who``'s password to ``new`` once ``current`` is theirs (the
+    check counts as a sign-in attempt of the account, so it cannot be used
+    to guess), and end every other session: a browser signed in with the old
+    password is signed out. Returns how many sessions ended."""
+    check_password(new)
+    if await count_attempt(f"account:{who.email}") > ATTEMPTS_PER_ACCOUNT:
+        minutes = THROTTLE_WINDOW_SECONDS // 60
+        raise TooManyRequests(f"Too many password attempts. Wait {minutes} minutes and try again.", field="current")
+    user = await find_user(who.email)
+    if user is None or not password_matches(user["password_hash"], current or ""):
+        raise Invalid("That is not your current password.", field="current")
+    if current == new:
+        raise Invalid("The new password must differ from the current one.", field="password")
+    await set_password(who.email, new)
+    ended = await ConsoleSession.delete().where(
+        ConsoleSession.user_id == who.id, ConsoleSession.id != keep_session
+    ).returning(ConsoleSession.id)
+    await SignInThrottle.delete().where(SignInThrottle.key == f"account:{who.email}")
     return len(ended)

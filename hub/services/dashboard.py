@@ -49,16 +49,22 @@ async def overview(org: str) -> dict[str, Any]:
     }
 
 
-def chart(days: list[dict[str, Any]], width: int = 720, height: int = 220) -> dict[str, Any]:
+def chart(days: list[dict[str, Any]], width: int = 720, height: int = 192) -> dict[str, Any]:
     """Coordinates for the server-drawn SVG chart: sales as bars, downloads
-    as a line, on one scale."""
-    pad_left, pad_bottom, pad_top = 36, 24, 12
-    plot_w, plot_h = width - pad_left - 8, height - pad_bottom - pad_top
+    as a line, on one scale.
+
+    The plot stretches to the page's width at a fixed height (``height``
+    CSS pixels), so its labels are drawn outside it, unscaled: the value
+    ticks in a column of their own (``ticks`` at ``y`` pixels from the top)
+    and the first and last day in HTML below. Scaled with the plot, they
+    shrank to a few pixels on a phone."""
+    pad_bottom, pad_top = 6, 10
+    plot_h = height - pad_bottom - pad_top
     peak = max([1] + [d["sales"] for d in days] + [d["downloads"] for d in days])
-    step = plot_w / len(days)
+    step = width / len(days)
     bars, points = [], []
     for i, d in enumerate(days):
-        x = pad_left + i * step
+        x = i * step
         bar_h = plot_h * d["sales"] / peak
         bars.append({"x": round(x + step * 0.15, 1), "y": round(pad_top + plot_h - bar_h, 1), "w": round(step * 0.7, 1),
                      "h": round(bar_h, 1), "label": f"{d['day']:%d %b}: {d['sales']} sales, {d['downloads']} downloads"})
@@ -67,6 +73,5 @@ def chart(days: list[dict[str, Any]], width: int = 720, height: int = 220) -> di
     return {
         "width": width, "height": height, "bars": bars, "line": " ".join(points),
         "ticks": [{"value": t, "y": round(pad_top + plot_h - plot_h * t / peak, 1)} for t in ticks],
-        "left": pad_left, "right": width - 8, "bottom": pad_top + plot_h,
         "first": f"{days[0]['day']:%d %b}", "last": f"{days[-1]['day']:%d %b}",
     }

@@ -16,7 +16,7 @@ from hub.errors import Conflict, Invalid, NotFound
 from hub.inputs import check_text, names_nothing
 from hub.secrets import new_id
 from hub.services.entitlement import check_update_rights, mark_released
-from hub.tables import MediaFile, Product, Version, VersionFile
+from hub.tables import DownloadToken, MediaFile, Product, Version, VersionFile
 
 STATUSES = ("draft", "published", "archived")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
@@ -217,6 +217,13 @@ async def update_product(org: str, product_id: str, changes: dict[str, Any]) -> 
     if released is not None:
         await mark_released(released, product)
     return await find_product(org, product_id)
+
+
+async def times_sold(org: str, product: dict[str, Any]) -> int:
+    """How many links were ever made for ``product`` (each sale makes one,
+    and so does a link minted through the API): a product never sold has none."""
+    count: int = await DownloadToken.count().where(DownloadToken.org == org, DownloadToken.product == product["id"])
+    return count
 
 
 async def delete_product(hub: Hub, org: str, product_id: str) -> None:

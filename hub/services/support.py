@@ -11,6 +11,7 @@ with the token.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -24,14 +25,33 @@ from hub.plugins.records import email_purchase
 from hub.secrets import DOWNLOAD_TOKEN_PREFIX, hash_secret, new_id, new_secret
 from hub.services.events import emit
 from hub.services.outbox import queue_email
+from hub.services.reports import _csv_line as csv_line
 from hub.services.reports import parse_day, within_days
 from hub.services.shops import email_brand, shop_identity
 from hub.services.tokens import token_records
 from hub.tables import DownloadSession, DownloadToken, OutboxMessage, Purchase, TokenLink
 
 PAGE_SIZE = 50
+CSV_PAGE = 1000
 MAX_EXTENSION_DAYS = 3650
 MAX_DOWNLOAD_LIMIT = 1_000_000
+
+
+def _purchase_conditions(
+    org: str, *, text: str = "", provider: str = "", status: str = "", since: str | None = None, until: str | None = None
+) -> list[Any]:
+    conditions: list[Any] = [Purchase.org == org]
+    text = (text or "").strip()[:320]
+    if text:
+        conditions.append(
+            (Purchase.customer_email == text.lower()) | (Purchase.provider_ref == text) | (Purchase.id == text)
+        )
+    if provider:
+        conditions.append(Purchase.provider == provider[:40])
+    if status:
+        conditions.append(Purchase.status == status[:20])
+    conditions += within_days(Purchase.created_at, parse_day(since, "since"), parse_day(until, "until"))
+    return conditions
 
 
 async def search_purchases(
@@ -46,17 +66,7 @@ async def search_purchases(
 ) -> tuple[list[dict[str, Any]], int]:
     """Purchases matching a buyer email, provider reference or purchase id
     (``text``), a provider, a status and a date range (inclusive, UTC)."""
-    conditions: list[Any] = [Purchase.org == org]
-    text = (text or "").strip()[:320]
-    if text:
-        conditions.append(
-            (Purchase.customer_email == text.lower()) | (Purchase.provider_ref == text) | (Purchase.id == text)
-        )
-    if provider:
-        conditions.append(Purchase.provider == provider[:40])
-    if status:
-        conditions.append(Purchase.status == status[:20])
-    conditions += within_days(Purchase.created_at, parse_day(since, "since"), parse_day(until, "until"))
+    conditions = _purchase_conditions(org, text=text, provider=provider, status=status, since=since, until=until)
     rows = (
         await Purchase.select()
         .where(*conditions)
@@ -66,6 +76,50 @@ async def search_purchases(
         .output(load_json=True)
     )
     return rows, await Purchase.count().where(*conditions)
+
+
+PURCHASE_CSV_COLUMNS = [
+    "purchase_id", "created_at", "provider", "reference", "customer_email", "customer_name", "items", "amount",
+    "currency", "status", "mode", "problem",
+]
+
+
+def purchases_csv(
+    org: str, *, text: str = "", provider: str = "", status: str = "", since: str | None = None, until: str | None = None
+) -> AsyncIterator[str]:
+    """CSV lines of the purchases the Purchases page's filters find (all of
+    them, oldest first, read a page at a time; ``amount`` in the currency's
+    main unit). Bad filters are refused here, before the first line."""
+    conditions = _purchase_conditions(org, text=text, provider=provider, status=status, since=since, until=until)
+
+    async def lines() -> AsyncIterator[str]:
+        yield csv_line(PURCHASE_CSV_COLUMNS)
+        offset = 0
+        while True:
+            rows = (
+                await Purchase.select()
+                .where(*conditions)
+                .order_by(Purchase.created_at)
+                .order_by(Purchase.id)
+                .limit(CSV_PAGE)
+                .offset(offset)
+                .output(load_json=True)
+            )
+            for row in rows:
+                items = " ".join(
+                    i.get("productId", "") + (f"@{i['version']}" if i.get("version") else "") for i in row["items"] or []
+                )
+                amount = f"{row['amount'] / 100:.2f}" if row["amount"] is not None else ""
+                yield csv_line([
+                    row["id"], iso(row["created_at"]), row["provider"], row["provider_ref"], row["customer_email"],
+                    row["customer_name"], items, amount, (row["currency"] or "").upper(), row["status"], row["mode"],
+                    row["problem"],
+                ])
+            if len(rows) < CSV_PAGE:
+                return
+            offset += CSV_PAGE
+
+    return lines()
 
 
 async def purchase_filters(org: str) -> dict[str, list[str]]:
@@ -129,16 +183,19 @@ async def purchase_detail(org: str, purchase_id: str) -> dict[str, Any]:
     return {"purchase": purchase, "tokens": tokens, "sessions": sessions, "emails": emails}
 
 
-async def _token(org: str, purchase_id: str, token_id: str) -> dict[str, Any]:
-    row = await DownloadToken.select().where(
-        DownloadToken.org == org, DownloadToken.purchase == purchase_id, DownloadToken.id == token_id
-    ).output(load_json=True).first()
+async def token_of(org: str, purchase_id: str | None, token_id: str) -> dict[str, Any]:
+    """The organization's token ``token_id``, of purchase ``purchase_id``
+    (None: with or without a purchase, as the Links view finds them)."""
+    conditions = [DownloadToken.org == org, DownloadToken.id == token_id]
+    if purchase_id is not None:
+        conditions.append(DownloadToken.purchase == purchase_id)
+    row = await DownloadToken.select().where(*conditions).output(load_json=True).first()
     if row is None:
-        raise NotFound(f"Link {token_id} not found in purchase {purchase_id}")
+        raise NotFound(f"Link {token_id} not found" + (f" in purchase {purchase_id}" if purchase_id else ""))
     return row
 
 
-async def _new_link(token: dict[str, Any]) -> str:
+async def new_link(token: dict[str, Any]) -> str:
     """A new secret for ``token`` (valid as long as the token); the secret."""
     secret = new_secret(DOWNLOAD_TOKEN_PREFIX)
     await TokenLink.insert(
@@ -179,7 +236,7 @@ async def resend_delivery(
             items.append(
                 {
                     "product": token["product_name"], "version": token["version_name"],
-                    "url": hub.download_url(await _new_link(token)),
+                    "url": hub.download_url(await new_link(token)),
                     "expires_at": iso(token["expires_at"]), "max_downloads": token["max_downloads"],
                 }
             )
@@ -193,16 +250,16 @@ async def resend_delivery(
     return recipient
 
 
-async def fresh_link(hub: Hub, org: str, purchase_id: str, token_id: str) -> str:
+async def fresh_link(hub: Hub, org: str, purchase_id: str | None, token_id: str) -> str:
     """A new download link for one of the purchase's tokens (shown to support, once)."""
-    token = await _token(org, purchase_id, token_id)
+    token = await token_of(org, purchase_id, token_id)
     async with hub.db.write_transaction():
-        secret = await _new_link(token)
+        secret = await new_link(token)
         await emit(hub, TokensMinted(tokens=lambda: token_records(hub, [token_id])), org=org)
     return hub.download_url(secret)
 
 
-async def extend_expiry(hub: Hub, org: str, purchase_id: str, token_id: str, days: Any) -> None:
+async def extend_expiry(hub: Hub, org: str, purchase_id: str | None, token_id: str, days: Any) -> None:
     """Move the link's expiry ``days`` later (counted from now when it has
     already expired); its extra links follow."""
     try:
@@ -211,16 +268,16 @@ async def extend_expiry(hub: Hub, org: str, purchase_id: str, token_id: str, day
         days = 0
     if not 1 <= days <= MAX_EXTENSION_DAYS:
         raise Invalid(f"days must be a whole number from 1 to {MAX_EXTENSION_DAYS}", field="days")
-    token = await _token(org, purchase_id, token_id)
+    token = await token_of(org, purchase_id, token_id)
     expires = max(as_aware(token["expires_at"]), utcnow()) + timedelta(days=days)
     async with hub.db.write_transaction():
         await DownloadToken.update({DownloadToken.expires_at: expires}).where(DownloadToken.id == token_id)
         await TokenLink.update({TokenLink.expires_at: expires}).where(TokenLink.token == token_id)
 
 
-async def set_download_limit(org: str, purchase_id: str, token_id: str, limit: Any) -> None:
+async def set_download_limit(org: str, purchase_id: str | None, token_id: str, limit: Any) -> None:
     """A new download limit (blank: unlimited); downloads already used still count."""
-    await _token(org, purchase_id, token_id)
+    await token_of(org, purchase_id, token_id)
     if limit in (None, ""):
         value = None
     else:
@@ -233,13 +290,13 @@ async def set_download_limit(org: str, purchase_id: str, token_id: str, limit: A
     await DownloadToken.update({DownloadToken.max_downloads: value}).where(DownloadToken.id == token_id)
 
 
-async def reset_downloads(org: str, purchase_id: str, token_id: str) -> None:
+async def reset_downloads(org: str, purchase_id: str | None, token_id: str) -> None:
     """Forget the downloads used: the whole limit is available again."""
-    await _token(org, purchase_id, token_id)
+    await token_of(org, purchase_id, token_id)
     await DownloadToken.update({DownloadToken.used_count: 0}).where(DownloadToken.id == token_id)
 
 
-async def set_revoked(org: str, purchase_id: str, token_id: str, revoked: bool) -> None:
+async def set_revoked(org: str, purchase_id: str | None, token_id: str, revoked: bool) -> None:
     """Revoke a link (it stops at once, with its extra links) or restore it."""
-    await _token(org, purchase_id, token_id)
+    await token_of(org, purchase_id, token_id)
     await DownloadToken.update({DownloadToken.revoked_at: utcnow() if revoked else None}).where(DownloadToken.id == token_id)

@@ -20,7 +20,7 @@ from hub.inputs import check_text
 from hub.manifest import check_sha256, check_version_string, normalize_path
 from hub.secrets import new_id
 from hub.services.products import find_product, find_version
-from hub.tables import Version, VersionFile
+from hub.tables import DownloadToken, Version, VersionFile
 
 MAX_FILES = 10_000
 MAX_FILE_SIZE = 5 * 1024**4  # 5 TiB, S3's largest object
@@ -111,3 +111,36 @@ async def version_name(version_id: str) -> str:
     API shows where a row holds only the version's id."""
     row = await Version.select(Version.version).where(Version.id == version_id).first()
     return row["version"] if row else ""
+
+
+async def deletion_blocker(product: dict[str, Any], version: dict[str, Any]) -> str:
+    """Why ``version`` cannot be deleted, in words, or "" when it can: the
+    version buyers get now, or one a link delivers (a purchase is entitled
+    to it), stays."""
+    if version["id"] == product["active_version"]:
+        return f"Version {version['version']} is the active version: buyers get it. Make another version active first."
+    links = await DownloadToken.count().where(DownloadToken.version == version["id"])
+    if links:
+        return f"Version {version['version']} is delivered by {links} link{'' if links == 1 else 's'}: buyers are entitled to it."
+    return ""
+
+
+async def delete_version(hub: Hub, org: str, product_id: str, version: str) -> dict[str, Any]:
+    """Delete a version no purchase or link is entitled to, then the bytes
+    no other version shares (rows first: a failure while deleting blobs
+    leaves unreachable bytes at worst). Returns the deleted version."""
+    product = await find_product(org, product_id)
+    row = await find_version(product, version)
+    blocker = await deletion_blocker(product, row)
+    if blocker:
+        raise Conflict(blocker)
+    keys = await VersionFile.select(VersionFile.storage_key).where(VersionFile.version == row["id"]).output(as_list=True)
+    async with hub.db.write_transaction():
+        if await DownloadToken.exists().where(DownloadToken.version == row["id"]):  # minted meanwhile
+            raise Conflict(f"Version {version} was just delivered by a link; it stays")
+        await Version.delete().where(Version.id == row["id"])
+    shared = set(await VersionFile.select(VersionFile.storage_key).where(VersionFile.storage_key.is_in(keys)).output(as_list=True)) if keys else set()
+    for key in keys:
+        if key and key not in shared:
+            await hub.blobs.delete(key)
+    return row

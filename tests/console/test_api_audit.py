@@ -22,7 +22,7 @@ async def test_api_changes_are_audited_with_their_key_and_reads_are_not(console_
     assert refused.status_code == 409
     log = (await owner.get("/console/settings/audit")).text
     rows = re.findall(r"<tr>.*?</tr>", log, flags=re.S)
-    api_rows = [row for row in rows if f"key:{key['id']}" in row]
+    api_rows = [row.replace("<wbr>", "") for row in rows if "API key “storefront”" in row]
     assert len(api_rows) == 1, api_rows
     assert "api.post" in api_rows[0] and "/api/products" in api_rows[0] and "203.0.113.7" in api_rows[0]
 

@@ -118,6 +118,8 @@ def test_sign_in_create_an_api_key_use_it_and_revoke_it(page, server):
     screenshot(page, "api-keys")
     assert httpx.get(f"{server.url}/api/products", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
     page.page.get_by_role("button", name=re.compile(r"Revoke key .*Storefront")).click()
+    page.page.get_by_text("Everything that uses this key").wait_for()  # the confirmation step says what happens
+    page.page.get_by_role("button", name="Revoke the key").click()
     page.page.get_by_text("revoked").first.wait_for()
     assert httpx.get(f"{server.url}/api/products", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
 
@@ -146,6 +148,7 @@ def test_resend_a_delivery_email_to_a_corrected_address_and_revoke_the_link(page
     assert download_everything(link)  # the resent link works
     screenshot(page, "purchase")
     page.page.get_by_role("button", name="Revoke").click()
+    page.page.get_by_role("button", name="Revoke the link").click()
     page.page.get_by_text("The link was revoked").wait_for()
     assert httpx.get(link, headers={"Accept": "application/json"}).status_code == 410
 

@@ -54,7 +54,7 @@ async def test_someone_with_a_password_is_told_to_sign_in_and_can_be_removed(con
     assert "/console/login" in text and "/console/invite" not in text
     members = await owner.get("/console/settings/members")
     user_id = re.search(r'action="/console/settings/members/(user_[0-9a-f]+)/remove"', members.text).group(1)
-    removed = await post_form(owner, "/console/settings/members", f"/console/settings/members/{user_id}/remove")
+    removed = await post_form(owner, "/console/settings/members", f"/console/settings/members/{user_id}/remove", confirm="yes")
     assert removed.status_code == 303
     assert "helper@example.com" not in (await owner.get("/console/settings/members")).text
 

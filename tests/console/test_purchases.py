@@ -105,7 +105,7 @@ async def test_revoke_stops_every_link_and_restore_brings_them_back(owner, purch
     fresh = re.search(r'id="fresh-url"[^>]*value="http://hub\.test([^"]+)"', fresh_page.text).group(1)
     for link in (original, fresh):
         assert (await owner.get(link, headers={"Accept": "application/json"})).status_code == 200
-    revoked = await post_form(owner, f"/console/purchases/{purchase['id']}", f"/console/purchases/{purchase['id']}/links/{token_id}/revoke")
+    revoked = await post_form(owner, f"/console/purchases/{purchase['id']}", f"/console/purchases/{purchase['id']}/links/{token_id}/revoke", confirm="yes")
     assert revoked.status_code == 303
     for link in (original, fresh):
         assert (await owner.get(link, headers={"Accept": "application/json"})).status_code == 410

@@ -119,6 +119,13 @@ ACTIONS = [
         for action, fields in [("fresh", {}), ("extend", {"days": "30"}), ("limit", {"limit": "99"}),
                                ("reset", {}), ("revoke", {}), ("restore", {})]
     ],
+    *[
+        (f"links.{action}", "POST", f"/console/links/{{token_id}}/{action}", fields)
+        for action, fields in [("send", {}), ("extend", {"days": "30"}), ("revoke", {}), ("restore", {})]
+    ],
+    ("product.archive", "POST", "/console/products/{slug}/archive", {}),
+    ("product.delete", "POST", "/console/products/{slug}/delete", {}),
+    ("version.delete", "POST", "/console/products/{slug}/versions/1.0.0/delete", {}),
     ("purchase.fix_and_fulfil", "POST", "/console/problems/purchases/{problem_purchase_id}/fulfil",
      {"email": "thief@example.com", "items": "other-pack"}),
     ("email.retry", "POST", "/console/problems/emails/{message_id}/retry", {}),
