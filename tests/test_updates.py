@@ -223,6 +223,9 @@ async def _sell(client, org_id: str, buyers: list[str], *, status: str = "paid")
 
 async def _shop_with_buyers(client, buyers: list[str]):
     org = await make_org("drum-shop")
+    named = await client.patch("/api/organization", json={"name": "Drum Shop", "supportEmail": "help@drum-shop.example"},
+                               headers=org.admin)
+    assert named.status_code == 200, named.text
     await client.post("/api/products", json={"name": "Drum Pack", "slug": "pack"}, headers=org.member)
     await hub.testing.products.ready_product(client, org.member, "pack", "1.0.0", files=V1)
     await _sell(client, org.id, buyers)
@@ -266,6 +269,11 @@ async def test_publishing_with_notify_emails_each_entitled_buyer_once(shop, mail
     assert "Punchier kick!" in body and "version 2.0.0" in body
     assert "+ added: hat.wav" in body and "* changed: kick.wav" in body
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # In the shop's name, never its id: subject, Reply-To, body (the From
+    # display name follows the same Shop as delivery emails: test_shop_identity).
+    assert "Drum Shop" in message["Subject"]
+    assert message["Reply-To"] == "help@drum-shop.example"
+    assert "drum-shop" not in message["Subject"] + body.replace("help@drum-shop.example", "")
     unsubscribe = re.match(r"<http://hub.test(/updates/unsubscribe\?u=\S+)>", message["List-Unsubscribe"]).group(1)
     assert publication["buyers"] == 2 and publication["queued"] == 2
     events = await Event.select().where(Event.type == "version_published").output(load_json=True)
@@ -276,7 +284,7 @@ async def test_publishing_with_notify_emails_each_entitled_buyer_once(shop, mail
     # One-click unsubscribe (RFC 8058): a POST with no cookie.
     done = await shop.post(unsubscribe, content=b"List-Unsubscribe=One-Click",
                            headers={"Content-Type": "application/x-www-form-urlencoded"})
-    assert done.status_code == 200 and "no more update emails from drum-shop" in done.text
+    assert done.status_code == 200 and "no more update emails from Drum Shop" in done.text
     assert await UpdateUnsubscribe.count().where(UpdateUnsubscribe.email == message["To"]) == 1
     again = await shop.post(unsubscribe)
     assert again.status_code == 200

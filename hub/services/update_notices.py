@@ -47,6 +47,7 @@ from hub.secrets import new_id
 from hub.services.entitlement import entitle, product_rights, released_versions
 from hub.services.events import emit
 from hub.services.outbox import queue_email
+from hub.services.shops import Shop, email_brand, shop_identity
 from hub.services.version_changes import changed_paths
 from hub.services.work_queue import WorkQueue
 from hub.services.worker_identity import this_worker
@@ -54,7 +55,6 @@ from hub.tables import (
     DownloadSession,
     DownloadToken,
     FileTransfer,
-    Organization,
     OutboxMessage,
     Product,
     Purchase,
@@ -234,12 +234,12 @@ def unsubscribe_link(hub: Hub, org: str, email: str) -> str:
 
 async def _email_context(
     hub: Hub, publication: dict[str, Any], product: dict[str, Any], version: dict[str, Any], files: list[dict[str, Any]],
-    buyer: Buyer, shop: str,
+    buyer: Buyer, shop: Shop,
 ) -> dict[str, Any]:
     previous, previous_files = await _version_files(hub, buyer.previous)
     changes = changed_paths(previous_files, files) if previous["id"] != version["id"] else changed_paths(files, files)
     return {
-        "shop": shop, "name": buyer.name, "product": product["name"], "version": version["version"],
+        "shop": shop.name, "brand": email_brand(shop), "name": buyer.name, "product": product["name"], "version": version["version"],
         "previous_version": previous["version"], "changelog": version["changelog"] or "", "note": publication["note"],
         "added": changes.added, "changed": changes.changed, "removed": changes.removed, "my_url": hub.my_url,
         "unsubscribe_url": unsubscribe_link(hub, product["org"], buyer.email), "email": buyer.email,
@@ -255,8 +255,8 @@ async def fan_out(hub: Hub, publication: dict[str, Any], *, batches: int | None 
         await UpdatePublication.delete().where(UpdatePublication.id == publication["id"])
         return True
     version, files = await _version_files(hub, publication["version"])
-    org = await Organization.select(Organization.name).where(Organization.id == publication["org"]).first()
-    shop = org["name"] if org else publication["org"]
+    # In the shop's name (never its id): From display name, Reply-To, footer.
+    shop = await shop_identity(hub.settings, publication["org"])
     cursor, done = publication["cursor"], 0
     while batches is None or done < batches:
         buyers, last = await entitled_buyers(hub, product, version["id"], after=cursor)
@@ -289,7 +289,7 @@ async def fan_out(hub: Hub, publication: dict[str, Any], *, batches: int | None 
                 unsubscribe = unsubscribe_link(hub, publication["org"], buyer.email)
                 message = await queue_email(
                     hub, org=publication["org"], kind=KIND, recipient=buyer.email, rendered=email,
-                    dedupe_key=f"update:{notice_id}",
+                    dedupe_key=f"update:{notice_id}", shop=shop,
                     headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
                 )
                 await UpdateNotice.update({UpdateNotice.message: message}).where(UpdateNotice.id == notice_id)
@@ -393,8 +393,7 @@ async def unsubscribe(hub: Hub, value: str) -> tuple[str, str]:
         "ON CONFLICT (org, email) DO NOTHING",
         new_id("unsub"), org, email, utcnow(),
     )
-    row = await Organization.select(Organization.name).where(Organization.id == org).first()
-    return (row["name"] if row else org), email
+    return (await shop_identity(hub.settings, org)).name, email  # the shop's name, never its id
 
 
 async def unsubscribed(org: str, *, limit: int = 200) -> list[dict[str, Any]]:
