@@ -34,3 +34,16 @@ def iso_millis(moment: datetime) -> str:
 def as_aware(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; they are UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def parse_time(value: object, fallback: datetime) -> datetime:
+    """An ISO 8601 time a payment provider sent (``2016-06-20T13:35:06-04:00``,
+    ``…Z``; a time without an offset is taken as UTC), else ``fallback``:
+    a missing or malformed time never stops an event from being processed."""
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return fallback
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return fallback

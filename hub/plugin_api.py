@@ -46,7 +46,7 @@ What it holds (see docs/plugins.md for the whole story):
 
 from __future__ import annotations
 
-from hub.clock import utcnow
+from hub.clock import parse_time, utcnow
 from hub.context import Hub
 from hub.errors import (
     BadRequest,
@@ -136,7 +136,7 @@ __all__ = [
     "HubError", "BadRequest", "Unauthorized", "Forbidden", "NotFound", "Conflict", "Gone", "Invalid",
     "TooManyRequests", "Unavailable", "SettingsError", "PermanentDeliveryError",
     # helpers
-    "decode_json", "utcnow", "check_sender", "parse_flag",
+    "decode_json", "utcnow", "parse_time", "check_sender", "parse_flag",
     # records
     "Purchase", "PurchaseItem", "PurchaseToken", "Token", "ProductRef", "Product", "VersionSummary", "Version",
     "VersionFile", "File", "Email", "License", "Activation",

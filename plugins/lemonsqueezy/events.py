@@ -17,7 +17,6 @@ is recorded (no link, no email).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from hub.plugin_api import (
@@ -27,6 +26,7 @@ from hub.plugin_api import (
     ReceivedEvent,
     ReversalIn,
     map_item,
+    parse_time,
     record_purchase,
     record_reversal,
 )
@@ -37,15 +37,6 @@ EVENTS = ("order_created", "order_refunded")
 """The events to tick in the webhook's settings."""
 CUSTOM_PRODUCT = "continuata_product"
 
-
-def moment(value: object, fallback: datetime) -> datetime:
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return fallback
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return fallback
 
 
 def whole_number(value: object) -> int | None:
@@ -105,5 +96,5 @@ class LemonSqueezyEvents:
             hub,
             ReversalIn(org=event.org, provider=PROVIDER, payment_ref=order_id, kind=REFUND,
                        reference=f"refund:{order_id}",
-                       occurred_at=moment(order.get("refunded_at"), moment(order.get("updated_at"), event.received_at))),
+                       occurred_at=parse_time(order.get("refunded_at"), parse_time(order.get("updated_at"), event.received_at))),
         )

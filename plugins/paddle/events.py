@@ -22,7 +22,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from hub.plugin_api import (
@@ -39,6 +39,7 @@ from hub.plugin_api import (
     deliver_to_buyer,
     find_purchase,
     map_item,
+    parse_time,
     record_purchase,
     record_reversal,
 )
@@ -52,15 +53,6 @@ EVENTS = ("transaction.completed", "adjustment.created", "adjustment.updated")
 LINE_ITEM = "transaction_item"
 CUSTOM_PRODUCT = "continuata_product"
 
-
-def moment(value: object, fallback: datetime) -> datetime:
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return fallback
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return fallback
 
 
 def as_list(value: object) -> list[Any]:
@@ -83,11 +75,11 @@ class PaddleEvents:
 
     async def process(self, hub: Hub, event: ReceivedEvent) -> str:
         data = as_dict(event.payload.get("data"))
-        when = moment(event.payload.get("occurred_at"), event.received_at)
+        when = parse_time(event.payload.get("occurred_at"), event.received_at)
         if event.event_type == "transaction.completed":
             return await self.transaction_completed(hub, event, data)
         if event.event_type in ("adjustment.created", "adjustment.updated"):
-            return await self.adjustment(hub, event, data, moment(data.get("updated_at"), when))
+            return await self.adjustment(hub, event, data, parse_time(data.get("updated_at"), when))
         return f"{event.event_type} needs nothing from the hub"
 
     async def transaction_completed(self, hub: Hub, event: ReceivedEvent, txn: dict[str, Any]) -> str:

@@ -24,7 +24,7 @@ with Shopify's own times, so any order of delivery ends in the same state.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -39,6 +39,7 @@ from hub.plugin_api import (
     ReceivedEvent,
     ReversalIn,
     map_item,
+    parse_time,
     record_purchase,
     record_reversal,
 )
@@ -60,16 +61,6 @@ def shopify_id(value: object) -> str | None:
         return str(value)
     return value.strip()[:255] if isinstance(value, str) and value.strip() and "\x00" not in value else None
 
-
-def moment(value: object, fallback: datetime) -> datetime:
-    """A Shopify time (``2016-06-20T13:35:06-04:00``), else ``fallback``."""
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return fallback
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return fallback
 
 
 def minor_units(price: object) -> int | None:
@@ -153,7 +144,7 @@ class ShopifyEvents:
 
     async def refund(self, hub: Hub, event: ReceivedEvent, refund: dict[str, Any]) -> str:
         refund_id = shopify_id(refund.get("id")) or event.event_id
-        when = moment(refund.get("created_at"), event.received_at)
+        when = parse_time(refund.get("created_at"), event.received_at)
         notes = []
         for refunded in as_list(refund.get("refund_line_items")):
             if not isinstance(refunded, dict):
@@ -178,11 +169,11 @@ class ShopifyEvents:
             return f"dispute {dispute_id} names no order: nothing to do"
         if dispute.get("type") == "inquiry":
             return f"dispute {dispute_id} is an inquiry, not a chargeback: the links stay valid"
-        opened = moment(dispute.get("initiated_at"), event.received_at)
+        opened = parse_time(dispute.get("initiated_at"), event.received_at)
         notes = [await self.reversal(hub, event, order_id, DISPUTE_OPENED, dispute_id, opened)]
         status = dispute.get("status")
         if status == "won" or status in DISPUTE_LOST_STATUSES:
-            closed = moment(dispute.get("finalized_on"), max(opened, event.received_at))
+            closed = parse_time(dispute.get("finalized_on"), max(opened, event.received_at))
             kind = DISPUTE_WON if status == "won" else DISPUTE_LOST
             notes.append(await self.reversal(hub, event, order_id, kind, dispute_id, closed))
         return "; ".join(notes)
