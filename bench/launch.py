@@ -49,11 +49,9 @@ import argparse
 import asyncio
 import contextlib
 import hashlib
-import json
 import os
 import random
 import re
-import shlex
 import shutil
 import sqlite3
 import subprocess
@@ -76,8 +74,8 @@ from _common import (  # noqa: E402
     Server,
     exit_cleanly_on_termination,
     free_port,
-    hub_env,
     http_json,
+    hub_env,
     machine_line,
     need,
     rss_kb,
