@@ -213,7 +213,7 @@ async def put_back(hub: Hub, row: dict[str, Any], busy: RelayBusy) -> None:
     if now >= hub.mail_paused_until:  # the first refusal of a pause lengthens it; the others in flight share it
         hub.mail_pause_seconds = min(LONGEST_PAUSE_SECONDS, max(FIRST_PAUSE_SECONDS, hub.mail_pause_seconds * 2))
         hub.mail_paused_until = now + hub.mail_pause_seconds
-        log.warning("The mail relay asks to slow down (%s): sending paused for %.0f s", busy, hub.mail_pause_seconds)
+        log.warning("Email sending paused for %.0f s: %s", hub.mail_pause_seconds, busy)
     await OutboxMessage.update(
         {
             OutboxMessage.status: "pending",
