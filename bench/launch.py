@@ -23,7 +23,8 @@ refunded (``charge.refunded``), a third of those refunds sent *before* their
 order. An event refused (non-2xx, a connection refused, a timeout) is sent
 again after 1, 2, 4 ... (at most 8) seconds, as Stripe does with longer waits.
 At 0.6 D, ``--buyers`` buyers download at once from the links in the emails
-received (each file of the product; every third buyer resumes: it fetches the
+received (not those of refunded orders: their links are gone; each file of
+the product; every third buyer resumes: it fetches the
 first half, then the rest with ``Range``); every byte is checked (sha256).
 
 Faults at fixed fractions of D: at 0.3 D the worker is killed (``kill -9``)
@@ -374,6 +375,8 @@ class Observed:
     given_up: list[str] = field(default_factory=list)
     last_accepted: float = 0.0
     outage: tuple[float, float] | None = None  # PostgreSQL restart: (start, readyz ready again)
+    restarting: bool = False
+    refunded: set[str] = field(default_factory=set)  # buyers whose order is refunded: their links are gone (410)
     ready: list[tuple[float, int]] = field(default_factory=list)
     metrics: list[tuple[float, dict[str, float]]] = field(default_factory=list)
     console: list[tuple[float, float, int]] = field(default_factory=list)
@@ -476,7 +479,9 @@ async def sample_readyz(url: str, obs: Observed, stop: asyncio.Event) -> None:
             except httpx.HTTPError:
                 status = 0
             obs.ready.append((t, status))
-            await asyncio.sleep(max(0.0, 1.0 - (time.monotonic() - t)))
+            # Every second; every 0.2 s while PostgreSQL restarts (a fast restart lasts under a second).
+            interval = 0.2 if obs.restarting else 1.0
+            await asyncio.sleep(max(0.0, interval - (time.monotonic() - t)))
 
 
 METRIC_LINE = re.compile(r'^(hub_(?:outbox_messages|inbox_events)\{status="(\w+)"\}|hub_\w+_oldest_pending_seconds)\s+(\S+)$', re.M)
@@ -572,7 +577,7 @@ async def buyers(hub: Hub, relay: Relay, count: int, obs: Observed, wait_for: fl
     deadline = time.monotonic() + wait_for
     while time.monotonic() < deadline:
         with relay.lock:
-            links = [link for _, _, _, link in relay.messages if link]
+            links = [link for _, rcpt, _, link in relay.messages if link and rcpt not in obs.refunded]
         if len(set(links)) >= count:
             break
         await asyncio.sleep(0.5)
@@ -596,6 +601,8 @@ async def faults(args, hub: Hub, db: Database, relay: Relay, obs: Observed, seco
     hub.start_worker()
     if db.kind == "postgres" and not args.no_db_restart:
         await at(0.45)
+        obs.restarting = True
+        await asyncio.sleep(0.5)  # /readyz probes at the faster pace first
         start = time.monotonic()
         print(f"  {start - obs.t0:5.1f} s  PostgreSQL restarting", flush=True)
         await asyncio.to_thread(db.restart)
@@ -606,6 +613,7 @@ async def faults(args, hub: Hub, db: Database, relay: Relay, obs: Observed, seco
                 break
             await asyncio.sleep(0.2)
         obs.outage = (start, time.monotonic())
+        obs.restarting = False
         print(f"  {time.monotonic() - obs.t0:5.1f} s  PostgreSQL back ({end - start:.1f} s restart, "
               f"ready again {obs.outage[1] - start:.1f} s after it began)", flush=True)
     await at(0.75)
@@ -636,7 +644,7 @@ def queue_counts(db: Database) -> tuple[int, int]:
 
 
 async def scenario(args, hub: Hub, db: Database, relay: Relay, orders: list[Order], seconds: float) -> Observed:
-    obs = Observed(t0=time.monotonic() + 1)
+    obs = Observed(t0=time.monotonic() + 1, refunded={o.email for o in orders if o.refund is not None})
     stop = asyncio.Event()
     url = hub.serve.url
     samplers = [asyncio.create_task(c) for c in (
