@@ -655,7 +655,7 @@ async def scenario(args, hub: Hub, db: Database, relay: Relay, orders: list[Orde
     fault = asyncio.create_task(faults(args, hub, db, relay, obs, seconds))
     await asyncio.sleep(max(0.0, obs.t0 + 0.6 * seconds - time.monotonic()))
     print(f"  {time.monotonic() - obs.t0:5.1f} s  {args.buyers_now} buyers downloading at once", flush=True)
-    shopping = asyncio.create_task(buyers(hub, relay, args.buyers_now, obs, wait_for=max(10.0, 0.3 * seconds)))
+    shopping = asyncio.create_task(buyers(hub, relay, args.buyers_now, obs, wait_for=60 + 0.3 * seconds))
     await asyncio.gather(load, fault, shopping)
     print(f"  {time.monotonic() - obs.t0:5.1f} s  every event answered 2xx; waiting for the queues to drain",
           flush=True)
