@@ -41,6 +41,6 @@ async def test_a_request_on_a_connection_the_database_ended_is_a_503_to_retry_an
     assert 500 not in statuses, [a.text for a in answers if a.status_code == 500]
     for refused in (a for a in answers if a.status_code != 200):
         assert refused.status_code == 503, refused.text
-        assert refused.json() == {"success": False, "error": "The database is unavailable for a moment; try again"}
+        assert refused.json() == {"success": False, "error": "The service is unavailable for a moment; try again"}
         assert refused.headers["retry-after"] == "5"
     assert statuses[-1] == 200  # the pool reconnected by itself

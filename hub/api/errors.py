@@ -57,7 +57,7 @@ def _unstorable_text(exc: Exception) -> bool:
     return getattr(exc, "sqlstate", None) in UNSTORABLE_TEXT
 
 
-DATABASE_AWAY = "The database is unavailable for a moment; try again"
+DATABASE_AWAY = "The service is unavailable for a moment; try again"
 RETRY_AFTER_SECONDS = 5
 
 
