@@ -846,8 +846,12 @@ def run(args) -> bool:
             db = OwnCluster(work)
         endpoint = None
         if args.storage == "s3":
-            from tests.support.s3 import moto_s3_server
-
+            # bench/requests.py would shadow the requests package moto imports.
+            sys.path.remove(str(BENCH))
+            try:
+                from tests.support.s3 import moto_s3_server
+            finally:
+                sys.path.insert(0, str(BENCH))
             endpoint = s3.enter_context(moto_s3_server())
         relay.start()
         print(f"[{db.kind}, {args.storage}] {n} orders over {seconds:.0f} s, relay {args.relay_rate}/s, "
