@@ -847,11 +847,12 @@ def run(args) -> bool:
         endpoint = None
         if args.storage == "s3":
             # bench/requests.py would shadow the requests package moto imports.
-            sys.path.remove(str(BENCH))
+            saved = sys.path[:]
+            sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
             try:
                 from tests.support.s3 import moto_s3_server
             finally:
-                sys.path.insert(0, str(BENCH))
+                sys.path[:] = saved
             endpoint = s3.enter_context(moto_s3_server())
         relay.start()
         print(f"[{db.kind}, {args.storage}] {n} orders over {seconds:.0f} s, relay {args.relay_rate}/s, "
