@@ -853,6 +853,9 @@ def run(args) -> bool:
                 from tests.support.s3 import moto_s3_server
             finally:
                 sys.path[:] = saved
+            import logging
+
+            logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every request
             endpoint = s3.enter_context(moto_s3_server())
         relay.start()
         print(f"[{db.kind}, {args.storage}] {n} orders over {seconds:.0f} s, relay {args.relay_rate}/s, "
