@@ -66,9 +66,12 @@ def _connection_failures() -> tuple[type[BaseException], ...]:
     import asyncpg
 
     # Refused or lost connections, "the database system is shutting down /
-    # starting up", a connection ended under a statement (a restart).
+    # starting up", a connection ended under a statement (a restart); and
+    # asyncpg's InternalClientError ("cannot switch to state ...; another
+    # operation is in progress"), what a pooled connection whose server has
+    # just ended it raises before asyncpg has noticed the end.
     return (ConnectionError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
-            asyncpg.exceptions.OperatorInterventionError)
+            asyncpg.exceptions.OperatorInterventionError, asyncpg.InternalClientError)
 
 
 def _database_away(exc: Exception) -> bool:
