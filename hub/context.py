@@ -36,6 +36,11 @@ class Hub:
     worker takes it at once."""
     events_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     """Set when this process records an event: the worker delivers it at once."""
+    mail_paused_until: float = 0.0
+    """``time.monotonic()`` until which this process sends no email: its relay
+    answered :class:`hub.errors.RelayBusy` (see :func:`hub.services.outbox.deliver`)."""
+    mail_pause_seconds: float = 0.0
+    """The pause the next :class:`hub.errors.RelayBusy` sets (0 after a message went out)."""
     inbox_processors: dict[str, InboxProcessor] = field(default_factory=dict)
     """provider name → :class:`hub.plugins.protocols.InboxProcessor`: how each
     payment plugin processes its stored webhook events (``hub_inbox_processors``)."""

@@ -75,6 +75,19 @@ class Unavailable(HubError):
     status_code = 503
 
 
+class RelayBusy(Exception):
+    """A mailer's relay asks the hub to slow down (an SMTP ``421``, "too many
+    messages, try later"): nothing is wrong with the message, the relay is
+    at its pace.
+
+    Part of the mailer contract (the ``hub_mailer`` hook): the outbox puts
+    the message back without spending one of its attempts and pauses this
+    process's sending (1 s, doubled while the relay keeps refusing, at most
+    30 s), so the hub slows to the relay's pace instead of hammering it and
+    backing each message off for minutes.
+    """
+
+
 class PermanentDeliveryError(Exception):
     """A mailer's delivery was refused for good: another attempt would get
     the same answer (say, a relay's "550 no such user").

@@ -33,7 +33,8 @@ What it holds (see docs/plugins.md for the whole story):
   known gets it, and its links, once (:func:`deliver_to_buyer`).
 - **Errors** a plugin raises (translated to each surface's envelope):
   :class:`HubError` and its kinds, :class:`SettingsError` for a bad setting,
-  :class:`PermanentDeliveryError` for a mailer's refusal no retry can change.
+  :class:`PermanentDeliveryError` for a mailer's refusal no retry can change,
+  :class:`RelayBusy` for a relay that asks to slow down (an SMTP ``421``).
 - **Helpers**: :func:`decode_json` (bounded JSON decoding of a request
   body), :func:`utcnow`, :func:`check_sender`, :func:`parse_flag` (a yes/no
   setting, refusing anything else).
@@ -57,6 +58,7 @@ from hub.errors import (
     Invalid,
     NotFound,
     PermanentDeliveryError,
+    RelayBusy,
     TooManyRequests,
     Unauthorized,
     Unavailable,
@@ -134,7 +136,7 @@ __all__ = [
     "find_purchase", "record_reference", "references_of", "ProviderRef", "ORDER", "map_item", "deliver_to_buyer",
     # errors
     "HubError", "BadRequest", "Unauthorized", "Forbidden", "NotFound", "Conflict", "Gone", "Invalid",
-    "TooManyRequests", "Unavailable", "SettingsError", "PermanentDeliveryError",
+    "TooManyRequests", "Unavailable", "SettingsError", "PermanentDeliveryError", "RelayBusy",
     # helpers
     "decode_json", "utcnow", "parse_time", "check_sender", "parse_flag",
     # records

@@ -5,11 +5,14 @@ Litestar's own HTTP exceptions, and anything unexpected into the answer of
 the surface the request was for. The main API answers
 ``{"success": false, "error": "<message>"}``; the download pages answer HTML
 or JSON (by ``Accept``). Unexpected errors are logged with their traceback
-and answered with a plain 500 that reveals nothing.
+and answered with a plain 500 that reveals nothing; a database that cannot
+be reached for a moment (PostgreSQL restarting) is a 503 with
+``Retry-After``, logged as a warning.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -54,7 +57,33 @@ def _unstorable_text(exc: Exception) -> bool:
     return getattr(exc, "sqlstate", None) in UNSTORABLE_TEXT
 
 
+DATABASE_AWAY = "The service is unavailable for a moment; try again"
+RETRY_AFTER_SECONDS = 5
+
+
+@functools.cache
+def _connection_failures() -> tuple[type[BaseException], ...]:
+    import asyncpg
+
+    # Refused or lost connections, "the database system is shutting down /
+    # starting up", a connection ended under a statement (a restart); and
+    # asyncpg's InternalClientError ("cannot switch to state ...; another
+    # operation is in progress"), what a pooled connection whose server has
+    # just ended it raises before asyncpg has noticed the end.
+    return (ConnectionError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+            asyncpg.exceptions.OperatorInterventionError, asyncpg.InternalClientError)
+
+
+def _database_away(exc: Exception) -> bool:
+    """The database could not be reached or ended the connection (PostgreSQL
+    restarting): not the request's fault nor a bug, a moment to wait."""
+    return isinstance(exc, _connection_failures()) or str(getattr(exc, "sqlstate", "")).startswith("08")
+
+
 def _describe(exc: Exception) -> tuple[int, str, list[dict[str, Any]]]:
+    if _database_away(exc):
+        log.warning("The database is unreachable: %s: %s", type(exc).__name__, exc)
+        return 503, DATABASE_AWAY, []
     if _unstorable_text(exc):
         log.warning("Refused text the database cannot store: %s", exc)
         return 422, "The request holds text that cannot be stored (a NUL character?)", []
@@ -100,6 +129,8 @@ def error_handler(renderers: dict[str, ErrorRenderer]) -> Callable[[Request, Exc
         response = renderer(request, status, message, problems)
         if isinstance(exc, HTTPException) and exc.headers:
             response.headers.update(exc.headers)
+        if message == DATABASE_AWAY:
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 
     return handle_error

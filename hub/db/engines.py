@@ -80,7 +80,14 @@ class QuietPostgresEngine(PostgresEngine):
         if not self.pool:
             return await self._run_in_new_connection(query, args)
         pool, held = self.pool, self._held()
-        connection = held.pop() if held else await pool.acquire()
+        connection = None
+        while held and connection is None:
+            connection = held.pop()
+            if _ended(connection):  # PostgreSQL ended it (a restart): the pool replaces it
+                await _give_back(pool, connection)
+                connection = None
+        if connection is None:
+            connection = await pool.acquire()
         try:
             rows = await connection.fetch(query, *args)
         except BaseException:
@@ -504,3 +511,24 @@ async def migrating_on(engine: Engine) -> AsyncIterator[None]:
             else:
                 os.environ["PICCOLO_CONF"] = _conf_before
         _migrating.reset(token)
+
+
+def _ended(connection: Any) -> bool:
+    """True when a held connection can no longer run a statement: its server
+    ended it, or asyncpg's pool already took it back when it closed (its
+    proxy then answers every call with ``InterfaceError``)."""
+    import asyncpg
+
+    try:
+        return bool(connection.is_closed())
+    except asyncpg.InterfaceError:
+        return True
+
+
+async def _give_back(pool: Any, connection: Any) -> None:
+    """Return an ended connection to the pool, which opens a new one in its
+    place; one the pool already took back is left to it."""
+    import asyncpg
+
+    with contextlib.suppress(asyncpg.InterfaceError):
+        await pool.release(connection)

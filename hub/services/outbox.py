@@ -33,6 +33,7 @@ import email.policy
 import email.utils
 import functools
 import logging
+import time
 from datetime import timedelta
 from email.errors import HeaderParseError
 from email.headerregistry import Address, HeaderRegistry
@@ -44,7 +45,7 @@ from urllib.parse import urlsplit
 from hub.clock import iso, utcnow
 from hub.context import Hub
 from hub.db import Database
-from hub.errors import Invalid
+from hub.errors import Invalid, RelayBusy
 from hub.faults import crash_point
 from hub.plugins import RenderedEmail
 from hub.plugins.events import EmailFailed
@@ -200,6 +201,9 @@ async def deliver(hub: Hub, row: dict[str, Any]) -> bool:
                 message["From"] = hub.settings.mail_from  # HUB_MAIL_FROM, whichever mailer sends
             await mailer.send(message)
         crash_point("outbox.sent")
+    except RelayBusy as busy:
+        await put_back(hub, row, busy)
+        return False
     except Exception as problem:  # any mailer failure is retried, never lost
         async with hub.db.write_transaction():
             final = await EMAILS.record_failure(
@@ -225,8 +229,38 @@ async def deliver(hub: Hub, row: dict[str, Any]) -> bool:
             row["id"], row["recipient"], row["attempts"] + 1, ", giving up" if final else "", problem,
         )
         return False
+    hub.mail_pause_seconds = 0.0
     await record_sent(hub, row["id"])
     return True
+
+
+FIRST_PAUSE_SECONDS = 1.0
+LONGEST_PAUSE_SECONDS = 30.0
+
+
+def sending_paused(hub: Hub) -> bool:
+    """True while this process waits for its relay (after :class:`RelayBusy`)."""
+    return time.monotonic() < hub.mail_paused_until
+
+
+async def put_back(hub: Hub, row: dict[str, Any], busy: RelayBusy) -> None:
+    """The relay asked to slow down: ``row`` is due again when the pause
+    ends, its attempts unspent, and this process pauses its sending (the
+    pause doubles while the relay keeps refusing: no hammering)."""
+    now = time.monotonic()
+    if now >= hub.mail_paused_until:  # the first refusal of a pause lengthens it; the others in flight share it
+        hub.mail_pause_seconds = min(LONGEST_PAUSE_SECONDS, max(FIRST_PAUSE_SECONDS, hub.mail_pause_seconds * 2))
+        hub.mail_paused_until = now + hub.mail_pause_seconds
+        log.warning("Email sending paused for %.0f s: %s", hub.mail_pause_seconds, busy)
+    await OutboxMessage.update(
+        {
+            OutboxMessage.status: "pending",
+            OutboxMessage.next_attempt_at: utcnow() + timedelta(seconds=hub.mail_paused_until - now),
+            OutboxMessage.claimed_until: None,
+            OutboxMessage.claimed_by: None,
+            OutboxMessage.last_error: f"{type(busy).__name__}: {busy}"[:2000],
+        }
+    ).where(OutboxMessage.id == row["id"])
 
 
 _RECORD_SENT = (
@@ -313,7 +347,7 @@ async def deliver_due(hub: Hub) -> int:
     Without a mailer nothing is claimed: a message must not spend its
     attempts (and end ``failed``) because no mailer was configured yet.
     """
-    if hub.mailer is None:
+    if hub.mailer is None or sending_paused(hub):
         return 0
     batch = await claim_due(hub)
     if batch:
@@ -325,6 +359,9 @@ async def deliver_due(hub: Hub) -> int:
 
         async def deliver_in_lane(row: dict[str, Any]) -> bool:
             async with lanes:
+                if sending_paused(hub):  # a message before this one was answered "slow down"
+                    await put_back(hub, row, RelayBusy("sending paused"))
+                    return False
                 return await deliver(hub, row)
 
         async with EMAILS.renewing():

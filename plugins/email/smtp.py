@@ -45,7 +45,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
 
-from hub.plugin_api import PermanentDeliveryError, SettingsError, check_sender, utcnow
+from hub.plugin_api import PermanentDeliveryError, RelayBusy, SettingsError, check_sender, utcnow
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_CONCURRENCY = 4
@@ -220,18 +220,24 @@ about the relay's configuration, retried until the operator mends it."""
 @contextlib.contextmanager
 def refusals_told_apart() -> Iterator[None]:
     """Raise a relay's permanent (5xx) refusal of the message as
-    :class:`~hub.errors.PermanentDeliveryError` with the relay's words;
-    anything else (4xx, 421, a lost connection) passes unchanged, to be retried."""
+    :class:`~hub.errors.PermanentDeliveryError` with the relay's words, and
+    its ``421`` (slow down) as :class:`~hub.errors.RelayBusy`; anything else
+    (another 4xx, a lost connection) passes unchanged, to be retried."""
     try:
         yield
     except aiosmtplib.SMTPRecipientsRefused as refused:
+        if refused.recipients and all(r.code == 421 for r in refused.recipients):
+            words = "; ".join(f"{r.recipient}: {_said(r)}" for r in refused.recipients)
+            raise RelayBusy(f"the relay asks to slow down: {words}") from refused
         # Every recipient was refused; permanent only when every refusal is.
         if refused.recipients and all(_permanent(r) for r in refused.recipients):
             words = "; ".join(f"{r.recipient}: {_said(r)}" for r in refused.recipients)
             raise PermanentDeliveryError(f"the relay refused the recipient: {words}") from refused
         raise
-    except PERMANENT_REFUSALS as refused:
-        if _permanent(refused):
+    except aiosmtplib.SMTPResponseException as refused:
+        if refused.code == 421:  # "too many, try later" (at the greeting, EHLO, MAIL, RCPT or DATA)
+            raise RelayBusy(f"the relay asks to slow down: {_said(refused)}") from refused
+        if isinstance(refused, PERMANENT_REFUSALS) and _permanent(refused):
             raise PermanentDeliveryError(f"the relay refused the message: {_said(refused)}") from refused
         raise
 

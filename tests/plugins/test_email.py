@@ -563,6 +563,43 @@ async def test_the_outbox_fails_a_permanently_refused_email_at_once_and_retries_
     assert hub.settings.outbox_max_attempts > 1
     assert rows[GONE]["status"] == "failed" and rows[GONE]["attempts"] == 1
     assert "550 5.1.1" in rows[GONE]["last_error"] and "User unknown" in rows[GONE]["last_error"]
-    for temporary in (BUSY, CLOSING):
-        assert rows[temporary]["status"] == "pending" and rows[temporary]["attempts"] == 1, rows[temporary]
+    assert rows[BUSY]["status"] == "pending" and rows[BUSY]["attempts"] == 1, rows[BUSY]
+    # A 421 asks to slow down: put back without spending an attempt.
+    assert rows[CLOSING]["status"] == "pending" and rows[CLOSING]["attempts"] == 0, rows[CLOSING]
+    assert "421 4.7.0" in rows[CLOSING]["last_error"]
     assert rows[BUYER]["status"] == "sent"
+
+
+async def test_a_relay_answering_421_is_left_alone_for_a_pause_and_no_attempt_is_spent(database_url, tmp_path):
+    """Launch day: a relay that takes at most so many messages a second answers
+    421 beyond them. The hub stops sending for a pause (nothing more is tried,
+    the message keeps its attempts) and then sends everything, once each."""
+    from hub.errors import RelayBusy
+
+    with smtp_server() as server:
+        server.refusals[CLOSING] = REFUSALS[CLOSING]
+        mailer = mailer_from_settings({"HUB_SMTP_URL": server.url + "?timeout=5", "HUB_MAIL_FROM": SHOP_FROM})
+        with pytest.raises(RelayBusy, match="421 4.7.0"):
+            await mailer.send(build_message(CLOSING, RenderedEmail("Hello", "Your links")))
+        settings = settings_for_tests(
+            tmp_path / "data", database_url=database_url, worker="off",
+            extra={"HUB_SMTP_URL": f"{server.url}?concurrency=1", "HUB_MAIL_FROM": SHOP_FROM},
+        )
+        app = make_app(settings, entry_points="email")
+        async with hub_client(app):
+            hub = app.state.hub
+            for recipient in (CLOSING, "second@example.com", "third@example.com"):
+                await queue_email(hub, org="shop", kind="test", recipient=recipient, rendered=RenderedEmail("Hi", "Body"))
+            assert await deliver_due(hub) == 3
+            assert server.received() == []  # the two behind the refused one were not tried
+            assert await deliver_due(hub) == 0  # paused: nothing is claimed
+            rows = await OutboxMessage.select(OutboxMessage.status, OutboxMessage.attempts, OutboxMessage.last_error)
+            assert [(r["status"], r["attempts"]) for r in rows] == [("pending", 0)] * 3
+            assert all("RelayBusy" in r["last_error"] for r in rows)
+            del server.refusals[CLOSING]  # the relay has room again
+            await asyncio.sleep(1.1)
+            assert await deliver_due(hub) == 3
+            rows = await OutboxMessage.select(OutboxMessage.status, OutboxMessage.attempts)
+    assert sorted(r["To"] for r in server.received()) == sorted([CLOSING, "second@example.com", "third@example.com"])
+    assert [(r["status"], r["attempts"]) for r in rows] == [("sent", 1)] * 3
+    assert hub.mail_pause_seconds == 0.0
