@@ -8,6 +8,7 @@ import base64
 import dataclasses
 import hashlib
 import html
+import io
 import re
 import struct
 import zlib
@@ -82,6 +83,9 @@ async def test_an_admin_sets_the_shop_identity_and_the_logo_is_served_cached(cli
          422, "SVG is not accepted"),
         ({"logo": data_uri(b"GIF8" + b"x" * 40, "image/gif")}, 422, "must be a PNG, JPEG, WebP or GIF image"),
         ({"logo": data_uri(b"\x89PNG\r\n\x1a\n" + b"\0" * (256 * 1024))}, 413, "larger than"),
+        # A PNG's signature and header, then bytes that are no image data.
+        ({"logo": data_uri(png(40, 10)[:33] + b"\0\0\0\x10IDAT" + b"not zlib at all!" + b"\0" * 4)},
+         422, "not a readable PNG, JPEG, WebP or GIF image"),
         ({"name": "x" * 201}, 422, "at most 200 characters"),
     ],
 )
@@ -91,6 +95,19 @@ async def test_a_bad_identity_is_refused_with_a_clear_error_and_changes_nothing(
     assert message in fails(answer, status)
     unchanged = ok(await client.get("/api/organization", headers=org.admin))
     assert unchanged["name"] == "Before" and unchanged["senderName"] == "" and unchanged["logoUrl"] is None
+
+
+async def test_a_large_logo_is_served_scaled_down_to_fit_its_box(client, org):
+    from PIL import Image
+
+    big = png(1200, 300, b"\x0f\x76\x6e")
+    after = ok(await client.patch("/api/organization", json={"logo": data_uri(big)}, headers=org.admin))
+    served = await client.get(after["logoUrl"].replace("http://hub.test", ""))
+    assert served.status_code == 200 and served.headers["content-type"] == "image/png"
+    image = Image.open(io.BytesIO(served.content))
+    assert image.size == (384, 96)  # 1200 x 300 scaled to the 400 x 96 box, proportions kept
+    assert image.convert("RGB").getpixel((100, 50)) == (0x0F, 0x76, 0x6E)
+    assert after["logoUrl"].endswith(hashlib.sha256(served.content).hexdigest())  # a new size, a new address
 
 
 async def test_only_an_admin_key_reads_or_changes_the_identity(client, org):

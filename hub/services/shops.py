@@ -8,9 +8,9 @@ overview asks for one.
 
 The logo is checked by its bytes, not by what the uploader says it is: a
 PNG, JPEG, WebP or GIF of at most :data:`LOGO_MAX_BYTES`; SVG is refused
-(it can carry script). It is not resized on the server (the hub has no
-image library to keep patched): pages and emails show it at most
-:data:`LOGO_MAX_HEIGHT_PX` high, and ``/logos/<sha256>`` serves it with an
+(it can carry script); Pillow decodes it (:func:`fitted_logo`) and scales
+a logo larger than :data:`LOGO_BOX` down to fit. Pages and emails show it
+at most :data:`LOGO_MAX_HEIGHT_PX` high, and ``/logos/<sha256>`` serves it with an
 immutable year-long cache and a strong ETag, its address changing with its
 bytes.
 """
@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+
+from PIL import Image, UnidentifiedImageError
 
 from hub.email_address import check_email
 from hub.errors import Invalid, NotFound, PayloadTooLarge
@@ -30,6 +33,13 @@ from hub.settings import Settings
 from hub.tables import Organization
 
 LOGO_MAX_BYTES = 256 * 1024
+LOGO_BOX = (400, 96)
+"""The largest logo served, in pixels: twice the 200 x 48 CSS box pages and
+emails show it in, for sharp high-density screens; a larger upload is
+scaled down to fit (its proportions kept) before it is stored."""
+LOGO_MAX_PIXELS = 40_000_000
+"""A decompression bomb's limit: a small file that would decode to more
+pixels than this is refused before it is decoded."""
 """The largest logo accepted: ample for a 512 px PNG, small enough for every page."""
 LOGO_MAX_HEIGHT_PX = 48
 """How high pages and emails show the logo (its width follows, up to the column's)."""
@@ -155,6 +165,37 @@ def logo_type(data: bytes) -> str:
     raise Invalid("The logo must be a PNG, JPEG, WebP or GIF image", field="logo")
 
 
+def fitted_logo(data: bytes) -> tuple[str, bytes]:
+    """A logo checked as an image and made to fit :data:`LOGO_BOX`: its MIME
+    type and the bytes to store.
+
+    The first bytes name the type (:func:`logo_type`); Pillow then decodes
+    the image, so a file that only starts like a PNG is refused. A logo
+    within the box is kept byte for byte; a larger one is scaled down (an
+    animation to its first frame) and stored as PNG, keeping transparency.
+
+    :raises Invalid: not a readable PNG, JPEG, WebP or GIF image, or too
+        many pixels.
+    """
+    mime = logo_type(data)
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            if width * height > LOGO_MAX_PIXELS:
+                raise Invalid("The logo has too many pixels; upload one at most a few thousand pixels wide", field="logo")
+            image.load()  # decodes it: a truncated or corrupt file fails here
+            if width <= LOGO_BOX[0] and height <= LOGO_BOX[1]:
+                return mime, data
+            image.seek(0)
+            frame = image.convert("RGBA")
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, EOFError):
+        raise Invalid("The logo is not a readable PNG, JPEG, WebP or GIF image", field="logo") from None
+    frame.thumbnail(LOGO_BOX, Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    frame.save(out, format="PNG", optimize=True)
+    return "image/png", out.getvalue()
+
+
 def host_name(settings: Settings) -> str:
     """What buyers see while a shop has no display name: the hub's host."""
     return urlsplit(settings.public_url).netloc or "this shop"
@@ -273,9 +314,10 @@ async def update_organization(
         changes[Organization.accent_color] = check_accent(accent_color)
     if logo is not _UNCHANGED:
         if logo:
-            changes[Organization.logo_type] = logo_type(logo)
-            changes[Organization.logo_sha256] = hashlib.sha256(logo).hexdigest()
-            changes[Organization.logo] = base64.b64encode(logo).decode("ascii")
+            mime, stored = fitted_logo(logo)
+            changes[Organization.logo_type] = mime
+            changes[Organization.logo_sha256] = hashlib.sha256(stored).hexdigest()
+            changes[Organization.logo] = base64.b64encode(stored).decode("ascii")
         else:
             changes.update({Organization.logo_type: "", Organization.logo_sha256: "", Organization.logo: ""})
     if changes:
