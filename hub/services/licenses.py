@@ -34,6 +34,7 @@ are revoked and given back (:mod:`hub.services.reversals`).
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -132,8 +133,20 @@ def well_formed(key: str) -> bool:
 def key_hash(hub: Hub, key: str) -> str:
     """How a key is found: an HMAC-SHA-256 of its normal form under a key of
     its own derived from the hub's secret key."""
-    secret = hub.sealer.derive("license keys").encode()
-    return hmac.new(secret, normalize_key(key).encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+    return hmac.new(_hashing_key(hub.sealer), normalize_key(key).encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+
+
+@functools.lru_cache(maxsize=8)
+def _hashing_key(sealer: Sealer) -> bytes:
+    """The keys' HMAC key, derived once per secret key (every call hashes)."""
+    return sealer.derive("license keys").encode()
+
+
+@functools.lru_cache(maxsize=4096)
+def _address_bucket(ip: str) -> str:
+    """:func:`hub.client_ip.rate_limit_key`, remembered for the addresses
+    that call often (it parses the address)."""
+    return rate_limit_key(ip)
 
 
 def key_hint(key: str) -> str:
@@ -403,7 +416,7 @@ def _limited(hub: Hub, key: str, ip: str) -> str:
     settings = hub.settings
     workers = settings.serve_workers
     if ip and not hub.limits.hit(
-        "license-ip", rate_limit_key(ip), limit=rate_limits.share(settings.license_calls_per_address, workers),
+        "license-ip", _address_bucket(ip), limit=rate_limits.share(settings.license_calls_per_address, workers),
         window_seconds=60,
     ):
         raise TooManyRequests("Too many license requests from this address; try again in a minute")
