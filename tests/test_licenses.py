@@ -13,7 +13,8 @@ import pytest
 
 from hub.clock import as_aware, utcnow
 from hub.sealing import Sealer
-from hub.services import licenses
+from hub.services import licenses, rate_limits
+from hub.services.rate_limits import LocalLimits, share
 from hub.services.reversals import DISPUTE_OPENED, DISPUTE_WON, REFUND, ReversalIn, record_reversal
 from hub.tables import Event, LicenseActivation, LicenseKey, OutboxMessage, RateLimit
 from hub.testing.products import ready_product
@@ -228,6 +229,18 @@ async def test_each_serve_process_allows_its_share_of_the_limits(client, org, ap
     for _ in range(3):
         assert (await client.post("/api/licenses/validate", json={"key": key})).status_code == 200
     fails(await client.post("/api/licenses/validate", json={"key": key}), 429, "this license key")
+
+
+def test_limits_in_memory_count_per_window_and_forget_ended_windows(monkeypatch):
+    counted = LocalLimits()
+    assert [counted.hit("k", "x", limit=3, window_seconds=60) for _ in range(5)] == [True, True, True, False, False]
+    assert counted.hit("k", "y", limit=3, window_seconds=60)  # another bucket
+    assert counted.buckets["k\nx"][1] == 3  # refused hits are not counted
+    assert counted.hit("k", "z", limit=1, window_seconds=0) and counted.hit("k", "z", limit=1, window_seconds=0)
+    assert share(300, 1) == 300 and share(5, 2) == 3 and share(60, 4) == 15
+    monkeypatch.setattr(rate_limits, "PRUNE_ABOVE", 2)
+    counted.hit("k", "fresh", limit=3, window_seconds=60)  # over 2 held: the ended window of "z" is dropped
+    assert "k\nz" not in counted.buckets and "k\nx" in counted.buckets
 
 
 async def test_validating_often_writes_nothing_and_counts_nothing_in_the_database(client, org):
