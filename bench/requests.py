@@ -34,7 +34,8 @@ off``): what the bypasses buy. The targets apply to the lanes-on rows.
 
 Each endpoint is first warmed up (``--warmup`` seconds of the same load, not
 measured). The endpoints take turns, ``--reps`` runs each (median run counts), so that a
-change in the machine's background load hits all of them alike. Printed:
+change in the machine's background load hits all of them alike (``--endpoints validate`` runs only
+those named, beside the bare reference). Printed:
 requests/s, latency p50/p99 from wrk, the server's CPU per request (from
 /proc, less sensitive to other load than requests/s), the database's CPU per
 request (PostgreSQL backends of the benchmark database), and ratios to ``hello``.
@@ -249,6 +250,10 @@ def bench_database(kind: str, args: argparse.Namespace, work: Path) -> tuple[lis
                     Endpoint("validate", f"hub license POST /api/licenses/validate{tag}", hub,
                              "/api/licenses/validate", validate, reference=ref, lanes=lanes),
                 ]
+        if args.endpoints:
+            # Only the endpoints asked for (and the references they are judged by).
+            wanted = {name.strip() for name in args.endpoints.split(",")} | {"hello"}
+            endpoints[:] = [ep for ep in endpoints if ep.name in wanted]
         ours = tuple(s.pid for s in servers)
         if args.warmup:
             # Each server's first requests pay once for what a running server
@@ -338,6 +343,8 @@ def main() -> int:
                         help="seconds of load on each endpoint before the measured runs (0: none)")
     parser.add_argument("--wait-quiet", type=float, default=20.0,
                         help="before each run, wait up to this many seconds for other processes to go quiet")
+    parser.add_argument("--endpoints", default="",
+                        help="run only these endpoints, comma-separated (e.g. validate); the bare reference always runs")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directories (logs, wrk output)")
     args = parser.parse_args()
     if not args.lanes or set(args.lanes.split(",")) - {"on", "off"}:

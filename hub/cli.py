@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import gc
 import os
 import sys
@@ -400,6 +401,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # binds it, starts the processes and replaces one that dies). Each runs
     # the inline worker too: claims are leases, so N workers share the
     # outbox and inbox without doing anything twice.
+    # Each process's share of the limits counted in memory (the license
+    # API's, hub.services.rate_limits.LocalLimits) follows the count; the
+    # processes read their settings from this environment.
+    os.environ["HUB_SERVE_WORKERS"] = str(args.workers)
+    settings = dataclasses.replace(settings, serve_workers=args.workers)
     app = "hub.cli:serve_app" if args.workers > 1 else app_to_serve(settings, plugins)
     uvicorn.run(
         app,

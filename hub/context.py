@@ -16,6 +16,7 @@ from jinja2 import Environment
 from hub.db import Database
 from hub.plugins.protocols import InboxProcessor, Mailer
 from hub.sealing import Sealer
+from hub.services.rate_limits import LocalLimits
 from hub.settings import Settings
 from hub.storage import BlobStore
 
@@ -44,6 +45,9 @@ class Hub:
     inbox_processors: dict[str, InboxProcessor] = field(default_factory=dict)
     """provider name → :class:`hub.plugins.protocols.InboxProcessor`: how each
     payment plugin processes its stored webhook events (``hub_inbox_processors``)."""
+    limits: LocalLimits = field(default_factory=LocalLimits)
+    """Rate limits this process counts in memory (the public license API's):
+    :class:`hub.services.rate_limits.LocalLimits`."""
     plugin_state: dict[str, object] = field(default_factory=dict)
     """What a plugin keeps between its hooks for this app (an API client
     opened at start-up, say), under the plugin's name. Per process, never

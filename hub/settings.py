@@ -132,6 +132,9 @@ class Settings:
     """``HUB_LICENSE_CALLS_PER_KEY``: license API calls a minute for one license key."""
     license_calls_per_address: int = 300
     """``HUB_LICENSE_CALLS_PER_ADDRESS``: license API calls a minute from one client address."""
+    serve_workers: int = 1
+    """``HUB_SERVE_WORKERS``: the processes ``serve --workers N`` runs (it sets
+    this itself): limits counted in each process's memory give each its share."""
     v2_max_file_bytes: int = 25 * 1024 * 1024
     log_level: str = "info"
     database_wait_seconds: int = 30

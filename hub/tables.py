@@ -679,6 +679,7 @@ class SigningKey(Table, tablename="hub_signing_key"):
     org = Varchar(length=64, primary_key=True)
     public_key = Varchar(length=64)
     private_sealed = Text()
+    created_at = Timestamptz()
 
 
 class UpdatePublication(Table, tablename="hub_update_publication"):

@@ -11,11 +11,12 @@ from datetime import timedelta
 
 import pytest
 
-from hub.clock import utcnow
+from hub.clock import as_aware, utcnow
 from hub.sealing import Sealer
-from hub.services import licenses
+from hub.services import licenses, rate_limits
+from hub.services.rate_limits import LocalLimits, share
 from hub.services.reversals import DISPUTE_OPENED, DISPUTE_WON, REFUND, ReversalIn, record_reversal
-from hub.tables import Event, LicenseKey, OutboxMessage
+from hub.tables import Event, LicenseActivation, LicenseKey, OutboxMessage, RateLimit
 from hub.testing.products import ready_product
 from tests.conftest import fails, ok
 
@@ -219,6 +220,53 @@ async def test_guessing_keys_on_activate_is_limited_though_each_guess_is_refused
         missing = await client.post("/api/licenses/activate", json={"key": f"GUESS-{n}", "fingerprint": "m"})
         assert missing.status_code == 404 and missing.json()["code"] == "NOT_FOUND"
     fails(await client.post("/api/licenses/deactivate", json={"key": "GUESS-9", "fingerprint": "m"}), 429, "this address")
+
+
+async def test_each_serve_process_allows_its_share_of_the_limits(client, org, app):
+    # serve --workers 2: each process counts in memory, so each allows half (rounded up).
+    app.state.hub.settings = dataclasses.replace(app.state.hub.settings, license_calls_per_key=5, serve_workers=2)
+    key = (await licensed_sale(client, org))["licenses"][0]["key"]
+    for _ in range(3):
+        assert (await client.post("/api/licenses/validate", json={"key": key})).status_code == 200
+    fails(await client.post("/api/licenses/validate", json={"key": key}), 429, "this license key")
+
+
+def test_limits_in_memory_count_per_window_and_forget_ended_windows(monkeypatch):
+    counted = LocalLimits()
+    assert [counted.hit("k", "x", limit=3, window_seconds=60) for _ in range(5)] == [True, True, True, False, False]
+    assert counted.hit("k", "y", limit=3, window_seconds=60)  # another bucket
+    assert counted.buckets["k\nx"][1] == 3  # refused hits are not counted
+    assert counted.hit("k", "z", limit=1, window_seconds=0) and counted.hit("k", "z", limit=1, window_seconds=0)
+    assert share(300, 1) == 300 and share(5, 2) == 3 and share(60, 4) == 15
+    monkeypatch.setattr(rate_limits, "PRUNE_ABOVE", 2)
+    counted.hit("k", "fresh", limit=3, window_seconds=60)  # over 2 held: the ended window of "z" is dropped
+    assert "k\nz" not in counted.buckets and "k\nx" in counted.buckets
+
+
+async def test_validating_often_writes_nothing_and_counts_nothing_in_the_database(client, org):
+    key = (await licensed_sale(client, org))["licenses"][0]["key"]
+    ok(await client.post("/api/licenses/activate", json={"key": key, "fingerprint": "m1", "name": "Desk"}))
+    await LicenseKey.update({LicenseKey.last_seen_at: utcnow() - timedelta(minutes=5)}).where(LicenseKey.id.is_not_null())
+    await LicenseActivation.update({LicenseActivation.last_seen_at: utcnow() - timedelta(minutes=5)}).where(
+        LicenseActivation.id.is_not_null()
+    )
+    await RateLimit.delete().where(RateLimit.bucket.is_not_null())
+    first = (await call(client, "validate", key=key, fingerprint="m1"))["data"]
+    assert first["valid"] and first["activation"]["name"] == "Desk" and first["product"]["name"]
+    seen = await LicenseKey.select(LicenseKey.last_seen_at).first()
+    machine_seen = await LicenseActivation.select(LicenseActivation.last_seen_at).first()
+    assert utcnow() - as_aware(seen["last_seen_at"]) < timedelta(minutes=1)  # a stale record is brought up to date
+    assert utcnow() - as_aware(machine_seen["last_seen_at"]) < timedelta(minutes=1)
+    for _ in range(3):
+        again = (await call(client, "validate", key=key, fingerprint="m1"))["data"]
+        assert again["code"] == "VALID" and again["activation"]["id"] == first["activation"]["id"]
+    # A minute's record stands (no write per call), and no rate-limit row is written.
+    assert await LicenseKey.select(LicenseKey.last_seen_at).first() == seen
+    assert await LicenseActivation.select(LicenseActivation.last_seen_at).first() == machine_seen
+    assert await RateLimit.count() == 0
+    # An unknown machine of a known key: not activated, no machine in the answer.
+    other = (await call(client, "validate", key=key, fingerprint="m2"))["data"]
+    assert other["code"] == "NOT_ACTIVATED" and other["activation"] is None and other["license"]["activations"] == 1
 
 
 async def test_each_call_records_when_and_from_where_the_key_was_seen(client, org):

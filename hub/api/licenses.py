@@ -149,17 +149,18 @@ class PublicKeyAnswer(Answer):
 
 
 def checked(verdict: license_service.Verdict) -> LicenseCheckAnswer:
+    """The answer of a license call (built as its structs: validate's hot path)."""
     key = verdict.key
     product = verdict.product
-    return answer(
-        LicenseCheckAnswer,
-        {
-            "valid": verdict.valid,
-            "code": verdict.code,
-            "license": resources.license(key, product["slug"]) if key and product else None,
-            "product": {"id": product["slug"], "name": product["name"]} if product else None,
-            "activation": resources.activation(verdict.activation) if verdict.activation else None,
-        },
+    return LicenseCheckAnswer(
+        success=True,
+        data=LicenseCheck(
+            valid=verdict.valid,
+            code=verdict.code,
+            license=resources.license(key, product["slug"]) if key and product else None,
+            product=LicenseProduct(id=product["slug"], name=product["name"]) if product else None,
+            activation=resources.activation(verdict.activation) if verdict.activation else None,
+        ),
     )
 
 

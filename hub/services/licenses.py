@@ -20,8 +20,10 @@ never logged.
 
 The public license API (:mod:`hub.api.licenses`) calls :func:`activate`,
 :func:`validate` and :func:`deactivate`; each call is rate-limited per key
-and per client address (:mod:`hub.services.rate_limits`) and stamps the
-key's (and the machine's) last seen time and address.
+and per client address, counted in the process's memory
+(:class:`hub.services.rate_limits.LocalLimits`: no commit per call), and
+stamps the key's (and the machine's) last seen time and address when a
+minute old or the address changed.
 
 A refund or a lost dispute revokes the purchase's keys (``REVOKED``), an
 open dispute holds them (``ON_HOLD``), a won dispute or a cancelled refund
@@ -32,6 +34,7 @@ are revoked and given back (:mod:`hub.services.reversals`).
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -130,8 +133,20 @@ def well_formed(key: str) -> bool:
 def key_hash(hub: Hub, key: str) -> str:
     """How a key is found: an HMAC-SHA-256 of its normal form under a key of
     its own derived from the hub's secret key."""
-    secret = hub.sealer.derive("license keys").encode()
-    return hmac.new(secret, normalize_key(key).encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+    return hmac.new(_hashing_key(hub.sealer), normalize_key(key).encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+
+
+@functools.lru_cache(maxsize=8)
+def _hashing_key(sealer: Sealer) -> bytes:
+    """The keys' HMAC key, derived once per secret key (every call hashes)."""
+    return sealer.derive("license keys").encode()
+
+
+@functools.lru_cache(maxsize=4096)
+def _address_bucket(ip: str) -> str:
+    """:func:`hub.client_ip.rate_limit_key`, remembered for the addresses
+    that call often (it parses the address)."""
+    return rate_limit_key(ip)
 
 
 def key_hint(key: str) -> str:
@@ -389,19 +404,29 @@ def _check_fingerprint(fingerprint: Any, *, required: bool) -> str | None:
     return checked.strip() if checked else None
 
 
-async def _limited(hub: Hub, key: str, ip: str) -> None:
-    """Count the call against the key's and the address's limits, each in
-    a statement of its own (before the call's work: a refused call, such as
-    an unknown key guessed, still counts); 429 when either is spent."""
+def _limited(hub: Hub, key: str, ip: str) -> str:
+    """Count the call against the key's and the address's limits (before
+    the call's work: a refused call, such as an unknown key guessed, still
+    counts); 429 when either is spent. The key's hash, for the call's read.
+
+    Counted in this process's memory (:class:`hub.services.rate_limits.LocalLimits`),
+    not in the database: the software calls often, and a commit per call was
+    most of a call's cost. With ``serve --workers N`` each process allows
+    its share of the limits."""
     settings = hub.settings
-    if ip and not await rate_limits.hit(
-        "license-ip", rate_limit_key(ip), limit=settings.license_calls_per_address, window_seconds=60
+    workers = settings.serve_workers
+    if ip and not hub.limits.hit(
+        "license-ip", _address_bucket(ip), limit=rate_limits.share(settings.license_calls_per_address, workers),
+        window_seconds=60,
     ):
         raise TooManyRequests("Too many license requests from this address; try again in a minute")
-    if not await rate_limits.hit(
-        "license-key", key_hash(hub, key), limit=settings.license_calls_per_key, window_seconds=60
+    key = check_text(key, "key", max_length=200, required=True) or ""
+    hashed = key_hash(hub, key)
+    if not hub.limits.hit(
+        "license-key", hashed, limit=rate_limits.share(settings.license_calls_per_key, workers), window_seconds=60
     ):
         raise TooManyRequests("Too many requests for this license key; try again in a minute")
+    return hashed
 
 
 async def _find_key(hub: Hub, key: str) -> dict[str, Any] | None:
@@ -431,37 +456,50 @@ async def _product_of(row: dict[str, Any]) -> dict[str, Any]:
     return product or {"slug": "", "name": ""}
 
 
+_ACTIVATION_KEYS = tuple(c._meta.db_column_name for c in LicenseActivation._meta.columns)
+_VALIDATE = (
+    "SELECT k.*, p.slug AS p_slug, p.name AS p_name, "
+    + ", ".join(f"a.{name} AS a_{name}" for name in _ACTIVATION_KEYS)
+    + f" FROM {LicenseKey._meta.tablename} k "
+    f"LEFT JOIN {Product._meta.tablename} p ON p.id = k.product "
+    f"LEFT JOIN {LicenseActivation._meta.tablename} a ON a.license = k.id AND a.fingerprint = {{}} "
+    "WHERE k.key_hash = {}"
+)
+"""validate's one read: the key by its hash (unique index), its product's
+slug and name, and the machine by the key and fingerprint (unique index)."""
+
+
 async def validate(hub: Hub, key: str, fingerprint: Any, ip: str) -> Verdict:
     """The key's standing, and the machine's when ``fingerprint`` is given.
 
-    The software calls it often, so it writes little: the two rate limits
-    (each one statement on its own: nothing here needs rolling back), and
-    the last seen time only when it is a minute old or the address changed;
-    the rest are reads on unique indexes (the key's hash; the key and
-    fingerprint)."""
+    The software calls it often, so it is cheap by design: the two rate
+    limits are counted in memory (:func:`_limited`), the key, its product
+    and the machine are one raw read on unique indexes (:data:`_VALIDATE`),
+    and the last seen time and address are written (one UPDATE each for the
+    key and the machine) only when a minute old or the address changed."""
     print_ = _check_fingerprint(fingerprint, required=False)
     now = utcnow()
-    await _limited(hub, key, ip)
-    row = await _find_key(hub, key)
-    if row is None:
+    hashed = _limited(hub, key, ip)
+    found = await hub.db.fetch_one(_VALIDATE, print_, hashed)
+    if found is None:
         return Verdict(False, NOT_FOUND)
+    product = {"slug": found.pop("p_slug") or "", "name": found.pop("p_name") or ""}
+    machine: dict[str, Any] | None = {name: found.pop(f"a_{name}") for name in _ACTIVATION_KEYS}
+    if machine is not None and machine["id"] is None:
+        machine = None
+    row = found
     await _seen(row, ip, now)
-    machine = None
-    if print_ is not None:
-        machine = await LicenseActivation.select().where(
-            LicenseActivation.license == row["id"], LicenseActivation.fingerprint == print_
-        ).first()
-        if machine is not None and _stale(machine, ip, now):
-            await LicenseActivation.update(
-                {LicenseActivation.last_seen_at: now, LicenseActivation.last_ip: ip[:64]}
-            ).where(LicenseActivation.id == machine["id"])
+    if machine is not None and _stale(machine, ip, now):
+        await LicenseActivation.update(
+            {LicenseActivation.last_seen_at: now, LicenseActivation.last_ip: ip[:64]}
+        ).where(LicenseActivation.id == machine["id"])
     code = _key_code(row)
     if code is None and print_ is not None and machine is None:
         code = NOT_ACTIVATED
     if code is None and row["activation_limit"] is not None and row["activations"] > row["activation_limit"]:
         code = ACTIVATION_LIMIT
     code = code or VALID
-    return Verdict(code == VALID, code, row, await _product_of(row), machine)
+    return Verdict(code == VALID, code, row, product, machine)
 
 
 async def activate(hub: Hub, key: str, fingerprint: Any, name: Any, ip: str) -> Verdict:
@@ -474,9 +512,9 @@ async def activate(hub: Hub, key: str, fingerprint: Any, name: Any, ip: str) -> 
     label = (check_text(name, "name", max_length=MAX_NAME) or "").strip() or print_[:MAX_NAME]
     now = utcnow()
     event_key: dict[str, Any] | None = None
-    # Counted on their own, before the work: a refusal (an unknown key
+    # Counted before the work (in memory): a refusal (an unknown key
     # guessed) rolls the work back, never the count.
-    await _limited(hub, key, ip)
+    _limited(hub, key, ip)
     for attempt in range(3):
         try:
             async with hub.db.write_transaction():
@@ -582,7 +620,7 @@ async def deactivate(hub: Hub, key: str, fingerprint: Any, activation_id: Any, i
     if not print_ and not activation:
         raise Invalid("Give the machine's fingerprint or the activationId to deactivate", field="fingerprint")
     now = utcnow()
-    await _limited(hub, key, ip)  # on its own: a refusal does not roll the count back
+    _limited(hub, key, ip)  # in memory: a refusal does not roll the count back
     async with hub.db.write_transaction():
         row = await _find_key(hub, key)
         if row is None:
