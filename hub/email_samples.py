@@ -102,11 +102,21 @@ def console_invite(settings: Settings) -> ConsoleInviteContext:
     }
 
 
+def console_password_reset(settings: Settings) -> dict[str, Any]:
+    return {
+        "email": "helper@example.com",
+        "url": f"{settings.public_url}/console/reset?token=ct_reset_SAMPLE",
+        "requested_by": "",
+        "expires_minutes": 30,
+    }
+
+
 SAMPLES: dict[str, Callable[[Settings], Any]] = {
     "delivery": delivery,
     "signin": signin,
     "webhook_disabled": webhook_disabled,
     "console_invite": console_invite,
+    "console_password_reset": console_password_reset,
 }
 """Each email the core sends → its sample context for given settings."""
 

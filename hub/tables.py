@@ -615,6 +615,20 @@ class ConsoleInvite(Table, tablename="hub_console_invite"):
     used_at = Timestamptz(null=True, default=None)
 
 
+class ConsolePasswordReset(Table, tablename="hub_console_password_reset"):
+    """A "forgot password" link (its secret's hash): its person sets a new
+    password with it, once, before ``expires_at``. ``requested_by``: the
+    admin who sent it, or empty when the person asked for it."""
+
+    id = Varchar(length=40, primary_key=True)
+    user_id = Varchar(length=40, index=True)
+    link_hash = Varchar(length=64, unique=True)
+    requested_by = Varchar(length=400, default="")
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+
+
 class LicensePolicy(Table, tablename="hub_license_policy"):
     """A product's license settings (:mod:`hub.services.licenses`): its
     buyers get license keys when it has a row here. ``activation_limit``
