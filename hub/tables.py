@@ -783,6 +783,7 @@ ALL_TABLES: list[type[Table]] = [
     SignInThrottle,
     AuditEntry,
     ConsoleInvite,
+    ConsolePasswordReset,
     LicensePolicy,
     LicenseKey,
     LicenseActivation,

@@ -28,9 +28,9 @@ async def ask(client, email: str):
 
 async def choose(client, link: str, password: str, again: str | None = None):
     form = await client.get(link)
-    token = re.search(r'name="token" value="([^"]*)"', form.text)
+    token = re.search(r'name="token" value="([^"]*)"', form.text) or re.search(r"token=(\S+)", link)
     return await client.post("/console/reset", data={
-        "_csrf_token": csrf_of(form.text), "token": token.group(1) if token else "", "password": password,
+        "_csrf_token": csrf_of((await client.get("/console/forgot")).text), "token": token.group(1) if token else "", "password": password,
         "password_again": password if again is None else again,
     })
 
