@@ -24,9 +24,9 @@ from hub.console.keys import ApiKeysController
 from hub.console.licenses import LicensesController
 from hub.console.links import LinksController, SendController
 from hub.console.members import InvitationController, MembersController
-from hub.console.password_reset import PasswordResetController
 from hub.console.overview import OverviewController
 from hub.console.pages import render
+from hub.console.password_reset import PasswordResetController
 from hub.console.problems import ProblemsController
 from hub.console.products import ConsoleUploadsController, ProductsController
 from hub.console.purchases import PurchasesController
