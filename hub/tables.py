@@ -629,6 +629,23 @@ class ConsolePasswordReset(Table, tablename="hub_console_password_reset"):
     used_at = Timestamptz(null=True, default=None)
 
 
+class EmailTemplate(Table, tablename="hub_email_template"):
+    """An organization's wording of one of its buyer emails (``kind``:
+    ``delivery``, ``signin``...), unique per (org, kind) (index
+    ``hub_email_template_unique``): rendered in a
+    sandbox (:mod:`hub.services.email_templates`) instead of the built-in
+    templates. ``html`` empty: the email is sent as text only."""
+
+    id = Varchar(length=40, primary_key=True)
+    org = Varchar(length=64)
+    kind = Varchar(length=40)
+    subject = Text(default="")
+    text = Text(default="")
+    html = Text(default="")
+    updated_by = Varchar(length=400, default="")
+    updated_at = Timestamptz()
+
+
 class LicensePolicy(Table, tablename="hub_license_policy"):
     """A product's license settings (:mod:`hub.services.licenses`): its
     buyers get license keys when it has a row here. ``activation_limit``
@@ -784,6 +801,7 @@ ALL_TABLES: list[type[Table]] = [
     AuditEntry,
     ConsoleInvite,
     ConsolePasswordReset,
+    EmailTemplate,
     LicensePolicy,
     LicenseKey,
     LicenseActivation,
