@@ -37,7 +37,9 @@ log = logging.getLogger("hub.email")
 
 #: The buyer emails a shop may reword (those with a sample context).
 EDITABLE = ("delivery", "signin")
-MAX_TEMPLATE_CHARS = 20_000
+#: Below the console's cut of a form field (hub.console.pages.MAX_FORM_FIELD), so
+#: a cut template is refused as too long, never saved cut.
+MAX_TEMPLATE_CHARS = 8_000
 PARTS = ("subject", "text", "html")
 
 
