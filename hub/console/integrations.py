@@ -11,8 +11,8 @@ from hub.console.auth import Console
 from hub.console.pages import FailedForm, page
 from hub.console.security import add_security_headers
 from hub.context import Hub
+from hub.emails import FOLDER
 from hub.errors import Invalid
-from hub.emails import BUILTIN_LOADER, FOLDER
 from hub.plugins import RenderedEmail
 from hub.services import email_templates, product_mappings, setup_status
 
@@ -157,5 +157,9 @@ class EmailSettingsController(Controller):
     async def html_preview(self, hub: Hub, console: Console, template: str) -> Response:
         console.require("admin")
         rendered = await setup_status.preview_email(hub, template)
+        if template in email_templates.EDITABLE:
+            from hub.email_samples import SAMPLES
+
+            rendered = await email_templates.render_override(console.org, template, SAMPLES[template](hub.settings)) or rendered
         body = rendered.html or f"<pre>{html.escape(rendered.text)}</pre>"
         return Response(body, media_type="text/html")
