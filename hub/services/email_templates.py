@@ -5,8 +5,10 @@ body of each buyer email (:data:`EDITABLE`). Its templates run in Jinja's
 :class:`~jinja2.sandbox.ImmutableSandboxedEnvironment`, never the hub's own
 environment: a template reaches only the values of the email's context and
 the email filters, never Python objects (``__class__``, ``__globals__``...
-are refused by the sandbox), and ``range`` is capped at
-:data:`jinja2.sandbox.MAX_RANGE` items. A template longer than
+are refused by the sandbox); ``range`` gives at most
+:data:`jinja2.sandbox.MAX_RANGE` numbers per rendering, all its calls
+together (nested loops cannot multiply), and ``*``/``**`` cannot build
+huge strings, lists or numbers. A template longer than
 :data:`MAX_TEMPLATE_CHARS` is refused.
 
 A template is checked on save: it must parse and render with the email's
@@ -19,10 +21,11 @@ built-in email is sent instead and the failure logged.
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar
 from typing import Any
 
 from jinja2 import TemplateSyntaxError, select_autoescape
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.sandbox import MAX_RANGE, ImmutableSandboxedEnvironment, SecurityError
 
 from hub.clock import utcnow
 from hub.email_samples import SAMPLES
@@ -43,13 +46,58 @@ MAX_TEMPLATE_CHARS = 8_000
 PARTS = ("subject", "text", "html")
 
 
-def _environment(autoescape: bool) -> ImmutableSandboxedEnvironment:
-    environment = ImmutableSandboxedEnvironment(
+#: What one rendering may spend on ``range`` (all its calls together, so
+#: nested loops cannot multiply) and the longest string or list ``*`` may make.
+RANGE_BUDGET = MAX_RANGE
+MAX_PRODUCT = 100_000
+_budget: ContextVar[list[int]] = ContextVar("email_template_budget")
+
+
+def _bounded_range(*args: int) -> range:
+    numbers = range(*args)
+    budget = _budget.get(None)
+    if budget is None:
+        budget = [RANGE_BUDGET]
+    budget[0] -= len(numbers)
+    if budget[0] < 0:
+        raise OverflowError(f"The template loops over more than {RANGE_BUDGET:,} numbers in all.")
+    return numbers
+
+
+class EmailSandbox(ImmutableSandboxedEnvironment):
+    """The sandbox, with ``range`` budgeted per rendering and ``*`` and
+    ``**`` refused where they would build something huge."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int) and (
+            abs(right) > 64 or (isinstance(left, int) and abs(left).bit_length() * abs(right) > 4096)
+        ):
+            raise OverflowError("A power this large is refused.")
+        if operator == "*":
+            for sequence, times in ((left, right), (right, left)):
+                if isinstance(sequence, str | list | tuple) and isinstance(times, int) and len(sequence) * times > MAX_PRODUCT:
+                    raise OverflowError(f"A repeated string or list longer than {MAX_PRODUCT:,} is refused.")
+        return super().call_binop(context, operator, left, right)
+
+
+def _render(environment: EmailSandbox, source: str, values: dict[str, Any]) -> str:
+    token = _budget.set([RANGE_BUDGET])
+    try:
+        return environment.from_string(source).render(values)
+    finally:
+        _budget.reset(token)
+
+
+def _environment(autoescape: bool) -> EmailSandbox:
+    environment = EmailSandbox(
         autoescape=select_autoescape(default_for_string=autoescape), trim_blocks=True, lstrip_blocks=True
     )
     environment.filters.update(
         utc_datetime=utc_datetime, download_limit=download_limit, filesize=human_size, breakable=breakable
     )
+    environment.globals["range"] = _bounded_range
     return environment
 
 
@@ -60,10 +108,10 @@ HTML_SANDBOX = _environment(autoescape=True)
 def render_parts(parts: dict[str, str], context: dict[str, Any]) -> RenderedEmail:
     """Render a shop's ``subject``, ``text`` and optional ``html`` with
     ``context`` in the sandbox (exceptions pass through)."""
-    subject = " ".join(TEXT_SANDBOX.from_string(parts["subject"]).render(context).split())
+    subject = " ".join(_render(TEXT_SANDBOX, parts["subject"], context).split())
     values = {**context, "subject": subject}
-    text = TEXT_SANDBOX.from_string(parts["text"]).render(values).strip() + "\n"
-    html = HTML_SANDBOX.from_string(parts["html"]).render(values).strip() + "\n" if parts.get("html", "").strip() else None
+    text = _render(TEXT_SANDBOX, parts["text"], values).strip() + "\n"
+    html = _render(HTML_SANDBOX, parts["html"], values).strip() + "\n" if parts.get("html", "").strip() else None
     return RenderedEmail(subject=subject, text=text, html=html)
 
 
@@ -84,7 +132,7 @@ def check(kind: str, parts: dict[str, str], settings: Settings) -> RenderedEmail
         source = parts.get(part, "")
         environment = HTML_SANDBOX if part == "html" else TEXT_SANDBOX
         try:
-            environment.from_string(source).render({**context, "subject": "Sample subject"})
+            _render(environment, source, {**context, "subject": "Sample subject"})
         except TemplateSyntaxError as problem:
             raise Invalid(f"Line {problem.lineno}: {problem.message}", field=part) from problem
         except SecurityError as problem:

@@ -100,6 +100,11 @@ SSTI = [
     "{% for c in [].__class__.__base__.__subclasses__() %}{{ c }}{% endfor %}",
     "{{ items.__class__ }}{{ shop.upper.__self__ }}",
     "{% for i in range(10**9) %}x{% endfor %}",
+    "{% for i in range(90000) %}{% for j in range(90000) %}{% endfor %}{% endfor %}",
+    "{{ 'x' * 10**9 }}",
+    "{{ [1] * 1000000 }}",
+    "{{ 9 ** (9 ** 9) }}",
+    "{{ ((9 ** 64) ** 64) ** 64 }}",
 ]
 
 
