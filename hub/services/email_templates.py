@@ -39,7 +39,7 @@ from hub.tables import EmailTemplate
 log = logging.getLogger("hub.email")
 
 #: The buyer emails a shop may reword (those with a sample context).
-EDITABLE = ("delivery", "signin")
+EDITABLE = ("delivery", "signin", "update")
 #: Below the console's cut of a form field (hub.console.pages.MAX_FORM_FIELD), so
 #: a cut template is refused as too long, never saved cut.
 MAX_TEMPLATE_CHARS = 8_000

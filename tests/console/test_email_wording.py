@@ -137,3 +137,15 @@ async def test_a_broken_template_is_refused_on_save_with_its_line_and_reason_and
     assert await EmailTemplate.count() == 0
     other = await submit(admin, "/console/settings/email/templates/webhook_disabled", subject="x", text="y")
     assert other.status_code == 422 and await EmailTemplate.count() == 0
+
+
+@pytest.mark.parametrize("kind", ["signin", "update"])
+async def test_the_other_buyer_emails_are_reworded_and_previewed_with_their_sample(admin, kind):
+    page = await admin.get(f"/console/settings/email?template={kind}")
+    assert f"Your wording of the {kind} email" in page.text
+    saved = await submit(admin, f"/console/settings/email/templates/{kind}", subject=f"{kind}: {{{{ email }}}}",
+                         text="Yours, {{ email }}", html="", action="save")
+    assert saved.status_code == 303, saved.text[:2000]
+    shown = html.unescape((await admin.get(saved.headers["location"])).text)
+    assert f"{kind}: " in shown and "Yours, " in shown and "@example.com" in shown
+    assert await EmailTemplate.count() == 1
