@@ -102,11 +102,41 @@ def console_invite(settings: Settings) -> ConsoleInviteContext:
     }
 
 
+def update(settings: Settings) -> dict[str, Any]:
+    return {
+        "shop": SAMPLE_BRAND["name"],
+        "brand": SAMPLE_BRAND,
+        "name": "Sam Buyer",
+        "product": "Drum Kit",
+        "version": "1.1",
+        "previous_version": "1.0",
+        "changelog": "Twelve new loops.",
+        "note": "Thanks for your support!",
+        "added": ["Loops/Loop_01.wav"],
+        "changed": ["Kicks/Kick_01.wav"],
+        "removed": [],
+        "my_url": f"{settings.public_url}/my",
+        "unsubscribe_url": f"{settings.public_url}/unsubscribe?token=SAMPLE",
+        "email": "sam@example.com",
+    }
+
+
+def console_password_reset(settings: Settings) -> dict[str, Any]:
+    return {
+        "email": "helper@example.com",
+        "url": f"{settings.public_url}/console/reset?token=ct_reset_SAMPLE",
+        "requested_by": "",
+        "expires_minutes": 30,
+    }
+
+
 SAMPLES: dict[str, Callable[[Settings], Any]] = {
     "delivery": delivery,
     "signin": signin,
+    "update": update,
     "webhook_disabled": webhook_disabled,
     "console_invite": console_invite,
+    "console_password_reset": console_password_reset,
 }
 """Each email the core sends → its sample context for given settings."""
 

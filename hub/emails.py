@@ -136,15 +136,22 @@ class UnknownEmailTemplate(LookupError):
     misspelt template name, or a template folder missing from the install."""
 
 
-async def render_email(hub: Hub, template: str, context: dict[str, Any]) -> RenderedEmail:
+async def render_email(hub: Hub, template: str, context: dict[str, Any], *, org: str = "") -> RenderedEmail:
     """The email ``template`` rendered with ``context``: a plugin's
     ``render_email`` answer when one answers, else the templates of the
     hub's search path (``HUB_TEMPLATES_DIR``, plugins' folders, built-in).
+    With ``org``, that organization's own wording of the email (Settings →
+    Email, :mod:`hub.services.email_templates`) comes before the templates.
 
     :raises UnknownEmailTemplate: when neither a plugin nor a template knows
         the email (every email the core sends has a built-in template).
     """
     rendered = await first_result(hub.plugins, "render_email", hub=hub, template=template, context=context)
+    if rendered is None and org:
+        # The shop's own wording (Settings → Email), rendered in the sandbox.
+        from hub.services.email_templates import render_override
+
+        rendered = await render_override(org, template, context)
     if rendered is None:
         assert hub.templates.loader is not None  # hub.pages builds the search path's loader
         rendered = render(hub.templates.loader, template, context)

@@ -16,12 +16,14 @@ SIGN_IN_PREFIX = "ct_signin_"  # /my's one-time sign-in links
 SESSION_PREFIX = "ct_my_"  # /my's session cookie
 CONSOLE_SESSION_PREFIX = "ct_console_"  # the console's session cookie
 CONSOLE_INVITE_PREFIX = "ct_invite_"  # console invitation links
+CONSOLE_RESET_PREFIX = "ct_reset_"  # console "forgot password" links
 
 #: Every kind of secret the hub mints. :mod:`hub.logs` redacts each of them
 #: wherever it appears in a log line, so a new kind must be listed here
 #: (:func:`new_secret` refuses a prefix that is not).
 SECRET_PREFIXES = (
     DOWNLOAD_TOKEN_PREFIX, API_KEY_PREFIX, SIGN_IN_PREFIX, SESSION_PREFIX, CONSOLE_SESSION_PREFIX, CONSOLE_INVITE_PREFIX,
+    CONSOLE_RESET_PREFIX,
 )
 
 

@@ -615,6 +615,37 @@ class ConsoleInvite(Table, tablename="hub_console_invite"):
     used_at = Timestamptz(null=True, default=None)
 
 
+class ConsolePasswordReset(Table, tablename="hub_console_password_reset"):
+    """A "forgot password" link (its secret's hash): its person sets a new
+    password with it, once, before ``expires_at``. ``requested_by``: the
+    admin who sent it, or empty when the person asked for it."""
+
+    id = Varchar(length=40, primary_key=True)
+    user_id = Varchar(length=40, index=True)
+    link_hash = Varchar(length=64, unique=True)
+    requested_by = Varchar(length=400, default="")
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+
+
+class EmailTemplate(Table, tablename="hub_email_template"):
+    """An organization's wording of one of its buyer emails (``kind``:
+    ``delivery``, ``signin``...), unique per (org, kind) (index
+    ``hub_email_template_unique``): rendered in a
+    sandbox (:mod:`hub.services.email_templates`) instead of the built-in
+    templates. ``html`` empty: the email is sent as text only."""
+
+    id = Varchar(length=40, primary_key=True)
+    org = Varchar(length=64)
+    kind = Varchar(length=40)
+    subject = Text(default="")
+    text = Text(default="")
+    html = Text(default="")
+    updated_by = Varchar(length=400, default="")
+    updated_at = Timestamptz()
+
+
 class LicensePolicy(Table, tablename="hub_license_policy"):
     """A product's license settings (:mod:`hub.services.licenses`): its
     buyers get license keys when it has a row here. ``activation_limit``
@@ -770,6 +801,8 @@ ALL_TABLES: list[type[Table]] = [
     SignInThrottle,
     AuditEntry,
     ConsoleInvite,
+    ConsolePasswordReset,
+    EmailTemplate,
     LicensePolicy,
     LicenseKey,
     LicenseActivation,

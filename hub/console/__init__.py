@@ -26,6 +26,7 @@ from hub.console.links import LinksController, SendController
 from hub.console.members import InvitationController, MembersController
 from hub.console.overview import OverviewController
 from hub.console.pages import render
+from hub.console.password_reset import PasswordResetController
 from hub.console.problems import ProblemsController
 from hub.console.products import ConsoleUploadsController, ProductsController
 from hub.console.purchases import PurchasesController
@@ -40,6 +41,7 @@ def console_router() -> Router:
         path="/console",
         route_handlers=[
             SignInController,
+            PasswordResetController,
             AccountController,
             OverviewController,
             ProductsController,

@@ -83,7 +83,7 @@ def _safe_next(target: str | None) -> str:
 def login_page(hub: Hub, request: Request, status: int = 200, error: str | None = None, email: str = "") -> Response:
     return render(
         hub, "console/login.html", status=status, csrf=csrf_token(request), error=error, email=email,
-        next=_safe_next(request.query_params.get("next")),
+        next=_safe_next(request.query_params.get("next")), reset=request.query_params.get("reset") == "1",
     )
 
 

@@ -225,7 +225,7 @@ class Email(TypedDict):
 
     id: str
     kind: str
-    """``delivery``, ``signin``, ``webhook_disabled``, ``console_invite``, ``test``."""
+    """``delivery``, ``signin``, ``webhook_disabled``, ``console_invite``, ``console_password_reset``, ``test``."""
     recipient: str
     attempts: int
     error: str

@@ -106,7 +106,7 @@ async def prepare_sign_ins(hub: Hub, limit: int = 20) -> int:
                 "shops": [s.name for s in shops.values()],
                 "brand": email_brand(shop or Shop(name=host_name(hub.settings), email=hub.settings.admin_email)),
             }
-            rendered = await render_email(hub, "signin", context)
+            rendered = await render_email(hub, "signin", context, org=orgs[0]["org"] if len(orgs) == 1 else "")
             await queue_email(hub, org="", kind="signin", recipient=row["email"], rendered=rendered, shop=shop)
     if rows:  # buckets pile up only with requests: tidy them as they come
         await rate_limits.forget_expired()

@@ -110,7 +110,7 @@ async def send_link(hub: Hub, org: str, token_id: str, email: str | None = None)
         await emit(hub, TokensMinted(tokens=lambda: token_records(hub, [token_id])), org=org)
         purchase = email_purchase({"id": token_id, "provider": "api", "customer_email": recipient})
         context = {"purchase": purchase, "shop": shop["name"] if shop else org, "my_url": hub.my_url, "items": [item]}
-        rendered = await render_email(hub, "delivery", context)
+        rendered = await render_email(hub, "delivery", context, org=org)
         await queue_email(
             hub, org=org, kind="delivery", recipient=recipient, rendered=rendered,
             dedupe_key=f"resend-link:{token_id}:{new_id('send')}",

@@ -309,7 +309,7 @@ async def queue_delivery_email(hub: Hub, purchase: dict[str, Any], delivered: li
             for d in delivered
         ],
     }
-    rendered = await render_email(hub, "delivery", context)
+    rendered = await render_email(hub, "delivery", context, org=purchase["org"])
     await queue_email(
         hub,
         org=purchase["org"],

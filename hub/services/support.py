@@ -241,7 +241,7 @@ async def resend_delivery(
                 }
             )
         context = {"purchase": email_purchase(purchase), "shop": shop.name, "brand": email_brand(shop), "my_url": hub.my_url, "items": items}
-        rendered = await render_email(hub, "delivery", context)
+        rendered = await render_email(hub, "delivery", context, org=org)
         await queue_email(
             hub, org=org, kind="delivery", recipient=recipient, rendered=rendered,
             dedupe_key=dedupe_key or f"resend:{purchase_id}:{new_id('send')}", shop=shop,

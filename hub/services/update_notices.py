@@ -264,7 +264,8 @@ async def fan_out(hub: Hub, publication: dict[str, Any], *, batches: int | None 
             await _finish(hub, publication["id"])
             return True
         rendered = [
-            (buyer, await render_email(hub, "update", await _email_context(hub, publication, product, version, files, buyer, shop)))
+            (buyer, await render_email(hub, "update", await _email_context(hub, publication, product, version, files, buyer, shop),
+                                       org=publication["org"]))
             for buyer in buyers
         ]
         async with hub.db.write_transaction():
