@@ -124,7 +124,10 @@ def product(urls: Urls, row: dict, linkage: dict[str, Any] | None = None) -> dic
 
 
 def company(urls: Urls, row: dict) -> dict[str, Any]:
-    return _resource(urls, "companies", row["id"], {"name": row["name"], "createdAt": timestamp(row["created_at"])})
+    """A company: the organization, named by its display name, or by its id
+    while it has none (an integrator's API always has a name to show)."""
+    name = row["name"] or row["id"]
+    return _resource(urls, "companies", row["id"], {"name": name, "createdAt": timestamp(row["created_at"])})
 
 
 def label(urls: Urls, row: dict) -> dict[str, Any]:
