@@ -44,6 +44,8 @@ PAGES = {
     "email": "/console/settings/email",
     "audit": "/console/settings/audit",
     "account": "/console/account",
+    "shop": "/console/settings/shop",
+    "licenses": "/console/licenses",
 }
 WIDTHS = (320, 390)
 
