@@ -40,10 +40,12 @@ class Principal:
 
 
 async def describe_principal(principal: Principal) -> dict[str, Any]:
-    """The key's organization (id and name), role, scopes and key id, as ``GET /api/me`` shows them."""
+    """The key's organization (id and name), role, scopes and key id, as ``GET /api/me`` shows them.
+    The name is the display name, or the id while the shop has none (an
+    integrator always gets a name to show)."""
     org = await Organization.select(Organization.id, Organization.name).where(Organization.id == principal.org).first()
     return {
-        "organization": {"id": principal.org, "name": org["name"] if org else principal.org},
+        "organization": {"id": principal.org, "name": (org["name"] if org else "") or principal.org},
         "role": principal.role,
         "scopes": list(principal.scopes),
         "keyId": principal.key_id,
