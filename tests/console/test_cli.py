@@ -52,7 +52,8 @@ async def test_first_user_from_the_command_line_signs_in_and_a_reset_password_wo
         assert (await sign_in(browser, "me@example.com", "first password 1")).status_code == 401
         assert (await sign_in(browser, "me@example.com", "second password 2")).status_code == 303
         log = await browser.get("/console/settings/audit")
-        assert "member.create" in log.text and "member.reset_password" in log.text and ">cli<" in log.text
+        text = log.text.replace("<wbr>", "")  # the page offers line breaks inside long names
+        assert "member.create" in text and "member.reset_password" in text and ">Command line<" in text
 
 
 async def test_keys_list_shows_no_secrets_and_keys_revoke_stops_a_key(settings):
