@@ -74,6 +74,30 @@ def file_path(file_id: str, path: str) -> str:
     return f"/download/files/{file_id}/{quote(path.rsplit('/', 1)[-1])}"
 
 
+def _requested_range(request: Request, total: int, etag: str, modified: datetime) -> ByteRange | None:
+    """The byte range a request asks for, or ``None`` for the whole: a
+    ``Range`` counts only while ``If-Range`` (if sent) still names this
+    representation. The one rule for a single file and for the ZIP.
+
+    :raises RangeNotSatisfiable: a range outside ``total`` bytes.
+    """
+    if not if_range_allows_partial(request.headers.get("if-range"), etag, modified):
+        return None
+    return parse_range(request.headers.get("range"), total)
+
+
+def _not_satisfiable(request: Request, unsatisfiable: RangeNotSatisfiable, size: str) -> ASGIApp:
+    """The 416 answer, in the download surface's envelope."""
+    return _asgi(
+        request,
+        Response(
+            {"success": False, "error": f"Range not satisfiable: {size}"},
+            status_code=416,
+            headers={"Content-Range": unsatisfiable.content_range, "Accept-Ranges": "bytes"},
+        ),
+    )
+
+
 def _asgi(request: Request, response: Response) -> ASGIApp:
     """A Litestar response as the ASGI app this handler returns."""
     return response.to_asgi_response(app=None, request=request)
@@ -348,19 +372,10 @@ class DownloadController(Controller):
         total = file["size"]
         etag = etag_for(file["sha256"])
         last_modified = as_aware(grant.version["ready_at"] or grant.version["created_at"])
-        byte_range = None
-        if if_range_allows_partial(request.headers.get("if-range"), etag, last_modified):
-            try:
-                byte_range = parse_range(request.headers.get("range"), total)
-            except RangeNotSatisfiable as unsatisfiable:
-                return _asgi(
-                    request,
-                    Response(
-                        {"success": False, "error": f"Range not satisfiable: the file is {total} bytes"},
-                        status_code=416,
-                        headers={"Content-Range": unsatisfiable.content_range, "Accept-Ranges": "bytes"},
-                    ),
-                )
+        try:
+            byte_range = _requested_range(request, total, etag, last_modified)
+        except RangeNotSatisfiable as unsatisfiable:
+            return _not_satisfiable(request, unsatisfiable, f"the file is {total} bytes")
         start, end = (byte_range.start, byte_range.end) if byte_range else (0, total - 1)
         headers = _file_headers(file, etag, last_modified, byte_range)
         status = 206 if byte_range else 200
@@ -445,19 +460,10 @@ class DownloadController(Controller):
             return _asgi(request, Redirect(f"/download?token={quote(token or '')}", status_code=303))
         archive = await archive_of(hub, grant.product, grant.version, grant.files)
         total = archive.size
-        byte_range = None
-        if if_range_allows_partial(request.headers.get("if-range"), archive.etag, archive.modified):
-            try:
-                byte_range = parse_range(request.headers.get("range"), total)
-            except RangeNotSatisfiable as unsatisfiable:
-                return _asgi(
-                    request,
-                    Response(
-                        {"success": False, "error": f"Range not satisfiable: the archive is {total} bytes"},
-                        status_code=416,
-                        headers={"Content-Range": unsatisfiable.content_range, "Accept-Ranges": "bytes"},
-                    ),
-                )
+        try:
+            byte_range = _requested_range(request, total, archive.etag, archive.modified)
+        except RangeNotSatisfiable as unsatisfiable:
+            return _not_satisfiable(request, unsatisfiable, f"the archive is {total} bytes")
         start, end = (byte_range.start, byte_range.end) if byte_range else (0, total - 1)
         headers = _archive_headers(archive, byte_range)
         status = 206 if byte_range else 200
